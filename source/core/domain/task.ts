@@ -1,0 +1,120 @@
+import {IllegalTransitionError} from './errors.js';
+
+export const PRIORITIES = ['P0', 'P1', 'P2'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const TASK_STATUSES = ['queued', 'running', 'needs_input', 'completed', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** How much of its own judgement a worker may use before asking. These are claude's `--permission-mode` values. */
+export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'bypassPermissions'] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+
+export type TokenUsage = {
+	input: number;
+	output: number;
+	cacheRead: number;
+	cacheCreation: number;
+};
+
+export const NO_TOKENS: TokenUsage = Object.freeze({input: 0, output: 0, cacheRead: 0, cacheCreation: 0});
+
+/** The worker process that runs (or ran) a task: enough to tell after a restart whether it still lives. */
+export type WorkerProcess = {
+	pid: number;
+	/** Kernel start time of the process (clock ticks since boot), so a reused pid is never mistaken for it. */
+	startTime: number;
+};
+
+export type Task = {
+	id: string;
+	prompt: string;
+	cwd: string;
+	priority: Priority;
+	status: TaskStatus;
+	permissionMode: PermissionMode;
+	model?: string;
+	/** Milliseconds the task may run before it fails with a timeout. */
+	timeoutMs: number;
+	/** The Claude session the task runs in; fixed before the first start so the transcript path is known. */
+	sessionId: string;
+	createdAt: number;
+	updatedAt: number;
+	startedAt?: number;
+	endedAt?: number;
+	/** How many times a worker was started for this task (a resume after a crash counts). */
+	attempts: number;
+	exitCode?: number | null;
+	result?: string;
+	failureReason?: string;
+	cancelledBy?: string;
+	costUsd: number;
+	tokens: TokenUsage;
+	worker?: WorkerProcess;
+	/** Set while a crashed run waits to continue its Claude conversation instead of starting afresh. */
+	resumePending?: boolean;
+};
+
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+export function isTerminal(status: TaskStatus): boolean {
+	return TERMINAL_STATUSES.has(status);
+}
+
+/** The legal moves between statuses, in one place. A terminal status has no way out. */
+const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+	queued: ['running', 'failed', 'cancelled'],
+	// running → queued: a worker lost in a crash goes back to the queue.
+	running: ['needs_input', 'completed', 'failed', 'cancelled', 'queued'],
+	needs_input: ['running', 'completed', 'failed', 'cancelled', 'queued'],
+	completed: [],
+	failed: [],
+	cancelled: [],
+};
+
+export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
+	return from === to || TRANSITIONS[from].includes(to);
+}
+
+/** Returns the task in its new status; throws IllegalTransitionError for a move the table forbids. */
+export function transition(task: Task, to: TaskStatus, now: number, changes: Partial<Task> = {}): Task {
+	if (!canTransition(task.status, to)) throw new IllegalTransitionError(task.id, task.status, to);
+	const next: Task = {...task, ...changes, status: to, updatedAt: now};
+	if (to === 'running' && task.status === 'queued') next.startedAt = now;
+	if (isTerminal(to)) next.endedAt = now;
+	return next;
+}
+
+export type NewTaskInput = {
+	prompt: string;
+	cwd: string;
+	priority?: Priority;
+	permissionMode?: PermissionMode;
+	model?: string;
+	timeoutMs?: number;
+};
+
+export type TaskDefaults = {
+	priority: Priority;
+	permissionMode: PermissionMode;
+	timeoutMs: number;
+};
+
+export function createTask(input: NewTaskInput, ids: {id: string; sessionId: string}, now: number, defaults: TaskDefaults): Task {
+	return {
+		id: ids.id,
+		prompt: input.prompt,
+		cwd: input.cwd,
+		priority: input.priority ?? defaults.priority,
+		status: 'queued',
+		permissionMode: input.permissionMode ?? defaults.permissionMode,
+		...(input.model ? {model: input.model} : {}),
+		timeoutMs: input.timeoutMs ?? defaults.timeoutMs,
+		sessionId: ids.sessionId,
+		createdAt: now,
+		updatedAt: now,
+		attempts: 0,
+		costUsd: 0,
+		tokens: {...NO_TOKENS},
+	};
+}

@@ -1,0 +1,8 @@
+export type Logger = {
+	debug(message: string, fields?: Record<string, unknown>): void;
+	info(message: string, fields?: Record<string, unknown>): void;
+	warn(message: string, fields?: Record<string, unknown>): void;
+	error(message: string, fields?: Record<string, unknown>): void;
+};
+
+export const silentLogger: Logger = {debug() {}, info() {}, warn() {}, error() {}};

@@ -1,0 +1,38 @@
+import type {Task, TaskStatus} from '../domain/task.js';
+
+export type TaskFilter = {
+	/** Only tasks in one of these statuses. */
+	statuses?: readonly TaskStatus[];
+	/** Newest first, at most this many. */
+	limit?: number;
+};
+
+/**
+ * Durable home of every task. Each call is one transaction: after it returns the change survives a crash.
+ * Synchronous because the embedded SQLite adapter is; the core owns all state in memory and writes through.
+ */
+export type TaskStore = {
+	insert(task: Task): void;
+	/** Replaces the stored task with the same id. */
+	update(task: Task): void;
+	get(id: string): Task | undefined;
+	/** Oldest first unless `limit` is set (then the newest `limit`, still oldest first). */
+	list(filter?: TaskFilter): Task[];
+	close(): void;
+};
+
+export type OutputRead = {
+	text: string;
+	/** Bytes written to the log so far (after the cap, nothing more is counted). */
+	bytes: number;
+	/** The cap was reached and later output was dropped. */
+	truncated: boolean;
+};
+
+/** Each task's output, in a file of its own, capped at a configured number of bytes. */
+export type OutputLog = {
+	append(taskId: string, text: string): void;
+	/** The whole log, or its last `tailLines` lines. */
+	read(taskId: string, options?: {tailLines?: number}): OutputRead;
+	close(): void;
+};

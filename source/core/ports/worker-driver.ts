@@ -1,0 +1,62 @@
+import type {PermissionMode, TokenUsage, WorkerProcess} from '../domain/task.js';
+
+export type WorkerSpec = {
+	taskId: string;
+	prompt: string;
+	cwd: string;
+	sessionId: string;
+	/** Continue the Claude conversation `sessionId` (claude --resume) instead of starting it. */
+	resume: boolean;
+	permissionMode: PermissionMode;
+	model?: string;
+};
+
+/** A question a worker waits on: a tool it wants to use. */
+export type PermissionQuestion = {
+	toolName: string;
+	toolInput: unknown;
+	/** A one-line description a person can read. */
+	question: string;
+};
+
+export type WorkerState = 'starting' | 'busy' | 'needs_input' | 'idle';
+
+export type WorkerUsage = {
+	costUsd: number;
+	tokens: TokenUsage;
+};
+
+/**
+ * How a worker ended. A worker that finished its turn has `result`; `error` says why it did not.
+ * `exitCode` is null when a signal ended the process.
+ */
+export type WorkerExit = {
+	exitCode: number | null;
+	signal: string | null;
+	result?: string;
+	error?: string;
+};
+
+/** What a driver reports about one worker, in order; onExit comes last and exactly once. */
+export type WorkerListener = {
+	onSpawned(process: WorkerProcess): void;
+	onState(state: WorkerState, question?: PermissionQuestion): void;
+	/** Human-readable output (not raw terminal bytes). */
+	onOutput(text: string): void;
+	onUsage(usage: WorkerUsage): void;
+	onExit(exit: WorkerExit): void;
+};
+
+export type WorkerHandle = {
+	/** Ends the whole process tree: politely first, then SIGKILL. Resolves once it is gone. */
+	stop(reason: string): Promise<void>;
+	/** The worker's screen as text lines, if the driver has one. */
+	screen(): string[];
+};
+
+/** Runs one claude process per task. */
+export type WorkerDriver = {
+	start(spec: WorkerSpec, listener: WorkerListener): WorkerHandle;
+	/** True if the Claude conversation of this session was written to disk and `resume` can continue it. */
+	canResume(spec: {cwd: string; sessionId: string}): boolean;
+};

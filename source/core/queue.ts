@@ -1,0 +1,47 @@
+import {PRIORITIES, type Priority} from './domain/task.js';
+
+/** Task ids waiting to run: P0 before P1 before P2, first in first out within one priority. */
+export class PriorityQueue {
+	readonly #lanes: Record<Priority, string[]> = {P0: [], P1: [], P2: []};
+	readonly #priorityOf = new Map<string, Priority>();
+
+	get size(): number {
+		return this.#priorityOf.size;
+	}
+
+	has(id: string): boolean {
+		return this.#priorityOf.has(id);
+	}
+
+	push(id: string, priority: Priority): void {
+		if (this.#priorityOf.has(id)) return;
+		this.#lanes[priority].push(id);
+		this.#priorityOf.set(id, priority);
+	}
+
+	/** Removes and returns the next id, or undefined when empty. */
+	shift(): string | undefined {
+		for (const priority of PRIORITIES) {
+			const id = this.#lanes[priority].shift();
+			if (id !== undefined) {
+				this.#priorityOf.delete(id);
+				return id;
+			}
+		}
+		return undefined;
+	}
+
+	remove(id: string): boolean {
+		const priority = this.#priorityOf.get(id);
+		if (priority === undefined) return false;
+		const lane = this.#lanes[priority];
+		lane.splice(lane.indexOf(id), 1);
+		this.#priorityOf.delete(id);
+		return true;
+	}
+
+	/** Ids in the order they would run. */
+	toArray(): string[] {
+		return PRIORITIES.flatMap(priority => this.#lanes[priority]);
+	}
+}
