@@ -46,7 +46,9 @@ export type Task = {
 	attempts: number;
 	exitCode?: number | null;
 	result?: string;
+	/** Why the task did not complete; for a cancelled task, the reason its canceller gave. */
 	failureReason?: string;
+	/** Who cancelled the task: `cli`, `mcp`, `dashboard`, … */
 	cancelledBy?: string;
 	costUsd: number;
 	tokens: TokenUsage;

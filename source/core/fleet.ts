@@ -1,0 +1,491 @@
+import {FleetStoppedError, InvalidInputError, TaskNotFoundError} from './domain/errors.js';
+import {
+	createTask,
+	isTerminal,
+	PERMISSION_MODES,
+	PRIORITIES,
+	transition,
+	type NewTaskInput,
+	type Task,
+	type TaskDefaults,
+	type TaskStatus,
+} from './domain/task.js';
+import {EventBus, type FleetEventName, type FleetEvents} from './events.js';
+import {OutputTail} from './output-tail.js';
+import type {Clock} from './ports/clock.js';
+import type {IdSource} from './ports/ids.js';
+import {silentLogger, type Logger} from './ports/logger.js';
+import type {SystemMonitor} from './ports/system-monitor.js';
+import type {OutputLog, OutputRead, TaskFilter, TaskStore} from './ports/task-store.js';
+import type {PermissionQuestion, WorkerDriver, WorkerExit, WorkerHandle, WorkerState, WorkerUsage} from './ports/worker-driver.js';
+import {PriorityQueue} from './queue.js';
+
+export type FleetPorts = {
+	store: TaskStore;
+	output: OutputLog;
+	driver: WorkerDriver;
+	clock: Clock;
+	system: SystemMonitor;
+	ids: IdSource;
+	logger?: Logger;
+};
+
+export type FleetOptions = {
+	/** Workers that may run at once. */
+	maxWorkers: number;
+	/** Least time between two worker start-ups: concurrent claude start-ups race on their shared config file. */
+	staggerMs: number;
+	defaults: TaskDefaults;
+	/** A task whose worker was lost this many times is failed instead of started again. */
+	maxAttempts: number;
+	/** Lines of output kept in memory per live worker. */
+	tailLines: number;
+	/** Largest prompt accepted, in characters. */
+	maxPromptChars: number;
+};
+
+export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
+	maxWorkers: 4,
+	staggerMs: 250,
+	defaults: {priority: 'P1', permissionMode: 'acceptEdits', timeoutMs: 30 * 60_000},
+	maxAttempts: 3,
+	tailLines: 500,
+	maxPromptChars: 16 * 1024 * 1024,
+};
+
+/** Why a running worker is being stopped; decides how its task ends. */
+type StopIntent =
+	| {kind: 'cancel'; by: string; reason: string}
+	| {kind: 'timeout'}
+	| {kind: 'shutdown'};
+
+type LiveWorker = {
+	handle?: WorkerHandle;
+	state: WorkerState;
+	question?: PermissionQuestion;
+	tail: OutputTail;
+	stopping?: StopIntent;
+	cancelTimeout: () => void;
+	exited: Promise<void>;
+	markExited: () => void;
+};
+
+export type RecoveryReport = {
+	queued: number;
+	resumed: number;
+	restarted: number;
+	failed: number;
+};
+
+export type WorkerView = {
+	taskId: string;
+	state: WorkerState;
+	question?: PermissionQuestion;
+};
+
+export type FleetCounts = Record<TaskStatus, number>;
+
+/**
+ * The one owner of the queue, the workers and recovery. Every face (dashboard, MCP, CLI, daemon) is its client.
+ * All state changes go through here, are written to the store first, then announced on the bus.
+ */
+export class Fleet {
+	readonly #store: TaskStore;
+	readonly #output: OutputLog;
+	readonly #driver: WorkerDriver;
+	readonly #clock: Clock;
+	readonly #system: SystemMonitor;
+	readonly #ids: IdSource;
+	readonly #logger: Logger;
+	readonly #options: FleetOptions;
+	readonly #bus = new EventBus();
+	readonly #queue = new PriorityQueue();
+	/** Tasks that are not yet terminal, by id. Terminal tasks are read from the store. */
+	readonly #active = new Map<string, Task>();
+	readonly #workers = new Map<string, LiveWorker>();
+	#lastSpawnAt = Number.NEGATIVE_INFINITY;
+	#cancelPumpTimer: (() => void) | undefined;
+	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+
+	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
+		this.#store = ports.store;
+		this.#output = ports.output;
+		this.#driver = ports.driver;
+		this.#clock = ports.clock;
+		this.#system = ports.system;
+		this.#ids = ports.ids;
+		this.#logger = ports.logger ?? silentLogger;
+		this.#options = {...DEFAULT_FLEET_OPTIONS, ...options};
+		if (!Number.isInteger(this.#options.maxWorkers) || this.#options.maxWorkers < 1) {
+			throw new TypeError(`maxWorkers must be a whole number of at least 1, got ${this.#options.maxWorkers}.`);
+		}
+	}
+
+	get options(): Readonly<FleetOptions> {
+		return this.#options;
+	}
+
+	on<E extends FleetEventName>(event: E, listener: (payload: FleetEvents[E]) => void): () => void {
+		return this.#bus.on(event, listener);
+	}
+
+	/**
+	 * Accounts for every task left unfinished by an earlier run (resumed, restarted or failed with the reason),
+	 * then starts taking work. Call once.
+	 */
+	async start(): Promise<RecoveryReport> {
+		if (this.#phase !== 'new') throw new Error('Fleet.start() may be called once.');
+		this.#phase = 'running';
+		const report: RecoveryReport = {queued: 0, resumed: 0, restarted: 0, failed: 0};
+		for (const task of this.#store.list({statuses: ['queued', 'running', 'needs_input']})) {
+			if (task.status === 'queued') {
+				this.#active.set(task.id, task);
+				this.#queue.push(task.id, task.priority);
+				report.queued++;
+				continue;
+			}
+			await this.#recoverLost(task, report);
+		}
+		this.#logger.info('fleet started', report);
+		this.#pump();
+		return report;
+	}
+
+	async #recoverLost(task: Task, report: RecoveryReport): Promise<void> {
+		// Its pty died with the old core, so even a live worker cannot be reattached: end it, then continue the conversation.
+		if (task.worker && this.#system.isAlive(task.worker)) {
+			this.#logger.warn('ending a worker left over from a previous run', {taskId: task.id, pid: task.worker.pid});
+			await this.#system.killTree(task.worker);
+		}
+		const now = this.#clock.now();
+		let next: Task;
+		if (task.attempts >= this.#options.maxAttempts) {
+			next = transition(task, 'failed', now, {
+				failureReason: `Its worker was lost ${task.attempts} times (ccfleet stopped or crashed while it ran); not started again. Retry it if it should run.`,
+			});
+			report.failed++;
+		} else if (this.#driver.canResume(task)) {
+			next = transition(task, 'queued', now, {resumePending: true});
+			report.resumed++;
+		} else {
+			next = transition(task, 'queued', now, {resumePending: false});
+			report.restarted++;
+		}
+		delete next.worker;
+		this.#save(next, task.status);
+		if (next.status === 'queued') this.#queue.push(next.id, next.priority);
+	}
+
+	/** Validates and queues a new task. Throws InvalidInputError naming the bad field. */
+	submit(input: NewTaskInput): Task {
+		if (this.#phase === 'stopping' || this.#phase === 'stopped') throw new FleetStoppedError();
+		this.#validate(input);
+		const task = createTask(input, {id: this.#ids.taskId(), sessionId: this.#ids.sessionId()}, this.#clock.now(), this.#options.defaults);
+		this.#store.insert(task);
+		this.#active.set(task.id, task);
+		this.#queue.push(task.id, task.priority);
+		this.#bus.emit('task:created', {task});
+		this.#pump();
+		return task;
+	}
+
+	#validate(input: NewTaskInput): void {
+		if (typeof input.prompt !== 'string' || input.prompt.trim() === '') {
+			throw new InvalidInputError('The prompt is empty. Give the task something to do.');
+		}
+		if (input.prompt.length > this.#options.maxPromptChars) {
+			throw new InvalidInputError(`The prompt has ${input.prompt.length} characters; at most ${this.#options.maxPromptChars} are accepted.`);
+		}
+		if (typeof input.cwd !== 'string' || !input.cwd.startsWith('/')) {
+			throw new InvalidInputError(`The working directory must be an absolute path, got ${JSON.stringify(input.cwd)}.`);
+		}
+		if (input.priority !== undefined && !PRIORITIES.includes(input.priority)) {
+			throw new InvalidInputError(`Unknown priority ${JSON.stringify(input.priority)}; use one of ${PRIORITIES.join(', ')}.`);
+		}
+		if (input.permissionMode !== undefined && !PERMISSION_MODES.includes(input.permissionMode)) {
+			throw new InvalidInputError(`Unknown permission mode ${JSON.stringify(input.permissionMode)}; use one of ${PERMISSION_MODES.join(', ')}.`);
+		}
+		if (input.timeoutMs !== undefined && (!Number.isFinite(input.timeoutMs) || input.timeoutMs <= 0)) {
+			throw new InvalidInputError(`The timeout must be a positive number of milliseconds, got ${input.timeoutMs}.`);
+		}
+	}
+
+	/** The task with that id; throws TaskNotFoundError. */
+	get(id: string): Task {
+		const task = this.#active.get(id) ?? this.#store.get(id);
+		if (!task) throw new TaskNotFoundError(id);
+		return task;
+	}
+
+	list(filter?: TaskFilter): Task[] {
+		return this.#store.list(filter);
+	}
+
+	/** Ids of queued tasks in the order they will run. */
+	queueOrder(): string[] {
+		return this.#queue.toArray();
+	}
+
+	counts(): FleetCounts {
+		const counts: FleetCounts = {queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0};
+		for (const task of this.#store.list()) counts[task.status]++;
+		return counts;
+	}
+
+	worker(id: string): WorkerView | undefined {
+		const worker = this.#workers.get(id);
+		if (!worker) return undefined;
+		return {taskId: id, state: worker.state, ...(worker.question ? {question: worker.question} : {})};
+	}
+
+	workers(): WorkerView[] {
+		return [...this.#workers.keys()].map(id => this.worker(id)!);
+	}
+
+	/** The task's output log (capped), whole or its last lines. */
+	logs(id: string, options?: {tailLines?: number}): OutputRead {
+		this.get(id);
+		return this.#output.read(id, options);
+	}
+
+	/** The live worker's screen, or an empty list when it has none. */
+	screen(id: string): string[] {
+		return this.#workers.get(id)?.handle?.screen() ?? [];
+	}
+
+	/** Last lines of a live worker's output from memory, without touching the log file. */
+	tail(id: string, lines?: number): string[] {
+		return this.#workers.get(id)?.tail.lines(lines) ?? [];
+	}
+
+	/**
+	 * Cancels a task: a queued one at once, a running one by ending its whole process tree.
+	 * Resolves with the task in its final state. Cancelling a finished task is refused.
+	 */
+	async cancel(id: string, {by, reason}: {by: string; reason?: string}): Promise<Task> {
+		const task = this.get(id);
+		const why = reason?.trim() || 'no reason given';
+		if (isTerminal(task.status)) {
+			throw new InvalidInputError(`Task ${id} already ended (${task.status}); there is nothing to cancel.`);
+		}
+		const worker = this.#workers.get(id);
+		if (!worker) {
+			this.#queue.remove(id);
+			this.#finish(task, 'cancelled', {cancelledBy: by, failureReason: why});
+			this.#pump();
+			return this.get(id);
+		}
+		worker.stopping ??= {kind: 'cancel', by, reason: why};
+		await this.#stopWorker(id, worker, `cancelled by ${by}: ${why}`);
+		return this.get(id);
+	}
+
+	/**
+	 * Stops taking work. Running workers are ended and their tasks put back in the queue to resume on the next
+	 * start, so that stopping the core never loses a task. Idempotent.
+	 */
+	async stop(): Promise<void> {
+		if (this.#phase === 'stopped' || this.#phase === 'stopping') return;
+		this.#phase = 'stopping';
+		this.#cancelPumpTimer?.();
+		await Promise.all(
+			[...this.#workers].map(async ([id, worker]) => {
+				worker.stopping ??= {kind: 'shutdown'};
+				await this.#stopWorker(id, worker, 'ccfleet is shutting down');
+			}),
+		);
+		this.#phase = 'stopped';
+	}
+
+	async #stopWorker(id: string, worker: LiveWorker, reason: string): Promise<void> {
+		try {
+			await worker.handle?.stop(reason);
+		} catch (error) {
+			this.#report(`Stopping the worker of task ${id} failed: ${String(error)}`, error);
+		}
+		await worker.exited;
+	}
+
+	#pump(): void {
+		if (this.#phase !== 'running') return;
+		while (this.#workers.size < this.#options.maxWorkers && this.#queue.size > 0) {
+			const wait = this.#lastSpawnAt + this.#options.staggerMs - this.#clock.now();
+			if (wait > 0) {
+				this.#cancelPumpTimer ??= this.#clock.setTimeout(() => {
+					this.#cancelPumpTimer = undefined;
+					this.#pump();
+				}, wait);
+				return;
+			}
+			const id = this.#queue.shift()!;
+			const task = this.#active.get(id);
+			if (task?.status === 'queued') this.#spawn(task);
+		}
+	}
+
+	#spawn(queued: Task): void {
+		const now = this.#clock.now();
+		this.#lastSpawnAt = now;
+		const resume = queued.resumePending === true && this.#driver.canResume(queued);
+		const task = transition(queued, 'running', now, {attempts: queued.attempts + 1, resumePending: false});
+		delete task.worker;
+		delete task.exitCode;
+		this.#save(task, queued.status);
+
+		let markExited!: () => void;
+		const exited = new Promise<void>(resolve => {
+			markExited = resolve;
+		});
+		const worker: LiveWorker = {
+			state: 'starting',
+			tail: new OutputTail(this.#options.tailLines),
+			cancelTimeout: this.#clock.setTimeout(() => this.#timeOut(task.id), task.timeoutMs),
+			exited,
+			markExited,
+		};
+		this.#workers.set(task.id, worker);
+		const spec = {
+			taskId: task.id,
+			prompt: resume ? RESUME_PROMPT : task.prompt,
+			cwd: task.cwd,
+			sessionId: task.sessionId,
+			resume,
+			permissionMode: task.permissionMode,
+			...(task.model ? {model: task.model} : {}),
+		};
+		try {
+			worker.handle = this.#driver.start(spec, {
+				onSpawned: process => this.#update(task.id, {worker: process}),
+				onState: (state, question) => this.#onState(task.id, state, question),
+				onOutput: text => this.#onOutput(task.id, text),
+				onUsage: usage => this.#onUsage(task.id, usage),
+				onExit: exit => this.#onExit(task.id, exit),
+			});
+		} catch (error) {
+			this.#onExit(task.id, {exitCode: null, signal: null, error: `The worker could not start: ${errorMessage(error)}`});
+		}
+	}
+
+	#timeOut(id: string): void {
+		const worker = this.#workers.get(id);
+		if (!worker) return;
+		worker.stopping ??= {kind: 'timeout'};
+		void this.#stopWorker(id, worker, 'timed out');
+	}
+
+	#onState(id: string, state: WorkerState, question?: PermissionQuestion): void {
+		const worker = this.#workers.get(id);
+		const task = this.#active.get(id);
+		if (!worker || !task) return;
+		worker.state = state;
+		if (state === 'needs_input') worker.question = question;
+		else delete worker.question;
+		if (state === 'needs_input' && task.status === 'running') this.#save(transition(task, 'needs_input', this.#clock.now()), task.status);
+		if (state !== 'needs_input' && task.status === 'needs_input') this.#save(transition(task, 'running', this.#clock.now()), task.status);
+		this.#bus.emit('worker:state', {taskId: id, state, ...(question ? {question} : {})});
+	}
+
+	#onOutput(id: string, text: string): void {
+		const worker = this.#workers.get(id);
+		if (!worker) return;
+		worker.tail.append(text);
+		try {
+			this.#output.append(id, text);
+		} catch (error) {
+			this.#report(`Could not write the output of task ${id}: ${errorMessage(error)}`, error);
+		}
+		this.#bus.emit('worker:output', {taskId: id});
+	}
+
+	#onUsage(id: string, usage: WorkerUsage): void {
+		this.#update(id, {costUsd: usage.costUsd, tokens: usage.tokens});
+	}
+
+	#onExit(id: string, exit: WorkerExit): void {
+		const worker = this.#workers.get(id);
+		const task = this.#active.get(id);
+		if (!worker || !task) return;
+		worker.cancelTimeout();
+		this.#workers.delete(id);
+		const changes: Partial<Task> = {exitCode: exit.exitCode};
+		if (exit.result !== undefined) changes.result = exit.result;
+		const stopping = worker.stopping;
+		if (stopping?.kind === 'cancel') {
+			this.#finish(task, 'cancelled', {...changes, cancelledBy: stopping.by, failureReason: stopping.reason});
+		} else if (stopping?.kind === 'timeout') {
+			this.#finish(task, 'failed', {...changes, failureReason: `Timed out after ${formatDuration(task.timeoutMs)}; raise the task's timeout if it needs longer.`});
+		} else if (stopping?.kind === 'shutdown') {
+			const next = transition(task, 'queued', this.#clock.now(), {...changes, resumePending: true});
+			delete next.worker;
+			this.#save(next, task.status);
+		} else if (exit.exitCode === 0 && exit.signal === null && exit.result !== undefined && exit.error === undefined) {
+			this.#finish(task, 'completed', changes);
+		} else {
+			this.#finish(task, 'failed', {...changes, failureReason: failureReasonOf(exit)});
+		}
+		worker.markExited();
+		this.#pump();
+	}
+
+	/** Moves a task to a terminal status and forgets it from memory. */
+	#finish(task: Task, status: 'completed' | 'failed' | 'cancelled', changes: Partial<Task>): void {
+		const next = transition(task, status, this.#clock.now(), changes);
+		delete next.resumePending;
+		this.#save(next, task.status);
+	}
+
+	#update(id: string, changes: Partial<Task>): void {
+		const task = this.#active.get(id);
+		if (!task) return;
+		this.#save({...task, ...changes, updatedAt: this.#clock.now()}, task.status);
+	}
+
+	/** Store first, then memory, then the bus: a change nobody could persist is never announced. */
+	#save(task: Task, previous: TaskStatus): void {
+		try {
+			this.#store.update(task);
+		} catch (error) {
+			this.#report(`Could not save task ${task.id}: ${errorMessage(error)}`, error);
+			return;
+		}
+		if (isTerminal(task.status)) this.#active.delete(task.id);
+		else this.#active.set(task.id, task);
+		this.#bus.emit('task:updated', {task, previous});
+	}
+
+	#report(message: string, cause: unknown): void {
+		this.#logger.error(message);
+		this.#bus.emit('fleet:error', {message, cause});
+	}
+}
+
+/** What a resumed worker is told when its conversation continues after ccfleet lost it mid-turn. */
+export const RESUME_PROMPT =
+	'ccfleet restarted while you were working on this task and your last turn was interrupted. Continue the task from where you left off and finish it.';
+
+function failureReasonOf(exit: WorkerExit): string {
+	if (exit.error) return exit.error;
+	if (exit.exitCode === null) return `claude was killed by ${exit.signal ?? 'a signal'} before it finished.`;
+	if (exit.exitCode === 0) return 'claude exited without finishing its turn.';
+	return `claude exited with code ${exit.exitCode} before it finished.`;
+}
+
+function errorMessage(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+export function formatDuration(ms: number): string {
+	if (ms < 1000) return `${ms} ms`;
+	const seconds = Math.round(ms / 1000);
+	if (seconds < 60) return `${seconds} s`;
+	const minutes = Math.floor(seconds / 60);
+	const rest = seconds % 60;
+	if (minutes < 60) return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+	const hours = Math.floor(minutes / 60);
+	return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+}
+
+/** Builds the fleet over its ports: the one public entry of the core. */
+export function createFleet(ports: FleetPorts, options: Partial<FleetOptions> = {}): Fleet {
+	return new Fleet(ports, options);
+}

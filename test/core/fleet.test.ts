@@ -1,0 +1,241 @@
+import {describe, expect, it} from 'vitest';
+import {InvalidInputError, TaskNotFoundError} from '../../source/core/domain/errors.js';
+import type {Task} from '../../source/core/domain/task.js';
+import {createFleet, RESUME_PROMPT, type FleetOptions} from '../../source/core/fleet.js';
+import {FakeClock} from '../fakes/fake-clock.js';
+import {FakeSystemMonitor} from '../fakes/fake-system-monitor.js';
+import {FakeWorkerDriver} from '../fakes/fake-worker-driver.js';
+import {MemoryOutputLog} from '../fakes/memory-output-log.js';
+import {MemoryTaskStore} from '../fakes/memory-task-store.js';
+import {SequentialIds} from '../fakes/sequential-ids.js';
+
+function setup(options: Partial<FleetOptions> = {}, store = new MemoryTaskStore()) {
+	const clock = new FakeClock();
+	const driver = new FakeWorkerDriver();
+	const system = new FakeSystemMonitor();
+	const output = new MemoryOutputLog();
+	const fleet = createFleet({store, output, driver, clock, system, ids: new SequentialIds()}, {staggerMs: 0, maxWorkers: 2, ...options});
+	const statuses: string[] = [];
+	fleet.on('task:updated', ({task, previous}) => {
+		if (task.status !== previous) statuses.push(`${task.id}:${previous}→${task.status}`);
+	});
+	return {fleet, clock, driver, system, store, output, statuses};
+}
+
+const submit = (fleet: ReturnType<typeof setup>['fleet'], prompt = 'do it', extra: Partial<Task> = {}) =>
+	fleet.submit({prompt, cwd: '/work', ...extra} as never);
+
+describe('Fleet', () => {
+	it('runs a task to completion with the worker result, persisting every step', async () => {
+		const {fleet, driver, store, statuses} = setup();
+		await fleet.start();
+		const task = submit(fleet);
+		expect(driver.started).toHaveLength(1);
+		expect(driver.started[0]!.spec).toMatchObject({taskId: 't1', prompt: 'do it', cwd: '/work', resume: false, permissionMode: 'acceptEdits'});
+		driver.worker('t1').listener.onOutput('hello\n');
+		driver.worker('t1').listener.onUsage({costUsd: 0.25, tokens: {input: 10, output: 5, cacheRead: 1, cacheCreation: 2}});
+		driver.worker('t1').finish('all done');
+		const done = store.get(task.id)!;
+		expect(done).toMatchObject({status: 'completed', result: 'all done', exitCode: 0, attempts: 1, costUsd: 0.25, worker: {pid: 1000, startTime: 42}});
+		expect(done.tokens.output).toBe(5);
+		expect(fleet.logs(task.id).text).toBe('hello\n');
+		expect(statuses).toEqual(['t1:queued→running', 't1:running→completed']);
+	});
+
+	it('runs P0 before P1 before P2, first in first out within one, up to the worker cap', async () => {
+		const {fleet, driver} = setup({maxWorkers: 1});
+		await fleet.start();
+		submit(fleet, 'first');
+		submit(fleet, 'low', {priority: 'P2'});
+		submit(fleet, 'mid-a', {priority: 'P1'});
+		submit(fleet, 'urgent', {priority: 'P0'});
+		submit(fleet, 'mid-b', {priority: 'P1'});
+		expect(fleet.queueOrder()).toEqual(['t4', 't3', 't5', 't2']);
+		const order: string[] = [];
+		while (driver.started.length > order.length) {
+			const worker = driver.started[order.length]!;
+			order.push(worker.spec.prompt);
+			worker.finish('ok');
+		}
+		expect(order).toEqual(['first', 'urgent', 'mid-a', 'mid-b', 'low']);
+	});
+
+	it('staggers start-ups by the configured gap', async () => {
+		const {fleet, driver, clock} = setup({maxWorkers: 4, staggerMs: 300});
+		await fleet.start();
+		submit(fleet);
+		submit(fleet);
+		submit(fleet);
+		expect(driver.started).toHaveLength(1);
+		clock.advance(299);
+		expect(driver.started).toHaveLength(1);
+		clock.advance(1);
+		expect(driver.started).toHaveLength(2);
+		clock.advance(300);
+		expect(driver.started).toHaveLength(3);
+	});
+
+	it('fails a task whose worker was killed by a signal, never completing it', async () => {
+		const {fleet, driver, store} = setup();
+		await fleet.start();
+		const task = submit(fleet);
+		driver.worker(task.id).exit({exitCode: null, signal: 'SIGKILL', result: 'half an answer'});
+		expect(store.get(task.id)).toMatchObject({status: 'failed', exitCode: null, failureReason: 'claude was killed by SIGKILL before it finished.'});
+	});
+
+	it('fails a task whose worker exits without a result, naming the exit code', async () => {
+		const {fleet, driver, store} = setup();
+		await fleet.start();
+		submit(fleet);
+		driver.worker('t1').exit({exitCode: 1, signal: null});
+		submit(fleet);
+		driver.worker('t2').exit({exitCode: 0, signal: null});
+		submit(fleet);
+		driver.worker('t3').exit({exitCode: 0, signal: null, result: 'x', error: 'API Error: overloaded'});
+		expect(store.get('t1')!.failureReason).toBe('claude exited with code 1 before it finished.');
+		expect(store.get('t2')!.failureReason).toBe('claude exited without finishing its turn.');
+		expect(store.get('t3')).toMatchObject({status: 'failed', failureReason: 'API Error: overloaded'});
+	});
+
+	it('fails a task the driver cannot start, with the reason, and goes on with the queue', async () => {
+		const {fleet, driver, store} = setup({maxWorkers: 1});
+		await fleet.start();
+		driver.failStartWith = new Error('claude not found');
+		submit(fleet);
+		driver.failStartWith = undefined;
+		submit(fleet);
+		expect(store.get('t1')).toMatchObject({status: 'failed', failureReason: 'The worker could not start: claude not found'});
+		expect(store.get('t2')!.status).toBe('running');
+	});
+
+	it('times a task out after its timeout, stopping the worker', async () => {
+		const {fleet, driver, clock, store} = setup();
+		await fleet.start();
+		submit(fleet, 'slow', {timeoutMs: 60_000});
+		clock.advance(59_999);
+		expect(store.get('t1')!.status).toBe('running');
+		clock.advance(1);
+		await fleet.get('t1');
+		await new Promise(resolve => setImmediate(resolve));
+		expect(driver.worker('t1').stopReasons).toEqual(['timed out']);
+		expect(store.get('t1')).toMatchObject({status: 'failed', failureReason: "Timed out after 1 min; raise the task's timeout if it needs longer."});
+	});
+
+	it('cancels a running task by stopping its worker and records who and why', async () => {
+		const {fleet, driver} = setup();
+		await fleet.start();
+		submit(fleet);
+		const cancelled = await fleet.cancel('t1', {by: 'cli', reason: 'wrong branch'});
+		expect(driver.worker('t1').stopReasons).toEqual(['cancelled by cli: wrong branch']);
+		expect(cancelled).toMatchObject({status: 'cancelled', cancelledBy: 'cli', failureReason: 'wrong branch', exitCode: null});
+	});
+
+	it('cancels a queued task without starting it, and refuses to cancel a finished one', async () => {
+		const {fleet, driver} = setup({maxWorkers: 1});
+		await fleet.start();
+		submit(fleet);
+		submit(fleet);
+		const cancelled = await fleet.cancel('t2', {by: 'mcp'});
+		expect(cancelled).toMatchObject({status: 'cancelled', cancelledBy: 'mcp', failureReason: 'no reason given'});
+		driver.worker('t1').finish('ok');
+		expect(driver.started).toHaveLength(1);
+		await expect(fleet.cancel('t1', {by: 'cli'})).rejects.toThrow(/already ended \(completed\)/);
+	});
+
+	it('moves a task to needs_input while its worker waits on a question, and back', async () => {
+		const {fleet, driver, store} = setup();
+		await fleet.start();
+		submit(fleet);
+		const question = {toolName: 'Bash', toolInput: {command: 'rm -rf build'}, question: 'Bash: rm -rf build'};
+		driver.worker('t1').listener.onState('needs_input', question);
+		expect(store.get('t1')!.status).toBe('needs_input');
+		expect(fleet.worker('t1')).toEqual({taskId: 't1', state: 'needs_input', question});
+		driver.worker('t1').listener.onState('busy');
+		expect(store.get('t1')!.status).toBe('running');
+		expect(fleet.worker('t1')).toEqual({taskId: 't1', state: 'busy'});
+	});
+
+	it('rejects bad input with errors that name the field and what is accepted', async () => {
+		const {fleet} = setup();
+		await fleet.start();
+		expect(() => fleet.submit({prompt: '  ', cwd: '/w'})).toThrow(InvalidInputError);
+		expect(() => fleet.submit({prompt: 'x', cwd: 'relative/dir'})).toThrow(/absolute path, got "relative\/dir"/);
+		expect(() => fleet.submit({prompt: 'x', cwd: '/w', priority: 'P9' as never})).toThrow(/use one of P0, P1, P2/);
+		expect(() => fleet.submit({prompt: 'x', cwd: '/w', permissionMode: 'yolo' as never})).toThrow(/use one of default, acceptEdits/);
+		expect(() => fleet.submit({prompt: 'x', cwd: '/w', timeoutMs: -5})).toThrow(/positive number of milliseconds/);
+		expect(() => fleet.get('nope')).toThrow(TaskNotFoundError);
+		expect(fleet.list()).toHaveLength(0);
+	});
+
+	it('accepts a prompt of several megabytes', async () => {
+		const {fleet, driver} = setup();
+		await fleet.start();
+		const prompt = 'x'.repeat(5 * 1024 * 1024);
+		submit(fleet, prompt);
+		expect(driver.worker('t1').spec.prompt).toHaveLength(prompt.length);
+	});
+
+	it('on shutdown puts running tasks back in the queue to resume, and the next start resumes them', async () => {
+		const first = setup();
+		await first.fleet.start();
+		submit(first.fleet);
+		submit(first.fleet);
+		submit(first.fleet);
+		first.driver.resumable.add(first.store.get('t1')!.sessionId);
+		await first.fleet.stop();
+		expect(first.store.get('t1')).toMatchObject({status: 'queued', resumePending: true});
+		expect(first.store.get('t3')!.status).toBe('queued');
+		expect(() => first.fleet.submit({prompt: 'late', cwd: '/w'})).toThrow(/shutting down/);
+
+		const second = setup({maxWorkers: 3}, first.store);
+		second.driver.resumable.add(first.store.get('t1')!.sessionId);
+		const report = await second.fleet.start();
+		expect(report).toEqual({queued: 3, resumed: 0, restarted: 0, failed: 0});
+		expect(second.driver.started.map(w => [w.spec.taskId, w.spec.resume])).toEqual([
+			['t1', true],
+			['t2', false],
+			['t3', false],
+		]);
+		expect(second.driver.worker('t1').spec.prompt).toBe(RESUME_PROMPT);
+		expect(second.store.get('t1')!.attempts).toBe(2);
+	});
+
+	it('after a crash accounts for every task: resumes, restarts, ends leftovers, fails the hopeless', async () => {
+		const store = new MemoryTaskStore();
+		const crashed = setup({maxWorkers: 3}, store);
+		await crashed.fleet.start();
+		for (let i = 0; i < 13; i++) submit(crashed.fleet);
+		// The core dies here: nothing is stopped, the store keeps three running tasks and ten queued ones.
+		expect(store.list({statuses: ['running']})).toHaveLength(3);
+		store.update({...store.get('t3')!, attempts: 3});
+
+		const next = setup({maxWorkers: 3, maxAttempts: 3}, store);
+		next.driver.resumable.add(store.get('t1')!.sessionId);
+		next.system.alive.add(1000);
+		const report = await next.fleet.start();
+		expect(report).toEqual({queued: 10, resumed: 1, restarted: 1, failed: 1});
+		expect(next.system.killed).toEqual([1000]);
+		expect(store.get('t3')).toMatchObject({status: 'failed', failureReason: expect.stringMatching(/lost 3 times/)});
+		expect(next.driver.started.map(w => `${w.spec.taskId}:${w.spec.resume}`)).toEqual(['t1:true', 't2:false', 't4:false']);
+		while (next.driver.started.some(w => !w.exited)) {
+			for (const worker of next.driver.started.filter(w => !w.exited)) worker.finish('ok');
+		}
+		const statuses = store.list().map(t => t.status);
+		expect(statuses.filter(s => s === 'completed')).toHaveLength(12);
+		expect(statuses.filter(s => s === 'failed')).toHaveLength(1);
+	});
+
+	it('keeps running when a listener throws, and reports it', async () => {
+		const {fleet, driver, store} = setup();
+		const errors: string[] = [];
+		fleet.on('fleet:error', ({message}) => errors.push(message));
+		fleet.on('task:updated', () => {
+			throw new Error('ui bug');
+		});
+		await fleet.start();
+		submit(fleet);
+		driver.worker('t1').finish('ok');
+		expect(store.get('t1')!.status).toBe('completed');
+		expect(errors.length).toBeGreaterThan(0);
+	});
+});

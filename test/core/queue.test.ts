@@ -1,0 +1,27 @@
+import {describe, expect, it} from 'vitest';
+import {PriorityQueue} from '../../source/core/queue.js';
+
+describe('PriorityQueue', () => {
+	it('serves P0 before P1 before P2 and first in first out within one', () => {
+		const queue = new PriorityQueue();
+		queue.push('a', 'P2');
+		queue.push('b', 'P1');
+		queue.push('c', 'P0');
+		queue.push('d', 'P1');
+		queue.push('e', 'P0');
+		expect(queue.toArray()).toEqual(['c', 'e', 'b', 'd', 'a']);
+		expect([queue.shift(), queue.shift(), queue.shift(), queue.shift(), queue.shift(), queue.shift()]).toEqual(['c', 'e', 'b', 'd', 'a', undefined]);
+	});
+
+	it('removes an id from the middle and ignores a second push of the same id', () => {
+		const queue = new PriorityQueue();
+		queue.push('a', 'P1');
+		queue.push('b', 'P1');
+		queue.push('a', 'P0');
+		queue.push('c', 'P1');
+		expect(queue.remove('b')).toBe(true);
+		expect(queue.remove('b')).toBe(false);
+		expect(queue.size).toBe(2);
+		expect(queue.toArray()).toEqual(['a', 'c']);
+	});
+});
