@@ -17,7 +17,15 @@ import type {IdSource} from './ports/ids.js';
 import {silentLogger, type Logger} from './ports/logger.js';
 import type {SystemMonitor} from './ports/system-monitor.js';
 import type {OutputLog, OutputRead, TaskFilter, TaskStore} from './ports/task-store.js';
-import type {PermissionQuestion, WorkerDriver, WorkerExit, WorkerHandle, WorkerState, WorkerUsage} from './ports/worker-driver.js';
+import type {
+	PermissionDecision,
+	PermissionQuestion,
+	WorkerDriver,
+	WorkerExit,
+	WorkerHandle,
+	WorkerState,
+	WorkerUsage,
+} from './ports/worker-driver.js';
 import {PriorityQueue} from './queue.js';
 
 export type FleetPorts = {
@@ -256,6 +264,16 @@ export class Fleet {
 	/** Last lines of a live worker's output from memory, without touching the log file. */
 	tail(id: string, lines?: number): string[] {
 		return this.#workers.get(id)?.tail.lines(lines) ?? [];
+	}
+
+	/** Answers the permission question a worker waits on. Throws if the task waits on none. */
+	respond(id: string, decision: PermissionDecision): Task {
+		const task = this.get(id);
+		const worker = this.#workers.get(id);
+		if (!worker?.handle || !worker.question || !worker.handle.answer(decision)) {
+			throw new InvalidInputError(`Task ${id} is not waiting for a permission answer (it is ${task.status}). Check \`ccfleet status ${id}\`.`);
+		}
+		return this.get(id);
 	}
 
 	/**

@@ -1,9 +1,11 @@
 import type {WorkerProcess} from '../../source/core/domain/task.js';
-import type {WorkerDriver, WorkerExit, WorkerHandle, WorkerListener, WorkerSpec} from '../../source/core/ports/worker-driver.js';
+import type {PermissionDecision, WorkerDriver, WorkerExit, WorkerHandle, WorkerListener, WorkerSpec} from '../../source/core/ports/worker-driver.js';
 
 /** One worker the fake driver started; the test plays claude through it. */
 export class FakeWorker {
 	stopReasons: string[] = [];
+	answers: PermissionDecision[] = [];
+	written: string[] = [];
 	exited = false;
 
 	constructor(
@@ -45,6 +47,13 @@ export class FakeWorkerDriver implements WorkerDriver {
 				this.onStop(worker, reason);
 			},
 			screen: () => [`screen of ${spec.taskId}`],
+			answer: decision => {
+				worker.answers.push(decision);
+				return true;
+			},
+			write: data => {
+				worker.written.push(data);
+			},
 		};
 	}
 

@@ -19,6 +19,9 @@ export type PermissionQuestion = {
 	question: string;
 };
 
+/** An answer to a permission question: let the tool run, or refuse it with a message the worker reads. */
+export type PermissionDecision = {behavior: 'allow'} | {behavior: 'deny'; message: string};
+
 export type WorkerState = 'starting' | 'busy' | 'needs_input' | 'idle';
 
 export type WorkerUsage = {
@@ -52,6 +55,10 @@ export type WorkerHandle = {
 	stop(reason: string): Promise<void>;
 	/** The worker's screen as text lines, if the driver has one. */
 	screen(): string[];
+	/** Answers the permission question the worker waits on; false if it waits on none. */
+	answer(decision: PermissionDecision): boolean;
+	/** Sends keys or text straight to the worker, as a person typing into it would. */
+	write(data: string): void;
 };
 
 /** Runs one claude process per task. */
