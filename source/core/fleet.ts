@@ -425,6 +425,7 @@ export class Fleet {
 		if (!worker || !task) return;
 		worker.cancelTimeout();
 		this.#workers.delete(id);
+		this.#output.closeTask(id);
 		const changes: Partial<Task> = {exitCode: exit.exitCode};
 		if (exit.result !== undefined) changes.result = exit.result;
 		const stopping = worker.stopping;

@@ -13,5 +13,7 @@ export class MemoryOutputLog implements OutputLog {
 		return {text: tail, bytes: Buffer.byteLength(text), truncated: false};
 	}
 
+	closeTask(): void {}
+
 	close(): void {}
 }

@@ -3,12 +3,12 @@ import type {Task, TaskStatus} from '../domain/task.js';
 export type TaskFilter = {
 	/** Only tasks in one of these statuses. */
 	statuses?: readonly TaskStatus[];
-	/** Newest first, at most this many. */
+	/** Only the newest this many (still returned oldest first). */
 	limit?: number;
 };
 
 /**
- * Durable home of every task. Each call is one transaction: after it returns the change survives a crash.
+ * Durable home of every task. Each call is one transaction: after it returns the change survives the process crashing.
  * Synchronous because the embedded SQLite adapter is; the core owns all state in memory and writes through.
  */
 export type TaskStore = {
@@ -34,5 +34,7 @@ export type OutputLog = {
 	append(taskId: string, text: string): void;
 	/** The whole log, or its last `tailLines` lines. */
 	read(taskId: string, options?: {tailLines?: number}): OutputRead;
+	/** Releases what is held open for a task that will write no more (it can still be read). */
+	closeTask(taskId: string): void;
 	close(): void;
 };

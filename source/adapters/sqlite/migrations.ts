@@ -1,0 +1,113 @@
+import type Database from 'better-sqlite3';
+import {FleetError} from '../../core/domain/errors.js';
+
+export type Migration = {
+	/** The `user_version` the database has once this migration ran; migrations are numbered 1, 2, 3… with no gaps. */
+	readonly version: number;
+	readonly description: string;
+	readonly sql: string;
+};
+
+/**
+ * Every schema change, oldest first. Never edit one that has shipped: add the next version instead,
+ * because databases already at that version will not run it again.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+	{
+		version: 1,
+		description: 'tasks table',
+		// Not STRICT: an INTEGER column then keeps an odd value (a fractional fake-clock time) as it came
+		// instead of refusing the whole write, and a round trip still returns exactly what was stored.
+		// No CHECK on status, priority or permission_mode: SQLite can only change a CHECK by rebuilding
+		// the table, so a new status would cost a migration; the store validates them when it reads a row.
+		sql: `
+			CREATE TABLE tasks (
+				seq INTEGER PRIMARY KEY AUTOINCREMENT,
+				id TEXT NOT NULL UNIQUE,
+				prompt TEXT NOT NULL,
+				cwd TEXT NOT NULL,
+				priority TEXT NOT NULL,
+				status TEXT NOT NULL,
+				permission_mode TEXT NOT NULL,
+				model TEXT,
+				timeout_ms INTEGER NOT NULL,
+				session_id TEXT NOT NULL,
+				created_at INTEGER NOT NULL,
+				updated_at INTEGER NOT NULL,
+				started_at INTEGER,
+				ended_at INTEGER,
+				attempts INTEGER NOT NULL,
+				-- exitCode is absent, null (ended by a signal) or a number; one nullable column cannot tell
+				-- the first two apart, so has_exit_code says whether the field exists at all.
+				has_exit_code INTEGER NOT NULL DEFAULT 0 CHECK (has_exit_code IN (0, 1)),
+				exit_code INTEGER,
+				result TEXT,
+				failure_reason TEXT,
+				cancelled_by TEXT,
+				cost_usd REAL NOT NULL,
+				tokens_input INTEGER NOT NULL,
+				tokens_output INTEGER NOT NULL,
+				tokens_cache_read INTEGER NOT NULL,
+				tokens_cache_creation INTEGER NOT NULL,
+				worker_pid INTEGER,
+				worker_start_time INTEGER,
+				-- NULL means the field is absent, which the domain distinguishes from false.
+				resume_pending INTEGER CHECK (resume_pending IN (0, 1)),
+				CHECK (has_exit_code = 1 OR exit_code IS NULL),
+				CHECK ((worker_pid IS NULL) = (worker_start_time IS NULL))
+			);
+			CREATE INDEX tasks_status ON tasks (status);
+			CREATE INDEX tasks_status_priority_seq ON tasks (status, priority, seq);
+		`,
+	},
+];
+
+/** The schema version this build of ccfleet writes. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The database was written by a newer ccfleet whose schema this one does not know. */
+export class DatabaseTooNewError extends FleetError {
+	constructor(
+		readonly path: string,
+		readonly found: number,
+		readonly known: number,
+	) {
+		super(
+			`The task database at ${path} has schema version ${found}, but this ccfleet knows only up to version ${known}: ` +
+				'a newer ccfleet wrote it. Upgrade ccfleet (npm install -g ccfleet@latest) to open it; ' +
+				'an older ccfleet must not touch it, or it could lose data.',
+		);
+	}
+}
+
+export function schemaVersion(db: Database.Database): number {
+	return db.pragma('user_version', {simple: true}) as number;
+}
+
+/**
+ * Brings the database to the newest schema, one migration per transaction, and returns the version it ends at.
+ * Throws DatabaseTooNewError, changing nothing, if the database is newer than `migrations` knows.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+	for (const [index, migration] of migrations.entries()) {
+		if (migration.version !== index + 1) {
+			throw new Error(`Migration #${index + 1} ("${migration.description}") has version ${migration.version}; versions must be 1, 2, 3… in order.`);
+		}
+	}
+
+	const latest = migrations.length;
+	const current = schemaVersion(db);
+	if (current > latest) throw new DatabaseTooNewError(db.name, current, latest);
+
+	for (const migration of migrations.slice(current)) {
+		// IMMEDIATE takes the write lock before reading the version, so two ccfleet processes starting
+		// together cannot both run the same migration; the loser finds the work done and skips it.
+		db.transaction(() => {
+			if (schemaVersion(db) >= migration.version) return;
+			db.exec(migration.sql);
+			db.pragma(`user_version = ${migration.version}`);
+		}).immediate();
+	}
+
+	return schemaVersion(db);
+}

@@ -1,0 +1,30 @@
+import os from 'node:os';
+import si from 'systeminformation';
+import type {WorkerProcess} from '../../core/domain/task.js';
+import type {SystemMonitor, SystemSample} from '../../core/ports/system-monitor.js';
+import {isProcessAlive} from './process-info.js';
+import {killProcessTree} from './process-tree.js';
+
+/** CPU and memory from systeminformation; processes from /proc. */
+export class OsSystemMonitor implements SystemMonitor {
+	readonly #warm: Promise<unknown>;
+
+	constructor(private readonly killGraceMs = 3_000) {
+		// The first currentLoad() takes about half a second; pay it now, off any caller's path.
+		this.#warm = si.currentLoad().catch(() => undefined);
+	}
+
+	async sample(): Promise<SystemSample> {
+		await this.#warm;
+		const [load, memory] = await Promise.all([si.currentLoad(), si.mem()]);
+		return {cpuPercent: load.currentLoad, memoryFreeBytes: memory.available, memoryTotalBytes: memory.total ?? os.totalmem()};
+	}
+
+	isAlive(process: WorkerProcess): boolean {
+		return isProcessAlive(process);
+	}
+
+	async killTree(process: WorkerProcess): Promise<void> {
+		await killProcessTree(process, this.killGraceMs);
+	}
+}

@@ -1,0 +1,165 @@
+import meow from 'meow';
+import {ConfigError, loadConfig, type Config} from './config.js';
+import {FleetError} from './core/domain/errors.js';
+import {createStderrLogger} from './adapters/system/stderr-logger.js';
+import {CliError} from './cli/client.js';
+
+const MAIN_HELP = `
+  ccfleet — a fleet of background Claude Code workers on this machine
+
+  Usage
+    $ ccfleet                         the dashboard (starts a background core if none runs)
+    $ ccfleet delegate <prompt>       hand a task to a worker
+    $ ccfleet status [id]             all tasks, or one in full
+    $ ccfleet logs <id>               what a worker did
+    $ ccfleet cancel <id> [reason]    cancel a queued or running task
+    $ ccfleet mcp                     the MCP server on stdio, for Claude Code
+    $ ccfleet --daemon                run the core headless (for servers and systemd)
+
+  Run \`ccfleet <command> --help\` for a command's options.
+
+  Environment
+    CCFLEET_HOME              state directory (default \${XDG_STATE_HOME:-~/.local/state}/ccfleet)
+    CCFLEET_MAX_WORKERS       workers at once (default: cores, at most 8)
+    TASK_TIMEOUT              per-task timeout (default 30m)
+    MAX_OUTPUT_BUFFER         per-task log cap (default 10MB)
+    CCFLEET_PERMISSION_MODE   workers' claude --permission-mode (default acceptEdits)
+    CCFLEET_CLAUDE_BIN        the claude to run (default: claude on PATH, else the bundled one)
+    LOG_LEVEL                 debug, info, warn, error (default info)
+`;
+
+const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'string' | 'boolean' | 'number'; shortFlag?: string; default?: unknown}>}> = {
+	delegate: {
+		help: `
+  Usage
+    $ ccfleet delegate <prompt>
+    $ ccfleet delegate --file task.md
+    $ git diff | ccfleet delegate "Review these changes"
+
+  Options
+    --cwd <dir>              directory the worker runs in (default: here)
+    --priority, -p <P0|P1|P2>  P0 runs first (default P1)
+    --timeout <duration>     fail the task after this long: 90s, 30m, 2h (default TASK_TIMEOUT)
+    --file, -f <path>        read the prompt (or more of it) from a file
+    --permission-mode <mode> default, acceptEdits, plan, auto, dontAsk, bypassPermissions
+    --model <name>           claude --model for the worker
+    --wait, -w               stay until the task ends, with a live progress line; print its result
+    --json                   print the task as JSON
+    --no-stdin               do not read the prompt from stdin even when it is not a terminal
+`,
+		flags: {
+			cwd: {type: 'string'},
+			priority: {type: 'string', shortFlag: 'p'},
+			timeout: {type: 'string'},
+			file: {type: 'string', shortFlag: 'f'},
+			permissionMode: {type: 'string'},
+			model: {type: 'string'},
+			wait: {type: 'boolean', shortFlag: 'w', default: false},
+			json: {type: 'boolean', default: false},
+			stdin: {type: 'boolean'},
+		},
+	},
+	status: {
+		help: `
+  Usage
+    $ ccfleet status          the most recent tasks
+    $ ccfleet status <id>     one task in full: status, result, failure reason, cost
+
+  Options
+    --all     up to 1000 tasks instead of 30
+    --json    print JSON
+`,
+		flags: {json: {type: 'boolean', default: false}, all: {type: 'boolean', default: false}},
+	},
+	logs: {
+		help: `
+  Usage
+    $ ccfleet logs <id>
+
+  Options
+    --tail, -n <N>   only the last N lines
+    --follow, -f     keep printing new output until the task ends
+`,
+		flags: {tail: {type: 'number', shortFlag: 'n'}, follow: {type: 'boolean', shortFlag: 'f', default: false}},
+	},
+	cancel: {
+		help: `
+  Usage
+    $ ccfleet cancel <id> [reason]
+
+  Stops a running task's whole process tree, or takes a queued task off the queue. The reason is kept.
+`,
+		flags: {},
+	},
+	mcp: {
+		help: `
+  Usage
+    $ ccfleet mcp
+
+  Speaks MCP on stdin/stdout and passes it to the ccfleet core (started in the background if none runs).
+  Add it to Claude Code with:  claude mcp add ccfleet -- ccfleet mcp
+`,
+		flags: {},
+	},
+};
+
+async function main(argv: string[]): Promise<number> {
+	const [command, ...rest] = argv;
+	if (command && COMMANDS[command]) return runCommand(command, rest);
+	const cli = meow(MAIN_HELP, {
+		importMeta: import.meta,
+		argv,
+		flags: {daemon: {type: 'boolean', default: false}},
+		allowUnknownFlags: false,
+	});
+	if (cli.input.length > 0) {
+		throw new CliError(`Unknown command "${cli.input[0]}". Commands: ${Object.keys(COMMANDS).join(', ')}. See ccfleet --help.`);
+	}
+	const config = loadConfig();
+	if (cli.flags.daemon) {
+		const {runDaemon} = await import('./cli/daemon.js');
+		return runDaemon(config, createStderrLogger(config.logLevel));
+	}
+	const {runDashboard} = await import('./ui/run-dashboard.js');
+	return runDashboard(config);
+}
+
+async function runCommand(command: string, argv: string[]): Promise<number> {
+	const spec = COMMANDS[command]!;
+	const cli = meow(spec.help, {importMeta: import.meta, argv, flags: spec.flags as never, allowUnknownFlags: false});
+	const config: Config = loadConfig();
+	const flags = cli.flags as Record<string, unknown>;
+	const commands = await import('./cli/commands.js');
+	const needId = (what: string) => {
+		const id = cli.input[0];
+		if (!id) throw new CliError(`${what} needs a task id. Find it with \`ccfleet status\`.`);
+		return id;
+	};
+	switch (command) {
+		case 'delegate':
+			return commands.delegate(config, cli.input, flags as never);
+		case 'status':
+			return commands.status(config, cli.input[0], flags as never);
+		case 'logs':
+			return commands.logs(config, needId('ccfleet logs'), flags as never);
+		case 'cancel':
+			return commands.cancel(config, needId('ccfleet cancel'), cli.input.slice(1).join(' ') || undefined);
+		case 'mcp': {
+			const {runMcpBridge} = await import('./cli/mcp-bridge.js');
+			return runMcpBridge(config);
+		}
+		default:
+			throw new CliError(`Unknown command ${command}.`);
+	}
+}
+
+try {
+	process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+	if (error instanceof CliError || error instanceof ConfigError || error instanceof FleetError) {
+		process.stderr.write(`ccfleet: ${error.message}\n`);
+	} else {
+		process.stderr.write(`ccfleet: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	}
+	process.exitCode = 1;
+}

@@ -1,0 +1,163 @@
+import {readFileSync, statSync} from 'node:fs';
+import path from 'node:path';
+import {text as readStream} from 'node:stream/consumers';
+import type {Config} from '../config.js';
+import {parseDuration} from '../config.js';
+import {PRIORITIES, type Priority} from '../core/domain/task.js';
+import type {TaskView} from '../mcp/task-view.js';
+import {CliError, connectFleet, createProgress, type FleetClient} from './client.js';
+import {age, formatTask, formatTaskTable, money, statusLabel} from './format.js';
+
+const POLL_MS = 400;
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+type Output = {out: (text: string) => void};
+const stdout: Output = {out: text => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)};
+
+async function withFleet<T>(config: Config, run: (fleet: FleetClient) => Promise<T>): Promise<T> {
+	const fleet = await connectFleet(config);
+	try {
+		return await run(fleet);
+	} finally {
+		await fleet.close();
+	}
+}
+
+export type DelegateFlags = {
+	cwd?: string;
+	priority?: string;
+	timeout?: string;
+	file?: string;
+	wait: boolean;
+	json: boolean;
+	stdin?: boolean;
+	permissionMode?: string;
+	model?: string;
+};
+
+/** The prompt from the words given, a file, and piped stdin, in that order, joined by blank lines. */
+async function collectPrompt(words: string[], flags: DelegateFlags): Promise<string> {
+	const parts: string[] = [];
+	if (words.length > 0) parts.push(words.join(' '));
+	if (flags.file) {
+		try {
+			parts.push(readFileSync(flags.file, 'utf8'));
+		} catch (error) {
+			throw new CliError(`Cannot read the prompt file ${flags.file}: ${(error as Error).message}`);
+		}
+	}
+	const readStdin = flags.stdin ?? !process.stdin.isTTY;
+	if (readStdin) {
+		const piped = await readStream(process.stdin);
+		if (piped.trim()) parts.push(piped);
+	}
+	const prompt = parts.join('\n\n');
+	if (!prompt.trim()) {
+		throw new CliError('No prompt given. Pass it as words (ccfleet delegate "fix the tests"), with --file <path>, or on stdin (git diff | ccfleet delegate "Review this").');
+	}
+	return prompt;
+}
+
+export async function delegate(config: Config, words: string[], flags: DelegateFlags, io: Output = stdout): Promise<number> {
+	const prompt = await collectPrompt(words, flags);
+	const cwd = path.resolve(flags.cwd ?? process.cwd());
+	try {
+		if (!statSync(cwd).isDirectory()) throw new Error('not a directory');
+	} catch {
+		throw new CliError(`--cwd ${cwd} is not an existing directory. Give the directory the worker should run in.`);
+	}
+	if (flags.priority !== undefined && !PRIORITIES.includes(flags.priority.toUpperCase() as Priority)) {
+		throw new CliError(`--priority ${flags.priority} is not one of ${PRIORITIES.join(', ')}.`);
+	}
+	const timeout = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
+	return withFleet(config, async fleet => {
+		const {task} = await fleet.call<{task: TaskView}>('delegate_task', {
+			prompt,
+			cwd,
+			...(flags.priority ? {priority: flags.priority.toUpperCase()} : {}),
+			...(timeout ? {timeout} : {}),
+			...(flags.permissionMode ? {permissionMode: flags.permissionMode} : {}),
+			...(flags.model ? {model: flags.model} : {}),
+		});
+		if (!flags.wait) {
+			io.out(flags.json ? JSON.stringify(task, null, 2) : `${task.id} ${task.status}${task.queuePosition ? ` (#${task.queuePosition} in the queue)` : ''}`);
+			return 0;
+		}
+		const final = await waitForEnd(fleet, task.id);
+		io.out(flags.json ? JSON.stringify(final, null, 2) : final.status === 'completed' ? (final.result ?? '') : formatTask(final));
+		return final.status === 'completed' ? 0 : 1;
+	});
+}
+
+/** Polls until the task ends, with one live progress line on a terminal. */
+async function waitForEnd(fleet: FleetClient, id: string): Promise<TaskView> {
+	const progress = createProgress();
+	const spinner = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
+	let tick = 0;
+	try {
+		for (;;) {
+			const {task} = await fleet.call<{task: TaskView}>('task_status', {id});
+			if (TERMINAL.has(task.status)) return task;
+			const detail =
+				task.status === 'queued'
+					? `#${task.queuePosition ?? '?'} in the queue`
+					: task.status === 'needs_input'
+						? `waits for you: ${task.question?.question ?? 'a permission answer'}`
+						: `${task.workerState ?? 'running'} for ${age(task.startedAt)}`;
+			progress.update(`${spinner[tick++ % spinner.length]} ${id} ${statusLabel(task)} · ${detail} · ${money(task.costUsd)}`);
+			await new Promise(resolve => setTimeout(resolve, POLL_MS));
+		}
+	} finally {
+		progress.done();
+	}
+}
+
+export async function status(config: Config, id: string | undefined, flags: {json: boolean; all: boolean}, io: Output = stdout): Promise<number> {
+	return withFleet(config, async fleet => {
+		if (id) {
+			const {task} = await fleet.call<{task: TaskView}>('task_status', {id});
+			io.out(flags.json ? JSON.stringify(task, null, 2) : formatTask(task));
+			return 0;
+		}
+		const result = await fleet.call<{tasks: TaskView[]; counts: Record<string, number>}>('task_status', {limit: flags.all ? 1000 : 30});
+		if (flags.json) {
+			io.out(JSON.stringify(result, null, 2));
+			return 0;
+		}
+		const counts = Object.entries(result.counts)
+			.filter(([, n]) => n > 0)
+			.map(([name, n]) => `${n} ${name}`)
+			.join(', ');
+		io.out(`${formatTaskTable(result.tasks)}${counts ? `\n\n${counts}` : ''}`);
+		return 0;
+	});
+}
+
+export async function logs(config: Config, id: string, flags: {tail?: number; follow: boolean}, io: Output = stdout): Promise<number> {
+	return withFleet(config, async fleet => {
+		type Logs = {log: string; truncated: boolean};
+		const first = await fleet.call<Logs>('task_logs', {id, ...(flags.tail ? {tail: flags.tail} : {})});
+		if (first.log) process.stdout.write(first.log);
+		if (!flags.follow) return 0;
+		let shown = (await fleet.call<Logs>('task_logs', {id})).log.length;
+		for (;;) {
+			const {task} = await fleet.call<{task: TaskView}>('task_status', {id});
+			const {log} = await fleet.call<Logs>('task_logs', {id});
+			if (log.length > shown) process.stdout.write(log.slice(shown));
+			shown = log.length;
+			if (TERMINAL.has(task.status)) {
+				io.out(`[ccfleet] task ${id} ${task.status}${task.failureReason ? `: ${task.failureReason}` : ''}`);
+				return 0;
+			}
+			await new Promise(resolve => setTimeout(resolve, POLL_MS));
+		}
+	});
+}
+
+export async function cancel(config: Config, id: string, reason: string | undefined, io: Output = stdout): Promise<number> {
+	return withFleet(config, async fleet => {
+		const {task} = await fleet.call<{task: TaskView}>('cancel_task', {id, ...(reason ? {reason} : {})});
+		io.out(`${task.id} ${task.status}${task.failureReason ? ` (${task.failureReason})` : ''}`);
+		return 0;
+	});
+}

@@ -1,0 +1,62 @@
+import type {TaskView} from '../mcp/task-view.js';
+
+export function age(fromIso: string | undefined, now = Date.now()): string {
+	if (!fromIso) return '-';
+	const seconds = Math.max(0, Math.round((now - Date.parse(fromIso)) / 1000));
+	if (seconds < 60) return `${seconds}s`;
+	if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+	if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
+	return `${Math.floor(seconds / 86_400)}d`;
+}
+
+export function money(usd: number): string {
+	return usd === 0 ? '-' : usd < 0.01 ? '<$0.01' : `$${usd.toFixed(2)}`;
+}
+
+function oneLine(text: string, width: number): string {
+	const flat = text.replace(/\s+/g, ' ').trim();
+	return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+}
+
+export function statusLabel(task: TaskView): string {
+	if (task.status === 'needs_input') return 'NEEDS INPUT';
+	return task.status;
+}
+
+/** The task list of `ccfleet status`. */
+export function formatTaskTable(tasks: TaskView[], columns = process.stdout.columns || 100): string {
+	if (tasks.length === 0) return 'No tasks yet. Hand one over with: ccfleet delegate "<what to do>"';
+	const rows = tasks.map(task => [task.id, statusLabel(task), task.priority, age(task.createdAt), money(task.costUsd)]);
+	const header = ['ID', 'STATUS', 'PRI', 'AGE', 'COST'];
+	const widths = header.map((title, i) => Math.max(title.length, ...rows.map(row => row[i]!.length)));
+	const used = widths.reduce((sum, width) => sum + width + 2, 0);
+	const promptWidth = Math.max(20, columns - used - 1);
+	const line = (cells: string[], prompt: string) => `${cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}  ${prompt}`;
+	return [line(header, 'PROMPT'), ...tasks.map((task, i) => line(rows[i]!, oneLine(task.prompt, promptWidth)))].join('\n');
+}
+
+/** One task in full, for `ccfleet status <id>`. */
+export function formatTask(task: TaskView): string {
+	const lines: [string, string | undefined][] = [
+		['id', task.id],
+		['status', statusLabel(task) + (task.workerState ? ` (worker ${task.workerState})` : '')],
+		['priority', task.priority],
+		['cwd', task.cwd],
+		['created', task.createdAt],
+		['started', task.startedAt],
+		['ended', task.endedAt],
+		['attempts', String(task.attempts)],
+		['queue position', task.queuePosition ? String(task.queuePosition) : undefined],
+		['waits for', task.question ? `${task.question.question}  → answer in the dashboard, or with respond_to_task over MCP` : undefined],
+		['exit code', task.exitCode === undefined ? undefined : String(task.exitCode)],
+		['failure', task.failureReason],
+		['cancelled by', task.cancelledBy],
+		['session', task.sessionId],
+		['cost', money(task.costUsd)],
+		['tokens', `${task.tokens.input} in, ${task.tokens.output} out, ${task.tokens.cacheRead} cache read, ${task.tokens.cacheCreation} cache write`],
+		['prompt', oneLine(task.prompt, 300)],
+	];
+	const body = lines.filter(([, value]) => value !== undefined).map(([key, value]) => `${key.padEnd(15)}${value}`);
+	if (task.result !== undefined) body.push('', 'result:', task.result);
+	return body.join('\n');
+}

@@ -1,0 +1,16 @@
+import type {Config} from '../config.js';
+import {connectToSocket, NoCoreRunningError} from '../mcp/socket-server.js';
+import {runStdioBridge} from '../mcp/stdio-bridge.js';
+import {startDaemon} from './client.js';
+
+/** `ccfleet mcp`: Claude Code's stdio MCP server, piped to the core's socket. Only protocol goes to stdout. */
+export async function runMcpBridge(config: Config): Promise<number> {
+	try {
+		const probe = await connectToSocket(config.socketPath, {timeoutMs: 2_000});
+		probe.destroy();
+	} catch (error) {
+		if (!(error instanceof NoCoreRunningError)) throw error;
+		await startDaemon(config);
+	}
+	return runStdioBridge({socketPath: config.socketPath, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr});
+}

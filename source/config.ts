@@ -1,0 +1,103 @@
+import os from 'node:os';
+import path from 'node:path';
+import {PERMISSION_MODES, type PermissionMode} from './core/domain/task.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Everything ccfleet reads from its environment, validated once at start-up. */
+export type Config = {
+	/** The state directory: database, logs, socket, lock. */
+	home: string;
+	socketPath: string;
+	databasePath: string;
+	logsDirectory: string;
+	lockPath: string;
+	daemonLogPath: string;
+	maxWorkers: number;
+	staggerMs: number;
+	taskTimeoutMs: number;
+	maxOutputBytes: number;
+	permissionMode: PermissionMode;
+	trustWorkspace: boolean;
+	approveApiKey: boolean;
+	logLevel: LogLevel;
+};
+
+/** A setting that cannot be used; the message names the variable, what it got, and what it accepts. */
+export class ConfigError extends Error {
+	override name = 'ConfigError';
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const DURATION_UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000};
+const SIZE_UNITS: Record<string, number> = {b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3};
+
+/** `1800000` (milliseconds), `90s`, `30m`, `2h`. */
+export function parseDuration(text: string, name: string): number {
+	const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/i.exec(text);
+	const value = match ? Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms').toLowerCase()]! : Number.NaN;
+	if (!Number.isFinite(value) || value <= 0) {
+		throw new ConfigError(`${name} is "${text}"; give a positive duration: milliseconds (1800000) or with a unit (90s, 30m, 2h).`);
+	}
+	return Math.round(value);
+}
+
+/** `10485760` (bytes), `512KB`, `10MB`, `1GB`. */
+export function parseSize(text: string, name: string): number {
+	const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?b?|[kmg])?\s*$/i.exec(text);
+	const unit = (match?.[2] || 'b').toLowerCase();
+	const value = match && SIZE_UNITS[unit] ? Number(match[1]) * SIZE_UNITS[unit] : Number.NaN;
+	if (!Number.isFinite(value) || value <= 0) {
+		throw new ConfigError(`${name} is "${text}"; give a positive size: bytes (10485760) or with a unit (512KB, 10MB).`);
+	}
+	return Math.round(value);
+}
+
+function parseWholeNumber(text: string, name: string, min: number): number {
+	const value = Number(text);
+	if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} is "${text}"; give a whole number of at least ${min}.`);
+	return value;
+}
+
+function parseBoolean(text: string, name: string): boolean {
+	if (/^(1|true|yes|on)$/i.test(text)) return true;
+	if (/^(0|false|no|off)$/i.test(text)) return false;
+	throw new ConfigError(`${name} is "${text}"; use 1 or 0 (true/false, yes/no).`);
+}
+
+function defaultHome(env: NodeJS.ProcessEnv): string {
+	const stateHome = env.XDG_STATE_HOME || path.join(env.HOME || os.homedir(), '.local', 'state');
+	return path.join(stateHome, 'ccfleet');
+}
+
+/** The default worker cap: what the machine can carry, since an interactive claude takes about 250 MB and a core. */
+function defaultMaxWorkers(): number {
+	const byMemory = Math.floor(os.totalmem() / (1024 ** 3));
+	return Math.max(1, Math.min(8, os.availableParallelism(), byMemory));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+	const home = path.resolve(env.CCFLEET_HOME || defaultHome(env));
+	const permissionMode = (env.CCFLEET_PERMISSION_MODE || 'acceptEdits') as PermissionMode;
+	if (!PERMISSION_MODES.includes(permissionMode)) {
+		throw new ConfigError(`CCFLEET_PERMISSION_MODE is "${permissionMode}"; use one of ${PERMISSION_MODES.join(', ')}.`);
+	}
+	const logLevel = (env.LOG_LEVEL || 'info').toLowerCase() as LogLevel;
+	if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL is "${env.LOG_LEVEL}"; use one of ${LOG_LEVELS.join(', ')}.`);
+	return {
+		home,
+		socketPath: path.join(home, 'run', 'ccfleet.sock'),
+		databasePath: path.join(home, 'ccfleet.db'),
+		logsDirectory: path.join(home, 'logs'),
+		lockPath: path.join(home, 'ccfleet.lock'),
+		daemonLogPath: path.join(home, 'daemon.log'),
+		maxWorkers: env.CCFLEET_MAX_WORKERS ? parseWholeNumber(env.CCFLEET_MAX_WORKERS, 'CCFLEET_MAX_WORKERS', 1) : defaultMaxWorkers(),
+		staggerMs: env.CCFLEET_STAGGER_MS ? parseWholeNumber(env.CCFLEET_STAGGER_MS, 'CCFLEET_STAGGER_MS', 0) : 250,
+		taskTimeoutMs: env.TASK_TIMEOUT ? parseDuration(env.TASK_TIMEOUT, 'TASK_TIMEOUT') : 30 * 60_000,
+		maxOutputBytes: env.MAX_OUTPUT_BUFFER ? parseSize(env.MAX_OUTPUT_BUFFER, 'MAX_OUTPUT_BUFFER') : 10 * 1024 * 1024,
+		permissionMode,
+		trustWorkspace: env.CCFLEET_TRUST_WORKSPACE ? parseBoolean(env.CCFLEET_TRUST_WORKSPACE, 'CCFLEET_TRUST_WORKSPACE') : true,
+		approveApiKey: env.CCFLEET_APPROVE_API_KEY ? parseBoolean(env.CCFLEET_APPROVE_API_KEY, 'CCFLEET_APPROVE_API_KEY') : true,
+		logLevel,
+	};
+}

@@ -1,0 +1,90 @@
+import {mkdirSync} from 'node:fs';
+import type {Config} from './config.js';
+import {findClaudeBinary} from './adapters/claude/claude-binary.js';
+import {HookServer} from './adapters/claude/hook-server.js';
+import {PtyWorkerDriver} from './adapters/claude/pty-driver.js';
+import {FileOutputLog} from './adapters/fs/file-output-log.js';
+import {SqliteTaskStore} from './adapters/sqlite/sqlite-task-store.js';
+import {OsSystemMonitor} from './adapters/system/os-system-monitor.js';
+import {currentProcessIdentity} from './adapters/system/process-info.js';
+import {randomIds} from './adapters/system/random-ids.js';
+import {acquireStateLock} from './adapters/system/state-lock.js';
+import {systemClock} from './adapters/system/system-clock.js';
+import {createFleet, type Fleet, type RecoveryReport} from './core/fleet.js';
+import type {Logger} from './core/ports/logger.js';
+import type {WorkerDriver} from './core/ports/worker-driver.js';
+import {createFleetMcpServer} from './mcp/fleet-server.js';
+import {SocketTransport} from './mcp/socket-transport.js';
+import {listenOnSocket} from './mcp/socket-server.js';
+
+export type CoreHost = {
+	fleet: Fleet;
+	recovery: RecoveryReport;
+	claudePath: string;
+	/** Stops the fleet (running tasks go back to the queue to resume), closes the socket, releases the lock. Idempotent. */
+	close(): Promise<void>;
+};
+
+/**
+ * Starts the one core that owns a state directory: takes its lock, opens the store, recovers unfinished tasks,
+ * and serves MCP on the socket. Both the daemon and the dashboard host it this way.
+ */
+export async function startCore(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<CoreHost> {
+	mkdirSync(config.home, {recursive: true, mode: 0o700});
+	const lock = acquireStateLock(config.lockPath, currentProcessIdentity());
+	const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
+	const closeAll = async () => {
+		for (const cleanup of cleanups.reverse()) {
+			try {
+				await cleanup();
+			} catch (error) {
+				logger.error('cleanup failed', {error: String(error)});
+			}
+		}
+	};
+	try {
+		const claude = findClaudeBinary(env);
+		logger.info('using claude', {path: claude.path, source: claude.source});
+		const store = new SqliteTaskStore(config.databasePath);
+		cleanups.push(() => store.close());
+		const output = new FileOutputLog(config.logsDirectory, {maxBytes: config.maxOutputBytes});
+		cleanups.push(() => output.close());
+		const hooks = new HookServer();
+		await hooks.listen();
+		cleanups.push(() => hooks.close());
+		const driver: WorkerDriver = new PtyWorkerDriver({
+			claudePath: claude.path,
+			env,
+			hooks,
+			trustWorkspace: config.trustWorkspace,
+			approveApiKey: config.approveApiKey,
+			logger,
+		});
+		const fleet = createFleet(
+			{store, output, driver, clock: systemClock, system: new OsSystemMonitor(), ids: randomIds, logger},
+			{
+				maxWorkers: config.maxWorkers,
+				staggerMs: config.staggerMs,
+				defaults: {priority: 'P1', permissionMode: config.permissionMode, timeoutMs: config.taskTimeoutMs},
+			},
+		);
+		fleet.on('fleet:error', ({message}) => logger.error(message));
+		cleanups.push(() => fleet.stop());
+		const recovery = await fleet.start();
+		const socket = await listenOnSocket(config.socketPath, connection => {
+			const server = createFleetMcpServer(fleet);
+			server.connect(new SocketTransport(connection)).catch((error: unknown) => logger.warn('an MCP client could not connect', {error: String(error)}));
+		});
+		cleanups.push(() => socket.close());
+		let closing: Promise<void> | undefined;
+		return {
+			fleet,
+			recovery,
+			claudePath: claude.path,
+			close: () => (closing ??= closeAll()),
+		};
+	} catch (error) {
+		await closeAll();
+		throw error;
+	}
+}

@@ -1,0 +1,66 @@
+import type {Task} from '../core/domain/task.js';
+import type {Fleet} from '../core/fleet.js';
+import type {PermissionQuestion, WorkerState} from '../core/ports/worker-driver.js';
+
+/** A task as clients see it: plain JSON, times as ISO 8601, the live worker's state folded in. */
+export type TaskView = {
+	id: string;
+	status: Task['status'];
+	priority: Task['priority'];
+	prompt: string;
+	cwd: string;
+	permissionMode: Task['permissionMode'];
+	model?: string;
+	sessionId: string;
+	createdAt: string;
+	startedAt?: string;
+	endedAt?: string;
+	attempts: number;
+	timeoutMs: number;
+	exitCode?: number | null;
+	result?: string;
+	failureReason?: string;
+	cancelledBy?: string;
+	costUsd: number;
+	tokens: Task['tokens'];
+	pid?: number;
+	workerState?: WorkerState;
+	question?: PermissionQuestion;
+	/** 1-based place in the queue, for a queued task. */
+	queuePosition?: number;
+};
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export function taskView(fleet: Fleet, task: Task, options: {promptChars?: number} = {}): TaskView {
+	const worker = fleet.worker(task.id);
+	const max = options.promptChars;
+	const prompt = max !== undefined && task.prompt.length > max ? `${task.prompt.slice(0, max)}… (${task.prompt.length} characters)` : task.prompt;
+	const position = task.status === 'queued' ? fleet.queueOrder().indexOf(task.id) + 1 : 0;
+	const view: TaskView = {
+		id: task.id,
+		status: task.status,
+		priority: task.priority,
+		prompt,
+		cwd: task.cwd,
+		permissionMode: task.permissionMode,
+		...(task.model ? {model: task.model} : {}),
+		sessionId: task.sessionId,
+		createdAt: iso(task.createdAt)!,
+		...(task.startedAt ? {startedAt: iso(task.startedAt)} : {}),
+		...(task.endedAt ? {endedAt: iso(task.endedAt)} : {}),
+		attempts: task.attempts,
+		timeoutMs: task.timeoutMs,
+		...(task.exitCode !== undefined ? {exitCode: task.exitCode} : {}),
+		...(task.result !== undefined ? {result: task.result} : {}),
+		...(task.failureReason ? {failureReason: task.failureReason} : {}),
+		...(task.cancelledBy ? {cancelledBy: task.cancelledBy} : {}),
+		costUsd: task.costUsd,
+		tokens: task.tokens,
+		...(task.worker && worker ? {pid: task.worker.pid} : {}),
+		...(worker ? {workerState: worker.state} : {}),
+		...(worker?.question ? {question: worker.question} : {}),
+		...(position > 0 ? {queuePosition: position} : {}),
+	};
+	return view;
+}
