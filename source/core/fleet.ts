@@ -160,10 +160,11 @@ export class Fleet {
 	}
 
 	async #recoverLost(task: Task, report: RecoveryReport): Promise<void> {
-		// Its pty died with the old core, so even a live worker cannot be reattached: end it, then continue the conversation.
-		if (task.worker && this.#system.isAlive(task.worker)) {
-			this.#logger.warn('ending a worker left over from a previous run', {taskId: task.id, pid: task.worker.pid});
-			await this.#system.killTree(task.worker);
+		// Its pty died with the old core, so even a live worker cannot be reattached: end it and whatever it
+		// started, then continue the conversation.
+		if (task.worker) {
+			if (this.#system.isAlive(task.worker)) this.#logger.warn('ending a worker left over from a previous run', {taskId: task.id, pid: task.worker.pid});
+			await this.#system.killTree(task.worker, task.id);
 		}
 		const now = this.#clock.now();
 		let next: Task;

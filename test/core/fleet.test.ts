@@ -214,7 +214,7 @@ describe('Fleet', () => {
 		next.system.alive.add(1000);
 		const report = await next.fleet.start();
 		expect(report).toEqual({queued: 10, resumed: 1, restarted: 1, failed: 1});
-		expect(next.system.killed).toEqual([1000]);
+		expect(next.system.killed).toEqual(['t1:1000', 't2:1001', 't3:1002']);
 		expect(store.get('t3')).toMatchObject({status: 'failed', failureReason: expect.stringMatching(/lost 3 times/)});
 		expect(next.driver.started.map(w => `${w.spec.taskId}:${w.spec.resume}`)).toEqual(['t1:true', 't2:false', 't4:false']);
 		while (next.driver.started.some(w => !w.exited)) {
@@ -237,5 +237,17 @@ describe('Fleet', () => {
 		driver.worker('t1').finish('ok');
 		expect(store.get('t1')!.status).toBe('completed');
 		expect(errors.length).toBeGreaterThan(0);
+	});
+});
+
+describe('Fleet.respond', () => {
+	it('passes an answer to the waiting worker and refuses one nobody waits for', async () => {
+		const {fleet, driver} = setup();
+		await fleet.start();
+		submit(fleet);
+		expect(() => fleet.respond('t1', {behavior: 'allow'})).toThrow(/not waiting for a permission answer \(it is running\)/);
+		driver.worker('t1').listener.onState('needs_input', {toolName: 'Bash', toolInput: {}, question: 'Allow Bash?'});
+		fleet.respond('t1', {behavior: 'deny', message: 'not today'});
+		expect(driver.worker('t1').answers).toEqual([{behavior: 'deny', message: 'not today'}]);
 	});
 });

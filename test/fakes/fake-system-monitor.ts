@@ -3,7 +3,7 @@ import type {SystemMonitor, SystemSample} from '../../source/core/ports/system-m
 
 export class FakeSystemMonitor implements SystemMonitor {
 	readonly alive = new Set<number>();
-	readonly killed: number[] = [];
+	readonly killed: string[] = [];
 	sampleValue: SystemSample = {cpuPercent: 10, memoryFreeBytes: 8e9, memoryTotalBytes: 16e9};
 
 	async sample(): Promise<SystemSample> {
@@ -14,8 +14,8 @@ export class FakeSystemMonitor implements SystemMonitor {
 		return this.alive.has(process.pid);
 	}
 
-	async killTree(process: WorkerProcess): Promise<void> {
-		this.killed.push(process.pid);
+	async killTree(process: WorkerProcess, taskId: string): Promise<void> {
+		this.killed.push(`${taskId}:${process.pid}`);
 		this.alive.delete(process.pid);
 	}
 }

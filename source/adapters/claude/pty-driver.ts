@@ -12,7 +12,7 @@ import type {
 	WorkerSpec,
 } from '../../core/ports/worker-driver.js';
 import {readProcessStartTime} from '../system/process-info.js';
-import {killProcessTree} from '../system/process-tree.js';
+import {killProcessTree, WORKER_MARKER_ENV} from '../system/process-tree.js';
 import {hookSettings, type HookEvent, type HookPayload, type HookServer} from './hook-server.js';
 import {describeTool, formatHookOutput} from './hook-output.js';
 import {detectStartupDialog, isPromptReady, WorkerScreen, type StartupDialog} from './screen.js';
@@ -42,12 +42,16 @@ const ARGV_PROMPT_MAX_BYTES = 100 * 1024;
 /** If claude is still there this long after `/exit`, it is stopped. */
 const EXIT_GRACE_MS = 5_000;
 const SCREEN_CHECK_MS = 60;
-const DIALOG_KEYS: Record<StartupDialog, string> = {
-	// Each of these dialogs defaults to the refusing choice; move to the accepting one, then confirm.
-	trust: '\u001B[B\r',
-	'api-key': '\u001B[A\r',
-	'bypass-permissions': '\u001B[B\r',
+/**
+ * Each of these dialogs defaults to the refusing choice: move to the accepting one, then confirm. The TUI drops
+ * keys that arrive in one burst, so they are typed one at a time.
+ */
+const DIALOG_KEYS: Record<StartupDialog, string[]> = {
+	trust: ['\u001B[B', '\r'],
+	'api-key': ['\u001B[A', '\r'],
+	'bypass-permissions': ['\u001B[B', '\r'],
 };
+const KEY_GAP_MS = 200;
 
 /**
  * The interactive claude TUI in a pty, one headless terminal per worker holding its screen. State comes from
@@ -135,7 +139,7 @@ class PtyWorker {
 		const env = workerEnv(options.env, {
 			TERM: 'xterm-256color',
 			COLORTERM: 'truecolor',
-			CCFLEET_TASK_ID: spec.taskId,
+			[WORKER_MARKER_ENV]: spec.taskId,
 			CCFLEET_HOOK_URL: hooks.url,
 			CCFLEET_HOOK_SECRET: hooks.secret,
 		});
@@ -205,7 +209,16 @@ class PtyWorker {
 		this.#answeredDialogs.add(dialog);
 		this.#options.logger.info('answering a claude start-up dialog', {taskId: this.#spec.taskId, dialog});
 		this.#listener.onOutput(`[ccfleet] answered claude's ${dialog} dialog\n`);
-		this.#process?.write(DIALOG_KEYS[dialog]);
+		void this.#type(DIALOG_KEYS[dialog]);
+	}
+
+	async #type(keys: string[]): Promise<void> {
+		for (const key of keys) {
+			// The dialog is drawn a moment before it takes keys; a key sent at once is lost.
+			await new Promise(resolve => setTimeout(resolve, KEY_GAP_MS));
+			if (this.#hasExited) return;
+			this.#process?.write(key);
+		}
 	}
 
 	async #onHook(event: HookEvent, payload: HookPayload, closed: AbortSignal): Promise<object> {
@@ -302,7 +315,7 @@ class PtyWorker {
 		this.#stopping ??= (async () => {
 			this.#options.logger.info('stopping worker', {taskId: this.#spec.taskId, reason});
 			const child = this.#process;
-			if (child) await killProcessTree({pid: child.pid}, this.#options.killGraceMs);
+			if (child) await killProcessTree({pid: child.pid}, this.#options.killGraceMs, this.#spec.taskId);
 			await this.#exited;
 		})();
 		await this.#stopping;

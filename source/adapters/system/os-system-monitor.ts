@@ -24,7 +24,7 @@ export class OsSystemMonitor implements SystemMonitor {
 		return isProcessAlive(process);
 	}
 
-	async killTree(process: WorkerProcess): Promise<void> {
-		await killProcessTree(process, this.killGraceMs);
+	async killTree(process: WorkerProcess, taskId: string): Promise<void> {
+		await killProcessTree(process, this.killGraceMs, taskId);
 	}
 }

@@ -2,18 +2,22 @@ import {readdirSync, readFileSync} from 'node:fs';
 import {isProcessAlive, readProcessStartTime, type ProcessIdentity} from './process-info.js';
 
 /**
- * Pids of every process in the session led by `leader`, the leader included. A pty child leads its own session,
- * and processes it starts stay in that session even after they are re-parented to init, so this finds tools a
- * worker left running after the worker itself died.
+ * Every process a worker starts inherits this variable with its task id. claude runs its Bash tools in sessions
+ * of their own, and they are re-parented to init when claude dies, so neither the session nor the parent chain
+ * finds them all; the marker does.
  */
-export function sessionMembers(leader: number): number[] {
-	const members: number[] = [];
+export const WORKER_MARKER_ENV = 'CCFLEET_TASK_ID';
+
+type ProcEntry = {pid: number; ppid: number; session: number};
+
+function listProcesses(): ProcEntry[] {
 	let entries: string[];
 	try {
 		entries = readdirSync('/proc');
 	} catch {
-		return [leader];
+		return [];
 	}
+	const processes: ProcEntry[] = [];
 	for (const entry of entries) {
 		const pid = Number(entry);
 		if (!Number.isInteger(pid)) continue;
@@ -21,15 +25,58 @@ export function sessionMembers(leader: number): number[] {
 			const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
 			// Fields after the command name: state ppid pgrp session ...
 			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			if (Number(fields[3]) === leader) members.push(pid);
+			// A zombie has already ended; it only waits to be reaped.
+			if (fields[0] === 'Z' || fields[0] === 'X') continue;
+			processes.push({pid, ppid: Number(fields[1]), session: Number(fields[3])});
 		} catch {
 			// the process ended while we looked
 		}
 	}
-	return members;
+	return processes;
 }
 
-function signalAll(pids: number[], signal: NodeJS.Signals): void {
+function carriesMarker(pid: number, marker: string): boolean {
+	try {
+		return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker);
+	} catch {
+		return false;
+	}
+}
+
+/** Pids in the session led by `leader` (the leader included). */
+export function sessionMembers(leader: number): number[] {
+	return listProcesses()
+		.filter(entry => entry.session === leader)
+		.map(entry => entry.pid);
+}
+
+/**
+ * Everything that belongs to a worker: the session it leads, every descendant by parent chain, and every
+ * process marked with its task id.
+ */
+export function workerProcesses(leader: number, taskId?: string): number[] {
+	const processes = listProcesses();
+	const found = new Set<number>();
+	for (const entry of processes) if (entry.session === leader) found.add(entry.pid);
+	if (processes.some(entry => entry.pid === leader)) found.add(leader);
+	let grew = true;
+	while (grew) {
+		grew = false;
+		for (const entry of processes) {
+			if (!found.has(entry.pid) && found.has(entry.ppid)) {
+				found.add(entry.pid);
+				grew = true;
+			}
+		}
+	}
+	if (taskId) {
+		const marker = `${WORKER_MARKER_ENV}=${taskId}`;
+		for (const entry of processes) if (!found.has(entry.pid) && entry.pid !== process.pid && carriesMarker(entry.pid, marker)) found.add(entry.pid);
+	}
+	return [...found];
+}
+
+function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {
 	for (const pid of pids) {
 		try {
 			process.kill(pid, signal);
@@ -42,19 +89,24 @@ function signalAll(pids: number[], signal: NodeJS.Signals): void {
 const POLL_MS = 50;
 
 /**
- * Ends a process and everything in its session: SIGTERM first, SIGKILL for whatever is left after `graceMs`.
- * The leader is checked by start time first, so a reused pid is never signalled.
+ * Ends a worker and everything it started: SIGTERM first, SIGKILL for whatever is left after `graceMs`.
+ * The leader is checked by start time first, so a reused pid is never signalled; after the leader is gone only
+ * processes carrying the task's marker are touched.
  */
-export async function killProcessTree(process: ProcessIdentity, graceMs: number): Promise<void> {
-	if (!isProcessAlive(process)) {
-		// The pid may since belong to someone else; only an empty pid still identifies the old session.
-		if (readProcessStartTime(process.pid) === undefined) signalAll(sessionMembers(process.pid), 'SIGKILL');
-		return;
-	}
-	signalAll(sessionMembers(process.pid), 'SIGTERM');
+export async function killProcessTree(leader: ProcessIdentity, graceMs: number, taskId?: string): Promise<void> {
+	const leaderAlive = isProcessAlive(leader);
+	// A dead leader's pid may since belong to someone else: then only the marker still identifies the worker.
+	const leaderPid = leaderAlive || readProcessStartTime(leader.pid) === undefined ? leader.pid : -1;
+	const targets = new Set(workerProcesses(leaderPid, taskId));
+	if (targets.size === 0) return;
+	signalAll(targets, 'SIGTERM');
 	const deadline = Date.now() + graceMs;
-	while (Date.now() < deadline && sessionMembers(process.pid).length > 0) {
+	const stillThere = () => {
+		const alive = new Set(workerProcesses(leaderPid, taskId));
+		return [...targets].filter(pid => alive.has(pid));
+	};
+	while (Date.now() < deadline && stillThere().length > 0) {
 		await new Promise(resolve => setTimeout(resolve, POLL_MS));
 	}
-	signalAll(sessionMembers(process.pid), 'SIGKILL');
+	signalAll(stillThere(), 'SIGKILL');
 }

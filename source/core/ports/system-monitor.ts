@@ -11,6 +11,9 @@ export type SystemMonitor = {
 	sample(): Promise<SystemSample>;
 	/** True only if that pid runs and is the same process (same start time), not a reuse of the pid. */
 	isAlive(process: WorkerProcess): boolean;
-	/** Ends a worker left over from an earlier run of the core: its whole process group, polite first. */
-	killTree(process: WorkerProcess): Promise<void>;
+	/**
+	 * Ends what is left of a task's worker from an earlier run of the core: the worker if it still lives (same
+	 * pid and start time) and every process it started, politely first.
+	 */
+	killTree(process: WorkerProcess, taskId: string): Promise<void>;
 };

@@ -1,0 +1,128 @@
+import {randomUUID} from 'node:crypto';
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {HookServer} from '../../source/adapters/claude/hook-server.js';
+import {PtyWorkerDriver} from '../../source/adapters/claude/pty-driver.js';
+import {isProcessAlive} from '../../source/adapters/system/process-info.js';
+import {workerProcesses} from '../../source/adapters/system/process-tree.js';
+import type {PermissionMode} from '../../source/core/domain/task.js';
+import {startMockApi, toolDoneReply, toolRefusedReply, type MockApi} from '../fixtures/mock-anthropic-api.js';
+import {claudeBinary, createClaudeEnv, type ClaudeEnv} from '../helpers/claude-env.js';
+import {RecordingListener} from '../helpers/recording-listener.js';
+import {waitFor} from '../helpers/wait-for.js';
+
+// The pty driver against the real claude 2.1.330 on the mock Anthropic API.
+let mock: MockApi;
+let claudeEnv: ClaudeEnv;
+let trusted: string;
+const hooks = new HookServer();
+
+beforeAll(async () => {
+	mock = await startMockApi();
+	trusted = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-trusted-'));
+	claudeEnv = createClaudeEnv({mockUrl: mock.url, trustedDirs: [trusted]});
+	await hooks.listen();
+});
+
+afterAll(async () => {
+	await hooks.close();
+	await mock.close();
+	claudeEnv.cleanup();
+});
+
+function run(prompt: string, options: {cwd?: string; permissionMode?: PermissionMode; resume?: string; env?: Record<string, string>} = {}) {
+	const driver = new PtyWorkerDriver({
+		claudePath: claudeBinary(),
+		env: {...process.env, ...claudeEnv.env, ...options.env},
+		hooks,
+		trustWorkspace: true,
+		approveApiKey: true,
+		killGraceMs: 1_000,
+	});
+	const listener = new RecordingListener();
+	const sessionId = options.resume ?? randomUUID();
+	const cwd = options.cwd ?? trusted;
+	const taskId = `real-${randomUUID().slice(0, 8)}`;
+	const handle = driver.start(
+		{taskId, prompt, cwd, sessionId, resume: options.resume !== undefined, permissionMode: options.permissionMode ?? 'default'},
+		listener,
+	);
+	return {driver, listener, handle, sessionId, cwd, taskId};
+}
+
+describe('PtyWorkerDriver with the real claude', () => {
+	it('completes a turn with the mock text as result, tokens and cost from the transcript', async () => {
+		const {listener, driver, sessionId, cwd} = run('Say hello [[reply:Hello from the mock, for real]]');
+		const exit = await waitFor('exit', () => listener.exit, 40_000);
+		expect(exit).toEqual({exitCode: 0, signal: null, result: 'Hello from the mock, for real'});
+		expect(listener.states).toEqual(['starting', 'busy', 'idle']);
+		expect(listener.usage!.tokens.output).toBeGreaterThan(0);
+		expect(listener.usage!.tokens.input + listener.usage!.tokens.cacheCreation).toBeGreaterThan(0);
+		expect(listener.usage!.costUsd).toBeGreaterThan(0);
+		expect(listener.output).toContain('› Say hello');
+		expect(driver.canResume({cwd, sessionId})).toBe(true);
+		expect(isProcessAlive(listener.process!)).toBe(false);
+	});
+
+	it('asks for permission, waits in needs_input, and runs the tool once allowed', async () => {
+		const {listener, handle} = run('Write the file [[tool:bash]]');
+		await waitFor('needs_input', () => listener.states.includes('needs_input'), 40_000);
+		expect(listener.questions[0]).toMatchObject({toolName: 'Bash', toolInput: {command: 'echo hello-from-tool > out.txt && cat out.txt'}});
+		expect(handle.answer({behavior: 'allow'})).toBe(true);
+		const exit = await waitFor('exit', () => listener.exit, 40_000);
+		expect(exit.result).toBe(toolDoneReply);
+		expect(listener.output).toContain('⎿ hello-from-tool');
+	});
+
+	it('refuses the tool when the answer is deny, and the worker reads the refusal', async () => {
+		const {listener, handle} = run('Write the file [[tool:bash:echo denied-run > denied.txt]]');
+		await waitFor('needs_input', () => listener.states.includes('needs_input'), 40_000);
+		handle.answer({behavior: 'deny', message: 'Not in this repository.'});
+		const exit = await waitFor('exit', () => listener.exit, 40_000);
+		expect(exit.result).toBe(toolRefusedReply);
+		expect(existsSync(path.join(trusted, 'denied.txt'))).toBe(false);
+	});
+
+	it('answers the trust dialog of a folder claude has never seen, then runs the prompt', async () => {
+		const fresh = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-untrusted-'));
+		const {listener} = run('Hi [[reply:trusted it]]', {cwd: fresh});
+		const exit = await waitFor('exit', () => listener.exit, 40_000);
+		expect(listener.output).toContain("answered claude's trust dialog");
+		expect(exit).toEqual({exitCode: 0, signal: null, result: 'trusted it'});
+	});
+
+	it('stops a busy worker with its whole process tree, tools included', async () => {
+		const {listener, handle, taskId} = run('Run it [[tool:bash:tail -f /dev/null]]');
+		await waitFor('needs_input', () => listener.states.includes('needs_input'), 40_000);
+		handle.answer({behavior: 'allow'});
+		const leader = listener.process!.pid;
+		// claude runs Bash tools in sessions of their own, so the tool is found through the worker's marker.
+		const tool = await waitFor('the tool process', () =>
+			workerProcesses(leader, taskId).find(pid => {
+				try {
+					return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tail\u0000-f\u0000/dev/null');
+				} catch {
+					return false;
+				}
+			}),
+		);
+		await handle.stop('test');
+		expect(listener.exit!.exitCode === null || listener.exit!.exitCode !== 0 || listener.exit!.result === undefined).toBe(true);
+		expect(isProcessAlive(listener.process!)).toBe(false);
+		await waitFor('the tool process to end', () => !existsSync(`/proc/${tool}`) || readFileSync(`/proc/${tool}/stat`, 'utf8').includes(') Z '), 5_000);
+		expect(workerProcesses(leader, taskId)).toEqual([]);
+	});
+
+	it('resumes a conversation: the next request carries the earlier messages', async () => {
+		const first = run('Remember the word pelican [[reply:I will remember pelican]]');
+		await waitFor('first exit', () => first.listener.exit, 40_000);
+		const before = mock.mainRequests().length;
+		const second = run('What was the word? [[reply:It was pelican]]', {resume: first.sessionId});
+		const exit = await waitFor('resumed exit', () => second.listener.exit, 40_000);
+		expect(exit.result).toBe('It was pelican');
+		const resumed = mock.mainRequests().slice(before).map(request => JSON.stringify(request.body));
+		expect(resumed.some(body => body.includes('Remember the word pelican') && body.includes('I will remember pelican'))).toBe(true);
+	});
+});
