@@ -66,9 +66,30 @@ export function createClaudeEnv(options: ClaudeEnvOptions): ClaudeEnv {
 	};
 }
 
-/** The project-dir name Claude Code uses under `$CLAUDE_CONFIG_DIR/projects/` for a cwd. */
+const maxProjectDirLength = 200;
+
+/**
+ * The directory name Claude Code 2.1.330 uses under `$CLAUDE_CONFIG_DIR/projects/` for a cwd: every UTF-16
+ * code unit outside [a-zA-Z0-9] becomes `-`; names over 200 characters are cut to 200 and suffixed with
+ * `-<base36 of |Java-style string hash of the cwd|>`, as the binary does.
+ */
 export function mangleProjectDir(cwd: string): string {
-	return cwd.replaceAll(/[^a-zA-Z\d]/g, '-');
+	const mangled = cwd.replaceAll(/[^a-zA-Z\d]/g, '-');
+	if (mangled.length <= maxProjectDirLength) {
+		return mangled;
+	}
+
+	let hash = 0;
+	for (let index = 0; index < cwd.length; index++) {
+		hash = ((hash << 5) - hash + cwd.charCodeAt(index)) | 0;
+	}
+
+	return `${mangled.slice(0, maxProjectDirLength)}-${Math.abs(hash).toString(36)}`;
+}
+
+/** Where the transcript of a session started with `--session-id` in `cwd` will be written. */
+export function transcriptPath(configDir: string, cwd: string, sessionId: string): string {
+	return path.join(configDir, 'projects', mangleProjectDir(cwd), `${sessionId}.jsonl`);
 }
 
 const minimumBinaryBytes = 100 * 1024 * 1024;
@@ -87,3 +108,6 @@ export function claudeBinary(): string {
 
 	return binary;
 }
+
+/** Alias under the name the test plan uses. */
+export const seedClaudeConfig = createClaudeEnv;

@@ -9,9 +9,27 @@ export function claudeConfigDir(env: NodeJS.ProcessEnv): string {
 	return env.CLAUDE_CONFIG_DIR || path.join(env.HOME || os.homedir(), '.claude');
 }
 
-/** claude names a project's folder after its cwd with every character other than a letter or digit as `-`. */
+/** Longer folder names are cut by claude and given a hash suffix. */
+const MAX_PROJECT_NAME = 200;
+
+/** Java's String.hashCode, which claude uses for the suffix of long project folder names. */
+function javaHash(text: string): number {
+	let hash = 0;
+	for (let i = 0; i < text.length; i++) hash = ((hash << 5) - hash + text.charCodeAt(i)) | 0;
+	return hash;
+}
+
+/**
+ * claude names a project's folder after its cwd with every UTF-16 unit other than a letter or digit as `-`;
+ * past 200 characters it keeps the first 200 and adds `-<hash of the cwd in base 36>` (read from the 2.1.330 binary).
+ */
+export function projectFolderName(cwd: string): string {
+	const name = cwd.replace(/[^a-zA-Z0-9]/g, '-');
+	return name.length <= MAX_PROJECT_NAME ? name : `${name.slice(0, MAX_PROJECT_NAME)}-${Math.abs(javaHash(cwd)).toString(36)}`;
+}
+
 export function transcriptPath(configDir: string, cwd: string, sessionId: string): string {
-	return path.join(configDir, 'projects', cwd.replace(/[^a-zA-Z0-9]/g, '-'), `${sessionId}.jsonl`);
+	return path.join(configDir, 'projects', projectFolderName(cwd), `${sessionId}.jsonl`);
 }
 
 export function hasTranscript(configDir: string, cwd: string, sessionId: string): boolean {

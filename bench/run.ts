@@ -1,0 +1,140 @@
+// `npm run bench`: numbers for the issue's targets, printed, not asserted.
+//  1. the whole path with a fake claude that exits at once: submit over the socket → spawn → exit → stored;
+//  2. submit-to-spawn latency with free worker slots;
+//  3. the real claude on the mock API: the orchestrator's own CPU time and memory per running worker.
+import {mkdtempSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {loadConfig} from '../source/config.js';
+import {startCore, type CoreHost} from '../source/core-host.js';
+import {silentLogger} from '../source/core/ports/logger.js';
+import {connectMcpClient} from '../source/mcp/socket-client.js';
+import {startMockApi} from '../test/fixtures/mock-anthropic-api.js';
+import {claudeBinary, createClaudeEnv} from '../test/helpers/claude-env.js';
+
+const fakeClaude = fileURLToPath(new URL('../test/fixtures/fake-claude.sh', import.meta.url));
+const only = process.argv[2];
+
+function percentile(sorted: number[], p: number): number {
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function withCore<T>(env: Record<string, string>, run: (host: CoreHost, socketPath: string) => Promise<T>): Promise<T> {
+	const home = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-'));
+	const fullEnv = {...process.env, ...env, CCFLEET_HOME: home};
+	const config = loadConfig(fullEnv);
+	const host = await startCore(config, silentLogger, fullEnv);
+	try {
+		return await run(host, config.socketPath);
+	} finally {
+		await host.close();
+		rmSync(home, {recursive: true, force: true});
+	}
+}
+
+async function throughput(total = 300): Promise<void> {
+	const cwd = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-cwd-'));
+	await withCore({CCFLEET_CLAUDE_BIN: fakeClaude, CCFLEET_STAGGER_MS: '0', CCFLEET_MAX_WORKERS: '8'}, async (host, socketPath) => {
+		const {client, close} = await connectMcpClient(socketPath, {name: 'bench'});
+		let done = 0;
+		let failed = 0;
+		const finished = new Promise<void>(resolve => {
+			host.fleet.on('task:updated', ({task, previous}) => {
+				if (previous === task.status) return;
+				if (task.status === 'completed') done++;
+				else if (task.status === 'failed') failed++;
+				if (done + failed === total) resolve();
+			});
+		});
+		const started = performance.now();
+		await Promise.all(Array.from({length: total}, (_, i) => client.callTool({name: 'delegate_task', arguments: {prompt: `bench task ${i}`, cwd}})));
+		const submitted = performance.now();
+		await finished;
+		const seconds = (performance.now() - started) / 1000;
+		console.log(`fake claude, ${total} tasks, 8 workers: ${(total / seconds).toFixed(1)} tasks/s end to end (target ≥ 50); submit of all over the socket ${(submitted - started).toFixed(0)} ms; ${failed} failed`);
+		await close();
+	});
+	rmSync(cwd, {recursive: true, force: true});
+}
+
+async function submitToSpawn(samples = 100): Promise<void> {
+	const cwd = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-cwd-'));
+	await withCore({CCFLEET_CLAUDE_BIN: fakeClaude, CCFLEET_STAGGER_MS: '0', CCFLEET_MAX_WORKERS: '4'}, async (host, socketPath) => {
+		const {client, close} = await connectMcpClient(socketPath, {name: 'bench'});
+		const latencies: number[] = [];
+		for (let i = 0; i < samples; i++) {
+			const sent = performance.now();
+			const spawned = new Promise<number>(resolve => {
+				const off = host.fleet.on('task:updated', ({task}) => {
+					if (task.worker && task.prompt === `latency ${i}`) {
+						off();
+						resolve(performance.now());
+					}
+				});
+			});
+			const ended = new Promise<void>(resolve => {
+				const off = host.fleet.on('task:updated', ({task}) => {
+					if (task.prompt === `latency ${i}` && task.endedAt) {
+						off();
+						resolve();
+					}
+				});
+			});
+			await client.callTool({name: 'delegate_task', arguments: {prompt: `latency ${i}`, cwd}});
+			latencies.push((await spawned) - sent);
+			await ended;
+		}
+		latencies.sort((a, b) => a - b);
+		console.log(`submit over the socket → claude process spawned: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms (target p50 < 20 ms)`);
+		await close();
+	});
+	rmSync(cwd, {recursive: true, force: true});
+}
+
+async function realWorkers(count = 4): Promise<void> {
+	const mock = await startMockApi();
+	const cwd = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-cwd-'));
+	const claudeEnv = createClaudeEnv({mockUrl: mock.url, trustedDirs: [cwd]});
+	try {
+		await withCore(
+			{...claudeEnv.env, CCFLEET_CLAUDE_BIN: claudeBinary(), CCFLEET_MAX_WORKERS: String(count), CCFLEET_PERMISSION_MODE: 'default'},
+			async (host, socketPath) => {
+				const {client, close} = await connectMcpClient(socketPath, {name: 'bench'});
+				global.gc?.();
+				const rssBefore = process.memoryUsage().rss;
+				const heapBefore = process.memoryUsage().heapUsed;
+				const cpuBefore = process.cpuUsage();
+				const wallBefore = performance.now();
+				// Slow replies keep every worker running while we measure.
+				for (let i = 0; i < count; i++) {
+					await client.callTool({name: 'delegate_task', arguments: {prompt: `bench real ${i} [[slow:6000]] [[reply:done ${i}]]`, cwd}});
+				}
+				const deadline = Date.now() + 60_000;
+				while (host.fleet.workers().filter(w => w.state === 'busy').length < count && Date.now() < deadline) await new Promise(r => setTimeout(r, 100));
+				const busyAt = performance.now();
+				global.gc?.();
+				const rssBusy = process.memoryUsage().rss;
+				const heapBusy = process.memoryUsage().heapUsed;
+				while (host.fleet.counts().completed + host.fleet.counts().failed < count && Date.now() < deadline) await new Promise(r => setTimeout(r, 100));
+				const cpu = process.cpuUsage(cpuBefore);
+				const wall = (performance.now() - wallBefore) / 1000;
+				const perWorkerMb = (rssBusy - rssBefore) / count / 1024 / 1024;
+				const heapPerWorkerMb = (heapBusy - heapBefore) / count / 1024 / 1024;
+				console.log(
+					`real claude × ${count} on the mock: orchestrator RSS +${perWorkerMb.toFixed(1)} MB per running worker (heap +${heapPerWorkerMb.toFixed(1)} MB; target < 10 MB), ` +
+						`orchestrator CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms over ${wall.toFixed(1)} s (${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(1)}% of one core), ` +
+						`all busy after ${((busyAt - wallBefore) / 1000).toFixed(1)} s; ${host.fleet.counts().completed} completed`,
+				);
+				await close();
+			},
+		);
+	} finally {
+		claudeEnv.cleanup();
+		await mock.close();
+	}
+}
+
+if (!only || only === 'throughput') await throughput();
+if (!only || only === 'latency') await submitToSpawn();
+if (!only || only === 'real') await realWorkers();
