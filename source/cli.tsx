@@ -136,8 +136,11 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 		return id;
 	};
 	switch (command) {
-		case 'delegate':
-			return commands.delegate(config, cli.input, flags as never);
+		case 'delegate': {
+			// meow turns an absent boolean into false; here absent means "read stdin when it is piped".
+			const stdin = argv.includes('--no-stdin') ? false : argv.includes('--stdin') ? true : undefined;
+			return commands.delegate(config, cli.input, {...flags, stdin} as never);
+		}
 		case 'status':
 			return commands.status(config, cli.input[0], flags as never);
 		case 'logs':

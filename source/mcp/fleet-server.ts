@@ -42,6 +42,14 @@ function checkDirectory(cwd: string): string | undefined {
 	return undefined;
 }
 
+/** Who is on the other end, as recorded with what they do: `cli`, `dashboard`, or `mcp:<client name>`. */
+function clientLabel(server: McpServer): string {
+	const name = server.server.getClientVersion()?.name ?? 'unknown';
+	if (name === 'ccfleet-cli') return 'cli';
+	if (name === 'ccfleet-dashboard') return 'dashboard';
+	return `mcp:${name}`;
+}
+
 /** The MCP face of the fleet: one server per client connection, all sharing the one fleet. */
 export function createFleetMcpServer(fleet: Fleet): McpServer {
 	const server = new McpServer(SERVER_INFO, {
@@ -145,7 +153,7 @@ export function createFleetMcpServer(fleet: Fleet): McpServer {
 		},
 		async ({id, reason}) =>
 			guard(async () => {
-				const task = await fleet.cancel(id, {by: 'mcp', ...(reason ? {reason} : {})});
+				const task = await fleet.cancel(id, {by: clientLabel(server), ...(reason ? {reason} : {})});
 				return ok({task: taskView(fleet, task)}, `Task ${id} is ${task.status}.`);
 			}),
 	);

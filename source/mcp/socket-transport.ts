@@ -108,7 +108,12 @@ export class SocketTransport implements Transport {
 			}
 
 			if (message === null) break;
-			this.onmessage?.(message);
+			try {
+				this.onmessage?.(message);
+			} catch (error) {
+				// A throw here would escape the socket's 'data' event and take the whole process down.
+				this.onerror?.(error as Error);
+			}
 		}
 	};
 

@@ -333,7 +333,7 @@ class PtyWorker {
 			? {exitCode: null, signal: signalName(signal)}
 			: {exitCode, signal: null};
 		if (this.#result !== undefined) exit.result = this.#result;
-		const error = this.#error ?? (this.#result === undefined ? this.#lastWords() : undefined);
+		const error = this.#error ?? (this.#result === undefined && !signal ? this.#lastWords() : undefined);
 		if (error) exit.error = error;
 		this.#markExited();
 		this.#listener.onExit(exit);

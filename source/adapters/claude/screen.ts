@@ -56,5 +56,5 @@ export function detectStartupDialog(screen: string): StartupDialog | undefined {
 
 /** The input box is shown and no dialog covers it: the TUI is ready for a prompt. */
 export function isPromptReady(screen: string): boolean {
-	return /^❯ /m.test(screen) && !/Enter to confirm|Esc to cancel/.test(screen) && /^─{10,}/m.test(screen);
+	return /^❯(\s|$)/m.test(screen) && !/Enter to confirm|Esc to cancel/.test(screen) && /^─{10,}/m.test(screen);
 }

@@ -1,0 +1,131 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import type {TaskView} from '../../source/mcp/task-view.js';
+import {createSandbox, processesOfTask, type Sandbox} from '../helpers/ccfleet-process.js';
+import {waitFor} from '../helpers/wait-for.js';
+
+// The CLI as a user runs it: a client of a background daemon it starts itself, running the real claude on the
+// mock API.
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+	sandbox = await createSandbox({CCFLEET_MAX_WORKERS: '3'});
+});
+
+afterAll(async () => {
+	await sandbox.cleanup();
+});
+
+async function status(id: string): Promise<TaskView> {
+	const {stdout, stderr, exitCode} = await sandbox.cli(['status', id, '--json']);
+	if (exitCode !== 0) throw new Error(`status failed: ${stderr}`);
+	return JSON.parse(stdout) as TaskView;
+}
+
+async function delegate(args: string[], input?: string): Promise<string> {
+	const {stdout, stderr, exitCode} = await sandbox.cli(['delegate', '--json', ...args], input === undefined ? {} : {input});
+	if (exitCode !== 0) throw new Error(`delegate failed: ${stderr}`);
+	return (JSON.parse(stdout) as TaskView).id;
+}
+
+describe('ccfleet CLI with a background daemon and the real claude', () => {
+	it('starts a daemon when none runs, says so, and completes a task with the mock text as its result', async () => {
+		const {stdout, stderr, exitCode} = await sandbox.cli(['delegate', '--wait', 'Say hello [[reply:Hello through the whole fleet]]']);
+		expect(stderr).toContain('started a background daemon');
+		expect(exitCode).toBe(0);
+		expect(stdout.trim()).toBe('Hello through the whole fleet');
+		expect(sandbox.corePid()).toBeGreaterThan(0);
+
+		const {stdout: table} = await sandbox.cli(['status']);
+		expect(table).toMatch(/completed\s+P1/);
+		expect(table).toContain('Say hello');
+	});
+
+	it('takes the prompt from stdin too, and a prompt far beyond one argv string arrives whole', async () => {
+		const diff = Array.from({length: 4000}, (_, i) => `+ line ${i} of a very large diff`).join('\n');
+		const id = await delegate(['Review this [[reply:reviewed]]'], `${diff}\nEND-OF-DIFF-MARKER`);
+		const task = await waitFor('completion', async () => {
+			const view = await status(id);
+			return view.status === 'completed' ? view : undefined;
+		}, 60_000);
+		expect(task.result).toBe('reviewed');
+		const sent = sandbox.mock.mainRequests().map(request => JSON.stringify(request.body));
+		expect(sent.some(body => body.includes('Review this') && body.includes('line 3999 of a very large diff') && body.includes('END-OF-DIFF-MARKER'))).toBe(true);
+	});
+
+	it('shows needs_input with the question while a worker waits for permission, and cancel ends its processes', async () => {
+		const id = await delegate(['--permission-mode', 'default', 'Write it [[tool:bash]]']);
+		const waiting = await waitFor('needs_input', async () => {
+			const view = await status(id);
+			return view.status === 'needs_input' ? view : undefined;
+		}, 60_000);
+		expect(waiting.question).toMatchObject({toolName: 'Bash', toolInput: {command: 'echo hello-from-tool > out.txt && cat out.txt'}});
+		const {stdout: human} = await sandbox.cli(['status', id]);
+		expect(human).toContain('NEEDS INPUT');
+		expect(human).toContain('Allow Bash(echo hello-from-tool');
+		expect(waiting.pid).toBeGreaterThan(0);
+		expect(processesOfTask(id)).toContain(waiting.pid);
+
+		const {stdout, exitCode} = await sandbox.cli(['cancel', id, 'not', 'needed']);
+		expect(exitCode).toBe(0);
+		expect(stdout).toContain('cancelled');
+		const cancelled = await status(id);
+		expect(cancelled).toMatchObject({status: 'cancelled', cancelledBy: 'cli', failureReason: 'not needed'});
+		expect(processesOfTask(id)).toEqual([]);
+	});
+
+	it('fails a task that runs past its timeout, with that reason', async () => {
+		const id = await delegate(['--timeout', '4s', 'Think slowly [[slow:30000]]']);
+		const failed = await waitFor('the timeout', async () => {
+			const view = await status(id);
+			return view.status === 'failed' ? view : undefined;
+		}, 60_000);
+		expect(failed.failureReason).toMatch(/^Timed out after 4 s/);
+		expect(processesOfTask(id)).toEqual([]);
+	});
+
+	it('fails a task whose claude is killed, never completing it', async () => {
+		const id = await delegate(['Think slowly [[slow:30000]]']);
+		const running = await waitFor('a running worker', async () => {
+			const view = await status(id);
+			return view.workerState === 'busy' && view.pid ? view : undefined;
+		}, 60_000);
+		process.kill(running.pid!, 'SIGKILL');
+		const failed = await waitFor('the failure', async () => {
+			const view = await status(id);
+			return view.status === 'failed' ? view : undefined;
+		}, 30_000);
+		expect(failed.exitCode).toBeNull();
+		expect(failed.failureReason).toBe('claude was killed by SIGKILL before it finished.');
+	});
+
+	it('gives clear errors for bad input and unknown ids, and the daemon stays up', async () => {
+		const unknown = await sandbox.cli(['status', 'nope1234']);
+		expect(unknown.exitCode).toBe(1);
+		expect(unknown.stderr).toContain('No task with id "nope1234"');
+		const badPriority = await sandbox.cli(['delegate', '--priority', 'P7', 'x']);
+		expect(badPriority.stderr).toContain('--priority P7 is not one of P0, P1, P2');
+		const noPrompt = await sandbox.cli(['delegate']);
+		expect(noPrompt.stderr).toContain('No prompt given');
+		const badCwd = await sandbox.cli(['delegate', '--cwd', '/definitely/not/here', 'x']);
+		expect(badCwd.stderr).toContain('is not an existing directory');
+		const badTimeout = await sandbox.cli(['delegate', '--timeout', 'soon', 'x']);
+		expect(badTimeout.stderr).toContain('--timeout is "soon"');
+		const badEnv = await sandbox.cli(['status'], {env: {TASK_TIMEOUT: 'forever'}});
+		expect(badEnv.stderr).toContain('TASK_TIMEOUT is "forever"');
+		const help = await sandbox.cli(['logs', '--help']);
+		expect(help.stdout).toContain('--follow');
+		const ok = await sandbox.cli(['status']);
+		expect(ok.exitCode).toBe(0);
+	});
+
+	it('prints what a worker did with logs', async () => {
+		const id = await delegate(['--permission-mode', 'acceptEdits', 'Tell me [[reply:the log line]]']);
+		const {stdout, exitCode} = await sandbox.cli(['logs', id, '--follow']);
+		expect(exitCode).toBe(0);
+		expect(stdout).toContain('› Tell me');
+		expect(stdout).toContain('the log line');
+		expect(stdout).toContain(`task ${id} completed`);
+		const tail = await sandbox.cli(['logs', id, '--tail', '1']);
+		expect(tail.stdout.trim()).toBe('the log line');
+	});
+});
