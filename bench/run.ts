@@ -92,7 +92,7 @@ async function submitToSpawn(samples = 100): Promise<void> {
 	rmSync(cwd, {recursive: true, force: true});
 }
 
-async function realWorkers(count = 4): Promise<void> {
+async function realWorkers(count = 6): Promise<void> {
 	const mock = await startMockApi();
 	const cwd = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-cwd-'));
 	const claudeEnv = createClaudeEnv({mockUrl: mock.url, trustedDirs: [cwd]});
@@ -101,6 +101,10 @@ async function realWorkers(count = 4): Promise<void> {
 			{...claudeEnv.env, CCFLEET_CLAUDE_BIN: claudeBinary(), CCFLEET_MAX_WORKERS: String(count), CCFLEET_PERMISSION_MODE: 'default'},
 			async (host, socketPath) => {
 				const {client, close} = await connectMcpClient(socketPath, {name: 'bench'});
+				// One task first, so code paths (pty, terminal emulator, hooks) are loaded before the baseline.
+				await client.callTool({name: 'delegate_task', arguments: {prompt: 'warm up [[reply:warm]]', cwd}});
+				while (host.fleet.counts().completed < 1) await new Promise(r => setTimeout(r, 100));
+				await new Promise(r => setTimeout(r, 500));
 				global.gc?.();
 				const rssBefore = process.memoryUsage().rss;
 				const heapBefore = process.memoryUsage().heapUsed;
@@ -116,7 +120,7 @@ async function realWorkers(count = 4): Promise<void> {
 				global.gc?.();
 				const rssBusy = process.memoryUsage().rss;
 				const heapBusy = process.memoryUsage().heapUsed;
-				while (host.fleet.counts().completed + host.fleet.counts().failed < count && Date.now() < deadline) await new Promise(r => setTimeout(r, 100));
+				while (host.fleet.counts().completed + host.fleet.counts().failed < count + 1 && Date.now() < deadline) await new Promise(r => setTimeout(r, 100));
 				const cpu = process.cpuUsage(cpuBefore);
 				const wall = (performance.now() - wallBefore) / 1000;
 				const perWorkerMb = (rssBusy - rssBefore) / count / 1024 / 1024;
@@ -124,7 +128,7 @@ async function realWorkers(count = 4): Promise<void> {
 				console.log(
 					`real claude × ${count} on the mock: orchestrator RSS +${perWorkerMb.toFixed(1)} MB per running worker (heap +${heapPerWorkerMb.toFixed(1)} MB; target < 10 MB), ` +
 						`orchestrator CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms over ${wall.toFixed(1)} s (${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(1)}% of one core), ` +
-						`all busy after ${((busyAt - wallBefore) / 1000).toFixed(1)} s; ${host.fleet.counts().completed} completed`,
+						`all busy after ${((busyAt - wallBefore) / 1000).toFixed(1)} s; ${host.fleet.counts().completed - 1} completed`,
 				);
 				await close();
 			},
@@ -135,6 +139,29 @@ async function realWorkers(count = 4): Promise<void> {
 	}
 }
 
+/** The two ways a hook can reach ccfleet: claude POSTs it itself (http hook), or spawns a forwarder per event. */
+async function hookTransports(samples = 200): Promise<void> {
+	const {HookServer} = await import('../source/adapters/claude/hook-server.js');
+	const {execa} = await import('execa');
+	const hooks = new HookServer();
+	await hooks.listen();
+	const registration = hooks.register('bench', () => ({}));
+	const body = JSON.stringify({hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: {command: 'ls'}});
+	let started = performance.now();
+	for (let i = 0; i < samples; i++) {
+		await fetch(`${registration.url}/PreToolUse`, {method: 'POST', headers: {'x-ccfleet-secret': registration.secret}, body});
+	}
+	const httpMs = (performance.now() - started) / samples;
+	const forwarder = `const c=[];process.stdin.on('data',d=>c.push(d)).on('end',()=>fetch(process.argv[1],{method:'POST',headers:{'x-ccfleet-secret':process.argv[2]},body:Buffer.concat(c)}).then(r=>r.text()))`;
+	const spawns = 20;
+	started = performance.now();
+	for (let i = 0; i < spawns; i++) await execa(process.execPath, ['-e', forwarder, `${registration.url}/PreToolUse`, registration.secret], {input: body});
+	const commandMs = (performance.now() - started) / spawns;
+	console.log(`hook delivery: http hook ${httpMs.toFixed(2)} ms per event (no process); command hook with a node forwarder ${commandMs.toFixed(1)} ms per event (a process per event)`);
+	await hooks.close();
+}
+
+if (!only || only === 'hooks') await hookTransports();
 if (!only || only === 'throughput') await throughput();
 if (!only || only === 'latency') await submitToSpawn();
 if (!only || only === 'real') await realWorkers();
