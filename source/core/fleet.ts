@@ -236,9 +236,7 @@ export class Fleet {
 	}
 
 	counts(): FleetCounts {
-		const counts: FleetCounts = {queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0};
-		for (const task of this.#store.list()) counts[task.status]++;
-		return counts;
+		return this.#store.countByStatus();
 	}
 
 	worker(id: string): WorkerView | undefined {

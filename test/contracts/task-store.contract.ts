@@ -183,6 +183,15 @@ export function describeTaskStore(name: string, makeStore: () => TaskStore): voi
 				expect(s.list()[1]).toStrictEqual(minimalTask('t2', {status: 'running', createdAt: 99}));
 			});
 
+			it('counts the tasks in each status', () => {
+				const s = open();
+				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0});
+				seed(s);
+				const byStatus = s.list().reduce<Record<string, number>>((counts, task) => ({...counts, [task.status]: (counts[task.status] ?? 0) + 1}), {});
+				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0, ...byStatus});
+				expect(s.countByStatus().queued).toBe(3);
+			});
+
 			it('filters by one or several statuses', () => {
 				const s = open();
 				seed(s);

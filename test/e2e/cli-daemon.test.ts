@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {TaskView} from '../../source/mcp/task-view.js';
 import {createSandbox, processesOfTask, type Sandbox} from '../helpers/ccfleet-process.js';
@@ -8,7 +9,8 @@ import {waitFor} from '../helpers/wait-for.js';
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-	sandbox = await createSandbox({CCFLEET_MAX_WORKERS: '3'});
+	// As if ccfleet itself were started from inside a Claude Code session: workers must not inherit its markers.
+	sandbox = await createSandbox({CCFLEET_MAX_WORKERS: '3', CLAUDECODE: '1', CLAUDE_CODE_ENTRYPOINT: 'cli', CLAUDE_CODE_SESSION_ID: 'parent-session'});
 });
 
 afterAll(async () => {
@@ -64,6 +66,9 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		expect(human).toContain('Allow Bash(echo hello-from-tool');
 		expect(waiting.pid).toBeGreaterThan(0);
 		expect(processesOfTask(id)).toContain(waiting.pid);
+		const workerEnv = readFileSync(`/proc/${waiting.pid}/environ`, 'latin1').split('\0');
+		expect(workerEnv.filter(entry => /^(CLAUDECODE|CLAUDE_CODE_ENTRYPOINT|CLAUDE_CODE_SESSION_ID)=/.test(entry))).toEqual([]);
+		expect(workerEnv).toContain(`CCFLEET_TASK_ID=${id}`);
 
 		const {stdout, exitCode} = await sandbox.cli(['cancel', id, 'not', 'needed']);
 		expect(exitCode).toBe(0);

@@ -93,6 +93,18 @@ describe('PtyWorkerDriver with the real claude', () => {
 		expect(exit).toEqual({exitCode: 0, signal: null, result: 'trusted it'});
 	});
 
+	it('answers the custom API key dialog when claude has not seen the key before', async () => {
+		const unapproved = createClaudeEnv({mockUrl: mock.url, trustedDirs: [trusted], approveApiKey: false});
+		try {
+			const {listener} = run('Hi [[reply:key accepted]]', {env: unapproved.env});
+			const exit = await waitFor('exit', () => listener.exit, 40_000);
+			expect(listener.output).toContain("answered claude's api-key dialog");
+			expect(exit).toEqual({exitCode: 0, signal: null, result: 'key accepted'});
+		} finally {
+			unapproved.cleanup();
+		}
+	});
+
 	it('stops a busy worker with its whole process tree, tools included', async () => {
 		const {listener, handle, taskId} = run('Run it [[tool:bash:tail -f /dev/null]]');
 		await waitFor('needs_input', () => listener.states.includes('needs_input'), 40_000);

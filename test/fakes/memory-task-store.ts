@@ -1,5 +1,5 @@
 import {FleetError, TaskNotFoundError} from '../../source/core/domain/errors.js';
-import {type Task} from '../../source/core/domain/task.js';
+import {TASK_STATUSES, type Task, type TaskStatus} from '../../source/core/domain/task.js';
 import {type TaskFilter, type TaskStore} from '../../source/core/ports/task-store.js';
 
 /**
@@ -39,6 +39,13 @@ export class MemoryTaskStore implements TaskStore {
 		const matching = [...this.#tasks.values()].filter(task => statuses === undefined || statuses.includes(task.status));
 		const picked = limit === undefined ? matching : matching.slice(Math.max(0, matching.length - limit));
 		return picked.map(task => copy(task));
+	}
+
+	countByStatus(): Record<TaskStatus, number> {
+		this.#assertOpen();
+		const counts = Object.fromEntries(TASK_STATUSES.map(status => [status, 0])) as Record<TaskStatus, number>;
+		for (const task of this.#tasks.values()) counts[task.status]++;
+		return counts;
 	}
 
 	close(): void {

@@ -95,6 +95,7 @@ export class SqliteTaskStore implements TaskStore {
 	readonly #listByStatus: Database.Statement<{statuses: string}, TaskRow>;
 	readonly #listNewest: Database.Statement<{limit: number}, TaskRow>;
 	readonly #listNewestByStatus: Database.Statement<{statuses: string; limit: number}, TaskRow>;
+	readonly #countByStatus: Database.Statement<[], {status: string; count: number}>;
 	#isClosed = false;
 
 	constructor(readonly path: string) {
@@ -127,6 +128,16 @@ export class SqliteTaskStore implements TaskStore {
 		this.#listNewestByStatus = db.prepare(
 			`SELECT * FROM (SELECT seq, ${SELECT_COLUMNS} FROM tasks WHERE ${STATUS_FILTER} ORDER BY seq DESC LIMIT @limit) ORDER BY seq`,
 		);
+		this.#countByStatus = db.prepare('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status');
+	}
+
+	countByStatus(): Record<TaskStatus, number> {
+		this.#assertOpen();
+		const counts = Object.fromEntries(TASK_STATUSES.map(status => [status, 0])) as Record<TaskStatus, number>;
+		for (const {status, count} of this.#countByStatus.all()) {
+			if (status in counts) counts[status as TaskStatus] = count;
+		}
+		return counts;
 	}
 
 	insert(task: Task): void {

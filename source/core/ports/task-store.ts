@@ -18,6 +18,8 @@ export type TaskStore = {
 	get(id: string): Task | undefined;
 	/** Oldest first unless `limit` is set (then the newest `limit`, still oldest first). */
 	list(filter?: TaskFilter): Task[];
+	/** How many tasks are in each status. */
+	countByStatus(): Record<TaskStatus, number>;
 	close(): void;
 };
 

@@ -1,0 +1,37 @@
+import {describe, expect, it} from 'vitest';
+import {ConfigError, loadConfig, parseDuration, parseSize} from '../source/config.js';
+
+describe('config', () => {
+	it('has working defaults under XDG_STATE_HOME', () => {
+		const config = loadConfig({HOME: '/home/u', XDG_STATE_HOME: '/state'});
+		expect(config).toMatchObject({
+			home: '/state/ccfleet',
+			socketPath: '/state/ccfleet/run/ccfleet.sock',
+			databasePath: '/state/ccfleet/ccfleet.db',
+			taskTimeoutMs: 30 * 60_000,
+			maxOutputBytes: 10 * 1024 * 1024,
+			permissionMode: 'acceptEdits',
+			staggerMs: 250,
+			trustWorkspace: true,
+		});
+		expect(loadConfig({HOME: '/home/u'}).home).toBe('/home/u/.local/state/ccfleet');
+		expect(config.maxWorkers).toBeGreaterThanOrEqual(1);
+	});
+
+	it('reads the knobs, with units', () => {
+		const config = loadConfig({CCFLEET_HOME: '/x', TASK_TIMEOUT: '90s', MAX_OUTPUT_BUFFER: '2MB', CCFLEET_MAX_WORKERS: '3', CCFLEET_PERMISSION_MODE: 'default', CCFLEET_TRUST_WORKSPACE: 'no'});
+		expect(config).toMatchObject({home: '/x', taskTimeoutMs: 90_000, maxOutputBytes: 2 * 1024 * 1024, maxWorkers: 3, permissionMode: 'default', trustWorkspace: false});
+		expect(parseDuration('1800000', 'T')).toBe(1_800_000);
+		expect(parseDuration('2h', 'T')).toBe(7_200_000);
+		expect(parseSize('512KB', 'S')).toBe(512 * 1024);
+	});
+
+	it('names the variable, the bad value and what it accepts', () => {
+		expect(() => loadConfig({TASK_TIMEOUT: 'soon'})).toThrow(new ConfigError('TASK_TIMEOUT is "soon"; give a positive duration: milliseconds (1800000) or with a unit (90s, 30m, 2h).'));
+		expect(() => loadConfig({MAX_OUTPUT_BUFFER: '-1'})).toThrow(/MAX_OUTPUT_BUFFER is "-1"; give a positive size/);
+		expect(() => loadConfig({CCFLEET_MAX_WORKERS: '0'})).toThrow(/CCFLEET_MAX_WORKERS is "0"; give a whole number of at least 1/);
+		expect(() => loadConfig({CCFLEET_PERMISSION_MODE: 'yolo'})).toThrow(/use one of default, acceptEdits, plan, auto, dontAsk, bypassPermissions/);
+		expect(() => loadConfig({LOG_LEVEL: 'loud'})).toThrow(/LOG_LEVEL is "loud"/);
+		expect(() => loadConfig({CCFLEET_TRUST_WORKSPACE: 'maybe'})).toThrow(/use 1 or 0/);
+	});
+});
