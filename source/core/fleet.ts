@@ -5,6 +5,7 @@ import {
 	PERMISSION_MODES,
 	PRIORITIES,
 	transition,
+	type Priority,
 	type NewTaskInput,
 	type Task,
 	type TaskDefaults,
@@ -187,15 +188,23 @@ export class Fleet {
 
 	/** Validates and queues a new task. Throws InvalidInputError naming the bad field. */
 	submit(input: NewTaskInput): Task {
+		return this.#create(input, {});
+	}
+
+	/** `extra` (lineage, a session to resume) is part of the task from its first write, before it can start. */
+	#create(input: NewTaskInput, extra: Partial<Task>): Task {
 		if (this.#phase === 'stopping' || this.#phase === 'stopped') throw new FleetStoppedError();
 		this.#validate(input);
-		const task = createTask(input, {id: this.#ids.taskId(), sessionId: this.#ids.sessionId()}, this.#clock.now(), this.#options.defaults);
+		const task: Task = {
+			...createTask(input, {id: this.#ids.taskId(), sessionId: this.#ids.sessionId()}, this.#clock.now(), this.#options.defaults),
+			...extra,
+		};
 		this.#store.insert(task);
 		this.#active.set(task.id, task);
 		this.#queue.push(task.id, task.priority);
 		this.#bus.emit('task:created', {task});
 		this.#pump();
-		return task;
+		return this.get(task.id);
 	}
 
 	#validate(input: NewTaskInput): void {
@@ -216,6 +225,9 @@ export class Fleet {
 		}
 		if (input.timeoutMs !== undefined && (!Number.isFinite(input.timeoutMs) || input.timeoutMs <= 0)) {
 			throw new InvalidInputError(`The timeout must be a positive number of milliseconds, got ${input.timeoutMs}.`);
+		}
+		if (input.maxOutputBytes !== undefined && (!Number.isSafeInteger(input.maxOutputBytes) || input.maxOutputBytes <= 0)) {
+			throw new InvalidInputError(`The output cap must be a positive whole number of bytes, got ${input.maxOutputBytes}.`);
 		}
 	}
 
@@ -263,6 +275,76 @@ export class Fleet {
 	/** Last lines of a live worker's output from memory, without touching the log file. */
 	tail(id: string, lines?: number): string[] {
 		return this.#workers.get(id)?.tail.lines(lines) ?? [];
+	}
+
+	/** Runs a finished task again from scratch as a new task (same prompt and settings, a new conversation). */
+	retry(id: string): Task {
+		const original = this.#ended(id, 'retry');
+		return this.#submitDerived(original, {prompt: original.prompt}, {retryOf: original.id});
+	}
+
+	/**
+	 * Continues a finished task as a new task. When its Claude conversation is on disk the new task resumes it
+	 * (`claude --resume`), told `additionalContext` (or just to continue); otherwise it starts afresh with a
+	 * prompt that retells the task, its outcome and the additional context.
+	 */
+	resume(id: string, additionalContext?: string): Task {
+		const parent = this.#ended(id, 'resume');
+		const context = additionalContext?.trim();
+		if (this.#driver.canResume(parent)) {
+			const prompt = context || 'Continue the task from where you stopped and finish it.';
+			return this.#submitDerived(parent, {prompt}, {parentTaskId: parent.id, sessionId: parent.sessionId, resumePending: true});
+		}
+		return this.#submitDerived(parent, {prompt: retellPrompt(parent, context)}, {parentTaskId: parent.id});
+	}
+
+	#ended(id: string, action: string): Task {
+		const task = this.get(id);
+		if (!isTerminal(task.status)) {
+			throw new InvalidInputError(`Task ${id} is still ${task.status}; only a finished task can ${action}. Cancel it first, or wait for it.`);
+		}
+		return task;
+	}
+
+	#submitDerived(from: Task, input: {prompt: string}, lineage: Partial<Task>): Task {
+		return this.#create(
+			{
+				prompt: input.prompt,
+				cwd: from.cwd,
+				priority: from.priority,
+				permissionMode: from.permissionMode,
+				timeoutMs: from.timeoutMs,
+				...(from.model ? {model: from.model} : {}),
+				...(from.maxOutputBytes ? {maxOutputBytes: from.maxOutputBytes} : {}),
+			},
+			lineage,
+		);
+	}
+
+	/** Moves a queued task to another priority; it goes to the back of that priority's line. */
+	reprioritize(id: string, priority: Priority): Task {
+		if (!PRIORITIES.includes(priority)) throw new InvalidInputError(`Unknown priority ${JSON.stringify(priority)}; use one of ${PRIORITIES.join(', ')}.`);
+		const task = this.get(id);
+		if (task.status !== 'queued') throw new InvalidInputError(`Task ${id} is ${task.status}; only a queued task can change priority.`);
+		if (task.priority === priority) return task;
+		this.#queue.remove(id);
+		this.#queue.push(id, priority);
+		this.#update(id, {priority});
+		return this.get(id);
+	}
+
+	/** Types text into a live worker, as a person attached to it would (a line ends with Enter). */
+	sendInput(id: string, text: string): Task {
+		const task = this.get(id);
+		const worker = this.#workers.get(id);
+		if (!worker?.handle) throw new InvalidInputError(`Task ${id} has no live worker (it is ${task.status}); there is nothing to type into.`);
+		worker.handle.write(text);
+		return task;
+	}
+
+	/** Total estimated cost of every task so far, in USD. */
+	totalCostUsd(): number {
+		return this.#store.totalCostUsd();
 	}
 
 	/** Answers the permission question a worker waits on. Throws if the task waits on none. */
@@ -363,7 +445,8 @@ export class Fleet {
 		this.#workers.set(task.id, worker);
 		const spec = {
 			taskId: task.id,
-			prompt: resume ? RESUME_PROMPT : task.prompt,
+			// A run lost mid-turn is told what happened; a task created to continue a conversation brings its own prompt.
+			prompt: resume && queued.attempts > 0 ? RESUME_PROMPT : task.prompt,
 			cwd: task.cwd,
 			sessionId: task.sessionId,
 			resume,
@@ -407,7 +490,7 @@ export class Fleet {
 		if (!worker) return;
 		worker.tail.append(text);
 		try {
-			this.#output.append(id, text);
+			this.#output.append(id, text, this.#active.get(id)?.maxOutputBytes);
 		} catch (error) {
 			this.#report(`Could not write the output of task ${id}: ${errorMessage(error)}`, error);
 		}
@@ -480,6 +563,20 @@ export class Fleet {
 /** What a resumed worker is told when its conversation continues after ccfleet lost it mid-turn. */
 export const RESUME_PROMPT =
 	'ccfleet restarted while you were working on this task and your last turn was interrupted. Continue the task from where you left off and finish it.';
+
+/** The prompt of a continuation that cannot resume the conversation itself: it retells what happened. */
+function retellPrompt(parent: Task, context: string | undefined): string {
+	const outcome =
+		parent.status === 'completed'
+			? `It completed with this answer:\n${parent.result ?? '(no answer)'}`
+			: `It ended ${parent.status}${parent.failureReason ? `: ${parent.failureReason}` : ''}.${parent.result ? `\nIts last answer:\n${parent.result}` : ''}`;
+	return [
+		`This continues an earlier task (${parent.id}) whose conversation is no longer available.`,
+		`The earlier task was:\n${parent.prompt}`,
+		outcome,
+		context ? `Now:\n${context}` : 'Continue the task from where it stopped and finish it.',
+	].join('\n\n');
+}
 
 function failureReasonOf(exit: WorkerExit): string {
 	if (exit.error) return exit.error;

@@ -130,6 +130,13 @@ describe('FileOutputLog', () => {
 			expect(log.read('t', {tailLines: 1}).text).toBe('[ccfleet: output truncated at 100 bytes (MAX_OUTPUT_BUFFER)]\n');
 		});
 
+		it('takes a per-task cap that overrides the default one, also after a reopen', () => {
+			openLog(1000).append('small', 'x'.repeat(30), 20);
+			const reopened = openLog(1000);
+			reopened.append('small', 'more', 20);
+			expect(reopened.read('small')).toEqual({text: `${'x'.repeat(20)}${truncationMarker(20)}`, bytes: 20, truncated: true});
+		});
+
 		it('is not reached by output that fills it exactly, only by the next byte', () => {
 			const log = openLog(10);
 			log.append('t', '0123456789');

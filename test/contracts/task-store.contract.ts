@@ -35,6 +35,9 @@ export function fullTask(id: string, changes: Partial<Task> = {}): Task {
 		tokens: {input: 123_456, output: 7_890, cacheRead: 1_000_000, cacheCreation: 4_321},
 		worker: {pid: 4_194_303, startTime: 987_654_321},
 		resumePending: false,
+		parentTaskId: 'parent-1',
+		retryOf: 'earlier-1',
+		maxOutputBytes: 2048,
 		...changes,
 	};
 }
@@ -81,7 +84,7 @@ export function describeTaskStore(name: string, makeStore: () => TaskStore): voi
 				s.insert(task);
 				const got = s.get('min');
 				expect(got).toStrictEqual(task);
-				for (const key of ['model', 'startedAt', 'endedAt', 'exitCode', 'result', 'failureReason', 'cancelledBy', 'worker', 'resumePending']) {
+				for (const key of ['model', 'startedAt', 'endedAt', 'exitCode', 'result', 'failureReason', 'cancelledBy', 'worker', 'resumePending', 'parentTaskId', 'retryOf', 'maxOutputBytes']) {
 					expect(Object.hasOwn(got!, key), key).toBe(false);
 				}
 			});
@@ -181,6 +184,14 @@ export function describeTaskStore(name: string, makeStore: () => TaskStore): voi
 				seed(s);
 				expect(ids(s.list())).toEqual(['t1', 't2', 't3', 't4', 't5', 't6', 't7']);
 				expect(s.list()[1]).toStrictEqual(minimalTask('t2', {status: 'running', createdAt: 99}));
+			});
+
+			it('sums the cost of every task', () => {
+				const s = open();
+				expect(s.totalCostUsd()).toBe(0);
+				seed(s);
+				const expected = s.list().reduce((sum, task) => sum + task.costUsd, 0);
+				expect(s.totalCostUsd()).toBeCloseTo(expected, 10);
 			});
 
 			it('counts the tasks in each status', () => {

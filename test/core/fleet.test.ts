@@ -251,3 +251,75 @@ describe('Fleet.respond', () => {
 		expect(driver.worker('t1').answers).toEqual([{behavior: 'deny', message: 'not today'}]);
 	});
 });
+
+describe('retry, resume and the queue', () => {
+	it('retries a finished task as a new one with the same settings and a new conversation', async () => {
+		const {fleet, driver, store} = setup();
+		await fleet.start();
+		submit(fleet, 'build it', {priority: 'P0', permissionMode: 'default', timeoutMs: 5000, maxOutputBytes: 99});
+		expect(() => fleet.retry('t1')).toThrow(/still running; only a finished task can retry/);
+		driver.worker('t1').exit({exitCode: 1, signal: null});
+		const retried = fleet.retry('t1');
+		expect(retried).toMatchObject({id: 't2', retryOf: 't1', prompt: 'build it', priority: 'P0', permissionMode: 'default', timeoutMs: 5000, maxOutputBytes: 99});
+		expect(retried.sessionId).not.toBe(store.get('t1')!.sessionId);
+		expect(driver.worker('t2').spec).toMatchObject({resume: false, prompt: 'build it'});
+	});
+
+	it('resumes the conversation of a finished task when it is on disk, with the additional context as prompt', async () => {
+		const {fleet, driver, store} = setup();
+		await fleet.start();
+		submit(fleet, 'write the parser');
+		driver.worker('t1').finish('parser written');
+		driver.resumable.add(store.get('t1')!.sessionId);
+		const resumed = fleet.resume('t1', 'now add tests');
+		expect(resumed).toMatchObject({parentTaskId: 't1', sessionId: store.get('t1')!.sessionId});
+		expect(driver.worker(resumed.id).spec).toMatchObject({resume: true, prompt: 'now add tests', sessionId: store.get('t1')!.sessionId});
+	});
+
+	it('resumes without a transcript by retelling the task in a fresh conversation', async () => {
+		const {fleet, driver, store} = setup();
+		await fleet.start();
+		submit(fleet, 'write the parser');
+		driver.worker('t1').exit({exitCode: null, signal: 'SIGKILL'});
+		const resumed = fleet.resume('t1');
+		expect(resumed.sessionId).not.toBe(store.get('t1')!.sessionId);
+		const spec = driver.worker(resumed.id).spec;
+		expect(spec.resume).toBe(false);
+		expect(spec.prompt).toContain('The earlier task was:\nwrite the parser');
+		expect(spec.prompt).toContain('It ended failed: claude was killed by SIGKILL');
+	});
+
+	it('reprioritizes a queued task to the back of its new line, and refuses others', async () => {
+		const {fleet} = setup({maxWorkers: 1});
+		await fleet.start();
+		submit(fleet, 'running');
+		submit(fleet, 'a', {priority: 'P1'});
+		submit(fleet, 'b', {priority: 'P0'});
+		submit(fleet, 'c', {priority: 'P2'});
+		expect(fleet.queueOrder()).toEqual(['t3', 't2', 't4']);
+		expect(fleet.reprioritize('t4', 'P0').priority).toBe('P0');
+		expect(fleet.queueOrder()).toEqual(['t3', 't4', 't2']);
+		expect(() => fleet.reprioritize('t1', 'P2')).toThrow(/t1 is running; only a queued task/);
+		expect(() => fleet.reprioritize('t2', 'P5' as never)).toThrow(/use one of P0, P1, P2/);
+	});
+
+	it('types into a live worker and refuses a task without one', async () => {
+		const {fleet, driver} = setup({maxWorkers: 1});
+		await fleet.start();
+		submit(fleet);
+		submit(fleet);
+		fleet.sendInput('t1', 'yes\r');
+		expect(driver.worker('t1').written).toEqual(['yes\r']);
+		expect(() => fleet.sendInput('t2', 'x')).toThrow(/has no live worker \(it is queued\)/);
+	});
+
+	it('sums the cost of all tasks', async () => {
+		const {fleet, driver} = setup();
+		await fleet.start();
+		submit(fleet);
+		driver.worker('t1').listener.onUsage({costUsd: 0.5, tokens: {input: 1, output: 1, cacheRead: 0, cacheCreation: 0}});
+		submit(fleet);
+		driver.worker('t2').listener.onUsage({costUsd: 0.25, tokens: {input: 1, output: 1, cacheRead: 0, cacheCreation: 0}});
+		expect(fleet.totalCostUsd()).toBeCloseTo(0.75);
+	});
+});

@@ -48,6 +48,13 @@ export class MemoryTaskStore implements TaskStore {
 		return counts;
 	}
 
+	totalCostUsd(): number {
+		this.#assertOpen();
+		let total = 0;
+		for (const task of this.#tasks.values()) total += task.costUsd;
+		return total;
+	}
+
 	close(): void {
 		this.#isClosed = true;
 	}

@@ -51,14 +51,14 @@ export class FileOutputLog implements OutputLog {
 		this.#maxBytes = maxBytes;
 	}
 
-	append(taskId: string, text: string): void {
+	append(taskId: string, text: string, maxBytes: number = this.#maxBytes): void {
 		if (this.#isClosed) throw new FleetError(`The output log in ${this.#directory} is closed; open a new FileOutputLog to write to it.`);
 		if (text === '') return;
 		const log = this.#open(taskId);
 		if (log.truncated) return;
 
 		const chunk = Buffer.from(text, 'utf8');
-		const room = this.#maxBytes - log.bytes;
+		const room = maxBytes - log.bytes;
 		if (chunk.length <= room) {
 			writeAll(log.fd!, chunk);
 			log.bytes += chunk.length;
@@ -66,7 +66,7 @@ export class FileOutputLog implements OutputLog {
 		}
 
 		const fitting = chunk.subarray(0, utf8Boundary(chunk, Math.max(room, 0)));
-		writeAll(log.fd!, Buffer.concat([fitting, Buffer.from(truncationMarker(this.#maxBytes), 'utf8')]));
+		writeAll(log.fd!, Buffer.concat([fitting, Buffer.from(truncationMarker(maxBytes), 'utf8')]));
 		log.bytes += fitting.length;
 		log.truncated = true;
 		// Nothing more will be written; the descriptor is better spent on a task that still runs.

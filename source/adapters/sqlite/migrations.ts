@@ -60,6 +60,15 @@ export const MIGRATIONS: readonly Migration[] = [
 			CREATE INDEX tasks_status_priority_seq ON tasks (status, priority, seq);
 		`,
 	},
+	{
+		version: 2,
+		description: 'lineage (retry, resume) and a per-task output cap',
+		sql: `
+			ALTER TABLE tasks ADD COLUMN parent_task_id TEXT;
+			ALTER TABLE tasks ADD COLUMN retry_of TEXT;
+			ALTER TABLE tasks ADD COLUMN max_output_bytes INTEGER;
+		`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

@@ -44,6 +44,9 @@ type TaskRow = {
 	worker_pid: number | null;
 	worker_start_time: number | null;
 	resume_pending: number | null;
+	parent_task_id: string | null;
+	retry_of: string | null;
+	max_output_bytes: number | null;
 };
 
 const COLUMNS = [
@@ -74,6 +77,9 @@ const COLUMNS = [
 	'worker_pid',
 	'worker_start_time',
 	'resume_pending',
+	'parent_task_id',
+	'retry_of',
+	'max_output_bytes',
 ] as const satisfies ReadonlyArray<keyof TaskRow>;
 
 const SELECT_COLUMNS = COLUMNS.join(', ');
@@ -96,6 +102,7 @@ export class SqliteTaskStore implements TaskStore {
 	readonly #listNewest: Database.Statement<{limit: number}, TaskRow>;
 	readonly #listNewestByStatus: Database.Statement<{statuses: string; limit: number}, TaskRow>;
 	readonly #countByStatus: Database.Statement<[], {status: string; count: number}>;
+	readonly #totalCost: Database.Statement<[], {total: number | null}>;
 	#isClosed = false;
 
 	constructor(readonly path: string) {
@@ -129,6 +136,12 @@ export class SqliteTaskStore implements TaskStore {
 			`SELECT * FROM (SELECT seq, ${SELECT_COLUMNS} FROM tasks WHERE ${STATUS_FILTER} ORDER BY seq DESC LIMIT @limit) ORDER BY seq`,
 		);
 		this.#countByStatus = db.prepare('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status');
+		this.#totalCost = db.prepare('SELECT SUM(cost_usd) AS total FROM tasks');
+	}
+
+	totalCostUsd(): number {
+		this.#assertOpen();
+		return this.#totalCost.get()?.total ?? 0;
 	}
 
 	countByStatus(): Record<TaskStatus, number> {
@@ -224,6 +237,9 @@ function toRow(task: Task): TaskRow {
 		worker_pid: task.worker?.pid ?? null,
 		worker_start_time: task.worker?.startTime ?? null,
 		resume_pending: task.resumePending === undefined ? null : Number(task.resumePending),
+		parent_task_id: task.parentTaskId ?? null,
+		retry_of: task.retryOf ?? null,
+		max_output_bytes: task.maxOutputBytes ?? null,
 	};
 }
 
@@ -257,6 +273,9 @@ function fromRow(row: TaskRow): Task {
 		},
 		...(row.worker_pid === null || row.worker_start_time === null ? {} : {worker: {pid: row.worker_pid, startTime: row.worker_start_time}}),
 		...(row.resume_pending === null ? {} : {resumePending: row.resume_pending === 1}),
+		...(row.parent_task_id === null ? {} : {parentTaskId: row.parent_task_id}),
+		...(row.retry_of === null ? {} : {retryOf: row.retry_of}),
+		...(row.max_output_bytes === null ? {} : {maxOutputBytes: row.max_output_bytes}),
 	};
 }
 

@@ -53,8 +53,14 @@ export type Task = {
 	costUsd: number;
 	tokens: TokenUsage;
 	worker?: WorkerProcess;
-	/** Set while a crashed run waits to continue its Claude conversation instead of starting afresh. */
+	/** Set while the task waits to continue its Claude conversation (`sessionId`) instead of starting it. */
 	resumePending?: boolean;
+	/** The task whose conversation this one continues (resume). */
+	parentTaskId?: string;
+	/** The task this one runs again from scratch (retry). */
+	retryOf?: string;
+	/** Cap of this task's log, in bytes, when it differs from MAX_OUTPUT_BUFFER. */
+	maxOutputBytes?: number;
 };
 
 export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
@@ -94,6 +100,7 @@ export type NewTaskInput = {
 	permissionMode?: PermissionMode;
 	model?: string;
 	timeoutMs?: number;
+	maxOutputBytes?: number;
 };
 
 export type TaskDefaults = {
@@ -112,6 +119,7 @@ export function createTask(input: NewTaskInput, ids: {id: string; sessionId: str
 		permissionMode: input.permissionMode ?? defaults.permissionMode,
 		...(input.model ? {model: input.model} : {}),
 		timeoutMs: input.timeoutMs ?? defaults.timeoutMs,
+		...(input.maxOutputBytes ? {maxOutputBytes: input.maxOutputBytes} : {}),
 		sessionId: ids.sessionId,
 		createdAt: now,
 		updatedAt: now,

@@ -20,6 +20,8 @@ export type TaskStore = {
 	list(filter?: TaskFilter): Task[];
 	/** How many tasks are in each status. */
 	countByStatus(): Record<TaskStatus, number>;
+	/** The sum of every task's cost, in USD. */
+	totalCostUsd(): number;
 	close(): void;
 };
 
@@ -33,7 +35,8 @@ export type OutputRead = {
 
 /** Each task's output, in a file of its own, capped at a configured number of bytes. */
 export type OutputLog = {
-	append(taskId: string, text: string): void;
+	/** Appends to the task's log; past `maxBytes` (default: the log's own cap) output is dropped, with a marker. */
+	append(taskId: string, text: string, maxBytes?: number): void;
 	/** The whole log, or its last `tailLines` lines. */
 	read(taskId: string, options?: {tailLines?: number}): OutputRead;
 	/** Releases what is held open for a task that will write no more (it can still be read). */
