@@ -16,7 +16,7 @@ import {OutputTail} from './output-tail.js';
 import type {Clock} from './ports/clock.js';
 import type {IdSource} from './ports/ids.js';
 import {silentLogger, type Logger} from './ports/logger.js';
-import type {SystemMonitor} from './ports/system-monitor.js';
+import type {SystemMonitor, SystemSample} from './ports/system-monitor.js';
 import type {OutputLog, OutputRead, TaskFilter, TaskStore} from './ports/task-store.js';
 import type {
 	PermissionDecision,
@@ -340,6 +340,11 @@ export class Fleet {
 		if (!worker?.handle) throw new InvalidInputError(`Task ${id} has no live worker (it is ${task.status}); there is nothing to type into.`);
 		worker.handle.write(text);
 		return task;
+	}
+
+	/** CPU and memory of the machine now. */
+	sampleSystem(): Promise<SystemSample> {
+		return this.#system.sample();
 	}
 
 	/** Total estimated cost of every task so far, in USD. */

@@ -41,9 +41,20 @@ const call = async (name: string, args: Record<string, unknown>) => (await clien
 const text = (result: Result) => result.content.map(part => part.text).join('\n');
 
 describe('the MCP tools', () => {
-	it('lists delegate_task, task_status, task_logs and cancel_task with descriptions and schemas', async () => {
+	it('lists every tool of the capabilities built so far, with descriptions and schemas', async () => {
 		const {tools} = await client.listTools();
-		expect(tools.map(tool => tool.name).sort()).toEqual(['cancel_task', 'delegate_task', 'task_logs', 'task_status']);
+		expect(tools.map(tool => tool.name).sort()).toEqual([
+			'cancel_task',
+			'delegate_task',
+			'fleet_status',
+			'manage_queue',
+			'respond_to_task',
+			'resume_task',
+			'retry_task',
+			'task_logs',
+			'task_status',
+			'wait_for_task',
+		]);
 		for (const tool of tools) expect(tool.description!.length).toBeGreaterThan(40);
 		const delegate = tools.find(tool => tool.name === 'delegate_task')!;
 		expect(delegate.inputSchema.required).toEqual(['prompt', 'cwd']);
@@ -98,6 +109,16 @@ describe('the MCP tools', () => {
 			['task_logs', {id: 't1', tail: 0}, /tail/],
 			['cancel_task', {id: 'nope'}, /No task with id "nope"/],
 			['cancel_task', {id: 'x'.repeat(10_000)}, /id/],
+			['wait_for_task', {ids: []}, /ids/],
+			['wait_for_task', {ids: ['nope']}, /No task with id "nope"/],
+			['wait_for_task', {ids: ['a'], timeout: 600_000}, /timeout/],
+			['respond_to_task', {id: 'nope', action: 'approve'}, /No task with id "nope"/],
+			['respond_to_task', {id: 'x', action: 'maybe'}, /action/],
+			['retry_task', {id: 'nope'}, /No task with id "nope"/],
+			['resume_task', {}, /id/],
+			['manage_queue', {action: 'shuffle'}, /action/],
+			['manage_queue', {action: 'remove'}, /needs the id of a queued task/],
+			['delegate_task', {prompt: 'x', cwd, maxOutputBuffer: 0}, /maxOutputBuffer/],
 		];
 		for (const [tool, args, message] of cases) {
 			const result = await call(tool, args);
@@ -114,5 +135,84 @@ describe('the MCP tools', () => {
 		const ids = new Set(results.map(result => (result.structuredContent!.task as {id: string}).id));
 		expect(ids.size).toBe(100);
 		expect(fleet.list()).toHaveLength(100);
+	});
+});
+
+describe('answering and waiting', () => {
+	const question = {toolName: 'Bash', toolInput: {command: 'make'}, question: 'Allow Bash(make)?'};
+
+	it('approves, denies, or types into a waiting worker', async () => {
+		await call('delegate_task', {prompt: 'a', cwd});
+		const notWaiting = await call('respond_to_task', {id: 't1', action: 'approve'});
+		expect(notWaiting.isError).toBe(true);
+		expect(text(notWaiting)).toContain('not waiting for a permission answer');
+		driver.worker('t1').listener.onState('needs_input', question);
+		const status = await call('task_status', {id: 't1'});
+		expect(status.structuredContent!.task).toMatchObject({status: 'needs_input', question});
+		expect(text(await call('respond_to_task', {id: 't1', action: 'approve'}))).toContain('Approved Allow Bash(make)? for task t1');
+		driver.worker('t1').listener.onState('needs_input', question);
+		await call('respond_to_task', {id: 't1', action: 'deny', message: 'use the Makefile target instead'});
+		await call('respond_to_task', {id: 't1', action: 'text', text: 'hello'});
+		expect(driver.worker('t1').answers).toEqual([{behavior: 'allow'}, {behavior: 'deny', message: 'use the Makefile target instead'}]);
+		expect(driver.worker('t1').written).toEqual(['hello\r']);
+		expect((await call('respond_to_task', {id: 't1', action: 'text'})).isError).toBe(true);
+	});
+
+	it('waits until the tasks end and returns their results, with progress on the way', async () => {
+		await call('delegate_task', {prompt: 'a', cwd});
+		const progress: string[] = [];
+		const waiting = client.callTool({name: 'wait_for_task', arguments: {ids: ['t1']}}, undefined, {
+			onprogress: event => progress.push(String(event.message)),
+			timeout: 20_000,
+		});
+		await new Promise(resolve => setTimeout(resolve, 5_300));
+		driver.worker('t1').finish('all good');
+		const result = (await waiting) as Result;
+		expect(result.structuredContent).toMatchObject({allDone: true, pending: [], tasks: [{id: 't1', status: 'completed', result: 'all good'}]});
+		expect(text(result)).toContain('Task t1 completed. Result:\nall good');
+		expect(progress.length).toBeGreaterThanOrEqual(1);
+		expect(progress[0]).toMatch(/t1 running/);
+	}, 20_000);
+
+	it('returns early when a task needs input, and at its timeout with what is pending', async () => {
+		await call('delegate_task', {prompt: 'a', cwd});
+		await call('delegate_task', {prompt: 'b', cwd});
+		const short = await call('wait_for_task', {ids: ['t1', 't2'], timeout: 200});
+		expect(short.structuredContent).toMatchObject({allDone: false, pending: ['t1', 't2']});
+		expect(text(short)).toContain('call wait_for_task {"ids":["t1","t2"]} again');
+		const waiting = call('wait_for_task', {ids: ['t1', 't2']});
+		driver.worker('t1').listener.onState('needs_input', question);
+		const early = await waiting;
+		expect(early.structuredContent).toMatchObject({allDone: false, needsInput: ['t1']});
+		expect(text(early)).toContain('respond_to_task {"id":"t1","action":"approve"}');
+	});
+
+	it('retries and resumes finished tasks, keeping the lineage', async () => {
+		await call('delegate_task', {prompt: 'a', cwd});
+		driver.worker('t1').exit({exitCode: 2, signal: null});
+		const retried = await call('retry_task', {id: 't1'});
+		expect(retried.structuredContent!.task).toMatchObject({id: 't2'});
+		driver.worker('t2').finish('done');
+		driver.resumable.add(fleet.get('t2').sessionId);
+		const resumed = await call('resume_task', {id: 't2', additionalContext: 'and document it'});
+		expect(resumed.structuredContent).toMatchObject({resumedConversation: true});
+		expect(text(resumed)).toContain('continues t2 and resumes its conversation');
+		expect(fleet.get('t2').retryOf).toBe('t1');
+		expect(fleet.get('t3').parentTaskId).toBe('t2');
+	});
+
+	it('lists, reprioritizes and removes queued tasks, and reports the fleet', async () => {
+		for (const prompt of ['run', 'q1', 'q2']) await call('delegate_task', {prompt, cwd});
+		const listed = await call('manage_queue', {action: 'list'});
+		expect((listed.structuredContent!.queue as {id: string}[]).map(task => task.id)).toEqual(['t2', 't3']);
+		await call('manage_queue', {action: 'reprioritize', id: 't3', priority: 'P0'});
+		expect(fleet.queueOrder()).toEqual(['t3', 't2']);
+		const removed = await call('manage_queue', {action: 'remove', id: 't2'});
+		expect(removed.structuredContent!.task).toMatchObject({status: 'cancelled', failureReason: 'removed from the queue'});
+		expect((await call('manage_queue', {action: 'remove', id: 't1'})).isError).toBe(true);
+		driver.worker('t1').listener.onState('needs_input', question);
+		const status = await call('fleet_status', {});
+		expect(status.structuredContent).toMatchObject({workers: {running: 1, allowed: 1}, queued: 1, needsInput: [{id: 't1', question: 'Allow Bash(make)?'}]});
+		expect(text(status)).toContain('1/1 workers running, 1 queued');
 	});
 });

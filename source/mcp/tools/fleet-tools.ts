@@ -1,0 +1,69 @@
+import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
+import {z} from 'zod';
+import {PRIORITIES} from '../../core/domain/task.js';
+import type {Fleet} from '../../core/fleet.js';
+import {taskView} from '../task-view.js';
+import {clientLabel} from './task-tools.js';
+import {failure, guard, ok, taskIdSchema} from './tool-result.js';
+
+/** manage_queue and fleet_status. */
+export function registerFleetTools(server: McpServer, fleet: Fleet): void {
+	server.registerTool(
+		'manage_queue',
+		{
+			title: 'Look at and rearrange the queue',
+			description:
+				'`list`: queued tasks in the order they will run. `reprioritize`: move a queued task to another priority (P0 runs first). `remove`: take a queued task off the queue (it ends as cancelled).',
+			inputSchema: {
+				action: z.enum(['list', 'reprioritize', 'remove']),
+				id: taskIdSchema.optional().describe('The queued task (reprioritize, remove).'),
+				priority: z.enum(PRIORITIES).optional().describe('The new priority (reprioritize).'),
+			},
+		},
+		async ({action, id, priority}) =>
+			guard(async () => {
+				if (action === 'list') {
+					const queue = fleet.queueOrder().map(queued => taskView(fleet, fleet.get(queued), {promptChars: 200}));
+					return ok({queue}, queue.length === 0 ? 'The queue is empty.' : queue.map(task => `#${task.queuePosition} ${task.id} ${task.priority} ${task.prompt}`).join('\n'));
+				}
+				if (!id) return failure(`${action} needs the id of a queued task (manage_queue {"action":"list"} shows them).`);
+				const task = fleet.get(id);
+				if (task.status !== 'queued') return failure(`Task ${id} is ${task.status}; only queued tasks can be ${action === 'remove' ? 'removed' : 'reprioritized'}.`);
+				if (action === 'reprioritize') {
+					if (!priority) return failure('reprioritize needs `priority`: P0, P1 or P2.');
+					const moved = fleet.reprioritize(id, priority);
+					return ok({task: taskView(fleet, moved)}, `Task ${id} is now ${priority}, #${taskView(fleet, moved).queuePosition} in the queue.`);
+				}
+				const removed = await fleet.cancel(id, {by: clientLabel(server), reason: 'removed from the queue'});
+				return ok({task: taskView(fleet, removed)}, `Task ${id} was removed from the queue.`);
+			}),
+	);
+
+	server.registerTool(
+		'fleet_status',
+		{
+			title: 'The fleet at a glance',
+			description: 'Workers running and allowed, the queue, tasks per status, total cost, the tasks waiting for an answer, and the CPU and memory of the machine.',
+			inputSchema: {},
+			annotations: {readOnlyHint: true},
+		},
+		async () =>
+			guard(async () => {
+				const workers = fleet.workers();
+				const system = await fleet.sampleSystem();
+				const status = {
+					workers: {running: workers.length, allowed: fleet.options.maxWorkers},
+					queued: fleet.queueOrder().length,
+					counts: fleet.counts(),
+					costUsd: fleet.totalCostUsd(),
+					needsInput: workers.filter(worker => worker.question).map(worker => ({id: worker.taskId, question: worker.question!.question})),
+					system,
+				};
+				const text =
+					`${status.workers.running}/${status.workers.allowed} workers running, ${status.queued} queued, $${status.costUsd.toFixed(2)} spent. ` +
+					`CPU ${system.cpuPercent.toFixed(0)}%, memory ${(system.memoryFreeBytes / 1024 ** 3).toFixed(1)} of ${(system.memoryTotalBytes / 1024 ** 3).toFixed(1)} GB free.` +
+					(status.needsInput.length ? `\nWaiting for an answer: ${status.needsInput.map(entry => `${entry.id} (${entry.question})`).join('; ')}` : '');
+				return ok(status, text);
+			}),
+	);
+}

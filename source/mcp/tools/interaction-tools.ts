@@ -1,0 +1,116 @@
+import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
+import {z} from 'zod';
+import {isTerminal} from '../../core/domain/task.js';
+import type {Fleet} from '../../core/fleet.js';
+import {taskView, type TaskView} from '../task-view.js';
+import {failure, guard, ok, taskIdSchema} from './tool-result.js';
+
+/** Claude Code gives up on a tool call after its own limit; a wait returns well before it and says how to go on. */
+export const WAIT_DEFAULT_MS = 50_000;
+export const WAIT_MAX_MS = 55_000;
+const PROGRESS_EVERY_MS = 5_000;
+
+/** respond_to_task and wait_for_task: answering a worker and waiting for one. */
+export function registerInteractionTools(server: McpServer, fleet: Fleet): void {
+	server.registerTool(
+		'respond_to_task',
+		{
+			title: 'Answer a worker that waits for input',
+			description:
+				'A task in status needs_input has a worker waiting on a permission question (task_status shows the tool, its input and the question). ' +
+				'`approve` lets the tool run; `deny` refuses it and the worker reads `message` as the reason. `text` types `text` into the worker as a person would, followed by Enter.',
+			inputSchema: {
+				id: taskIdSchema,
+				action: z.enum(['approve', 'deny', 'text']).describe('approve or deny the pending permission question, or type text into the worker.'),
+				message: z.string().max(10_000).optional().describe('With deny: why, so the worker can take another way.'),
+				text: z.string().max(100_000).optional().describe('With text: what to type.'),
+			},
+		},
+		async ({id, action, message, text}) =>
+			guard(() => {
+				const question = fleet.worker(id)?.question;
+				if (action === 'approve') fleet.respond(id, {behavior: 'allow'});
+				else if (action === 'deny') fleet.respond(id, {behavior: 'deny', message: message?.trim() || 'The user denied this.'});
+				else {
+					if (!text) return failure('action "text" needs `text`: what to type into the worker.');
+					fleet.sendInput(id, `${text}\r`);
+				}
+				const view = taskView(fleet, fleet.get(id));
+				const what = action === 'text' ? 'Typed the text into' : `${action === 'approve' ? 'Approved' : 'Denied'} ${question?.question ?? 'the question'} for`;
+				return ok({task: view}, `${what} task ${id}; it is now ${view.status}.`);
+			}),
+	);
+
+	server.registerTool(
+		'wait_for_task',
+		{
+			title: 'Wait for tasks to finish',
+			description:
+				'Waits until every given task has ended (completed, failed or cancelled), or one of them needs input (answer it with respond_to_task), or the timeout passes; ' +
+				`then returns their status and results. It returns within ${WAIT_MAX_MS / 1000} s so as not to hit the tool time limit: if tasks are still pending, call it again with the ids in \`pending\`. ` +
+				'Sends progress notifications while it waits.',
+			inputSchema: {
+				ids: z.array(taskIdSchema).min(1).max(50).describe('Task ids to wait for.'),
+				timeout: z.number().int().positive().max(WAIT_MAX_MS).optional().describe(`Milliseconds to wait at most; default ${WAIT_DEFAULT_MS}.`),
+			},
+			annotations: {readOnlyHint: true},
+		},
+		async ({ids, timeout}, extra) =>
+			guard(async () => {
+				const unique = [...new Set(ids)];
+				for (const id of unique) fleet.get(id);
+				const settled = () => {
+					const tasks = unique.map(id => fleet.get(id));
+					return tasks.every(task => isTerminal(task.status)) || tasks.some(task => task.status === 'needs_input');
+				};
+				const started = Date.now();
+				if (!settled()) {
+					await new Promise<void>(resolve => {
+						const finish = () => {
+							off();
+							clearTimeout(timer);
+							clearInterval(progress);
+							extra.signal.removeEventListener('abort', finish);
+							resolve();
+						};
+						const off = fleet.on('task:updated', ({task}) => {
+							if (unique.includes(task.id) && settled()) finish();
+						});
+						const timer = setTimeout(finish, timeout ?? WAIT_DEFAULT_MS);
+						const token = extra._meta?.progressToken;
+						const progress = setInterval(() => {
+							if (token === undefined) return;
+							const done = unique.filter(id => isTerminal(fleet.get(id).status)).length;
+							extra
+								.sendNotification({
+									method: 'notifications/progress',
+									params: {progressToken: token, progress: done, total: unique.length, message: progressLine(unique.map(id => taskView(fleet, fleet.get(id))), Date.now() - started)},
+								})
+								.catch(() => undefined);
+						}, PROGRESS_EVERY_MS);
+						extra.signal.addEventListener('abort', finish);
+					});
+				}
+				const tasks = unique.map(id => taskView(fleet, fleet.get(id)));
+				const pending = tasks.filter(task => !isTerminal(task.status)).map(task => task.id);
+				const needsInput = tasks.filter(task => task.status === 'needs_input').map(task => task.id);
+				return ok({tasks, allDone: pending.length === 0, pending, needsInput}, waitSummary(tasks, pending, needsInput));
+			}),
+	);
+}
+
+function progressLine(tasks: TaskView[], waitedMs: number): string {
+	const parts = tasks.map(task => `${task.id} ${task.status}`);
+	return `${Math.round(waitedMs / 1000)} s: ${parts.join(', ')}`;
+}
+
+function waitSummary(tasks: TaskView[], pending: string[], needsInput: string[]): string {
+	const lines = tasks.map(task => {
+		if (task.status === 'completed') return `Task ${task.id} completed. Result:\n${task.result ?? ''}`;
+		if (task.status === 'needs_input') return `Task ${task.id} needs input: ${task.question?.question ?? 'a permission answer'} Answer with respond_to_task {"id":"${task.id}","action":"approve"} (or "deny").`;
+		if (task.status === 'failed' || task.status === 'cancelled') return `Task ${task.id} ${task.status}: ${task.failureReason ?? 'no reason recorded'}`;
+		return `Task ${task.id} is still ${task.status}.`;
+	});
+	if (pending.length > 0 && needsInput.length === 0) lines.push(`Still pending: call wait_for_task {"ids":${JSON.stringify(pending)}} again.`);
+	return lines.join('\n\n');
+}

@@ -1,0 +1,24 @@
+import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js';
+import {z} from 'zod';
+import {FleetError} from '../../core/domain/errors.js';
+
+export const taskIdSchema = z.string().min(1).max(100).describe('The task id that delegate_task returned, e.g. "k3f9a2zq".');
+
+/** A result with structured content and its text copy, for clients that read only text. */
+export function ok(structured: Record<string, unknown>, text?: string): CallToolResult {
+	return {content: [{type: 'text', text: text ?? JSON.stringify(structured, null, 2)}], structuredContent: structured};
+}
+
+export function failure(message: string): CallToolResult {
+	return {isError: true, content: [{type: 'text', text: message}]};
+}
+
+/** Expected failures (unknown id, bad input) become an isError result that says what to do; so does anything else, without taking the server down. */
+export async function guard(run: () => Promise<CallToolResult> | CallToolResult): Promise<CallToolResult> {
+	try {
+		return await run();
+	} catch (error) {
+		if (error instanceof FleetError) return failure(error.message);
+		return failure(`ccfleet could not do that: ${error instanceof Error ? error.message : String(error)}`);
+	}
+}
