@@ -2,6 +2,7 @@ import {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import type {Fleet} from '../core/fleet.js';
 import {registerFleetTools} from './tools/fleet-tools.js';
 import {registerInteractionTools} from './tools/interaction-tools.js';
+import {registerTaskResources} from './task-resources.js';
 import {registerTaskTools} from './tools/task-tools.js';
 
 export const SERVER_INFO = {name: 'ccfleet', version: '0.1.0'};
@@ -17,5 +18,7 @@ export function createFleetMcpServer(fleet: Fleet): McpServer {
 	registerTaskTools(server, fleet);
 	registerInteractionTools(server, fleet);
 	registerFleetTools(server, fleet);
+	// Disposes itself (its fleet listeners and timers) when the connection closes.
+	registerTaskResources(server, fleet);
 	return server;
 }
