@@ -24,6 +24,7 @@ const MAIN_HELP = `
     TASK_TIMEOUT              per-task timeout (default 30m)
     MAX_OUTPUT_BUFFER         per-task log cap (default 10MB)
     CCFLEET_PERMISSION_MODE   workers' claude --permission-mode (default acceptEdits)
+    CCFLEET_MODE              pty or headless workers (default pty)
     CCFLEET_CLAUDE_BIN        the claude to run (default: claude on PATH, else the bundled one)
     LOG_LEVEL                 debug, info, warn, error (default info)
 `;
@@ -42,6 +43,7 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
     --timeout <duration>     fail the task after this long: 90s, 30m, 2h (default TASK_TIMEOUT)
     --file, -f <path>        read the prompt (or more of it) from a file
     --permission-mode <mode> default, acceptEdits, plan, auto, dontAsk, bypassPermissions
+    --mode <pty|headless>    pty: the interactive claude (default); headless: claude -p, less memory
     --model <name>           claude --model for the worker
     --wait, -w               stay until the task ends, with a live progress line; print its result
     --json                   print the task as JSON
@@ -53,6 +55,7 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 			timeout: {type: 'string'},
 			file: {type: 'string', shortFlag: 'f'},
 			permissionMode: {type: 'string'},
+			mode: {type: 'string'},
 			model: {type: 'string'},
 			wait: {type: 'boolean', shortFlag: 'w', default: false},
 			json: {type: 'boolean', default: false},
@@ -94,12 +97,18 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 	mcp: {
 		help: `
   Usage
-    $ ccfleet mcp
+    $ ccfleet mcp                     the MCP server on stdin/stdout (what Claude Code runs)
+    $ ccfleet mcp config [--json]     how to add it to Claude Code: claude mcp add, .mcp.json, the permission
+    $ ccfleet mcp install [--scope user|project|local]
+                                      add it with claude mcp add-json and allow mcp__ccfleet in settings
 
-  Speaks MCP on stdin/stdout and passes it to the ccfleet core (started in the background if none runs).
-  Add it to Claude Code with:  claude mcp add ccfleet -- ccfleet mcp
+  \`ccfleet mcp\` passes MCP to the ccfleet core (started in the background if none runs).
+
+  Options
+    --json                  (config) print it all as JSON
+    --scope <scope>         (install) user: every project (default); project: .mcp.json here; local: only you, here
 `,
-		flags: {},
+		flags: {json: {type: 'boolean', default: false}, scope: {type: 'string'}},
 	},
 };
 
@@ -148,6 +157,17 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 		case 'cancel':
 			return commands.cancel(config, needId('ccfleet cancel'), cli.input.slice(1).join(' ') || undefined);
 		case 'mcp': {
+			const [subcommand, ...extra] = cli.input;
+			if (extra.length > 0) throw new CliError(`ccfleet mcp ${subcommand} takes no arguments; got "${extra.join(' ')}".`);
+			if (subcommand === 'config') {
+				const {printMcpConfig} = await import('./cli/mcp-setup.js');
+				return printMcpConfig({json: flags['json'] === true});
+			}
+			if (subcommand === 'install') {
+				const {installMcp} = await import('./cli/mcp-setup.js');
+				return installMcp({...(typeof flags['scope'] === 'string' ? {scope: flags['scope']} : {})});
+			}
+			if (subcommand !== undefined) throw new CliError(`Unknown subcommand "ccfleet mcp ${subcommand}". Use config, install, or nothing (the server itself).`);
 			const {runMcpBridge} = await import('./cli/mcp-bridge.js');
 			return runMcpBridge(config);
 		}

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import {PERMISSION_MODES, type PermissionMode} from './core/domain/task.js';
+import {PERMISSION_MODES, WORKER_MODES, type PermissionMode, type WorkerMode} from './core/domain/task.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -18,6 +18,7 @@ export type Config = {
 	taskTimeoutMs: number;
 	maxOutputBytes: number;
 	permissionMode: PermissionMode;
+	workerMode: WorkerMode;
 	trustWorkspace: boolean;
 	approveApiKey: boolean;
 	logLevel: LogLevel;
@@ -82,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	if (!PERMISSION_MODES.includes(permissionMode)) {
 		throw new ConfigError(`CCFLEET_PERMISSION_MODE is "${permissionMode}"; use one of ${PERMISSION_MODES.join(', ')}.`);
 	}
+	const workerMode = (env.CCFLEET_MODE || 'pty') as WorkerMode;
+	if (!WORKER_MODES.includes(workerMode)) throw new ConfigError(`CCFLEET_MODE is "${workerMode}"; use one of ${WORKER_MODES.join(', ')}.`);
 	const logLevel = (env.LOG_LEVEL || 'info').toLowerCase() as LogLevel;
 	if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL is "${env.LOG_LEVEL}"; use one of ${LOG_LEVELS.join(', ')}.`);
 	return {
@@ -96,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		taskTimeoutMs: env.TASK_TIMEOUT ? parseDuration(env.TASK_TIMEOUT, 'TASK_TIMEOUT') : 30 * 60_000,
 		maxOutputBytes: env.MAX_OUTPUT_BUFFER ? parseSize(env.MAX_OUTPUT_BUFFER, 'MAX_OUTPUT_BUFFER') : 10 * 1024 * 1024,
 		permissionMode,
+		workerMode,
 		trustWorkspace: env.CCFLEET_TRUST_WORKSPACE ? parseBoolean(env.CCFLEET_TRUST_WORKSPACE, 'CCFLEET_TRUST_WORKSPACE') : true,
 		approveApiKey: env.CCFLEET_APPROVE_API_KEY ? parseBoolean(env.CCFLEET_APPROVE_API_KEY, 'CCFLEET_APPROVE_API_KEY') : true,
 		logLevel,

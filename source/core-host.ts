@@ -2,6 +2,8 @@ import {mkdirSync} from 'node:fs';
 import type {Config} from './config.js';
 import {findClaudeBinary} from './adapters/claude/claude-binary.js';
 import {HookServer} from './adapters/claude/hook-server.js';
+import {HeadlessWorkerDriver} from './adapters/claude/headless-driver.js';
+import {ModeRoutingDriver} from './adapters/claude/mode-routing-driver.js';
 import {PtyWorkerDriver} from './adapters/claude/pty-driver.js';
 import {FileOutputLog} from './adapters/fs/file-output-log.js';
 import {SqliteTaskStore} from './adapters/sqlite/sqlite-task-store.js';
@@ -52,20 +54,16 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		const hooks = new HookServer();
 		await hooks.listen();
 		cleanups.push(() => hooks.close());
-		const driver: WorkerDriver = new PtyWorkerDriver({
-			claudePath: claude.path,
-			env,
-			hooks,
-			trustWorkspace: config.trustWorkspace,
-			approveApiKey: config.approveApiKey,
-			logger,
+		const driver: WorkerDriver = new ModeRoutingDriver({
+			pty: new PtyWorkerDriver({claudePath: claude.path, env, hooks, trustWorkspace: config.trustWorkspace, approveApiKey: config.approveApiKey, logger}),
+			headless: new HeadlessWorkerDriver({claudePath: claude.path, env, logger}),
 		});
 		const fleet = createFleet(
 			{store, output, driver, clock: systemClock, system: new OsSystemMonitor(), ids: randomIds, logger},
 			{
 				maxWorkers: config.maxWorkers,
 				staggerMs: config.staggerMs,
-				defaults: {priority: 'P1', permissionMode: config.permissionMode, timeoutMs: config.taskTimeoutMs},
+				defaults: {priority: 'P1', permissionMode: config.permissionMode, mode: config.workerMode, timeoutMs: config.taskTimeoutMs},
 			},
 		);
 		fleet.on('fleet:error', ({message}) => logger.error(message));

@@ -32,6 +32,7 @@ export type DelegateFlags = {
 	json: boolean;
 	stdin?: boolean;
 	permissionMode?: string;
+	mode?: string;
 	model?: string;
 };
 
@@ -77,6 +78,7 @@ export async function delegate(config: Config, words: string[], flags: DelegateF
 			...(flags.priority ? {priority: flags.priority.toUpperCase()} : {}),
 			...(timeout ? {timeout} : {}),
 			...(flags.permissionMode ? {permissionMode: flags.permissionMode} : {}),
+			...(flags.mode ? {mode: flags.mode} : {}),
 			...(flags.model ? {model: flags.model} : {}),
 		});
 		if (!flags.wait) {

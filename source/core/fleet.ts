@@ -5,6 +5,7 @@ import {
 	PERMISSION_MODES,
 	PRIORITIES,
 	transition,
+	WORKER_MODES,
 	type Priority,
 	type NewTaskInput,
 	type Task,
@@ -56,7 +57,7 @@ export type FleetOptions = {
 export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
 	maxWorkers: 4,
 	staggerMs: 250,
-	defaults: {priority: 'P1', permissionMode: 'acceptEdits', timeoutMs: 30 * 60_000},
+	defaults: {priority: 'P1', permissionMode: 'acceptEdits', mode: 'pty', timeoutMs: 30 * 60_000},
 	maxAttempts: 3,
 	tailLines: 500,
 	maxPromptChars: 16 * 1024 * 1024,
@@ -220,6 +221,9 @@ export class Fleet {
 		if (input.priority !== undefined && !PRIORITIES.includes(input.priority)) {
 			throw new InvalidInputError(`Unknown priority ${JSON.stringify(input.priority)}; use one of ${PRIORITIES.join(', ')}.`);
 		}
+		if (input.mode !== undefined && !WORKER_MODES.includes(input.mode)) {
+			throw new InvalidInputError(`Unknown worker mode ${JSON.stringify(input.mode)}; use one of ${WORKER_MODES.join(', ')}.`);
+		}
 		if (input.permissionMode !== undefined && !PERMISSION_MODES.includes(input.permissionMode)) {
 			throw new InvalidInputError(`Unknown permission mode ${JSON.stringify(input.permissionMode)}; use one of ${PERMISSION_MODES.join(', ')}.`);
 		}
@@ -313,6 +317,7 @@ export class Fleet {
 				cwd: from.cwd,
 				priority: from.priority,
 				permissionMode: from.permissionMode,
+				mode: from.mode,
 				timeoutMs: from.timeoutMs,
 				...(from.model ? {model: from.model} : {}),
 				...(from.maxOutputBytes ? {maxOutputBytes: from.maxOutputBytes} : {}),
@@ -456,6 +461,7 @@ export class Fleet {
 			sessionId: task.sessionId,
 			resume,
 			permissionMode: task.permissionMode,
+			mode: task.mode,
 			...(task.model ? {model: task.model} : {}),
 		};
 		try {

@@ -10,7 +10,10 @@ export type TaskView = {
 	prompt: string;
 	cwd: string;
 	permissionMode: Task['permissionMode'];
+	mode: Task['mode'];
 	model?: string;
+	parentTaskId?: string;
+	retryOf?: string;
 	sessionId: string;
 	createdAt: string;
 	startedAt?: string;
@@ -44,7 +47,10 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 		prompt,
 		cwd: task.cwd,
 		permissionMode: task.permissionMode,
+		mode: task.mode,
 		...(task.model ? {model: task.model} : {}),
+		...(task.parentTaskId ? {parentTaskId: task.parentTaskId} : {}),
+		...(task.retryOf ? {retryOf: task.retryOf} : {}),
 		sessionId: task.sessionId,
 		createdAt: iso(task.createdAt)!,
 		...(task.startedAt ? {startedAt: iso(task.startedAt)} : {}),

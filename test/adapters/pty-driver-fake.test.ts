@@ -25,7 +25,7 @@ afterAll(() => hooks.close());
 
 function spec(prompt: string): WorkerSpec {
 	n++;
-	return {taskId: `w${n}`, prompt, cwd, sessionId: `00000000-0000-4000-8000-00000000000${n}`, resume: false, permissionMode: 'acceptEdits'};
+	return {taskId: `w${n}`, prompt, cwd, sessionId: `00000000-0000-4000-8000-00000000000${n}`, resume: false, permissionMode: 'acceptEdits', mode: 'pty'};
 }
 
 describe('PtyWorkerDriver with the fake claude', () => {

@@ -3,7 +3,7 @@ import {FleetError, TaskNotFoundError} from '../../source/core/domain/errors.js'
 import {createTask, type Task, type TaskStatus} from '../../source/core/domain/task.js';
 import {type TaskStore} from '../../source/core/ports/task-store.js';
 
-const DEFAULTS = {priority: 'P1', permissionMode: 'default', timeoutMs: 600_000} as const;
+const DEFAULTS = {priority: 'P1', permissionMode: 'default', mode: 'pty', timeoutMs: 600_000} as const;
 
 /** A task as createTask makes it: every optional field absent. */
 export function minimalTask(id: string, changes: Partial<Task> = {}): Task {
@@ -19,6 +19,7 @@ export function fullTask(id: string, changes: Partial<Task> = {}): Task {
 		priority: 'P0',
 		status: 'failed',
 		permissionMode: 'acceptEdits',
+		mode: 'headless',
 		model: 'claude-opus-4',
 		timeoutMs: 1_800_000,
 		sessionId: '2f1c7a52-0a8e-4a8e-9d0c-6c2b1f0e9a11',

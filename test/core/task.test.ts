@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {IllegalTransitionError} from '../../source/core/domain/errors.js';
 import {canTransition, createTask, isTerminal, TASK_STATUSES, transition, type TaskStatus} from '../../source/core/domain/task.js';
 
-const defaults = {priority: 'P1', permissionMode: 'acceptEdits', timeoutMs: 1000} as const;
+const defaults = {priority: 'P1', permissionMode: 'acceptEdits', mode: 'pty', timeoutMs: 1000} as const;
 const make = () => createTask({prompt: 'p', cwd: '/tmp'}, {id: 't1', sessionId: 's1'}, 100, defaults);
 
 describe('task status transitions', () => {
@@ -39,7 +39,7 @@ describe('task status transitions', () => {
 	it('fills defaults and starts with no attempts, cost or tokens', () => {
 		expect(make()).toEqual({
 			id: 't1', prompt: 'p', cwd: '/tmp', priority: 'P1', status: 'queued', permissionMode: 'acceptEdits', timeoutMs: 1000,
-			sessionId: 's1', createdAt: 100, updatedAt: 100, attempts: 0, costUsd: 0, tokens: {input: 0, output: 0, cacheRead: 0, cacheCreation: 0},
+			sessionId: 's1', mode: 'pty', createdAt: 100, updatedAt: 100, attempts: 0, costUsd: 0, tokens: {input: 0, output: 0, cacheRead: 0, cacheCreation: 0},
 		});
 	});
 });

@@ -42,6 +42,14 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		expect(table).toContain('Say hello');
 	});
 
+	it('runs a task in headless mode too, with the mode recorded', async () => {
+		const {stdout, exitCode} = await sandbox.cli(['delegate', '--wait', '--json', '--mode', 'headless', 'Quietly [[reply:headless through the fleet]]']);
+		expect(exitCode).toBe(0);
+		const task = JSON.parse(stdout) as TaskView;
+		expect(task).toMatchObject({status: 'completed', mode: 'headless', result: 'headless through the fleet'});
+		expect(task.costUsd).toBeGreaterThan(0);
+	});
+
 	it('takes the prompt from stdin too, and a prompt far beyond one argv string arrives whole', async () => {
 		const diff = Array.from({length: 4000}, (_, i) => `+ line ${i} of a very large diff`).join('\n');
 		const id = await delegate(['Review this [[reply:reviewed]]'], `${diff}\nEND-OF-DIFF-MARKER`);

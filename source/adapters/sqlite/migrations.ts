@@ -69,6 +69,11 @@ export const MIGRATIONS: readonly Migration[] = [
 			ALTER TABLE tasks ADD COLUMN max_output_bytes INTEGER;
 		`,
 	},
+	{
+		version: 3,
+		description: 'worker mode (pty or headless)',
+		sql: `ALTER TABLE tasks ADD COLUMN mode TEXT NOT NULL DEFAULT 'pty';`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

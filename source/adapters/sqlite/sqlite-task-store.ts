@@ -5,6 +5,8 @@ import {
 	PERMISSION_MODES,
 	PRIORITIES,
 	TASK_STATUSES,
+	WORKER_MODES,
+	type WorkerMode,
 	type PermissionMode,
 	type Priority,
 	type Task,
@@ -47,6 +49,7 @@ type TaskRow = {
 	parent_task_id: string | null;
 	retry_of: string | null;
 	max_output_bytes: number | null;
+	mode: string;
 };
 
 const COLUMNS = [
@@ -80,6 +83,7 @@ const COLUMNS = [
 	'parent_task_id',
 	'retry_of',
 	'max_output_bytes',
+	'mode',
 ] as const satisfies ReadonlyArray<keyof TaskRow>;
 
 const SELECT_COLUMNS = COLUMNS.join(', ');
@@ -240,6 +244,7 @@ function toRow(task: Task): TaskRow {
 		parent_task_id: task.parentTaskId ?? null,
 		retry_of: task.retryOf ?? null,
 		max_output_bytes: task.maxOutputBytes ?? null,
+		mode: task.mode,
 	};
 }
 
@@ -252,6 +257,7 @@ function fromRow(row: TaskRow): Task {
 		priority: checked(row, 'priority', PRIORITIES),
 		status: checked(row, 'status', TASK_STATUSES),
 		permissionMode: checked(row, 'permission_mode', PERMISSION_MODES),
+		mode: checked(row, 'mode', WORKER_MODES),
 		...(row.model === null ? {} : {model: row.model}),
 		timeoutMs: row.timeout_ms,
 		sessionId: row.session_id,
@@ -279,9 +285,9 @@ function fromRow(row: TaskRow): Task {
 	};
 }
 
-function checked<T extends Priority | TaskStatus | PermissionMode>(
+function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode>(
 	row: TaskRow,
-	column: 'priority' | 'status' | 'permission_mode',
+	column: 'priority' | 'status' | 'permission_mode' | 'mode',
 	allowed: readonly T[],
 ): T {
 	const value = row[column];

@@ -10,6 +10,10 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'bypassPermissions'] as const;
 export type PermissionMode = (typeof PERMISSION_MODES)[number];
 
+/** How a worker runs claude: its interactive TUI in a pty (attachable), or print mode speaking stream-json. */
+export const WORKER_MODES = ['pty', 'headless'] as const;
+export type WorkerMode = (typeof WORKER_MODES)[number];
+
 export type TokenUsage = {
 	input: number;
 	output: number;
@@ -33,6 +37,7 @@ export type Task = {
 	priority: Priority;
 	status: TaskStatus;
 	permissionMode: PermissionMode;
+	mode: WorkerMode;
 	model?: string;
 	/** Milliseconds the task may run before it fails with a timeout. */
 	timeoutMs: number;
@@ -98,6 +103,7 @@ export type NewTaskInput = {
 	cwd: string;
 	priority?: Priority;
 	permissionMode?: PermissionMode;
+	mode?: WorkerMode;
 	model?: string;
 	timeoutMs?: number;
 	maxOutputBytes?: number;
@@ -106,6 +112,7 @@ export type NewTaskInput = {
 export type TaskDefaults = {
 	priority: Priority;
 	permissionMode: PermissionMode;
+	mode: WorkerMode;
 	timeoutMs: number;
 };
 
@@ -117,6 +124,7 @@ export function createTask(input: NewTaskInput, ids: {id: string; sessionId: str
 		priority: input.priority ?? defaults.priority,
 		status: 'queued',
 		permissionMode: input.permissionMode ?? defaults.permissionMode,
+		mode: input.mode ?? defaults.mode,
 		...(input.model ? {model: input.model} : {}),
 		timeoutMs: input.timeoutMs ?? defaults.timeoutMs,
 		...(input.maxOutputBytes ? {maxOutputBytes: input.maxOutputBytes} : {}),

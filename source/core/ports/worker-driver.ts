@@ -1,4 +1,4 @@
-import type {PermissionMode, TokenUsage, WorkerProcess} from '../domain/task.js';
+import type {PermissionMode, TokenUsage, WorkerMode, WorkerProcess} from '../domain/task.js';
 
 export type WorkerSpec = {
 	taskId: string;
@@ -8,6 +8,7 @@ export type WorkerSpec = {
 	/** Continue the Claude conversation `sessionId` (claude --resume) instead of starting it. */
 	resume: boolean;
 	permissionMode: PermissionMode;
+	mode: WorkerMode;
 	model?: string;
 };
 

@@ -1,7 +1,7 @@
 import {statSync} from 'node:fs';
 import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
-import {PERMISSION_MODES, PRIORITIES, TASK_STATUSES} from '../../core/domain/task.js';
+import {PERMISSION_MODES, PRIORITIES, TASK_STATUSES, WORKER_MODES} from '../../core/domain/task.js';
 import type {Fleet} from '../../core/fleet.js';
 import {taskView} from '../task-view.js';
 import {failure, guard, ok, taskIdSchema} from './tool-result.js';
@@ -45,11 +45,15 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 				priority: z.enum(PRIORITIES).optional().describe('P0 runs before P1 before P2; default P1.'),
 				timeout: z.number().int().positive().max(7 * 24 * 3_600_000).optional().describe('Milliseconds the task may run before it fails; default TASK_TIMEOUT (30 minutes).'),
 				maxOutputBuffer: z.number().int().positive().max(1024 ** 3).optional().describe("Cap of this task's log in bytes; default MAX_OUTPUT_BUFFER (10 MB)."),
+				mode: z
+					.enum(WORKER_MODES)
+					.optional()
+					.describe('pty (default): the interactive claude in a terminal, which a person can attach to. headless: claude -p with stream-json, half the memory and claude\'s exact cost.'),
 				permissionMode: z.enum(PERMISSION_MODES).optional().describe('claude --permission-mode for the worker; default acceptEdits (file edits allowed, other tools ask).'),
 				model: z.string().min(1).max(200).optional().describe('claude --model for the worker, e.g. "sonnet" or "opus"; default: claude\'s own.'),
 			},
 		},
-		async ({prompt, cwd, priority, timeout, maxOutputBuffer, permissionMode, model}) =>
+		async ({prompt, cwd, priority, timeout, maxOutputBuffer, mode, permissionMode, model}) =>
 			guard(() => {
 				const bad = checkDirectory(cwd);
 				if (bad) return failure(bad);
@@ -60,6 +64,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 					...(timeout ? {timeoutMs: timeout} : {}),
 					...(maxOutputBuffer ? {maxOutputBytes: maxOutputBuffer} : {}),
 					...(permissionMode ? {permissionMode} : {}),
+					...(mode ? {mode} : {}),
 					...(model ? {model} : {}),
 				});
 				const view = taskView(fleet, fleet.get(task.id), {promptChars: 200});
