@@ -39,6 +39,10 @@ export function fullTask(id: string, changes: Partial<Task> = {}): Task {
 		parentTaskId: 'parent-1',
 		retryOf: 'earlier-1',
 		maxOutputBytes: 2048,
+		dependsOn: ['dep-1', 'dep-2'],
+		continueFrom: 'dep-1',
+		onDependencyFailure: 'skip',
+		checkpoint: {takenAt: 1_750_000_360_000, git: {branch: 'main', sha: 'abc123', dirtyFiles: ['a.ts', 'b c.ts']}, outputTail: ['one', 'two'], result: 'done', sessionId: 's-1'},
 		...changes,
 	};
 }
@@ -85,7 +89,7 @@ export function describeTaskStore(name: string, makeStore: () => TaskStore): voi
 				s.insert(task);
 				const got = s.get('min');
 				expect(got).toStrictEqual(task);
-				for (const key of ['model', 'startedAt', 'endedAt', 'exitCode', 'result', 'failureReason', 'cancelledBy', 'worker', 'resumePending', 'parentTaskId', 'retryOf', 'maxOutputBytes']) {
+				for (const key of ['model', 'startedAt', 'endedAt', 'exitCode', 'result', 'failureReason', 'cancelledBy', 'worker', 'resumePending', 'parentTaskId', 'retryOf', 'maxOutputBytes', 'dependsOn', 'continueFrom', 'onDependencyFailure', 'checkpoint']) {
 					expect(Object.hasOwn(got!, key), key).toBe(false);
 				}
 			});
@@ -197,10 +201,10 @@ export function describeTaskStore(name: string, makeStore: () => TaskStore): voi
 
 			it('counts the tasks in each status', () => {
 				const s = open();
-				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0});
+				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0});
 				seed(s);
 				const byStatus = s.list().reduce<Record<string, number>>((counts, task) => ({...counts, [task.status]: (counts[task.status] ?? 0) + 1}), {});
-				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0, ...byStatus});
+				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0, ...byStatus});
 				expect(s.countByStatus().queued).toBe(3);
 			});
 

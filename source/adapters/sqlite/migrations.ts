@@ -74,6 +74,16 @@ export const MIGRATIONS: readonly Migration[] = [
 		description: 'worker mode (pty or headless)',
 		sql: `ALTER TABLE tasks ADD COLUMN mode TEXT NOT NULL DEFAULT 'pty';`,
 	},
+	{
+		version: 4,
+		description: 'dependencies and checkpoints',
+		sql: `
+			ALTER TABLE tasks ADD COLUMN depends_on TEXT; -- JSON array of task ids, NULL when none
+			ALTER TABLE tasks ADD COLUMN continue_from TEXT;
+			ALTER TABLE tasks ADD COLUMN on_dependency_failure TEXT;
+			ALTER TABLE tasks ADD COLUMN checkpoint TEXT; -- JSON, see Checkpoint in core/domain/task.ts
+		`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

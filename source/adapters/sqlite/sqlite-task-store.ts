@@ -6,6 +6,9 @@ import {
 	PRIORITIES,
 	TASK_STATUSES,
 	WORKER_MODES,
+	DEPENDENCY_FAILURE_POLICIES,
+	type Checkpoint,
+	type DependencyFailurePolicy,
 	type WorkerMode,
 	type PermissionMode,
 	type Priority,
@@ -50,6 +53,10 @@ type TaskRow = {
 	retry_of: string | null;
 	max_output_bytes: number | null;
 	mode: string;
+	depends_on: string | null;
+	continue_from: string | null;
+	on_dependency_failure: string | null;
+	checkpoint: string | null;
 };
 
 const COLUMNS = [
@@ -84,6 +91,10 @@ const COLUMNS = [
 	'retry_of',
 	'max_output_bytes',
 	'mode',
+	'depends_on',
+	'continue_from',
+	'on_dependency_failure',
+	'checkpoint',
 ] as const satisfies ReadonlyArray<keyof TaskRow>;
 
 const SELECT_COLUMNS = COLUMNS.join(', ');
@@ -245,6 +256,10 @@ function toRow(task: Task): TaskRow {
 		retry_of: task.retryOf ?? null,
 		max_output_bytes: task.maxOutputBytes ?? null,
 		mode: task.mode,
+		depends_on: task.dependsOn ? JSON.stringify(task.dependsOn) : null,
+		continue_from: task.continueFrom ?? null,
+		on_dependency_failure: task.onDependencyFailure ?? null,
+		checkpoint: task.checkpoint ? JSON.stringify(task.checkpoint) : null,
 	};
 }
 
@@ -282,16 +297,20 @@ function fromRow(row: TaskRow): Task {
 		...(row.parent_task_id === null ? {} : {parentTaskId: row.parent_task_id}),
 		...(row.retry_of === null ? {} : {retryOf: row.retry_of}),
 		...(row.max_output_bytes === null ? {} : {maxOutputBytes: row.max_output_bytes}),
+		...(row.depends_on === null ? {} : {dependsOn: JSON.parse(row.depends_on) as string[]}),
+		...(row.continue_from === null ? {} : {continueFrom: row.continue_from}),
+		...(row.on_dependency_failure === null ? {} : {onDependencyFailure: checked(row, 'on_dependency_failure', DEPENDENCY_FAILURE_POLICIES)}),
+		...(row.checkpoint === null ? {} : {checkpoint: JSON.parse(row.checkpoint) as Checkpoint}),
 	};
 }
 
-function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode>(
+function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode | DependencyFailurePolicy>(
 	row: TaskRow,
-	column: 'priority' | 'status' | 'permission_mode' | 'mode',
+	column: 'priority' | 'status' | 'permission_mode' | 'mode' | 'on_dependency_failure',
 	allowed: readonly T[],
 ): T {
 	const value = row[column];
-	if ((allowed as readonly string[]).includes(value)) return value as T;
+	if (value !== null && (allowed as readonly string[]).includes(value)) return value as T;
 	throw new FleetError(
 		`Task ${row.id} has ${column} "${value}" in the database, which this ccfleet does not know (expected one of ${allowed.join(', ')}). ` +
 			'Upgrade ccfleet, or fix the row by hand.',

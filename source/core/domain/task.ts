@@ -3,7 +3,7 @@ import {IllegalTransitionError} from './errors.js';
 export const PRIORITIES = ['P0', 'P1', 'P2'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export const TASK_STATUSES = ['queued', 'running', 'needs_input', 'completed', 'failed', 'cancelled'] as const;
+export const TASK_STATUSES = ['queued', 'running', 'needs_input', 'completed', 'failed', 'cancelled', 'skipped'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** How much of its own judgement a worker may use before asking. These are claude's `--permission-mode` values. */
@@ -66,9 +66,30 @@ export type Task = {
 	retryOf?: string;
 	/** Cap of this task's log, in bytes, when it differs from MAX_OUTPUT_BUFFER. */
 	maxOutputBytes?: number;
+	/** Tasks that must complete before this one starts. */
+	dependsOn?: string[];
+	/** A dependency whose checkpoint is put into this task's prompt. */
+	continueFrom?: string;
+	/** What happens to this task when a dependency does not complete; default `fail`. */
+	onDependencyFailure?: DependencyFailurePolicy;
+	checkpoint?: Checkpoint;
 };
 
-export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped']);
+
+/** What a dependent does when one of its dependencies fails, is cancelled or skipped. */
+export const DEPENDENCY_FAILURE_POLICIES = ['fail', 'skip', 'run'] as const;
+export type DependencyFailurePolicy = (typeof DEPENDENCY_FAILURE_POLICIES)[number];
+
+/** Where a task stood when it ended: enough for a later task to pick up from it. */
+export type Checkpoint = {
+	takenAt: number;
+	git?: {branch: string; sha: string; dirtyFiles: string[]};
+	/** The last lines of its output (at most 50). */
+	outputTail: string[];
+	result?: string;
+	sessionId: string;
+};
 
 export function isTerminal(status: TaskStatus): boolean {
 	return TERMINAL_STATUSES.has(status);
@@ -76,13 +97,15 @@ export function isTerminal(status: TaskStatus): boolean {
 
 /** The legal moves between statuses, in one place. A terminal status has no way out. */
 const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
-	queued: ['running', 'failed', 'cancelled'],
+	// queued → failed/skipped: a dependency did not complete.
+	queued: ['running', 'failed', 'cancelled', 'skipped'],
 	// running → queued: a worker lost in a crash goes back to the queue.
 	running: ['needs_input', 'completed', 'failed', 'cancelled', 'queued'],
 	needs_input: ['running', 'completed', 'failed', 'cancelled', 'queued'],
 	completed: [],
 	failed: [],
 	cancelled: [],
+	skipped: [],
 };
 
 export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
@@ -107,6 +130,9 @@ export type NewTaskInput = {
 	model?: string;
 	timeoutMs?: number;
 	maxOutputBytes?: number;
+	dependsOn?: string[];
+	continueFrom?: string;
+	onDependencyFailure?: DependencyFailurePolicy;
 };
 
 export type TaskDefaults = {
@@ -128,6 +154,9 @@ export function createTask(input: NewTaskInput, ids: {id: string; sessionId: str
 		...(input.model ? {model: input.model} : {}),
 		timeoutMs: input.timeoutMs ?? defaults.timeoutMs,
 		...(input.maxOutputBytes ? {maxOutputBytes: input.maxOutputBytes} : {}),
+		...(input.dependsOn?.length ? {dependsOn: [...input.dependsOn]} : {}),
+		...(input.continueFrom ? {continueFrom: input.continueFrom} : {}),
+		...(input.onDependencyFailure ? {onDependencyFailure: input.onDependencyFailure} : {}),
 		sessionId: ids.sessionId,
 		createdAt: now,
 		updatedAt: now,
