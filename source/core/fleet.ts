@@ -1,6 +1,7 @@
 import {FleetStoppedError, InvalidInputError, TaskNotFoundError} from './domain/errors.js';
 import {
 	createTask,
+	DEPENDENCY_FAILURE_POLICIES,
 	isTerminal,
 	PERMISSION_MODES,
 	PRIORITIES,
@@ -12,7 +13,11 @@ import {
 	type TaskDefaults,
 	type TaskStatus,
 } from './domain/task.js';
+import {CHECKPOINT_OUTPUT_LINES, continuationPreamble, failedDependenciesNote, takeCheckpoint} from './domain/checkpoint.js';
+import {findCycle} from './dag.js';
+import {DependencyTracker} from './dependencies.js';
 import {EventBus, type FleetEventName, type FleetEvents} from './events.js';
+import type {GitInspector} from './ports/git.js';
 import {OutputTail} from './output-tail.js';
 import type {Clock} from './ports/clock.js';
 import type {IdSource} from './ports/ids.js';
@@ -38,6 +43,8 @@ export type FleetPorts = {
 	system: SystemMonitor;
 	ids: IdSource;
 	logger?: Logger;
+	/** For the git part of checkpoints; without it checkpoints have none. */
+	git?: GitInspector;
 };
 
 export type FleetOptions = {
@@ -52,6 +59,8 @@ export type FleetOptions = {
 	tailLines: number;
 	/** Largest prompt accepted, in characters. */
 	maxPromptChars: number;
+	/** First wait before a task that failed for a passing reason (rate limit, overload) runs again; doubles each time. */
+	retryBaseMs: number;
 };
 
 export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
@@ -61,6 +70,7 @@ export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
 	maxAttempts: 3,
 	tailLines: 500,
 	maxPromptChars: 16 * 1024 * 1024,
+	retryBaseMs: 10_000,
 };
 
 /** Why a running worker is being stopped; decides how its task ends. */
@@ -113,6 +123,10 @@ export class Fleet {
 	/** Tasks that are not yet terminal, by id. Terminal tasks are read from the store. */
 	readonly #active = new Map<string, Task>();
 	readonly #workers = new Map<string, LiveWorker>();
+	readonly #dependencies = new DependencyTracker();
+	readonly #git: GitInspector | undefined;
+	/** Tasks waiting out a back-off before they go back in the queue. */
+	readonly #retryTimers = new Map<string, () => void>();
 	#lastSpawnAt = Number.NEGATIVE_INFINITY;
 	#cancelPumpTimer: (() => void) | undefined;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -125,6 +139,7 @@ export class Fleet {
 		this.#system = ports.system;
 		this.#ids = ports.ids;
 		this.#logger = ports.logger ?? silentLogger;
+		this.#git = ports.git;
 		this.#options = {...DEFAULT_FLEET_OPTIONS, ...options};
 		if (!Number.isInteger(this.#options.maxWorkers) || this.#options.maxWorkers < 1) {
 			throw new TypeError(`maxWorkers must be a whole number of at least 1, got ${this.#options.maxWorkers}.`);
@@ -150,7 +165,7 @@ export class Fleet {
 		for (const task of this.#store.list({statuses: ['queued', 'running', 'needs_input']})) {
 			if (task.status === 'queued') {
 				this.#active.set(task.id, task);
-				this.#queue.push(task.id, task.priority);
+				this.#enqueueOrWait(task);
 				report.queued++;
 				continue;
 			}
@@ -184,7 +199,7 @@ export class Fleet {
 		}
 		delete next.worker;
 		this.#save(next, task.status);
-		if (next.status === 'queued') this.#queue.push(next.id, next.priority);
+		if (next.status === 'queued') this.#enqueueOrWait(next);
 	}
 
 	/** Validates and queues a new task. Throws InvalidInputError naming the bad field. */
@@ -202,10 +217,86 @@ export class Fleet {
 		};
 		this.#store.insert(task);
 		this.#active.set(task.id, task);
-		this.#queue.push(task.id, task.priority);
 		this.#bus.emit('task:created', {task});
+		this.#enqueueOrWait(task);
 		this.#pump();
 		return this.get(task.id);
+	}
+
+	/** Every dependency of a task, `continueFrom` included. */
+	#dependenciesOf(task: {dependsOn?: string[]; continueFrom?: string}): string[] {
+		return [...new Set([...(task.dependsOn ?? []), ...(task.continueFrom ? [task.continueFrom] : [])])];
+	}
+
+	/** Queues a task whose dependencies have all completed; otherwise it waits, or ends as its policy says. */
+	#enqueueOrWait(task: Task): void {
+		const unmet: string[] = [];
+		for (const id of this.#dependenciesOf(task)) {
+			const dependency = this.#active.get(id) ?? this.#store.get(id);
+			if (!dependency || dependency.status === 'completed') continue;
+			if (!isTerminal(dependency.status)) {
+				unmet.push(id);
+				continue;
+			}
+			if ((task.onDependencyFailure ?? 'fail') !== 'run') {
+				this.#endForDependency(task, dependency);
+				return;
+			}
+		}
+		if (unmet.length > 0) this.#dependencies.track(task.id, unmet);
+		else this.#queue.push(task.id, task.priority);
+	}
+
+	/** A dependency ended: release, fail or skip the tasks that waited on it. */
+	#releaseDependents(dependency: Task): void {
+		for (const {taskId, remaining} of this.#dependencies.resolve(dependency.id)) {
+			const task = this.#active.get(taskId);
+			if (task?.status !== 'queued') continue;
+			if (dependency.status !== 'completed' && (task.onDependencyFailure ?? 'fail') !== 'run') {
+				this.#dependencies.untrack(taskId);
+				this.#endForDependency(task, dependency);
+				continue;
+			}
+			if (remaining === 0) this.#queue.push(taskId, task.priority);
+		}
+		this.#pump();
+	}
+
+	#endForDependency(task: Task, dependency: Task): void {
+		const why = `dependency ${dependency.id} ${dependency.status}${dependency.failureReason ? ` (${dependency.failureReason})` : ''}`;
+		if (task.onDependencyFailure === 'skip') this.#finish(task, 'skipped', {failureReason: `Skipped: ${why}.`});
+		else this.#finish(task, 'failed', {failureReason: `Not started: ${why}.`});
+	}
+
+	/**
+	 * Makes a queued task also wait for `dependsOn`. Refused, naming the cycle, when that would make tasks wait
+	 * on each other in a circle.
+	 */
+	addDependencies(id: string, dependsOn: string[]): Task {
+		const task = this.get(id);
+		if (task.status !== 'queued') throw new InvalidInputError(`Task ${id} is ${task.status}; only a queued task can get new dependencies.`);
+		for (const dependency of dependsOn) {
+			if (dependency === id) throw new InvalidInputError(`Task ${id} cannot depend on itself.`);
+			if (!this.#active.has(dependency) && !this.#store.get(dependency)) {
+				throw new InvalidInputError(`The dependency "${dependency}" is not a known task. Depend on tasks that exist (see \`ccfleet status\`).`);
+			}
+		}
+		const graph = new Map<string, string[]>();
+		for (const active of this.#active.values()) graph.set(active.id, this.#dependenciesOf(active));
+		graph.set(id, [...new Set([...this.#dependenciesOf(task), ...dependsOn])]);
+		const cycle = findCycle(graph, [id]);
+		if (cycle) throw new InvalidInputError(`That would make tasks wait on each other in a cycle: ${cycle.join(' → ')}. Remove one of these dependencies.`);
+		this.#queue.remove(id);
+		this.#dependencies.untrack(id);
+		this.#update(id, {dependsOn: [...new Set([...(task.dependsOn ?? []), ...dependsOn])]});
+		this.#enqueueOrWait(this.get(id));
+		this.#pump();
+		return this.get(id);
+	}
+
+	/** What a task waits on before it can run (empty when it is runnable or not queued). */
+	waitingOn(id: string): string[] {
+		return this.#dependencies.waitingOn(id);
 	}
 
 	#validate(input: NewTaskInput): void {
@@ -232,6 +323,14 @@ export class Fleet {
 		}
 		if (input.maxOutputBytes !== undefined && (!Number.isSafeInteger(input.maxOutputBytes) || input.maxOutputBytes <= 0)) {
 			throw new InvalidInputError(`The output cap must be a positive whole number of bytes, got ${input.maxOutputBytes}.`);
+		}
+		if (input.onDependencyFailure !== undefined && !DEPENDENCY_FAILURE_POLICIES.includes(input.onDependencyFailure)) {
+			throw new InvalidInputError(`Unknown onDependencyFailure ${JSON.stringify(input.onDependencyFailure)}; use one of ${DEPENDENCY_FAILURE_POLICIES.join(', ')}.`);
+		}
+		for (const id of this.#dependenciesOf(input)) {
+			if (!this.#active.has(id) && !this.#store.get(id)) {
+				throw new InvalidInputError(`The dependency "${id}" is not a known task. Depend on tasks that exist (see \`ccfleet status\`).`);
+			}
 		}
 	}
 
@@ -380,6 +479,8 @@ export class Fleet {
 		const worker = this.#workers.get(id);
 		if (!worker) {
 			this.#queue.remove(id);
+			this.#dependencies.untrack(id);
+			this.#cancelRetryTimer(id);
 			this.#finish(task, 'cancelled', {cancelledBy: by, failureReason: why});
 			this.#pump();
 			return this.get(id);
@@ -397,6 +498,7 @@ export class Fleet {
 		if (this.#phase === 'stopped' || this.#phase === 'stopping') return;
 		this.#phase = 'stopping';
 		this.#cancelPumpTimer?.();
+		for (const id of [...this.#retryTimers.keys()]) this.#cancelRetryTimer(id);
 		await Promise.all(
 			[...this.#workers].map(async ([id, worker]) => {
 				worker.stopping ??= {kind: 'shutdown'};
@@ -456,7 +558,7 @@ export class Fleet {
 		const spec = {
 			taskId: task.id,
 			// A run lost mid-turn is told what happened; a task created to continue a conversation brings its own prompt.
-			prompt: resume && queued.attempts > 0 ? RESUME_PROMPT : task.prompt,
+			prompt: resume && queued.attempts > 0 ? RESUME_PROMPT : this.#promptWithDependencies(task),
 			cwd: task.cwd,
 			sessionId: task.sessionId,
 			resume,
@@ -500,6 +602,11 @@ export class Fleet {
 		const worker = this.#workers.get(id);
 		if (!worker) return;
 		worker.tail.append(text);
+		this.#appendOutput(id, text);
+	}
+
+	/** Writes to a task's log, with or without a live worker (ccfleet's own notes about it). */
+	#appendOutput(id: string, text: string): void {
 		try {
 			this.#output.append(id, text, this.#active.get(id)?.maxOutputBytes);
 		} catch (error) {
@@ -532,6 +639,8 @@ export class Fleet {
 			this.#save(next, task.status);
 		} else if (exit.exitCode === 0 && exit.signal === null && exit.result !== undefined && exit.error === undefined) {
 			this.#finish(task, 'completed', changes);
+		} else if (exit.transient && task.attempts < this.#options.maxAttempts && this.#phase === 'running') {
+			this.#retryLater(task, changes, exit);
 		} else {
 			this.#finish(task, 'failed', {...changes, failureReason: failureReasonOf(exit)});
 		}
@@ -539,11 +648,68 @@ export class Fleet {
 		this.#pump();
 	}
 
-	/** Moves a task to a terminal status and forgets it from memory. */
-	#finish(task: Task, status: 'completed' | 'failed' | 'cancelled', changes: Partial<Task>): void {
+	/**
+	 * Moves a task to a terminal status and forgets it from memory; then takes its checkpoint and only after
+	 * that releases its dependents, so a task that continues from it finds the checkpoint.
+	 */
+	#finish(task: Task, status: 'completed' | 'failed' | 'cancelled' | 'skipped', changes: Partial<Task>): void {
 		const next = transition(task, status, this.#clock.now(), changes);
 		delete next.resumePending;
 		this.#save(next, task.status);
+		void this.#checkpointThenRelease(next);
+	}
+
+	async #checkpointThenRelease(task: Task): Promise<void> {
+		let ended = task;
+		try {
+			// A task that never ran has nothing to record.
+			if (task.attempts > 0) {
+				const git = await this.#git?.snapshot(task.cwd).catch(() => undefined);
+				const output = this.#output.read(task.id, {tailLines: CHECKPOINT_OUTPUT_LINES}).text;
+				ended = {...(this.#store.get(task.id) ?? task)};
+				ended.checkpoint = takeCheckpoint(ended, this.#clock.now(), output, git);
+				this.#store.update(ended);
+			}
+		} catch (error) {
+			this.#report(`Could not take the checkpoint of task ${task.id}: ${errorMessage(error)}`, error);
+		}
+		this.#releaseDependents(ended);
+	}
+
+	/** The prompt a worker gets: the task's own, after the checkpoint it continues from and any failed dependency. */
+	#promptWithDependencies(task: Task): string {
+		let prompt = task.prompt;
+		const failed = this.#dependenciesOf(task)
+			.map(id => this.#store.get(id))
+			.filter((dependency): dependency is Task => dependency !== undefined && dependency.status !== 'completed');
+		if (failed.length > 0) prompt = failedDependenciesNote(failed) + prompt;
+		const from = task.continueFrom ? this.#store.get(task.continueFrom) : undefined;
+		if (from) prompt = continuationPreamble(from) + prompt;
+		return prompt;
+	}
+
+	/** A passing failure (rate limit, overload): the task goes back in the queue after a growing pause. */
+	#retryLater(task: Task, changes: Partial<Task>, exit: WorkerExit): void {
+		const delay = this.#options.retryBaseMs * 2 ** (task.attempts - 1);
+		const next = transition(task, 'queued', this.#clock.now(), {...changes, resumePending: this.#driver.canResume(task), failureReason: exit.error ?? 'a passing API error'});
+		delete next.worker;
+		this.#save(next, task.status);
+		this.#appendOutput(task.id, `[ccfleet] ${exit.error ?? 'a passing API error'}; trying again in ${formatDuration(delay)} (attempt ${task.attempts + 1} of ${this.#options.maxAttempts}).\n`);
+		this.#retryTimers.set(
+			task.id,
+			this.#clock.setTimeout(() => {
+				this.#retryTimers.delete(task.id);
+				const current = this.#active.get(task.id);
+				if (current?.status !== 'queued') return;
+				this.#queue.push(task.id, current.priority);
+				this.#pump();
+			}, delay),
+		);
+	}
+
+	#cancelRetryTimer(id: string): void {
+		this.#retryTimers.get(id)?.();
+		this.#retryTimers.delete(id);
 	}
 
 	#update(id: string, changes: Partial<Task>): void {

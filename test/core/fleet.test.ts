@@ -9,12 +9,14 @@ import {MemoryOutputLog} from '../fakes/memory-output-log.js';
 import {MemoryTaskStore} from '../fakes/memory-task-store.js';
 import {SequentialIds} from '../fakes/sequential-ids.js';
 
+const git = {snapshot: async (cwd: string) => ({branch: 'main', sha: `sha-of-${cwd}`, dirtyFiles: ['src/a.ts']})};
+
 function setup(options: Partial<FleetOptions> = {}, store = new MemoryTaskStore()) {
 	const clock = new FakeClock();
 	const driver = new FakeWorkerDriver();
 	const system = new FakeSystemMonitor();
 	const output = new MemoryOutputLog();
-	const fleet = createFleet({store, output, driver, clock, system, ids: new SequentialIds()}, {staggerMs: 0, maxWorkers: 2, ...options});
+	const fleet = createFleet({store, output, driver, clock, system, ids: new SequentialIds(), git}, {staggerMs: 0, maxWorkers: 2, ...options});
 	const statuses: string[] = [];
 	fleet.on('task:updated', ({task, previous}) => {
 		if (task.status !== previous) statuses.push(`${task.id}:${previous}→${task.status}`);
@@ -321,5 +323,169 @@ describe('retry, resume and the queue', () => {
 		submit(fleet);
 		driver.worker('t2').listener.onUsage({costUsd: 0.25, tokens: {input: 1, output: 1, cacheRead: 0, cacheCreation: 0}});
 		expect(fleet.totalCostUsd()).toBeCloseTo(0.75);
+	});
+});
+
+/** Lets the checkpoint (an async git look) finish, after which dependents are released. */
+const settle = () => new Promise(resolve => setImmediate(resolve));
+
+describe('dependencies', () => {
+	it('runs a diamond in order: d waits for b and c, which wait for a', async () => {
+		const {fleet, driver} = setup({maxWorkers: 4});
+		await fleet.start();
+		const a = submit(fleet, 'a');
+		const b = submit(fleet, 'b', {dependsOn: [a.id]});
+		const c = submit(fleet, 'c', {dependsOn: [a.id]});
+		const d = submit(fleet, 'd', {dependsOn: [b.id, c.id]});
+		expect(driver.started.map(w => w.spec.taskId)).toEqual(['t1']);
+		expect(fleet.waitingOn(d.id).sort()).toEqual(['t2', 't3']);
+		driver.worker(a.id).finish('a done');
+		await settle();
+		expect(driver.started.map(w => w.spec.taskId)).toEqual(['t1', 't2', 't3']);
+		driver.worker(b.id).finish('b done');
+		await settle();
+		expect(fleet.waitingOn(d.id)).toEqual(['t3']);
+		driver.worker(c.id).finish('c done');
+		await settle();
+		expect(driver.worker(d.id).spec.prompt).toBe('d');
+	});
+
+	it('fails dependents down the graph when a dependency fails (the default)', async () => {
+		const {fleet, driver, store} = setup();
+		await fleet.start();
+		const a = submit(fleet, 'a');
+		const b = submit(fleet, 'b', {dependsOn: [a.id]});
+		const c = submit(fleet, 'c', {dependsOn: [b.id]});
+		driver.worker(a.id).exit({exitCode: 1, signal: null});
+		await settle();
+		await settle();
+		expect(store.get(b.id)).toMatchObject({status: 'failed', failureReason: expect.stringMatching(/^Not started: dependency t1 failed/)});
+		expect(store.get(c.id)).toMatchObject({status: 'failed', failureReason: expect.stringMatching(/^Not started: dependency t2 failed/)});
+		expect(driver.started).toHaveLength(1);
+	});
+
+	it('skips, or runs with a note, as each dependent chose', async () => {
+		const {fleet, driver, store} = setup();
+		await fleet.start();
+		const a = submit(fleet, 'a');
+		const skipper = submit(fleet, 'skip me', {dependsOn: [a.id], onDependencyFailure: 'skip'});
+		const runner = submit(fleet, 'run anyway', {dependsOn: [a.id], onDependencyFailure: 'run'});
+		await fleet.cancel(a.id, {by: 'cli', reason: 'changed my mind'});
+		await settle();
+		expect(store.get(skipper.id)).toMatchObject({status: 'skipped', failureReason: 'Skipped: dependency t1 cancelled (changed my mind).'});
+		const prompt = driver.worker(runner.id).spec.prompt;
+		expect(prompt).toContain('- t1 ended cancelled: changed my mind');
+		expect(prompt.endsWith('run anyway')).toBe(true);
+	});
+
+	it('puts the checkpoint of the task it continues from into the prompt', async () => {
+		const {fleet, driver, store} = setup();
+		await fleet.start();
+		const a = submit(fleet, 'write the parser');
+		const b = submit(fleet, 'now test it', {continueFrom: a.id});
+		driver.worker(a.id).listener.onOutput('step one\nstep two\n');
+		driver.worker(a.id).finish('parser in src/parse.ts');
+		await settle();
+		expect(store.get(a.id)!.checkpoint).toMatchObject({git: {branch: 'main', sha: 'sha-of-/work', dirtyFiles: ['src/a.ts']}, outputTail: ['step one', 'step two'], result: 'parser in src/parse.ts'});
+		const prompt = driver.worker(b.id).spec.prompt;
+		expect(prompt).toContain('This task continues from task t1, which completed. Its prompt was:\nwrite the parser');
+		expect(prompt).toContain('Its result:\nparser in src/parse.ts');
+		expect(prompt).toContain('on branch main at sha-of-/work, with uncommitted changes in src/a.ts');
+		expect(prompt).toContain('step two');
+		expect(prompt.endsWith('now test it')).toBe(true);
+	});
+
+	it('refuses an unknown dependency and a bad policy, and starts at once when dependencies already completed', async () => {
+		const {fleet, driver} = setup();
+		await fleet.start();
+		expect(() => submit(fleet, 'x', {dependsOn: ['nope']})).toThrow('The dependency "nope" is not a known task.');
+		expect(() => submit(fleet, 'x', {onDependencyFailure: 'maybe' as never})).toThrow(/use one of fail, skip, run/);
+		const a = submit(fleet, 'a');
+		driver.worker(a.id).finish('ok');
+		await settle();
+		const b = submit(fleet, 'b', {dependsOn: [a.id]});
+		expect(fleet.get(b.id).status).toBe('running');
+		const failed = submit(fleet, 'f');
+		driver.worker(failed.id).exit({exitCode: 1, signal: null});
+		const late = submit(fleet, 'late', {dependsOn: [failed.id]});
+		expect(fleet.get(late.id)).toMatchObject({status: 'failed', failureReason: expect.stringMatching(/dependency t\d failed/)});
+	});
+
+	it('refuses new dependencies that close a cycle, naming it, and adds the others', async () => {
+		const {fleet, driver} = setup({maxWorkers: 1});
+		await fleet.start();
+		const running = submit(fleet, 'busy');
+		const a = submit(fleet, 'a');
+		const b = submit(fleet, 'b', {dependsOn: [a.id]});
+		const c = submit(fleet, 'c', {dependsOn: [b.id]});
+		expect(() => fleet.addDependencies(a.id, [c.id])).toThrow(`That would make tasks wait on each other in a cycle: t2 → t4 → t3 → t2.`);
+		expect(() => fleet.addDependencies(a.id, [a.id])).toThrow('cannot depend on itself');
+		expect(() => fleet.addDependencies(running.id, [a.id])).toThrow(/only a queued task/);
+		const d = submit(fleet, 'd');
+		fleet.addDependencies(a.id, [d.id]);
+		expect(fleet.waitingOn(a.id)).toEqual([d.id]);
+		expect(fleet.queueOrder()).toEqual([d.id]);
+		driver.worker(running.id).finish('ok');
+		driver.worker(d.id).finish('ok');
+		await settle();
+		expect(driver.worker(a.id).spec.prompt).toBe('a');
+	});
+
+	it('cancels a waiting task without starting it', async () => {
+		const {fleet, driver} = setup();
+		await fleet.start();
+		const a = submit(fleet, 'a');
+		const b = submit(fleet, 'b', {dependsOn: [a.id]});
+		await fleet.cancel(b.id, {by: 'cli'});
+		driver.worker(a.id).finish('ok');
+		await settle();
+		expect(driver.started).toHaveLength(1);
+		expect(fleet.waitingOn(b.id)).toEqual([]);
+	});
+
+	it('keeps dependents waiting across a restart', async () => {
+		const store = new MemoryTaskStore();
+		const first = setup({}, store);
+		await first.fleet.start();
+		const a = submit(first.fleet, 'a');
+		const b = submit(first.fleet, 'b', {dependsOn: [a.id]});
+		const second = setup({}, store);
+		await second.fleet.start();
+		expect(second.driver.started.map(w => w.spec.taskId)).toEqual([a.id]);
+		expect(second.fleet.waitingOn(b.id)).toEqual([a.id]);
+		second.driver.worker(a.id).finish('ok');
+		await settle();
+		expect(second.driver.started.map(w => w.spec.taskId)).toEqual([a.id, b.id]);
+	});
+});
+
+describe('passing failures', () => {
+	it('retries a task that hit a rate limit after a growing pause, resuming its conversation, up to the attempt limit', async () => {
+		const {fleet, driver, clock, store} = setup({retryBaseMs: 1000, maxAttempts: 3});
+		await fleet.start();
+		const task = submit(fleet, 'busy API');
+		driver.resumable.add(store.get(task.id)!.sessionId);
+		driver.worker(task.id).exit({exitCode: 0, signal: null, error: 'claude stopped with an API error (rate_limit)', transient: true});
+		expect(store.get(task.id)).toMatchObject({status: 'queued', resumePending: true});
+		clock.advance(999);
+		expect(driver.started).toHaveLength(1);
+		clock.advance(1);
+		expect(driver.started).toHaveLength(2);
+		expect(driver.started[1]!.spec.resume).toBe(true);
+		driver.worker(task.id).exit({exitCode: 0, signal: null, error: 'again', transient: true});
+		clock.advance(1999);
+		expect(driver.started).toHaveLength(2);
+		clock.advance(1);
+		driver.worker(task.id).exit({exitCode: 0, signal: null, error: 'still limited', transient: true});
+		expect(store.get(task.id)).toMatchObject({status: 'failed', failureReason: 'still limited', attempts: 3});
+		expect(fleet.logs(task.id).text).toContain('trying again in 1 s (attempt 2 of 3)');
+	});
+
+	it('does not retry a task that failed for good', async () => {
+		const {fleet, driver, store} = setup();
+		await fleet.start();
+		submit(fleet);
+		driver.worker('t1').exit({exitCode: 1, signal: null, error: 'authentication_failed'});
+		expect(store.get('t1')!.status).toBe('failed');
 	});
 });

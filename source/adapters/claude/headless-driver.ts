@@ -13,7 +13,7 @@ import type {
 } from '../../core/ports/worker-driver.js';
 import {readProcessStartTime} from '../system/process-info.js';
 import {killProcessTree, WORKER_MARKER_ENV} from '../system/process-tree.js';
-import {describeTool} from './hook-output.js';
+import {describeTool, TRANSIENT_API_ERRORS} from './hook-output.js';
 import {claudeConfigDir, hasTranscript} from './transcript.js';
 import {workerEnv} from './worker-env.js';
 
@@ -72,6 +72,7 @@ class HeadlessWorker {
 	#pending: {requestId: string; question: PermissionQuestion; input: Record<string, unknown>} | undefined;
 	#result: string | undefined;
 	#error: string | undefined;
+	#apiError: string | undefined;
 	#hasExited = false;
 	#stopping: Promise<void> | undefined;
 
@@ -140,6 +141,7 @@ class HeadlessWorker {
 				if (message.subtype === 'permission_denied') this.#output(`  ⎿ denied: ${String((message as {message?: string}).message ?? '')}`);
 				return;
 			case 'assistant':
+				if (message.error) this.#apiError = message.error;
 				this.#listener.onState(this.#pending ? 'needs_input' : 'busy', this.#pending?.question);
 				for (const block of contentBlocks(message.message?.content)) {
 					if (block.type === 'text' && typeof block.text === 'string' && block.text.trim()) this.#output(block.text);
@@ -215,6 +217,7 @@ class HeadlessWorker {
 		const tail = stderr().trim();
 		const error = this.#error ?? (this.#result === undefined && !signal ? `claude ended before finishing its turn${tail ? `: ${tail.split('\n').slice(-3).join(' | ')}` : result.failed && result.message ? `: ${result.message}` : '.'}` : undefined);
 		if (error) exit.error = error;
+		if (this.#result === undefined && this.#apiError && TRANSIENT_API_ERRORS.has(this.#apiError)) exit.transient = true;
 		this.#listener.onExit(exit);
 	}
 

@@ -2,6 +2,9 @@ import type {HookEvent, HookPayload} from './hook-server.js';
 
 const MAX_DETAIL_CHARS = 200;
 
+/** API errors that pass by themselves (claude's own names for them), so a task that met one is worth another try. */
+export const TRANSIENT_API_ERRORS: ReadonlySet<string> = new Set(['rate_limit', 'overloaded', 'server_error']);
+
 function clip(text: string, max = MAX_DETAIL_CHARS): string {
 	const oneLine = text.replace(/\s+/g, ' ').trim();
 	return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;

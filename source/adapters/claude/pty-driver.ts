@@ -14,7 +14,7 @@ import type {
 import {readProcessStartTime} from '../system/process-info.js';
 import {killProcessTree, WORKER_MARKER_ENV} from '../system/process-tree.js';
 import {hookSettings, type HookEvent, type HookPayload, type HookServer} from './hook-server.js';
-import {describeTool, formatHookOutput} from './hook-output.js';
+import {describeTool, formatHookOutput, TRANSIENT_API_ERRORS} from './hook-output.js';
 import {detectStartupDialog, isPromptReady, WorkerScreen, type StartupDialog} from './screen.js';
 import {claudeConfigDir, hasTranscript, readTranscriptUsage, transcriptPath} from './transcript.js';
 import {workerEnv} from './worker-env.js';
@@ -98,6 +98,7 @@ class PtyWorker {
 	#hasExited = false;
 	#result: string | undefined;
 	#error: string | undefined;
+	#transient = false;
 	#promptPending: string | undefined;
 	#turnStarted = false;
 	#answeredDialogs = new Set<StartupDialog>();
@@ -247,6 +248,7 @@ class PtyWorker {
 			case 'StopFailure':
 				this.#settlePermission();
 				this.#error = stopFailureReason(payload);
+				this.#transient = TRANSIENT_API_ERRORS.has(String(payload.error));
 				this.#listener.onState('idle');
 				this.#reportUsage();
 				this.#endSession();
@@ -335,6 +337,7 @@ class PtyWorker {
 		if (this.#result !== undefined) exit.result = this.#result;
 		const error = this.#error ?? (this.#result === undefined && !signal ? this.#lastWords() : undefined);
 		if (error) exit.error = error;
+		if (this.#transient && this.#result === undefined) exit.transient = true;
 		this.#markExited();
 		this.#listener.onExit(exit);
 	}

@@ -39,6 +39,8 @@ export type WorkerExit = {
 	signal: string | null;
 	result?: string;
 	error?: string;
+	/** The failure may pass by itself (rate limit, overload, a server error): the task is worth another try. */
+	transient?: boolean;
 };
 
 /** What a driver reports about one worker, in order; onExit comes last and exactly once. */

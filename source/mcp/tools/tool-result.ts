@@ -4,9 +4,16 @@ import {FleetError} from '../../core/domain/errors.js';
 
 export const taskIdSchema = z.string().min(1).max(100).describe('The task id that delegate_task returned, e.g. "k3f9a2zq".');
 
-/** A result with structured content and its text copy, for clients that read only text. */
+/**
+ * A result with structured content and a text copy for clients that read only text. Claude Code shows its model
+ * the structured content instead of the text when both are there, so the guidance in `text` (what happened, how to
+ * go on) is also put into the structured content as `message`.
+ */
 export function ok(structured: Record<string, unknown>, text?: string): CallToolResult {
-	return {content: [{type: 'text', text: text ?? JSON.stringify(structured, null, 2)}], structuredContent: structured};
+	return {
+		content: [{type: 'text', text: text ?? JSON.stringify(structured, null, 2)}],
+		structuredContent: text === undefined ? structured : {message: text, ...structured},
+	};
 }
 
 export function failure(message: string): CallToolResult {
