@@ -25,11 +25,13 @@ const MAIN_HELP = `
     MAX_OUTPUT_BUFFER         per-task log cap (default 10MB)
     CCFLEET_PERMISSION_MODE   workers' claude --permission-mode (default acceptEdits)
     CCFLEET_MODE              pty or headless workers (default pty)
+    CCFLEET_MAX_ATTEMPTS      runs a task gets after rate limits or crashes (default 3)
+    CCFLEET_RETRY_BASE        first pause before such a retry, doubling each time (default 10s)
     CCFLEET_CLAUDE_BIN        the claude to run (default: claude on PATH, else the bundled one)
     LOG_LEVEL                 debug, info, warn, error (default info)
 `;
 
-const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'string' | 'boolean' | 'number'; shortFlag?: string; default?: unknown}>}> = {
+const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'string' | 'boolean' | 'number'; shortFlag?: string; default?: unknown; isMultiple?: boolean}>}> = {
 	delegate: {
 		help: `
   Usage
@@ -45,6 +47,9 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
     --permission-mode <mode> default, acceptEdits, plan, auto, dontAsk, bypassPermissions
     --mode <pty|headless>    pty: the interactive claude (default); headless: claude -p, less memory
     --model <name>           claude --model for the worker
+    --depends-on <ids>       start only after these tasks complete (comma-separated, or repeat the flag)
+    --continue-from <id>     wait for that task and start from its checkpoint (result, git state, last output)
+    --on-dependency-failure <fail|skip|run>  what to do if a dependency fails (default fail)
     --wait, -w               stay until the task ends, with a live progress line; print its result
     --json                   print the task as JSON
     --no-stdin               do not read the prompt from stdin even when it is not a terminal
@@ -57,6 +62,9 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 			permissionMode: {type: 'string'},
 			mode: {type: 'string'},
 			model: {type: 'string'},
+			dependsOn: {type: 'string', isMultiple: true},
+			continueFrom: {type: 'string'},
+			onDependencyFailure: {type: 'string'},
 			wait: {type: 'boolean', shortFlag: 'w', default: false},
 			json: {type: 'boolean', default: false},
 			stdin: {type: 'boolean'},

@@ -15,6 +15,10 @@ export type Config = {
 	daemonLogPath: string;
 	maxWorkers: number;
 	staggerMs: number;
+	/** First pause before a task that met a passing API error (rate limit, overload) runs again. */
+	retryBaseMs: number;
+	/** Runs a task gets at most, counting retries after passing errors and restarts after a crash. */
+	maxAttempts: number;
 	taskTimeoutMs: number;
 	maxOutputBytes: number;
 	permissionMode: PermissionMode;
@@ -96,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		daemonLogPath: path.join(home, 'daemon.log'),
 		maxWorkers: env.CCFLEET_MAX_WORKERS ? parseWholeNumber(env.CCFLEET_MAX_WORKERS, 'CCFLEET_MAX_WORKERS', 1) : defaultMaxWorkers(),
 		staggerMs: env.CCFLEET_STAGGER_MS ? parseWholeNumber(env.CCFLEET_STAGGER_MS, 'CCFLEET_STAGGER_MS', 0) : 250,
+		retryBaseMs: env.CCFLEET_RETRY_BASE ? parseDuration(env.CCFLEET_RETRY_BASE, 'CCFLEET_RETRY_BASE') : 10_000,
+		maxAttempts: env.CCFLEET_MAX_ATTEMPTS ? parseWholeNumber(env.CCFLEET_MAX_ATTEMPTS, 'CCFLEET_MAX_ATTEMPTS', 1) : 3,
 		taskTimeoutMs: env.TASK_TIMEOUT ? parseDuration(env.TASK_TIMEOUT, 'TASK_TIMEOUT') : 30 * 60_000,
 		maxOutputBytes: env.MAX_OUTPUT_BUFFER ? parseSize(env.MAX_OUTPUT_BUFFER, 'MAX_OUTPUT_BUFFER') : 10 * 1024 * 1024,
 		permissionMode,

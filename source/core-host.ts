@@ -6,6 +6,8 @@ import {HeadlessWorkerDriver} from './adapters/claude/headless-driver.js';
 import {ModeRoutingDriver} from './adapters/claude/mode-routing-driver.js';
 import {PtyWorkerDriver} from './adapters/claude/pty-driver.js';
 import {FileOutputLog} from './adapters/fs/file-output-log.js';
+import {gitCliInspector} from './adapters/git/git-cli-inspector.js';
+import {SqliteScheduleStore} from './adapters/sqlite/sqlite-schedule-store.js';
 import {SqliteTaskStore} from './adapters/sqlite/sqlite-task-store.js';
 import {OsSystemMonitor} from './adapters/system/os-system-monitor.js';
 import {currentProcessIdentity} from './adapters/system/process-info.js';
@@ -14,6 +16,7 @@ import {acquireStateLock} from './adapters/system/state-lock.js';
 import {systemClock} from './adapters/system/system-clock.js';
 import {createFleet, type Fleet, type RecoveryReport} from './core/fleet.js';
 import type {Logger} from './core/ports/logger.js';
+import {createScheduler, type Scheduler} from './core/scheduler.js';
 import type {WorkerDriver} from './core/ports/worker-driver.js';
 import {createFleetMcpServer} from './mcp/fleet-server.js';
 import {SocketTransport} from './mcp/socket-transport.js';
@@ -21,6 +24,7 @@ import {listenOnSocket} from './mcp/socket-server.js';
 
 export type CoreHost = {
 	fleet: Fleet;
+	scheduler: Scheduler;
 	recovery: RecoveryReport;
 	claudePath: string;
 	/** Stops the fleet (running tasks go back to the queue to resume), closes the socket, releases the lock. Idempotent. */
@@ -59,24 +63,34 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 			headless: new HeadlessWorkerDriver({claudePath: claude.path, env, logger}),
 		});
 		const fleet = createFleet(
-			{store, output, driver, clock: systemClock, system: new OsSystemMonitor(), ids: randomIds, logger},
+			{store, output, driver, clock: systemClock, system: new OsSystemMonitor(), ids: randomIds, logger, git: gitCliInspector},
 			{
 				maxWorkers: config.maxWorkers,
 				staggerMs: config.staggerMs,
+				retryBaseMs: config.retryBaseMs,
+				maxAttempts: config.maxAttempts,
 				defaults: {priority: 'P1', permissionMode: config.permissionMode, mode: config.workerMode, timeoutMs: config.taskTimeoutMs},
 			},
 		);
 		fleet.on('fleet:error', ({message}) => logger.error(message));
 		cleanups.push(() => fleet.stop());
+		// The same database file through a second connection; the task store above has already migrated it.
+		const schedules = new SqliteScheduleStore(config.databasePath);
+		cleanups.push(() => schedules.close());
+		const scheduler = createScheduler({store: schedules, clock: systemClock, ids: {scheduleId: () => randomIds.taskId()}, fleet, logger});
 		const recovery = await fleet.start();
+		// After the fleet: runs whose tasks ended meanwhile are settled against the recovered tasks. Stopped before it.
+		scheduler.start();
+		cleanups.push(() => scheduler.stop());
 		const socket = await listenOnSocket(config.socketPath, connection => {
-			const server = createFleetMcpServer(fleet);
+			const server = createFleetMcpServer(fleet, {scheduler});
 			server.connect(new SocketTransport(connection)).catch((error: unknown) => logger.warn('an MCP client could not connect', {error: String(error)}));
 		});
 		cleanups.push(() => socket.close());
 		let closing: Promise<void> | undefined;
 		return {
 			fleet,
+			scheduler,
 			recovery,
 			claudePath: claude.path,
 			close: () => (closing ??= closeAll()),

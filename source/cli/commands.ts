@@ -34,6 +34,9 @@ export type DelegateFlags = {
 	permissionMode?: string;
 	mode?: string;
 	model?: string;
+	dependsOn?: string[];
+	continueFrom?: string;
+	onDependencyFailure?: string;
 };
 
 /** The prompt from the words given, a file, and piped stdin, in that order, joined by blank lines. */
@@ -79,6 +82,9 @@ export async function delegate(config: Config, words: string[], flags: DelegateF
 			...(timeout ? {timeout} : {}),
 			...(flags.permissionMode ? {permissionMode: flags.permissionMode} : {}),
 			...(flags.mode ? {mode: flags.mode} : {}),
+			...(flags.dependsOn?.length ? {dependsOn: flags.dependsOn.flatMap(value => value.split(',')).map(id => id.trim()).filter(Boolean)} : {}),
+			...(flags.continueFrom ? {continueFrom: flags.continueFrom} : {}),
+			...(flags.onDependencyFailure ? {onDependencyFailure: flags.onDependencyFailure} : {}),
 			...(flags.model ? {model: flags.model} : {}),
 		});
 		if (!flags.wait) {

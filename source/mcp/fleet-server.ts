@@ -1,14 +1,16 @@
 import {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import type {Fleet} from '../core/fleet.js';
+import type {Scheduler} from '../core/scheduler.js';
 import {registerFleetTools} from './tools/fleet-tools.js';
 import {registerInteractionTools} from './tools/interaction-tools.js';
+import {registerScheduleTools} from './tools/schedule-tools.js';
 import {registerTaskResources} from './task-resources.js';
 import {registerTaskTools} from './tools/task-tools.js';
 
 export const SERVER_INFO = {name: 'ccfleet', version: '0.1.0'};
 
 /** The MCP face of the fleet: one server per client connection, all sharing the one fleet. */
-export function createFleetMcpServer(fleet: Fleet): McpServer {
+export function createFleetMcpServer(fleet: Fleet, extras: {scheduler?: Scheduler} = {}): McpServer {
 	const server = new McpServer(SERVER_INFO, {
 		capabilities: {logging: {}},
 		instructions:
@@ -18,6 +20,7 @@ export function createFleetMcpServer(fleet: Fleet): McpServer {
 	registerTaskTools(server, fleet);
 	registerInteractionTools(server, fleet);
 	registerFleetTools(server, fleet);
+	if (extras.scheduler) registerScheduleTools(server, extras.scheduler);
 	// Disposes itself (its fleet listeners and timers) when the connection closes.
 	registerTaskResources(server, fleet);
 	return server;

@@ -14,6 +14,12 @@ export type TaskView = {
 	model?: string;
 	parentTaskId?: string;
 	retryOf?: string;
+	dependsOn?: string[];
+	continueFrom?: string;
+	onDependencyFailure?: Task['onDependencyFailure'];
+	/** Dependencies that have not ended yet. */
+	waitingOn?: string[];
+	checkpoint?: Task['checkpoint'];
 	sessionId: string;
 	createdAt: string;
 	startedAt?: string;
@@ -40,6 +46,7 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 	const max = options.promptChars;
 	const prompt = max !== undefined && task.prompt.length > max ? `${task.prompt.slice(0, max)}… (${task.prompt.length} characters)` : task.prompt;
 	const position = task.status === 'queued' ? fleet.queueOrder().indexOf(task.id) + 1 : 0;
+	const waitingOn = task.status === 'queued' ? fleet.waitingOn(task.id) : [];
 	const view: TaskView = {
 		id: task.id,
 		status: task.status,
@@ -51,6 +58,11 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 		...(task.model ? {model: task.model} : {}),
 		...(task.parentTaskId ? {parentTaskId: task.parentTaskId} : {}),
 		...(task.retryOf ? {retryOf: task.retryOf} : {}),
+		...(task.dependsOn ? {dependsOn: task.dependsOn} : {}),
+		...(task.continueFrom ? {continueFrom: task.continueFrom} : {}),
+		...(task.onDependencyFailure ? {onDependencyFailure: task.onDependencyFailure} : {}),
+		...(waitingOn.length > 0 ? {waitingOn} : {}),
+		...(task.checkpoint && options.promptChars === undefined ? {checkpoint: task.checkpoint} : {}),
 		sessionId: task.sessionId,
 		createdAt: iso(task.createdAt)!,
 		...(task.startedAt ? {startedAt: iso(task.startedAt)} : {}),

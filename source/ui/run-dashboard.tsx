@@ -1,13 +1,69 @@
+import os from 'node:os';
 import {render} from 'ink';
 import type {Config} from '../config.js';
 import {connectFleet} from '../cli/client.js';
-import {TaskBoard} from './task-board.js';
+import {App} from './app.js';
+import type {QuitChoice} from './controller.js';
+import {createMcpFleetSource} from './fleet-source.js';
+import {startPoller} from './poller.js';
+import {createDashboardStore} from './store.js';
+import {themeFromEnv} from './theme.js';
+
+/** Ceiling on frames per second. The poller already paces updates (2 snapshots and 4 outputs a second); this is the last guard. */
+const MAX_FPS = 20;
+// Ink 6.8 has no alternate-screen option; these are xterm's (also tmux's and every terminal over ssh).
+const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
+const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
 
 /** `ccfleet`: the dashboard, a client of the core (started in the background if none runs). */
 export async function runDashboard(config: Config): Promise<number> {
-	const fleet = await connectFleet(config, {name: 'ccfleet-dashboard'});
-	const app = render(<TaskBoard fleet={fleet} home={config.home} />, {exitOnCtrlC: true});
-	await app.waitUntilExit();
-	await fleet.close();
+	const client = await connectFleet(config, {name: 'ccfleet-dashboard'});
+	const source = createMcpFleetSource(client);
+	const store = createDashboardStore();
+	const poller = startPoller(source, store);
+	const {stdout} = process;
+	// The alternate screen keeps hours of redraws out of the scrollback and gives the shell its screen back on exit.
+	const useAlternateScreen = stdout.isTTY;
+	const leaveAlternateScreen = () => {
+		if (useAlternateScreen) stdout.write(LEAVE_ALTERNATE_SCREEN);
+	};
+	if (useAlternateScreen) {
+		stdout.write(ENTER_ALTERNATE_SCREEN);
+		// Also on a crash or a signal, or the shell is left on a screen it does not know.
+		process.once('exit', leaveAlternateScreen);
+	}
+	let choice: QuitChoice = 'leave';
+	try {
+		const app = render(
+			<App
+				store={store}
+				source={source}
+				refresh={() => void poller.refresh()}
+				defaultCwd={process.cwd()}
+				homeDirectory={os.homedir()}
+				theme={themeFromEnv(process.env)}
+				onQuit={how => {
+					choice = how;
+				}}
+			/>,
+			{
+				// Ctrl+C goes through the same quit as `q`, which asks about running workers.
+				exitOnCtrlC: false,
+				incrementalRendering: true,
+				maxFps: MAX_FPS,
+				patchConsole: true,
+			},
+		);
+		await app.waitUntilExit();
+	} finally {
+		poller.dispose();
+		leaveAlternateScreen();
+		process.off('exit', leaveAlternateScreen);
+		await client.close();
+	}
+	const running = store.getState().snapshot?.fleet.workers.running ?? 0;
+	if (choice === 'leave' && running > 0) {
+		process.stdout.write(`ccfleet: ${running} worker${running === 1 ? '' : 's'} left running in the background core (pid file ${config.lockPath}).\n`);
+	}
 	return 0;
 }

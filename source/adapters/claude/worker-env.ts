@@ -1,36 +1,31 @@
 /**
- * Variables a parent Claude Code session sets for its children. A worker that inherits them is treated as a
- * nested session (Delegate's workers were refused this way), so they are removed.
+ * Variables a parent Claude Code session sets for the processes it starts (read from 2.1.330's Bash tool
+ * environment and its hooks). A worker that inherits them is treated as part of that session — Delegate's workers
+ * were refused as nested sessions this way — so they are removed. Everything else, the user's own CLAUDE_CODE_*
+ * settings among it (CLAUDE_CODE_USE_BEDROCK, CLAUDE_CODE_OAUTH_TOKEN, CLAUDE_CODE_MAX_RETRIES…), passes through.
  */
-const NESTED_SESSION_VARS = /^(CLAUDECODE|CLAUDE_CODE_.*|CLAUDE_PROJECT_DIR|CLAUDE_ENV_FILE)$/;
-
-/**
- * CLAUDE_CODE_* variables that are the user's own configuration (provider, auth, limits, quiet switches), not
- * session state. They pass through.
- */
-const USER_CONFIG_VARS = new Set([
-	'CLAUDE_CODE_USE_BEDROCK',
-	'CLAUDE_CODE_USE_VERTEX',
-	'CLAUDE_CODE_USE_FOUNDRY',
-	'CLAUDE_CODE_OAUTH_TOKEN',
-	'CLAUDE_CODE_API_KEY_HELPER_TTL_MS',
-	'CLAUDE_CODE_SKIP_BEDROCK_AUTH',
-	'CLAUDE_CODE_SKIP_VERTEX_AUTH',
-	'CLAUDE_CODE_MAX_OUTPUT_TOKENS',
-	'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
-	'CLAUDE_CODE_DISABLE_TERMINAL_TITLE',
-	'CLAUDE_CODE_CLIENT_CERT',
-	'CLAUDE_CODE_CLIENT_KEY',
-	'CLAUDE_CODE_CLIENT_KEY_PASSPHRASE',
+const PARENT_SESSION_VARS = new Set([
+	'CLAUDECODE',
+	'CLAUDE_CODE_ENTRYPOINT',
+	'CLAUDE_CODE_EXECPATH',
+	'CLAUDE_CODE_SSE_PORT',
+	'CLAUDE_PID',
+	'CLAUDE_EFFORT',
+	'CLAUDE_PROJECT_DIR',
+	'CLAUDE_ENV_FILE',
+	'AI_AGENT',
 ]);
+const PARENT_SESSION_PREFIXES = ['CLAUDE_CODE_SESSION_', 'CLAUDE_CODE_CHILD_', 'CLAUDE_CODE_MESSAGING_'];
+
+function isParentSessionVar(name: string): boolean {
+	return PARENT_SESSION_VARS.has(name) || PARENT_SESSION_PREFIXES.some(prefix => name.startsWith(prefix));
+}
 
 /** The environment a worker starts with: the user's, minus a parent session's markers, plus `extra`. */
 export function workerEnv(parent: NodeJS.ProcessEnv, extra: Record<string, string> = {}): Record<string, string> {
 	const env: Record<string, string> = {};
 	for (const [name, value] of Object.entries(parent)) {
-		if (value === undefined) continue;
-		if (NESTED_SESSION_VARS.test(name) && !USER_CONFIG_VARS.has(name)) continue;
-		env[name] = value;
+		if (value !== undefined && !isParentSessionVar(name)) env[name] = value;
 	}
 	return {...env, ...extra};
 }

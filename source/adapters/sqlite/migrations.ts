@@ -84,6 +84,49 @@ export const MIGRATIONS: readonly Migration[] = [
 			ALTER TABLE tasks ADD COLUMN checkpoint TEXT; -- JSON, see Checkpoint in core/domain/task.ts
 		`,
 	},
+	{
+		version: 5,
+		description: 'schedules and their run history',
+		// The task template is JSON: it is only ever read whole, and new task fields then need no migration.
+		sql: `
+			CREATE TABLE schedules (
+				seq INTEGER PRIMARY KEY AUTOINCREMENT,
+				id TEXT NOT NULL UNIQUE,
+				kind TEXT NOT NULL,
+				cron TEXT,
+				run_at INTEGER,
+				timezone TEXT NOT NULL,
+				missed_run_policy TEXT NOT NULL,
+				status TEXT NOT NULL,
+				task TEXT NOT NULL,
+				next_run_at INTEGER,
+				last_run_at INTEGER,
+				created_at INTEGER NOT NULL,
+				updated_at INTEGER NOT NULL,
+				end_reason TEXT,
+				pipeline_id TEXT,
+				pipeline_step INTEGER,
+				pipeline_steps INTEGER,
+				pipeline_delay_ms INTEGER,
+				CHECK ((pipeline_id IS NULL) = (pipeline_step IS NULL))
+			);
+			CREATE INDEX schedules_status ON schedules (status);
+			CREATE INDEX schedules_pipeline ON schedules (pipeline_id, pipeline_step) WHERE pipeline_id IS NOT NULL;
+			CREATE TABLE schedule_runs (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				schedule_id TEXT NOT NULL REFERENCES schedules (id),
+				scheduled_for INTEGER NOT NULL,
+				fired_at INTEGER NOT NULL,
+				task_id TEXT,
+				outcome TEXT NOT NULL,
+				ended_at INTEGER,
+				missed_count INTEGER,
+				detail TEXT
+			);
+			CREATE INDEX schedule_runs_schedule ON schedule_runs (schedule_id, id);
+			CREATE INDEX schedule_runs_started ON schedule_runs (id) WHERE outcome = 'started';
+		`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

@@ -13,22 +13,33 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 		{
 			title: 'Look at and rearrange the queue',
 			description:
-				'`list`: queued tasks in the order they will run. `reprioritize`: move a queued task to another priority (P0 runs first). `remove`: take a queued task off the queue (it ends as cancelled).',
+				'`list`: queued tasks in the order they will run, and what each waits for. `reprioritize`: move a queued task to another priority (P0 runs first). ' +
+				'`remove`: take a queued task off the queue (it ends as cancelled). `depend`: make a queued task also wait for other tasks (refused if that makes a cycle).',
 			inputSchema: {
-				action: z.enum(['list', 'reprioritize', 'remove']),
-				id: taskIdSchema.optional().describe('The queued task (reprioritize, remove).'),
+				action: z.enum(['list', 'reprioritize', 'remove', 'depend']),
+				id: taskIdSchema.optional().describe('The queued task (reprioritize, remove, depend).'),
 				priority: z.enum(PRIORITIES).optional().describe('The new priority (reprioritize).'),
+				dependsOn: z.array(taskIdSchema).min(1).max(100).optional().describe('Tasks it must also wait for (depend).'),
 			},
 		},
-		async ({action, id, priority}) =>
+		async ({action, id, priority, dependsOn}) =>
 			guard(async () => {
 				if (action === 'list') {
-					const queue = fleet.queueOrder().map(queued => taskView(fleet, fleet.get(queued), {promptChars: 200}));
-					return ok({queue}, queue.length === 0 ? 'The queue is empty.' : queue.map(task => `#${task.queuePosition} ${task.id} ${task.priority} ${task.prompt}`).join('\n'));
+					const queued = fleet.list({statuses: ['queued']}).map(task => taskView(fleet, task, {promptChars: 200}));
+					const order = new Map(fleet.queueOrder().map((queuedId, index) => [queuedId, index]));
+					queued.sort((a, b) => (order.get(a.id) ?? Number.MAX_SAFE_INTEGER) - (order.get(b.id) ?? Number.MAX_SAFE_INTEGER));
+					const line = (task: (typeof queued)[number]) =>
+						`${task.queuePosition ? `#${task.queuePosition}` : 'waits'} ${task.id} ${task.priority}${task.waitingOn?.length ? ` (for ${task.waitingOn.join(', ')})` : ''} ${task.prompt}`;
+					return ok({queue: queued}, queued.length === 0 ? 'The queue is empty.' : queued.map(line).join('\n'));
 				}
 				if (!id) return failure(`${action} needs the id of a queued task (manage_queue {"action":"list"} shows them).`);
 				const task = fleet.get(id);
 				if (task.status !== 'queued') return failure(`Task ${id} is ${task.status}; only queued tasks can be ${action === 'remove' ? 'removed' : 'reprioritized'}.`);
+				if (action === 'depend') {
+					if (!dependsOn?.length) return failure('depend needs `dependsOn`: the task ids it must also wait for.');
+					const task = fleet.addDependencies(id, dependsOn);
+					return ok({task: taskView(fleet, task)}, `Task ${id} now waits for ${fleet.waitingOn(id).join(', ') || 'nothing (its dependencies completed)'}.`);
+				}
 				if (action === 'reprioritize') {
 					if (!priority) return failure('reprioritize needs `priority`: P0, P1 or P2.');
 					const moved = fleet.reprioritize(id, priority);

@@ -1,7 +1,7 @@
 import {statSync} from 'node:fs';
 import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
-import {PERMISSION_MODES, PRIORITIES, TASK_STATUSES, WORKER_MODES} from '../../core/domain/task.js';
+import {DEPENDENCY_FAILURE_POLICIES, PERMISSION_MODES, PRIORITIES, TASK_STATUSES, WORKER_MODES} from '../../core/domain/task.js';
 import type {Fleet} from '../../core/fleet.js';
 import {taskView} from '../task-view.js';
 import {failure, guard, ok, taskIdSchema} from './tool-result.js';
@@ -45,6 +45,14 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 				priority: z.enum(PRIORITIES).optional().describe('P0 runs before P1 before P2; default P1.'),
 				timeout: z.number().int().positive().max(7 * 24 * 3_600_000).optional().describe('Milliseconds the task may run before it fails; default TASK_TIMEOUT (30 minutes).'),
 				maxOutputBuffer: z.number().int().positive().max(1024 ** 3).optional().describe("Cap of this task's log in bytes; default MAX_OUTPUT_BUFFER (10 MB)."),
+				dependsOn: z.array(taskIdSchema).max(100).optional().describe('Task ids that must complete before this one starts.'),
+				continueFrom: taskIdSchema
+					.optional()
+					.describe("A task this one picks up from: it waits for it, and its checkpoint (result, git branch and SHA, dirty files, last output lines) is put before this task's prompt."),
+				onDependencyFailure: z
+					.enum(DEPENDENCY_FAILURE_POLICIES)
+					.optional()
+					.describe('If a dependency fails or is cancelled: fail (default) ends this task as failed, skip ends it as skipped, run runs it anyway and tells it which dependency failed.'),
 				mode: z
 					.enum(WORKER_MODES)
 					.optional()
@@ -53,7 +61,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 				model: z.string().min(1).max(200).optional().describe('claude --model for the worker, e.g. "sonnet" or "opus"; default: claude\'s own.'),
 			},
 		},
-		async ({prompt, cwd, priority, timeout, maxOutputBuffer, mode, permissionMode, model}) =>
+		async ({prompt, cwd, priority, timeout, maxOutputBuffer, dependsOn, continueFrom, onDependencyFailure, mode, permissionMode, model}) =>
 			guard(() => {
 				const bad = checkDirectory(cwd);
 				if (bad) return failure(bad);
@@ -66,11 +74,14 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 					...(permissionMode ? {permissionMode} : {}),
 					...(mode ? {mode} : {}),
 					...(model ? {model} : {}),
+					...(dependsOn?.length ? {dependsOn} : {}),
+					...(continueFrom ? {continueFrom} : {}),
+					...(onDependencyFailure ? {onDependencyFailure} : {}),
 				});
 				const view = taskView(fleet, fleet.get(task.id), {promptChars: 200});
 				return ok(
 					{task: view},
-					`Task ${task.id} is ${view.status}${view.queuePosition ? ` (#${view.queuePosition} in the queue)` : ''}. ` +
+					`Task ${task.id} is ${view.status}${view.queuePosition ? ` (#${view.queuePosition} in the queue)` : ''}${view.waitingOn?.length ? ` and waits for ${view.waitingOn.join(', ')}` : ''}. ` +
 						`Get its result with wait_for_task {"ids":["${task.id}"]}. ${JSON.stringify({id: task.id})}`,
 				);
 			}),

@@ -1,0 +1,327 @@
+import {CronExpressionParser} from 'cron-parser';
+import {FleetError, InvalidInputError} from './errors.js';
+import {PERMISSION_MODES, PRIORITIES, WORKER_MODES, type NewTaskInput} from './task.js';
+
+export const SCHEDULE_KINDS = ['cron', 'once'] as const;
+export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+
+/**
+ * What happens to runs that fell due while ccfleet was not running (or the machine slept):
+ * skip them (one `missed-skipped` entry per gap), catch up with one run now for the whole gap, or record each
+ * as `missed-failed`. In every case the schedule then goes on with its next future run.
+ */
+export const MISSED_RUN_POLICIES = ['skip', 'catchup', 'fail'] as const;
+export type MissedRunPolicy = (typeof MISSED_RUN_POLICIES)[number];
+
+/**
+ * active: fires at `nextRunAt` (a pipeline step without one waits for the step before it).
+ * completed: a one-time schedule whose time came (its run history says what happened then).
+ */
+export const SCHEDULE_STATUSES = ['active', 'paused', 'cancelled', 'completed'] as const;
+export type ScheduleStatus = (typeof SCHEDULE_STATUSES)[number];
+
+/**
+ * How one due time of a schedule ended.
+ * - started: a task was submitted and has not ended yet;
+ * - completed | failed | cancelled: that task ended so (a skipped task counts as failed);
+ * - skipped-overlap: the task of an earlier run was still going, so none was started;
+ * - missed-skipped: due while ccfleet was down, skipped by policy (one entry for the whole gap, `missedCount`);
+ * - missed-failed: due while ccfleet was down, recorded as failed by policy (one entry per missed time);
+ * - not-started: the fleet refused the task (`detail` says why, e.g. its directory is gone).
+ */
+export const RUN_OUTCOMES = ['started', 'completed', 'failed', 'cancelled', 'skipped-overlap', 'missed-skipped', 'missed-failed', 'not-started'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/** The task a schedule submits each time it fires. */
+export type ScheduleTaskTemplate = Pick<NewTaskInput, 'prompt' | 'cwd' | 'priority' | 'permissionMode' | 'mode' | 'model' | 'timeoutMs' | 'maxOutputBytes'>;
+
+/** A schedule that is one step of a pipeline: it fires `delayMs` after the previous step's task completes. */
+export type PipelineLink = {
+	pipelineId: string;
+	/** 1-based position in the pipeline. */
+	step: number;
+	/** How many steps the pipeline has. */
+	steps: number;
+	delayMs: number;
+};
+
+export type Schedule = {
+	id: string;
+	kind: ScheduleKind;
+	/** Five fields: minute hour day-of-month month day-of-week; for kind cron. */
+	cron?: string;
+	/** When a one-time schedule fires (epoch ms); unset on a pipeline step still waiting for the step before it. */
+	runAt?: number;
+	/** IANA zone the cron fields (and an `at` without an offset) are read in; DST is that zone's. */
+	timezone: string;
+	missedRunPolicy: MissedRunPolicy;
+	status: ScheduleStatus;
+	task: ScheduleTaskTemplate;
+	/** The next time it fires; absent unless active and armed. */
+	nextRunAt?: number;
+	/** When it last submitted a task. */
+	lastRunAt?: number;
+	createdAt: number;
+	updatedAt: number;
+	/** Why it was cancelled (or why a pipeline stopped). */
+	endReason?: string;
+	pipeline?: PipelineLink;
+};
+
+export type ScheduleRun = {
+	/** Assigned by the store, increasing. */
+	id: number;
+	scheduleId: string;
+	/** The due time this run is for (for a missed-skipped gap, the first missed time). */
+	scheduledFor: number;
+	/** When the scheduler handled it. */
+	firedAt: number;
+	taskId?: string;
+	outcome: RunOutcome;
+	/** When its task ended. */
+	endedAt?: number;
+	/** Due times that were missed and are accounted for by this entry (skip, catch-up). */
+	missedCount?: number;
+	/** A sentence for people: why it was skipped, why the task failed. */
+	detail?: string;
+};
+
+export type NewScheduleRun = Omit<ScheduleRun, 'id'>;
+
+export type NewScheduleInput = {
+	task: ScheduleTaskTemplate;
+	/** A recurring schedule: five cron fields. Exactly one of `cron` and `at`. */
+	cron?: string;
+	/** A one-time schedule: ISO 8601; without an offset it is a wall-clock time in `timezone`. */
+	at?: string;
+	/** IANA zone; default the machine's. */
+	timezone?: string;
+	/** @default 'skip' */
+	missedRunPolicy?: MissedRunPolicy;
+};
+
+export class ScheduleNotFoundError extends FleetError {
+	constructor(readonly scheduleId: string) {
+		super(`No schedule with id "${scheduleId}". List the schedules with \`ccfleet schedule list\` (or the list_schedules tool).`);
+	}
+}
+
+export function isScheduleEnded(status: ScheduleStatus): boolean {
+	return status === 'cancelled' || status === 'completed';
+}
+
+const CRON_HELP =
+	'Give five fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or JAN-DEC) day-of-week (0-7 or SUN-SAT; 0 and 7 are Sunday), ' +
+	'e.g. "0 9 * * 1-5" for 09:00 on weekdays or "*/15 * * * *" for every 15 minutes.';
+
+/** The canonical IANA name of a zone ("utc" → "UTC", "US/Eastern" → "America/New_York"); throws InvalidInputError. */
+export function checkTimezone(timezone: string, field = 'timezone'): string {
+	try {
+		if (typeof timezone !== 'string' || timezone.trim() === '') throw new RangeError('empty');
+		return new Intl.DateTimeFormat('en-US', {timeZone: timezone.trim()}).resolvedOptions().timeZone;
+	} catch {
+		throw new InvalidInputError(
+			`${field} ${JSON.stringify(timezone)} is not an IANA time zone this machine knows; use a name like "Europe/Berlin", "America/New_York" or "UTC".`,
+		);
+	}
+}
+
+/** The expression with its fields separated by single spaces; throws InvalidInputError naming the field and the accepted form. */
+export function checkCron(expression: string, timezone: string, field = 'cron'): string {
+	const fields = typeof expression === 'string' ? expression.trim().split(/\s+/).filter(Boolean) : [];
+	if (fields.length !== 5) {
+		throw new InvalidInputError(
+			`${field} ${JSON.stringify(expression)} has ${fields.length} field${fields.length === 1 ? '' : 's'}; ccfleet takes exactly five (no seconds, no @aliases). ${CRON_HELP}`,
+		);
+	}
+	const normalized = fields.join(' ');
+	try {
+		CronExpressionParser.parse(normalized, {tz: timezone}).next();
+	} catch (error) {
+		throw new InvalidInputError(`${field} ${JSON.stringify(expression)} is not valid: ${error instanceof Error ? error.message : String(error)}. ${CRON_HELP}`);
+	}
+	return normalized;
+}
+
+/** The first time after `after` (strictly) that the cron expression matches, read in `timezone`. */
+export function nextCronRun(expression: string, timezone: string, after: number): number {
+	return CronExpressionParser.parse(expression, {tz: timezone, currentDate: new Date(after)}).next().getTime();
+}
+
+/**
+ * The times from `first` (a due time itself, included) up to `until` (included) that the expression matches,
+ * at most `cap` of them; `more` says there were others after the cap.
+ */
+export function cronTimesBetween(expression: string, timezone: string, first: number, until: number, cap: number): {times: number[]; more: boolean} {
+	const times: number[] = [];
+	if (first > until) return {times, more: false};
+	times.push(first);
+	const iterator = CronExpressionParser.parse(expression, {tz: timezone, currentDate: new Date(first)});
+	for (;;) {
+		const next = iterator.next().getTime();
+		if (next > until) return {times, more: false};
+		if (times.length >= cap) return {times, more: true};
+		times.push(next);
+	}
+}
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * An ISO 8601 date-time as epoch ms. With `Z` or an offset it is that instant; without, a wall-clock time in
+ * `timezone` (a time that a DST change skips is moved forward by the gap). Throws InvalidInputError.
+ */
+export function parseIsoTime(text: string, timezone: string, field = 'at'): number {
+	const match = typeof text === 'string' ? ISO_TIME.exec(text.trim()) : null;
+	const invalid = () =>
+		new InvalidInputError(
+			`${field} ${JSON.stringify(text)} is not an ISO 8601 date and time; use e.g. "2026-03-08T09:00" (read in the schedule's time zone), ` +
+				'"2026-03-08T14:00:00Z" (UTC) or "2026-03-08T09:00-05:00" (with an offset).',
+		);
+	if (!match) throw invalid();
+	const [, year, month, day, hour, minute, second = '0', fraction = '0', zone] = match;
+	const wall = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)));
+	const check = new Date(wall);
+	// Date.UTC rolls 2026-02-30 over into March; a date that does not round-trip does not exist.
+	if (
+		check.getUTCFullYear() !== Number(year) ||
+		check.getUTCMonth() !== Number(month) - 1 ||
+		check.getUTCDate() !== Number(day) ||
+		check.getUTCHours() !== Number(hour) ||
+		check.getUTCMinutes() !== Number(minute) ||
+		Number(second) > 59
+	) {
+		throw invalid();
+	}
+	if (zone === undefined) return zonedWallTimeToInstant(wall, timezone);
+	if (zone.toUpperCase() === 'Z') return wall;
+	const offset = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!;
+	const minutes = Number(offset[2]) * 60 + Number(offset[3] ?? '0');
+	if (Number(offset[2]) > 23 || Number(offset[3] ?? '0') > 59) throw invalid();
+	return wall - (offset[1] === '-' ? -1 : 1) * minutes * 60_000;
+}
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `timezone`'s wall clock is ahead of UTC at `instant`, in ms. */
+export function zoneOffsetMs(instant: number, timezone: string): number {
+	let format = offsetFormatters.get(timezone);
+	if (!format) {
+		format = new Intl.DateTimeFormat('en-US', {
+			timeZone: timezone,
+			hourCycle: 'h23',
+			year: 'numeric',
+			month: 'numeric',
+			day: 'numeric',
+			hour: 'numeric',
+			minute: 'numeric',
+			second: 'numeric',
+		});
+		offsetFormatters.set(timezone, format);
+	}
+	const parts = Object.fromEntries(format.formatToParts(new Date(instant)).map(part => [part.type, part.value]));
+	const wall = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day']), Number(parts['hour']), Number(parts['minute']), Number(parts['second']));
+	return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/** The instant at which `timezone`'s wall clock shows `wall` (given as if it were UTC). */
+function zonedWallTimeToInstant(wall: number, timezone: string): number {
+	const DAY_MS = 86_400_000;
+	// Offset changes are more than a day apart, so the offsets a day either side are the only two candidates.
+	const before = wall - zoneOffsetMs(wall - DAY_MS, timezone);
+	const after = wall - zoneOffsetMs(wall + DAY_MS, timezone);
+	const valid = [before, after].filter(instant => instant + zoneOffsetMs(instant, timezone) === wall);
+	// A repeated wall time (autumn) is its first occurrence; a skipped one (spring) moves forward by the gap.
+	return valid.length > 0 ? Math.min(...valid) : before;
+}
+
+/** `2026-03-08 09:00 EDT`: a time as people in that zone read it. */
+export function formatInZone(instant: number, timezone: string): string {
+	const parts = Object.fromEntries(
+		new Intl.DateTimeFormat('en-US', {
+			timeZone: timezone,
+			hourCycle: 'h23',
+			year: 'numeric',
+			month: '2-digit',
+			day: '2-digit',
+			hour: '2-digit',
+			minute: '2-digit',
+			second: '2-digit',
+			timeZoneName: 'short',
+		})
+			.formatToParts(new Date(instant))
+			.map(part => [part.type, part.value]),
+	);
+	const seconds = parts['second'] === '00' ? '' : `:${parts['second']}`;
+	return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}${seconds} ${parts['timeZoneName']}`;
+}
+
+/** Checks the task a schedule will submit, as the fleet would, so that a bad one fails now rather than at its first run. */
+export function checkTaskTemplate(task: ScheduleTaskTemplate): ScheduleTaskTemplate {
+	if (typeof task?.prompt !== 'string' || task.prompt.trim() === '') throw new InvalidInputError('The prompt is empty. Give the scheduled task something to do.');
+	if (typeof task.cwd !== 'string' || !task.cwd.startsWith('/')) {
+		throw new InvalidInputError(`The working directory (cwd) must be an absolute path, got ${JSON.stringify(task.cwd)}.`);
+	}
+	if (task.priority !== undefined && !PRIORITIES.includes(task.priority)) {
+		throw new InvalidInputError(`Unknown priority ${JSON.stringify(task.priority)}; use one of ${PRIORITIES.join(', ')}.`);
+	}
+	if (task.mode !== undefined && !WORKER_MODES.includes(task.mode)) {
+		throw new InvalidInputError(`Unknown worker mode ${JSON.stringify(task.mode)}; use one of ${WORKER_MODES.join(', ')}.`);
+	}
+	if (task.permissionMode !== undefined && !PERMISSION_MODES.includes(task.permissionMode)) {
+		throw new InvalidInputError(`Unknown permission mode ${JSON.stringify(task.permissionMode)}; use one of ${PERMISSION_MODES.join(', ')}.`);
+	}
+	if (task.timeoutMs !== undefined && (!Number.isFinite(task.timeoutMs) || task.timeoutMs <= 0)) {
+		throw new InvalidInputError(`The timeout must be a positive number of milliseconds, got ${task.timeoutMs}.`);
+	}
+	if (task.maxOutputBytes !== undefined && (!Number.isSafeInteger(task.maxOutputBytes) || task.maxOutputBytes <= 0)) {
+		throw new InvalidInputError(`The output cap must be a positive whole number of bytes, got ${task.maxOutputBytes}.`);
+	}
+	// Only the template's own fields: whatever else a caller passed is not part of the schedule.
+	return {
+		prompt: task.prompt,
+		cwd: task.cwd,
+		...(task.priority ? {priority: task.priority} : {}),
+		...(task.permissionMode ? {permissionMode: task.permissionMode} : {}),
+		...(task.mode ? {mode: task.mode} : {}),
+		...(task.model ? {model: task.model} : {}),
+		...(task.timeoutMs ? {timeoutMs: task.timeoutMs} : {}),
+		...(task.maxOutputBytes ? {maxOutputBytes: task.maxOutputBytes} : {}),
+	};
+}
+
+export function checkMissedRunPolicy(policy: unknown): MissedRunPolicy {
+	if (!MISSED_RUN_POLICIES.includes(policy as MissedRunPolicy)) {
+		throw new InvalidInputError(
+			`missedRunPolicy ${JSON.stringify(policy)} is not one of ${MISSED_RUN_POLICIES.join(', ')}: skip drops runs missed while ccfleet was down, ` +
+				'catchup runs once for them when it is back, fail records them as failed.',
+		);
+	}
+	return policy as MissedRunPolicy;
+}
+
+/** Validates the input and makes an active schedule armed for its first run. Throws InvalidInputError naming the bad field. */
+export function createSchedule(input: NewScheduleInput, context: {id: string; now: number; defaultTimezone: string}): Schedule {
+	const hasCron = input.cron !== undefined && input.cron !== '';
+	const hasAt = input.at !== undefined && input.at !== '';
+	if (hasCron === hasAt) {
+		throw new InvalidInputError(
+			`Give exactly one of cron (recurring, e.g. "0 9 * * 1-5") or at (one time, ISO 8601, e.g. "2026-03-08T09:00"); got ${hasCron ? 'both' : 'neither'}.`,
+		);
+	}
+	const task = checkTaskTemplate(input.task);
+	const timezone = checkTimezone(input.timezone ?? context.defaultTimezone);
+	const missedRunPolicy = checkMissedRunPolicy(input.missedRunPolicy ?? 'skip');
+	const base = {id: context.id, timezone, missedRunPolicy, status: 'active' as const, task, createdAt: context.now, updatedAt: context.now};
+	if (hasCron) {
+		const cron = checkCron(input.cron!, timezone);
+		return {...base, kind: 'cron', cron, nextRunAt: nextCronRun(cron, timezone, context.now)};
+	}
+	const runAt = parseIsoTime(input.at!, timezone);
+	if (runAt <= context.now) {
+		throw new InvalidInputError(
+			`at ${JSON.stringify(input.at)} is ${new Date(runAt).toISOString()}, which is not in the future (now is ${new Date(context.now).toISOString()}); give a later time.`,
+		);
+	}
+	return {...base, kind: 'once', runAt, nextRunAt: runAt};
+}

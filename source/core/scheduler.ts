@@ -1,0 +1,470 @@
+import {InvalidInputError} from './domain/errors.js';
+import {
+	createSchedule,
+	cronTimesBetween,
+	checkTaskTemplate,
+	checkTimezone,
+	formatInZone,
+	isScheduleEnded,
+	nextCronRun,
+	ScheduleNotFoundError,
+	type NewScheduleInput,
+	type NewScheduleRun,
+	type RunOutcome,
+	type Schedule,
+	type ScheduleRun,
+	type ScheduleStatus,
+	type ScheduleTaskTemplate,
+} from './domain/schedule.js';
+import {isTerminal, type NewTaskInput, type Task, type TaskStatus} from './domain/task.js';
+import type {Clock} from './ports/clock.js';
+import {silentLogger, type Logger} from './ports/logger.js';
+import type {ScheduleStore} from './ports/schedule-store.js';
+
+/** The part of the Fleet the scheduler uses. */
+export type SchedulerFleet = {
+	submit(input: NewTaskInput): Task;
+	/** Throws TaskNotFoundError for an unknown id. */
+	get(id: string): Task;
+	on(event: 'task:updated', listener: (payload: {task: Task; previous: TaskStatus}) => void): () => void;
+};
+
+export type SchedulerPorts = {
+	store: ScheduleStore;
+	clock: Clock;
+	ids: {scheduleId(): string};
+	fleet: SchedulerFleet;
+	logger?: Logger;
+};
+
+export type SchedulerOptions = {
+	/** IANA zone of a schedule created without one. */
+	defaultTimezone: string;
+	/**
+	 * A due time handled less than this late is simply late (a restart, a busy event loop) and runs as usual;
+	 * later than that it was missed and the schedule's missed-run policy decides.
+	 */
+	missedGraceMs: number;
+	/** Most `missed-failed` entries written for one gap; the last one says how many more there were. */
+	maxMissedRunsRecorded: number;
+};
+
+export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
+	defaultTimezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+	missedGraceMs: 60_000,
+	maxMissedRunsRecorded: 100,
+};
+
+/** Missed due times counted for one gap at most; past it the count reads "more than". */
+const MAX_MISSED_COUNTED = 1000;
+
+export type PipelineInput = {
+	/** One prompt per step, in order. */
+	steps: string[];
+	/** Wait between a step's task completing and the next step's task being submitted. @default 0 */
+	delayMs?: number;
+	/** Everything of each step's task but the prompt. */
+	task: Omit<ScheduleTaskTemplate, 'prompt'>;
+	timezone?: string;
+};
+
+export type Pipeline = {pipelineId: string; schedules: Schedule[]};
+
+/**
+ * Fires schedules into the fleet: recurring (cron) and one-time, with missed-run policies after downtime, no
+ * overlapping runs of one schedule, and a run history. Pipelines are chains of one-time schedules, each armed when
+ * the step before it completes.
+ *
+ * One timer is armed for the earliest due time and re-armed on every change. Every change is written to the
+ * store before anything else happens, so a restart (a new Scheduler on the same store) picks up where this one
+ * stopped: `start()` settles runs whose tasks ended meanwhile and applies the missed-run policies.
+ */
+export class Scheduler {
+	readonly #store: ScheduleStore;
+	readonly #clock: Clock;
+	readonly #ids: {scheduleId(): string};
+	readonly #fleet: SchedulerFleet;
+	readonly #logger: Logger;
+	readonly #options: SchedulerOptions;
+	/** Runs whose task has not ended, by task id. */
+	readonly #pending = new Map<string, ScheduleRun>();
+	#cancelTimer: (() => void) | undefined;
+	#unsubscribe: (() => void) | undefined;
+	#phase: 'new' | 'running' | 'stopped' = 'new';
+
+	constructor(ports: SchedulerPorts, options: Partial<SchedulerOptions> = {}) {
+		this.#store = ports.store;
+		this.#clock = ports.clock;
+		this.#ids = ports.ids;
+		this.#fleet = ports.fleet;
+		this.#logger = ports.logger ?? silentLogger;
+		this.#options = {...DEFAULT_SCHEDULER_OPTIONS, ...options};
+		this.#options.defaultTimezone = checkTimezone(this.#options.defaultTimezone, 'defaultTimezone');
+		if (!Number.isFinite(this.#options.missedGraceMs) || this.#options.missedGraceMs < 0) {
+			throw new TypeError(`missedGraceMs must be a number of milliseconds ≥ 0, got ${this.#options.missedGraceMs}.`);
+		}
+	}
+
+	/**
+	 * Settles the runs whose tasks ended while no scheduler watched, applies each schedule's missed-run policy to
+	 * what fell due while ccfleet was down, and arms the timer. Call once, after the fleet has started.
+	 */
+	start(): void {
+		if (this.#phase !== 'new') throw new Error('Scheduler.start() may be called once.');
+		this.#phase = 'running';
+		this.#unsubscribe = this.#fleet.on('task:updated', ({task}) => {
+			const run = this.#pending.get(task.id);
+			if (run && isTerminal(task.status)) this.#settle(run, task);
+		});
+		for (const run of this.#store.pendingRuns()) {
+			if (run.taskId === undefined) continue;
+			this.#pending.set(run.taskId, run);
+			this.#settleIfEnded(run);
+		}
+		const now = this.#clock.now();
+		for (const schedule of this.#store.list({statuses: ['active']})) {
+			// Only a bug or a hand-edited row leaves an active cron schedule unarmed; arm it rather than never firing.
+			if (schedule.kind === 'cron' && schedule.nextRunAt === undefined) {
+				this.#store.update({...schedule, nextRunAt: nextCronRun(schedule.cron!, schedule.timezone, now), updatedAt: now});
+			}
+		}
+		this.#tick();
+		this.#logger.info('scheduler started', {active: this.#store.list({statuses: ['active']}).length, pendingRuns: this.#pending.size});
+	}
+
+	/** Stops firing; schedules stay as stored and continue at the next start. Idempotent. */
+	stop(): void {
+		if (this.#phase === 'stopped') return;
+		this.#phase = 'stopped';
+		this.#cancelTimer?.();
+		this.#cancelTimer = undefined;
+		this.#unsubscribe?.();
+		this.#unsubscribe = undefined;
+	}
+
+	/** Validates and stores a new active schedule. Throws InvalidInputError naming the bad field. */
+	create(input: NewScheduleInput): Schedule {
+		const schedule = createSchedule(input, {id: this.#ids.scheduleId(), now: this.#clock.now(), defaultTimezone: this.#options.defaultTimezone});
+		this.#store.insert(schedule);
+		this.#logger.info('schedule created', {id: schedule.id, kind: schedule.kind, next: schedule.nextRunAt});
+		this.#arm();
+		return schedule;
+	}
+
+	/**
+	 * Chains one-time schedules: the first step fires now; each later step fires `delayMs` after the task of the
+	 * step before it completes. When a step's task fails or is cancelled (or a step is cancelled), the steps after
+	 * it are cancelled with that reason. Steps catch up after downtime rather than skip, so a chain is never cut.
+	 */
+	pipeline(input: PipelineInput): Pipeline {
+		const delayMs = input.delayMs ?? 0;
+		if (!Array.isArray(input.steps) || input.steps.length === 0) throw new InvalidInputError('A pipeline needs at least one step (one prompt per step).');
+		if (!Number.isFinite(delayMs) || delayMs < 0) throw new InvalidInputError(`The delay between steps must be ≥ 0 milliseconds, got ${delayMs}.`);
+		const timezone = checkTimezone(input.timezone ?? this.#options.defaultTimezone);
+		const tasks = input.steps.map((prompt, index) => {
+			if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError(`Step ${index + 1} of the pipeline has an empty prompt; give every step something to do.`);
+			return checkTaskTemplate({...input.task, prompt});
+		});
+		const now = this.#clock.now();
+		const pipelineId = this.#ids.scheduleId();
+		const schedules = tasks.map((task, index): Schedule => ({
+			id: this.#ids.scheduleId(),
+			kind: 'once',
+			...(index === 0 ? {runAt: now, nextRunAt: now} : {}),
+			timezone,
+			missedRunPolicy: 'catchup',
+			status: 'active',
+			task,
+			createdAt: now,
+			updatedAt: now,
+			pipeline: {pipelineId, step: index + 1, steps: tasks.length, delayMs},
+		}));
+		for (const schedule of schedules) this.#store.insert(schedule);
+		this.#logger.info('pipeline created', {pipelineId, steps: schedules.length, delayMs});
+		this.#tick();
+		return {pipelineId, schedules: this.#store.list({pipelineId})};
+	}
+
+	/** The schedule with that id; throws ScheduleNotFoundError. */
+	get(id: string): Schedule {
+		const schedule = this.#store.get(id);
+		if (!schedule) throw new ScheduleNotFoundError(id);
+		return schedule;
+	}
+
+	/** Oldest first. */
+	list(filter: {statuses?: readonly ScheduleStatus[]; pipelineId?: string} = {}): Schedule[] {
+		return this.#store.list(filter);
+	}
+
+	/** The newest `limit` runs of a schedule, oldest first. */
+	runs(id: string, limit?: number): ScheduleRun[] {
+		this.get(id);
+		return this.#store.runs(id, limit);
+	}
+
+	/** Stops an active schedule from firing until it is resumed. A task it already started goes on. */
+	pause(id: string): Schedule {
+		const schedule = this.get(id);
+		if (schedule.status === 'paused') return schedule;
+		if (schedule.status !== 'active') throw new InvalidInputError(`Schedule ${id} is ${schedule.status}; only an active schedule can be paused.`);
+		const next: Schedule = {...schedule, status: 'paused', updatedAt: this.#clock.now()};
+		delete next.nextRunAt;
+		this.#store.update(next);
+		this.#arm();
+		return next;
+	}
+
+	/**
+	 * Makes a paused schedule active again. A cron schedule continues with its next time from now: what fell due
+	 * while it was paused is not run. A one-time schedule whose time passed meanwhile runs now (it has no other).
+	 */
+	resume(id: string): Schedule {
+		const schedule = this.get(id);
+		if (schedule.status === 'active') return schedule;
+		if (schedule.status !== 'paused') throw new InvalidInputError(`Schedule ${id} is ${schedule.status}; only a paused schedule can be resumed.`);
+		const now = this.#clock.now();
+		const next: Schedule = {...schedule, status: 'active', updatedAt: now};
+		if (schedule.kind === 'cron') next.nextRunAt = nextCronRun(schedule.cron!, schedule.timezone, now);
+		else if (schedule.runAt !== undefined) next.nextRunAt = Math.max(schedule.runAt, now);
+		this.#store.update(next);
+		this.#tick();
+		return this.get(id);
+	}
+
+	/** Ends a schedule for good; a task it already started goes on. Later steps of its pipeline are cancelled too. */
+	cancel(id: string, reason?: string): Schedule {
+		const schedule = this.get(id);
+		if (isScheduleEnded(schedule.status)) throw new InvalidInputError(`Schedule ${id} already ended (${schedule.status}); there is nothing to cancel.`);
+		const why = reason?.trim() || 'cancelled';
+		this.#end(schedule, why);
+		if (schedule.pipeline) this.#cancelLaterSteps(schedule, `step ${schedule.pipeline.step} (schedule ${schedule.id}) was cancelled: ${why}`);
+		this.#arm();
+		return this.get(id);
+	}
+
+	#end(schedule: Schedule, reason: string): void {
+		const next: Schedule = {...schedule, status: 'cancelled', endReason: reason, updatedAt: this.#clock.now()};
+		delete next.nextRunAt;
+		this.#store.update(next);
+	}
+
+	/** Handles every schedule that is due, then arms the timer for the next. */
+	#tick(): void {
+		if (this.#phase !== 'running') return;
+		const now = this.#clock.now();
+		for (const {id} of this.#store.list({statuses: ['active']})) {
+			// Read again: handling one schedule (a task failing at once) can change another, e.g. a pipeline's next step.
+			const schedule = this.#store.get(id);
+			if (schedule?.status === 'active' && schedule.nextRunAt !== undefined && schedule.nextRunAt <= now) {
+				try {
+					this.#handleDue(schedule, now);
+				} catch (error) {
+					this.#logger.error('a schedule could not fire', {id, error: error instanceof Error ? error.message : String(error)});
+				}
+			}
+		}
+		this.#arm();
+	}
+
+	#arm(): void {
+		this.#cancelTimer?.();
+		this.#cancelTimer = undefined;
+		if (this.#phase !== 'running') return;
+		let earliest = Number.POSITIVE_INFINITY;
+		for (const schedule of this.#store.list({statuses: ['active']})) {
+			if (schedule.nextRunAt !== undefined) earliest = Math.min(earliest, schedule.nextRunAt);
+		}
+		if (earliest === Number.POSITIVE_INFINITY) return;
+		this.#cancelTimer = this.#clock.setTimeout(
+			() => {
+				this.#cancelTimer = undefined;
+				this.#tick();
+			},
+			Math.max(0, earliest - this.#clock.now()),
+		);
+	}
+
+	/**
+	 * One schedule whose `nextRunAt` has come: splits its due times into missed ones (later than the grace) and
+	 * the one on time, applies the missed-run policy, fires if it should, and moves on to its next time.
+	 */
+	#handleDue(schedule: Schedule, now: number): void {
+		const {missed, missedMore, onTime} = this.#dueTimes(schedule, now);
+		const next: Schedule = {...schedule, updatedAt: now};
+		if (schedule.kind === 'cron') {
+			next.nextRunAt = nextCronRun(schedule.cron!, schedule.timezone, now);
+		} else {
+			next.status = 'completed';
+			delete next.nextRunAt;
+		}
+		const missedCount = missed.length;
+		const missedText = missedCount > 0 ? describeMissed(missed, missedMore, schedule.timezone) : '';
+		if (missedCount > 0) this.#logger.warn('schedule missed runs while ccfleet was down', {id: schedule.id, missed: missedCount, policy: schedule.missedRunPolicy});
+
+		let fireFor = onTime;
+		let catchUp: {missedCount: number; detail: string} | undefined;
+		switch (schedule.missedRunPolicy) {
+			case 'skip': {
+				if (missedCount > 0) {
+					this.#addRun(
+						{scheduleId: schedule.id, scheduledFor: missed[0]!, firedAt: now, outcome: 'missed-skipped', missedCount, detail: `Skipped ${missedText} (missed-run policy skip).`},
+						fireFor === undefined ? next : undefined,
+					);
+				}
+				break;
+			}
+			case 'fail': {
+				const recorded = missed.slice(0, this.#options.maxMissedRunsRecorded);
+				const unlisted = missed.length - recorded.length;
+				for (const [index, time] of recorded.entries()) {
+					const isLast = index === recorded.length - 1;
+					const more = isLast && (missedMore || unlisted > 0) ? ` ${missedMore ? 'More than ' : ''}${unlisted} later missed times are not listed.` : '';
+					this.#addRun(
+						{scheduleId: schedule.id, scheduledFor: time, firedAt: now, outcome: 'missed-failed', detail: `ccfleet was not running at this time (missed-run policy fail).${more}`},
+						isLast && fireFor === undefined ? next : undefined,
+					);
+				}
+				break;
+			}
+			case 'catchup': {
+				// One run for the whole gap, not one per missed time: a week of an hourly job must not become 168 tasks at once.
+				if (missedCount > 0) {
+					fireFor ??= missed.at(-1)!;
+					catchUp = {missedCount, detail: `Catches up ${missedText} (missed-run policy catchup: one run for the whole gap).`};
+				}
+				break;
+			}
+		}
+		if (fireFor === undefined) {
+			if (missedCount === 0) this.#store.update(next);
+			this.#afterNoTask(next, 'its time passed while ccfleet was not running');
+			return;
+		}
+		this.#fire(next, fireFor, now, catchUp);
+	}
+
+	#dueTimes(schedule: Schedule, now: number): {missed: number[]; missedMore: boolean; onTime?: number} {
+		const first = schedule.nextRunAt!;
+		const {times, more} =
+			schedule.kind === 'cron' ? cronTimesBetween(schedule.cron!, schedule.timezone, first, now, MAX_MISSED_COUNTED) : {times: [first], more: false};
+		const last = times.at(-1)!;
+		if (!more && now - last <= this.#options.missedGraceMs) return {missed: times.slice(0, -1), missedMore: false, onTime: last};
+		return {missed: times, missedMore: more};
+	}
+
+	/** Submits the schedule's task for one due time, unless the task of an earlier run still runs. */
+	#fire(next: Schedule, scheduledFor: number, now: number, catchUp?: {missedCount: number; detail: string}): void {
+		const base = {scheduleId: next.id, scheduledFor, firedAt: now, ...(catchUp ? {missedCount: catchUp.missedCount} : {})};
+		const running = this.#runningRunOf(next.id);
+		if (running) {
+			const status = this.#fleet.get(running.taskId!).status;
+			this.#addRun(
+				{
+					...base,
+					outcome: 'skipped-overlap',
+					detail: `Not started: task ${running.taskId} of the run due ${formatInZone(running.scheduledFor, next.timezone)} is still ${status}, and runs of one schedule never overlap.`,
+				},
+				next,
+			);
+			this.#logger.info('schedule skipped a run: its previous task still runs', {id: next.id, taskId: running.taskId});
+			return;
+		}
+		let task: Task;
+		try {
+			task = this.#fleet.submit({...next.task});
+		} catch (error) {
+			const reason = error instanceof Error ? error.message : String(error);
+			this.#addRun({...base, outcome: 'not-started', detail: `The fleet refused the task: ${reason}`}, next);
+			this.#logger.error('a schedule could not submit its task', {id: next.id, error: reason});
+			this.#afterNoTask(next, `its task could not be submitted: ${reason}`);
+			return;
+		}
+		next.lastRunAt = now;
+		const run = this.#addRun({...base, taskId: task.id, outcome: 'started', ...(catchUp ? {detail: catchUp.detail} : {})}, next);
+		this.#pending.set(task.id, run);
+		this.#logger.info('schedule fired', {id: next.id, taskId: task.id, scheduledFor: new Date(scheduledFor).toISOString(), lateMs: now - scheduledFor});
+		// A task can end inside submit (its worker failed to start) before the run was there to be settled.
+		this.#settleIfEnded(run);
+	}
+
+	#addRun(run: NewScheduleRun, schedule?: Schedule): ScheduleRun {
+		return this.#store.addRun(run, schedule);
+	}
+
+	/** The run of this schedule whose task is still going, if any; runs whose task ended unseen are settled on the way. */
+	#runningRunOf(scheduleId: string): ScheduleRun | undefined {
+		for (const run of [...this.#pending.values()]) {
+			if (run.scheduleId !== scheduleId) continue;
+			if (!this.#settleIfEnded(run)) return run;
+		}
+		return undefined;
+	}
+
+	/** Settles the run if its task has ended (or is gone); true if it did. */
+	#settleIfEnded(run: ScheduleRun): boolean {
+		let task: Task;
+		try {
+			task = this.#fleet.get(run.taskId!);
+		} catch {
+			this.#settle(run, undefined);
+			return true;
+		}
+		if (!isTerminal(task.status)) return false;
+		this.#settle(run, task);
+		return true;
+	}
+
+	/** Records how a run's task ended and moves its pipeline on. */
+	#settle(run: ScheduleRun, task: Task | undefined): void {
+		this.#pending.delete(run.taskId!);
+		const now = this.#clock.now();
+		const outcome: RunOutcome = task === undefined ? 'failed' : task.status === 'completed' ? 'completed' : task.status === 'cancelled' ? 'cancelled' : 'failed';
+		const detail = task === undefined ? `Its task ${run.taskId} no longer exists.` : task.failureReason;
+		const settled: ScheduleRun = {...run, outcome, endedAt: task?.endedAt ?? now, ...(detail ? {detail: run.detail ? `${run.detail} ${detail}` : detail} : {})};
+		this.#store.updateRun(settled);
+		const schedule = this.#store.get(run.scheduleId);
+		if (!schedule?.pipeline) return;
+		if (outcome === 'completed') {
+			this.#armNextStep(schedule, now);
+		} else {
+			const why = detail ? `: ${detail}` : '';
+			this.#cancelLaterSteps(schedule, `step ${schedule.pipeline.step} (task ${run.taskId}) ${outcome === 'cancelled' ? 'was cancelled' : 'failed'}${why}`);
+		}
+		this.#arm();
+	}
+
+	/** A one-time schedule that ended without a task breaks its pipeline: the steps after it cannot run. */
+	#afterNoTask(schedule: Schedule, why: string): void {
+		if (schedule.pipeline && schedule.kind === 'once') this.#cancelLaterSteps(schedule, `step ${schedule.pipeline.step} (schedule ${schedule.id}) did not run: ${why}`);
+	}
+
+	#armNextStep(schedule: Schedule, now: number): void {
+		const link = schedule.pipeline!;
+		const next = this.#store.list({pipelineId: link.pipelineId}).find(step => step.pipeline!.step === link.step + 1);
+		if (!next || isScheduleEnded(next.status) || next.runAt !== undefined) return;
+		const runAt = now + link.delayMs;
+		// A paused step keeps its time and fires when resumed (at once, if the time has passed by then).
+		this.#store.update({...next, runAt, ...(next.status === 'active' ? {nextRunAt: runAt} : {}), updatedAt: now});
+		this.#logger.info('pipeline step armed', {pipelineId: link.pipelineId, step: link.step + 1, delayMs: link.delayMs});
+	}
+
+	#cancelLaterSteps(schedule: Schedule, reason: string): void {
+		const link = schedule.pipeline!;
+		for (const step of this.#store.list({pipelineId: link.pipelineId})) {
+			if (step.pipeline!.step <= link.step || isScheduleEnded(step.status)) continue;
+			this.#end(step, `Pipeline stopped: ${reason}`);
+		}
+	}
+}
+
+function describeMissed(missed: number[], more: boolean, timezone: string): string {
+	const count = more ? `more than ${missed.length} runs` : missed.length === 1 ? '1 run' : `${missed.length} runs`;
+	const span = missed.length === 1 ? `due ${formatInZone(missed[0]!, timezone)}` : `due from ${formatInZone(missed[0]!, timezone)} to ${formatInZone(missed.at(-1)!, timezone)}`;
+	return `${count} ${span}`;
+}
+
+/** Builds the scheduler over its ports. */
+export function createScheduler(ports: SchedulerPorts, options: Partial<SchedulerOptions> = {}): Scheduler {
+	return new Scheduler(ports, options);
+}

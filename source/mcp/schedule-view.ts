@@ -1,0 +1,82 @@
+import {formatInZone, type PipelineLink, type Schedule, type ScheduleRun, type ScheduleTaskTemplate} from '../core/domain/schedule.js';
+
+/** A run as clients see it: times as ISO 8601. */
+export type ScheduleRunView = {
+	id: number;
+	scheduledFor: string;
+	firedAt: string;
+	taskId?: string;
+	outcome: ScheduleRun['outcome'];
+	endedAt?: string;
+	missedCount?: number;
+	detail?: string;
+};
+
+/** A schedule as clients see it: times as ISO 8601, the next run also as wall-clock time in its zone. */
+export type ScheduleView = {
+	id: string;
+	kind: Schedule['kind'];
+	status: Schedule['status'];
+	cron?: string;
+	runAt?: string;
+	timezone: string;
+	missedRunPolicy: Schedule['missedRunPolicy'];
+	task: ScheduleTaskTemplate;
+	nextRunAt?: string;
+	/** `2026-03-08 09:00 EDT`: the next run as people in the schedule's zone read it. */
+	nextRunLocal?: string;
+	lastRunAt?: string;
+	createdAt: string;
+	updatedAt: string;
+	endReason?: string;
+	pipeline?: PipelineLink;
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function scheduleView(schedule: Schedule, options: {promptChars?: number} = {}): ScheduleView {
+	const max = options.promptChars;
+	const prompt =
+		max !== undefined && schedule.task.prompt.length > max ? `${schedule.task.prompt.slice(0, max)}… (${schedule.task.prompt.length} characters)` : schedule.task.prompt;
+	return {
+		id: schedule.id,
+		kind: schedule.kind,
+		status: schedule.status,
+		...(schedule.cron ? {cron: schedule.cron} : {}),
+		...(schedule.runAt === undefined ? {} : {runAt: iso(schedule.runAt)}),
+		timezone: schedule.timezone,
+		missedRunPolicy: schedule.missedRunPolicy,
+		task: {...schedule.task, prompt},
+		...(schedule.nextRunAt === undefined ? {} : {nextRunAt: iso(schedule.nextRunAt), nextRunLocal: formatInZone(schedule.nextRunAt, schedule.timezone)}),
+		...(schedule.lastRunAt === undefined ? {} : {lastRunAt: iso(schedule.lastRunAt)}),
+		createdAt: iso(schedule.createdAt),
+		updatedAt: iso(schedule.updatedAt),
+		...(schedule.endReason ? {endReason: schedule.endReason} : {}),
+		...(schedule.pipeline ? {pipeline: schedule.pipeline} : {}),
+	};
+}
+
+export function runView(run: ScheduleRun): ScheduleRunView {
+	return {
+		id: run.id,
+		scheduledFor: iso(run.scheduledFor),
+		firedAt: iso(run.firedAt),
+		...(run.taskId ? {taskId: run.taskId} : {}),
+		outcome: run.outcome,
+		...(run.endedAt === undefined ? {} : {endedAt: iso(run.endedAt)}),
+		...(run.missedCount === undefined ? {} : {missedCount: run.missedCount}),
+		...(run.detail ? {detail: run.detail} : {}),
+	};
+}
+
+/** One line per schedule: what it runs and when next. */
+export function describeSchedule(schedule: ScheduleView): string {
+	const when =
+		schedule.kind === 'cron'
+			? `cron "${schedule.cron}" (${schedule.timezone})`
+			: schedule.pipeline
+				? `pipeline ${schedule.pipeline.pipelineId} step ${schedule.pipeline.step}/${schedule.pipeline.steps}`
+				: `once at ${schedule.runAt}`;
+	const next = schedule.nextRunLocal ? `, next ${schedule.nextRunLocal}` : schedule.status === 'active' && schedule.pipeline ? ', waits for the step before it' : '';
+	return `${schedule.id} ${schedule.status}: ${when}${next}`;
+}

@@ -1,0 +1,65 @@
+import {Box, Text} from 'ink';
+import {oneLine} from '../format.js';
+import {findTask} from '../store.js';
+import {useDashboard} from '../store-context.js';
+import {useTheme} from '../theme.js';
+import {PaneTitle} from './pane-title.js';
+
+/** Asks before what cannot be undone: cancelling a task, and quitting while workers run. */
+export function ConfirmDialog({width, height}: {width: number; height: number}) {
+	const theme = useTheme();
+	const confirmation = useDashboard(state => (state.mode.kind === 'confirm' ? state.mode.confirmation : undefined));
+	const task = useDashboard(state => (state.mode.kind === 'confirm' && state.mode.confirmation.kind === 'cancel' ? findTask(state, state.mode.confirmation.taskId) : undefined));
+	if (!confirmation) return null;
+	let title: string;
+	let lines: string[];
+	let choices: Array<[string, string]>;
+	if (confirmation.kind === 'cancel') {
+		const id = confirmation.taskId;
+		title = `Cancel ${id}?`;
+		lines = [
+			task ? `${id} is ${task.status}: ${oneLine(task.prompt)}` : id,
+			task && task.status !== 'queued' ? 'Its worker and every process it started will be stopped.' : 'It will be taken off the queue.',
+		];
+		choices = [
+			['y', 'yes, cancel it'],
+			['n', 'no, keep it'],
+		];
+	} else if (confirmation.isStopping) {
+		title = 'Quit';
+		lines = [`Stopping ${confirmation.running} worker${confirmation.running === 1 ? '' : 's'}…`];
+		choices = [];
+	} else {
+		const n = confirmation.running;
+		title = 'Quit?';
+		lines = [`${n} worker${n === 1 ? ' is' : 's are'} running.`, 'The core runs in the background: workers left running go on without the dashboard.'];
+		choices = [
+			['s', `stop ${n === 1 ? 'it' : 'them'} (cancel the running tasks) and quit`],
+			['l', 'leave them running in the background and quit'],
+			['esc', 'stay'],
+		];
+	}
+	// Blank lines around the question only when there is room: in a short terminal the choices matter more.
+	const hasRoom = height >= 3 + lines.length + choices.length;
+	return (
+		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+			<PaneTitle title={title} isFocused width={width} />
+			{hasRoom ? <Text> </Text> : null}
+			{lines.map(line => (
+				<Box key={line} width={width} height={1} flexShrink={0}>
+					<Text wrap="truncate-end">{`  ${line}`}</Text>
+				</Box>
+			))}
+			{hasRoom ? <Text> </Text> : null}
+			{choices.map(([key, what]) => (
+				<Box key={key} width={width} height={1} flexShrink={0}>
+					<Text wrap="truncate-end">
+						{'  '}
+						<Text {...theme.key}>{key.padEnd(4)}</Text>
+						{what}
+					</Text>
+				</Box>
+			))}
+		</Box>
+	);
+}

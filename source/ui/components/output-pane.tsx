@@ -1,0 +1,51 @@
+import {Box, Text} from 'ink';
+import {cleanLine} from '../format.js';
+import {selectedTask} from '../store.js';
+import {useDashboard} from '../store-context.js';
+import {useTheme} from '../theme.js';
+import {PaneTitle} from './pane-title.js';
+
+export type OutputPaneProps = {width: number; height: number; isFocused: boolean};
+
+/** The selected task's live terminal screen, or the tail of its log once it has ended; scrollable back when focused. */
+export function OutputPane({width, height, isFocused}: OutputPaneProps) {
+	const theme = useTheme();
+	const task = useDashboard(selectedTask);
+	const output = useDashboard(state => state.output);
+	const scroll = useDashboard(state => state.outputScroll);
+	const rows = Math.max(0, height - 1);
+	let detail = task ? task.id : '';
+	let lines: string[] = [];
+	let note: string | undefined;
+	if (!task) note = 'Select a task to see its output.';
+	else if (task.status === 'queued') note = `Queued (#${task.queuePosition ?? '?'}): no output until a worker starts it.`;
+	else if (output?.taskId !== task.id) note = 'Loading…';
+	else {
+		lines = output.lines.map(cleanLine);
+		// A terminal screen is as tall as the terminal, mostly blank at the bottom.
+		while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
+		detail += output.live ? ' · live screen' : ' · log';
+		if (lines.length === 0) note = '(no output yet)';
+	}
+	const end = Math.max(0, lines.length - scroll);
+	const visible = lines.slice(Math.max(0, end - rows), end);
+	if (scroll > 0) detail += ` · ${scroll} back (G follows)`;
+	return (
+		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+			<PaneTitle title="Output" detail={detail} isFocused={isFocused} width={width} />
+			{note ? (
+				<Text {...theme.muted} wrap="truncate-end">
+					{`  ${note}`}
+				</Text>
+			) : (
+				visible.map((line, index) => (
+					// Lines have no identity of their own; their place on the screen is it.
+					// eslint-disable-next-line react/no-array-index-key
+					<Box key={index} width={width} height={1} flexShrink={0}>
+						<Text wrap="truncate-end">{line === '' ? ' ' : line}</Text>
+					</Box>
+				))
+			)}
+		</Box>
+	);
+}

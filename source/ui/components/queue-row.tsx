@@ -1,0 +1,41 @@
+import {Box, Text} from 'ink';
+import {memo} from 'react';
+import type {DashboardTask, FleetStatus} from '../fleet-source.js';
+import {cell, elapsed, oneLine} from '../format.js';
+import {useTheme} from '../theme.js';
+
+export type QueueRowProps = {
+	task: DashboardTask;
+	fleet: FleetStatus | undefined;
+	now: number;
+	isSelected: boolean;
+	/** The row is selected in the focused pane, so it is drawn highlighted. */
+	isHighlighted: boolean;
+	/** Dependencies that have not completed yet, comma-separated (a string keeps the memo comparison cheap). */
+	blockers: string;
+	width: number;
+};
+
+/** What a queued task waits for, in a few words: its dependencies first, then the fleet. */
+export function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: number, blockers = ''): string {
+	if (blockers !== '') return `task ${blockers}`;
+	if (fleet?.backoff && Date.parse(fleet.backoff.until) > now) return 'rate-limit back-off';
+	if (fleet && fleet.workers.running >= fleet.workers.allowed) return `a worker (${fleet.workers.running}/${fleet.workers.allowed} busy)`;
+	const ahead = (task.queuePosition ?? 1) - 1;
+	return ahead > 0 ? `${ahead} ahead of it` : 'next to start';
+}
+
+/** `› #1  P0 k3f9a2zq 3m12s  a worker (4/4 busy)  Fix the flaky…` */
+export const QueueRow = memo(function QueueRow({task, fleet, now, isSelected, isHighlighted, blockers, width}: QueueRowProps) {
+	const theme = useTheme();
+	const text =
+		`${isSelected ? '›' : ' '} ${cell(`#${task.queuePosition ?? '?'}`, 4)}${task.priority} ${cell(task.id, 8)} ${cell(elapsed(task.createdAt, now), 6)} ` +
+		`${cell(waitsFor(task, fleet, now, blockers), 22)} ${oneLine(task.prompt)}`;
+	return (
+		<Box width={width} height={1} flexShrink={0}>
+			<Text wrap="truncate-end" {...(isHighlighted ? theme.selected : {})}>
+				{text}
+			</Text>
+		</Box>
+	);
+});

@@ -1,0 +1,44 @@
+import {Box, Text} from 'ink';
+import {STATUS_MESSAGE_MS} from '../store.js';
+import {useDashboard} from '../store-context.js';
+import {useTheme} from '../theme.js';
+
+const HINTS = '? help · tab pane · enter details · N new · c cancel · y/n answer · i needs input · / filter · q quit';
+const SHORT_HINTS = '? help · tab pane · N new · c cancel · y/n answer · i input · / filter · q quit';
+
+/** The bottom line: the filter being typed, else the latest message, else a lost connection, else the main keys. */
+export function StatusBar({width}: {width: number}) {
+	const theme = useTheme();
+	const isFiltering = useDashboard(state => state.mode.kind === 'filter');
+	const filter = useDashboard(state => state.filter);
+	const status = useDashboard(state => state.status);
+	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
+	const connectionError = useDashboard(state => state.connectionError);
+	const hints = width >= HINTS.length ? HINTS : SHORT_HINTS;
+	let content;
+	if (isFiltering) {
+		content = (
+			<Text wrap="truncate-end">
+				<Text {...theme.key}>/</Text>
+				{` ${filter}█  `}
+				<Text {...theme.muted}>enter keep · esc clear</Text>
+			</Text>
+		);
+	} else if (connectionError) {
+		content = <Text {...theme.error} wrap="truncate-end">{`Lost the core: ${connectionError} (retrying)`}</Text>;
+	} else if (status && now - status.at < STATUS_MESSAGE_MS) {
+		const style = status.tone === 'error' ? theme.error : status.tone === 'success' ? theme.success : {};
+		content = <Text {...style} wrap="truncate-end">{status.text}</Text>;
+	} else {
+		content = (
+			<Text {...theme.muted} wrap="truncate-end">
+				{filter === '' ? hints : `filter "${filter}" (esc clears) · ${hints}`}
+			</Text>
+		);
+	}
+	return (
+		<Box width={width} height={1} flexShrink={0}>
+			{content}
+		</Box>
+	);
+}

@@ -1,0 +1,50 @@
+import {Box, Text} from 'ink';
+import {windowStart} from '../layout.js';
+import {isLive} from '../store.js';
+import {useDashboard} from '../store-context.js';
+import {useTheme} from '../theme.js';
+import {PaneTitle} from './pane-title.js';
+import {WorkerRow, workerHeaderText} from './worker-row.js';
+
+export type WorkersPaneProps = {width: number; height: number; isFocused: boolean};
+
+/** Live workers (busy, needs input, idle), then the tasks that ended most recently, to read, retry or resume. */
+export function WorkersPane({width, height, isFocused}: WorkersPaneProps) {
+	const theme = useTheme();
+	const workers = useDashboard(state => state.workers);
+	const selectedId = useDashboard(state => state.selection.workers);
+	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
+	const isFiltered = useDashboard(state => state.filter !== '');
+	const live = workers.filter(isLive).length;
+	// The column header is worth a row only when there is room for rows under it.
+	const hasHeader = height >= 5;
+	const rows = Math.max(0, height - 1 - (hasHeader ? 1 : 0));
+	const selected = workers.findIndex(task => task.id === selectedId);
+	const start = windowStart(workers.length, Math.max(0, selected), rows);
+	const visible = workers.slice(start, start + rows);
+	const range = workers.length > rows ? ` · ${start + 1}-${start + visible.length} of ${workers.length}` : '';
+	return (
+		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+			<PaneTitle
+				title="Workers"
+				detail={`${live} live · ${workers.length - live} ended${range}${isFiltered ? ' (filtered)' : ''}`}
+				isFocused={isFocused}
+				width={width}
+			/>
+			{hasHeader && workers.length > 0 ? (
+				<Text {...theme.muted} wrap="truncate-end">
+					{workerHeaderText()}
+				</Text>
+			) : null}
+			{workers.length === 0 ? (
+				<Text {...theme.muted} wrap="truncate-end">
+					{isFiltered ? '  No task matches the filter.' : '  No tasks yet. Press N to hand one over.'}
+				</Text>
+			) : (
+				visible.map(task => (
+					<WorkerRow key={task.id} task={task} now={now} isSelected={task.id === selectedId} isHighlighted={isFocused && task.id === selectedId} width={width} />
+				))
+			)}
+		</Box>
+	);
+}

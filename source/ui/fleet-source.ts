@@ -1,0 +1,119 @@
+import type {FleetClient} from '../cli/client.js';
+import type {Priority, TaskStatus} from '../core/domain/task.js';
+import type {TaskView} from '../mcp/task-view.js';
+
+/** A task as the dashboard shows it. */
+export type DashboardTask = TaskView & {
+	/** Resident memory of the worker process. The core does not report it yet; the Workers pane shows `-` until it does. */
+	rssBytes?: number;
+	/** Tasks that must complete before this one runs (the DAG), once the task view carries them. */
+	dependsOn?: string[];
+};
+
+/** What fleet_status returns. */
+export type FleetStatus = {
+	workers: {running: number; allowed: number};
+	queued: number;
+	counts: Record<TaskStatus, number>;
+	costUsd: number;
+	needsInput: Array<{id: string; question: string}>;
+	system: {cpuPercent: number; memoryFreeBytes: number; memoryTotalBytes: number};
+	/** The global back-off after the API rate-limited a worker. Not reported by the core yet; the header shows it when it is. */
+	backoff?: {until: string; reason?: string};
+};
+
+/** The fleet at one moment: everything the panes draw, fetched together so they never disagree. */
+export type Snapshot = {
+	/** Every active task (queued, running, needs input) and the most recent ones, newest first. */
+	tasks: DashboardTask[];
+	fleet: FleetStatus;
+	/** Epoch ms when the snapshot was taken; elapsed times are measured to it so rendering stays a pure function of state. */
+	takenAt: number;
+};
+
+/** What the Output pane shows for one task. */
+export type TaskOutput = {
+	lines: string[];
+	/** True when `lines` is the live worker's terminal screen; false for the tail of its log. */
+	live: boolean;
+};
+
+export type NewTask = {prompt: string; cwd: string; priority: Priority};
+
+export type PermissionAnswer = {action: 'approve'} | {action: 'deny'; message?: string};
+
+/**
+ * Where the dashboard gets its data and sends its commands. The poller reads through it, the controller acts through
+ * it; tests give an in-memory fake. Every action resolves to the task it changed or created, so the dashboard can show
+ * the result before the next snapshot; an expected refusal (unknown id, wrong status) rejects with an Error whose
+ * message is fit for the status bar.
+ */
+export type FleetSource = {
+	snapshot(): Promise<Snapshot>;
+	output(taskId: string): Promise<TaskOutput>;
+	delegate(task: NewTask): Promise<TaskView>;
+	cancel(id: string, reason: string): Promise<TaskView>;
+	/** Runs a finished task again from scratch; resolves to the new task. */
+	retry(id: string): Promise<TaskView>;
+	/** Continues a finished task's conversation; resolves to the new task. */
+	resume(id: string): Promise<TaskView>;
+	respond(id: string, answer: PermissionAnswer): Promise<TaskView>;
+	reprioritize(id: string, priority: Priority): Promise<TaskView>;
+};
+
+/** How many of the newest tasks a snapshot carries besides the active ones. */
+export const RECENT_TASKS = 200;
+/** Lines of a log the Output pane asks for: more than any terminal is tall. */
+export const OUTPUT_TAIL_LINES = 200;
+/** Active tasks are few (bounded by the queue); this only keeps a runaway queue from making every snapshot huge. */
+const MAX_ACTIVE_TASKS = 1000;
+
+type TaskList = {tasks: DashboardTask[]};
+type TaskResult = {task: TaskView};
+
+/** A FleetSource over the MCP tools of a running core. */
+export function createMcpFleetSource(client: FleetClient, clock: () => number = Date.now): FleetSource {
+	return {
+		async snapshot() {
+			// Queued tasks can be older than the newest 200, and the Queue pane must show all of them.
+			const [active, recent, fleet] = await Promise.all([
+				client.call<TaskList>('task_status', {status: ['queued', 'running', 'needs_input'], limit: MAX_ACTIVE_TASKS}),
+				client.call<TaskList>('task_status', {limit: RECENT_TASKS}),
+				client.call<FleetStatus>('fleet_status', {}),
+			]);
+			return {tasks: mergeNewestFirst(active.tasks, recent.tasks), fleet, takenAt: clock()};
+		},
+		async output(taskId) {
+			const result = await client.call<{log: string; screen?: string[]}>('task_logs', {id: taskId, tail: OUTPUT_TAIL_LINES, screen: true});
+			const screen = result.screen ?? [];
+			if (screen.some(line => line.trim() !== '')) return {lines: screen, live: true};
+			return {lines: result.log === '' ? [] : result.log.replace(/\n$/, '').split('\n'), live: false};
+		},
+		async delegate(task) {
+			return (await client.call<TaskResult>('delegate_task', {prompt: task.prompt, cwd: task.cwd, priority: task.priority})).task;
+		},
+		async cancel(id, reason) {
+			return (await client.call<TaskResult>('cancel_task', {id, reason})).task;
+		},
+		async retry(id) {
+			return (await client.call<TaskResult>('retry_task', {id})).task;
+		},
+		async resume(id) {
+			return (await client.call<TaskResult>('resume_task', {id})).task;
+		},
+		async respond(id, answer) {
+			const args = answer.action === 'deny' && answer.message ? {id, action: 'deny', message: answer.message} : {id, action: answer.action};
+			return (await client.call<TaskResult>('respond_to_task', args)).task;
+		},
+		async reprioritize(id, priority) {
+			return (await client.call<TaskResult>('manage_queue', {action: 'reprioritize', id, priority})).task;
+		},
+	};
+}
+
+/** Both lists come newest first; a task in both (an active one among the newest) is kept once, from the first list. */
+function mergeNewestFirst(first: DashboardTask[], second: DashboardTask[]): DashboardTask[] {
+	const seen = new Set(first.map(task => task.id));
+	const merged = [...first, ...second.filter(task => !seen.has(task.id))];
+	return merged.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+}

@@ -1,0 +1,100 @@
+/** Small pure formatters for the panes. Every one returns plain text: styling is the components' business. */
+
+export function duration(ms: number): string {
+	const seconds = Math.max(0, Math.floor(ms / 1000));
+	if (seconds < 60) return `${seconds}s`;
+	if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+	if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+	return `${Math.floor(seconds / 86_400)}d${Math.floor((seconds % 86_400) / 3600)}h`;
+}
+
+/** Time between an ISO start and an end (an ISO time or epoch ms); `-` when it has not started. */
+export function elapsed(startIso: string | undefined, end: string | number | undefined): string {
+	if (!startIso || end === undefined) return '-';
+	const endMs = typeof end === 'number' ? end : Date.parse(end);
+	return duration(endMs - Date.parse(startIso));
+}
+
+export function money(usd: number): string {
+	if (usd === 0) return '$0';
+	if (usd < 0.01) return '<$0.01';
+	return `$${usd.toFixed(2)}`;
+}
+
+export function count(n: number): string {
+	if (n < 1000) return String(n);
+	if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+	return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+export function bytes(n: number | undefined): string {
+	if (n === undefined) return '-';
+	const units = ['B', 'K', 'M', 'G', 'T'];
+	let value = n;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+	return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0)}${units[unit]}`;
+}
+
+/** Escape sequences (CSI, OSC, single-character) a log or screen line may carry. */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)|[@-Z\\-_])/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/**
+ * One line fit for the screen: no escape sequences or control characters (they would move the cursor or recolour
+ * the dashboard, and break NO_COLOR), tabs as spaces.
+ */
+export function cleanLine(line: string): string {
+	return line.replace(ANSI, '').replace(/\t/g, '    ').replace(/\r?\n/g, ' ').replace(CONTROL, '');
+}
+
+/** Text on one line: runs of whitespace become one space. */
+export function oneLine(text: string): string {
+	return cleanLine(text.replace(/\s+/g, ' ')).trim();
+}
+
+/** Cuts text to `width` code points, ending in `…` when cut. Ink's truncation stays as the guard for wide characters. */
+export function fit(text: string, width: number): string {
+	if (width <= 0) return '';
+	const points = [...text];
+	if (points.length <= width) return text;
+	return `${points.slice(0, width - 1).join('')}…`;
+}
+
+/** `fit`, then padded with spaces to exactly `width`. */
+export function cell(text: string, width: number): string {
+	const fitted = fit(text, width);
+	return fitted + ' '.repeat(Math.max(0, width - [...fitted].length));
+}
+
+/** Wraps text to lines of at most `width` code points, breaking at spaces where it can. */
+export function wrap(text: string, width: number): string[] {
+	const lines: string[] = [];
+	for (const paragraph of text.split('\n')) {
+		let line = '';
+		for (const word of cleanLine(paragraph).split(' ')) {
+			let rest = word;
+			while ([...rest].length > width) {
+				if (line !== '') {
+					lines.push(line);
+					line = '';
+				}
+				lines.push([...rest].slice(0, width).join(''));
+				rest = [...rest].slice(width).join('');
+			}
+			if (line === '') line = rest;
+			else if ([...line].length + 1 + [...rest].length <= width) line += ` ${rest}`;
+			else {
+				lines.push(line);
+				line = rest;
+			}
+		}
+		lines.push(line);
+	}
+	return lines;
+}

@@ -1,0 +1,114 @@
+import {cleanup, render} from 'ink-testing-library';
+import {App} from '../../source/ui/app.js';
+import type {QuitChoice} from '../../source/ui/controller.js';
+import type {FleetSource} from '../../source/ui/fleet-source.js';
+import {startPoller, type Poller} from '../../source/ui/poller.js';
+import {createDashboardStore, type DashboardStore} from '../../source/ui/store.js';
+import {COLOR_THEME, type Theme} from '../../source/ui/theme.js';
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]/g;
+
+export const stripAnsi = (text: string) => text.replace(ANSI, '');
+
+const pollers = new Set<Poller>();
+
+/** Unmounts every dashboard a test rendered and stops its poller; for afterEach. */
+export function cleanupDashboards(): void {
+	for (const poller of pollers) poller.dispose();
+	pollers.clear();
+	cleanup();
+}
+
+/** One macrotask: lets Ink's input parser (it flushes a lone Escape on setImmediate) and React settle. */
+export const tick = () => new Promise<void>(resolve => setTimeout(resolve, 0));
+
+export type RenderOptions = {
+	source: FleetSource;
+	columns?: number;
+	rows?: number;
+	theme?: Theme;
+	defaultCwd?: string;
+	/** Leave the store empty (no first snapshot) before the first frame. */
+	skipFirstSnapshot?: boolean;
+	/** Size the app from the (fake) stdout and its resize events instead of columns and rows. */
+	followTerminal?: boolean;
+};
+
+export type DashboardHarness = {
+	store: DashboardStore;
+	poller: Poller;
+	/** The last frame without ANSI codes. */
+	frame(): string;
+	/** The last frame as written, codes and all. */
+	rawFrame(): string;
+	frames: string[];
+	stdout: ReturnType<typeof render>['stdout'];
+	/** Sends one key (or a pasted string), waiting a macrotask before and after. */
+	press(input: string): Promise<void>;
+	/** Types text one character at a time. */
+	type(text: string): Promise<void>;
+	/** Takes a snapshot and fetches the selected task's output now, as the poller would on its next tick. */
+	refresh(): Promise<void>;
+	/** How the app quit, once it has. */
+	quitChoice(): QuitChoice | undefined;
+	unmount(): void;
+};
+
+/**
+ * Renders the whole dashboard over a fleet source at an explicit size (ink-testing-library's stdout has no rows).
+ * The poller's timers are set far apart: tests refresh explicitly, so frames never change under an assertion.
+ */
+export async function renderDashboard(options: RenderOptions): Promise<DashboardHarness> {
+	const store = createDashboardStore();
+	const poller = startPoller(options.source, store, {snapshotMs: 3_600_000, outputMs: 3_600_000});
+	pollers.add(poller);
+	const refresh = async () => {
+		await poller.refresh();
+		await poller.refreshOutput();
+		await tick();
+	};
+	if (!options.skipFirstSnapshot) await refresh();
+	let choice: QuitChoice | undefined;
+	const instance = render(
+		<App
+			store={store}
+			source={options.source}
+			refresh={() => void poller.refresh()}
+			defaultCwd={options.defaultCwd ?? '/work/project'}
+			homeDirectory="/home/tester"
+			theme={options.theme ?? COLOR_THEME}
+			{...(options.followTerminal ? {} : {columns: options.columns ?? 100, rows: options.rows ?? 30})}
+			onQuit={how => {
+				choice = how;
+			}}
+		/>,
+	);
+	await tick();
+	return {
+		store,
+		poller,
+		frame: () => stripAnsi(instance.lastFrame() ?? ''),
+		rawFrame: () => instance.lastFrame() ?? '',
+		frames: instance.frames,
+		stdout: instance.stdout,
+		async press(input) {
+			await tick();
+			instance.stdin.write(input);
+			await tick();
+		},
+		async type(text) {
+			for (const character of text) {
+				await tick();
+				instance.stdin.write(character);
+			}
+			await tick();
+		},
+		refresh,
+		quitChoice: () => choice,
+		unmount() {
+			poller.dispose();
+			instance.unmount();
+		},
+	};
+}

@@ -1,0 +1,176 @@
+import {TASK_STATUSES, type Priority, type TaskStatus} from '../../source/core/domain/task.js';
+import type {TaskView} from '../../source/mcp/task-view.js';
+import type {DashboardTask, FleetSource, FleetStatus, NewTask, PermissionAnswer, Snapshot, TaskOutput} from '../../source/ui/fleet-source.js';
+
+/** The fixed "now" of every fake snapshot, so elapsed times in frames are exact. */
+export const NOW = Date.parse('2026-03-01T12:00:00.000Z');
+
+export const iso = (msBeforeNow: number) => new Date(NOW - msBeforeNow).toISOString();
+
+let sequence = 0;
+
+/** A task view with plausible defaults; `id` and `status` are what most tests care about. */
+export function makeTask(overrides: Partial<DashboardTask> & {id: string}): DashboardTask {
+	sequence++;
+	const status = overrides.status ?? 'queued';
+	const isStarted = status !== 'queued';
+	const isEnded = status === 'completed' || status === 'failed' || status === 'cancelled' || status === 'skipped';
+	return {
+		status,
+		priority: 'P1',
+		prompt: `Prompt of ${overrides.id}`,
+		cwd: '/work/project',
+		permissionMode: 'acceptEdits',
+		sessionId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
+		createdAt: iso(10 * 60_000 - sequence * 1000),
+		...(isStarted ? {startedAt: iso(5 * 60_000)} : {}),
+		...(isEnded ? {endedAt: iso(60_000)} : {}),
+		attempts: isStarted ? 1 : 0,
+		timeoutMs: 30 * 60_000,
+		costUsd: 0,
+		tokens: {input: 0, output: 0, cacheRead: 0, cacheCreation: 0},
+		...(status === 'running' ? {workerState: 'busy' as const, pid: 4000 + sequence} : {}),
+		...overrides,
+	} as DashboardTask;
+}
+
+type Call = {method: string; args: unknown[]};
+
+/** An in-memory fleet: snapshots are computed from `tasks`; actions change `tasks` as the core would, and are recorded. */
+export class FakeFleetSource implements FleetSource {
+	tasks: DashboardTask[];
+	outputs = new Map<string, TaskOutput>();
+	fleetOverrides: Partial<FleetStatus> = {};
+	allowed = 4;
+	calls: Call[] = [];
+	snapshotCount = 0;
+	outputCount = 0;
+	/** When set, the next action rejects with it (once). */
+	failNextAction?: Error;
+	/** When set, snapshot() waits for it before answering. */
+	snapshotGate?: Promise<void>;
+	takenAt = NOW;
+	#ids = 0;
+
+	constructor(tasks: DashboardTask[] = []) {
+		this.tasks = tasks;
+	}
+
+	fleet(): FleetStatus {
+		const live = this.tasks.filter(task => task.status === 'running' || task.status === 'needs_input');
+		const counts = Object.fromEntries(TASK_STATUSES.map(status => [status, this.tasks.filter(task => task.status === status).length])) as Record<TaskStatus, number>;
+		return {
+			workers: {running: live.length, allowed: this.allowed},
+			queued: counts.queued,
+			counts,
+			costUsd: this.tasks.reduce((sum, task) => sum + task.costUsd, 0),
+			needsInput: live.filter(task => task.question).map(task => ({id: task.id, question: task.question!.question})),
+			system: {cpuPercent: 23, memoryFreeBytes: 6 * 1024 ** 3, memoryTotalBytes: 16 * 1024 ** 3},
+			...this.fleetOverrides,
+		};
+	}
+
+	async snapshot(): Promise<Snapshot> {
+		this.snapshotCount++;
+		if (this.snapshotGate) await this.snapshotGate;
+		return {tasks: this.tasks.map(task => ({...task})), fleet: this.fleet(), takenAt: this.takenAt};
+	}
+
+	async output(taskId: string): Promise<TaskOutput> {
+		this.outputCount++;
+		return this.outputs.get(taskId) ?? {lines: [], live: false};
+	}
+
+	#record(method: string, ...args: unknown[]) {
+		this.calls.push({method, args});
+		const failure = this.failNextAction;
+		this.failNextAction = undefined;
+		if (failure) throw failure;
+	}
+
+	#get(id: string): DashboardTask {
+		const task = this.tasks.find(known => known.id === id);
+		if (!task) throw new Error(`No task ${id}.`);
+		return task;
+	}
+
+	#replace(task: DashboardTask): TaskView {
+		this.tasks = this.tasks.map(known => (known.id === task.id ? task : known));
+		return task;
+	}
+
+	#add(fields: Partial<DashboardTask>): TaskView {
+		const id = `new${++this.#ids}`;
+		const position = this.tasks.filter(task => task.status === 'queued').length + 1;
+		const task = makeTask({id, status: 'queued', createdAt: iso(0), queuePosition: position, ...fields});
+		this.tasks = [task, ...this.tasks];
+		return task;
+	}
+
+	async delegate(input: NewTask): Promise<TaskView> {
+		this.#record('delegate', input);
+		return this.#add({prompt: input.prompt, cwd: input.cwd, priority: input.priority});
+	}
+
+	async cancel(id: string, reason: string): Promise<TaskView> {
+		this.#record('cancel', id, reason);
+		const task = this.#get(id);
+		const {workerState: _state, question: _question, queuePosition: _position, ...rest} = task;
+		return this.#replace({...rest, status: 'cancelled', endedAt: iso(0), failureReason: reason, cancelledBy: 'dashboard'});
+	}
+
+	async retry(id: string): Promise<TaskView> {
+		this.#record('retry', id);
+		const task = this.#get(id);
+		return this.#add({prompt: task.prompt, cwd: task.cwd, priority: task.priority});
+	}
+
+	async resume(id: string): Promise<TaskView> {
+		this.#record('resume', id);
+		const task = this.#get(id);
+		return this.#add({prompt: 'Continue the task from where you stopped and finish it.', cwd: task.cwd, priority: task.priority});
+	}
+
+	async respond(id: string, answer: PermissionAnswer): Promise<TaskView> {
+		this.#record('respond', id, answer);
+		const {question: _question, ...rest} = this.#get(id);
+		return this.#replace({...rest, status: 'running', workerState: 'busy'});
+	}
+
+	async reprioritize(id: string, priority: Priority): Promise<TaskView> {
+		this.#record('reprioritize', id, priority);
+		return this.#replace({...this.#get(id), priority});
+	}
+}
+
+/** A fleet with something in every pane: two queued, one busy, one waiting for an answer, one completed, one failed. */
+export function busyFleet(): FakeFleetSource {
+	const source = new FakeFleetSource([
+		makeTask({id: 'queued01', status: 'queued', priority: 'P0', queuePosition: 1, prompt: 'Write the release notes'}),
+		makeTask({id: 'queued02', status: 'queued', priority: 'P2', queuePosition: 2, prompt: 'Refactor the parser'}),
+		makeTask({
+			id: 'busy0001',
+			status: 'running',
+			workerState: 'busy',
+			startedAt: iso(125_000),
+			costUsd: 0.42,
+			tokens: {input: 1200, output: 3400, cacheRead: 90_000, cacheCreation: 500},
+			rssBytes: 310 * 1024 ** 2,
+			prompt: 'Fix the flaky test in queue.test.ts',
+		}),
+		makeTask({
+			id: 'asks0001',
+			status: 'needs_input',
+			workerState: 'needs_input',
+			startedAt: iso(60_000),
+			question: {toolName: 'Bash', toolInput: {command: 'npm test'}, question: 'Bash: npm test'},
+			prompt: 'Run the tests and fix what fails',
+		}),
+		makeTask({id: 'done0001', status: 'completed', result: 'All done.', costUsd: 1.5, prompt: 'Summarise the design'}),
+		makeTask({id: 'fail0001', status: 'failed', failureReason: 'timed out after 30m', prompt: 'Port the CLI to Rust'}),
+	]);
+	source.outputs.set('busy0001', {lines: ['> Running vitest', '  ✓ queue.test.ts (12 tests)', '', ''], live: true});
+	source.outputs.set('asks0001', {lines: ['Claude wants to run: npm test', 'Do you want to proceed?'], live: true});
+	source.outputs.set('done0001', {lines: ['prompt: Summarise the design', 'result: All done.'], live: false});
+	return source;
+}

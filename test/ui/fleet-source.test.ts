@@ -1,0 +1,89 @@
+import {expect, test} from 'vitest';
+import type {FleetClient} from '../../source/cli/client.js';
+import {createMcpFleetSource, RECENT_TASKS} from '../../source/ui/fleet-source.js';
+import {busyFleet, iso, makeTask, NOW} from './fake-fleet-source.js';
+
+type Call = {tool: string; args: Record<string, unknown>};
+
+/** A FleetClient that answers each tool with what `answers` gives and records the calls. */
+function fakeClient(answers: Record<string, (args: Record<string, unknown>) => unknown>): FleetClient & {calls: Call[]} {
+	const calls: Call[] = [];
+	return {
+		calls,
+		async call<T>(tool: string, args: Record<string, unknown>): Promise<T> {
+			calls.push({tool, args});
+			const answer = answers[tool];
+			if (!answer) throw new Error(`unexpected tool ${tool}`);
+			return answer(args) as T;
+		},
+		async close() {},
+	};
+}
+
+test('a snapshot has every active task and the newest ones, once each, newest first', async () => {
+	const oldQueued = makeTask({id: 'oldqueue', status: 'queued', createdAt: iso(86_400_000)});
+	const running = makeTask({id: 'running1', status: 'running', createdAt: iso(1000)});
+	const done = makeTask({id: 'done0001', status: 'completed', createdAt: iso(2000)});
+	const fleet = busyFleet().fleet();
+	const client = fakeClient({
+		task_status: args => (args['status'] ? {tasks: [running, oldQueued]} : {tasks: [running, done]}),
+		fleet_status: () => fleet,
+	});
+	const source = createMcpFleetSource(client, () => NOW);
+	const snapshot = await source.snapshot();
+	expect(snapshot.tasks.map(task => task.id)).toEqual(['running1', 'done0001', 'oldqueue']);
+	expect(snapshot.fleet).toBe(fleet);
+	expect(snapshot.takenAt).toBe(NOW);
+	expect(client.calls).toContainEqual({tool: 'task_status', args: {limit: RECENT_TASKS}});
+	expect(client.calls).toContainEqual({tool: 'task_status', args: {status: ['queued', 'running', 'needs_input'], limit: 1000}});
+});
+
+test('output is the live screen when the worker has one, else the tail of the log', async () => {
+	let screen: string[] | undefined = ['╭ Claude ╮', '', ''];
+	const client = fakeClient({task_logs: () => ({log: 'first\nsecond\n', ...(screen ? {screen} : {})})});
+	const source = createMcpFleetSource(client);
+	expect(await source.output('t1')).toEqual({lines: ['╭ Claude ╮', '', ''], live: true});
+	expect(client.calls[0]).toEqual({tool: 'task_logs', args: {id: 't1', tail: 200, screen: true}});
+	screen = [];
+	expect(await source.output('t1')).toEqual({lines: ['first', 'second'], live: false});
+	screen = undefined;
+	expect(await source.output('t1')).toEqual({lines: ['first', 'second'], live: false});
+});
+
+test('actions call the matching tools and return the task they changed or made', async () => {
+	const task = makeTask({id: 'task0001'});
+	const client = fakeClient({
+		delegate_task: () => ({task}),
+		cancel_task: () => ({task}),
+		retry_task: () => ({task}),
+		resume_task: () => ({task, resumedConversation: true}),
+		respond_to_task: () => ({task}),
+		manage_queue: () => ({task}),
+	});
+	const source = createMcpFleetSource(client);
+	expect(await source.delegate({prompt: 'Do it', cwd: '/work', priority: 'P0'})).toBe(task);
+	await source.cancel('task0001', 'cancelled from the dashboard');
+	await source.retry('task0001');
+	await source.resume('task0001');
+	await source.respond('task0001', {action: 'approve'});
+	await source.respond('task0001', {action: 'deny', message: 'No.'});
+	await source.reprioritize('task0001', 'P2');
+	expect(client.calls).toEqual([
+		{tool: 'delegate_task', args: {prompt: 'Do it', cwd: '/work', priority: 'P0'}},
+		{tool: 'cancel_task', args: {id: 'task0001', reason: 'cancelled from the dashboard'}},
+		{tool: 'retry_task', args: {id: 'task0001'}},
+		{tool: 'resume_task', args: {id: 'task0001'}},
+		{tool: 'respond_to_task', args: {id: 'task0001', action: 'approve'}},
+		{tool: 'respond_to_task', args: {id: 'task0001', action: 'deny', message: 'No.'}},
+		{tool: 'manage_queue', args: {action: 'reprioritize', id: 'task0001', priority: 'P2'}},
+	]);
+});
+
+test('a refusal from the core rejects with its message', async () => {
+	const client = fakeClient({
+		retry_task: () => {
+			throw new Error('Task t1 is running; only a finished task can be retried.');
+		},
+	});
+	await expect(createMcpFleetSource(client).retry('t1')).rejects.toThrow('only a finished task can be retried');
+});
