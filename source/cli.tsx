@@ -13,6 +13,12 @@ const MAIN_HELP = `
     $ ccfleet status [id]             all tasks, or one in full
     $ ccfleet logs <id>               what a worker did
     $ ccfleet cancel <id> [reason]    cancel a queued or running task
+    $ ccfleet schedule <subcommand>   run a task later or on a cron schedule (create, list, get, pause, resume, cancel)
+    $ ccfleet pipeline <p1> <p2> …    run prompts one after another, with --delay between them
+    $ ccfleet retry <id>              run a finished task again from scratch
+    $ ccfleet resume <id> [context]   continue a finished task's conversation
+    $ ccfleet respond <id> approve|deny [why]|text <text>   answer a worker that waits
+    $ ccfleet wait <id>...            wait until tasks end
     $ ccfleet mcp                     the MCP server on stdio, for Claude Code
     $ ccfleet --daemon                run the core headless (for servers and systemd)
 
@@ -102,6 +108,133 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 `,
 		flags: {},
 	},
+	retry: {
+		help: `
+  Usage
+    $ ccfleet retry <id>
+
+  Runs a completed, failed or cancelled task again from scratch, as a new task with the same prompt and settings.
+
+  Options
+    --json    print the new task as JSON
+`,
+		flags: {json: {type: 'boolean', default: false}},
+	},
+	resume: {
+		help: `
+  Usage
+    $ ccfleet resume <id> [what to do next]
+
+  Continues a finished task as a new task: its Claude conversation is resumed (claude --resume) when it is on
+  disk, with your words as the next message; otherwise a fresh worker is told the task and its outcome.
+
+  Options
+    --json    print the new task as JSON
+`,
+		flags: {json: {type: 'boolean', default: false}},
+	},
+	respond: {
+		help: `
+  Usage
+    $ ccfleet respond <id> approve
+    $ ccfleet respond <id> deny [why]
+    $ ccfleet respond <id> text <what to type>
+
+  Answers the permission question of a worker in needs_input (see \`ccfleet status <id>\`), or types into it.
+`,
+		flags: {},
+	},
+	wait: {
+		help: `
+  Usage
+    $ ccfleet wait <id>...
+
+  Waits until the tasks end, with a live progress line, and prints each outcome. Exits 1 unless all completed.
+
+  Options
+    --json    print the tasks as JSON
+`,
+		flags: {json: {type: 'boolean', default: false}},
+	},
+	schedule: {
+		help: `
+  Usage
+    $ ccfleet schedule create <prompt> --cron "<5 fields>" [options]   recurring
+    $ ccfleet schedule create <prompt> --at <ISO 8601 time> [options]  once
+    $ ccfleet schedule list [--status active,paused] [--json]
+    $ ccfleet schedule get <id> [--runs N] [--json]                   the schedule and its run history
+    $ ccfleet schedule pause <id>
+    $ ccfleet schedule resume <id>                  a cron schedule goes on from now; missed runs are not made up
+    $ ccfleet schedule cancel <id> [reason]         a task it already started goes on (ccfleet cancel stops that)
+
+  Schedules live in the ccfleet core (the daemon or the dashboard) and survive restarts.
+  A run never starts while the previous run of the same schedule is still working.
+
+  Options (create)
+    --cron <expr>                 minute hour day-of-month month day-of-week, e.g. "0 9 * * 1-5", "*/30 * * * *"
+    --at <time>                   2026-03-08T09:00 (in --timezone), 2026-03-08T14:00:00Z, 2026-03-08T09:00-05:00
+    --timezone <IANA zone>        e.g. Europe/Berlin, America/New_York, UTC (default: this machine's)
+    --missed-run-policy <policy>  runs missed while ccfleet was down: skip (default), catchup (one run for them), fail
+    --cwd <dir>                   directory the worker runs in (default: here)
+    --priority, -p <P0|P1|P2>     P0 runs first (default P1)
+    --timeout <duration>          fail each run's task after this long: 90s, 30m, 2h (default TASK_TIMEOUT)
+    --permission-mode <mode>      default, acceptEdits, plan, auto, dontAsk, bypassPermissions
+    --mode <pty|headless>         pty: the interactive claude (default); headless: claude -p, less memory
+    --model <name>                claude --model for the worker
+    --file, -f <path>             read the prompt (or more of it) from a file
+    --json                        print JSON
+
+  Examples
+    $ ccfleet schedule create "Run the test suite and report failures" --cron "0 7 * * 1-5" --timezone Europe/Berlin
+    $ ccfleet schedule create "Write the release notes" --at 2026-03-08T17:00 --missed-run-policy catchup
+`,
+		flags: {
+			cron: {type: 'string'},
+			at: {type: 'string'},
+			timezone: {type: 'string'},
+			missedRunPolicy: {type: 'string'},
+			cwd: {type: 'string'},
+			priority: {type: 'string', shortFlag: 'p'},
+			timeout: {type: 'string'},
+			permissionMode: {type: 'string'},
+			mode: {type: 'string'},
+			model: {type: 'string'},
+			file: {type: 'string', shortFlag: 'f'},
+			status: {type: 'string'},
+			runs: {type: 'number'},
+			json: {type: 'boolean', default: false},
+		},
+	},
+	pipeline: {
+		help: `
+  Usage
+    $ ccfleet pipeline "<prompt 1>" "<prompt 2>" … [--delay 5m] [options]
+
+  Runs the steps one after another: the first starts now, each next one --delay after the step before it
+  completes. If a step fails or is cancelled, the steps after it are cancelled. Each step is a one-time
+  schedule: see them with ccfleet schedule list.
+
+  Options
+    --delay <duration>           wait between a step completing and the next starting: 30s, 5m, 1h (default 0)
+    --cwd <dir>                  directory every step runs in (default: here)
+    --priority, -p <P0|P1|P2>    P0 runs first (default P1)
+    --timeout <duration>         fail a step's task after this long (default TASK_TIMEOUT)
+    --permission-mode <mode>     default, acceptEdits, plan, auto, dontAsk, bypassPermissions
+    --mode <pty|headless>        how the workers run claude
+    --model <name>               claude --model for the workers
+    --json                       print JSON
+`,
+		flags: {
+			delay: {type: 'string'},
+			cwd: {type: 'string'},
+			priority: {type: 'string', shortFlag: 'p'},
+			timeout: {type: 'string'},
+			permissionMode: {type: 'string'},
+			mode: {type: 'string'},
+			model: {type: 'string'},
+			json: {type: 'boolean', default: false},
+		},
+	},
 	mcp: {
 		help: `
   Usage
@@ -164,6 +297,25 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 			return commands.logs(config, needId('ccfleet logs'), flags as never);
 		case 'cancel':
 			return commands.cancel(config, needId('ccfleet cancel'), cli.input.slice(1).join(' ') || undefined);
+		case 'retry':
+			return commands.retry(config, needId('ccfleet retry'), flags as never);
+		case 'resume':
+			return commands.resume(config, needId('ccfleet resume'), cli.input.slice(1).join(' ') || undefined, flags as never);
+		case 'respond':
+			return commands.respond(config, needId('ccfleet respond'), cli.input[1], cli.input.slice(2));
+		case 'wait':
+			return commands.wait(config, cli.input, flags as never);
+		case 'schedule': {
+			// meow answers --help only when it is the sole argument; `ccfleet schedule create --help` should too.
+			if (flags['help'] === true) cli.showHelp(0);
+			const {schedule} = await import('./cli/schedule-commands.js');
+			return schedule(config, cli.input, flags as never);
+		}
+		case 'pipeline': {
+			if (flags['help'] === true) cli.showHelp(0);
+			const {pipeline} = await import('./cli/schedule-commands.js');
+			return pipeline(config, cli.input, flags as never);
+		}
 		case 'mcp': {
 			const [subcommand, ...extra] = cli.input;
 			if (extra.length > 0) throw new CliError(`ccfleet mcp ${subcommand} takes no arguments; got "${extra.join(' ')}".`);

@@ -169,3 +169,53 @@ export async function cancel(config: Config, id: string, reason: string | undefi
 		return 0;
 	});
 }
+
+export async function retry(config: Config, id: string, flags: {json: boolean}, io: Output = stdout): Promise<number> {
+	return withFleet(config, async fleet => {
+		const {task} = await fleet.call<{task: TaskView}>('retry_task', {id});
+		io.out(flags.json ? JSON.stringify(task, null, 2) : `${task.id} ${task.status} (retries ${id})`);
+		return 0;
+	});
+}
+
+export async function resume(config: Config, id: string, context: string | undefined, flags: {json: boolean}, io: Output = stdout): Promise<number> {
+	return withFleet(config, async fleet => {
+		const {task, resumedConversation} = await fleet.call<{task: TaskView; resumedConversation: boolean}>('resume_task', {id, ...(context ? {additionalContext: context} : {})});
+		io.out(
+			flags.json
+				? JSON.stringify(task, null, 2)
+				: `${task.id} ${task.status} (continues ${id}; ${resumedConversation ? 'resumes its conversation' : 'its conversation is gone, so the task is retold to a fresh worker'})`,
+		);
+		return 0;
+	});
+}
+
+/** `ccfleet respond <id> approve|deny [message]|text <text>`. */
+export async function respond(config: Config, id: string, action: string | undefined, rest: string[], io: Output = stdout): Promise<number> {
+	if (action !== 'approve' && action !== 'deny' && action !== 'text') {
+		throw new CliError(`Say how to respond: ccfleet respond ${id} approve | deny [why] | text <what to type>.`);
+	}
+	const words = rest.join(' ');
+	if (action === 'text' && !words) throw new CliError('ccfleet respond <id> text needs the text to type.');
+	return withFleet(config, async fleet => {
+		const {message} = await fleet.call<{message: string}>('respond_to_task', {
+			id,
+			action,
+			...(action === 'deny' && words ? {message: words} : {}),
+			...(action === 'text' ? {text: words} : {}),
+		});
+		io.out(message);
+		return 0;
+	});
+}
+
+/** `ccfleet wait <id...>`: until they all end, with a live progress line; exit 0 only if all completed. */
+export async function wait(config: Config, ids: string[], flags: {json: boolean}, io: Output = stdout): Promise<number> {
+	if (ids.length === 0) throw new CliError('ccfleet wait needs task ids. Find them with `ccfleet status`.');
+	return withFleet(config, async fleet => {
+		const tasks: TaskView[] = [];
+		for (const id of ids) tasks.push(await waitForEnd(fleet, id));
+		io.out(flags.json ? JSON.stringify(tasks, null, 2) : tasks.map(task => `${task.id} ${task.status}${task.status === 'completed' ? `: ${task.result ?? ''}` : task.failureReason ? `: ${task.failureReason}` : ''}`).join('\n'));
+		return tasks.every(task => task.status === 'completed') ? 0 : 1;
+	});
+}

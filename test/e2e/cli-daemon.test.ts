@@ -131,6 +131,31 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		expect(ok.exitCode).toBe(0);
 	});
 
+	it('answers a waiting worker, waits, retries and resumes from the command line', async () => {
+		const id = await delegate(['--permission-mode', 'default', 'Write it [[tool:bash:echo cli-approved > cli.txt]]']);
+		await waitFor('needs_input', async () => (await status(id)).status === 'needs_input', 60_000);
+		const answered = await sandbox.cli(['respond', id, 'approve']);
+		expect(answered.stdout).toContain(`Approved Allow Bash(echo cli-approved > cli.txt)? for task ${id}`);
+		const waited = await sandbox.cli(['wait', id]);
+		expect(waited.exitCode).toBe(0);
+		expect(waited.stdout).toContain(`${id} completed: Tool finished. Done.`);
+
+		const retried = await sandbox.cli(['retry', id, '--json']);
+		const retry = JSON.parse(retried.stdout) as TaskView;
+		expect(retry.retryOf).toBe(id);
+		const resumed = await sandbox.cli(['resume', id, 'And now? [[reply:resumed from the CLI]]']);
+		expect(resumed.stdout).toContain(`continues ${id}; resumes its conversation`);
+		const resumedId = resumed.stdout.split(' ')[0]!;
+		// The retry asks for the same permission again; this time it is denied.
+		await waitFor('the retry to ask', async () => (await status(retry.id)).status === 'needs_input', 60_000);
+		await sandbox.cli(['respond', retry.id, 'deny', 'not twice']);
+		const both = await sandbox.cli(['wait', retry.id, resumedId]);
+		expect(both.stdout).toContain(`${retry.id} completed: Tool was refused.`);
+		expect(both.stdout).toContain(`${resumedId} completed: resumed from the CLI`);
+		const bad = await sandbox.cli(['respond', id, 'maybe']);
+		expect(bad.stderr).toContain('Say how to respond');
+	}, 120_000);
+
 	it('prints what a worker did with logs', async () => {
 		const id = await delegate(['--permission-mode', 'acceptEdits', 'Tell me [[reply:the log line]]']);
 		const {stdout, exitCode} = await sandbox.cli(['logs', id, '--follow']);
