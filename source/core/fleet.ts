@@ -1,12 +1,9 @@
 import {FleetStoppedError, InvalidInputError, TaskNotFoundError} from './domain/errors.js';
 import {
 	createTask,
-	DEPENDENCY_FAILURE_POLICIES,
 	isTerminal,
-	PERMISSION_MODES,
 	PRIORITIES,
 	transition,
-	WORKER_MODES,
 	type Priority,
 	type NewTaskInput,
 	type Task,
@@ -16,6 +13,7 @@ import {
 import {CHECKPOINT_OUTPUT_LINES, continuationPreamble, failedDependenciesNote, takeCheckpoint} from './domain/checkpoint.js';
 import {findCycle} from './dag.js';
 import {DependencyTracker} from './dependencies.js';
+import {dependenciesOf, validateTaskInput} from './domain/task-input.js';
 import {EventBus, type FleetEventName, type FleetEvents} from './events.js';
 import type {GitInspector} from './ports/git.js';
 import {OutputTail} from './output-tail.js';
@@ -210,7 +208,10 @@ export class Fleet {
 	/** `extra` (lineage, a session to resume) is part of the task from its first write, before it can start. */
 	#create(input: NewTaskInput, extra: Partial<Task>): Task {
 		if (this.#phase === 'stopping' || this.#phase === 'stopped') throw new FleetStoppedError();
-		this.#validate(input);
+		validateTaskInput(input, {
+			maxPromptChars: this.#options.maxPromptChars,
+			isKnownTask: id => this.#active.has(id) || this.#store.get(id) !== undefined,
+		});
 		const task: Task = {
 			...createTask(input, {id: this.#ids.taskId(), sessionId: this.#ids.sessionId()}, this.#clock.now(), this.#options.defaults),
 			...extra,
@@ -223,15 +224,11 @@ export class Fleet {
 		return this.get(task.id);
 	}
 
-	/** Every dependency of a task, `continueFrom` included. */
-	#dependenciesOf(task: {dependsOn?: string[]; continueFrom?: string}): string[] {
-		return [...new Set([...(task.dependsOn ?? []), ...(task.continueFrom ? [task.continueFrom] : [])])];
-	}
 
 	/** Queues a task whose dependencies have all completed; otherwise it waits, or ends as its policy says. */
 	#enqueueOrWait(task: Task): void {
 		const unmet: string[] = [];
-		for (const id of this.#dependenciesOf(task)) {
+		for (const id of dependenciesOf(task)) {
 			const dependency = this.#active.get(id) ?? this.#store.get(id);
 			if (!dependency || dependency.status === 'completed') continue;
 			if (!isTerminal(dependency.status)) {
@@ -282,8 +279,8 @@ export class Fleet {
 			}
 		}
 		const graph = new Map<string, string[]>();
-		for (const active of this.#active.values()) graph.set(active.id, this.#dependenciesOf(active));
-		graph.set(id, [...new Set([...this.#dependenciesOf(task), ...dependsOn])]);
+		for (const active of this.#active.values()) graph.set(active.id, dependenciesOf(active));
+		graph.set(id, [...new Set([...dependenciesOf(task), ...dependsOn])]);
 		const cycle = findCycle(graph, [id]);
 		if (cycle) throw new InvalidInputError(`That would make tasks wait on each other in a cycle: ${cycle.join(' → ')}. Remove one of these dependencies.`);
 		this.#queue.remove(id);
@@ -299,40 +296,6 @@ export class Fleet {
 		return this.#dependencies.waitingOn(id);
 	}
 
-	#validate(input: NewTaskInput): void {
-		if (typeof input.prompt !== 'string' || input.prompt.trim() === '') {
-			throw new InvalidInputError('The prompt is empty. Give the task something to do.');
-		}
-		if (input.prompt.length > this.#options.maxPromptChars) {
-			throw new InvalidInputError(`The prompt has ${input.prompt.length} characters; at most ${this.#options.maxPromptChars} are accepted.`);
-		}
-		if (typeof input.cwd !== 'string' || !input.cwd.startsWith('/')) {
-			throw new InvalidInputError(`The working directory must be an absolute path, got ${JSON.stringify(input.cwd)}.`);
-		}
-		if (input.priority !== undefined && !PRIORITIES.includes(input.priority)) {
-			throw new InvalidInputError(`Unknown priority ${JSON.stringify(input.priority)}; use one of ${PRIORITIES.join(', ')}.`);
-		}
-		if (input.mode !== undefined && !WORKER_MODES.includes(input.mode)) {
-			throw new InvalidInputError(`Unknown worker mode ${JSON.stringify(input.mode)}; use one of ${WORKER_MODES.join(', ')}.`);
-		}
-		if (input.permissionMode !== undefined && !PERMISSION_MODES.includes(input.permissionMode)) {
-			throw new InvalidInputError(`Unknown permission mode ${JSON.stringify(input.permissionMode)}; use one of ${PERMISSION_MODES.join(', ')}.`);
-		}
-		if (input.timeoutMs !== undefined && (!Number.isFinite(input.timeoutMs) || input.timeoutMs <= 0)) {
-			throw new InvalidInputError(`The timeout must be a positive number of milliseconds, got ${input.timeoutMs}.`);
-		}
-		if (input.maxOutputBytes !== undefined && (!Number.isSafeInteger(input.maxOutputBytes) || input.maxOutputBytes <= 0)) {
-			throw new InvalidInputError(`The output cap must be a positive whole number of bytes, got ${input.maxOutputBytes}.`);
-		}
-		if (input.onDependencyFailure !== undefined && !DEPENDENCY_FAILURE_POLICIES.includes(input.onDependencyFailure)) {
-			throw new InvalidInputError(`Unknown onDependencyFailure ${JSON.stringify(input.onDependencyFailure)}; use one of ${DEPENDENCY_FAILURE_POLICIES.join(', ')}.`);
-		}
-		for (const id of this.#dependenciesOf(input)) {
-			if (!this.#active.has(id) && !this.#store.get(id)) {
-				throw new InvalidInputError(`The dependency "${id}" is not a known task. Depend on tasks that exist (see \`ccfleet status\`).`);
-			}
-		}
-	}
 
 	/** The task with that id; throws TaskNotFoundError. */
 	get(id: string): Task {
@@ -679,7 +642,7 @@ export class Fleet {
 	/** The prompt a worker gets: the task's own, after the checkpoint it continues from and any failed dependency. */
 	#promptWithDependencies(task: Task): string {
 		let prompt = task.prompt;
-		const failed = this.#dependenciesOf(task)
+		const failed = dependenciesOf(task)
 			.map(id => this.#store.get(id))
 			.filter((dependency): dependency is Task => dependency !== undefined && dependency.status !== 'completed');
 		if (failed.length > 0) prompt = failedDependenciesNote(failed) + prompt;
