@@ -19,6 +19,7 @@ const MAIN_HELP = `
     $ ccfleet resume <id> [context]   continue a finished task's conversation
     $ ccfleet respond <id> approve|deny [why]|text <text>   answer a worker that waits
     $ ccfleet wait <id>...            wait until tasks end
+    $ ccfleet attach <id>             a worker's own screen, keys passed through; Ctrl-] detaches
     $ ccfleet mcp                     the MCP server on stdio, for Claude Code
     $ ccfleet --daemon                run the core headless (for servers and systemd)
 
@@ -235,6 +236,16 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 			json: {type: 'boolean', default: false},
 		},
 	},
+	attach: {
+		help: `
+  Usage
+    $ ccfleet attach <id>
+
+  Shows a running worker's own claude screen in this terminal and passes your keys straight to it, as if
+  you had started claude yourself. Ctrl-] detaches and leaves the worker running. (pty workers only.)
+`,
+		flags: {},
+	},
 	mcp: {
 		help: `
   Usage
@@ -305,6 +316,14 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 			return commands.respond(config, needId('ccfleet respond'), cli.input[1], cli.input.slice(2));
 		case 'wait':
 			return commands.wait(config, cli.input, flags as never);
+		case 'attach': {
+			const id = needId('ccfleet attach');
+			const {attachTerminal} = await import('./attach/attach-client.js');
+			process.stderr.write(`ccfleet: attached to ${id}; Ctrl-] detaches.\n`);
+			const how = await attachTerminal(config.attachSocketPath, id, {stdin: process.stdin, stdout: process.stdout});
+			process.stderr.write(`\r\nccfleet: ${how === 'detached' ? `detached from ${id}; it goes on running` : `task ${id} ended`}.\n`);
+			return 0;
+		}
 		case 'schedule': {
 			// meow answers --help only when it is the sole argument; `ccfleet schedule create --help` should too.
 			if (flags['help'] === true) cli.showHelp(0);

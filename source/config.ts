@@ -9,6 +9,8 @@ export type Config = {
 	/** The state directory: database, logs, socket, lock. */
 	home: string;
 	socketPath: string;
+	/** Where a person's terminal attaches to a worker's own screen. */
+	attachSocketPath: string;
 	databasePath: string;
 	logsDirectory: string;
 	lockPath: string;
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	return {
 		home,
 		socketPath: path.join(home, 'run', 'ccfleet.sock'),
+		attachSocketPath: path.join(home, 'run', 'attach.sock'),
 		databasePath: path.join(home, 'ccfleet.db'),
 		logsDirectory: path.join(home, 'logs'),
 		lockPath: path.join(home, 'ccfleet.lock'),

@@ -18,6 +18,7 @@ import {createFleet, type Fleet, type RecoveryReport} from './core/fleet.js';
 import type {Logger} from './core/ports/logger.js';
 import {createScheduler, type Scheduler} from './core/scheduler.js';
 import type {WorkerDriver} from './core/ports/worker-driver.js';
+import {serveAttach} from './attach/attach-server.js';
 import {createFleetMcpServer} from './mcp/fleet-server.js';
 import {SocketTransport} from './mcp/socket-transport.js';
 import {listenOnSocket} from './mcp/socket-server.js';
@@ -87,6 +88,8 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 			server.connect(new SocketTransport(connection)).catch((error: unknown) => logger.warn('an MCP client could not connect', {error: String(error)}));
 		});
 		cleanups.push(() => socket.close());
+		const attachSocket = await listenOnSocket(config.attachSocketPath, connection => serveAttach(fleet, connection));
+		cleanups.push(() => attachSocket.close());
 		let closing: Promise<void> | undefined;
 		return {
 			fleet,

@@ -414,6 +414,22 @@ export class Fleet {
 		return this.#system.sample();
 	}
 
+	/**
+	 * Connects a person to a live worker's terminal: its output as it comes, their keys straight to it, at
+	 * their terminal's size. Throws if the worker has no terminal (headless) or none runs.
+	 */
+	attach(id: string, onData: (data: string) => void, size: {columns: number; rows: number}): {write: (data: string) => void; resize: (columns: number, rows: number) => void; detach: () => void} {
+		const task = this.get(id);
+		const handle = this.#workers.get(id)?.handle;
+		if (!handle) throw new InvalidInputError(`Task ${id} has no live worker to attach to (it is ${task.status}).`);
+		if (!handle.attach || !handle.resize) {
+			throw new InvalidInputError(`Task ${id} runs headless (claude -p), which has no terminal to attach to. Use \`ccfleet logs ${id} --follow\` to watch it.`);
+		}
+		const detach = handle.attach(onData);
+		handle.resize(size.columns, size.rows);
+		return {write: data => handle.write(data), resize: (columns, rows) => handle.resize?.(columns, rows), detach};
+	}
+
 	/** Total estimated cost of every task so far, in USD. */
 	totalCostUsd(): number {
 		return this.#store.totalCostUsd();

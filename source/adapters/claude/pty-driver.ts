@@ -106,6 +106,7 @@ class PtyWorker {
 	#exitTimer: NodeJS.Timeout | undefined;
 	#pending: PendingPermission | undefined;
 	#stopping: Promise<void> | undefined;
+	readonly #attached = new Set<(data: string) => void>();
 
 	constructor(spec: WorkerSpec, listener: WorkerListener, options: ResolvedOptions) {
 		this.#spec = spec;
@@ -121,6 +122,15 @@ class PtyWorker {
 			screen: () => this.#screen.lines(),
 			answer: decision => this.#answer(decision),
 			write: data => this.#process?.write(data),
+			attach: onData => {
+				this.#attached.add(onData);
+				return () => {
+					this.#attached.delete(onData);
+					// Back to the size the headless screen is kept at, once nobody looks at another size.
+					if (this.#attached.size === 0) this.#resize(options.columns, options.rows);
+				};
+			},
+			resize: (columns, rows) => this.#resize(columns, rows),
 		};
 
 		const hooks = options.hooks.register(spec.taskId, (event, payload, closed) => this.#onHook(event, payload, closed));
@@ -162,9 +172,19 @@ class PtyWorker {
 		listener.onState('starting');
 		child.onData(data => {
 			this.#screen.write(data);
+			for (const listener of this.#attached) listener(data);
 			if (!this.#turnStarted) this.#scheduleScreenCheck();
 		});
 		child.onExit(({exitCode, signal}) => this.#onExit(exitCode, signal));
+	}
+
+	#resize(columns: number, rows: number): void {
+		if (this.#hasExited || !this.#process) return;
+		const safeColumns = Math.max(20, Math.min(500, Math.floor(columns)));
+		const safeRows = Math.max(5, Math.min(300, Math.floor(rows)));
+		// claude redraws its whole screen on a resize, which is what a person attaching needs to see first.
+		this.#process.resize(safeColumns, safeRows);
+		this.#screen.resize(safeColumns, safeRows);
 	}
 
 	#scheduleScreenCheck(): void {

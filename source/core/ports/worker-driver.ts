@@ -62,6 +62,13 @@ export type WorkerHandle = {
 	answer(decision: PermissionDecision): boolean;
 	/** Sends keys or text straight to the worker, as a person typing into it would. */
 	write(data: string): void;
+	/**
+	 * The worker's terminal output as it comes, for a person attached to it; returns a function that stops it.
+	 * Absent for a worker without a terminal.
+	 */
+	attach?(onData: (data: string) => void): () => void;
+	/** Resizes the worker's terminal (a person attached at another size); absent without a terminal. */
+	resize?(columns: number, rows: number): void;
 };
 
 /** Runs one claude process per task. */
