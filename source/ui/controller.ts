@@ -327,30 +327,35 @@ export function createController(deps: ControllerDeps): Controller {
 	// `run` catches what the fleet throws; this catches the rest (a bug), so no key ever ends in an unhandled rejection.
 	const safeRun = (command: Command) => run(command).catch((error: unknown) => setStatus(store, String(error), 'error'));
 
-	return {
-		run: safeRun,
-		handleKey(input, key) {
-			const {mode} = store.getState();
-			switch (mode.kind) {
-				case 'help':
-					if (key.escape || key.return || input === '?' || input === 'q') setMode(store, {kind: 'normal'});
-					return;
-				case 'details':
-					handleDetails(input, key);
-					return;
-				case 'confirm':
-					handleConfirm(input, key);
-					return;
-				case 'form':
-					handleForm(input, key);
-					return;
-				case 'filter':
-					handleFilter(input, key);
-					return;
-				case 'normal':
-					handleNormal(input, key);
-					return;
-			}
-		},
+	const handleKey = (input: string, key: Key): void => {
+		const {mode} = store.getState();
+		// Keys typed faster than the app reads them (or a held key) arrive as one string: outside text fields,
+		// they are still one command each, and a command that opens a form hands it the rest.
+		if (mode.kind !== 'form' && mode.kind !== 'filter' && !key.ctrl && !key.meta && [...input].length > 1) {
+			for (const character of input) handleKey(character, {...key, shift: character !== character.toLowerCase()});
+			return;
+		}
+		switch (mode.kind) {
+			case 'help':
+				if (key.escape || key.return || input === '?' || input === 'q') setMode(store, {kind: 'normal'});
+				return;
+			case 'details':
+				handleDetails(input, key);
+				return;
+			case 'confirm':
+				handleConfirm(input, key);
+				return;
+			case 'form':
+				handleForm(input, key);
+				return;
+			case 'filter':
+				handleFilter(input, key);
+				return;
+			case 'normal':
+				handleNormal(input, key);
+				return;
+		}
 	};
+
+	return {run: safeRun, handleKey};
 }

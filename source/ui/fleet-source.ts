@@ -1,4 +1,4 @@
-import type {FleetClient} from '../cli/client.js';
+import {CliError, type FleetClient} from '../cli/client.js';
 import type {Priority, TaskStatus} from '../core/domain/task.js';
 import type {TaskView} from '../mcp/task-view.js';
 
@@ -71,42 +71,95 @@ const MAX_ACTIVE_TASKS = 1000;
 type TaskList = {tasks: DashboardTask[]};
 type TaskResult = {task: TaskView};
 
+export type McpFleetSourceOptions = {
+	/** Epoch ms for `takenAt`. */
+	clock?: () => number;
+	/**
+	 * A new connection to the core, for when the old one is lost (the daemon was restarted or stopped). Without it, a
+	 * lost connection stays lost.
+	 */
+	reconnect?: () => Promise<FleetClient>;
+};
+
+export type McpFleetSource = FleetSource & {
+	/** Closes the connection in use (the first one, or the one a reconnect made). */
+	close(): Promise<void>;
+};
+
 /** A FleetSource over the MCP tools of a running core. */
-export function createMcpFleetSource(client: FleetClient, clock: () => number = Date.now): FleetSource {
+export function createMcpFleetSource(initial: FleetClient, options: McpFleetSourceOptions = {}): McpFleetSource {
+	const clock = options.clock ?? Date.now;
+	let client = initial;
+	let reconnecting: Promise<void> | undefined;
+
+	const reconnect = (): Promise<void> => {
+		reconnecting ??= (async () => {
+			try {
+				const fresh = await options.reconnect!();
+				const old = client;
+				client = fresh;
+				await old.close().catch(() => undefined);
+			} finally {
+				reconnecting = undefined;
+			}
+		})();
+		return reconnecting;
+	};
+
+	/**
+	 * Calls a tool; when the connection is lost, connects again. A read is then repeated; an action is not (it may
+	 * have reached the core before the connection broke), so its failure is reported and the next action goes
+	 * through. A CliError is the core refusing a call (unknown id, wrong status): an answer, not a lost connection.
+	 */
+	const call = async <T>(tool: string, args: Record<string, unknown>, isRead = false): Promise<T> => {
+		try {
+			return await client.call<T>(tool, args);
+		} catch (error) {
+			if (error instanceof CliError || !options.reconnect) throw error;
+			if (!isRead) {
+				reconnect().catch(() => undefined);
+				throw error;
+			}
+			await reconnect();
+			return client.call<T>(tool, args);
+		}
+	};
+
 	return {
+		close: () => client.close(),
 		async snapshot() {
 			// Queued tasks can be older than the newest 200, and the Queue pane must show all of them.
 			const [active, recent, fleet] = await Promise.all([
-				client.call<TaskList>('task_status', {status: ['queued', 'running', 'needs_input'], limit: MAX_ACTIVE_TASKS}),
-				client.call<TaskList>('task_status', {limit: RECENT_TASKS}),
-				client.call<FleetStatus>('fleet_status', {}),
+				call<TaskList>('task_status', {status: ['queued', 'running', 'needs_input'], limit: MAX_ACTIVE_TASKS}, true),
+				call<TaskList>('task_status', {limit: RECENT_TASKS}, true),
+				call<FleetStatus>('fleet_status', {}, true),
 			]);
 			return {tasks: mergeNewestFirst(active.tasks, recent.tasks), fleet, takenAt: clock()};
 		},
 		async output(taskId) {
-			const result = await client.call<{log: string; screen?: string[]}>('task_logs', {id: taskId, tail: OUTPUT_TAIL_LINES, screen: true});
+			const result = await call<{log: string; screen?: string[]}>('task_logs', {id: taskId, tail: OUTPUT_TAIL_LINES, screen: true}, true);
 			const screen = result.screen ?? [];
 			if (screen.some(line => line.trim() !== '')) return {lines: screen, live: true};
 			return {lines: result.log === '' ? [] : result.log.replace(/\n$/, '').split('\n'), live: false};
 		},
 		async delegate(task) {
-			return (await client.call<TaskResult>('delegate_task', {prompt: task.prompt, cwd: task.cwd, priority: task.priority})).task;
+			return (await call<TaskResult>('delegate_task', {prompt: task.prompt, cwd: task.cwd, priority: task.priority})).task;
 		},
 		async cancel(id, reason) {
-			return (await client.call<TaskResult>('cancel_task', {id, reason})).task;
+			return (await call<TaskResult>('cancel_task', {id, reason})).task;
 		},
 		async retry(id) {
-			return (await client.call<TaskResult>('retry_task', {id})).task;
+			return (await call<TaskResult>('retry_task', {id})).task;
 		},
 		async resume(id) {
-			return (await client.call<TaskResult>('resume_task', {id})).task;
+			return (await call<TaskResult>('resume_task', {id})).task;
 		},
 		async respond(id, answer) {
 			const args = answer.action === 'deny' && answer.message ? {id, action: 'deny', message: answer.message} : {id, action: answer.action};
-			return (await client.call<TaskResult>('respond_to_task', args)).task;
+			return (await call<TaskResult>('respond_to_task', args)).task;
 		},
 		async reprioritize(id, priority) {
-			return (await client.call<TaskResult>('manage_queue', {action: 'reprioritize', id, priority})).task;
+			return (await call<TaskResult>('manage_queue', {action: 'reprioritize', id, priority})).task;
 		},
 	};
 }

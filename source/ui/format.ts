@@ -40,9 +40,7 @@ export function bytes(n: number | undefined): string {
 }
 
 /** Escape sequences (CSI, OSC, single-character) a log or screen line may carry. */
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)|[@-Z\\-_])/g;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 /**

@@ -11,14 +11,18 @@ import {themeFromEnv} from './theme.js';
 
 /** Ceiling on frames per second. The poller already paces updates (2 snapshots and 4 outputs a second); this is the last guard. */
 const MAX_FPS = 20;
+/** The core records actions of this client as made by `dashboard`. */
+const DASHBOARD_CLIENT_NAME = 'ccfleet-dashboard';
 // Ink 6.8 has no alternate-screen option; these are xterm's (also tmux's and every terminal over ssh).
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
 const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
 
 /** `ccfleet`: the dashboard, a client of the core (started in the background if none runs). */
 export async function runDashboard(config: Config): Promise<number> {
-	const client = await connectFleet(config, {name: 'ccfleet-dashboard'});
-	const source = createMcpFleetSource(client);
+	const client = await connectFleet(config, {name: DASHBOARD_CLIENT_NAME});
+	// Reconnects never start a daemon: that would write to the terminal under the dashboard. The status bar says
+	// the core is gone, and the dashboard picks it up again once one runs.
+	const source = createMcpFleetSource(client, {reconnect: () => connectFleet(config, {name: DASHBOARD_CLIENT_NAME, startDaemon: false})});
 	const store = createDashboardStore();
 	const poller = startPoller(source, store);
 	const {stdout} = process;
@@ -49,7 +53,11 @@ export async function runDashboard(config: Config): Promise<number> {
 			{
 				// Ctrl+C goes through the same quit as `q`, which asks about running workers.
 				exitOnCtrlC: false,
-				incrementalRendering: true,
+				// Ink 6.8's incremental mode moves the cursor up one line too few when the frame ends in a newline (any
+				// frame shorter than the terminal, which ours must be): every redraw lands one row low. The standard
+				// mode erases and rewrites the frame inside a synchronized update (DEC 2026), which is what keeps it
+				// from flickering; frames come only when a snapshot changed something, a few times a second.
+				incrementalRendering: false,
 				maxFps: MAX_FPS,
 				patchConsole: true,
 			},
@@ -59,7 +67,7 @@ export async function runDashboard(config: Config): Promise<number> {
 		poller.dispose();
 		leaveAlternateScreen();
 		process.off('exit', leaveAlternateScreen);
-		await client.close();
+		await source.close();
 	}
 	const running = store.getState().snapshot?.fleet.workers.running ?? 0;
 	if (choice === 'leave' && running > 0) {

@@ -159,10 +159,12 @@ export function moveSelection(store: DashboardStore, step: number | 'first' | 'l
 	select(store, state.activeList, list[index]!.id);
 }
 
+/** Selects a task in a list and makes that list the active one (and the focused one, unless Output has the focus). */
 export function select(store: DashboardStore, pane: ListPane, id: string): void {
 	const state = store.getState();
-	if (state.selection[pane] === id && state.activeList === pane) return;
-	store.setState({selection: {...state.selection, [pane]: id}, activeList: pane, outputScroll: 0});
+	const focus = state.focus === 'output' ? 'output' : pane;
+	if (state.selection[pane] === id && state.activeList === pane && state.focus === focus) return;
+	store.setState({selection: {...state.selection, [pane]: id}, activeList: pane, focus, outputScroll: 0});
 }
 
 /** Focuses the Workers pane on the next task (after the selected one, wrapping) whose worker waits for an answer. */

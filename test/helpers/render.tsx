@@ -6,7 +6,6 @@ import {startPoller, type Poller} from '../../source/ui/poller.js';
 import {createDashboardStore, type DashboardStore} from '../../source/ui/store.js';
 import {COLOR_THEME, type Theme} from '../../source/ui/theme.js';
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]/g;
 
 export const stripAnsi = (text: string) => text.replace(ANSI, '');

@@ -1,5 +1,5 @@
 import {expect, test} from 'vitest';
-import type {FleetClient} from '../../source/cli/client.js';
+import {CliError, type FleetClient} from '../../source/cli/client.js';
 import {createMcpFleetSource, RECENT_TASKS} from '../../source/ui/fleet-source.js';
 import {busyFleet, iso, makeTask, NOW} from './fake-fleet-source.js';
 
@@ -29,7 +29,7 @@ test('a snapshot has every active task and the newest ones, once each, newest fi
 		task_status: args => (args['status'] ? {tasks: [running, oldQueued]} : {tasks: [running, done]}),
 		fleet_status: () => fleet,
 	});
-	const source = createMcpFleetSource(client, () => NOW);
+	const source = createMcpFleetSource(client, {clock: () => NOW});
 	const snapshot = await source.snapshot();
 	expect(snapshot.tasks.map(task => task.id)).toEqual(['running1', 'done0001', 'oldqueue']);
 	expect(snapshot.fleet).toBe(fleet);
@@ -86,4 +86,63 @@ test('a refusal from the core rejects with its message', async () => {
 		},
 	});
 	await expect(createMcpFleetSource(client).retry('t1')).rejects.toThrow('only a finished task can be retried');
+});
+
+test('a lost connection is made again: reads are repeated on it, actions are not', async () => {
+	const task = makeTask({id: 'task0001'});
+	let isBroken = true;
+	const broken = fakeClient({
+		task_logs: () => {
+			throw new Error('Not connected');
+		},
+		retry_task: () => {
+			throw new Error('Not connected');
+		},
+	});
+	const fresh = fakeClient({task_logs: () => ({log: 'hello\n'}), retry_task: () => ({task})});
+	let reconnects = 0;
+	const source = createMcpFleetSource(broken, {
+		reconnect: async () => {
+			reconnects++;
+			if (isBroken) throw new Error('No ccfleet core is running.');
+			return fresh;
+		},
+	});
+	await expect(source.output('task0001')).rejects.toThrow('No ccfleet core is running.');
+	isBroken = false;
+	expect(await source.output('task0001')).toEqual({lines: ['hello'], live: false});
+	expect(reconnects).toBe(2);
+	expect(fresh.calls).toHaveLength(1);
+	expect(await source.retry('task0001')).toBe(task);
+	expect(fresh.calls.at(-1)).toEqual({tool: 'retry_task', args: {id: 'task0001'}});
+});
+
+test('an action that fails on a lost connection is reported, not repeated', async () => {
+	const broken = fakeClient({
+		delegate_task: () => {
+			throw new Error('Not connected');
+		},
+	});
+	const fresh = fakeClient({delegate_task: () => ({task: makeTask({id: 'dup'})})});
+	const source = createMcpFleetSource(broken, {reconnect: async () => fresh});
+	await expect(source.delegate({prompt: 'Do it', cwd: '/work', priority: 'P1'})).rejects.toThrow('Not connected');
+	await new Promise(resolve => setTimeout(resolve, 0));
+	expect(fresh.calls).toEqual([]);
+});
+
+test('a refusal from the core does not reconnect', async () => {
+	let reconnects = 0;
+	const client = fakeClient({
+		cancel_task: () => {
+			throw new CliError('Task t1 has ended.');
+		},
+	});
+	const source = createMcpFleetSource(client, {
+		reconnect: async () => {
+			reconnects++;
+			return client;
+		},
+	});
+	await expect(source.cancel('t1', 'why')).rejects.toThrow('Task t1 has ended.');
+	expect(reconnects).toBe(0);
 });

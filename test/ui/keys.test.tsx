@@ -232,6 +232,15 @@ describe('filter and help', () => {
 	});
 });
 
+test('keys that arrive in one read are still one command each; a form opened among them gets the rest', async () => {
+	const ui = await renderDashboard({source: busyFleet()});
+	await ui.press('jj');
+	expect(line(ui.frame(), 'done0001')).toMatch(/^›/);
+	await ui.press('Nfix');
+	expect(ui.frame()).toMatch(/Prompt\s+fix█/);
+	ui.unmount();
+});
+
 test('a key that means nothing changes nothing', async () => {
 	const ui = await renderDashboard({source: busyFleet()});
 	const before = ui.frame();

@@ -32,6 +32,8 @@ test('the form submits prompt, directory and priority through the source, then s
 	expect(frame).not.toMatch(/New task/);
 	expect(frame).toContain('new1 is queued, #3 in the queue.');
 	expect(frame.split('\n').find(row => row.includes('new1'))).toMatch(/^› #3\s+P0 new1/);
+	// The new task is selected where it is, and that pane has the focus, so +/- and c act on it.
+	expect(frame).toMatch(/▶ Queue/);
 	ui.unmount();
 });
 

@@ -10,6 +10,7 @@ export function ConfirmDialog({width, height}: {width: number; height: number}) 
 	const theme = useTheme();
 	const confirmation = useDashboard(state => (state.mode.kind === 'confirm' ? state.mode.confirmation : undefined));
 	const task = useDashboard(state => (state.mode.kind === 'confirm' && state.mode.confirmation.kind === 'cancel' ? findTask(state, state.mode.confirmation.taskId) : undefined));
+	const queued = useDashboard(state => state.snapshot?.fleet.queued ?? 0);
 	if (!confirmation) return null;
 	let title: string;
 	let lines: string[];
@@ -33,6 +34,7 @@ export function ConfirmDialog({width, height}: {width: number; height: number}) 
 		const n = confirmation.running;
 		title = 'Quit?';
 		lines = [`${n} worker${n === 1 ? ' is' : 's are'} running.`, 'The core runs in the background: workers left running go on without the dashboard.'];
+		if (queued > 0) lines.push(`${queued} queued task${queued === 1 ? ' stays' : 's stay'} queued either way: the core starts ${queued === 1 ? 'it' : 'them'} as workers free up.`);
 		choices = [
 			['s', `stop ${n === 1 ? 'it' : 'them'} (cancel the running tasks) and quit`],
 			['l', 'leave them running in the background and quit'],

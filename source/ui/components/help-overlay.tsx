@@ -31,7 +31,6 @@ export function HelpOverlay({width, height}: {width: number; height: number}) {
 			<PaneTitle title="Keys" detail="? or esc closes" isFocused width={width} />
 			<Box flexDirection="row" width={width} height={rows}>
 				{columns.map((column, index) => (
-					// eslint-disable-next-line react/no-array-index-key
 					<Box key={index} flexDirection="column" width={columnWidth}>
 						{column.map(line => (
 							<Box key={line.kind === 'group' ? line.text : `${line.label}:${line.description}`} width={columnWidth} height={1} flexShrink={0}>

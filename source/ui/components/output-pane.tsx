@@ -40,7 +40,6 @@ export function OutputPane({width, height, isFocused}: OutputPaneProps) {
 			) : (
 				visible.map((line, index) => (
 					// Lines have no identity of their own; their place on the screen is it.
-					// eslint-disable-next-line react/no-array-index-key
 					<Box key={index} width={width} height={1} flexShrink={0}>
 						<Text wrap="truncate-end">{line === '' ? ' ' : line}</Text>
 					</Box>

@@ -25,7 +25,7 @@ export function StatusBar({width}: {width: number}) {
 			</Text>
 		);
 	} else if (connectionError) {
-		content = <Text {...theme.error} wrap="truncate-end">{`Lost the core: ${connectionError} (retrying)`}</Text>;
+		content = <Text {...theme.error} wrap="truncate-end">{`Lost the core, reconnecting: ${connectionError}`}</Text>;
 	} else if (status && now - status.at < STATUS_MESSAGE_MS) {
 		const style = status.tone === 'error' ? theme.error : status.tone === 'success' ? theme.success : {};
 		content = <Text {...style} wrap="truncate-end">{status.text}</Text>;

@@ -57,7 +57,6 @@ export function TaskDetails({width, height}: {width: number; height: number}) {
 		<Box flexDirection="column" width={width} height={height} overflow="hidden">
 			<PaneTitle title="Details" detail={task?.id} isFocused width={width} />
 			{lines.slice(scroll, scroll + rows).map((line, index) => (
-				// eslint-disable-next-line react/no-array-index-key
 				<Box key={index} width={width} height={1} flexShrink={0}>
 					<Text wrap="truncate-end">{line === '' ? ' ' : line}</Text>
 				</Box>
