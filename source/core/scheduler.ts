@@ -57,6 +57,8 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
 
 /** Missed due times counted for one gap at most; past it the count reads "more than". */
 const MAX_MISSED_COUNTED = 1000;
+/** A schedule that could not be handled (its store write failed) is tried again this much later, not in a hot loop. */
+const RETRY_AFTER_ERROR_MS = 60_000;
 
 export type PipelineInput = {
 	/** One prompt per step, in order. */
@@ -88,6 +90,8 @@ export class Scheduler {
 	readonly #options: SchedulerOptions;
 	/** Runs whose task has not ended, by task id. */
 	readonly #pending = new Map<string, ScheduleRun>();
+	/** Schedules whose handling failed, by id: the earliest time to try again. */
+	readonly #retryAt = new Map<string, number>();
 	#cancelTimer: (() => void) | undefined;
 	#unsubscribe: (() => void) | undefined;
 	#phase: 'new' | 'running' | 'stopped' = 'new';
@@ -102,6 +106,9 @@ export class Scheduler {
 		this.#options.defaultTimezone = checkTimezone(this.#options.defaultTimezone, 'defaultTimezone');
 		if (!Number.isFinite(this.#options.missedGraceMs) || this.#options.missedGraceMs < 0) {
 			throw new TypeError(`missedGraceMs must be a number of milliseconds ≥ 0, got ${this.#options.missedGraceMs}.`);
+		}
+		if (!Number.isInteger(this.#options.maxMissedRunsRecorded) || this.#options.maxMissedRunsRecorded < 0) {
+			throw new TypeError(`maxMissedRunsRecorded must be a whole number ≥ 0, got ${this.#options.maxMissedRunsRecorded}.`);
 		}
 	}
 
@@ -256,12 +263,13 @@ export class Scheduler {
 		for (const {id} of this.#store.list({statuses: ['active']})) {
 			// Read again: handling one schedule (a task failing at once) can change another, e.g. a pipeline's next step.
 			const schedule = this.#store.get(id);
-			if (schedule?.status === 'active' && schedule.nextRunAt !== undefined && schedule.nextRunAt <= now) {
-				try {
-					this.#handleDue(schedule, now);
-				} catch (error) {
-					this.#logger.error('a schedule could not fire', {id, error: error instanceof Error ? error.message : String(error)});
-				}
+			if (schedule?.status !== 'active' || schedule.nextRunAt === undefined || this.#dueAt(schedule) > now) continue;
+			try {
+				this.#handleDue(schedule, now);
+				this.#retryAt.delete(id);
+			} catch (error) {
+				this.#retryAt.set(id, now + RETRY_AFTER_ERROR_MS);
+				this.#logger.error('a schedule could not fire; trying again in a minute', {id, error: error instanceof Error ? error.message : String(error)});
 			}
 		}
 		this.#arm();
@@ -273,7 +281,7 @@ export class Scheduler {
 		if (this.#phase !== 'running') return;
 		let earliest = Number.POSITIVE_INFINITY;
 		for (const schedule of this.#store.list({statuses: ['active']})) {
-			if (schedule.nextRunAt !== undefined) earliest = Math.min(earliest, schedule.nextRunAt);
+			if (schedule.nextRunAt !== undefined) earliest = Math.min(earliest, this.#dueAt(schedule));
 		}
 		if (earliest === Number.POSITIVE_INFINITY) return;
 		this.#cancelTimer = this.#clock.setTimeout(
@@ -283,6 +291,10 @@ export class Scheduler {
 			},
 			Math.max(0, earliest - this.#clock.now()),
 		);
+	}
+
+	#dueAt(schedule: Schedule): number {
+		return Math.max(schedule.nextRunAt!, this.#retryAt.get(schedule.id) ?? Number.NEGATIVE_INFINITY);
 	}
 
 	/**
@@ -304,6 +316,8 @@ export class Scheduler {
 
 		let fireFor = onTime;
 		let catchUp: {missedCount: number; detail: string} | undefined;
+		/** Whether `next` was written with a missed-run record; otherwise it is written below. */
+		let isSaved = false;
 		switch (schedule.missedRunPolicy) {
 			case 'skip': {
 				if (missedCount > 0) {
@@ -311,6 +325,7 @@ export class Scheduler {
 						{scheduleId: schedule.id, scheduledFor: missed[0]!, firedAt: now, outcome: 'missed-skipped', missedCount, detail: `Skipped ${missedText} (missed-run policy skip).`},
 						fireFor === undefined ? next : undefined,
 					);
+					isSaved = fireFor === undefined;
 				}
 				break;
 			}
@@ -324,6 +339,7 @@ export class Scheduler {
 						{scheduleId: schedule.id, scheduledFor: time, firedAt: now, outcome: 'missed-failed', detail: `ccfleet was not running at this time (missed-run policy fail).${more}`},
 						isLast && fireFor === undefined ? next : undefined,
 					);
+					isSaved ||= isLast && fireFor === undefined;
 				}
 				break;
 			}
@@ -337,7 +353,7 @@ export class Scheduler {
 			}
 		}
 		if (fireFor === undefined) {
-			if (missedCount === 0) this.#store.update(next);
+			if (!isSaved) this.#store.update(next);
 			this.#afterNoTask(next, 'its time passed while ccfleet was not running');
 			return;
 		}

@@ -71,12 +71,13 @@ export function runView(run: ScheduleRun): ScheduleRunView {
 
 /** One line per schedule: what it runs and when next. */
 export function describeSchedule(schedule: ScheduleView): string {
+	if (schedule.kind === 'once' && !schedule.pipeline) {
+		return `${schedule.id} ${schedule.status}: once at ${schedule.runAt ? formatInZone(Date.parse(schedule.runAt), schedule.timezone) : '(no time)'}`;
+	}
 	const when =
 		schedule.kind === 'cron'
 			? `cron "${schedule.cron}" (${schedule.timezone})`
-			: schedule.pipeline
-				? `pipeline ${schedule.pipeline.pipelineId} step ${schedule.pipeline.step}/${schedule.pipeline.steps}`
-				: `once at ${schedule.runAt}`;
+			: `pipeline ${schedule.pipeline!.pipelineId} step ${schedule.pipeline!.step}/${schedule.pipeline!.steps}`;
 	const next = schedule.nextRunLocal ? `, next ${schedule.nextRunLocal}` : schedule.status === 'active' && schedule.pipeline ? ', waits for the step before it' : '';
 	return `${schedule.id} ${schedule.status}: ${when}${next}`;
 }

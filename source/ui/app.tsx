@@ -31,10 +31,12 @@ export type AppProps = {
 	rows?: number;
 	/** Called with how the person quit, just before the app exits. */
 	onQuit?: (choice: QuitChoice) => void;
+	/** Called with the task to attach to, just before the app exits to hand over the terminal. */
+	onAttach?: (taskId: string) => void;
 };
 
 /** The dashboard: header, panes (or an overlay), status bar; sized to the terminal and driven by the keyboard. */
-export function App({store, source, refresh, defaultCwd, homeDirectory, theme = COLOR_THEME, columns, rows, onQuit}: AppProps) {
+export function App({store, source, refresh, defaultCwd, homeDirectory, theme = COLOR_THEME, columns, rows, onQuit, onAttach}: AppProps) {
 	const {exit} = useApp();
 	const size = useTerminalSize();
 	const controller = useMemo(
@@ -49,8 +51,16 @@ export function App({store, source, refresh, defaultCwd, homeDirectory, theme = 
 					onQuit?.(choice);
 					exit();
 				},
+				...(onAttach
+					? {
+							attach(taskId: string) {
+								onAttach(taskId);
+								exit();
+							},
+						}
+					: {}),
 			}),
-		[store, source, refresh, defaultCwd, homeDirectory, onQuit, exit],
+		[store, source, refresh, defaultCwd, homeDirectory, onQuit, onAttach, exit],
 	);
 	const handleInput = useCallback((input: string, key: Key) => controller.handleKey(input, key), [controller]);
 	useInput(handleInput);

@@ -28,6 +28,8 @@ export type ControllerDeps = {
 	source: FleetSource;
 	/** Ends the dashboard. */
 	exit: (choice: QuitChoice) => void;
+	/** Hands the terminal to a worker's own screen; the dashboard comes back after Ctrl-]. */
+	attach?: (taskId: string) => void;
 	/** Asks for a fresh snapshot soon (after an action changed the fleet). */
 	refresh?: () => void;
 	/** The directory a new task gets unless the person types another. */
@@ -169,7 +171,19 @@ export function createController(deps: ControllerDeps): Controller {
 			}
 			case 'attach': {
 				const task = selectedTask(state);
-				setStatus(store, `Attach is coming; meanwhile: ccfleet logs ${task?.id ?? '<id>'} --follow`);
+				if (!task || !isLive(task)) {
+					setStatus(store, task ? `${task.id} has no live worker to attach to (it is ${task.status}).` : 'Select a running worker to attach to.', 'error');
+					return;
+				}
+				if (task.mode === 'headless') {
+					setStatus(store, `${task.id} runs headless (claude -p) and has no screen; its output is in the Output pane.`, 'error');
+					return;
+				}
+				if (!deps.attach) {
+					setStatus(store, `Attach from a shell: ccfleet attach ${task.id}`);
+					return;
+				}
+				deps.attach(task.id);
 				return;
 			}
 			case 'filter':

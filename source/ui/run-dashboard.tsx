@@ -6,7 +6,8 @@ import {App} from './app.js';
 import type {QuitChoice} from './controller.js';
 import {createMcpFleetSource} from './fleet-source.js';
 import {startPoller} from './poller.js';
-import {createDashboardStore} from './store.js';
+import {createDashboardStore, setStatus, type DashboardStore} from './store.js';
+import {attachTerminal} from '../attach/attach-client.js';
 import {themeFromEnv} from './theme.js';
 
 /** Ceiling on frames per second. The poller already paces updates (2 snapshots and 4 outputs a second); this is the last guard. */
@@ -16,6 +17,18 @@ const DASHBOARD_CLIENT_NAME = 'ccfleet-dashboard';
 // Ink 6.8 has no alternate-screen option; these are xterm's (also tmux's and every terminal over ssh).
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
 const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+
+/** Runs a worker's own screen in this terminal until Ctrl-] or its end, then says how it went in the status bar. */
+async function attachFromDashboard(config: Config, store: DashboardStore, taskId: string): Promise<void> {
+	process.stdout.write('\u001B[2J\u001B[H');
+	try {
+		const how = await attachTerminal(config.attachSocketPath, taskId, {stdin: process.stdin, stdout: process.stdout});
+		setStatus(store, how === 'detached' ? `Detached from ${taskId}; it goes on running.` : `${taskId} ended while attached.`, 'success');
+	} catch (error) {
+		setStatus(store, `Could not attach to ${taskId}: ${error instanceof Error ? error.message : String(error)}`, 'error');
+	}
+	process.stdout.write('\u001B[2J\u001B[H');
+}
 
 /** `ccfleet`: the dashboard, a client of the core (started in the background if none runs). */
 export async function runDashboard(config: Config): Promise<number> {
@@ -38,31 +51,41 @@ export async function runDashboard(config: Config): Promise<number> {
 	}
 	let choice: QuitChoice = 'leave';
 	try {
-		const app = render(
-			<App
-				store={store}
-				source={source}
-				refresh={() => void poller.refresh()}
-				defaultCwd={process.cwd()}
-				homeDirectory={os.homedir()}
-				theme={themeFromEnv(process.env)}
-				onQuit={how => {
-					choice = how;
-				}}
-			/>,
-			{
-				// Ctrl+C goes through the same quit as `q`, which asks about running workers.
-				exitOnCtrlC: false,
-				// Ink 6.8's incremental mode moves the cursor up one line too few when the frame ends in a newline (any
-				// frame shorter than the terminal, which ours must be): every redraw lands one row low. The standard
-				// mode erases and rewrites the frame inside a synchronized update (DEC 2026), which is what keeps it
-				// from flickering; frames come only when a snapshot changed something, a few times a second.
-				incrementalRendering: false,
-				maxFps: MAX_FPS,
-				patchConsole: true,
-			},
-		);
-		await app.waitUntilExit();
+		// The app unmounts to hand the terminal to an attached worker and is drawn again when the person detaches.
+		for (;;) {
+			let attachTo: string | undefined;
+			const app = render(
+				<App
+					store={store}
+					source={source}
+					refresh={() => void poller.refresh()}
+					defaultCwd={process.cwd()}
+					homeDirectory={os.homedir()}
+					theme={themeFromEnv(process.env)}
+					onQuit={how => {
+						choice = how;
+					}}
+					onAttach={taskId => {
+						attachTo = taskId;
+					}}
+				/>,
+				{
+					// Ctrl+C goes through the same quit as `q`, which asks about running workers.
+					exitOnCtrlC: false,
+					// Ink 6.8's incremental mode moves the cursor up one line too few when the frame ends in a newline (any
+					// frame shorter than the terminal, which ours must be): every redraw lands one row low. The standard
+					// mode erases and rewrites the frame inside a synchronized update (DEC 2026), which is what keeps it
+					// from flickering; frames come only when a snapshot changed something, a few times a second.
+					incrementalRendering: false,
+					maxFps: MAX_FPS,
+					patchConsole: true,
+				},
+			);
+			await app.waitUntilExit();
+			app.cleanup();
+			if (attachTo === undefined) break;
+			await attachFromDashboard(config, store, attachTo);
+		}
 	} finally {
 		poller.dispose();
 		leaveAlternateScreen();

@@ -24,7 +24,7 @@ class ScheduleIds {
 }
 
 /** The real Fleet on fakes, and a scheduler over it; `restart()` makes a new scheduler on the same store, as a new core would. */
-async function setup(start: number = Date.UTC(2026, 10, 23, 9, 30), options: Partial<SchedulerOptions> = {}) {
+async function setup(start: number = Date.UTC(2026, 10, 23, 9, 30), options: Partial<SchedulerOptions> = {}, store = new MemoryScheduleStore()) {
 	const clock = new FakeClock(start);
 	const driver = new FakeWorkerDriver();
 	const tasks = new MemoryTaskStore();
@@ -33,7 +33,6 @@ async function setup(start: number = Date.UTC(2026, 10, 23, 9, 30), options: Par
 		{staggerMs: 0, maxWorkers: 8},
 	);
 	await fleet.start();
-	const store = new MemoryScheduleStore();
 	const ids = new ScheduleIds();
 	const make = () => createScheduler({store, clock, ids, fleet}, {defaultTimezone: 'UTC', ...options});
 	let scheduler: Scheduler = make();
@@ -130,6 +129,29 @@ describe('Scheduler: cron schedules', () => {
 		clock.advance(30 * MINUTE);
 		expect(scheduler.runs('s1')).toMatchObject([{outcome: 'not-started', detail: expect.stringContaining('shutting down')}]);
 		expect(scheduler.get('s1')).toMatchObject({status: 'active', nextRunAt: Date.UTC(2026, 10, 23, 11)});
+	});
+});
+
+describe('Scheduler: errors', () => {
+	it('tries a schedule whose write failed again a minute later, not in a hot loop', async () => {
+		class FlakyStore extends MemoryScheduleStore {
+			isFailing = false;
+			override addRun(...args: Parameters<MemoryScheduleStore['addRun']>) {
+				if (this.isFailing) throw new Error('disk I/O error');
+				return super.addRun(...args);
+			}
+		}
+		const store = new FlakyStore();
+		const {scheduler, clock} = await setup(undefined, {}, store);
+		scheduler.create(hourly({cron: '30 10 * * *'}));
+		store.isFailing = true;
+		clock.advance(HOUR);
+		expect(scheduler.runs('s1')).toEqual([]);
+		store.isFailing = false;
+		clock.advance(MINUTE - 1);
+		expect(scheduler.runs('s1')).toEqual([]);
+		clock.advance(1);
+		expect(scheduler.runs('s1')).toMatchObject([{outcome: 'started', scheduledFor: Date.UTC(2026, 10, 23, 10, 30), firedAt: Date.UTC(2026, 10, 23, 10, 31)}]);
 	});
 });
 
