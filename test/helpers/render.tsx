@@ -32,6 +32,8 @@ export type RenderOptions = {
 	skipFirstSnapshot?: boolean;
 	/** Size the app from the (fake) stdout and its resize events instead of columns and rows. */
 	followTerminal?: boolean;
+	/** Lets `a` hand the terminal over, as the real dashboard does; without it `a` says how to attach from a shell. */
+	onAttach?: (taskId: string) => void;
 };
 
 export type DashboardHarness = {
@@ -81,6 +83,7 @@ export async function renderDashboard(options: RenderOptions): Promise<Dashboard
 			onQuit={how => {
 				choice = how;
 			}}
+			{...(options.onAttach ? {onAttach: options.onAttach} : {})}
 		/>,
 	);
 	await tick();

@@ -190,11 +190,27 @@ describe('task commands', () => {
 		ui.unmount();
 	});
 
-	test('a says attach is coming and how to follow a worker meanwhile', async () => {
-		const ui = await renderDashboard({source: busyFleet()});
+	test("a hands the terminal to the selected worker's own screen", async () => {
+		const attached: string[] = [];
+		const ui = await renderDashboard({source: busyFleet(), onAttach: id => attached.push(id)});
 		await ui.press('a');
-		expect(ui.frame()).toContain('ccfleet logs busy0001 --follow');
+		expect(attached).toEqual(['busy0001']);
 		ui.unmount();
+	});
+
+	test('a refuses an ended task, and without a terminal to hand over says how to attach from a shell', async () => {
+		const attached: string[] = [];
+		const ui = await renderDashboard({source: busyFleet(), onAttach: id => attached.push(id)});
+		await ui.press('j');
+		await ui.press('j');
+		await ui.press('a');
+		expect(ui.frame()).toContain('done0001 has no live worker to attach to (it is completed).');
+		expect(attached).toEqual([]);
+		ui.unmount();
+		const shell = await renderDashboard({source: busyFleet()});
+		await shell.press('a');
+		expect(shell.frame()).toContain('Attach from a shell: ccfleet attach busy0001');
+		shell.unmount();
 	});
 });
 

@@ -18,10 +18,10 @@ test('a message stays for a while, measured in snapshot time, then the keys come
 	const source = busyFleet();
 	const ui = await renderDashboard({source});
 	await ui.press('a');
-	expect(statusLine(ui.frame())).toContain('Attach is coming');
+	expect(statusLine(ui.frame())).toContain('Attach from a shell');
 	source.takenAt = NOW + STATUS_MESSAGE_MS - 1;
 	await ui.refresh();
-	expect(statusLine(ui.frame())).toContain('Attach is coming');
+	expect(statusLine(ui.frame())).toContain('Attach from a shell');
 	source.takenAt = NOW + STATUS_MESSAGE_MS;
 	await ui.refresh();
 	expect(statusLine(ui.frame())).toContain('? help');
