@@ -70,7 +70,7 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'resume', keys: [{input: 'R'}], label: 'R', description: "resume a finished task", group: 'Tasks'},
 	{command: 'priorityUp', keys: [{input: '+'}, {input: '='}], label: '+', description: 'raise priority (P2→P1→P0)', group: 'Tasks'},
 	{command: 'priorityDown', keys: [{input: '-'}], label: '-', description: 'lower priority (P0→P1→P2)', group: 'Tasks'},
-	{command: 'attach', keys: [{input: 'a'}], label: 'a', description: 'attach to its screen; ^] back', group: 'Tasks'},
+	{command: 'attach', keys: [{input: 'a'}], label: 'a', description: 'its own screen (^] back)', group: 'Tasks'},
 	{command: 'approve', keys: [{input: 'y'}], label: 'y', description: 'approve permission prompt', group: 'Answer'},
 	{
 		command: 'deny',
