@@ -99,6 +99,8 @@ export type WorkerView = {
 	taskId: string;
 	state: WorkerState;
 	question?: PermissionQuestion;
+	/** Resident memory of the worker and everything it started. */
+	rssBytes?: number;
 };
 
 export type FleetCounts = Record<TaskStatus, number>;
@@ -123,8 +125,11 @@ export class Fleet {
 	readonly #workers = new Map<string, LiveWorker>();
 	readonly #dependencies = new DependencyTracker();
 	readonly #git: GitInspector | undefined;
-	/** Tasks waiting out a back-off before they go back in the queue. */
-	readonly #retryTimers = new Map<string, () => void>();
+	/**
+	 * When the API turned one worker away (rate limit, overload), no new worker starts until then: starting more
+	 * would only meet the same answer and deepen the limit.
+	 */
+	#backoff: {until: number; reason: string} | undefined;
 	#lastSpawnAt = Number.NEGATIVE_INFINITY;
 	#cancelPumpTimer: (() => void) | undefined;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -320,7 +325,9 @@ export class Fleet {
 	worker(id: string): WorkerView | undefined {
 		const worker = this.#workers.get(id);
 		if (!worker) return undefined;
-		return {taskId: id, state: worker.state, ...(worker.question ? {question: worker.question} : {})};
+		const process = this.#active.get(id)?.worker;
+		const rssBytes = process ? this.#system.memoryOf(process) : undefined;
+		return {taskId: id, state: worker.state, ...(worker.question ? {question: worker.question} : {}), ...(rssBytes === undefined ? {} : {rssBytes})};
 	}
 
 	workers(): WorkerView[] {
@@ -430,6 +437,11 @@ export class Fleet {
 		return {write: data => handle.write(data), resize: (columns, rows) => handle.resize?.(columns, rows), detach};
 	}
 
+	/** The fleet-wide pause on new workers after the API turned one away, while it lasts. */
+	backoff(): {until: number; reason: string} | undefined {
+		return this.#backoff && this.#backoff.until > this.#clock.now() ? {...this.#backoff} : undefined;
+	}
+
 	/** Total estimated cost of every task so far, in USD. */
 	totalCostUsd(): number {
 		return this.#store.totalCostUsd();
@@ -459,7 +471,6 @@ export class Fleet {
 		if (!worker) {
 			this.#queue.remove(id);
 			this.#dependencies.untrack(id);
-			this.#cancelRetryTimer(id);
 			this.#finish(task, 'cancelled', {cancelledBy: by, failureReason: why});
 			this.#pump();
 			return this.get(id);
@@ -477,7 +488,6 @@ export class Fleet {
 		if (this.#phase === 'stopped' || this.#phase === 'stopping') return;
 		this.#phase = 'stopping';
 		this.#cancelPumpTimer?.();
-		for (const id of [...this.#retryTimers.keys()]) this.#cancelRetryTimer(id);
 		await Promise.all(
 			[...this.#workers].map(async ([id, worker]) => {
 				worker.stopping ??= {kind: 'shutdown'};
@@ -499,7 +509,7 @@ export class Fleet {
 	#pump(): void {
 		if (this.#phase !== 'running') return;
 		while (this.#workers.size < this.#options.maxWorkers && this.#queue.size > 0) {
-			const wait = this.#lastSpawnAt + this.#options.staggerMs - this.#clock.now();
+			const wait = Math.max(this.#lastSpawnAt + this.#options.staggerMs, this.#backoff?.until ?? 0) - this.#clock.now();
 			if (wait > 0) {
 				this.#cancelPumpTimer ??= this.#clock.setTimeout(() => {
 					this.#cancelPumpTimer = undefined;
@@ -667,28 +677,20 @@ export class Fleet {
 		return prompt;
 	}
 
-	/** A passing failure (rate limit, overload): the task goes back in the queue after a growing pause. */
+	/**
+	 * A passing failure (rate limit, overload): the task goes back to the head of its line, and no worker starts
+	 * for a pause that doubles with each of its attempts.
+	 */
 	#retryLater(task: Task, changes: Partial<Task>, exit: WorkerExit): void {
 		const delay = this.#options.retryBaseMs * 2 ** (task.attempts - 1);
-		const next = transition(task, 'queued', this.#clock.now(), {...changes, resumePending: this.#driver.canResume(task), failureReason: exit.error ?? 'a passing API error'});
+		const reason = exit.error ?? 'a passing API error';
+		const next = transition(task, 'queued', this.#clock.now(), {...changes, resumePending: this.#driver.canResume(task), failureReason: reason});
 		delete next.worker;
 		this.#save(next, task.status);
-		this.#appendOutput(task.id, `[ccfleet] ${exit.error ?? 'a passing API error'}; trying again in ${formatDuration(delay)} (attempt ${task.attempts + 1} of ${this.#options.maxAttempts}).\n`);
-		this.#retryTimers.set(
-			task.id,
-			this.#clock.setTimeout(() => {
-				this.#retryTimers.delete(task.id);
-				const current = this.#active.get(task.id);
-				if (current?.status !== 'queued') return;
-				this.#queue.push(task.id, current.priority);
-				this.#pump();
-			}, delay),
-		);
-	}
-
-	#cancelRetryTimer(id: string): void {
-		this.#retryTimers.get(id)?.();
-		this.#retryTimers.delete(id);
+		const until = this.#clock.now() + delay;
+		if (!this.#backoff || this.#backoff.until < until) this.#backoff = {until, reason};
+		this.#appendOutput(task.id, `[ccfleet] ${reason}; trying again in ${formatDuration(delay)} (attempt ${task.attempts + 1} of ${this.#options.maxAttempts}).\n`);
+		this.#queue.push(task.id, task.priority, {first: true});
 	}
 
 	#update(id: string, changes: Partial<Task>): void {

@@ -13,9 +13,11 @@ export class PriorityQueue {
 		return this.#priorityOf.has(id);
 	}
 
-	push(id: string, priority: Priority): void {
+	/** Adds an id at the back of its priority's line, or at the front with `first` (a task that already had its turn). */
+	push(id: string, priority: Priority, options: {first?: boolean} = {}): void {
 		if (this.#priorityOf.has(id)) return;
-		this.#lanes[priority].push(id);
+		if (options.first) this.#lanes[priority].unshift(id);
+		else this.#lanes[priority].push(id);
 		this.#priorityOf.set(id, priority);
 	}
 

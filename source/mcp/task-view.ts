@@ -34,6 +34,8 @@ export type TaskView = {
 	tokens: Task['tokens'];
 	pid?: number;
 	workerState?: WorkerState;
+	/** Resident memory of the live worker and what it started. */
+	rssBytes?: number;
 	question?: PermissionQuestion;
 	/** 1-based place in the queue, for a queued task. */
 	queuePosition?: number;
@@ -77,6 +79,7 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 		tokens: task.tokens,
 		...(task.worker && worker ? {pid: task.worker.pid} : {}),
 		...(worker ? {workerState: worker.state} : {}),
+		...(worker?.rssBytes !== undefined ? {rssBytes: worker.rssBytes} : {}),
 		...(worker?.question ? {question: worker.question} : {}),
 		...(position > 0 ? {queuePosition: position} : {}),
 	};

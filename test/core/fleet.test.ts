@@ -481,6 +481,27 @@ describe('passing failures', () => {
 		expect(fleet.logs(task.id).text).toContain('trying again in 1 s (attempt 2 of 3)');
 	});
 
+	it('holds back every new worker while the API turns workers away', async () => {
+		const {fleet, driver, clock} = setup({retryBaseMs: 5000, maxWorkers: 3});
+		await fleet.start();
+		submit(fleet, 'limited');
+		driver.worker('t1').exit({exitCode: 0, signal: null, error: 'rate_limit', transient: true});
+		expect(fleet.backoff()).toEqual({until: clock.now() + 5000, reason: 'rate_limit'});
+		submit(fleet, 'newcomer');
+		expect(driver.started).toHaveLength(1);
+		clock.advance(5000);
+		expect(driver.started.map(w => w.spec.prompt)).toEqual(['limited', 'limited', 'newcomer']);
+		expect(fleet.backoff()).toBeUndefined();
+	});
+
+	it("reports a live worker's memory", async () => {
+		const {fleet, system} = setup();
+		await fleet.start();
+		submit(fleet);
+		system.memory.set(1000, 250 * 1024 * 1024);
+		expect(fleet.worker('t1')).toMatchObject({state: 'busy', rssBytes: 250 * 1024 * 1024});
+	});
+
 	it('does not retry a task that failed for good', async () => {
 		const {fleet, driver, store} = setup();
 		await fleet.start();

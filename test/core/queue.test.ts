@@ -24,4 +24,13 @@ describe('PriorityQueue', () => {
 		expect(queue.size).toBe(2);
 		expect(queue.toArray()).toEqual(['a', 'c']);
 	});
+
+	it('puts a task that already had its turn at the front of its line', () => {
+		const queue = new PriorityQueue();
+		queue.push('a', 'P1');
+		queue.push('b', 'P1');
+		queue.push('again', 'P1', {first: true});
+		queue.push('urgent', 'P0');
+		expect(queue.toArray()).toEqual(['urgent', 'again', 'a', 'b']);
+	});
 });

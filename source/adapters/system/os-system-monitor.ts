@@ -3,7 +3,7 @@ import si from 'systeminformation';
 import type {WorkerProcess} from '../../core/domain/task.js';
 import type {SystemMonitor, SystemSample} from '../../core/ports/system-monitor.js';
 import {isProcessAlive} from './process-info.js';
-import {killProcessTree} from './process-tree.js';
+import {killProcessTree, residentBytes, workerProcesses} from './process-tree.js';
 
 /** CPU and memory from systeminformation; processes from /proc. */
 export class OsSystemMonitor implements SystemMonitor {
@@ -18,6 +18,11 @@ export class OsSystemMonitor implements SystemMonitor {
 		await this.#warm;
 		const [load, memory] = await Promise.all([si.currentLoad(), si.mem()]);
 		return {cpuPercent: load.currentLoad, memoryFreeBytes: memory.available, memoryTotalBytes: memory.total ?? os.totalmem()};
+	}
+
+	memoryOf(process: WorkerProcess): number | undefined {
+		if (!isProcessAlive(process)) return undefined;
+		return residentBytes(workerProcesses(process.pid));
 	}
 
 	isAlive(process: WorkerProcess): boolean {

@@ -76,6 +76,20 @@ export function workerProcesses(leader: number, taskId?: string): number[] {
 	return [...found];
 }
 
+/** The summed resident memory of these processes (VmRSS from /proc), in bytes. */
+export function residentBytes(pids: number[]): number {
+	let total = 0;
+	for (const pid of pids) {
+		try {
+			const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+			if (match) total += Number(match[1]) * 1024;
+		} catch {
+			// ended while we looked
+		}
+	}
+	return total;
+}
+
 function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {
 	for (const pid of pids) {
 		try {

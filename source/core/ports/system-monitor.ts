@@ -9,6 +9,8 @@ export type SystemSample = {
 /** What the machine and its processes look like. */
 export type SystemMonitor = {
 	sample(): Promise<SystemSample>;
+	/** Resident memory of a live worker and the processes it started, in bytes; undefined if it is gone. */
+	memoryOf(process: WorkerProcess): number | undefined;
 	/** True only if that pid runs and is the same process (same start time), not a reuse of the pid. */
 	isAlive(process: WorkerProcess): boolean;
 	/**

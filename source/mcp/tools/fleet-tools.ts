@@ -62,17 +62,20 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 			guard(async () => {
 				const workers = fleet.workers();
 				const system = await fleet.sampleSystem();
+				const backoff = fleet.backoff();
 				const status = {
 					workers: {running: workers.length, allowed: fleet.options.maxWorkers},
 					queued: fleet.queueOrder().length,
 					counts: fleet.counts(),
 					costUsd: fleet.totalCostUsd(),
 					needsInput: workers.filter(worker => worker.question).map(worker => ({id: worker.taskId, question: worker.question!.question})),
+					...(backoff ? {backoff: {until: new Date(backoff.until).toISOString(), reason: backoff.reason}} : {}),
 					system,
 				};
 				const text =
 					`${status.workers.running}/${status.workers.allowed} workers running, ${status.queued} queued, $${status.costUsd.toFixed(2)} spent. ` +
 					`CPU ${system.cpuPercent.toFixed(0)}%, memory ${(system.memoryFreeBytes / 1024 ** 3).toFixed(1)} of ${(system.memoryTotalBytes / 1024 ** 3).toFixed(1)} GB free.` +
+					(backoff ? `\nNew workers wait until ${new Date(backoff.until).toISOString()} (the API turned one away: ${backoff.reason}).` : '') +
 					(status.needsInput.length ? `\nWaiting for an answer: ${status.needsInput.map(entry => `${entry.id} (${entry.question})`).join('; ')}` : '');
 				return ok(status, text);
 			}),
