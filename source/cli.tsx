@@ -57,6 +57,8 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
     --depends-on <ids>       start only after these tasks complete (comma-separated, or repeat the flag)
     --continue-from <id>     wait for that task and start from its checkpoint (result, git state, last output)
     --on-dependency-failure <fail|skip|run>  what to do if a dependency fails (default fail)
+    --role <name>            architect, implementer, tester, reviewer, devops, documenter or generalist:
+                             instructions added to the worker's system prompt
     --wait, -w               stay until the task ends, with a live progress line; print its result
     --json                   print the task as JSON
     --no-stdin               do not read the prompt from stdin even when it is not a terminal
@@ -72,6 +74,7 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 			dependsOn: {type: 'string', isMultiple: true},
 			continueFrom: {type: 'string'},
 			onDependencyFailure: {type: 'string'},
+			role: {type: 'string'},
 			wait: {type: 'boolean', shortFlag: 'w', default: false},
 			json: {type: 'boolean', default: false},
 			stdin: {type: 'boolean'},

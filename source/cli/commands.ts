@@ -37,6 +37,7 @@ export type DelegateFlags = {
 	dependsOn?: string[];
 	continueFrom?: string;
 	onDependencyFailure?: string;
+	role?: string;
 };
 
 /** The prompt from the words given, a file, and piped stdin, in that order, joined by blank lines. */
@@ -85,6 +86,7 @@ export async function delegate(config: Config, words: string[], flags: DelegateF
 			...(flags.dependsOn?.length ? {dependsOn: flags.dependsOn.flatMap(value => value.split(',')).map(id => id.trim()).filter(Boolean)} : {}),
 			...(flags.continueFrom ? {continueFrom: flags.continueFrom} : {}),
 			...(flags.onDependencyFailure ? {onDependencyFailure: flags.onDependencyFailure} : {}),
+			...(flags.role ? {role: flags.role} : {}),
 			...(flags.model ? {model: flags.model} : {}),
 		});
 		if (!flags.wait) {

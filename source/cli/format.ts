@@ -42,6 +42,7 @@ export function formatTask(task: TaskView): string {
 		['status', statusLabel(task) + (task.workerState ? ` (worker ${task.workerState})` : '')],
 		['priority', task.priority],
 		['mode', task.mode],
+		['role', task.role],
 		['retry of', task.retryOf],
 		['continues', task.parentTaskId],
 		['cwd', task.cwd],

@@ -13,6 +13,7 @@ import {
 import {CHECKPOINT_OUTPUT_LINES, continuationPreamble, failedDependenciesNote, takeCheckpoint} from './domain/checkpoint.js';
 import {findCycle} from './dag.js';
 import {DependencyTracker} from './dependencies.js';
+import {ROLES} from './domain/roles.js';
 import {dependenciesOf, validateTaskInput} from './domain/task-input.js';
 import {EventBus, type FleetEventName, type FleetEvents} from './events.js';
 import type {GitInspector} from './ports/git.js';
@@ -387,6 +388,7 @@ export class Fleet {
 				priority: from.priority,
 				permissionMode: from.permissionMode,
 				mode: from.mode,
+				...(from.role ? {role: from.role} : {}),
 				timeoutMs: from.timeoutMs,
 				...(from.model ? {model: from.model} : {}),
 				...(from.maxOutputBytes ? {maxOutputBytes: from.maxOutputBytes} : {}),
@@ -554,6 +556,7 @@ export class Fleet {
 			permissionMode: task.permissionMode,
 			mode: task.mode,
 			...(task.model ? {model: task.model} : {}),
+			...(task.role ? {systemPrompt: ROLES[task.role].prompt} : {}),
 		};
 		try {
 			worker.handle = this.#driver.start(spec, {

@@ -11,6 +11,7 @@ export type TaskView = {
 	cwd: string;
 	permissionMode: Task['permissionMode'];
 	mode: Task['mode'];
+	role?: Task['role'];
 	model?: string;
 	parentTaskId?: string;
 	retryOf?: string;
@@ -57,6 +58,7 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 		cwd: task.cwd,
 		permissionMode: task.permissionMode,
 		mode: task.mode,
+		...(task.role ? {role: task.role} : {}),
 		...(task.model ? {model: task.model} : {}),
 		...(task.parentTaskId ? {parentTaskId: task.parentTaskId} : {}),
 		...(task.retryOf ? {retryOf: task.retryOf} : {}),

@@ -42,6 +42,7 @@ export function fullTask(id: string, changes: Partial<Task> = {}): Task {
 		dependsOn: ['dep-1', 'dep-2'],
 		continueFrom: 'dep-1',
 		onDependencyFailure: 'skip',
+		role: 'reviewer',
 		checkpoint: {takenAt: 1_750_000_360_000, git: {branch: 'main', sha: 'abc123', dirtyFiles: ['a.ts', 'b c.ts']}, outputTail: ['one', 'two'], result: 'done', sessionId: 's-1'},
 		...changes,
 	};
@@ -89,7 +90,7 @@ export function describeTaskStore(name: string, makeStore: () => TaskStore): voi
 				s.insert(task);
 				const got = s.get('min');
 				expect(got).toStrictEqual(task);
-				for (const key of ['model', 'startedAt', 'endedAt', 'exitCode', 'result', 'failureReason', 'cancelledBy', 'worker', 'resumePending', 'parentTaskId', 'retryOf', 'maxOutputBytes', 'dependsOn', 'continueFrom', 'onDependencyFailure', 'checkpoint']) {
+				for (const key of ['model', 'startedAt', 'endedAt', 'exitCode', 'result', 'failureReason', 'cancelledBy', 'worker', 'resumePending', 'parentTaskId', 'retryOf', 'maxOutputBytes', 'dependsOn', 'continueFrom', 'onDependencyFailure', 'checkpoint', 'role']) {
 					expect(Object.hasOwn(got!, key), key).toBe(false);
 				}
 			});

@@ -169,6 +169,14 @@ describe('Fleet', () => {
 		expect(fleet.list()).toHaveLength(0);
 	});
 
+	it("adds a role's instructions to the worker's system prompt, and refuses an unknown role", async () => {
+		const {fleet, driver} = setup();
+		await fleet.start();
+		submit(fleet, 'review it', {role: 'reviewer'});
+		expect(driver.worker('t1').spec.systemPrompt).toMatch(/^You are the reviewer\./);
+		expect(() => submit(fleet, 'x', {role: 'wizard' as never})).toThrow(/Unknown role "wizard"; use one of architect, implementer/);
+	});
+
 	it('accepts a prompt of several megabytes', async () => {
 		const {fleet, driver} = setup();
 		await fleet.start();

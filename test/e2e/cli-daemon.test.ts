@@ -50,6 +50,14 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		expect(task.costUsd).toBeGreaterThan(0);
 	});
 
+	it("gives a worker its role's instructions in the system prompt", async () => {
+		const {stdout, exitCode} = await sandbox.cli(['delegate', '--wait', '--role', 'reviewer', 'Review [[reply:reviewed as a reviewer]]']);
+		expect(exitCode).toBe(0);
+		expect(stdout.trim()).toBe('reviewed as a reviewer');
+		const request = sandbox.mock.mainRequests().find(entry => JSON.stringify(entry.body).includes('reviewed as a reviewer'));
+		expect(JSON.stringify((request!.body as {system?: unknown}).system)).toContain('You are the reviewer.');
+	});
+
 	it('takes the prompt from stdin too, and a prompt far beyond one argv string arrives whole', async () => {
 		const diff = Array.from({length: 4000}, (_, i) => `+ line ${i} of a very large diff`).join('\n');
 		const id = await delegate(['Review this [[reply:reviewed]]'], `${diff}\nEND-OF-DIFF-MARKER`);

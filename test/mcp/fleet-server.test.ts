@@ -47,6 +47,7 @@ describe('the MCP tools', () => {
 			'cancel_task',
 			'delegate_task',
 			'fleet_status',
+			'list_roles',
 			'manage_queue',
 			'respond_to_task',
 			'resume_task',

@@ -100,6 +100,7 @@ class HeadlessWorker {
 			'--permission-mode',
 			spec.permissionMode,
 			...(spec.model ? ['--model', spec.model] : []),
+			...(spec.systemPrompt ? ['--append-system-prompt', spec.systemPrompt] : []),
 		];
 		const env = workerEnv(options.env, {CLAUDE_CODE_EMIT_SESSION_STATE_EVENTS: '1', [WORKER_MARKER_ENV]: spec.taskId});
 		// Its own process group and session, so stop() can end everything it started.

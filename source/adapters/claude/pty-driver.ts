@@ -143,6 +143,7 @@ class PtyWorker {
 			'--permission-mode',
 			spec.permissionMode,
 			...(spec.model ? ['--model', spec.model] : []),
+			...(spec.systemPrompt ? ['--append-system-prompt', spec.systemPrompt] : []),
 			'--settings',
 			JSON.stringify(hookSettings(hooks.url, hooks.secret, options.permissionTimeoutSeconds)),
 			...(inline ? ['--', spec.prompt] : []),

@@ -127,6 +127,11 @@ export const MIGRATIONS: readonly Migration[] = [
 			CREATE INDEX schedule_runs_started ON schedule_runs (id) WHERE outcome = 'started';
 		`,
 	},
+	{
+		version: 6,
+		description: 'worker role',
+		sql: `ALTER TABLE tasks ADD COLUMN role TEXT;`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

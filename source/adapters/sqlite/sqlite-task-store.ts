@@ -16,6 +16,7 @@ import {
 	type TaskStatus,
 } from '../../core/domain/task.js';
 import {type TaskFilter, type TaskStore} from '../../core/ports/task-store.js';
+import {ROLE_NAMES, type Role} from '../../core/domain/roles.js';
 import {migrate} from './migrations.js';
 
 /** How long a write waits for another connection's lock before it fails with SQLITE_BUSY. */
@@ -57,6 +58,7 @@ type TaskRow = {
 	continue_from: string | null;
 	on_dependency_failure: string | null;
 	checkpoint: string | null;
+	role: string | null;
 };
 
 const COLUMNS = [
@@ -95,6 +97,7 @@ const COLUMNS = [
 	'continue_from',
 	'on_dependency_failure',
 	'checkpoint',
+	'role',
 ] as const satisfies ReadonlyArray<keyof TaskRow>;
 
 const SELECT_COLUMNS = COLUMNS.join(', ');
@@ -260,6 +263,7 @@ function toRow(task: Task): TaskRow {
 		continue_from: task.continueFrom ?? null,
 		on_dependency_failure: task.onDependencyFailure ?? null,
 		checkpoint: task.checkpoint ? JSON.stringify(task.checkpoint) : null,
+		role: task.role ?? null,
 	};
 }
 
@@ -301,12 +305,13 @@ function fromRow(row: TaskRow): Task {
 		...(row.continue_from === null ? {} : {continueFrom: row.continue_from}),
 		...(row.on_dependency_failure === null ? {} : {onDependencyFailure: checked(row, 'on_dependency_failure', DEPENDENCY_FAILURE_POLICIES)}),
 		...(row.checkpoint === null ? {} : {checkpoint: JSON.parse(row.checkpoint) as Checkpoint}),
+		...(row.role === null ? {} : {role: checked(row, 'role', ROLE_NAMES)}),
 	};
 }
 
-function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode | DependencyFailurePolicy>(
+function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode | DependencyFailurePolicy | Role>(
 	row: TaskRow,
-	column: 'priority' | 'status' | 'permission_mode' | 'mode' | 'on_dependency_failure',
+	column: 'priority' | 'status' | 'permission_mode' | 'mode' | 'on_dependency_failure' | 'role',
 	allowed: readonly T[],
 ): T {
 	const value = row[column];

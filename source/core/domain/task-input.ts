@@ -1,4 +1,5 @@
 import {InvalidInputError} from './errors.js';
+import {ROLE_NAMES} from './roles.js';
 import {DEPENDENCY_FAILURE_POLICIES, PERMISSION_MODES, PRIORITIES, WORKER_MODES, type NewTaskInput} from './task.js';
 
 /** Every task a task waits for: its dependsOn and its continueFrom. */
@@ -34,6 +35,9 @@ export function validateTaskInput(input: NewTaskInput, options: {maxPromptChars:
 	}
 	if (input.onDependencyFailure !== undefined && !DEPENDENCY_FAILURE_POLICIES.includes(input.onDependencyFailure)) {
 		throw new InvalidInputError(`Unknown onDependencyFailure ${JSON.stringify(input.onDependencyFailure)}; use one of ${DEPENDENCY_FAILURE_POLICIES.join(', ')}.`);
+	}
+	if (input.role !== undefined && !ROLE_NAMES.includes(input.role)) {
+		throw new InvalidInputError(`Unknown role ${JSON.stringify(input.role)}; use one of ${ROLE_NAMES.join(', ')}.`);
 	}
 	for (const id of dependenciesOf(input)) {
 		if (!options.isKnownTask(id)) {

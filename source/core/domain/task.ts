@@ -1,4 +1,5 @@
 import {IllegalTransitionError} from './errors.js';
+import type {Role} from './roles.js';
 
 export const PRIORITIES = ['P0', 'P1', 'P2'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -73,6 +74,8 @@ export type Task = {
 	/** What happens to this task when a dependency does not complete; default `fail`. */
 	onDependencyFailure?: DependencyFailurePolicy;
 	checkpoint?: Checkpoint;
+	/** A role whose instructions are added to the worker's system prompt. */
+	role?: Role;
 };
 
 export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped']);
@@ -133,6 +136,7 @@ export type NewTaskInput = {
 	dependsOn?: string[];
 	continueFrom?: string;
 	onDependencyFailure?: DependencyFailurePolicy;
+	role?: Role;
 };
 
 export type TaskDefaults = {
@@ -157,6 +161,7 @@ export function createTask(input: NewTaskInput, ids: {id: string; sessionId: str
 		...(input.dependsOn?.length ? {dependsOn: [...input.dependsOn]} : {}),
 		...(input.continueFrom ? {continueFrom: input.continueFrom} : {}),
 		...(input.onDependencyFailure ? {onDependencyFailure: input.onDependencyFailure} : {}),
+		...(input.role ? {role: input.role} : {}),
 		sessionId: ids.sessionId,
 		createdAt: now,
 		updatedAt: now,

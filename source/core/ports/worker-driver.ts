@@ -10,6 +10,8 @@ export type WorkerSpec = {
 	permissionMode: PermissionMode;
 	mode: WorkerMode;
 	model?: string;
+	/** Added to claude's system prompt (`--append-system-prompt`). */
+	systemPrompt?: string;
 };
 
 /** A question a worker waits on: a tool it wants to use. */

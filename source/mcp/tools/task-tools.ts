@@ -1,6 +1,7 @@
 import {statSync} from 'node:fs';
 import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
+import {ROLE_NAMES, ROLES, type Role} from '../../core/domain/roles.js';
 import {DEPENDENCY_FAILURE_POLICIES, PERMISSION_MODES, PRIORITIES, TASK_STATUSES, WORKER_MODES} from '../../core/domain/task.js';
 import type {Fleet} from '../../core/fleet.js';
 import {taskView} from '../task-view.js';
@@ -53,6 +54,10 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 					.enum(DEPENDENCY_FAILURE_POLICIES)
 					.optional()
 					.describe('If a dependency fails or is cancelled: fail (default) ends this task as failed, skip ends it as skipped, run runs it anyway and tells it which dependency failed.'),
+				role: z
+					.enum(ROLE_NAMES as [Role, ...Role[]])
+					.optional()
+					.describe('A role whose instructions are added to the worker\'s system prompt: architect, implementer, tester, reviewer, devops, documenter, generalist (see list_roles).'),
 				mode: z
 					.enum(WORKER_MODES)
 					.optional()
@@ -61,7 +66,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 				model: z.string().min(1).max(200).optional().describe('claude --model for the worker, e.g. "sonnet" or "opus"; default: claude\'s own.'),
 			},
 		},
-		async ({prompt, cwd, priority, timeout, maxOutputBuffer, dependsOn, continueFrom, onDependencyFailure, mode, permissionMode, model}) =>
+		async ({prompt, cwd, priority, timeout, maxOutputBuffer, dependsOn, continueFrom, onDependencyFailure, role, mode, permissionMode, model}) =>
 			guard(() => {
 				const bad = checkDirectory(cwd);
 				if (bad) return failure(bad);
@@ -77,6 +82,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 					...(dependsOn?.length ? {dependsOn} : {}),
 					...(continueFrom ? {continueFrom} : {}),
 					...(onDependencyFailure ? {onDependencyFailure} : {}),
+					...(role ? {role} : {}),
 				});
 				const view = taskView(fleet, fleet.get(task.id), {promptChars: 200});
 				return ok(
@@ -85,6 +91,20 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 						`Get its result with wait_for_task {"ids":["${task.id}"]}. ${JSON.stringify({id: task.id})}`,
 				);
 			}),
+	);
+
+	server.registerTool(
+		'list_roles',
+		{
+			title: 'Roles a worker can take on',
+			description: "The roles delegate_task's `role` accepts, each with the instructions it adds to the worker's system prompt.",
+			inputSchema: {},
+			annotations: {readOnlyHint: true},
+		},
+		async () => {
+			const roles = ROLE_NAMES.map(name => ({name, title: ROLES[name].title, instructions: ROLES[name].prompt}));
+			return ok({roles}, roles.map(role => `${role.name}: ${role.instructions}`).join('\n\n'));
+		},
 	);
 
 	server.registerTool(
