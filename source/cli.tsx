@@ -59,6 +59,9 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
     --on-dependency-failure <fail|skip|run>  what to do if a dependency fails (default fail)
     --role <name>            architect, implementer, tester, reviewer, devops, documenter or generalist:
                              instructions added to the worker's system prompt
+    --isolation worktree     work in a git worktree of its own (branch ccfleet/<id>)
+    --merge-strategy <manual|patch|auto>  with a worktree: keep the branch (default), also write a
+                             patch, or merge into this checkout when it is clean
     --wait, -w               stay until the task ends, with a live progress line; print its result
     --json                   print the task as JSON
     --no-stdin               do not read the prompt from stdin even when it is not a terminal
@@ -75,6 +78,8 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 			continueFrom: {type: 'string'},
 			onDependencyFailure: {type: 'string'},
 			role: {type: 'string'},
+			isolation: {type: 'string'},
+			mergeStrategy: {type: 'string'},
 			wait: {type: 'boolean', shortFlag: 'w', default: false},
 			json: {type: 'boolean', default: false},
 			stdin: {type: 'boolean'},

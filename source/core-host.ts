@@ -7,6 +7,7 @@ import {ModeRoutingDriver} from './adapters/claude/mode-routing-driver.js';
 import {PtyWorkerDriver} from './adapters/claude/pty-driver.js';
 import {FileOutputLog} from './adapters/fs/file-output-log.js';
 import {gitCliInspector} from './adapters/git/git-cli-inspector.js';
+import {GitWorktrees} from './adapters/git/git-worktrees.js';
 import {SqliteScheduleStore} from './adapters/sqlite/sqlite-schedule-store.js';
 import {SqliteTaskStore} from './adapters/sqlite/sqlite-task-store.js';
 import {OsSystemMonitor} from './adapters/system/os-system-monitor.js';
@@ -64,7 +65,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 			headless: new HeadlessWorkerDriver({claudePath: claude.path, env, logger}),
 		});
 		const fleet = createFleet(
-			{store, output, driver, clock: systemClock, system: new OsSystemMonitor(), ids: randomIds, logger, git: gitCliInspector},
+			{store, output, driver, clock: systemClock, system: new OsSystemMonitor(), ids: randomIds, logger, git: gitCliInspector, workspaces: new GitWorktrees(config.home)},
 			{
 				maxWorkers: config.maxWorkers,
 				staggerMs: config.staggerMs,

@@ -38,6 +38,8 @@ export type DelegateFlags = {
 	continueFrom?: string;
 	onDependencyFailure?: string;
 	role?: string;
+	isolation?: string;
+	mergeStrategy?: string;
 };
 
 /** The prompt from the words given, a file, and piped stdin, in that order, joined by blank lines. */
@@ -87,6 +89,8 @@ export async function delegate(config: Config, words: string[], flags: DelegateF
 			...(flags.continueFrom ? {continueFrom: flags.continueFrom} : {}),
 			...(flags.onDependencyFailure ? {onDependencyFailure: flags.onDependencyFailure} : {}),
 			...(flags.role ? {role: flags.role} : {}),
+			...(flags.isolation ? {isolation: flags.isolation} : {}),
+			...(flags.mergeStrategy ? {mergeStrategy: flags.mergeStrategy} : {}),
 			...(flags.model ? {model: flags.model} : {}),
 		});
 		if (!flags.wait) {

@@ -17,6 +17,7 @@ import {ROLES} from './domain/roles.js';
 import {dependenciesOf, validateTaskInput} from './domain/task-input.js';
 import {EventBus, type FleetEventName, type FleetEvents} from './events.js';
 import type {GitInspector} from './ports/git.js';
+import type {Workspaces} from './ports/workspace.js';
 import {OutputTail} from './output-tail.js';
 import type {Clock} from './ports/clock.js';
 import type {IdSource} from './ports/ids.js';
@@ -44,6 +45,8 @@ export type FleetPorts = {
 	logger?: Logger;
 	/** For the git part of checkpoints; without it checkpoints have none. */
 	git?: GitInspector;
+	/** For tasks isolated in a git worktree; without it such tasks are refused. */
+	workspaces?: Workspaces;
 };
 
 export type FleetOptions = {
@@ -126,6 +129,7 @@ export class Fleet {
 	readonly #workers = new Map<string, LiveWorker>();
 	readonly #dependencies = new DependencyTracker();
 	readonly #git: GitInspector | undefined;
+	readonly #workspaces: Workspaces | undefined;
 	/**
 	 * When the API turned one worker away (rate limit, overload), no new worker starts until then: starting more
 	 * would only meet the same answer and deepen the limit.
@@ -144,6 +148,7 @@ export class Fleet {
 		this.#ids = ports.ids;
 		this.#logger = ports.logger ?? silentLogger;
 		this.#git = ports.git;
+		this.#workspaces = ports.workspaces;
 		this.#options = {...DEFAULT_FLEET_OPTIONS, ...options};
 		if (!Number.isInteger(this.#options.maxWorkers) || this.#options.maxWorkers < 1) {
 			throw new TypeError(`maxWorkers must be a whole number of at least 1, got ${this.#options.maxWorkers}.`);
@@ -169,7 +174,7 @@ export class Fleet {
 		for (const task of this.#store.list({statuses: ['queued', 'running', 'needs_input']})) {
 			if (task.status === 'queued') {
 				this.#active.set(task.id, task);
-				this.#enqueueOrWait(task);
+				this.#enqueueWhenReady(task);
 				report.queued++;
 				continue;
 			}
@@ -194,7 +199,7 @@ export class Fleet {
 				failureReason: `Its worker was lost ${task.attempts} times (ccfleet stopped or crashed while it ran); not started again. Retry it if it should run.`,
 			});
 			report.failed++;
-		} else if (this.#driver.canResume(task)) {
+		} else if (this.#canResume(task)) {
 			next = transition(task, 'queued', now, {resumePending: true});
 			report.resumed++;
 		} else {
@@ -222,12 +227,41 @@ export class Fleet {
 			...createTask(input, {id: this.#ids.taskId(), sessionId: this.#ids.sessionId()}, this.#clock.now(), this.#options.defaults),
 			...extra,
 		};
+		if (task.isolation === 'worktree' && !this.#workspaces) {
+			throw new InvalidInputError('Worktree isolation is not available in this ccfleet (no git). Run the task without isolation.');
+		}
 		this.#store.insert(task);
 		this.#active.set(task.id, task);
 		this.#bus.emit('task:created', {task});
-		this.#enqueueOrWait(task);
+		this.#enqueueWhenReady(task);
 		this.#pump();
 		return this.get(task.id);
+	}
+
+	/** Whether the task's Claude conversation is on disk (under the directory its worker ran in). */
+	#canResume(task: Task): boolean {
+		return this.#driver.canResume({cwd: workingDirectory(task), sessionId: task.sessionId});
+	}
+
+	/** A task isolated in a worktree is queued once its worktree exists; any other at once. */
+	#enqueueWhenReady(task: Task): void {
+		if (task.isolation !== 'worktree' || task.worktree) {
+			this.#enqueueOrWait(task);
+			return;
+		}
+		void this.#workspaces!.create(task.cwd, task.id).then(
+			worktree => {
+				const current = this.#active.get(task.id);
+				if (current?.status !== 'queued') return;
+				this.#update(task.id, {worktree});
+				this.#enqueueOrWait(this.get(task.id));
+				this.#pump();
+			},
+			(error: unknown) => {
+				const current = this.#active.get(task.id);
+				if (current?.status === 'queued') this.#finish(current, 'failed', {failureReason: `Its worktree could not be made: ${errorMessage(error)}`});
+			},
+		);
 	}
 
 
@@ -365,7 +399,7 @@ export class Fleet {
 	resume(id: string, additionalContext?: string): Task {
 		const parent = this.#ended(id, 'resume');
 		const context = additionalContext?.trim();
-		if (this.#driver.canResume(parent)) {
+		if (this.#canResume(parent)) {
 			const prompt = context || 'Continue the task from where you stopped and finish it.';
 			return this.#submitDerived(parent, {prompt}, {parentTaskId: parent.id, sessionId: parent.sessionId, resumePending: true});
 		}
@@ -528,7 +562,7 @@ export class Fleet {
 	#spawn(queued: Task): void {
 		const now = this.#clock.now();
 		this.#lastSpawnAt = now;
-		const resume = queued.resumePending === true && this.#driver.canResume(queued);
+		const resume = queued.resumePending === true && this.#canResume(queued);
 		const task = transition(queued, 'running', now, {attempts: queued.attempts + 1, resumePending: false});
 		delete task.worker;
 		delete task.exitCode;
@@ -550,7 +584,7 @@ export class Fleet {
 			taskId: task.id,
 			// A run lost mid-turn is told what happened; a task created to continue a conversation brings its own prompt.
 			prompt: resume && queued.attempts > 0 ? RESUME_PROMPT : this.#promptWithDependencies(task),
-			cwd: task.cwd,
+			cwd: workingDirectory(task),
 			sessionId: task.sessionId,
 			resume,
 			permissionMode: task.permissionMode,
@@ -656,11 +690,20 @@ export class Fleet {
 		try {
 			// A task that never ran has nothing to record.
 			if (task.attempts > 0) {
-				const git = await this.#git?.snapshot(task.cwd).catch(() => undefined);
+				const git = await this.#git?.snapshot(workingDirectory(task)).catch(() => undefined);
 				const output = this.#output.read(task.id, {tailLines: CHECKPOINT_OUTPUT_LINES}).text;
 				ended = {...(this.#store.get(task.id) ?? task)};
 				ended.checkpoint = takeCheckpoint(ended, this.#clock.now(), output, git);
 				this.#store.update(ended);
+			}
+			if (task.worktree && !task.merge && this.#workspaces) {
+				// Only completed work is merged or written out; a failed task's work stays on its branch for a person.
+				const strategy = task.status === 'completed' ? (task.mergeStrategy ?? 'manual') : 'manual';
+				const merge = await this.#workspaces.finish(task.worktree, strategy, task.id);
+				ended = {...(this.#store.get(task.id) ?? ended), merge};
+				this.#store.update(ended);
+				this.#appendOutput(task.id, `[ccfleet] ${merge.summary}\n`);
+				this.#bus.emit('task:updated', {task: ended, previous: ended.status});
 			}
 		} catch (error) {
 			this.#report(`Could not take the checkpoint of task ${task.id}: ${errorMessage(error)}`, error);
@@ -687,7 +730,7 @@ export class Fleet {
 	#retryLater(task: Task, changes: Partial<Task>, exit: WorkerExit): void {
 		const delay = this.#options.retryBaseMs * 2 ** (task.attempts - 1);
 		const reason = exit.error ?? 'a passing API error';
-		const next = transition(task, 'queued', this.#clock.now(), {...changes, resumePending: this.#driver.canResume(task), failureReason: reason});
+		const next = transition(task, 'queued', this.#clock.now(), {...changes, resumePending: this.#canResume(task), failureReason: reason});
 		delete next.worker;
 		this.#save(next, task.status);
 		const until = this.#clock.now() + delay;
@@ -724,6 +767,14 @@ export class Fleet {
 /** What a resumed worker is told when its conversation continues after ccfleet lost it mid-turn. */
 export const RESUME_PROMPT =
 	'ccfleet restarted while you were working on this task and your last turn was interrupted. Continue the task from where you left off and finish it.';
+
+/** Where the worker runs: the task's directory, or the same place inside its worktree. */
+function workingDirectory(task: Task): string {
+	const worktree = task.worktree;
+	if (!worktree) return task.cwd;
+	const inside = task.cwd === worktree.repoRoot || task.cwd.startsWith(`${worktree.repoRoot}/`);
+	return inside ? worktree.path + task.cwd.slice(worktree.repoRoot.length) : worktree.path;
+}
 
 /** The prompt of a continuation that cannot resume the conversation itself: it retells what happened. */
 function retellPrompt(parent: Task, context: string | undefined): string {

@@ -12,6 +12,11 @@ export type TaskView = {
 	permissionMode: Task['permissionMode'];
 	mode: Task['mode'];
 	role?: Task['role'];
+	isolation?: Task['isolation'];
+	mergeStrategy?: Task['mergeStrategy'];
+	worktree?: Task['worktree'];
+	/** What became of an isolated task's changes. */
+	merge?: Task['merge'];
 	model?: string;
 	parentTaskId?: string;
 	retryOf?: string;
@@ -59,6 +64,9 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 		permissionMode: task.permissionMode,
 		mode: task.mode,
 		...(task.role ? {role: task.role} : {}),
+		...(task.isolation ? {isolation: task.isolation, ...(task.mergeStrategy ? {mergeStrategy: task.mergeStrategy} : {})} : {}),
+		...(task.worktree ? {worktree: task.worktree} : {}),
+		...(task.merge ? {merge: task.merge} : {}),
 		...(task.model ? {model: task.model} : {}),
 		...(task.parentTaskId ? {parentTaskId: task.parentTaskId} : {}),
 		...(task.retryOf ? {retryOf: task.retryOf} : {}),

@@ -518,3 +518,59 @@ describe('passing failures', () => {
 		expect(store.get('t1')!.status).toBe('failed');
 	});
 });
+
+describe('worktree isolation', () => {
+	function withWorkspaces() {
+		const calls: string[] = [];
+		const workspaces = {
+			create: async (cwd: string, taskId: string) => {
+				calls.push(`create ${cwd} ${taskId}`);
+				return {repoRoot: '/work', path: `/state/worktrees/${taskId}`, branch: `ccfleet/${taskId}`, baseSha: 'base'};
+			},
+			finish: async (worktree: {branch: string}, strategy: string, taskId: string) => {
+				calls.push(`finish ${taskId} ${strategy}`);
+				return {strategy: strategy as 'auto', summary: `done with ${worktree.branch}`, merged: strategy === 'auto', branchKept: strategy !== 'auto'};
+			},
+		};
+		const store = new MemoryTaskStore();
+		const driver = new FakeWorkerDriver();
+		const fleet = createFleet(
+			{store, output: new MemoryOutputLog(), driver, clock: new FakeClock(), system: new FakeSystemMonitor(), ids: new SequentialIds(), workspaces},
+			{staggerMs: 0, maxWorkers: 2},
+		);
+		return {fleet, driver, store, calls};
+	}
+
+	it('runs an isolated task in its own worktree (same subdirectory) and merges completed work by its strategy', async () => {
+		const {fleet, driver, store, calls} = withWorkspaces();
+		await fleet.start();
+		fleet.submit({prompt: 'change it', cwd: '/work/pkg', isolation: 'worktree', mergeStrategy: 'auto'});
+		expect(driver.started).toHaveLength(0);
+		await settle();
+		expect(driver.worker('t1').spec.cwd).toBe('/state/worktrees/t1/pkg');
+		driver.worker('t1').finish('changed');
+		await settle();
+		expect(calls).toEqual(['create /work/pkg t1', 'finish t1 auto']);
+		expect(store.get('t1')!.merge).toMatchObject({merged: true, summary: 'done with ccfleet/t1'});
+		expect(fleet.logs('t1').text).toContain('[ccfleet] done with ccfleet/t1');
+	});
+
+	it("keeps a failed task's work on its branch instead of merging it", async () => {
+		const {fleet, driver, calls} = withWorkspaces();
+		await fleet.start();
+		fleet.submit({prompt: 'change it', cwd: '/work', isolation: 'worktree', mergeStrategy: 'auto'});
+		await settle();
+		driver.worker('t1').exit({exitCode: 1, signal: null});
+		await settle();
+		expect(calls).toEqual(['create /work t1', 'finish t1 manual']);
+	});
+
+	it('refuses a merge strategy without isolation, and isolation where git is not available', async () => {
+		const {fleet} = withWorkspaces();
+		await fleet.start();
+		expect(() => fleet.submit({prompt: 'x', cwd: '/work', mergeStrategy: 'auto'})).toThrow(/applies only with isolation "worktree"/);
+		const {fleet: plain} = setup();
+		await plain.start();
+		expect(() => plain.submit({prompt: 'x', cwd: '/work', isolation: 'worktree'})).toThrow(/Worktree isolation is not available/);
+	});
+});

@@ -132,6 +132,16 @@ export const MIGRATIONS: readonly Migration[] = [
 		description: 'worker role',
 		sql: `ALTER TABLE tasks ADD COLUMN role TEXT;`,
 	},
+	{
+		version: 7,
+		description: 'git worktree isolation',
+		sql: `
+			ALTER TABLE tasks ADD COLUMN isolation TEXT;
+			ALTER TABLE tasks ADD COLUMN merge_strategy TEXT;
+			ALTER TABLE tasks ADD COLUMN worktree TEXT; -- JSON Worktree
+			ALTER TABLE tasks ADD COLUMN merge TEXT; -- JSON MergeOutcome
+		`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

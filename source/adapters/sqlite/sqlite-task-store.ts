@@ -6,6 +6,8 @@ import {
 	PRIORITIES,
 	TASK_STATUSES,
 	WORKER_MODES,
+	ISOLATIONS,
+	type Isolation,
 	DEPENDENCY_FAILURE_POLICIES,
 	type Checkpoint,
 	type DependencyFailurePolicy,
@@ -17,6 +19,7 @@ import {
 } from '../../core/domain/task.js';
 import {type TaskFilter, type TaskStore} from '../../core/ports/task-store.js';
 import {ROLE_NAMES, type Role} from '../../core/domain/roles.js';
+import {MERGE_STRATEGIES, type MergeOutcome, type MergeStrategy, type Worktree} from '../../core/ports/workspace.js';
 import {migrate} from './migrations.js';
 
 /** How long a write waits for another connection's lock before it fails with SQLITE_BUSY. */
@@ -59,6 +62,10 @@ type TaskRow = {
 	on_dependency_failure: string | null;
 	checkpoint: string | null;
 	role: string | null;
+	isolation: string | null;
+	merge_strategy: string | null;
+	worktree: string | null;
+	merge: string | null;
 };
 
 const COLUMNS = [
@@ -98,6 +105,10 @@ const COLUMNS = [
 	'on_dependency_failure',
 	'checkpoint',
 	'role',
+	'isolation',
+	'merge_strategy',
+	'worktree',
+	'merge',
 ] as const satisfies ReadonlyArray<keyof TaskRow>;
 
 const SELECT_COLUMNS = COLUMNS.join(', ');
@@ -264,6 +275,10 @@ function toRow(task: Task): TaskRow {
 		on_dependency_failure: task.onDependencyFailure ?? null,
 		checkpoint: task.checkpoint ? JSON.stringify(task.checkpoint) : null,
 		role: task.role ?? null,
+		isolation: task.isolation ?? null,
+		merge_strategy: task.mergeStrategy ?? null,
+		worktree: task.worktree ? JSON.stringify(task.worktree) : null,
+		merge: task.merge ? JSON.stringify(task.merge) : null,
 	};
 }
 
@@ -306,12 +321,16 @@ function fromRow(row: TaskRow): Task {
 		...(row.on_dependency_failure === null ? {} : {onDependencyFailure: checked(row, 'on_dependency_failure', DEPENDENCY_FAILURE_POLICIES)}),
 		...(row.checkpoint === null ? {} : {checkpoint: JSON.parse(row.checkpoint) as Checkpoint}),
 		...(row.role === null ? {} : {role: checked(row, 'role', ROLE_NAMES)}),
+		...(row.isolation === null ? {} : {isolation: checked(row, 'isolation', ISOLATIONS)}),
+		...(row.merge_strategy === null ? {} : {mergeStrategy: checked(row, 'merge_strategy', MERGE_STRATEGIES)}),
+		...(row.worktree === null ? {} : {worktree: JSON.parse(row.worktree) as Worktree}),
+		...(row.merge === null ? {} : {merge: JSON.parse(row.merge) as MergeOutcome}),
 	};
 }
 
-function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode | DependencyFailurePolicy | Role>(
+function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode | DependencyFailurePolicy | Role | Isolation | MergeStrategy>(
 	row: TaskRow,
-	column: 'priority' | 'status' | 'permission_mode' | 'mode' | 'on_dependency_failure' | 'role',
+	column: 'priority' | 'status' | 'permission_mode' | 'mode' | 'on_dependency_failure' | 'role' | 'isolation' | 'merge_strategy',
 	allowed: readonly T[],
 ): T {
 	const value = row[column];

@@ -1,6 +1,7 @@
 import {InvalidInputError} from './errors.js';
 import {ROLE_NAMES} from './roles.js';
-import {DEPENDENCY_FAILURE_POLICIES, PERMISSION_MODES, PRIORITIES, WORKER_MODES, type NewTaskInput} from './task.js';
+import {MERGE_STRATEGIES} from '../ports/workspace.js';
+import {DEPENDENCY_FAILURE_POLICIES, ISOLATIONS, PERMISSION_MODES, PRIORITIES, WORKER_MODES, type NewTaskInput} from './task.js';
 
 /** Every task a task waits for: its dependsOn and its continueFrom. */
 export function dependenciesOf(task: {dependsOn?: string[]; continueFrom?: string}): string[] {
@@ -38,6 +39,15 @@ export function validateTaskInput(input: NewTaskInput, options: {maxPromptChars:
 	}
 	if (input.role !== undefined && !ROLE_NAMES.includes(input.role)) {
 		throw new InvalidInputError(`Unknown role ${JSON.stringify(input.role)}; use one of ${ROLE_NAMES.join(', ')}.`);
+	}
+	if (input.isolation !== undefined && !ISOLATIONS.includes(input.isolation)) {
+		throw new InvalidInputError(`Unknown isolation ${JSON.stringify(input.isolation)}; use one of ${ISOLATIONS.join(', ')}.`);
+	}
+	if (input.mergeStrategy !== undefined && !MERGE_STRATEGIES.includes(input.mergeStrategy)) {
+		throw new InvalidInputError(`Unknown merge strategy ${JSON.stringify(input.mergeStrategy)}; use one of ${MERGE_STRATEGIES.join(', ')}.`);
+	}
+	if (input.mergeStrategy !== undefined && input.isolation !== 'worktree') {
+		throw new InvalidInputError('A merge strategy applies only with isolation "worktree"; add it, or leave the merge strategy out.');
 	}
 	for (const id of dependenciesOf(input)) {
 		if (!options.isKnownTask(id)) {

@@ -1,4 +1,5 @@
 import {IllegalTransitionError} from './errors.js';
+import type {MergeOutcome, MergeStrategy, Worktree} from '../ports/workspace.js';
 import type {Role} from './roles.js';
 
 export const PRIORITIES = ['P0', 'P1', 'P2'] as const;
@@ -76,9 +77,19 @@ export type Task = {
 	checkpoint?: Checkpoint;
 	/** A role whose instructions are added to the worker's system prompt. */
 	role?: Role;
+	isolation?: Isolation;
+	/** With worktree isolation: what happens to the changes when the task ends (default manual). */
+	mergeStrategy?: MergeStrategy;
+	worktree?: Worktree;
+	/** What became of the worktree's changes. */
+	merge?: MergeOutcome;
 };
 
 export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped']);
+
+/** `worktree`: the task works in a git worktree of its own, merged back as its merge strategy says. */
+export const ISOLATIONS = ['none', 'worktree'] as const;
+export type Isolation = (typeof ISOLATIONS)[number];
 
 /** What a dependent does when one of its dependencies fails, is cancelled or skipped. */
 export const DEPENDENCY_FAILURE_POLICIES = ['fail', 'skip', 'run'] as const;
@@ -137,6 +148,8 @@ export type NewTaskInput = {
 	continueFrom?: string;
 	onDependencyFailure?: DependencyFailurePolicy;
 	role?: Role;
+	isolation?: Isolation;
+	mergeStrategy?: MergeStrategy;
 };
 
 export type TaskDefaults = {
@@ -162,6 +175,7 @@ export function createTask(input: NewTaskInput, ids: {id: string; sessionId: str
 		...(input.continueFrom ? {continueFrom: input.continueFrom} : {}),
 		...(input.onDependencyFailure ? {onDependencyFailure: input.onDependencyFailure} : {}),
 		...(input.role ? {role: input.role} : {}),
+		...(input.isolation && input.isolation !== 'none' ? {isolation: input.isolation, mergeStrategy: input.mergeStrategy ?? 'manual'} : {}),
 		sessionId: ids.sessionId,
 		createdAt: now,
 		updatedAt: now,

@@ -2,7 +2,8 @@ import {statSync} from 'node:fs';
 import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
 import {ROLE_NAMES, ROLES, type Role} from '../../core/domain/roles.js';
-import {DEPENDENCY_FAILURE_POLICIES, PERMISSION_MODES, PRIORITIES, TASK_STATUSES, WORKER_MODES} from '../../core/domain/task.js';
+import {DEPENDENCY_FAILURE_POLICIES, ISOLATIONS, PERMISSION_MODES, PRIORITIES, TASK_STATUSES, WORKER_MODES} from '../../core/domain/task.js';
+import {MERGE_STRATEGIES} from '../../core/ports/workspace.js';
 import type {Fleet} from '../../core/fleet.js';
 import {taskView} from '../task-view.js';
 import {failure, guard, ok, taskIdSchema} from './tool-result.js';
@@ -58,6 +59,14 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 					.enum(ROLE_NAMES as [Role, ...Role[]])
 					.optional()
 					.describe('A role whose instructions are added to the worker\'s system prompt: architect, implementer, tester, reviewer, devops, documenter, generalist (see list_roles).'),
+				isolation: z
+					.enum(ISOLATIONS)
+					.optional()
+					.describe('worktree: the worker works in a git worktree of its own (branch ccfleet/<id>), so its changes stay off your checkout until merged. Default none.'),
+				mergeStrategy: z
+					.enum(MERGE_STRATEGIES)
+					.optional()
+					.describe('With isolation worktree, when the task completes: manual (default) keeps the changes on the branch, patch also writes a patch file, auto merges into your checkout when it is clean and there is no conflict.'),
 				mode: z
 					.enum(WORKER_MODES)
 					.optional()
@@ -66,7 +75,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 				model: z.string().min(1).max(200).optional().describe('claude --model for the worker, e.g. "sonnet" or "opus"; default: claude\'s own.'),
 			},
 		},
-		async ({prompt, cwd, priority, timeout, maxOutputBuffer, dependsOn, continueFrom, onDependencyFailure, role, mode, permissionMode, model}) =>
+		async ({prompt, cwd, priority, timeout, maxOutputBuffer, dependsOn, continueFrom, onDependencyFailure, role, isolation, mergeStrategy, mode, permissionMode, model}) =>
 			guard(() => {
 				const bad = checkDirectory(cwd);
 				if (bad) return failure(bad);
@@ -83,6 +92,8 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 					...(continueFrom ? {continueFrom} : {}),
 					...(onDependencyFailure ? {onDependencyFailure} : {}),
 					...(role ? {role} : {}),
+					...(isolation ? {isolation} : {}),
+					...(mergeStrategy ? {mergeStrategy} : {}),
 				});
 				const view = taskView(fleet, fleet.get(task.id), {promptChars: 200});
 				return ok(
