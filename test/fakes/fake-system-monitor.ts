@@ -10,6 +10,12 @@ export class FakeSystemMonitor implements SystemMonitor {
 		return this.sampleValue;
 	}
 
+	readonly memory = new Map<number, number>();
+
+	memoryOf(process: WorkerProcess): number | undefined {
+		return this.memory.get(process.pid);
+	}
+
 	isAlive(process: WorkerProcess): boolean {
 		return this.alive.has(process.pid);
 	}
