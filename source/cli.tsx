@@ -22,6 +22,8 @@ const MAIN_HELP = `
     $ ccfleet attach <id>             a worker's own screen, keys passed through; Ctrl-] detaches
     $ ccfleet mcp                     the MCP server on stdio, for Claude Code
     $ ccfleet --daemon                run the core headless (for servers and systemd)
+    $ ccfleet --demo                  the dashboard on a mock API with scripted tasks: no account needed,
+                                      nothing leaves this machine, everything is removed on quit
 
   Run \`ccfleet <command> --help\` for a command's options.
 
@@ -278,11 +280,16 @@ async function main(argv: string[]): Promise<number> {
 	const cli = meow(MAIN_HELP, {
 		importMeta: import.meta,
 		argv,
-		flags: {daemon: {type: 'boolean', default: false}},
+		flags: {daemon: {type: 'boolean', default: false}, demo: {type: 'boolean', default: false}},
 		allowUnknownFlags: false,
 	});
 	if (cli.input.length > 0) {
 		throw new CliError(`Unknown command "${cli.input[0]}". Commands: ${Object.keys(COMMANDS).join(', ')}. See ccfleet --help.`);
+	}
+	if (cli.flags.demo) {
+		// Before loadConfig: the demo makes its own state directory and ignores the person's CCFLEET_* settings.
+		const {runDemo} = await import('./demo/run-demo.js');
+		return runDemo();
 	}
 	const config = loadConfig();
 	if (cli.flags.daemon) {

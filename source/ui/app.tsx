@@ -2,11 +2,13 @@ import {Box, Text, useApp, useInput, type Key} from 'ink';
 import {useCallback, useMemo} from 'react';
 import {useStore} from 'zustand';
 import {ConfirmDialog} from './components/confirm-dialog.js';
+import {DagPane} from './components/dag-pane.js';
 import {Header} from './components/header.js';
 import {HelpOverlay} from './components/help-overlay.js';
 import {NewTaskForm} from './components/new-task-form.js';
 import {OutputPane} from './components/output-pane.js';
 import {QueuePane} from './components/queue-pane.js';
+import {SchedulesPane} from './components/schedules-pane.js';
 import {StatusBar} from './components/status-bar.js';
 import {TaskDetails} from './components/task-details.js';
 import {WorkersPane} from './components/workers-pane.js';
@@ -66,6 +68,7 @@ export function App({store, source, refresh, defaultCwd, homeDirectory, theme = 
 	useInput(handleInput);
 	const mode = useStore(store, state => state.mode.kind);
 	const focus = useStore(store, state => state.focus);
+	const view = useStore(store, state => state.view);
 	const layout = computeLayout(columns ?? size.columns, rows ?? size.rows);
 
 	if (layout.isTooSmall) {
@@ -106,19 +109,27 @@ export function App({store, source, refresh, defaultCwd, homeDirectory, theme = 
 				</>
 			);
 			const output = <OutputPane width={layout.output.width} height={layout.output.height} isFocused={focus === 'output'} />;
+			const dag = <DagPane width={layout.dag.width} height={layout.dag.height} isFocused={focus === 'dag'} />;
+			const schedules = <SchedulesPane width={layout.schedules.width} height={layout.schedules.height} isFocused={focus === 'schedules'} />;
+			// A small terminal shows Output, DAG or Schedules in one place: the one focused last (see the help).
+			const shared = view === 'dag' ? dag : view === 'schedules' ? schedules : output;
 			content = layout.isWide ? (
-				<Box flexDirection="row" width={body.width} height={body.height}>
-					<Box flexDirection="column" width={layout.queue.width} height={body.height}>
-						{lists}
+				<Box flexDirection="column" width={body.width} height={body.height}>
+					<Box flexDirection="row" width={body.width} height={body.height - layout.schedules.height}>
+						<Box flexDirection="column" width={layout.queue.width}>
+							{lists}
+						</Box>
+						<Box flexDirection="column" marginLeft={1} width={layout.output.width}>
+							{output}
+							{dag}
+						</Box>
 					</Box>
-					<Box marginLeft={1} width={layout.output.width} height={body.height}>
-						{output}
-					</Box>
+					{schedules}
 				</Box>
 			) : (
 				<Box flexDirection="column" width={body.width} height={body.height}>
 					{lists}
-					{output}
+					{shared}
 				</Box>
 			);
 			break;

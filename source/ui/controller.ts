@@ -1,21 +1,30 @@
 import type {Key} from 'ink';
 import {isTerminal, PRIORITIES, type Priority} from '../core/domain/task.js';
+import {familyNodes, familyOf} from './dag-family.js';
+import {dagOrder} from './dag-layout.js';
 import type {FleetSource} from './fleet-source.js';
 import {resolveCommand, type Command} from './keymap.js';
 import {
+	findTask,
+	focusPane,
 	FORM_FIELDS,
 	isLive,
 	moveFocus,
+	moveScheduleSelection,
 	moveSelection,
 	needsInput,
 	scrollOutput,
 	select,
+	selectedSchedule,
 	selectedTask,
 	selectNextNeedingInput,
+	setDagCursor,
 	setFilter,
 	setMode,
 	setStatus,
+	upsertSchedule,
 	upsertTask,
+	dagTaskId,
 	type DashboardStore,
 	type NewTaskDraft,
 } from './store.js';
@@ -45,6 +54,8 @@ export type Controller = {
 };
 
 const CANCEL_REASON = 'cancelled from the dashboard';
+const SCHEDULES_HINT = 'Press s for the Schedules pane; there p pauses or resumes the selected schedule and c cancels it.';
+
 const STOP_REASON = 'stopped from the dashboard on quit';
 const DENY_MESSAGE = 'The user denied this from the ccfleet dashboard.';
 
@@ -76,12 +87,43 @@ export function createController(deps: ControllerDeps): Controller {
 			case 'down':
 			case 'first':
 			case 'last': {
+				const step = command === 'up' ? -1 : command === 'down' ? 1 : command;
 				if (state.focus === 'output') {
 					// Scrolling back means more lines above the bottom.
 					scrollOutput(store, command === 'up' ? 1 : command === 'down' ? -1 : command === 'first' ? 'top' : 'bottom');
+				} else if (state.focus === 'dag') {
+					moveDagCursor(step);
+				} else if (state.focus === 'schedules') {
+					moveScheduleSelection(store, step);
 				} else {
-					moveSelection(store, command === 'up' ? -1 : command === 'down' ? 1 : command);
+					moveSelection(store, step);
 				}
+				return;
+			}
+			case 'dag':
+			case 'schedules':
+				focusPane(store, command);
+				return;
+			case 'pauseSchedule': {
+				if (state.focus !== 'schedules') {
+					setStatus(store, SCHEDULES_HINT);
+					return;
+				}
+				const schedule = selectedSchedule(state);
+				if (!schedule) {
+					setStatus(store, 'There is no schedule to pause.', 'error');
+					return;
+				}
+				if (schedule.status !== 'active' && schedule.status !== 'paused') {
+					setStatus(store, `Schedule ${schedule.id} is ${schedule.status}; only an active one pauses and a paused one resumes.`, 'error');
+					return;
+				}
+				await act(async () => {
+					const changed = schedule.status === 'active' ? await source.pauseSchedule(schedule.id) : await source.resumeSchedule(schedule.id);
+					upsertSchedule(store, changed);
+					setStatus(store, `Schedule ${schedule.id} is ${changed.status}${changed.nextRunLocal ? `; next run ${changed.nextRunLocal}` : ''}.`, 'success');
+					deps.refresh?.();
+				});
 				return;
 			}
 			case 'nextPane':
@@ -97,6 +139,16 @@ export function createController(deps: ControllerDeps): Controller {
 				return;
 			}
 			case 'details': {
+				if (state.focus === 'schedules') {
+					const schedule = selectedSchedule(state);
+					if (schedule) setStatus(store, `${schedule.id}: ${schedule.task.prompt}${schedule.lastRun?.taskId ? ` · last task ${schedule.lastRun.taskId}` : ''}`);
+					return;
+				}
+				if (state.focus === 'dag') {
+					const id = dagTaskId(state);
+					if (id && findTask(state, id)) setMode(store, {kind: 'details', taskId: id, scroll: 0});
+					return;
+				}
 				const task = requireSelected('look at');
 				if (task) setMode(store, {kind: 'details', taskId: task.id, scroll: 0});
 				return;
@@ -122,6 +174,14 @@ export function createController(deps: ControllerDeps): Controller {
 				setMode(store, {kind: 'form', draft: {prompt: '', cwd: deps.defaultCwd, priority: 'P1', field: 'prompt', isSubmitting: false}});
 				return;
 			case 'cancel': {
+				if (state.focus === 'schedules') {
+					const schedule = selectedSchedule(state);
+					if (!schedule) setStatus(store, 'There is no schedule to cancel.', 'error');
+					else if (schedule.status === 'cancelled' || schedule.status === 'completed')
+						setStatus(store, `Schedule ${schedule.id} has ended (${schedule.status}); there is nothing to cancel.`, 'error');
+					else setMode(store, {kind: 'confirm', confirmation: {kind: 'cancelSchedule', scheduleId: schedule.id}});
+					return;
+				}
 				const task = requireSelected('cancel');
 				if (!task) return;
 				if (isTerminal(task.status)) {
@@ -205,6 +265,18 @@ export function createController(deps: ControllerDeps): Controller {
 		}
 	};
 
+	/** Moves the DAG pane's pointer through the family in the order the pane draws it. */
+	const moveDagCursor = (step: number | 'first' | 'last') => {
+		const state = store.getState();
+		const selected = selectedTask(state);
+		if (!selected) return;
+		const order = dagOrder(familyNodes(familyOf(state.snapshot?.tasks ?? [], state.familyExtras, selected.id).members));
+		if (order.length === 0) return;
+		const current = Math.max(0, order.indexOf(dagTaskId(state) ?? selected.id));
+		const index = step === 'first' ? 0 : step === 'last' ? order.length - 1 : Math.min(order.length - 1, Math.max(0, current + step));
+		setDagCursor(store, order[index] === selected.id ? undefined : order[index]);
+	};
+
 	const stopAndQuit = async () => {
 		const live = store.getState().snapshot?.tasks.filter(isLive) ?? [];
 		setMode(store, {kind: 'confirm', confirmation: {kind: 'quit', running: live.length, isStopping: true}});
@@ -234,6 +306,21 @@ export function createController(deps: ControllerDeps): Controller {
 			} else if (input === 'n' || key.escape || input === 'q') {
 				setMode(store, {kind: 'normal'});
 				setStatus(store, `${confirmation.taskId} keeps running.`);
+			}
+			return;
+		}
+		if (confirmation.kind === 'cancelSchedule') {
+			if (input === 'y') {
+				setMode(store, {kind: 'normal'});
+				void act(async () => {
+					const schedule = await source.cancelSchedule(confirmation.scheduleId, CANCEL_REASON);
+					upsertSchedule(store, schedule);
+					setStatus(store, `Schedule ${schedule.id} is ${schedule.status}.`, 'success');
+					deps.refresh?.();
+				});
+			} else if (input === 'n' || key.escape || input === 'q') {
+				setMode(store, {kind: 'normal'});
+				setStatus(store, `Schedule ${confirmation.scheduleId} stays.`);
 			}
 			return;
 		}

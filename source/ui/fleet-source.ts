@@ -1,14 +1,16 @@
 import {CliError, type FleetClient} from '../cli/client.js';
 import type {Priority, TaskStatus} from '../core/domain/task.js';
+import type {ScheduleRunView, ScheduleView} from '../mcp/schedule-view.js';
 import type {TaskView} from '../mcp/task-view.js';
 
 /** A task as the dashboard shows it. */
 export type DashboardTask = TaskView & {
 	/** Resident memory of the worker process. The core does not report it yet; the Workers pane shows `-` until it does. */
 	rssBytes?: number;
-	/** Tasks that must complete before this one runs (the DAG), once the task view carries them. */
-	dependsOn?: string[];
 };
+
+/** A schedule as the dashboard shows it: list_schedules' view plus its latest run (get_schedule), once it has run. */
+export type DashboardSchedule = ScheduleView & {lastRun?: ScheduleRunView};
 
 /** What fleet_status returns. */
 export type FleetStatus = {
@@ -27,6 +29,8 @@ export type Snapshot = {
 	/** Every active task (queued, running, needs input) and the most recent ones, newest first. */
 	tasks: DashboardTask[];
 	fleet: FleetStatus;
+	/** Every schedule, oldest first. Fetched every SCHEDULES_EVERY snapshots (they change by the minute), so it can lag by one. */
+	schedules: DashboardSchedule[];
 	/** Epoch ms when the snapshot was taken; elapsed times are measured to it so rendering stays a pure function of state. */
 	takenAt: number;
 };
@@ -59,17 +63,25 @@ export type FleetSource = {
 	resume(id: string): Promise<TaskView>;
 	respond(id: string, answer: PermissionAnswer): Promise<TaskView>;
 	reprioritize(id: string, priority: Priority): Promise<TaskView>;
+	/** One task by id, for the DAG pane's members that are too old to be in the snapshot. */
+	task(id: string): Promise<TaskView>;
+	pauseSchedule(id: string): Promise<DashboardSchedule>;
+	resumeSchedule(id: string): Promise<DashboardSchedule>;
+	cancelSchedule(id: string, reason: string): Promise<DashboardSchedule>;
 };
 
 /** How many of the newest tasks a snapshot carries besides the active ones. */
 export const RECENT_TASKS = 200;
 /** Lines of a log the Output pane asks for: more than any terminal is tall. */
 export const OUTPUT_TAIL_LINES = 200;
+/** Schedules are fetched on the first snapshot and then on every this-many-th one. */
+export const SCHEDULES_EVERY = 2;
 /** Active tasks are few (bounded by the queue); this only keeps a runaway queue from making every snapshot huge. */
 const MAX_ACTIVE_TASKS = 1000;
 
 type TaskList = {tasks: DashboardTask[]};
 type TaskResult = {task: TaskView};
+type ScheduleResult = {schedule: ScheduleView};
 
 export type McpFleetSourceOptions = {
 	/** Epoch ms for `takenAt`. */
@@ -125,16 +137,60 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 		}
 	};
 
+	let snapshots = 0;
+	let schedules: DashboardSchedule[] = [];
+
+	/**
+	 * list_schedules, then get_schedule for each schedule whose latest run is not known yet or had not ended: one call
+	 * in the usual case, a few more in the minute a schedule fires.
+	 */
+	const pullSchedules = async (): Promise<DashboardSchedule[]> => {
+		const known = new Map(schedules.map(schedule => [schedule.id, schedule.lastRun]));
+		let listed: ScheduleView[];
+		try {
+			listed = (await call<{schedules: ScheduleView[]}>('list_schedules', {}, true)).schedules;
+		} catch {
+			// Schedules are the least urgent news: a core without them, or a failed pull, keeps the last list
+			// instead of failing the snapshot (a lost connection shows through the task calls anyway).
+			return schedules;
+		}
+		return Promise.all(
+			listed.map(async schedule => {
+				const lastRun = known.get(schedule.id);
+				if (schedule.lastRunAt === undefined) return schedule;
+				if (lastRun && lastRun.firedAt === schedule.lastRunAt && lastRun.outcome !== 'started') return {...schedule, lastRun};
+				try {
+					const {runs} = await call<{runs: ScheduleRunView[]}>('get_schedule', {id: schedule.id, runs: 1}, true);
+					return runs[0] ? {...schedule, lastRun: runs[0]} : schedule;
+				} catch {
+					// Cancelled or gone between the two calls: shown without its last run until the next pull.
+					return lastRun ? {...schedule, lastRun} : schedule;
+				}
+			}),
+		);
+	};
+
+	/** Keeps an action's answer for the next snapshot, with the last run the answer does not carry. */
+	const applySchedule = (changed: ScheduleView): DashboardSchedule => {
+		const lastRun = schedules.find(known => known.id === changed.id)?.lastRun;
+		const merged = lastRun ? {...changed, lastRun} : changed;
+		schedules = schedules.map(known => (known.id === changed.id ? merged : known));
+		return merged;
+	};
+
 	return {
 		close: () => client.close(),
 		async snapshot() {
+			const withSchedules = snapshots++ % SCHEDULES_EVERY === 0;
 			// Queued tasks can be older than the newest 200, and the Queue pane must show all of them.
-			const [active, recent, fleet] = await Promise.all([
+			const [active, recent, fleet, fresh] = await Promise.all([
 				call<TaskList>('task_status', {status: ['queued', 'running', 'needs_input'], limit: MAX_ACTIVE_TASKS}, true),
 				call<TaskList>('task_status', {limit: RECENT_TASKS}, true),
 				call<FleetStatus>('fleet_status', {}, true),
+				withSchedules ? pullSchedules() : undefined,
 			]);
-			return {tasks: mergeNewestFirst(active.tasks, recent.tasks), fleet, takenAt: clock()};
+			if (fresh) schedules = fresh;
+			return {tasks: mergeNewestFirst(active.tasks, recent.tasks), fleet, schedules, takenAt: clock()};
 		},
 		async output(taskId) {
 			const result = await call<{log: string; screen?: string[]}>('task_logs', {id: taskId, tail: OUTPUT_TAIL_LINES, screen: true}, true);
@@ -161,6 +217,18 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 		async reprioritize(id, priority) {
 			return (await call<TaskResult>('manage_queue', {action: 'reprioritize', id, priority})).task;
 		},
+		async task(id) {
+			return (await call<TaskResult>('task_status', {id}, true)).task;
+		},
+		async pauseSchedule(id) {
+			return applySchedule((await call<ScheduleResult>('pause_schedule', {id})).schedule);
+		},
+		async resumeSchedule(id) {
+			return applySchedule((await call<ScheduleResult>('resume_schedule', {id})).schedule);
+		},
+		async cancelSchedule(id, reason) {
+			return applySchedule((await call<ScheduleResult>('cancel_schedule', {id, reason})).schedule);
+		},
 	};
 }
 
@@ -170,3 +238,4 @@ function mergeNewestFirst(first: DashboardTask[], second: DashboardTask[]): Dash
 	const merged = [...first, ...second.filter(task => !seen.has(task.id))];
 	return merged.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
 }
+

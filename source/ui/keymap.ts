@@ -8,6 +8,9 @@ export type Command =
 	| 'nextPane'
 	| 'previousPane'
 	| 'nextNeedsInput'
+	| 'dag'
+	| 'schedules'
+	| 'pauseSchedule'
 	| 'details'
 	| 'approve'
 	| 'deny'
@@ -63,9 +66,12 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'nextPane', keys: [{key: 'tab', shift: false}], label: 'tab', description: 'next pane', group: 'Move'},
 	{command: 'previousPane', keys: [{key: 'tab', shift: true}], label: 'shift-tab', description: 'previous pane', group: 'Move'},
 	{command: 'nextNeedsInput', keys: [{input: 'i'}], label: 'i', description: 'next worker needing input', group: 'Move'},
+	{command: 'dag', keys: [{input: 'd'}], label: 'd', description: "DAG: the task's family", group: 'Move'},
+	{command: 'schedules', keys: [{input: 's'}], label: 's', description: 'Schedules', group: 'Move'},
 	{command: 'details', keys: [{key: 'return'}], label: 'enter', description: 'details of the task', group: 'Tasks'},
 	{command: 'newTask', keys: [{input: 'N'}], label: 'N', description: 'new task', group: 'Tasks'},
-	{command: 'cancel', keys: [{input: 'c'}], label: 'c', description: 'cancel the task (asks)', group: 'Tasks'},
+	{command: 'cancel', keys: [{input: 'c'}], label: 'c', description: 'cancel task/schedule (asks)', group: 'Tasks'},
+	{command: 'pauseSchedule', keys: [{input: 'p'}], label: 'p', description: 'pause/resume the schedule', group: 'Tasks'},
 	{command: 'retry', keys: [{input: 'r'}], label: 'r', description: 'retry a finished task', group: 'Tasks'},
 	{command: 'resume', keys: [{input: 'R'}], label: 'R', description: "resume a finished task", group: 'Tasks'},
 	{command: 'priorityUp', keys: [{input: '+'}, {input: '='}], label: '+', description: 'raise priority (P2→P1→P0)', group: 'Tasks'},

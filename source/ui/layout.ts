@@ -1,7 +1,10 @@
 /** Smallest terminal the dashboard draws in; below it, it says so. */
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 10;
-/** From this width the Output pane goes beside the lists instead of below them. */
+/**
+ * From this width every pane shows at once: the Output pane beside the lists with the DAG under it, the Schedules
+ * across the bottom. Below it, Output, DAG and Schedules take turns in one place under the lists.
+ */
 export const WIDE_COLUMNS = 120;
 
 export type Rect = {width: number; height: number};
@@ -17,10 +20,12 @@ export type Layout = {
 	body: Rect;
 	isWide: boolean;
 	isTooSmall: boolean;
-	/** Each pane's box, its title line included. */
+	/** Each pane's box, its title line included. Below WIDE_COLUMNS, output, dag and schedules are one place. */
 	queue: Rect;
 	workers: Rect;
 	output: Rect;
+	dag: Rect;
+	schedules: Rect;
 };
 
 /**
@@ -34,7 +39,13 @@ export function computeLayout(columns: number, rows: number): Layout {
 	const isWide = columns >= WIDE_COLUMNS;
 	if (isWide) {
 		const listWidth = Math.floor(columns * 0.5);
-		const queueHeight = Math.max(3, Math.round(body.height * 0.4));
+		// One column of air between the lists and the output.
+		const rightWidth = columns - listWidth - 1;
+		// Schedules get the full width at the bottom: their columns (cron, zone, next, last run) need it.
+		const schedulesHeight = Math.max(3, Math.round(body.height * 0.22));
+		const upper = Math.max(0, body.height - schedulesHeight);
+		const queueHeight = Math.max(3, Math.round(upper * 0.4));
+		const outputHeight = Math.max(4, Math.round(upper * 0.6));
 		return {
 			columns,
 			height,
@@ -42,13 +53,15 @@ export function computeLayout(columns: number, rows: number): Layout {
 			isWide,
 			isTooSmall,
 			queue: {width: listWidth, height: queueHeight},
-			workers: {width: listWidth, height: body.height - queueHeight},
-			// One column of air between the lists and the output.
-			output: {width: columns - listWidth - 1, height: body.height},
+			workers: {width: listWidth, height: Math.max(0, upper - queueHeight)},
+			output: {width: rightWidth, height: outputHeight},
+			dag: {width: rightWidth, height: Math.max(0, upper - outputHeight)},
+			schedules: {width: columns, height: schedulesHeight},
 		};
 	}
 	const queueHeight = Math.max(2, Math.round(body.height * 0.2));
 	const workersHeight = Math.max(3, Math.round(body.height * 0.35));
+	const view = {width: columns, height: Math.max(2, body.height - queueHeight - workersHeight)};
 	return {
 		columns,
 		height,
@@ -57,7 +70,9 @@ export function computeLayout(columns: number, rows: number): Layout {
 		isTooSmall,
 		queue: {width: columns, height: queueHeight},
 		workers: {width: columns, height: workersHeight},
-		output: {width: columns, height: Math.max(2, body.height - queueHeight - workersHeight)},
+		output: view,
+		dag: view,
+		schedules: view,
 	};
 }
 

@@ -1,11 +1,14 @@
 import {isTerminal} from '../core/domain/task.js';
-import type {FleetSource} from './fleet-source.js';
-import {applyOutput, applySnapshot, applySnapshotError, selectedTask, type DashboardStore} from './store.js';
+import {familyOf} from './dag-family.js';
+import type {DashboardTask, FleetSource} from './fleet-source.js';
+import {applyFamilyExtras, applyOutput, applySnapshot, applySnapshotError, selectedTask, type DashboardStore} from './store.js';
 
 /** Least time between two snapshots. */
 export const SNAPSHOT_INTERVAL_MS = 500;
 /** Least time between two fetches of the selected task's output. */
 export const OUTPUT_INTERVAL_MS = 250;
+/** Family members fetched by id in one pull: a deep, old family fills in over a few pulls instead of one burst. */
+export const FAMILY_FETCHES_PER_PULL = 10;
 
 export type PollerOptions = {snapshotMs?: number; outputMs?: number};
 
@@ -62,6 +65,33 @@ export function startPoller(source: FleetSource, store: DashboardStore, options:
 		}
 	};
 
+	// Ids task_status could not find: asked once, not on every pull.
+	const unknownIds = new Set<string>();
+
+	/**
+	 * Fetches the members of the selected task's family that the snapshot lacks (older than its newest tasks), so the
+	 * DAG pane can draw the whole family. Fetched members stay while they belong to the family shown.
+	 */
+	const pullFamily = async () => {
+		const state = store.getState();
+		const task = selectedTask(state);
+		if (!task) return;
+		const family = familyOf(state.snapshot?.tasks ?? [], state.familyExtras, task.id);
+		const kept: Record<string, DashboardTask> = {};
+		for (const member of family.members) if (state.familyExtras[member.id] === member) kept[member.id] = member;
+		const wanted = family.missing.filter(id => !unknownIds.has(id)).slice(0, FAMILY_FETCHES_PER_PULL);
+		const fetched = await Promise.all(
+			wanted.map(id =>
+				source.task(id).catch(() => {
+					unknownIds.add(id);
+					return undefined;
+				}),
+			),
+		);
+		for (const member of fetched) if (member) kept[member.id] = member;
+		if (!isDisposed) applyFamilyExtras(store, kept);
+	};
+
 	// The in-flight marker is cleared in a `.finally` of its own: a pull that finishes synchronously must not
 	// clear it before it is set.
 	const refresh = (): Promise<void> => {
@@ -74,7 +104,7 @@ export function startPoller(source: FleetSource, store: DashboardStore, options:
 
 	const refreshOutput = (): Promise<void> => {
 		if (isDisposed) return Promise.resolve();
-		outputInFlight ??= pullOutput().finally(() => {
+		outputInFlight ??= Promise.all([pullOutput(), pullFamily().catch(() => undefined)]).then(() => undefined).finally(() => {
 			outputInFlight = undefined;
 		});
 		return outputInFlight;

@@ -30,13 +30,25 @@ async function attachFromDashboard(config: Config, store: DashboardStore, taskId
 	process.stdout.write('\u001B[2J\u001B[H');
 }
 
+export type DashboardOptions = {
+	/** Shown first in the header for the whole session (the demo says what it is). */
+	banner?: string;
+	/** The core lives in this process and ends with it (the demo): the quit question and message say so. */
+	isEphemeralCore?: boolean;
+	/** The directory the new-task form offers; default the working directory. */
+	defaultCwd?: string;
+};
+
 /** `ccfleet`: the dashboard, a client of the core (started in the background if none runs). */
-export async function runDashboard(config: Config): Promise<number> {
+export async function runDashboard(config: Config, options: DashboardOptions = {}): Promise<number> {
 	const client = await connectFleet(config, {name: DASHBOARD_CLIENT_NAME});
 	// Reconnects never start a daemon: that would write to the terminal under the dashboard. The status bar says
 	// the core is gone, and the dashboard picks it up again once one runs.
 	const source = createMcpFleetSource(client, {reconnect: () => connectFleet(config, {name: DASHBOARD_CLIENT_NAME, startDaemon: false})});
-	const store = createDashboardStore();
+	const store = createDashboardStore({
+		...(options.banner ? {banner: options.banner} : {}),
+		...(options.isEphemeralCore ? {isEphemeralCore: true} : {}),
+	});
 	const poller = startPoller(source, store);
 	const {stdout} = process;
 	// The alternate screen keeps hours of redraws out of the scrollback and gives the shell its screen back on exit.
@@ -59,7 +71,7 @@ export async function runDashboard(config: Config): Promise<number> {
 					store={store}
 					source={source}
 					refresh={() => void poller.refresh()}
-					defaultCwd={process.cwd()}
+					defaultCwd={options.defaultCwd ?? process.cwd()}
 					homeDirectory={os.homedir()}
 					theme={themeFromEnv(process.env)}
 					onQuit={how => {
@@ -93,7 +105,7 @@ export async function runDashboard(config: Config): Promise<number> {
 		await source.close();
 	}
 	const running = store.getState().snapshot?.fleet.workers.running ?? 0;
-	if (choice === 'leave' && running > 0) {
+	if (choice === 'leave' && running > 0 && !options.isEphemeralCore) {
 		process.stdout.write(`ccfleet: ${running} worker${running === 1 ? '' : 's'} left running in the background core (pid file ${config.lockPath}).\n`);
 	}
 	return 0;

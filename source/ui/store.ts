@@ -1,12 +1,14 @@
 import {createStore, type StoreApi} from 'zustand/vanilla';
 import {isTerminal, type Priority} from '../core/domain/task.js';
-import type {DashboardTask, Snapshot, TaskOutput} from './fleet-source.js';
+import type {DashboardSchedule, DashboardTask, Snapshot, TaskOutput} from './fleet-source.js';
 
-/** Panes that take the focus, in tab order. DAG and Schedules join this list when they are built. */
-export const PANES = ['queue', 'workers', 'output'] as const;
+/** Panes that take the focus, in tab order: top to bottom, then the two that share the Output pane's place. */
+export const PANES = ['queue', 'workers', 'output', 'dag', 'schedules'] as const;
 export type PaneId = (typeof PANES)[number];
 /** Panes that hold a list of tasks to select from. */
 export type ListPane = 'queue' | 'workers';
+/** Panes that show something about the selected task or the fleet, and share one place when the terminal is small. */
+export type ViewPane = 'output' | 'dag' | 'schedules';
 
 /** Finished tasks the Workers pane keeps below the live ones, so that they can be read, retried and resumed. */
 export const RECENT_FINISHED = 50;
@@ -25,7 +27,10 @@ export type NewTaskDraft = {
 	isSubmitting: boolean;
 };
 
-export type Confirmation = {kind: 'cancel'; taskId: string} | {kind: 'quit'; running: number; isStopping: boolean};
+export type Confirmation =
+	| {kind: 'cancel'; taskId: string}
+	| {kind: 'cancelSchedule'; scheduleId: string}
+	| {kind: 'quit'; running: number; isStopping: boolean};
 
 export type Mode =
 	| {kind: 'normal'}
@@ -50,6 +55,20 @@ export type DashboardState = {
 	/** The list whose selection the Output pane and the task commands follow (the last focused list). */
 	activeList: ListPane;
 	focus: PaneId;
+	/** Which of Output, DAG and Schedules a small terminal shows in their shared place: the one focused last. */
+	view: ViewPane;
+	/** Every schedule, from the snapshot; kept as the same array while nothing in it changes. */
+	schedules: readonly DashboardSchedule[];
+	/** The selected schedule; kept by id across snapshots. */
+	scheduleSelection?: string;
+	/** The family member the DAG pane points at after j/k there; unset, it points at the selected task. */
+	dagCursor?: string;
+	/** Members of the selected task's family that are too old to be in the snapshot, fetched by the poller. */
+	familyExtras: Readonly<Record<string, DashboardTask>>;
+	/** A line the header shows first, always (the demo says what it is). */
+	banner?: string;
+	/** The core lives and dies with this dashboard (the demo): quitting stops everything, there is no background. */
+	isEphemeralCore?: boolean;
 	mode: Mode;
 	filter: string;
 	output?: OutputState;
@@ -69,6 +88,9 @@ export function createDashboardStore(initial: Partial<DashboardState> = {}): Das
 		selection: {queue: undefined, workers: undefined},
 		activeList: 'workers',
 		focus: 'workers',
+		view: 'output',
+		schedules: [],
+		familyExtras: {},
 		mode: {kind: 'normal'},
 		filter: '',
 		outputScroll: 0,
@@ -85,7 +107,20 @@ export function selectedTask(state: DashboardState): DashboardTask | undefined {
 }
 
 export function findTask(state: DashboardState, id: string): DashboardTask | undefined {
-	return state.snapshot?.tasks.find(task => task.id === id);
+	return state.snapshot?.tasks.find(task => task.id === id) ?? state.familyExtras[id];
+}
+
+/** The task the DAG pane points at: the family member j/k moved to there, else the selected task. */
+export function dagTaskId(state: DashboardState): string | undefined {
+	return state.dagCursor ?? selectedTask(state)?.id;
+}
+
+export function selectedSchedule(state: DashboardState): DashboardSchedule | undefined {
+	return state.schedules.find(schedule => schedule.id === state.scheduleSelection);
+}
+
+export function isListPane(pane: PaneId): pane is ListPane {
+	return pane === 'queue' || pane === 'workers';
 }
 
 /** Whether the task has a worker (running or waiting for an answer). */
@@ -145,8 +180,44 @@ export function setStatus(store: DashboardStore, text: string, tone: StatusMessa
 /** Moves the focus by `step` panes (tab order, wrapping). A list pane that gets the focus becomes the active list. */
 export function moveFocus(store: DashboardStore, step: number): void {
 	const {focus} = store.getState();
-	const next = PANES[(PANES.indexOf(focus) + step + PANES.length) % PANES.length]!;
-	store.setState(next === 'output' ? {focus: next} : {focus: next, activeList: next});
+	focusPane(store, PANES[(PANES.indexOf(focus) + step + PANES.length) % PANES.length]!);
+}
+
+/** Gives a pane the focus: a list becomes the active list, a view takes the shared place of a small terminal. */
+export function focusPane(store: DashboardStore, pane: PaneId): void {
+	const {activeList} = store.getState();
+	if (!isListPane(pane)) store.setState({focus: pane, view: pane});
+	else if (pane === activeList) store.setState({focus: pane});
+	// Another list means another selected task, and so another family in the DAG pane.
+	else store.setState({focus: pane, activeList: pane, dagCursor: undefined});
+}
+
+/** Moves the schedule selection by `step` rows, or to the first or last schedule. */
+export function moveScheduleSelection(store: DashboardStore, step: number | 'first' | 'last'): void {
+	const {schedules, scheduleSelection} = store.getState();
+	if (schedules.length === 0) return;
+	const current = Math.max(0, schedules.findIndex(schedule => schedule.id === scheduleSelection));
+	const index = step === 'first' ? 0 : step === 'last' ? schedules.length - 1 : Math.min(schedules.length - 1, Math.max(0, current + step));
+	if (schedules[index]!.id !== scheduleSelection) store.setState({scheduleSelection: schedules[index]!.id});
+}
+
+/** Puts a schedule an action returned into the list, so the result shows before the next snapshot. */
+export function upsertSchedule(store: DashboardStore, schedule: DashboardSchedule): void {
+	const {schedules} = store.getState();
+	store.setState({schedules: schedules.map(known => (known.id === schedule.id ? schedule : known))});
+}
+
+/** Points the DAG pane at a member of the selected task's family. */
+export function setDagCursor(store: DashboardStore, id: string | undefined): void {
+	if (store.getState().dagCursor !== id) store.setState({dagCursor: id});
+}
+
+/** Takes in the family members the poller fetched by id; nothing changes when they are the same. */
+export function applyFamilyExtras(store: DashboardStore, extras: Record<string, DashboardTask>): void {
+	const current = store.getState().familyExtras;
+	const ids = Object.keys(extras);
+	if (ids.length === Object.keys(current).length && ids.every(id => current[id] === extras[id])) return;
+	store.setState({familyExtras: extras});
 }
 
 /** Moves the selection of the active list by `step` rows, or to its first or last row. */
@@ -162,9 +233,9 @@ export function moveSelection(store: DashboardStore, step: number | 'first' | 'l
 /** Selects a task in a list and makes that list the active one (and the focused one, unless Output has the focus). */
 export function select(store: DashboardStore, pane: ListPane, id: string): void {
 	const state = store.getState();
-	const focus = state.focus === 'output' ? 'output' : pane;
+	const focus = isListPane(state.focus) ? pane : state.focus;
 	if (state.selection[pane] === id && state.activeList === pane && state.focus === focus) return;
-	store.setState({selection: {...state.selection, [pane]: id}, activeList: pane, focus, outputScroll: 0});
+	store.setState({selection: {...state.selection, [pane]: id}, activeList: pane, focus, outputScroll: 0, dagCursor: undefined});
 }
 
 /** Focuses the Workers pane on the next task (after the selected one, wrapping) whose worker waits for an answer. */
@@ -174,7 +245,7 @@ export function selectNextNeedingInput(store: DashboardStore): DashboardTask | u
 	if (waiting.length === 0) return undefined;
 	const currentIndex = state.activeList === 'workers' ? state.workers.findIndex(task => task.id === state.selection.workers) : -1;
 	const next = waiting.find(task => state.workers.indexOf(task) > currentIndex) ?? waiting[0]!;
-	store.setState({selection: {...state.selection, workers: next.id}, activeList: 'workers', focus: 'workers', outputScroll: 0});
+	store.setState({selection: {...state.selection, workers: next.id}, activeList: 'workers', focus: 'workers', outputScroll: 0, dagCursor: undefined});
 	return next;
 }
 
@@ -187,7 +258,11 @@ export function scrollOutput(store: DashboardStore, step: number | 'top' | 'bott
 
 // Derivation. -------------------------------------------------------------------------------------
 
-function derive(state: DashboardState, snapshot: Snapshot, filter: string): Pick<DashboardState, 'snapshot' | 'queue' | 'workers' | 'selection'> {
+function derive(
+	state: DashboardState,
+	snapshot: Snapshot,
+	filter: string,
+): Pick<DashboardState, 'snapshot' | 'queue' | 'workers' | 'selection' | 'schedules' | 'scheduleSelection'> {
 	const shown = filter === '' ? snapshot.tasks : snapshot.tasks.filter(task => matches(task, filter));
 	const queue = shown.filter(task => task.status === 'queued').sort((a, b) => (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity));
 	const live = shown.filter(isLive).sort((a, b) => Date.parse(a.startedAt ?? a.createdAt) - Date.parse(b.startedAt ?? b.createdAt));
@@ -204,7 +279,10 @@ function derive(state: DashboardState, snapshot: Snapshot, filter: string): Pick
 		workers: keepSelection(state.workers, lists.workers, state.selection.workers),
 	};
 	const sameSelection = selection.queue === state.selection.queue && selection.workers === state.selection.workers;
-	return {snapshot, ...lists, selection: sameSelection ? state.selection : selection};
+	const incoming = snapshot.schedules ?? state.schedules;
+	const schedules = JSON.stringify(incoming) === JSON.stringify(state.schedules) ? state.schedules : incoming;
+	const scheduleSelection = keepSelection(state.schedules, schedules, state.scheduleSelection);
+	return {snapshot, ...lists, selection: sameSelection ? state.selection : selection, schedules, scheduleSelection};
 }
 
 function matches(task: DashboardTask, filter: string): boolean {
@@ -213,7 +291,7 @@ function matches(task: DashboardTask, filter: string): boolean {
 }
 
 /** The selected task if it is still listed; else the row that took its place; the first row when nothing was selected. */
-function keepSelection(before: readonly DashboardTask[], after: readonly DashboardTask[], id: string | undefined): string | undefined {
+function keepSelection(before: readonly {id: string}[], after: readonly {id: string}[], id: string | undefined): string | undefined {
 	if (after.length === 0) return id;
 	if (id !== undefined && after.some(task => task.id === id)) return id;
 	const index = id === undefined ? 0 : before.findIndex(task => task.id === id);

@@ -1,6 +1,6 @@
 import {TASK_STATUSES, type Priority, type TaskStatus} from '../../source/core/domain/task.js';
 import type {TaskView} from '../../source/mcp/task-view.js';
-import type {DashboardTask, FleetSource, FleetStatus, NewTask, PermissionAnswer, Snapshot, TaskOutput} from '../../source/ui/fleet-source.js';
+import type {DashboardSchedule, DashboardTask, FleetSource, FleetStatus, NewTask, PermissionAnswer, Snapshot, TaskOutput} from '../../source/ui/fleet-source.js';
 
 /** The fixed "now" of every fake snapshot, so elapsed times in frames are exact. */
 export const NOW = Date.parse('2026-03-01T12:00:00.000Z');
@@ -34,11 +34,30 @@ export function makeTask(overrides: Partial<DashboardTask> & {id: string}): Dash
 	} as DashboardTask;
 }
 
+/** A schedule view with plausible defaults: a weekday-morning cron in Berlin that has not run yet. */
+export function makeSchedule(overrides: Partial<DashboardSchedule> & {id: string}): DashboardSchedule {
+	return {
+		kind: 'cron',
+		status: 'active',
+		cron: '0 9 * * 1-5',
+		timezone: 'Europe/Berlin',
+		missedRunPolicy: 'skip',
+		task: {prompt: `Prompt of ${overrides.id}`, cwd: '/work/project'},
+		nextRunAt: new Date(NOW + 90 * 60_000).toISOString(),
+		createdAt: iso(86_400_000),
+		updatedAt: iso(86_400_000),
+		...overrides,
+	};
+}
+
 type Call = {method: string; args: unknown[]};
 
 /** An in-memory fleet: snapshots are computed from `tasks`; actions change `tasks` as the core would, and are recorded. */
 export class FakeFleetSource implements FleetSource {
 	tasks: DashboardTask[];
+	/** Tasks too old for a snapshot that task(id) still finds (the DAG pane fetches them). */
+	archived: DashboardTask[] = [];
+	schedules: DashboardSchedule[] = [];
 	outputs = new Map<string, TaskOutput>();
 	fleetOverrides: Partial<FleetStatus> = {};
 	allowed = 4;
@@ -73,7 +92,7 @@ export class FakeFleetSource implements FleetSource {
 	async snapshot(): Promise<Snapshot> {
 		this.snapshotCount++;
 		if (this.snapshotGate) await this.snapshotGate;
-		return {tasks: this.tasks.map(task => ({...task})), fleet: this.fleet(), takenAt: this.takenAt};
+		return {tasks: this.tasks.map(task => ({...task})), fleet: this.fleet(), schedules: this.schedules.map(schedule => ({...schedule})), takenAt: this.takenAt};
 	}
 
 	async output(taskId: string): Promise<TaskOutput> {
@@ -140,6 +159,36 @@ export class FakeFleetSource implements FleetSource {
 	async reprioritize(id: string, priority: Priority): Promise<TaskView> {
 		this.#record('reprioritize', id, priority);
 		return this.#replace({...this.#get(id), priority});
+	}
+
+	async task(id: string): Promise<TaskView> {
+		this.calls.push({method: 'task', args: [id]});
+		const task = [...this.tasks, ...this.archived].find(known => known.id === id);
+		if (!task) throw new Error(`No task with id "${id}".`);
+		return task;
+	}
+
+	#schedule(id: string, change: (schedule: DashboardSchedule) => DashboardSchedule): DashboardSchedule {
+		const schedule = this.schedules.find(known => known.id === id);
+		if (!schedule) throw new Error(`No schedule with id "${id}".`);
+		const changed = {...change(schedule), updatedAt: iso(0)};
+		this.schedules = this.schedules.map(known => (known.id === id ? changed : known));
+		return changed;
+	}
+
+	async pauseSchedule(id: string): Promise<DashboardSchedule> {
+		this.#record('pauseSchedule', id);
+		return this.#schedule(id, ({nextRunAt: _next, nextRunLocal: _local, ...rest}) => ({...rest, status: 'paused'}));
+	}
+
+	async resumeSchedule(id: string): Promise<DashboardSchedule> {
+		this.#record('resumeSchedule', id);
+		return this.#schedule(id, schedule => ({...schedule, status: 'active', nextRunAt: new Date(NOW + 90 * 60_000).toISOString()}));
+	}
+
+	async cancelSchedule(id: string, reason: string): Promise<DashboardSchedule> {
+		this.#record('cancelSchedule', id, reason);
+		return this.#schedule(id, ({nextRunAt: _next, nextRunLocal: _local, ...rest}) => ({...rest, status: 'cancelled', endReason: reason}));
 	}
 }
 

@@ -146,3 +146,54 @@ test('a refusal from the core does not reconnect', async () => {
 	await expect(source.cancel('t1', 'why')).rejects.toThrow('Task t1 has ended.');
 	expect(reconnects).toBe(0);
 });
+
+test('schedules come every other snapshot, with get_schedule only for a run not yet known or not yet ended', async () => {
+	const fleet = busyFleet().fleet();
+	let outcome = 'started';
+	const listed = [
+		{id: 'sched001', kind: 'cron', status: 'active', timezone: 'UTC', lastRunAt: iso(60_000)},
+		{id: 'sched002', kind: 'cron', status: 'active', timezone: 'UTC'},
+	];
+	const client = fakeClient({
+		task_status: () => ({tasks: []}),
+		fleet_status: () => fleet,
+		list_schedules: () => ({schedules: listed}),
+		get_schedule: () => ({runs: [{id: 1, scheduledFor: iso(60_000), firedAt: iso(60_000), outcome, taskId: 'task0001'}]}),
+		pause_schedule: args => ({schedule: {...listed[0], id: args['id'], status: 'paused'}}),
+	});
+	const source = createMcpFleetSource(client, {clock: () => NOW});
+	const count = (tool: string) => client.calls.filter(call => call.tool === tool).length;
+	const first = await source.snapshot();
+	expect(first.schedules.map(schedule => [schedule.id, schedule.lastRun?.outcome])).toEqual([
+		['sched001', 'started'],
+		['sched002', undefined],
+	]);
+	expect([count('list_schedules'), count('get_schedule')]).toEqual([1, 1]);
+	expect((await source.snapshot()).schedules).toBe(first.schedules);
+	expect(count('list_schedules')).toBe(1);
+	// The run had not ended: asked again, and now it has.
+	outcome = 'completed';
+	expect((await source.snapshot()).schedules[0]!.lastRun?.outcome).toBe('completed');
+	expect([count('list_schedules'), count('get_schedule')]).toEqual([2, 2]);
+	await source.snapshot();
+	await source.snapshot();
+	expect([count('list_schedules'), count('get_schedule')]).toEqual([3, 2]);
+	// An action's answer keeps the last run it does not carry.
+	expect(await source.pauseSchedule('sched001')).toMatchObject({status: 'paused', lastRun: {outcome: 'completed'}});
+	expect(client.calls.at(-1)).toEqual({tool: 'pause_schedule', args: {id: 'sched001'}});
+});
+
+test('a core that cannot list schedules still gives snapshots; task(id) asks task_status for one task', async () => {
+	const task = makeTask({id: 'old00001', status: 'completed'});
+	const client = fakeClient({
+		task_status: args => (args['id'] ? {task} : {tasks: []}),
+		fleet_status: () => busyFleet().fleet(),
+		list_schedules: () => {
+			throw new CliError('Unknown tool: list_schedules');
+		},
+	});
+	const source = createMcpFleetSource(client);
+	expect((await source.snapshot()).schedules).toEqual([]);
+	expect(await source.task('old00001')).toBe(task);
+	expect(client.calls.at(-1)).toEqual({tool: 'task_status', args: {id: 'old00001'}});
+});

@@ -37,9 +37,17 @@ describe('moving', () => {
 		await ui.press(keys.tab);
 		expect(ui.frame()).toMatch(/▶ Output/);
 		await ui.press(keys.tab);
+		expect(ui.frame()).toMatch(/▶ DAG/);
+		await ui.press(keys.tab);
+		expect(ui.frame()).toMatch(/▶ Schedules/);
+		await ui.press(keys.tab);
 		expect(ui.frame()).toMatch(/▶ Queue/);
 		await ui.press('j');
 		expect(line(ui.frame(), 'queued02')).toMatch(/^›/);
+		await ui.press(keys.shiftTab);
+		expect(ui.frame()).toMatch(/▶ Schedules/);
+		await ui.press(keys.shiftTab);
+		expect(ui.frame()).toMatch(/▶ DAG/);
 		await ui.press(keys.shiftTab);
 		expect(ui.frame()).toMatch(/▶ Output/);
 		// The Output pane follows the list that had the focus last: the queue.

@@ -1,16 +1,25 @@
 import {Box, Text} from 'ink';
 import {oneLine} from '../format.js';
-import {findTask} from '../store.js';
+import {findTask, type DashboardState} from '../store.js';
 import {useDashboard} from '../store-context.js';
 import {useTheme} from '../theme.js';
 import {PaneTitle} from './pane-title.js';
 
-/** Asks before what cannot be undone: cancelling a task, and quitting while workers run. */
+function scheduleToCancel(state: DashboardState) {
+	const {mode} = state;
+	if (mode.kind !== 'confirm' || mode.confirmation.kind !== 'cancelSchedule') return undefined;
+	const id = mode.confirmation.scheduleId;
+	return state.schedules.find(schedule => schedule.id === id);
+}
+
+/** Asks before what cannot be undone: cancelling a task or a schedule, and quitting while workers run. */
 export function ConfirmDialog({width, height}: {width: number; height: number}) {
 	const theme = useTheme();
 	const confirmation = useDashboard(state => (state.mode.kind === 'confirm' ? state.mode.confirmation : undefined));
 	const task = useDashboard(state => (state.mode.kind === 'confirm' && state.mode.confirmation.kind === 'cancel' ? findTask(state, state.mode.confirmation.taskId) : undefined));
+	const schedule = useDashboard(scheduleToCancel);
 	const queued = useDashboard(state => state.snapshot?.fleet.queued ?? 0);
+	const isEphemeralCore = useDashboard(state => state.isEphemeralCore ?? false);
 	if (!confirmation) return null;
 	let title: string;
 	let lines: string[];
@@ -26,6 +35,17 @@ export function ConfirmDialog({width, height}: {width: number; height: number}) 
 			['y', 'yes, cancel it'],
 			['n', 'no, keep it'],
 		];
+	} else if (confirmation.kind === 'cancelSchedule') {
+		const id = confirmation.scheduleId;
+		title = `Cancel schedule ${id}?`;
+		lines = [
+			schedule ? `${id} is ${schedule.status}: ${oneLine(schedule.task.prompt)}` : id,
+			'It never fires again; a task it already started goes on.',
+		];
+		choices = [
+			['y', 'yes, cancel the schedule'],
+			['n', 'no, keep it'],
+		];
 	} else if (confirmation.isStopping) {
 		title = 'Quit';
 		lines = [`Stopping ${confirmation.running} worker${confirmation.running === 1 ? '' : 's'}…`];
@@ -33,13 +53,20 @@ export function ConfirmDialog({width, height}: {width: number; height: number}) 
 	} else {
 		const n = confirmation.running;
 		title = 'Quit?';
-		lines = [`${n} worker${n === 1 ? ' is' : 's are'} running.`, 'The core runs in the background: workers left running go on without the dashboard.'];
-		if (queued > 0) lines.push(`${queued} queued task${queued === 1 ? ' stays' : 's stay'} queued either way: the core starts ${queued === 1 ? 'it' : 'them'} as workers free up.`);
-		choices = [
-			['s', `stop ${n === 1 ? 'it' : 'them'} (cancel the running tasks) and quit`],
-			['l', 'leave them running in the background and quit'],
-			['esc', 'stay'],
-		];
+		lines = [`${n} worker${n === 1 ? ' is' : 's are'} running.`];
+		if (isEphemeralCore) lines.push('This is the demo: quitting stops every worker and removes its temporary files.');
+		else lines.push('The core runs in the background: workers left running go on without the dashboard.');
+		if (queued > 0 && !isEphemeralCore) lines.push(`${queued} queued task${queued === 1 ? ' stays' : 's stay'} queued either way: the core starts ${queued === 1 ? 'it' : 'them'} as workers free up.`);
+		choices = isEphemeralCore
+			? [
+					['s', `stop ${n === 1 ? 'it' : 'them'} and quit the demo`],
+					['esc', 'stay'],
+				]
+			: [
+					['s', `stop ${n === 1 ? 'it' : 'them'} (cancel the running tasks) and quit`],
+					['l', 'leave them running in the background and quit'],
+					['esc', 'stay'],
+				];
 	}
 	// Blank lines around the question only when there is room: in a short terminal the choices matter more.
 	const hasRoom = height >= 3 + lines.length + choices.length;

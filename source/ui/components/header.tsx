@@ -10,7 +10,10 @@ export function Header({width}: {width: number}) {
 	const theme = useTheme();
 	const fleet = useDashboard(state => state.snapshot?.fleet);
 	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
+	const banner = useDashboard(state => state.banner);
 	const segments: Segment[] = [{text: 'ccfleet', style: theme.paneTitle}];
+	// The banner (the demo's "nothing leaves this machine") comes before any news, so no width can cut it.
+	if (banner) segments.push({text: banner, style: {...theme.warning, bold: true}});
 	if (fleet) {
 		const {system} = fleet;
 		const waiting = fleet.needsInput.length;
@@ -29,7 +32,7 @@ export function Header({width}: {width: number}) {
 	}
 	const length = segments.reduce((sum, segment) => sum + segment.text.length + 2, -2);
 	// In 80 columns the name is what can go: everything after it is news.
-	const shown = length > width && fleet ? segments.slice(1) : segments;
+	const shown = length > width && (fleet || banner) ? segments.slice(1) : segments;
 	return (
 		<Box width={width} height={1} flexShrink={0}>
 			<Text wrap="truncate-end">

@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
 import {BINDING_GROUPS, KEYMAP} from '../keymap.js';
+import {WIDE_COLUMNS} from '../layout.js';
 import {useTheme} from '../theme.js';
 import {PaneTitle} from './pane-title.js';
 
@@ -21,7 +22,7 @@ export function helpLines(): HelpLine[] {
 export function HelpOverlay({width, height}: {width: number; height: number}) {
 	const theme = useTheme();
 	const lines = helpLines();
-	const rows = Math.max(1, height - 2);
+	const rows = Math.max(1, height - 3);
 	const columnCount = lines.length > rows && width >= 80 ? 2 : 1;
 	const perColumn = Math.ceil(lines.length / columnCount);
 	const columnWidth = Math.floor(width / columnCount);
@@ -49,6 +50,9 @@ export function HelpOverlay({width, height}: {width: number; height: number}) {
 					</Box>
 				))}
 			</Box>
+			<Text {...theme.muted} wrap="truncate-end">
+				{`  Below ${WIDE_COLUMNS} columns, Output/DAG/Schedules share one place (last focused).`}
+			</Text>
 			<Text {...theme.muted} wrap="truncate-end">
 				{'  In the form and dialogs, the keys are shown where they apply.'}
 			</Text>
