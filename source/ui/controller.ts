@@ -171,7 +171,7 @@ export function createController(deps: ControllerDeps): Controller {
 				return;
 			}
 			case 'newTask':
-				setMode(store, {kind: 'form', draft: {prompt: '', cwd: deps.defaultCwd, priority: 'P1', field: 'prompt', isSubmitting: false}});
+				setMode(store, {kind: 'form', draft: {prompt: '', cwd: deps.defaultCwd, priority: 'P1', dependsOn: '', field: 'prompt', isSubmitting: false}});
 				return;
 			case 'cancel': {
 				if (state.focus === 'schedules') {
@@ -368,7 +368,7 @@ export function createController(deps: ControllerDeps): Controller {
 		}
 		if (key.ctrl || key.meta || input === '') return;
 		// A paste arrives as one string; a directory is one line, a prompt keeps its line breaks.
-		const typed = field === 'cwd' ? input.replace(/[\r\n]+/g, '') : input.replace(/\r\n?/g, '\n');
+		const typed = field === 'prompt' ? input.replace(/\r\n?/g, '\n') : input.replace(/[\r\n]+/g, '');
 		update({[field]: draft[field] + typed, error: undefined});
 	};
 
@@ -381,7 +381,8 @@ export function createController(deps: ControllerDeps): Controller {
 		if (!cwd.startsWith('/')) return refuse('The directory must be an absolute path.', 'cwd');
 		setMode(store, {kind: 'form', draft: {...draft, isSubmitting: true, error: undefined}});
 		try {
-			const task = await source.delegate({prompt, cwd, priority: draft.priority});
+			const dependsOn = draft.dependsOn.split(/[\s,]+/).filter(Boolean);
+			const task = await source.delegate({prompt, cwd, priority: draft.priority, ...(dependsOn.length ? {dependsOn} : {})});
 			setMode(store, {kind: 'normal'});
 			upsertTask(store, task);
 			if (task.status === 'queued') select(store, 'queue', task.id);

@@ -42,7 +42,7 @@ export type TaskOutput = {
 	live: boolean;
 };
 
-export type NewTask = {prompt: string; cwd: string; priority: Priority};
+export type NewTask = {prompt: string; cwd: string; priority: Priority; dependsOn?: string[]};
 
 export type PermissionAnswer = {action: 'approve'} | {action: 'deny'; message?: string};
 
@@ -199,7 +199,7 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 			return {lines: result.log === '' ? [] : result.log.replace(/\n$/, '').split('\n'), live: false};
 		},
 		async delegate(task) {
-			return (await call<TaskResult>('delegate_task', {prompt: task.prompt, cwd: task.cwd, priority: task.priority})).task;
+			return (await call<TaskResult>('delegate_task', {prompt: task.prompt, cwd: task.cwd, priority: task.priority, ...(task.dependsOn ? {dependsOn: task.dependsOn} : {})})).task;
 		},
 		async cancel(id, reason) {
 			return (await call<TaskResult>('cancel_task', {id, reason})).task;

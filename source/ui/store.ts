@@ -15,13 +15,15 @@ export const RECENT_FINISHED = 50;
 /** How long a status message stays in the status bar, measured in snapshot time (no timer needed). */
 export const STATUS_MESSAGE_MS = 8000;
 
-export type FormField = 'prompt' | 'cwd' | 'priority';
-export const FORM_FIELDS: readonly FormField[] = ['prompt', 'cwd', 'priority'];
+export type FormField = 'prompt' | 'cwd' | 'priority' | 'dependsOn';
+export const FORM_FIELDS: readonly FormField[] = ['prompt', 'cwd', 'priority', 'dependsOn'];
 
 export type NewTaskDraft = {
 	prompt: string;
 	cwd: string;
 	priority: Priority;
+	/** Task ids, separated by commas or spaces. */
+	dependsOn: string;
 	field: FormField;
 	error?: string;
 	isSubmitting: boolean;

@@ -37,6 +37,22 @@ test('the form submits prompt, directory and priority through the source, then s
 	ui.unmount();
 });
 
+test('the depends-on field takes task ids, separated by commas or spaces', async () => {
+	const source = busyFleet();
+	const ui = await renderDashboard({source, defaultCwd: '/work/here'});
+	await ui.press('N');
+	expect(ui.frame()).toMatch(/Depends on/);
+	await ui.type('Write the docs');
+	await ui.press(keys.tab);
+	await ui.press(keys.tab);
+	await ui.press(keys.tab);
+	expect(ui.frame()).toMatch(/› Depends on\s+█\s+task ids, optional/);
+	await ui.type('busy0001, done0001');
+	await ui.press(keys.enter);
+	expect(source.calls).toEqual([{method: 'delegate', args: [{prompt: 'Write the docs', cwd: '/work/here', priority: 'P1', dependsOn: ['busy0001', 'done0001']}]}]);
+	ui.unmount();
+});
+
 test('backspace edits, ↑/↓ move between fields, digits pick the priority', async () => {
 	const source = busyFleet();
 	const ui = await renderDashboard({source});

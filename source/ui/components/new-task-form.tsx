@@ -6,7 +6,7 @@ import {useDashboard} from '../store-context.js';
 import {useTheme} from '../theme.js';
 import {PaneTitle} from './pane-title.js';
 
-const LABELS: Record<FormField, string> = {prompt: 'Prompt', cwd: 'Directory', priority: 'Priority'};
+const LABELS: Record<FormField, string> = {prompt: 'Prompt', cwd: 'Directory', priority: 'Priority', dependsOn: 'Depends on'};
 const LABEL_WIDTH = 12;
 
 /** Shows the end of a long value, where the typing happens. */
@@ -15,7 +15,7 @@ function tail(text: string, width: number): string {
 	return points.length <= width ? text : `…${points.slice(points.length - width + 1).join('')}`;
 }
 
-/** The `N` form: prompt, directory and priority of a new task. Enter submits; the controller does the typing. */
+/** The `N` form: prompt, directory, priority and dependencies of a new task. Enter submits; the controller does the typing. */
 export function NewTaskForm({width, height}: {width: number; height: number}) {
 	const theme = useTheme();
 	const draft = useDashboard(state => (state.mode.kind === 'form' ? state.mode.draft : undefined));
@@ -40,6 +40,7 @@ export function NewTaskForm({width, height}: {width: number; height: number}) {
 			{line('prompt', tail(oneLine(draft.prompt), valueWidth - 1) + cursor('prompt'))}
 			{line('cwd', tail(draft.cwd, valueWidth - 1) + cursor('cwd'))}
 			{line('priority', `${priorities}${draft.field === 'priority' ? '   ←/→ or 0-2' : ''}`)}
+			{line('dependsOn', tail(draft.dependsOn, valueWidth - 1) + cursor('dependsOn') + (draft.field === 'dependsOn' && !draft.dependsOn ? '   task ids, optional' : ''))}
 			<Text> </Text>
 			{draft.error ? (
 				<Text {...theme.error} wrap="truncate-end">
