@@ -1,0 +1,205 @@
+// `npx tsx bench/dashboard.ts [--cpu-prof]`: what the dashboard itself costs while 16 workers each print about
+// 20 KB/s (the fake claude's [[fake:spew=SECONDS]]). The real dashboard runs in tmux, so it has a real terminal;
+// over a steady window this measures its process's CPU (utime+stime from /proc/<pid>/stat), its RSS (VmRSS) and its
+// frames per second (Ink's synchronized-update starts, ESC[?2026h, in what tmux's pipe-pane saw it write).
+// Printed, not asserted. Targets: CPU under 15% of one core, RSS under 200 MB, at most 15 fps.
+// --cpu-prof: the dashboard runs under node --cpu-prof, and where its CPU went in the window is listed (by package and
+// by function). KEY=VALUE arguments go into the dashboard's environment, for experiments (NODE_ENV=production).
+import {spawn, type ChildProcess} from 'node:child_process';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import type {Client} from '@modelcontextprotocol/sdk/client/index.js';
+import {loadConfig} from '../source/config.js';
+import {connectMcpClient} from '../source/mcp/socket-client.js';
+import {hasTmux, startTmux, type Tmux} from '../test/helpers/tmux.js';
+import {waitFor} from '../test/helpers/wait-for.js';
+
+const WORKERS = 16;
+/** Long enough to outlast the start, the warm-up and the window. */
+const SPEW_SECONDS = 60;
+const WARM_UP_MS = 4000;
+const WINDOW_MS = 15_000;
+const COLUMNS = 160;
+const ROWS = 44;
+const TARGETS = {cpuPercent: 15, rssMb: 200, fps: 15};
+/** Ink wraps every frame in a synchronized update (DEC mode 2026) when stdout is a terminal. */
+const FRAME_START = '\u001B[?2026h';
+
+const binPath = fileURLToPath(new URL('../bin/ccfleet.js', import.meta.url));
+const fakeClaude = fileURLToPath(new URL('../test/fixtures/fake-claude.sh', import.meta.url));
+const profiling = process.argv.includes('--cpu-prof');
+const dashboardEnv = Object.fromEntries(process.argv.slice(2).filter(arg => /^[A-Z_][A-Z0-9_]*=/.test(arg)).map(arg => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]));
+const clockTicks = 100; // USER_HZ: 100 on every Linux the project runs on (getconf CLK_TCK)
+
+/** CPU seconds the process has used so far. */
+function cpuSeconds(pid: number): number {
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	// Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+function rssMb(pid: number): number {
+	const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+	return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+function countOccurrences(haystack: string, needle: string): number {
+	let count = 0;
+	for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + needle.length)) count++;
+	return count;
+}
+
+async function tool<T>(client: Client, name: string, args: Record<string, unknown>): Promise<T> {
+	const result = (await client.callTool({name, arguments: args})) as {isError?: boolean; structuredContent?: unknown; content?: Array<{text?: string}>};
+	if (result.isError) throw new Error(`${name}: ${result.content?.map(part => part.text).join(' ')}`);
+	return result.structuredContent as T;
+}
+
+type ProfileNode = {id: number; callFrame: {functionName: string; url: string; lineNumber: number}};
+type CpuProfile = {nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]};
+
+/** The package (or source file, or V8's own category) a frame belongs to. */
+function ownerOf(frame: ProfileNode['callFrame']): string {
+	if (frame.functionName.startsWith('(')) return frame.functionName;
+	const url = frame.url.replace(/^file:\/\//, '');
+	const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+	if (inModules) return inModules[1]!;
+	if (url.startsWith('node:')) return 'node internals';
+	if (url.includes('/source/')) return url.slice(url.indexOf('/source/') + 1);
+	return url === '' ? '(native)' : url;
+}
+
+/**
+ * Self time in the profile between `fromMs` and `toMs` after its start, by owner and by function, the largest first,
+ * as percentages of one core over that span.
+ */
+function summarizeProfile(profileFile: string, fromMs: number, toMs: number, count: number): string[] {
+	const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
+	const byId = new Map(profile.nodes.map(node => [node.id, node]));
+	const byOwner = new Map<string, number>();
+	const byFunction = new Map<string, number>();
+	let at = 0;
+	profile.samples.forEach((id, index) => {
+		at += profile.timeDeltas[index] ?? 0;
+		if (at < fromMs * 1000 || at > toMs * 1000) return;
+		const frame = byId.get(id)!.callFrame;
+		if (frame.functionName === '(idle)') return;
+		const delta = profile.timeDeltas[index + 1] ?? 0;
+		const owner = ownerOf(frame);
+		byOwner.set(owner, (byOwner.get(owner) ?? 0) + delta);
+		const key = `${frame.functionName || '(anonymous)'} ${owner}:${frame.lineNumber + 1}`;
+		byFunction.set(key, (byFunction.get(key) ?? 0) + delta);
+	});
+	const span = (toMs - fromMs) * 1000;
+	const list = (map: Map<string, number>) =>
+		[...map]
+			.sort((a, b) => b[1] - a[1])
+			.slice(0, count)
+			.map(([key, micros]) => `    ${((micros / span) * 100).toFixed(1).padStart(5)}%  ${key}`);
+	return ['  by package or file:', ...list(byOwner), '  by function:', ...list(byFunction)];
+}
+
+if (!hasTmux()) {
+	console.error('bench/dashboard: tmux is not installed; the dashboard needs a real terminal. Debian/Ubuntu: apt-get install -y tmux');
+	process.exit(1);
+}
+
+const home = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-dash-'));
+const cwd = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-cwd-'));
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-frames-'));
+const env: Record<string, string> = {CCFLEET_HOME: home, CCFLEET_CLAUDE_BIN: fakeClaude, CCFLEET_MAX_WORKERS: String(WORKERS), CCFLEET_STAGGER_MS: '0'};
+const config = loadConfig({...process.env, ...env});
+let daemon: ChildProcess | undefined;
+let tmux: Tmux | undefined;
+let closeClient: (() => Promise<void>) | undefined;
+try {
+	// The core in a process of its own, as in use: the 16 workers' output is its work, not the dashboard's.
+	daemon = spawn(process.execPath, [binPath, '--daemon'], {cwd, env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']});
+	let log = '';
+	daemon.stderr!.on('data', (chunk: Buffer) => {
+		log += chunk.toString();
+	});
+	await waitFor(`the daemon (log: ${log})`, () => log.includes('ccfleet daemon ready') || daemon!.exitCode !== null, 30_000);
+	if (daemon.exitCode !== null) throw new Error(`the daemon exited: ${log}`);
+	const connection = await connectMcpClient(config.socketPath, {name: 'bench'});
+	closeClient = connection.close;
+	const {client} = connection;
+	for (let i = 0; i < WORKERS; i++) await tool(client, 'delegate_task', {prompt: `Spew ${i + 1} [[fake:spew=${SPEW_SECONDS}]]`, cwd});
+	await waitFor(`${WORKERS} running workers`, async () => (await tool<{workers: {running: number}}>(client, 'fleet_status', {})).workers.running === WORKERS, 30_000, 200);
+
+	const frames = path.join(scratch, 'dashboard.out');
+	const profileDir = path.join(scratch, 'profile');
+	tmux = startTmux({
+		name: 'ccfleet-bench',
+		command: [process.execPath, ...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), binPath],
+		columns: COLUMNS,
+		rows: ROWS,
+		term: 'xterm-256color',
+		cwd,
+		env: {...env, ...dashboardEnv},
+	});
+	const dashboardStarted = performance.now();
+	tmux.pipeTo(frames);
+	const pid = tmux.pane().pid;
+	await tmux.waitForText(`workers ${WORKERS}/${WORKERS}`, {timeoutMs: 30_000});
+	// The first worker is selected, so the Output pane follows a live, spewing screen: the busiest the dashboard gets.
+	await tmux.waitForText('live screen', {timeoutMs: 15_000});
+	await new Promise(resolve => setTimeout(resolve, WARM_UP_MS));
+
+	const startBytes = statSync(frames).size;
+	const startCpu = cpuSeconds(pid);
+	const started = performance.now();
+	const rss: number[] = [];
+	while (performance.now() - started < WINDOW_MS) {
+		rss.push(rssMb(pid));
+		await new Promise(resolve => setTimeout(resolve, 500));
+	}
+	const ended = performance.now();
+	const seconds = (ended - started) / 1000;
+	const cpuPercent = ((cpuSeconds(pid) - startCpu) / seconds) * 100;
+	rss.push(rssMb(pid));
+	const written = readFileSync(frames).subarray(startBytes).toString('latin1');
+	const fps = countOccurrences(written, FRAME_START) / seconds;
+	const stillRunning = (await tool<{workers: {running: number}}>(client, 'fleet_status', {})).workers.running;
+
+	const maxRss = Math.max(...rss);
+	const verdict = (value: number, target: number, unit: string) =>
+		value <= target ? `ok, target < ${target}${unit}` : `MISSED target < ${target}${unit} by ${(value - target).toFixed(1)}${unit} (${((value / target - 1) * 100).toFixed(0)}% over)`;
+	console.log(
+		`dashboard with ${WORKERS} workers printing ~20 KB/s each (${stillRunning} still running at the end), ${COLUMNS}x${ROWS} tmux, ${seconds.toFixed(1)} s window` +
+			`${Object.keys(dashboardEnv).length > 0 ? `, dashboard env ${Object.entries(dashboardEnv).map(([key, value]) => `${key}=${value}`).join(' ')}` : ''}:`,
+	);
+	console.log(`  CPU ${cpuPercent.toFixed(1)}% of one core (${verdict(cpuPercent, TARGETS.cpuPercent, '%')})`);
+	console.log(`  RSS ${maxRss.toFixed(0)} MB peak, ${rss.at(-1)!.toFixed(0)} MB at the end (${verdict(maxRss, TARGETS.rssMb, ' MB')})`);
+	console.log(`  ${fps.toFixed(1)} frames/s (${verdict(fps, TARGETS.fps, ' fps')}), ${(written.length / seconds / 1024).toFixed(1)} KB/s to the terminal`);
+
+	// Leave the workers to the core's shutdown; the dashboard quits as a person would, writing its profile.
+	tmux.press('q');
+	await tmux.waitForText('Quit?', {timeoutMs: 10_000});
+	tmux.press('l');
+	const exited = await waitFor('the dashboard to exit', () => tmux!.pane().isDead, 15_000, 100).catch(() => false);
+	if (!exited) console.log(`  the dashboard had not exited 15 s after q, l; its screen:\n${tmux.capture()}`);
+	if (profiling) {
+		const profile = existsSync(profileDir) ? readdirSync(profileDir).find(file => file.endsWith('.cpuprofile')) : undefined;
+		if (profile) {
+			// The profile starts with the process, a few ms after tmux started it: close enough for a 15 s window.
+			console.log(`  where the dashboard's CPU went in the window (self time, % of one core; profiling itself adds a little):`);
+			for (const line of summarizeProfile(path.join(profileDir, profile), started - dashboardStarted, ended - dashboardStarted, 12)) console.log(line);
+		} else {
+			console.log('  (no CPU profile was written)');
+		}
+	}
+} finally {
+	tmux?.kill();
+	await closeClient?.().catch(() => undefined);
+	if (daemon && daemon.exitCode === null) {
+		daemon.kill('SIGTERM');
+		await waitFor('the daemon to stop', () => daemon!.exitCode !== null || daemon!.signalCode !== null, 20_000).catch(() => daemon!.kill('SIGKILL'));
+	}
+	rmSync(home, {recursive: true, force: true});
+	rmSync(cwd, {recursive: true, force: true});
+	rmSync(scratch, {recursive: true, force: true});
+}
