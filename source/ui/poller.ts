@@ -6,7 +6,7 @@ import {applyFamilyExtras, applyOutput, applySnapshot, applySnapshotError, selec
 /** Least time between two snapshots. */
 export const SNAPSHOT_INTERVAL_MS = 500;
 /** Least time between two fetches of the selected task's output. */
-export const OUTPUT_INTERVAL_MS = 250;
+export const OUTPUT_INTERVAL_MS = 400;
 /** Family members fetched by id in one pull: a deep, old family fills in over a few pulls instead of one burst. */
 export const FAMILY_FETCHES_PER_PULL = 10;
 

@@ -63,10 +63,13 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 				const workers = fleet.workers();
 				const system = await fleet.sampleSystem();
 				const backoff = fleet.backoff();
+				const counts = fleet.counts();
 				const status = {
 					workers: {running: workers.length, allowed: fleet.options.maxWorkers},
-					queued: fleet.queueOrder().length,
-					counts: fleet.counts(),
+					// Every queued task, also those waiting for dependencies; `ready` of them can start as soon as a worker is free.
+					queued: counts.queued,
+					ready: fleet.queueOrder().length,
+					counts,
 					costUsd: fleet.totalCostUsd(),
 					needsInput: workers.filter(worker => worker.question).map(worker => ({id: worker.taskId, question: worker.question!.question})),
 					...(backoff ? {backoff: {until: new Date(backoff.until).toISOString(), reason: backoff.reason}} : {}),

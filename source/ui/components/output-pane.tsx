@@ -18,7 +18,11 @@ export function OutputPane({width, height, isFocused}: OutputPaneProps) {
 	let lines: string[] = [];
 	let note: string | undefined;
 	if (!task) note = 'Select a task to see its output.';
-	else if (task.status === 'queued') note = `Queued (#${task.queuePosition ?? '?'}): no output until a worker starts it.`;
+	else if (task.status === 'queued') {
+		note = task.queuePosition
+			? `Queued (#${task.queuePosition}): no output until a worker starts it.`
+			: `Waiting for ${task.waitingOn?.join(', ') || 'its dependencies'}: no output until it can start.`;
+	}
 	else if (output?.taskId !== task.id) note = 'Loading…';
 	else {
 		lines = output.lines.map(cleanLine);

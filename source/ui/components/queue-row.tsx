@@ -29,7 +29,7 @@ export function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, no
 export const QueueRow = memo(function QueueRow({task, fleet, now, isSelected, isHighlighted, blockers, width}: QueueRowProps) {
 	const theme = useTheme();
 	const text =
-		`${isSelected ? '›' : ' '} ${cell(`#${task.queuePosition ?? '?'}`, 4)}${task.priority} ${cell(task.id, 8)} ${cell(elapsed(task.createdAt, now), 6)} ` +
+		`${isSelected ? '›' : ' '} ${cell(task.queuePosition ? `#${task.queuePosition}` : 'wait', 4)}${task.priority} ${cell(task.id, 8)} ${cell(elapsed(task.createdAt, now), 6)} ` +
 		`${cell(waitsFor(task, fleet, now, blockers), 22)} ${oneLine(task.prompt)}`;
 	return (
 		<Box width={width} height={1} flexShrink={0}>
