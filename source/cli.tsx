@@ -280,7 +280,11 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
  */
 function prepareForInk(env: NodeJS.ProcessEnv, isTerminal: boolean | undefined): void {
 	env.NODE_ENV ??= 'production';
-	if (isTerminal) env.CI = 'false';
+	// Removed, not set to false: chalk treats any CI variable as "no colours".
+	if (isTerminal) {
+		delete env.CI;
+		delete env.CONTINUOUS_INTEGRATION;
+	}
 }
 
 async function main(argv: string[]): Promise<number> {
