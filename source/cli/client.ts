@@ -35,6 +35,20 @@ export type FleetClient = {
 	close(): Promise<void>;
 };
 
+/** Where a command prints its result (tests give their own). */
+export type Output = {out: (text: string) => void};
+export const stdout: Output = {out: text => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)};
+
+/** Runs `run` with a client of the core (started if none runs), closing the connection afterwards. */
+export async function withFleet<T>(config: Config, run: (fleet: FleetClient) => Promise<T>): Promise<T> {
+	const fleet = await connectFleet(config);
+	try {
+		return await run(fleet);
+	} finally {
+		await fleet.close();
+	}
+}
+
 const DAEMON_START_TIMEOUT_MS = 20_000;
 const binPath = fileURLToPath(new URL('../../bin/ccfleet.js', import.meta.url));
 

@@ -5,23 +5,13 @@ import type {Config} from '../config.js';
 import {parseDuration} from '../config.js';
 import {PRIORITIES, type Priority} from '../core/domain/task.js';
 import type {TaskView} from '../mcp/task-view.js';
-import {CliError, connectFleet, createProgress, type FleetClient} from './client.js';
+import {CliError, createProgress, stdout, withFleet, type FleetClient, type Output} from './client.js';
 import {age, formatTask, formatTaskTable, money, statusLabel} from './format.js';
 
 const POLL_MS = 400;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
-type Output = {out: (text: string) => void};
-const stdout: Output = {out: text => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)};
 
-async function withFleet<T>(config: Config, run: (fleet: FleetClient) => Promise<T>): Promise<T> {
-	const fleet = await connectFleet(config);
-	try {
-		return await run(fleet);
-	} finally {
-		await fleet.close();
-	}
-}
 
 export type DelegateFlags = {
 	cwd?: string;

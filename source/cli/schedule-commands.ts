@@ -5,19 +5,8 @@ import {parseDuration} from '../config.js';
 import {formatInZone, MISSED_RUN_POLICIES, SCHEDULE_STATUSES, type ScheduleStatus} from '../core/domain/schedule.js';
 import {PRIORITIES, type Priority} from '../core/domain/task.js';
 import {describeSchedule, type ScheduleRunView, type ScheduleView} from '../mcp/schedule-view.js';
-import {CliError, connectFleet, type FleetClient} from './client.js';
+import {CliError, stdout, withFleet, type Output} from './client.js';
 
-type Output = {out: (text: string) => void};
-const stdout: Output = {out: text => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)};
-
-async function withFleet<T>(config: Config, run: (fleet: FleetClient) => Promise<T>): Promise<T> {
-	const fleet = await connectFleet(config);
-	try {
-		return await run(fleet);
-	} finally {
-		await fleet.close();
-	}
-}
 
 /** What every scheduled task shares with `ccfleet delegate`. */
 export type TaskFlags = {

@@ -348,6 +348,11 @@ export class Fleet {
 		return this.#store.list(filter);
 	}
 
+	/** 1-based place of a task in the running order; 0 when it is not ready to run (not queued, or waiting). */
+	queuePosition(id: string): number {
+		return this.#queue.position(id);
+	}
+
 	/** Ids of queued tasks in the order they will run. */
 	queueOrder(): string[] {
 		return this.#queue.toArray();

@@ -42,6 +42,18 @@ export class PriorityQueue {
 		return true;
 	}
 
+	/** 1-based place of an id in the running order, or 0 when it is not queued; without building the whole order. */
+	position(id: string): number {
+		const priority = this.#priorityOf.get(id);
+		if (priority === undefined) return 0;
+		let ahead = 0;
+		for (const other of PRIORITIES) {
+			if (other === priority) break;
+			ahead += this.#lanes[other].length;
+		}
+		return ahead + this.#lanes[priority].indexOf(id) + 1;
+	}
+
 	/** Ids in the order they would run. */
 	toArray(): string[] {
 		return PRIORITIES.flatMap(priority => this.#lanes[priority]);

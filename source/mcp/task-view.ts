@@ -53,7 +53,7 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 	const worker = fleet.worker(task.id);
 	const max = options.promptChars;
 	const prompt = max !== undefined && task.prompt.length > max ? `${task.prompt.slice(0, max)}… (${task.prompt.length} characters)` : task.prompt;
-	const position = task.status === 'queued' ? fleet.queueOrder().indexOf(task.id) + 1 : 0;
+	const position = task.status === 'queued' ? fleet.queuePosition(task.id) : 0;
 	const waitingOn = task.status === 'queued' ? fleet.waitingOn(task.id) : [];
 	const view: TaskView = {
 		id: task.id,

@@ -25,6 +25,15 @@ describe('PriorityQueue', () => {
 		expect(queue.toArray()).toEqual(['a', 'c']);
 	});
 
+	it('tells an id its place in the running order', () => {
+		const queue = new PriorityQueue();
+		queue.push('a', 'P2');
+		queue.push('b', 'P1');
+		queue.push('c', 'P1');
+		queue.push('d', 'P0');
+		expect(['d', 'b', 'c', 'a', 'missing'].map(id => queue.position(id))).toEqual([1, 2, 3, 4, 0]);
+	});
+
 	it('puts a task that already had its turn at the front of its line', () => {
 		const queue = new PriorityQueue();
 		queue.push('a', 'P1');

@@ -12,10 +12,8 @@ import {
 	type ScheduleTaskTemplate,
 } from '../../core/domain/schedule.js';
 import type {ScheduleFilter, ScheduleStore} from '../../core/ports/schedule-store.js';
-import {migrate} from './migrations.js';
+import {openDatabase} from './open-database.js';
 
-/** How long a write waits for the task store's connection (or another process) to release the lock. */
-const BUSY_TIMEOUT_MS = 5000;
 
 type ScheduleRow = {
 	id: string;
@@ -95,22 +93,7 @@ export class SqliteScheduleStore implements ScheduleStore {
 	#isClosed = false;
 
 	constructor(readonly path: string) {
-		let db: Database.Database | undefined;
-		try {
-			db = new Database(path);
-			db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-			db.pragma('journal_mode = WAL');
-			db.pragma('synchronous = NORMAL');
-			db.pragma('foreign_keys = ON');
-			migrate(db);
-		} catch (error) {
-			db?.close();
-			if (error instanceof FleetError) throw error;
-			throw new FleetError(
-				`Cannot open the schedule database at ${path}: ${error instanceof Error ? error.message : String(error)}. Check that the path is a writable SQLite file in an existing directory.`,
-				{cause: error},
-			);
-		}
+		const db = openDatabase(path);
 		this.#db = db;
 		this.#insert = db.prepare(`INSERT INTO schedules (${SCHEDULE_COLUMNS.join(', ')}) VALUES (${SCHEDULE_COLUMNS.map(column => `@${column}`).join(', ')})`);
 		this.#update = db.prepare(

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import {FleetError, TaskNotFoundError} from '../../core/domain/errors.js';
 import {
@@ -20,10 +19,8 @@ import {
 import {type TaskFilter, type TaskStore} from '../../core/ports/task-store.js';
 import {ROLE_NAMES, type Role} from '../../core/domain/roles.js';
 import {MERGE_STRATEGIES, type MergeOutcome, type MergeStrategy, type Worktree} from '../../core/ports/workspace.js';
-import {migrate} from './migrations.js';
+import {isSqliteError, openDatabase} from './open-database.js';
 
-/** How long a write waits for another connection's lock before it fails with SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 5000;
 
 type TaskRow = {
 	id: string;
@@ -135,20 +132,7 @@ export class SqliteTaskStore implements TaskStore {
 	#isClosed = false;
 
 	constructor(readonly path: string) {
-		let db: Database.Database | undefined;
-		try {
-			db = new Database(path);
-			db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-			// The first statement that reads the file; a file that is not a database fails here.
-			db.pragma('journal_mode = WAL');
-			db.pragma('synchronous = NORMAL');
-			db.pragma('foreign_keys = ON');
-			migrate(db);
-		} catch (error) {
-			db?.close();
-			throw openError(path, error);
-		}
-
+		const db = openDatabase(path);
 		this.#db = db;
 		this.#insert = db.prepare(`INSERT INTO tasks (${SELECT_COLUMNS}) VALUES (${COLUMNS.map(column => `@${column}`).join(', ')})`);
 		this.#update = db.prepare(
@@ -341,54 +325,4 @@ function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode |
 	);
 }
 
-// The typings declare Database.SqliteError as the class's constructor type, hence InstanceType.
-function isSqliteError(error: unknown): error is InstanceType<typeof Database.SqliteError> {
-	return error instanceof Database.SqliteError;
-}
 
-/** Turns a failure to open the file into a message that names the path and the way out. */
-function openError(path: string, error: unknown): Error {
-	if (error instanceof FleetError) return error;
-	const reason = error instanceof Error ? error.message : String(error);
-	const code = isSqliteError(error) ? error.code : undefined;
-	if (/directory does not exist/i.test(reason)) {
-		return new FleetError(`Cannot open the task database at ${path}: its directory does not exist. Create the directory or choose another path.`, {
-			cause: error,
-		});
-	}
-
-	if (code === 'SQLITE_CANTOPEN') {
-		const isDirectory = path !== ':memory:' && fs.statSync(path, {throwIfNoEntry: false})?.isDirectory() === true;
-		return new FleetError(
-			isDirectory
-				? `Cannot open the task database at ${path}: that is a directory. Give the path of a file (it is created if missing).`
-				: `Cannot open the task database at ${path} (${reason}). Check that you may read and write the file and its directory.`,
-			{cause: error},
-		);
-	}
-
-	if (code === 'SQLITE_NOTADB') {
-		return new FleetError(
-			`Cannot open the task database at ${path}: the file exists but is not a SQLite database. Move it aside or choose another path.`,
-			{cause: error},
-		);
-	}
-
-	if (code === 'SQLITE_CORRUPT') {
-		return new FleetError(
-			`The task database at ${path} is corrupt (${reason}). Move it aside (keep a copy to recover tasks by hand) and start ccfleet again.`,
-			{cause: error},
-		);
-	}
-
-	if (code === 'SQLITE_BUSY') {
-		return new FleetError(
-			`The task database at ${path} stayed locked by another process for ${BUSY_TIMEOUT_MS} ms. Stop the other ccfleet using it, or choose another path.`,
-			{cause: error},
-		);
-	}
-
-	return new FleetError(`Cannot open the task database at ${path}: ${reason}. Check that the path is a writable file in an existing directory.`, {
-		cause: error,
-	});
-}

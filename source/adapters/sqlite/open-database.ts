@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import {FleetError} from '../../core/domain/errors.js';
+import {migrate} from './migrations.js';
+
+/** How long a write waits for another connection's lock before it fails with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens ccfleet's database (one file holds tasks and schedules; each store has its own connection) in WAL mode
+ * and brings its schema up to date. Throws a FleetError that names the path and the way out.
+ */
+export function openDatabase(path: string): Database.Database {
+	let db: Database.Database | undefined;
+	try {
+		db = new Database(path);
+		db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+		// The first statement that reads the file; a file that is not a database fails here.
+		db.pragma('journal_mode = WAL');
+		db.pragma('synchronous = NORMAL');
+		db.pragma('foreign_keys = ON');
+		migrate(db);
+		return db;
+	} catch (error) {
+		db?.close();
+		throw openError(path, error);
+	}
+}
+
+// The typings declare Database.SqliteError as the class's constructor type, hence InstanceType.
+export function isSqliteError(error: unknown): error is InstanceType<typeof Database.SqliteError> {
+	return error instanceof Database.SqliteError;
+}
+
+/** Turns a failure to open the file into a message that names the path and the way out. */
+function openError(path: string, error: unknown): Error {
+	if (error instanceof FleetError) return error;
+	const reason = error instanceof Error ? error.message : String(error);
+	const code = isSqliteError(error) ? error.code : undefined;
+	if (/directory does not exist/i.test(reason)) {
+		return new FleetError(`Cannot open the ccfleet database at ${path}: its directory does not exist. Create the directory or choose another path.`, {
+			cause: error,
+		});
+	}
+
+	if (code === 'SQLITE_CANTOPEN') {
+		const isDirectory = path !== ':memory:' && fs.statSync(path, {throwIfNoEntry: false})?.isDirectory() === true;
+		return new FleetError(
+			isDirectory
+				? `Cannot open the ccfleet database at ${path}: that is a directory. Give the path of a file (it is created if missing).`
+				: `Cannot open the ccfleet database at ${path} (${reason}). Check that you may read and write the file and its directory.`,
+			{cause: error},
+		);
+	}
+
+	if (code === 'SQLITE_NOTADB') {
+		return new FleetError(
+			`Cannot open the ccfleet database at ${path}: the file exists but is not a SQLite database. Move it aside or choose another path.`,
+			{cause: error},
+		);
+	}
+
+	if (code === 'SQLITE_CORRUPT') {
+		return new FleetError(
+			`The ccfleet database at ${path} is corrupt (${reason}). Move it aside (keep a copy to recover tasks by hand) and start ccfleet again.`,
+			{cause: error},
+		);
+	}
+
+	if (code === 'SQLITE_BUSY') {
+		return new FleetError(
+			`The ccfleet database at ${path} stayed locked by another process for ${BUSY_TIMEOUT_MS} ms. Stop the other ccfleet using it, or choose another path.`,
+			{cause: error},
+		);
+	}
+
+	return new FleetError(`Cannot open the ccfleet database at ${path}: ${reason}. Check that the path is a writable file in an existing directory.`, {
+		cause: error,
+	});
+}
