@@ -5,6 +5,10 @@ import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 
+// The folder name claude gives a cwd is computed once, by the adapter that reads transcripts; the demo and the
+// tests that look for a transcript must agree with it.
+export {transcriptPath} from '../adapters/claude/transcript.js';
+
 export const claudeVersion = '2.1.330';
 export const mockApiKey = 'sk-ant-mock-0123456789abcdefghij';
 
@@ -64,32 +68,6 @@ export function createClaudeEnv(options: ClaudeEnvOptions): ClaudeEnv {
 			rmSync(homeDir, {recursive: true, force: true});
 		},
 	};
-}
-
-const maxProjectDirLength = 200;
-
-/**
- * The directory name Claude Code 2.1.330 uses under `$CLAUDE_CONFIG_DIR/projects/` for a cwd: every UTF-16
- * code unit outside [a-zA-Z0-9] becomes `-`; names over 200 characters are cut to 200 and suffixed with
- * `-<base36 of |Java-style string hash of the cwd|>`, as the binary does.
- */
-export function mangleProjectDir(cwd: string): string {
-	const mangled = cwd.replaceAll(/[^a-zA-Z\d]/g, '-');
-	if (mangled.length <= maxProjectDirLength) {
-		return mangled;
-	}
-
-	let hash = 0;
-	for (let index = 0; index < cwd.length; index++) {
-		hash = ((hash << 5) - hash + cwd.charCodeAt(index)) | 0;
-	}
-
-	return `${mangled.slice(0, maxProjectDirLength)}-${Math.abs(hash).toString(36)}`;
-}
-
-/** Where the transcript of a session started with `--session-id` in `cwd` will be written. */
-export function transcriptPath(configDir: string, cwd: string, sessionId: string): string {
-	return path.join(configDir, 'projects', mangleProjectDir(cwd), `${sessionId}.jsonl`);
 }
 
 const minimumBinaryBytes = 100 * 1024 * 1024;
