@@ -174,6 +174,26 @@ describe('FileOutputLog', () => {
 			expect(second.read('half')).toEqual({text: `${'y'.repeat(80)}${'z'.repeat(20)}${truncationMarker(100)}`, bytes: 100, truncated: true});
 		});
 
+		it('after a restart, takes output that only ends like a marker for output', () => {
+			const text = `${'y'.repeat(500)}${truncationMarker(100)}`;
+			openLog(1000).append('echo', text);
+			const second = openLog(1000);
+			expect(second.read('echo')).toEqual({text, bytes: Buffer.byteLength(text), truncated: false});
+			second.append('echo', 'more');
+			expect(second.read('echo').text).toBe(`${text}more`);
+		});
+
+		it('after a restart with a cap lowered below what was written, stops there and still knows it stopped', () => {
+			openLog(1000).append('t', 'a'.repeat(50));
+			const lowered = openLog(20);
+			lowered.append('t', 'b');
+			expect(fs.readFileSync(file('t'), 'utf8')).toBe(`${'a'.repeat(50)}${truncationMarker(50)}`);
+			const third = openLog(20);
+			expect(third.read('t')).toEqual({text: `${'a'.repeat(50)}${truncationMarker(50)}`, bytes: 50, truncated: true});
+			third.append('t', 'c');
+			expect(third.read('t').bytes).toBe(50);
+		});
+
 		it('holds across closeTask, which releases the file without forgetting it', () => {
 			const log = openLog(20);
 			log.append('t', 'a'.repeat(15));

@@ -9,7 +9,10 @@ const TAIL_CHUNK_BYTES = 64 * 1024;
 /** Long enough for any marker (the byte count has at most 16 digits). */
 const MARKER_PROBE_BYTES = 128;
 
-const MARKER_PATTERN = /\n\[ccfleet: output truncated at \d+ bytes \(MAX_OUTPUT_BUFFER\)\]\n$/;
+const MARKER_PATTERN = /\n\[ccfleet: output truncated at (\d+) bytes \(MAX_OUTPUT_BUFFER\)\]\n$/;
+
+/** A cut at the cap backs off at most this far, to the first byte of a UTF-8 character. */
+const MAX_UTF8_BACKOFF_BYTES = 3;
 
 /** Task ids become file names, so anything that could leave the directory or hide the file is refused. */
 const SAFE_TASK_ID = /^[\w-][\w.-]*$/;
@@ -43,16 +46,14 @@ export class FileOutputLog implements OutputLog {
 	#isClosed = false;
 
 	constructor(directory: string, {maxBytes}: FileOutputLogOptions) {
-		if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
-			throw new TypeError(`FileOutputLog option maxBytes must be a whole number of bytes > 0, got ${String(maxBytes)}.`);
-		}
-
+		assertMaxBytes(maxBytes, 'FileOutputLog option maxBytes');
 		this.#directory = directory;
 		this.#maxBytes = maxBytes;
 	}
 
 	append(taskId: string, text: string, maxBytes: number = this.#maxBytes): void {
 		if (this.#isClosed) throw new FleetError(`The output log in ${this.#directory} is closed; open a new FileOutputLog to write to it.`);
+		if (maxBytes !== this.#maxBytes) assertMaxBytes(maxBytes, 'append argument maxBytes');
 		if (text === '') return;
 		const log = this.#open(taskId);
 		if (log.truncated) return;
@@ -66,8 +67,11 @@ export class FileOutputLog implements OutputLog {
 		}
 
 		const fitting = chunk.subarray(0, utf8Boundary(chunk, Math.max(room, 0)));
-		writeAll(log.fd!, Buffer.concat([fitting, Buffer.from(truncationMarker(maxBytes), 'utf8')]));
-		log.bytes += fitting.length;
+		const kept = log.bytes + fitting.length;
+		// A cap lowered below what is already written (a smaller MAX_OUTPUT_BUFFER after a restart) is stated as
+		// where the output did stop, so that the marker always sits where it says and inspect can trust it.
+		writeAll(log.fd!, Buffer.concat([fitting, Buffer.from(truncationMarker(Math.max(maxBytes, kept)), 'utf8')]));
+		log.bytes = kept;
 		log.truncated = true;
 		// Nothing more will be written; the descriptor is better spent on a task that still runs.
 		this.#release(log);
@@ -186,8 +190,20 @@ function inspect(fd: number, size: number): {bytes: number; truncated: boolean} 
 	const probe = Buffer.alloc(probeLength);
 	readExactly(fd, probe, size - probeLength);
 	const marker = MARKER_PATTERN.exec(probe.toString('latin1'));
+	if (!marker) return {bytes: size, truncated: false};
 	// latin1 maps byte to char one to one, so the match length is the marker's length in bytes.
-	return marker ? {bytes: size - marker[0].length, truncated: true} : {bytes: size, truncated: false};
+	const before = size - marker[0].length;
+	const stated = Number(marker[1]);
+	// Output can end with a line that only looks like a marker (a worker printing another task's log); a real one
+	// stands where the cap it names was reached, so that output is not mistaken for a full log and cut off.
+	const isAtCap = before <= stated && before >= stated - MAX_UTF8_BACKOFF_BYTES;
+	return isAtCap ? {bytes: before, truncated: true} : {bytes: size, truncated: false};
+}
+
+function assertMaxBytes(maxBytes: number, name: string): void {
+	if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
+		throw new TypeError(`${name} must be a whole number of bytes > 0, got ${String(maxBytes)}.`);
+	}
 }
 
 /**
