@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {detectStartupDialog, isPromptReady, WorkerScreen} from '../../source/adapters/claude/screen.js';
+import {WorkerScreen} from '../../source/adapters/claude/screen.js';
+import {detectStartupDialog, isPromptReady} from '../../source/adapters/claude/startup-dialogs.js';
 
 // Screens as claude 2.1.330 draws them (research/claude-cli-samples/tui-*.txt).
 const trust = ` Accessing workspace:
@@ -62,6 +63,18 @@ describe('claude screens', () => {
 		screen.write('hello\r\n\u001B[31mred\u001B[0m\u001B[1;10Hmoved');
 		await screen.flush();
 		expect(screen.lines()).toEqual(['hello    moved', 'red', '', '', '']);
+		screen.dispose();
+	});
+
+	it('shows every row at the size it was resized to', async () => {
+		const screen = new WorkerScreen(40, 3);
+		screen.resize(40, 6);
+		screen.write('1\r\n2\r\n3\r\n4\r\n5\r\n6');
+		await screen.flush();
+		expect(screen.lines()).toEqual(['1', '2', '3', '4', '5', '6']);
+		screen.resize(40, 2);
+		await screen.flush();
+		expect(screen.lines()).toHaveLength(2);
 		screen.dispose();
 	});
 });

@@ -1,22 +1,5 @@
 import type {HookEvent, HookPayload} from './hook-server.js';
-
-const MAX_DETAIL_CHARS = 200;
-
-/** API errors that pass by themselves (claude's own names for them), so a task that met one is worth another try. */
-export const TRANSIENT_API_ERRORS: ReadonlySet<string> = new Set(['rate_limit', 'overloaded', 'server_error']);
-
-function clip(text: string, max = MAX_DETAIL_CHARS): string {
-	const oneLine = text.replace(/\s+/g, ' ').trim();
-	return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
-}
-
-/** `Bash(git status)`, `Edit(src/a.ts)`: a tool call as a person reads it. */
-export function describeTool(name: unknown, input: unknown): string {
-	const tool = typeof name === 'string' ? name : 'tool';
-	const fields = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-	const detail = fields.command ?? fields.file_path ?? fields.path ?? fields.pattern ?? fields.url ?? fields.description;
-	return typeof detail === 'string' ? `${tool}(${clip(detail)})` : tool;
-}
+import {clip, describeTool} from './tool-text.js';
 
 function responseText(response: unknown): string {
 	if (typeof response === 'string') return response;

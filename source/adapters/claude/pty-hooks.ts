@@ -1,0 +1,114 @@
+import type {PermissionDecision, PermissionQuestion, WorkerListener} from '../../core/ports/worker-driver.js';
+import {formatHookOutput} from './hook-output.js';
+import type {HookEvent, HookPayload} from './hook-server.js';
+import {permissionQuestion} from './tool-text.js';
+import type {TurnOutcome} from './worker-exit.js';
+
+/** What the hooks tell the worker they belong to, and ask of it. */
+type HookTurn = {
+	/** claude works on the turn: a prompt was submitted or a tool is used. */
+	onTurnStarted(): void;
+	/** The turn is over, with claude's answer or an API error. */
+	onTurnEnded(): void;
+	hasExited(): boolean;
+};
+
+type HeldPermission = {question: PermissionQuestion; answer: (decision: PermissionDecision | undefined) => void};
+
+/**
+ * Turns one TUI worker's hook calls into its state, output and outcome. A PermissionRequest call is held open
+ * until answer() is called; its HTTP response is claude's decision.
+ */
+export class PtyHooks {
+	readonly #listener: WorkerListener;
+	readonly #outcome: TurnOutcome;
+	readonly #turn: HookTurn;
+	#held: HeldPermission | undefined;
+
+	constructor(listener: WorkerListener, outcome: TurnOutcome, turn: HookTurn) {
+		this.#listener = listener;
+		this.#outcome = outcome;
+		this.#turn = turn;
+	}
+
+	readonly handle = async (event: HookEvent, payload: HookPayload, closed: AbortSignal): Promise<object> => {
+		const text = formatHookOutput(event, payload);
+		if (text) this.#listener.onOutput(text);
+		switch (event) {
+			case 'UserPromptSubmit':
+			case 'PreToolUse':
+			case 'PostToolUse':
+			case 'PostToolUseFailure':
+			case 'PermissionDenied':
+				this.#turn.onTurnStarted();
+				this.release();
+				this.#listener.onState('busy');
+				return {};
+			case 'PermissionRequest':
+				return this.#hold(payload, closed);
+			case 'Stop':
+				this.release();
+				this.#outcome.finished(typeof payload.last_assistant_message === 'string' ? payload.last_assistant_message : '');
+				this.#listener.onState('idle');
+				this.#turn.onTurnEnded();
+				return {};
+			case 'StopFailure':
+				this.release();
+				this.#outcome.failed(stopFailureReason(payload), String(payload.error));
+				this.#listener.onState('idle');
+				this.#turn.onTurnEnded();
+				return {};
+			case 'SessionStart':
+			case 'Notification':
+			case 'SessionEnd':
+				return {};
+		}
+	};
+
+	/** Answers the held permission question; false when none is held. */
+	answer(decision: PermissionDecision): boolean {
+		const held = this.#held;
+		if (!held) return false;
+		held.answer(decision);
+		this.#listener.onOutput(`[ccfleet] permission ${decision.behavior === 'allow' ? 'granted' : 'denied'}: ${held.question.question}\n`);
+		this.#listener.onState('busy');
+		return true;
+	}
+
+	/**
+	 * Lets a held call go without a decision, so claude's own dialog decides. A later hook means the question was
+	 * settled elsewhere, and an ended worker waits on nothing.
+	 */
+	release(): void {
+		this.#held?.answer(undefined);
+	}
+
+	#hold(payload: HookPayload, closed: AbortSignal): Promise<object> {
+		this.release();
+		const question = permissionQuestion(payload.tool_name, payload.tool_input);
+		this.#listener.onState('needs_input', question);
+		return new Promise(resolve => {
+			const held: HeldPermission = {
+				question,
+				answer: decision => {
+					if (this.#held === held) this.#held = undefined;
+					resolve(decision ? {hookSpecificOutput: {hookEventName: 'PermissionRequest', decision}} : {});
+				},
+			};
+			this.#held = held;
+			// Answered on claude's own screen (someone attached), or claude gave up waiting: no longer ours to answer.
+			closed.addEventListener('abort', () => {
+				if (this.#held !== held) return;
+				this.#held = undefined;
+				if (!this.#turn.hasExited()) this.#listener.onState('busy');
+			});
+		});
+	}
+}
+
+function stopFailureReason(payload: HookPayload): string {
+	const kind = String(payload.error ?? 'unknown');
+	const details = typeof payload.error_details === 'string' ? payload.error_details : '';
+	const message = typeof payload.last_assistant_message === 'string' ? payload.last_assistant_message : '';
+	return `claude stopped with an API error (${kind})${details || message ? `: ${details || message}` : ''}`;
+}

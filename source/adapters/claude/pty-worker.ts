@@ -1,0 +1,180 @@
+import pty from 'node-pty';
+import type {Logger} from '../../core/ports/logger.js';
+import type {WorkerHandle, WorkerListener, WorkerSpec} from '../../core/ports/worker-driver.js';
+import {readProcessStartTime} from '../system/process-info.js';
+import {WORKER_MARKER_ENV} from '../system/process-tree.js';
+import {claudeArgs, fitsInArgv} from './claude-args.js';
+import {hookSettings} from './hook-server.js';
+import type {PtyDriverOptions} from './pty-driver.js';
+import {PtyHooks} from './pty-hooks.js';
+import {WorkerScreen} from './screen.js';
+import {StartupScreen, type StartupDialog} from './startup-dialogs.js';
+import {claudeConfigDir, readTranscriptUsage, transcriptPath} from './transcript.js';
+import {signalName, TurnOutcome} from './worker-exit.js';
+import {workerEnv} from './worker-env.js';
+import {WorkerStopper} from './worker-stop.js';
+
+export type PtyWorkerOptions = Required<Omit<PtyDriverOptions, 'logger'>> & {logger: Logger};
+
+/** If claude is still there this long after `/exit`, it is stopped. */
+const EXIT_GRACE_MS = 5_000;
+
+/** One claude TUI in a pty: its process, its screen, its hooks, and the handle the core holds. */
+export class PtyWorker {
+	readonly handle: WorkerHandle;
+	readonly #spec: WorkerSpec;
+	readonly #listener: WorkerListener;
+	readonly #options: PtyWorkerOptions;
+	readonly #screen: WorkerScreen;
+	readonly #process: pty.IPty;
+	readonly #unregisterHooks: () => void;
+	readonly #transcript: string;
+	readonly #outcome = new TurnOutcome();
+	readonly #hooks: PtyHooks;
+	readonly #startup: StartupScreen;
+	readonly #stopper: WorkerStopper;
+	readonly #attached = new Set<(data: string) => void>();
+	#markExited!: () => void;
+	#hasExited = false;
+	#turnStarted = false;
+	#exitTimer: NodeJS.Timeout | undefined;
+
+	constructor(spec: WorkerSpec, listener: WorkerListener, options: PtyWorkerOptions) {
+		this.#spec = spec;
+		this.#listener = listener;
+		this.#options = options;
+		this.#screen = new WorkerScreen(options.columns, options.rows);
+		this.#transcript = transcriptPath(claudeConfigDir(options.env), spec.cwd, spec.sessionId);
+		const exited = new Promise<void>(resolve => {
+			this.#markExited = resolve;
+		});
+		this.#hooks = new PtyHooks(listener, this.#outcome, {
+			onTurnStarted: () => {
+				this.#turnStarted = true;
+			},
+			onTurnEnded: () => {
+				this.#reportUsage();
+				this.#endSession();
+			},
+			hasExited: () => this.#hasExited,
+		});
+		const hooks = options.hooks.register(spec.taskId, this.#hooks.handle);
+		this.#unregisterHooks = hooks.unregister;
+		const inline = fitsInArgv(spec.prompt);
+		const settings = hookSettings(hooks.url, hooks.secret, options.permissionTimeoutSeconds);
+		const args = claudeArgs(spec, {settings, ...(inline ? {prompt: spec.prompt} : {})});
+		const env = workerEnv(options.env, {
+			TERM: 'xterm-256color',
+			COLORTERM: 'truecolor',
+			[WORKER_MARKER_ENV]: spec.taskId,
+			CCFLEET_HOOK_URL: hooks.url,
+			CCFLEET_HOOK_SECRET: hooks.secret,
+		});
+		try {
+			this.#process = pty.spawn(options.claudePath, args, {name: 'xterm-256color', cols: options.columns, rows: options.rows, cwd: spec.cwd, env});
+		} catch (error) {
+			this.#unregisterHooks();
+			this.#screen.dispose();
+			throw new Error(`${options.claudePath} could not be started in ${spec.cwd}: ${error instanceof Error ? error.message : String(error)}`);
+		}
+		const child = this.#process;
+		this.#stopper = new WorkerStopper({
+			taskId: spec.taskId,
+			pid: child.pid,
+			exited,
+			hasExited: () => this.#hasExited,
+			killGraceMs: options.killGraceMs,
+			logger: options.logger,
+		});
+		this.#startup = new StartupScreen(
+			{
+				screen: this.#screen,
+				write: data => this.#write(data),
+				isPastStartup: () => this.#hasExited || this.#turnStarted,
+				onAnswered: dialog => this.#onDialogAnswered(dialog),
+				onRefused: (dialog, reason) => {
+					this.#outcome.failed(reason);
+					void this.#stopper.stop(`start-up dialog: ${dialog}`);
+				},
+			},
+			{trustWorkspace: options.trustWorkspace, approveApiKey: options.approveApiKey, permissionMode: spec.permissionMode, cwd: spec.cwd},
+			inline ? undefined : spec.prompt,
+		);
+		this.handle = {
+			stop: reason => this.#stopper.stop(reason),
+			screen: () => this.#screen.lines(),
+			answer: decision => this.#hooks.answer(decision),
+			write: data => this.#write(data),
+			attach: onData => {
+				this.#attached.add(onData);
+				return () => {
+					this.#attached.delete(onData);
+					// Back to the size the headless screen is kept at, once nobody looks at another size.
+					if (this.#attached.size === 0) this.#resize(options.columns, options.rows);
+				};
+			},
+			resize: (columns, rows) => this.#resize(columns, rows),
+		};
+		listener.onSpawned({pid: child.pid, startTime: readProcessStartTime(child.pid) ?? 0});
+		listener.onState('starting');
+		child.onData(data => {
+			this.#screen.write(data);
+			for (const onData of this.#attached) onData(data);
+			this.#startup.onOutput();
+		});
+		child.onExit(({exitCode, signal}) => this.#onExit(exitCode, signal));
+	}
+
+	#write(data: string): void {
+		if (!this.#hasExited) this.#process.write(data);
+	}
+
+	#resize(columns: number, rows: number): void {
+		if (this.#hasExited) return;
+		const safeColumns = Math.max(20, Math.min(500, Math.floor(columns)));
+		const safeRows = Math.max(5, Math.min(300, Math.floor(rows)));
+		// claude redraws its whole screen on a resize, which is what a person attaching needs to see first.
+		this.#process.resize(safeColumns, safeRows);
+		this.#screen.resize(safeColumns, safeRows);
+	}
+
+	#onDialogAnswered(dialog: StartupDialog): void {
+		this.#options.logger.info('answering a claude start-up dialog', {taskId: this.#spec.taskId, dialog});
+		this.#listener.onOutput(`[ccfleet] answered claude's ${dialog} dialog\n`);
+	}
+
+	/** The task is one turn: once it ends, leave claude so the process exits and the task completes. */
+	#endSession(): void {
+		if (this.#hasExited || this.#stopper.isStopping) return;
+		this.#write('/exit\r');
+		this.#exitTimer ??= setTimeout(() => void this.#stopper.stop('claude did not exit after /exit'), EXIT_GRACE_MS);
+	}
+
+	#reportUsage(): void {
+		const usage = readTranscriptUsage(this.#transcript);
+		if (usage) this.#listener.onUsage(usage);
+	}
+
+	#onExit(exitCode: number, signal: number | undefined): void {
+		if (this.#hasExited) return;
+		this.#hasExited = true;
+		this.#startup.dispose();
+		clearTimeout(this.#exitTimer);
+		this.#hooks.release();
+		this.#unregisterHooks();
+		this.#reportUsage();
+		const exit = this.#outcome.exit({exitCode, signal: signal ? signalName(signal) : null}, () => this.#lastWords());
+		this.#markExited();
+		this.#listener.onExit(exit);
+	}
+
+	/** When claude dies before any turn ends, its last screen usually says why ("Not logged in", a trust refusal). */
+	#lastWords(): string | undefined {
+		const lines = this.#screen
+			.lines()
+			.map(line => line.trim())
+			.filter(Boolean);
+		if (lines.length === 0) return undefined;
+		return `claude ended before finishing its turn. Its last screen: ${lines.slice(-4).join(' | ')}`;
+	}
+}
