@@ -502,12 +502,22 @@ describe('passing failures', () => {
 		expect(fleet.backoff()).toBeUndefined();
 	});
 
-	it("reports a live worker's memory", async () => {
-		const {fleet, system} = setup();
+	it("reports a live worker's memory as sampled on a timer for all workers at once, not when asked", async () => {
+		const {fleet, system, clock} = setup({memorySampleMs: 1000});
 		await fleet.start();
 		submit(fleet);
+		submit(fleet);
 		system.memory.set(1000, 250 * 1024 * 1024);
+		system.memory.set(1001, 100 * 1024 * 1024);
+		expect(fleet.worker('t1')!.rssBytes).toBeUndefined();
+		clock.advance(1000);
+		await settle();
+		expect(system.memorySamples).toBe(1);
 		expect(fleet.worker('t1')).toMatchObject({state: 'busy', rssBytes: 250 * 1024 * 1024});
+		expect(fleet.worker('t2')).toMatchObject({rssBytes: 100 * 1024 * 1024});
+		fleet.workers();
+		fleet.worker('t1');
+		expect(system.memorySamples).toBe(1);
 	});
 
 	it('does not retry a task that failed for good', async () => {
@@ -527,6 +537,7 @@ describe('worktree isolation', () => {
 				calls.push(`create ${cwd} ${taskId}`);
 				return {repoRoot: '/work', path: `/state/worktrees/${taskId}`, branch: `ccfleet/${taskId}`, baseSha: 'base'};
 			},
+			reopen: async (worktree: {repoRoot: string; path: string; branch: string; baseSha: string}) => worktree,
 			finish: async (worktree: {branch: string}, strategy: string, taskId: string) => {
 				calls.push(`finish ${taskId} ${strategy}`);
 				return {strategy: strategy as 'auto', summary: `done with ${worktree.branch}`, merged: strategy === 'auto', branchKept: strategy !== 'auto'};

@@ -402,7 +402,7 @@ describe('Scheduler: pause, resume, cancel', () => {
 		const cancelled = scheduler.cancel('s1', 'not needed any more');
 		expect(cancelled).toMatchObject({status: 'cancelled', endReason: 'not needed any more'});
 		expect(cancelled.nextRunAt).toBeUndefined();
-		expect(clock.pendingTimers).toBe(1); // the task's timeout, not the scheduler
+		expect(clock.pendingTimers).toBe(2); // the task's timeout and the fleet's memory sampler, not the scheduler
 		clock.advance(5 * HOUR);
 		expect(fleet.list()).toHaveLength(1);
 		expect(fleet.get('t1').status).toBe('failed'); // timed out on its own, the schedule did not stop it

@@ -12,8 +12,17 @@ export class FakeSystemMonitor implements SystemMonitor {
 
 	readonly memory = new Map<number, number>();
 
-	memoryOf(process: WorkerProcess): number | undefined {
-		return this.memory.get(process.pid);
+	/** How many times the fleet looked at its workers' memory. */
+	memorySamples = 0;
+
+	async memoryOfWorkers(processes: readonly WorkerProcess[]): Promise<Map<number, number>> {
+		this.memorySamples++;
+		const found = new Map<number, number>();
+		for (const {pid} of processes) {
+			const bytes = this.memory.get(pid);
+			if (bytes !== undefined) found.set(pid, bytes);
+		}
+		return found;
 	}
 
 	isAlive(process: WorkerProcess): boolean {

@@ -76,7 +76,7 @@ describe('the MCP tools', () => {
 		const all = await call('task_status', {});
 		expect((all.structuredContent!.tasks as unknown[]).length).toBe(2);
 		expect(all.structuredContent!.counts).toMatchObject({completed: 1, running: 1});
-		const logs = await call('task_logs', {id: 't1', tail: 2});
+		const logs = await call('task_logs', {id: 't1', tail: 1});
 		expect(logs.structuredContent).toMatchObject({id: 't1', log: 'fixed it\n', truncated: false});
 	});
 

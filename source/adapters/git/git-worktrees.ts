@@ -33,6 +33,19 @@ export class GitWorktrees implements Workspaces {
 		return {repoRoot, path: worktreePath, branch, baseSha};
 	}
 
+	async reopen(worktree: Worktree, taskId: string): Promise<Worktree> {
+		const {repoRoot, branch} = worktree;
+		const head = await git(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+		if (head.ok) {
+			await mustGit(repoRoot, ['worktree', 'add', worktree.path, branch], `Reopening the worktree of ${branch} for task ${taskId}`);
+			return {...worktree, baseSha: head.stdout};
+		}
+		// The branch is gone (merged, or it had no changes): the work is in the checkout, so start from there.
+		const baseSha = await mustGit(repoRoot, ['rev-parse', 'HEAD'], 'Reading HEAD');
+		await mustGit(repoRoot, ['worktree', 'add', '-b', branch, worktree.path, baseSha], `Reopening the worktree ${worktree.path} for task ${taskId}`);
+		return {...worktree, baseSha};
+	}
+
 	async finish(worktree: Worktree, strategy: MergeStrategy, taskId: string): Promise<MergeOutcome> {
 		await mustGit(worktree.path, ['add', '-A'], 'Staging the worker\'s changes');
 		const staged = await git(worktree.path, ['diff', '--cached', '--quiet']);

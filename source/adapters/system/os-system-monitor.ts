@@ -3,7 +3,7 @@ import si from 'systeminformation';
 import type {WorkerProcess} from '../../core/domain/task.js';
 import type {SystemMonitor, SystemSample} from '../../core/ports/system-monitor.js';
 import {isProcessAlive} from './process-info.js';
-import {killProcessTree, residentBytes, workerProcesses} from './process-tree.js';
+import {killProcessTree, treeResidentBytes} from './process-tree.js';
 
 /** CPU and memory from systeminformation; processes from /proc. */
 export class OsSystemMonitor implements SystemMonitor {
@@ -20,9 +20,9 @@ export class OsSystemMonitor implements SystemMonitor {
 		return {cpuPercent: load.currentLoad, memoryFreeBytes: memory.available, memoryTotalBytes: memory.total ?? os.totalmem()};
 	}
 
-	memoryOf(process: WorkerProcess): number | undefined {
-		if (!isProcessAlive(process)) return undefined;
-		return residentBytes(workerProcesses(process.pid));
+	async memoryOfWorkers(processes: readonly WorkerProcess[]): Promise<Map<number, number>> {
+		// A pid reused by another process since is not the worker: its start time tells.
+		return treeResidentBytes(processes.filter(process => isProcessAlive(process)).map(process => process.pid));
 	}
 
 	isAlive(process: WorkerProcess): boolean {

@@ -1,4 +1,5 @@
 import {readdirSync, readFileSync} from 'node:fs';
+import {readdir, readFile} from 'node:fs/promises';
 import {isProcessAlive, readProcessStartTime, type ProcessIdentity} from './process-info.js';
 
 /**
@@ -9,6 +10,14 @@ import {isProcessAlive, readProcessStartTime, type ProcessIdentity} from './proc
 export const WORKER_MARKER_ENV = 'CCFLEET_TASK_ID';
 
 type ProcEntry = {pid: number; ppid: number; session: number};
+
+/** Fields after the command name (which may hold spaces): state ppid pgrp session ... */
+function parseStat(pid: number, stat: string): ProcEntry | undefined {
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	// A zombie has already ended; it only waits to be reaped.
+	if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+	return {pid, ppid: Number(fields[1]), session: Number(fields[3])};
+}
 
 function listProcesses(): ProcEntry[] {
 	let entries: string[];
@@ -22,17 +31,26 @@ function listProcesses(): ProcEntry[] {
 		const pid = Number(entry);
 		if (!Number.isInteger(pid)) continue;
 		try {
-			const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-			// Fields after the command name: state ppid pgrp session ...
-			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			// A zombie has already ended; it only waits to be reaped.
-			if (fields[0] === 'Z' || fields[0] === 'X') continue;
-			processes.push({pid, ppid: Number(fields[1]), session: Number(fields[3])});
+			const parsed = parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8'));
+			if (parsed) processes.push(parsed);
 		} catch {
 			// the process ended while we looked
 		}
 	}
 	return processes;
+}
+
+/** The process table without blocking the event loop: for sampling on a timer, not for killing. */
+async function listProcessesAsync(): Promise<ProcEntry[]> {
+	let entries: string[];
+	try {
+		entries = await readdir('/proc');
+	} catch {
+		return [];
+	}
+	const pids = entries.map(Number).filter(pid => Number.isInteger(pid));
+	const parsed = await Promise.all(pids.map(async pid => readFile(`/proc/${pid}/stat`, 'utf8').then(stat => parseStat(pid, stat), () => undefined)));
+	return parsed.filter((entry): entry is ProcEntry => entry !== undefined);
 }
 
 function carriesMarker(pid: number, marker: string): boolean {
@@ -56,6 +74,16 @@ export function sessionMembers(leader: number): number[] {
  */
 export function workerProcesses(leader: number, taskId?: string): number[] {
 	const processes = listProcesses();
+	const found = treeOf(processes, leader);
+	if (taskId) {
+		const marker = `${WORKER_MARKER_ENV}=${taskId}`;
+		for (const entry of processes) if (!found.has(entry.pid) && entry.pid !== process.pid && carriesMarker(entry.pid, marker)) found.add(entry.pid);
+	}
+	return [...found];
+}
+
+/** The session `leader` leads and every descendant by parent chain, from one reading of the process table. */
+function treeOf(processes: ProcEntry[], leader: number): Set<number> {
 	const found = new Set<number>();
 	for (const entry of processes) if (entry.session === leader) found.add(entry.pid);
 	if (processes.some(entry => entry.pid === leader)) found.add(leader);
@@ -69,25 +97,31 @@ export function workerProcesses(leader: number, taskId?: string): number[] {
 			}
 		}
 	}
-	if (taskId) {
-		const marker = `${WORKER_MARKER_ENV}=${taskId}`;
-		for (const entry of processes) if (!found.has(entry.pid) && entry.pid !== process.pid && carriesMarker(entry.pid, marker)) found.add(entry.pid);
-	}
-	return [...found];
+	return found;
 }
 
-/** The summed resident memory of these processes (VmRSS from /proc), in bytes. */
-export function residentBytes(pids: number[]): number {
-	let total = 0;
-	for (const pid of pids) {
-		try {
-			const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-			if (match) total += Number(match[1]) * 1024;
-		} catch {
-			// ended while we looked
-		}
-	}
-	return total;
+/**
+ * The resident memory of each leader's tree (its session and descendants), by leader pid, from one reading of the
+ * process table; leaders that are gone are left out.
+ */
+export async function treeResidentBytes(leaders: readonly number[]): Promise<Map<number, number>> {
+	const processes = await listProcessesAsync();
+	const live = new Set(processes.map(entry => entry.pid));
+	const result = new Map<number, number>();
+	await Promise.all(
+		leaders
+			.filter(leader => live.has(leader))
+			.map(async leader => {
+				const sizes = await Promise.all([...treeOf(processes, leader)].map(async pid => readFile(`/proc/${pid}/status`, 'utf8').then(vmRssBytes, () => 0)));
+				result.set(leader, sizes.reduce((sum, bytes) => sum + bytes, 0));
+			}),
+	);
+	return result;
+}
+
+function vmRssBytes(status: string): number {
+	const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+	return match ? Number(match[1]) * 1024 : 0;
 }
 
 function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {

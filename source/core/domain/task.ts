@@ -1,20 +1,9 @@
 import {IllegalTransitionError} from './errors.js';
-import type {MergeOutcome, MergeStrategy, Worktree} from '../ports/workspace.js';
-import type {Role} from './roles.js';
+import type {MergeOutcome, Worktree} from '../ports/workspace.js';
+import type {Priority, PermissionMode, TaskStatus, WorkerMode} from './task-enums.js';
+import type {TaskSpec} from './task-spec.js';
 
-export const PRIORITIES = ['P0', 'P1', 'P2'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-
-export const TASK_STATUSES = ['queued', 'running', 'needs_input', 'completed', 'failed', 'cancelled', 'skipped'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-
-/** How much of its own judgement a worker may use before asking. These are claude's `--permission-mode` values. */
-export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'bypassPermissions'] as const;
-export type PermissionMode = (typeof PERMISSION_MODES)[number];
-
-/** How a worker runs claude: its interactive TUI in a pty (attachable), or print mode speaking stream-json. */
-export const WORKER_MODES = ['pty', 'headless'] as const;
-export type WorkerMode = (typeof WORKER_MODES)[number];
+export * from './task-enums.js';
 
 export type TokenUsage = {
 	input: number;
@@ -32,68 +21,50 @@ export type WorkerProcess = {
 	startTime: number;
 };
 
-export type Task = {
-	id: string;
-	prompt: string;
-	cwd: string;
+/** The settings every task has once created: the spec's defaults filled in. */
+type ResolvedSettings = {
 	priority: Priority;
-	status: TaskStatus;
 	permissionMode: PermissionMode;
 	mode: WorkerMode;
-	model?: string;
 	/** Milliseconds the task may run before it fails with a timeout. */
 	timeoutMs: number;
-	/** The Claude session the task runs in; fixed before the first start so the transcript path is known. */
-	sessionId: string;
-	createdAt: number;
-	updatedAt: number;
-	startedAt?: number;
-	endedAt?: number;
-	/** How many times a worker was started for this task (a resume after a crash counts). */
-	attempts: number;
-	exitCode?: number | null;
-	result?: string;
-	/** Why the task did not complete; for a cancelled task, the reason its canceller gave. */
-	failureReason?: string;
-	/** Who cancelled the task: `cli`, `mcp`, `dashboard`, … */
-	cancelledBy?: string;
-	costUsd: number;
-	tokens: TokenUsage;
-	worker?: WorkerProcess;
-	/** Set while the task waits to continue its Claude conversation (`sessionId`) instead of starting it. */
-	resumePending?: boolean;
-	/** The task whose conversation this one continues (resume). */
-	parentTaskId?: string;
-	/** The task this one runs again from scratch (retry). */
-	retryOf?: string;
-	/** Cap of this task's log, in bytes, when it differs from MAX_OUTPUT_BUFFER. */
-	maxOutputBytes?: number;
-	/** Tasks that must complete before this one starts. */
-	dependsOn?: string[];
-	/** A dependency whose checkpoint is put into this task's prompt. */
-	continueFrom?: string;
-	/** What happens to this task when a dependency does not complete; default `fail`. */
-	onDependencyFailure?: DependencyFailurePolicy;
-	checkpoint?: Checkpoint;
-	/** A role whose instructions are added to the worker's system prompt. */
-	role?: Role;
-	isolation?: Isolation;
-	/** With worktree isolation: what happens to the changes when the task ends (default manual). */
-	mergeStrategy?: MergeStrategy;
-	worktree?: Worktree;
-	/** What became of the worktree's changes. */
-	merge?: MergeOutcome;
 };
 
+/** A task: what it asks for (its spec, with defaults filled in) and where it stands. */
+export type Task = Omit<TaskSpec, keyof ResolvedSettings> &
+	ResolvedSettings & {
+		id: string;
+		status: TaskStatus;
+		/** The Claude session the task runs in; fixed before the first start so the transcript path is known. */
+		sessionId: string;
+		createdAt: number;
+		updatedAt: number;
+		startedAt?: number;
+		endedAt?: number;
+		/** How many times a worker was started for this task (a resume after a crash counts). */
+		attempts: number;
+		exitCode?: number | null;
+		result?: string;
+		/** Why the task did not complete; for a cancelled task, the reason its canceller gave. */
+		failureReason?: string;
+		/** Who cancelled the task: `cli`, `mcp`, `dashboard`, … */
+		cancelledBy?: string;
+		costUsd: number;
+		tokens: TokenUsage;
+		worker?: WorkerProcess;
+		/** Set while the task waits to continue its Claude conversation (`sessionId`) instead of starting it. */
+		resumePending?: boolean;
+		/** The task whose conversation this one continues (resume). */
+		parentTaskId?: string;
+		/** The task this one runs again from scratch (retry). */
+		retryOf?: string;
+		checkpoint?: Checkpoint;
+		worktree?: Worktree;
+		/** What became of the worktree's changes. */
+		merge?: MergeOutcome;
+	};
+
 export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped']);
-
-/** `worktree`: the task works in a git worktree of its own, merged back as its merge strategy says. */
-export const ISOLATIONS = ['none', 'worktree'] as const;
-export type Isolation = (typeof ISOLATIONS)[number];
-
-/** What a dependent does when one of its dependencies fails, is cancelled or skipped. */
-export const DEPENDENCY_FAILURE_POLICIES = ['fail', 'skip', 'run'] as const;
-export type DependencyFailurePolicy = (typeof DEPENDENCY_FAILURE_POLICIES)[number];
 
 /** Where a task stood when it ended: enough for a later task to pick up from it. */
 export type Checkpoint = {
@@ -135,22 +106,8 @@ export function transition(task: Task, to: TaskStatus, now: number, changes: Par
 	return next;
 }
 
-export type NewTaskInput = {
-	prompt: string;
-	cwd: string;
-	priority?: Priority;
-	permissionMode?: PermissionMode;
-	mode?: WorkerMode;
-	model?: string;
-	timeoutMs?: number;
-	maxOutputBytes?: number;
-	dependsOn?: string[];
-	continueFrom?: string;
-	onDependencyFailure?: DependencyFailurePolicy;
-	role?: Role;
-	isolation?: Isolation;
-	mergeStrategy?: MergeStrategy;
-};
+/** What a new task asks for: its spec. */
+export type NewTaskInput = TaskSpec;
 
 export type TaskDefaults = {
 	priority: Priority;

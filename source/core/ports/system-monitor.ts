@@ -9,8 +9,11 @@ export type SystemSample = {
 /** What the machine and its processes look like. */
 export type SystemMonitor = {
 	sample(): Promise<SystemSample>;
-	/** Resident memory of a live worker and the processes it started, in bytes; undefined if it is gone. */
-	memoryOf(process: WorkerProcess): number | undefined;
+	/**
+	 * Resident memory of each live worker with every process it started, in bytes, by the worker's pid; a worker that
+	 * is gone is left out. One look at the process table for all of them.
+	 */
+	memoryOfWorkers(processes: readonly WorkerProcess[]): Promise<Map<number, number>>;
 	/** True only if that pid runs and is the same process (same start time), not a reuse of the pid. */
 	isAlive(process: WorkerProcess): boolean;
 	/**

@@ -26,6 +26,12 @@ export type MergeOutcome = {
 /** Git worktrees for isolated tasks. */
 export type Workspaces = {
 	create(cwd: string, taskId: string): Promise<Worktree>;
+	/**
+	 * Makes a finished task's worktree again, at the same path and on its branch when that still exists (else a new
+	 * branch of that name from the repository's HEAD), for a task that continues its conversation: claude finds a
+	 * conversation by the directory it ran in. `taskId` is the continuing task, for messages.
+	 */
+	reopen(worktree: Worktree, taskId: string): Promise<Worktree>;
 	/** Commits what the worker left, then applies the strategy and removes the worktree directory. */
 	finish(worktree: Worktree, strategy: MergeStrategy, taskId: string): Promise<MergeOutcome>;
 };

@@ -1,0 +1,115 @@
+import {z} from 'zod';
+import {MERGE_STRATEGIES} from '../ports/workspace.js';
+import {InvalidInputError} from './errors.js';
+import {ROLE_NAMES, type Role} from './roles.js';
+import {DEPENDENCY_FAILURE_POLICIES, ISOLATIONS, PERMISSION_MODES, PRIORITIES, WORKER_MODES} from './task-enums.js';
+
+/** Longest prompt accepted: megabytes, so that `git diff | ccfleet delegate "Review"` fits. */
+export const MAX_PROMPT_CHARS = 16 * 1024 * 1024;
+/** Longest a task may be allowed to run. */
+export const MAX_TIMEOUT_MS = 7 * 24 * 3_600_000;
+/** Largest per-task output cap. */
+export const MAX_OUTPUT_CAP_BYTES = 1024 ** 3;
+
+export const taskIdSchema = z.string().min(1).max(100).describe('A task id, as delegate_task returned it, e.g. "k3f9a2zq".');
+
+/**
+ * What a task asks for, every field of it, in one place. The MCP tools take it as their input schema, the CLI makes
+ * its flags and their help from it, schedules and pipelines keep it as their template, the dashboard's form fills
+ * it in, and retry and resume copy it from the task (`specOf`). A new setting is added here, to the task's storage,
+ * and to the places that show it.
+ */
+export const taskSpecShape = {
+	prompt: z.string().min(1).max(MAX_PROMPT_CHARS).describe('Everything the worker needs to know: the goal, the files involved, how to verify, what to report back.'),
+	cwd: z.string().min(1).max(4096).describe('Absolute path of the directory the worker runs in (usually the project root).'),
+	priority: z.enum(PRIORITIES).optional().describe('P0 runs before P1 before P2; default P1.'),
+	timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional().describe('How long the task may run before it fails, in ms; default TASK_TIMEOUT (30 minutes).'),
+	maxOutputBytes: z.number().int().positive().max(MAX_OUTPUT_CAP_BYTES).optional().describe("Cap of the task's log in bytes; default MAX_OUTPUT_BUFFER (10 MB)."),
+	dependsOn: z.array(taskIdSchema).max(100).optional().describe('Task ids that must complete before this one starts.'),
+	continueFrom: taskIdSchema
+		.optional()
+		.describe("A task this one picks up from: it waits for it, and its checkpoint (result, git branch and SHA, dirty files, last output lines) is put before this task's prompt."),
+	onDependencyFailure: z
+		.enum(DEPENDENCY_FAILURE_POLICIES)
+		.optional()
+		.describe('If a dependency fails or is cancelled: fail (default) ends this task as failed, skip ends it as skipped, run runs it anyway and tells it which dependency failed.'),
+	role: z
+		.enum(ROLE_NAMES as [Role, ...Role[]])
+		.optional()
+		.describe("A role whose instructions are added to the worker's system prompt: architect, implementer, tester, reviewer, devops, documenter, generalist."),
+	mode: z
+		.enum(WORKER_MODES)
+		.optional()
+		.describe("pty (default): the interactive claude in a terminal, which a person can attach to. headless: claude -p with stream-json, half the memory and claude's exact cost."),
+	isolation: z
+		.enum(ISOLATIONS)
+		.optional()
+		.describe('worktree: the worker works in a git worktree of its own (branch ccfleet/<id>), so its changes stay off your checkout until merged. Default none.'),
+	mergeStrategy: z
+		.enum(MERGE_STRATEGIES)
+		.optional()
+		.describe('With isolation worktree, when the task completes: manual (default) keeps the changes on the branch, patch also writes a patch file, auto merges into your checkout when it is clean and there is no conflict.'),
+	model: z.string().min(1).max(200).optional().describe('claude --model for the worker, e.g. "sonnet" or "opus"; default: claude\'s own.'),
+	permissionMode: z.enum(PERMISSION_MODES).optional().describe('claude --permission-mode for the worker; default acceptEdits (file edits allowed, other tools ask).'),
+};
+
+export const taskSpecSchema = z.object(taskSpecShape).strict();
+
+/** What a task asks for. */
+export type TaskSpec = z.infer<typeof taskSpecSchema>;
+export type TaskSpecField = keyof TaskSpec;
+export const TASK_SPEC_FIELDS = Object.keys(taskSpecShape) as TaskSpecField[];
+
+/**
+ * The spec a task was made from, for running it again (retry), continuing it (resume) or showing it: every field the
+ * task carries, so that no setting is lost on the way. Copies arrays, so the result can be changed freely.
+ */
+export function specOf(task: TaskSpec): TaskSpec {
+	const spec: Record<string, unknown> = {};
+	for (const field of TASK_SPEC_FIELDS) {
+		const value = task[field];
+		if (value !== undefined) spec[field] = Array.isArray(value) ? [...(value as unknown[])] : value;
+	}
+	return spec as TaskSpec;
+}
+
+/** Reads a spec from untrusted input; throws InvalidInputError naming the first bad field and what is accepted. */
+export function parseTaskSpec(input: unknown): TaskSpec {
+	const parsed = taskSpecSchema.safeParse(input, {reportInput: true});
+	if (parsed.success) return parsed.data;
+	throw new InvalidInputError(describeIssue(parsed.error.issues[0]!));
+}
+
+const FIELD_LABELS: Partial<Record<TaskSpecField, string>> = {
+	mode: 'worker mode',
+	permissionMode: 'permission mode',
+	mergeStrategy: 'merge strategy',
+	timeoutMs: 'timeout',
+	maxOutputBytes: 'output cap',
+};
+
+/** What a numeric field accepts, for the message when it gets something else. */
+const NUMBER_RULES: Partial<Record<TaskSpecField, string>> = {
+	timeoutMs: `a positive number of milliseconds, at most ${MAX_TIMEOUT_MS} (7 days)`,
+	maxOutputBytes: `a positive whole number of bytes, at most ${MAX_OUTPUT_CAP_BYTES} (1 GiB)`,
+};
+
+/** One sentence for a person: which field, what was wrong, what would be accepted. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+	const field = String(issue.path[0] ?? '');
+	const label = FIELD_LABELS[field as TaskSpecField] ?? field;
+	const rule = NUMBER_RULES[field as TaskSpecField];
+	if (rule) return `The ${label} must be ${rule}, got ${JSON.stringify(issue.input)}.`;
+	switch (issue.code) {
+		case 'invalid_value':
+			return `Unknown ${label} ${JSON.stringify(issue.input)}; use one of ${issue.values.map(String).join(', ')}.`;
+		case 'unrecognized_keys':
+			return `Unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.join(', ')}; a task takes ${TASK_SPEC_FIELDS.join(', ')}.`;
+		case 'too_small':
+			return field === 'prompt' ? 'The prompt is empty. Give the task something to do.' : `${label} must be at least ${String(issue.minimum)}.`;
+		case 'too_big':
+			return field === 'prompt' ? `The prompt is too long; at most ${MAX_PROMPT_CHARS} characters are accepted.` : `${label} must be at most ${String(issue.maximum)}.`;
+		default:
+			return `${label || 'The task'}: ${issue.message}.`;
+	}
+}

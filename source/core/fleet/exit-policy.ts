@@ -1,0 +1,58 @@
+import {formatDuration} from '../domain/duration.js';
+import type {Task} from '../domain/task.js';
+import type {WorkerExit} from '../ports/worker-driver.js';
+
+/** Why a running worker is being stopped; decides how its task ends. */
+export type StopIntent = {kind: 'cancel'; by: string; reason: string} | {kind: 'timeout'} | {kind: 'shutdown'};
+
+/** What an exit means for its task. */
+export type ExitDecision =
+	| {kind: 'complete'}
+	| {kind: 'fail'; reason: string}
+	| {kind: 'cancel'; by: string; reason: string}
+	/** ccfleet is stopping: back to the queue, to resume on the next start. */
+	| {kind: 'requeue'}
+	/** A passing failure (rate limit, overload): run again after `delayMs`, with no worker starting meanwhile. */
+	| {kind: 'retry-later'; delayMs: number; reason: string};
+
+export type ExitContext = {
+	task: Task;
+	exit: WorkerExit;
+	/** Set when ccfleet itself stopped the worker. */
+	stopping: StopIntent | undefined;
+	maxAttempts: number;
+	/** False while the fleet stops: nothing is retried then. */
+	isTakingWork: boolean;
+	/** First wait before a passing failure is retried; doubles with each attempt. */
+	retryBaseMs: number;
+};
+
+/**
+ * The one table of what a worker's exit means. Why ccfleet stopped the worker comes first (a cancelled worker that
+ * happened to finish is still cancelled); only a clean exit with a result completes; a signal or a null exit code
+ * is never success.
+ */
+export function decideExit({task, exit, stopping, maxAttempts, isTakingWork, retryBaseMs}: ExitContext): ExitDecision {
+	switch (stopping?.kind) {
+		case 'cancel':
+			return {kind: 'cancel', by: stopping.by, reason: stopping.reason};
+		case 'timeout':
+			return {kind: 'fail', reason: `Timed out after ${formatDuration(task.timeoutMs)}; raise the task's timeout if it needs longer.`};
+		case 'shutdown':
+			return {kind: 'requeue'};
+		case undefined:
+			break;
+	}
+	if (exit.exitCode === 0 && exit.signal === null && exit.result !== undefined && exit.error === undefined) return {kind: 'complete'};
+	if (exit.transient && task.attempts < maxAttempts && isTakingWork) {
+		return {kind: 'retry-later', delayMs: retryBaseMs * 2 ** (task.attempts - 1), reason: exit.error ?? 'a passing API error'};
+	}
+	return {kind: 'fail', reason: failureReasonOf(exit)};
+}
+
+export function failureReasonOf(exit: WorkerExit): string {
+	if (exit.error) return exit.error;
+	if (exit.exitCode === null) return `claude was killed by ${exit.signal ?? 'a signal'} before it finished.`;
+	if (exit.exitCode === 0) return 'claude exited without finishing its turn.';
+	return `claude exited with code ${exit.exitCode} before it finished.`;
+}

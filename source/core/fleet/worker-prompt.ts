@@ -1,0 +1,44 @@
+import {continuationPreamble, failedDependenciesNote} from '../domain/checkpoint.js';
+import type {Task} from '../domain/task.js';
+import {dependenciesOf} from '../domain/task-input.js';
+
+/** What a resumed worker is told when its conversation continues after ccfleet lost it mid-turn. */
+export const RESUME_PROMPT =
+	'ccfleet restarted while you were working on this task and your last turn was interrupted. Continue the task from where you left off and finish it.';
+
+/** What a resumed task is told when whoever resumed it added nothing. */
+export const CONTINUE_PROMPT = 'Continue the task from where you stopped and finish it.';
+
+/** Where the worker runs: the task's directory, or the same place inside its worktree. */
+export function workingDirectory(task: Pick<Task, 'cwd' | 'worktree'>): string {
+	const worktree = task.worktree;
+	if (!worktree) return task.cwd;
+	const inside = task.cwd === worktree.repoRoot || task.cwd.startsWith(`${worktree.repoRoot}/`);
+	return inside ? worktree.path + task.cwd.slice(worktree.repoRoot.length) : worktree.path;
+}
+
+/** The prompt a worker gets: the task's own, after the checkpoint it continues from and any failed dependency. */
+export function promptWithDependencies(task: Task, find: (id: string) => Task | undefined): string {
+	let prompt = task.prompt;
+	const failed = dependenciesOf(task)
+		.map(find)
+		.filter((dependency): dependency is Task => dependency !== undefined && dependency.status !== 'completed');
+	if (failed.length > 0) prompt = failedDependenciesNote(failed) + prompt;
+	const from = task.continueFrom ? find(task.continueFrom) : undefined;
+	if (from) prompt = continuationPreamble(from) + prompt;
+	return prompt;
+}
+
+/** The prompt of a continuation that cannot resume the conversation itself: it retells what happened. */
+export function retellPrompt(parent: Task, context: string | undefined): string {
+	const outcome =
+		parent.status === 'completed'
+			? `It completed with this answer:\n${parent.result ?? '(no answer)'}`
+			: `It ended ${parent.status}${parent.failureReason ? `: ${parent.failureReason}` : ''}.${parent.result ? `\nIts last answer:\n${parent.result}` : ''}`;
+	return [
+		`This continues an earlier task (${parent.id}) whose conversation is no longer available.`,
+		`The earlier task was:\n${parent.prompt}`,
+		outcome,
+		context ? `Now:\n${context}` : CONTINUE_PROMPT,
+	].join('\n\n');
+}

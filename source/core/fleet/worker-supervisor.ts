@@ -1,0 +1,211 @@
+import {InvalidInputError} from '../domain/errors.js';
+import {transition, type Task} from '../domain/task.js';
+import type {Clock} from '../ports/clock.js';
+import type {SystemMonitor} from '../ports/system-monitor.js';
+import type {
+	PermissionDecision,
+	PermissionQuestion,
+	WorkerDriver,
+	WorkerExit,
+	WorkerHandle,
+	WorkerSpec,
+	WorkerState,
+	WorkerUsage,
+} from '../ports/worker-driver.js';
+import type {EventBus} from '../events.js';
+import type {StopIntent} from './exit-policy.js';
+import type {TaskLedger} from './task-ledger.js';
+
+export type WorkerView = {
+	taskId: string;
+	state: WorkerState;
+	question?: PermissionQuestion;
+	/** Resident memory of the worker and everything it started, as last sampled. */
+	rssBytes?: number;
+};
+
+/** A terminal connection to a live worker, for a person attached to it. */
+export type Attachment = {write: (data: string) => void; resize: (columns: number, rows: number) => void; detach: () => void};
+
+type LiveWorker = {
+	handle?: WorkerHandle;
+	state: WorkerState;
+	question?: PermissionQuestion;
+	stopping?: StopIntent;
+	rssBytes?: number;
+	cancelTimeout: () => void;
+	exited: Promise<void>;
+	markExited: () => void;
+};
+
+export type SupervisorPorts = {
+	driver: WorkerDriver;
+	clock: Clock;
+	system: SystemMonitor;
+	ledger: TaskLedger;
+	bus: EventBus;
+	/** Appends a worker's output to its task's log and announces it. */
+	output(taskId: string, text: string): void;
+	/** Releases the log of a task whose worker will write no more. */
+	closeOutput(taskId: string): void;
+	/** A worker ended: what it means for its task is the fleet's to decide. Called once per worker. */
+	onExit(task: Task, exit: WorkerExit, stopping: StopIntent | undefined): void;
+	report(message: string, cause: unknown): void;
+};
+
+/**
+ * The live workers: starts each through the driver, keeps its state and question, times it out, passes answers and
+ * keys to it, stops it, and hands its exit to the fleet exactly once.
+ */
+export class WorkerSupervisor {
+	readonly #ports: SupervisorPorts;
+	readonly #workers = new Map<string, LiveWorker>();
+
+	constructor(ports: SupervisorPorts) {
+		this.#ports = ports;
+	}
+
+	get size(): number {
+		return this.#workers.size;
+	}
+
+	has(taskId: string): boolean {
+		return this.#workers.has(taskId);
+	}
+
+	/** Starts the worker of a task that is already `running`; a driver that throws ends it as a failed start. */
+	start(task: Task, spec: WorkerSpec): void {
+		let markExited!: () => void;
+		const exited = new Promise<void>(resolve => {
+			markExited = resolve;
+		});
+		const worker: LiveWorker = {
+			state: 'starting',
+			cancelTimeout: this.#ports.clock.setTimeout(() => this.#timeOut(task.id), task.timeoutMs),
+			exited,
+			markExited,
+		};
+		this.#workers.set(task.id, worker);
+		try {
+			worker.handle = this.#ports.driver.start(spec, {
+				onSpawned: process => this.#ports.ledger.update(task.id, {worker: process}),
+				onState: (state, question) => this.#onState(task.id, state, question),
+				onOutput: text => {
+					if (this.#workers.has(task.id)) this.#ports.output(task.id, text);
+				},
+				onUsage: (usage: WorkerUsage) => this.#ports.ledger.update(task.id, {costUsd: usage.costUsd, tokens: usage.tokens}),
+				onExit: exit => this.#onExit(task.id, exit),
+			});
+		} catch (error) {
+			this.#onExit(task.id, {exitCode: null, signal: null, error: `The worker could not start: ${error instanceof Error ? error.message : String(error)}`});
+		}
+	}
+
+	view(taskId: string): WorkerView | undefined {
+		const worker = this.#workers.get(taskId);
+		if (!worker) return undefined;
+		return {
+			taskId,
+			state: worker.state,
+			...(worker.question ? {question: worker.question} : {}),
+			...(worker.rssBytes === undefined ? {} : {rssBytes: worker.rssBytes}),
+		};
+	}
+
+	views(): WorkerView[] {
+		return [...this.#workers.keys()].map(id => this.view(id)!);
+	}
+
+	/**
+	 * Measures every live worker's memory in one look at the process table, off any request's path: views read the
+	 * last sample instead of scanning /proc each time they are asked.
+	 */
+	async sampleMemory(): Promise<void> {
+		const processes = [...this.#workers.keys()].flatMap(id => this.#ports.ledger.active(id)?.worker ?? []);
+		if (processes.length === 0) return;
+		const bytes = await this.#ports.system.memoryOfWorkers(processes);
+		for (const [id, worker] of this.#workers) {
+			const pid = this.#ports.ledger.active(id)?.worker?.pid;
+			const sampled = pid === undefined ? undefined : bytes.get(pid);
+			if (sampled !== undefined) worker.rssBytes = sampled;
+		}
+	}
+
+	screen(taskId: string): string[] {
+		return this.#workers.get(taskId)?.handle?.screen() ?? [];
+	}
+
+	/** Answers the permission question a worker waits on; false if it waits on none. */
+	answer(taskId: string, decision: PermissionDecision): boolean {
+		const worker = this.#workers.get(taskId);
+		return Boolean(worker?.handle && worker.question && worker.handle.answer(decision));
+	}
+
+	/** Types into a live worker; false when there is none. */
+	write(taskId: string, text: string): boolean {
+		const handle = this.#workers.get(taskId)?.handle;
+		if (!handle) return false;
+		handle.write(text);
+		return true;
+	}
+
+	attach(task: Task, onData: (data: string) => void, size: {columns: number; rows: number}): Attachment {
+		const handle = this.#workers.get(task.id)?.handle;
+		if (!handle) throw new InvalidInputError(`Task ${task.id} has no live worker to attach to (it is ${task.status}).`);
+		if (!handle.attach || !handle.resize) {
+			throw new InvalidInputError(`Task ${task.id} runs headless (claude -p), which has no terminal to attach to. Use \`ccfleet logs ${task.id} --follow\` to watch it.`);
+		}
+		const detach = handle.attach(onData);
+		handle.resize(size.columns, size.rows);
+		return {write: data => handle.write(data), resize: (columns, rows) => handle.resize?.(columns, rows), detach};
+	}
+
+	/** Stops a worker for `intent` (the first intent given wins) and resolves once its exit was handled. */
+	async stop(taskId: string, intent: StopIntent, reason: string): Promise<void> {
+		const worker = this.#workers.get(taskId);
+		if (!worker) return;
+		worker.stopping ??= intent;
+		try {
+			await worker.handle?.stop(reason);
+		} catch (error) {
+			this.#ports.report(`Stopping the worker of task ${taskId} failed: ${String(error)}`, error);
+		}
+		await worker.exited;
+	}
+
+	/** Stops every worker and resolves once every exit was handled. */
+	async stopAll(intent: StopIntent, reason: string): Promise<void> {
+		await Promise.all([...this.#workers.keys()].map(id => this.stop(id, intent, reason)));
+	}
+
+	#timeOut(taskId: string): void {
+		void this.stop(taskId, {kind: 'timeout'}, 'timed out');
+	}
+
+	#onState(taskId: string, state: WorkerState, question?: PermissionQuestion): void {
+		const worker = this.#workers.get(taskId);
+		const task = this.#ports.ledger.active(taskId);
+		if (!worker || !task) return;
+		worker.state = state;
+		if (state === 'needs_input') worker.question = question;
+		else delete worker.question;
+		const now = this.#ports.clock.now();
+		if (state === 'needs_input' && task.status === 'running') this.#ports.ledger.save(transition(task, 'needs_input', now), task.status);
+		if (state !== 'needs_input' && task.status === 'needs_input') this.#ports.ledger.save(transition(task, 'running', now), task.status);
+		this.#ports.bus.emit('worker:state', {taskId, state, ...(question ? {question} : {})});
+	}
+
+	#onExit(taskId: string, exit: WorkerExit): void {
+		const worker = this.#workers.get(taskId);
+		const task = this.#ports.ledger.active(taskId);
+		if (!worker || !task) return;
+		worker.cancelTimeout();
+		this.#workers.delete(taskId);
+		this.#ports.closeOutput(taskId);
+		try {
+			this.#ports.onExit(task, exit, worker.stopping);
+		} finally {
+			worker.markExited();
+		}
+	}
+}
