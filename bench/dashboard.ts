@@ -1,8 +1,12 @@
-// `npx tsx bench/dashboard.ts [--cpu-prof]`: what the dashboard itself costs while 16 workers each print about
-// 20 KB/s (the fake claude's [[fake:spew=SECONDS]]). The real dashboard runs in tmux, so it has a real terminal;
-// over a steady window this measures its process's CPU (utime+stime from /proc/<pid>/stat), its RSS (VmRSS) and its
-// frames per second (Ink's synchronized-update starts, ESC[?2026h, in what tmux's pipe-pane saw it write).
-// Printed, not asserted. Targets: CPU under 15% of one core, RSS under 200 MB, at most 15 fps.
+// `npx tsx bench/dashboard.ts [--cpu-prof]`: what the dashboard costs, itself and the core it reads from, while 16
+// workers each print about 20 KB/s (the fake claude's [[fake:spew=SECONDS]]). The real dashboard runs in tmux, so it
+// has a real terminal. Over a steady window this measures the dashboard's CPU (utime+stime from /proc/<pid>/stat),
+// its RSS (VmRSS) and its frames per second (Ink's synchronized-update starts, ESC[?2026h, in what tmux's pipe-pane
+// saw it write), and the core's CPU both before the dashboard starts and while it is attached (the difference is what
+// serving the dashboard costs the core). Then it measures how long a change in the core takes to reach the screen:
+// it submits a task (queued: every worker is busy), changes its priority and cancels it over MCP, and times each
+// change until tmux shows it. Printed, not asserted. Targets: dashboard CPU under 10% of one core, core under 5%,
+// RSS under 200 MB, at most 15 fps, change to screen under 150 ms at the median.
 // --cpu-prof: the dashboard runs under node --cpu-prof, and where its CPU went in the window is listed (by package and
 // by function). KEY=VALUE arguments go into the dashboard's environment, for experiments (NODE_ENV=production).
 import {spawn, type ChildProcess} from 'node:child_process';
@@ -17,13 +21,17 @@ import {hasTmux, startTmux, type Tmux} from '../test/helpers/tmux.js';
 import {waitFor} from '../test/helpers/wait-for.js';
 
 const WORKERS = 16;
-/** Long enough to outlast the start, the warm-up and the window. */
-const SPEW_SECONDS = 60;
+/** Long enough to outlast the start, the warm-up, the window and the latency rounds (every probe must wait in the queue). */
+const SPEW_SECONDS = 150;
 const WARM_UP_MS = 4000;
 const WINDOW_MS = 15_000;
 const COLUMNS = 160;
 const ROWS = 44;
-const TARGETS = {cpuPercent: 15, rssMb: 200, fps: 15};
+const TARGETS = {cpuPercent: 10, coreCpuPercent: 5, rssMb: 200, fps: 15, latencyP50Ms: 150};
+/** Changes timed from the core to the screen: each round submits a task, reprioritizes it and cancels it. */
+const LATENCY_ROUNDS = 20;
+/** How often the screen is read while a change is awaited; tmux's capture-pane takes a few ms itself. */
+const SCREEN_POLL_MS = 5;
 /** Ink wraps every frame in a synchronized update (DEC mode 2026) when stdout is a terminal. */
 const FRAME_START = '\u001B[?2026h';
 
@@ -44,6 +52,31 @@ function cpuSeconds(pid: number): number {
 function rssMb(pid: number): number {
 	const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
 	return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+/** The core's pid, from the state directory's lock file (whichever process took it, however it was started). */
+function corePid(lockPath: string): number {
+	return (JSON.parse(readFileSync(lockPath, 'utf8')) as {pid: number}).pid;
+}
+
+/** Percent of one core the process used while `during` ran. */
+async function cpuPercentDuring(pid: number, during: () => Promise<void>): Promise<number> {
+	const startCpu = cpuSeconds(pid);
+	const started = performance.now();
+	await during();
+	return ((cpuSeconds(pid) - startCpu) / ((performance.now() - started) / 1000)) * 100;
+}
+
+function percentile(sorted: number[], p: number): number {
+	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Ms from `change()` being sent until the screen satisfies `isShown`; the screen is read every SCREEN_POLL_MS. */
+async function timeToScreen(tmux: Tmux, what: string, change: () => Promise<unknown>, isShown: (screen: string) => boolean): Promise<number> {
+	const started = performance.now();
+	await change();
+	await tmux.waitForScreen(what, isShown, {timeoutMs: 10_000, intervalMs: SCREEN_POLL_MS});
+	return performance.now() - started;
 }
 
 function countOccurrences(haystack: string, needle: string): number {
@@ -129,6 +162,9 @@ try {
 	const {client} = connection;
 	for (let i = 0; i < WORKERS; i++) await tool(client, 'delegate_task', {prompt: `Spew ${i + 1} [[fake:spew=${SPEW_SECONDS}]]`, cwd});
 	await waitFor(`${WORKERS} running workers`, async () => (await tool<{workers: {running: number}}>(client, 'fleet_status', {})).workers.running === WORKERS, 30_000, 200);
+	const coreId = corePid(config.lockPath);
+	// The core alone with its workers, as the reference for what an attached dashboard adds.
+	const coreAlonePercent = await cpuPercentDuring(coreId, () => new Promise(resolve => setTimeout(resolve, WARM_UP_MS)));
 
 	const frames = path.join(scratch, 'dashboard.out');
 	const profileDir = path.join(scratch, 'profile');
@@ -151,6 +187,7 @@ try {
 
 	const startBytes = statSync(frames).size;
 	const startCpu = cpuSeconds(pid);
+	const startCoreCpu = cpuSeconds(coreId);
 	const started = performance.now();
 	const rss: number[] = [];
 	while (performance.now() - started < WINDOW_MS) {
@@ -160,6 +197,7 @@ try {
 	const ended = performance.now();
 	const seconds = (ended - started) / 1000;
 	const cpuPercent = ((cpuSeconds(pid) - startCpu) / seconds) * 100;
+	const coreCpuPercent = ((cpuSeconds(coreId) - startCoreCpu) / seconds) * 100;
 	rss.push(rssMb(pid));
 	const written = readFileSync(frames).subarray(startBytes).toString('latin1');
 	const fps = countOccurrences(written, FRAME_START) / seconds;
@@ -175,6 +213,48 @@ try {
 	console.log(`  CPU ${cpuPercent.toFixed(1)}% of one core (${verdict(cpuPercent, TARGETS.cpuPercent, '%')})`);
 	console.log(`  RSS ${maxRss.toFixed(0)} MB peak, ${rss.at(-1)!.toFixed(0)} MB at the end (${verdict(maxRss, TARGETS.rssMb, ' MB')})`);
 	console.log(`  ${fps.toFixed(1)} frames/s (${verdict(fps, TARGETS.fps, ' fps')}), ${(written.length / seconds / 1024).toFixed(1)} KB/s to the terminal`);
+	console.log(
+		`  core CPU ${coreCpuPercent.toFixed(1)}% of one core with the dashboard attached (${verdict(coreCpuPercent, TARGETS.coreCpuPercent, '%')}); ` +
+			`${coreAlonePercent.toFixed(1)}% before it started`,
+	);
+
+	// The Queue pane lists the probe (every worker is busy, so it waits); the change is on its row.
+	const latencies: Record<'created' | 'reprioritized' | 'cancelled', number[]> = {created: [], reprioritized: [], cancelled: []};
+	const rowOf = (screen: string, marker: string) => screen.split('\n').find(line => line.includes(marker) && /(?:#\d+|wait)\s+P[0-2] /.test(line));
+	for (let round = 0; round < LATENCY_ROUNDS; round++) {
+		const marker = `latency-probe-${String(round).padStart(3, '0')}`;
+		let id = '';
+		latencies.created.push(
+			await timeToScreen(
+				tmux,
+				`${marker} in the Queue pane`,
+				async () => {
+					id = (await tool<{task: {id: string}}>(client, 'delegate_task', {prompt: `${marker} [[fake:sleep=1]]`, cwd, priority: 'P2'})).task.id;
+				},
+				screen => rowOf(screen, marker) !== undefined,
+			),
+		);
+		latencies.reprioritized.push(
+			await timeToScreen(
+				tmux,
+				`${marker} at P0`,
+				() => tool(client, 'manage_queue', {action: 'reprioritize', id, priority: 'P0'}),
+				screen => rowOf(screen, marker)?.includes(' P0 ') ?? false,
+			),
+		);
+		latencies.cancelled.push(
+			await timeToScreen(tmux, `${marker} gone from the Queue pane`, () => tool(client, 'cancel_task', {id, reason: 'latency probe'}), screen => rowOf(screen, marker) === undefined),
+		);
+		// A pause of its own length each round, so the changes do not fall into step with any timer of the dashboard.
+		await new Promise(resolve => setTimeout(resolve, 50 + Math.random() * 450));
+	}
+	const all = Object.values(latencies).flat().sort((a, b) => a - b);
+	const summary = (values: number[]) => {
+		const sorted = [...values].sort((a, b) => a - b);
+		return `p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms`;
+	};
+	console.log(`  change to screen over ${all.length} changes: ${summary(all)} (${verdict(percentile(all, 50), TARGETS.latencyP50Ms, ' ms')} at p50); the screen is read every ${SCREEN_POLL_MS} ms`);
+	for (const [kind, values] of Object.entries(latencies)) console.log(`    ${kind.padEnd(13)} ${summary(values)}`);
 
 	// Leave the workers to the core's shutdown; the dashboard quits as a person would, writing its profile.
 	tmux.press('q');
