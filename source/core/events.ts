@@ -1,3 +1,4 @@
+import type {Schedule, ScheduleRun} from './domain/schedule.js';
 import type {Task, TaskStatus} from './domain/task.js';
 import type {PermissionQuestion, WorkerState} from './ports/worker-driver.js';
 
@@ -13,13 +14,34 @@ export type FleetEvents = {
 };
 
 export type FleetEventName = keyof FleetEvents;
-type Listener<E extends FleetEventName> = (payload: FleetEvents[E]) => void;
 
-/** A small typed event bus. A listener that throws is reported as fleet:error and never breaks the emitter. */
-export class EventBus {
-	readonly #listeners = new Map<FleetEventName, Set<Listener<never>>>();
+/** Every event the scheduler emits, each after the change is stored. */
+export type ScheduleEvents = {
+	/** A schedule was stored for the first time (created, or a step of a new pipeline). */
+	'schedule:created': {schedule: Schedule};
+	/** Any later change to a stored schedule: paused, resumed, cancelled, fired (its next time moved on), completed. */
+	'schedule:updated': {schedule: Schedule};
+	/** A run was recorded (fired, skipped, missed) or settled (its task ended). */
+	'schedule:run-recorded': {run: ScheduleRun};
+};
 
-	on<E extends FleetEventName>(event: E, listener: Listener<E>): () => void {
+export type ScheduleEventName = keyof ScheduleEvents;
+
+type Listener<Payload> = (payload: Payload) => void;
+
+/**
+ * A small typed event bus over an event map (the fleet's by default). A listener that throws never breaks the emitter
+ * and is reported: to `reportListenerError` when given, else as the bus's own fleet:error.
+ */
+export class EventBus<Events extends object = FleetEvents> {
+	readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
+	readonly #reportListenerError: ((message: string, cause: unknown) => void) | undefined;
+
+	constructor(reportListenerError?: (message: string, cause: unknown) => void) {
+		this.#reportListenerError = reportListenerError;
+	}
+
+	on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): () => void {
 		let set = this.#listeners.get(event);
 		if (!set) {
 			set = new Set();
@@ -29,15 +51,16 @@ export class EventBus {
 		return () => set.delete(listener as Listener<never>);
 	}
 
-	emit<E extends FleetEventName>(event: E, payload: FleetEvents[E]): void {
+	emit<E extends keyof Events>(event: E, payload: Events[E]): void {
 		const set = this.#listeners.get(event);
 		if (!set) return;
 		for (const listener of [...set]) {
 			try {
-				(listener as Listener<E>)(payload);
+				(listener as Listener<Events[E]>)(payload);
 			} catch (error) {
-				if (event === 'fleet:error') continue;
-				this.emit('fleet:error', {message: `A ${event} listener failed: ${String(error)}`, cause: error});
+				const message = `A ${String(event)} listener failed: ${String(error)}`;
+				if (this.#reportListenerError) this.#reportListenerError(message, error);
+				else if (event !== 'fleet:error') (this as unknown as EventBus<FleetEvents>).emit('fleet:error', {message, cause: error});
 			}
 		}
 	}

@@ -1,4 +1,5 @@
 import {InvalidInputError} from './domain/errors.js';
+import {EventBus, type ScheduleEvents} from './events.js';
 import {
 	createSchedule,
 	cronTimesBetween,
@@ -79,7 +80,8 @@ export type Pipeline = {pipelineId: string; schedules: Schedule[]};
  *
  * One timer is armed for the earliest due time and re-armed on every change. Every change is written to the
  * store before anything else happens, so a restart (a new Scheduler on the same store) picks up where this one
- * stopped: `start()` settles runs whose tasks ended meanwhile and applies the missed-run policies.
+ * stopped: `start()` settles runs whose tasks ended meanwhile and applies the missed-run policies. Each change is
+ * announced on the scheduler's bus (`on`) once it is stored, as the fleet announces task changes.
  */
 export class Scheduler {
 	readonly #store: ScheduleStore;
@@ -95,6 +97,7 @@ export class Scheduler {
 	#cancelTimer: (() => void) | undefined;
 	#unsubscribe: (() => void) | undefined;
 	#phase: 'new' | 'running' | 'stopped' = 'new';
+	readonly #bus = new EventBus<ScheduleEvents>((message, cause) => this.#logger.error(message, {error: String(cause)}));
 
 	constructor(ports: SchedulerPorts, options: Partial<SchedulerOptions> = {}) {
 		this.#store = ports.store;
@@ -132,11 +135,16 @@ export class Scheduler {
 		for (const schedule of this.#store.list({statuses: ['active']})) {
 			// Only a bug or a hand-edited row leaves an active cron schedule unarmed; arm it rather than never firing.
 			if (schedule.kind === 'cron' && schedule.nextRunAt === undefined) {
-				this.#store.update({...schedule, nextRunAt: nextCronRun(schedule.cron!, schedule.timezone, now), updatedAt: now});
+				this.#update({...schedule, nextRunAt: nextCronRun(schedule.cron!, schedule.timezone, now), updatedAt: now});
 			}
 		}
 		this.#tick();
 		this.#logger.info('scheduler started', {active: this.#store.list({statuses: ['active']}).length, pendingRuns: this.#pending.size});
+	}
+
+	/** Hears a kind of change after it is stored; returns the unsubscribe. A listener that throws is logged, never rethrown. */
+	on<E extends keyof ScheduleEvents>(event: E, listener: (payload: ScheduleEvents[E]) => void): () => void {
+		return this.#bus.on(event, listener);
 	}
 
 	/** Stops firing; schedules stay as stored and continue at the next start. Idempotent. */
@@ -152,7 +160,7 @@ export class Scheduler {
 	/** Validates and stores a new active schedule. Throws InvalidInputError naming the bad field. */
 	create(input: NewScheduleInput): Schedule {
 		const schedule = createSchedule(input, {id: this.#ids.scheduleId(), now: this.#clock.now(), defaultTimezone: this.#options.defaultTimezone});
-		this.#store.insert(schedule);
+		this.#insert(schedule);
 		this.#logger.info('schedule created', {id: schedule.id, kind: schedule.kind, next: schedule.nextRunAt});
 		this.#arm();
 		return schedule;
@@ -186,7 +194,7 @@ export class Scheduler {
 			updatedAt: now,
 			pipeline: {pipelineId, step: index + 1, steps: tasks.length, delayMs},
 		}));
-		for (const schedule of schedules) this.#store.insert(schedule);
+		for (const schedule of schedules) this.#insert(schedule);
 		this.#logger.info('pipeline created', {pipelineId, steps: schedules.length, delayMs});
 		this.#tick();
 		return {pipelineId, schedules: this.#store.list({pipelineId})};
@@ -217,7 +225,7 @@ export class Scheduler {
 		if (schedule.status !== 'active') throw new InvalidInputError(`Schedule ${id} is ${schedule.status}; only an active schedule can be paused.`);
 		const next: Schedule = {...schedule, status: 'paused', updatedAt: this.#clock.now()};
 		delete next.nextRunAt;
-		this.#store.update(next);
+		this.#update(next);
 		this.#arm();
 		return next;
 	}
@@ -234,7 +242,7 @@ export class Scheduler {
 		const next: Schedule = {...schedule, status: 'active', updatedAt: now};
 		if (schedule.kind === 'cron') next.nextRunAt = nextCronRun(schedule.cron!, schedule.timezone, now);
 		else if (schedule.runAt !== undefined) next.nextRunAt = Math.max(schedule.runAt, now);
-		this.#store.update(next);
+		this.#update(next);
 		this.#tick();
 		return this.get(id);
 	}
@@ -253,7 +261,7 @@ export class Scheduler {
 	#end(schedule: Schedule, reason: string): void {
 		const next: Schedule = {...schedule, status: 'cancelled', endReason: reason, updatedAt: this.#clock.now()};
 		delete next.nextRunAt;
-		this.#store.update(next);
+		this.#update(next);
 	}
 
 	/** Handles every schedule that is due, then arms the timer for the next. */
@@ -353,7 +361,7 @@ export class Scheduler {
 			}
 		}
 		if (fireFor === undefined) {
-			if (!isSaved) this.#store.update(next);
+			if (!isSaved) this.#update(next);
 			this.#afterNoTask(next, 'its time passed while ccfleet was not running');
 			return;
 		}
@@ -404,8 +412,27 @@ export class Scheduler {
 		this.#settleIfEnded(run);
 	}
 
+	#insert(schedule: Schedule): void {
+		this.#store.insert(schedule);
+		this.#bus.emit('schedule:created', {schedule});
+	}
+
+	#update(schedule: Schedule): void {
+		this.#store.update(schedule);
+		this.#bus.emit('schedule:updated', {schedule});
+	}
+
+	/** Records a run, and with it (in one write) the schedule's new state when given. */
 	#addRun(run: NewScheduleRun, schedule?: Schedule): ScheduleRun {
-		return this.#store.addRun(run, schedule);
+		const recorded = this.#store.addRun(run, schedule);
+		if (schedule) this.#bus.emit('schedule:updated', {schedule});
+		this.#bus.emit('schedule:run-recorded', {run: recorded});
+		return recorded;
+	}
+
+	#updateRun(run: ScheduleRun): void {
+		this.#store.updateRun(run);
+		this.#bus.emit('schedule:run-recorded', {run});
 	}
 
 	/** The run of this schedule whose task is still going, if any; runs whose task ended unseen are settled on the way. */
@@ -438,7 +465,7 @@ export class Scheduler {
 		const outcome: RunOutcome = task === undefined ? 'failed' : task.status === 'completed' ? 'completed' : task.status === 'cancelled' ? 'cancelled' : 'failed';
 		const detail = task === undefined ? `Its task ${run.taskId} no longer exists.` : task.failureReason;
 		const settled: ScheduleRun = {...run, outcome, endedAt: task?.endedAt ?? now, ...(detail ? {detail: run.detail ? `${run.detail} ${detail}` : detail} : {})};
-		this.#store.updateRun(settled);
+		this.#updateRun(settled);
 		const schedule = this.#store.get(run.scheduleId);
 		if (!schedule?.pipeline) return;
 		if (outcome === 'completed') {
@@ -461,7 +488,7 @@ export class Scheduler {
 		if (!next || isScheduleEnded(next.status) || next.runAt !== undefined) return;
 		const runAt = now + link.delayMs;
 		// A paused step keeps its time and fires when resumed (at once, if the time has passed by then).
-		this.#store.update({...next, runAt, ...(next.status === 'active' ? {nextRunAt: runAt} : {}), updatedAt: now});
+		this.#update({...next, runAt, ...(next.status === 'active' ? {nextRunAt: runAt} : {}), updatedAt: now});
 		this.#logger.info('pipeline step armed', {pipelineId: link.pipelineId, step: link.step + 1, delayMs: link.delayMs});
 	}
 

@@ -538,3 +538,86 @@ describe('Scheduler: pipelines', () => {
 		expect(() => scheduler.pipeline({steps: ['a'], task: {cwd: 'rel'}})).toThrow(/absolute path/);
 	});
 });
+
+describe('Scheduler: events', () => {
+	/** Every event the scheduler emits, as `event id detail`, each checked against the store at the moment it arrives. */
+	function record(env: Awaited<ReturnType<typeof setup>>) {
+		const seen: string[] = [];
+		const {scheduler, store} = env;
+		scheduler.on('schedule:created', ({schedule}) => {
+			expect(store.get(schedule.id)).toEqual(schedule);
+			seen.push(`created ${schedule.id} ${schedule.status}`);
+		});
+		scheduler.on('schedule:updated', ({schedule}) => {
+			expect(store.get(schedule.id)).toEqual(schedule);
+			seen.push(`updated ${schedule.id} ${schedule.status}`);
+		});
+		scheduler.on('schedule:run-recorded', ({run}) => {
+			expect(store.runs(run.scheduleId).find(known => known.id === run.id)).toEqual(run);
+			seen.push(`run ${run.scheduleId} ${run.outcome}`);
+		});
+		return seen;
+	}
+
+	it('announces each change once it is stored: created, paused, resumed, fired, settled, cancelled', async () => {
+		const env = await setup();
+		const seen = record(env);
+		const {scheduler, clock, driver} = env;
+		scheduler.create(hourly());
+		scheduler.pause('s1');
+		scheduler.resume('s1');
+		expect(seen.splice(0)).toEqual(['created s1 active', 'updated s1 paused', 'updated s1 active']);
+		clock.advance(30 * MINUTE);
+		expect(seen.splice(0)).toEqual(['updated s1 active', 'run s1 started']);
+		driver.worker('t1').finish('ok');
+		expect(seen.splice(0)).toEqual(['run s1 completed']);
+		scheduler.cancel('s1', 'done with it');
+		expect(seen.splice(0)).toEqual(['updated s1 cancelled']);
+	});
+
+	it('announces the steps of a pipeline, the next step armed, and the rest cancelled when a step fails', async () => {
+		const env = await setup();
+		const seen = record(env);
+		const {scheduler, driver, clock} = env;
+		scheduler.pipeline({steps: ['write it', 'test it', 'ship it'], delayMs: MINUTE, task: {cwd}});
+		expect(seen.splice(0)).toEqual(['created s2 active', 'created s3 active', 'created s4 active', 'updated s2 completed', 'run s2 started']);
+		driver.worker('t1').finish('written');
+		expect(seen.splice(0)).toEqual(['run s2 completed', 'updated s3 active']);
+		clock.advance(MINUTE);
+		expect(seen.splice(0)).toEqual(['updated s3 completed', 'run s3 started']);
+		driver.worker('t2').exit({exitCode: 1, signal: null});
+		expect(seen.splice(0)).toEqual(['run s3 failed', 'updated s4 cancelled']);
+	});
+
+	it('announces missed runs found at start', async () => {
+		const env = await setup();
+		env.scheduler.create(hourly({missedRunPolicy: 'skip'}));
+		env.scheduler.stop();
+		env.clock.advance(3 * HOUR);
+		const seen: string[] = [];
+		const restarted = createScheduler({store: env.store, clock: env.clock, ids: new ScheduleIds(), fleet: env.fleet}, {defaultTimezone: 'UTC'});
+		restarted.on('schedule:updated', ({schedule}) => seen.push(`updated ${schedule.id} ${new Date(schedule.nextRunAt!).toISOString()}`));
+		restarted.on('schedule:run-recorded', ({run}) => seen.push(`run ${run.scheduleId} ${run.outcome}`));
+		restarted.start();
+		expect(seen).toEqual(['updated s1 2026-11-23T13:00:00.000Z', 'run s1 missed-skipped']);
+	});
+
+	it('a listener that throws is logged and stops neither the scheduler nor the other listeners', async () => {
+		const env = await setup();
+		const errors: string[] = [];
+		const scheduler = createScheduler(
+			{store: new MemoryScheduleStore(), clock: env.clock, ids: new ScheduleIds(), fleet: env.fleet, logger: {debug() {}, info() {}, warn() {}, error: message => errors.push(message)}},
+			{defaultTimezone: 'UTC'},
+		);
+		scheduler.start();
+		const seen: string[] = [];
+		scheduler.on('schedule:created', () => {
+			throw new Error('boom');
+		});
+		scheduler.on('schedule:created', ({schedule}) => seen.push(schedule.id));
+		expect(scheduler.create(hourly()).id).toBe('s1');
+		expect(seen).toEqual(['s1']);
+		expect(errors).toEqual(['A schedule:created listener failed: Error: boom']);
+		scheduler.stop();
+	});
+});
