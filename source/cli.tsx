@@ -40,7 +40,14 @@ const MAIN_HELP = `
     LOG_LEVEL                 debug, info, warn, error (default info)
 `;
 
-const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'string' | 'boolean' | 'number'; shortFlag?: string; default?: unknown; isMultiple?: boolean}>}> = {
+type CommandSpec = {
+	help: string;
+	flags: Record<string, {type: 'string' | 'boolean' | 'number'; shortFlag?: string; default?: unknown; isMultiple?: boolean}>;
+	/** Takes every task setting as a flag, made from the task spec; its help has them where it says TASK_OPTIONS. */
+	taskFlags?: boolean;
+};
+
+const COMMANDS: Record<string, CommandSpec> = {
 	delegate: {
 		help: `
   Usage
@@ -49,39 +56,15 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
     $ git diff | ccfleet delegate "Review these changes"
 
   Options
-    --cwd <dir>              directory the worker runs in (default: here)
-    --priority, -p <P0|P1|P2>  P0 runs first (default P1)
-    --timeout <duration>     fail the task after this long: 90s, 30m, 2h (default TASK_TIMEOUT)
+TASK_OPTIONS
     --file, -f <path>        read the prompt (or more of it) from a file
-    --permission-mode <mode> default, acceptEdits, plan, auto, dontAsk, bypassPermissions
-    --mode <pty|headless>    pty: the interactive claude (default); headless: claude -p, less memory
-    --model <name>           claude --model for the worker
-    --depends-on <ids>       start only after these tasks complete (comma-separated, or repeat the flag)
-    --continue-from <id>     wait for that task and start from its checkpoint (result, git state, last output)
-    --on-dependency-failure <fail|skip|run>  what to do if a dependency fails (default fail)
-    --role <name>            architect, implementer, tester, reviewer, devops, documenter or generalist:
-                             instructions added to the worker's system prompt
-    --isolation worktree     work in a git worktree of its own (branch ccfleet/<id>)
-    --merge-strategy <manual|patch|auto>  with a worktree: keep the branch (default), also write a
-                             patch, or merge into this checkout when it is clean
     --wait, -w               stay until the task ends, with a live progress line; print its result
     --json                   print the task as JSON
     --no-stdin               do not read the prompt from stdin even when it is not a terminal
 `,
+		taskFlags: true,
 		flags: {
-			cwd: {type: 'string'},
-			priority: {type: 'string', shortFlag: 'p'},
-			timeout: {type: 'string'},
 			file: {type: 'string', shortFlag: 'f'},
-			permissionMode: {type: 'string'},
-			mode: {type: 'string'},
-			model: {type: 'string'},
-			dependsOn: {type: 'string', isMultiple: true},
-			continueFrom: {type: 'string'},
-			onDependencyFailure: {type: 'string'},
-			role: {type: 'string'},
-			isolation: {type: 'string'},
-			mergeStrategy: {type: 'string'},
 			wait: {type: 'boolean', shortFlag: 'w', default: false},
 			json: {type: 'boolean', default: false},
 			stdin: {type: 'boolean'},
@@ -168,6 +151,7 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 		flags: {json: {type: 'boolean', default: false}},
 	},
 	schedule: {
+		taskFlags: true,
 		help: `
   Usage
     $ ccfleet schedule create <prompt> --cron "<5 fields>" [options]   recurring
@@ -186,12 +170,7 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
     --at <time>                   2026-03-08T09:00 (in --timezone), 2026-03-08T14:00:00Z, 2026-03-08T09:00-05:00
     --timezone <IANA zone>        e.g. Europe/Berlin, America/New_York, UTC (default: this machine's)
     --missed-run-policy <policy>  runs missed while ccfleet was down: skip (default), catchup (one run for them), fail
-    --cwd <dir>                   directory the worker runs in (default: here)
-    --priority, -p <P0|P1|P2>     P0 runs first (default P1)
-    --timeout <duration>          fail each run's task after this long: 90s, 30m, 2h (default TASK_TIMEOUT)
-    --permission-mode <mode>      default, acceptEdits, plan, auto, dontAsk, bypassPermissions
-    --mode <pty|headless>         pty: the interactive claude (default); headless: claude -p, less memory
-    --model <name>                claude --model for the worker
+TASK_OPTIONS
     --file, -f <path>             read the prompt (or more of it) from a file
     --json                        print JSON
 
@@ -204,12 +183,6 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 			at: {type: 'string'},
 			timezone: {type: 'string'},
 			missedRunPolicy: {type: 'string'},
-			cwd: {type: 'string'},
-			priority: {type: 'string', shortFlag: 'p'},
-			timeout: {type: 'string'},
-			permissionMode: {type: 'string'},
-			mode: {type: 'string'},
-			model: {type: 'string'},
 			file: {type: 'string', shortFlag: 'f'},
 			status: {type: 'string'},
 			runs: {type: 'number'},
@@ -217,6 +190,7 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 		},
 	},
 	pipeline: {
+		taskFlags: true,
 		help: `
   Usage
     $ ccfleet pipeline "<prompt 1>" "<prompt 2>" … [--delay 5m] [options]
@@ -227,22 +201,11 @@ const COMMANDS: Record<string, {help: string; flags: Record<string, {type: 'stri
 
   Options
     --delay <duration>           wait between a step completing and the next starting: 30s, 5m, 1h (default 0)
-    --cwd <dir>                  directory every step runs in (default: here)
-    --priority, -p <P0|P1|P2>    P0 runs first (default P1)
-    --timeout <duration>         fail a step's task after this long (default TASK_TIMEOUT)
-    --permission-mode <mode>     default, acceptEdits, plan, auto, dontAsk, bypassPermissions
-    --mode <pty|headless>        how the workers run claude
-    --model <name>               claude --model for the workers
+TASK_OPTIONS
     --json                       print JSON
 `,
 		flags: {
 			delay: {type: 'string'},
-			cwd: {type: 'string'},
-			priority: {type: 'string', shortFlag: 'p'},
-			timeout: {type: 'string'},
-			permissionMode: {type: 'string'},
-			mode: {type: 'string'},
-			model: {type: 'string'},
 			json: {type: 'boolean', default: false},
 		},
 	},
@@ -318,7 +281,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function runCommand(command: string, argv: string[]): Promise<number> {
-	const spec = COMMANDS[command]!;
+	let spec = COMMANDS[command]!;
+	if (spec.taskFlags) {
+		// Loaded only for the commands that take task settings: it brings the task spec's schema with it.
+		const {taskFlagsHelp, taskMeowFlags} = await import('./cli/task-flags.js');
+		spec = {...spec, help: spec.help.replace('TASK_OPTIONS', taskFlagsHelp()), flags: {...taskMeowFlags(), ...spec.flags}};
+	}
 	const cli = meow(spec.help, {importMeta: import.meta, argv, flags: spec.flags as never, allowUnknownFlags: false});
 	const config: Config = loadConfig();
 	const flags = cli.flags as Record<string, unknown>;

@@ -1,11 +1,9 @@
-import {readFileSync, statSync} from 'node:fs';
-import path from 'node:path';
+import {readFileSync} from 'node:fs';
 import {text as readStream} from 'node:stream/consumers';
 import type {Config} from '../config.js';
-import {parseDuration} from '../config.js';
-import {PRIORITIES, type Priority} from '../core/domain/task.js';
 import type {TaskView} from '../mcp/task-view.js';
 import {CliError, createProgress, stdout, withFleet, type FleetClient, type Output} from './client.js';
+import {specFromFlags} from './task-flags.js';
 import {age, formatTask, formatTaskTable, money, statusLabel} from './format.js';
 
 const POLL_MS = 400;
@@ -13,23 +11,12 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 
 
-export type DelegateFlags = {
-	cwd?: string;
-	priority?: string;
-	timeout?: string;
+/** `ccfleet delegate`'s own flags; every task setting comes from the task spec's flags (task-flags.ts). */
+export type DelegateFlags = Record<string, unknown> & {
 	file?: string;
 	wait: boolean;
 	json: boolean;
 	stdin?: boolean;
-	permissionMode?: string;
-	mode?: string;
-	model?: string;
-	dependsOn?: string[];
-	continueFrom?: string;
-	onDependencyFailure?: string;
-	role?: string;
-	isolation?: string;
-	mergeStrategy?: string;
 };
 
 /** The prompt from the words given, a file, and piped stdin, in that order, joined by blank lines. */
@@ -57,32 +44,9 @@ async function collectPrompt(words: string[], flags: DelegateFlags): Promise<str
 
 export async function delegate(config: Config, words: string[], flags: DelegateFlags, io: Output = stdout): Promise<number> {
 	const prompt = await collectPrompt(words, flags);
-	const cwd = path.resolve(flags.cwd ?? process.cwd());
-	try {
-		if (!statSync(cwd).isDirectory()) throw new Error('not a directory');
-	} catch {
-		throw new CliError(`--cwd ${cwd} is not an existing directory. Give the directory the worker should run in.`);
-	}
-	if (flags.priority !== undefined && !PRIORITIES.includes(flags.priority.toUpperCase() as Priority)) {
-		throw new CliError(`--priority ${flags.priority} is not one of ${PRIORITIES.join(', ')}.`);
-	}
-	const timeout = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
+	const spec = specFromFlags(flags, prompt);
 	return withFleet(config, async fleet => {
-		const {task} = await fleet.call<{task: TaskView}>('delegate_task', {
-			prompt,
-			cwd,
-			...(flags.priority ? {priority: flags.priority.toUpperCase()} : {}),
-			...(timeout ? {timeout} : {}),
-			...(flags.permissionMode ? {permissionMode: flags.permissionMode} : {}),
-			...(flags.mode ? {mode: flags.mode} : {}),
-			...(flags.dependsOn?.length ? {dependsOn: flags.dependsOn.flatMap(value => value.split(',')).map(id => id.trim()).filter(Boolean)} : {}),
-			...(flags.continueFrom ? {continueFrom: flags.continueFrom} : {}),
-			...(flags.onDependencyFailure ? {onDependencyFailure: flags.onDependencyFailure} : {}),
-			...(flags.role ? {role: flags.role} : {}),
-			...(flags.isolation ? {isolation: flags.isolation} : {}),
-			...(flags.mergeStrategy ? {mergeStrategy: flags.mergeStrategy} : {}),
-			...(flags.model ? {model: flags.model} : {}),
-		});
+		const {task} = await fleet.call<{task: TaskView}>('delegate_task', spec);
 		if (!flags.wait) {
 			io.out(flags.json ? JSON.stringify(task, null, 2) : `${task.id} ${task.status}${task.queuePosition ? ` (#${task.queuePosition} in the queue)` : ''}`);
 			return 0;

@@ -1,23 +1,14 @@
-import {readFileSync, statSync} from 'node:fs';
-import path from 'node:path';
+import {readFileSync} from 'node:fs';
 import type {Config} from '../config.js';
 import {parseDuration} from '../config.js';
 import {formatInZone, MISSED_RUN_POLICIES, SCHEDULE_STATUSES, type ScheduleStatus} from '../core/domain/schedule.js';
-import {PRIORITIES, type Priority} from '../core/domain/task.js';
 import {describeSchedule, type ScheduleRunView, type ScheduleView} from '../mcp/schedule-view.js';
 import {CliError, stdout, withFleet, type Output} from './client.js';
+import {settingsFromFlags} from './task-flags.js';
 
 
-/** What every scheduled task shares with `ccfleet delegate`. */
-export type TaskFlags = {
-	cwd?: string;
-	priority?: string;
-	timeout?: string;
-	permissionMode?: string;
-	mode?: string;
-	model?: string;
-	json: boolean;
-};
+/** What every scheduled task shares with `ccfleet delegate`: the task spec's flags (task-flags.ts). */
+export type TaskFlags = Record<string, unknown> & {json: boolean};
 
 export type ScheduleFlags = TaskFlags & {
 	cron?: string;
@@ -33,25 +24,7 @@ export type PipelineFlags = TaskFlags & {delay?: string};
 
 /** The task settings as the schedule tools take them, checked here so that a typo fails before anything is sent. */
 function taskArguments(flags: TaskFlags): Record<string, unknown> {
-	const cwd = path.resolve(flags.cwd ?? process.cwd());
-	try {
-		if (!statSync(cwd).isDirectory()) throw new Error('not a directory');
-	} catch {
-		throw new CliError(`--cwd ${cwd} is not an existing directory. Give the directory the worker should run in.`);
-	}
-	const priority = flags.priority?.toUpperCase();
-	if (priority !== undefined && !PRIORITIES.includes(priority as Priority)) {
-		throw new CliError(`--priority ${flags.priority} is not one of ${PRIORITIES.join(', ')}.`);
-	}
-	const timeout = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
-	return {
-		cwd,
-		...(priority ? {priority} : {}),
-		...(timeout ? {timeout} : {}),
-		...(flags.permissionMode ? {permissionMode: flags.permissionMode} : {}),
-		...(flags.mode ? {mode: flags.mode} : {}),
-		...(flags.model ? {model: flags.model} : {}),
-	};
+	return settingsFromFlags(flags);
 }
 
 const SUBCOMMANDS = ['create', 'list', 'get', 'pause', 'resume', 'cancel'] as const;

@@ -161,7 +161,7 @@ async function submitTasks(client: FleetClient, cwd: string): Promise<DemoTasks>
 	});
 	const slow = await delegate({prompt: 'Review the whole codebase for dead code. [[slow:120000]] [[reply:Review done: nothing dead.]]'});
 	// Runs past its timeout and fails, and the task that depends on it fails without starting.
-	const migrate = await delegate({prompt: 'Migrate the database to the new schema. [[slow:600000]]', timeout: FAIL_TIMEOUT_MS, priority: 'P2'});
+	const migrate = await delegate({prompt: 'Migrate the database to the new schema. [[slow:600000]]', timeoutMs: FAIL_TIMEOUT_MS, priority: 'P2'});
 	const backfill = await delegate({prompt: 'Backfill the new columns. [[reply:Backfilled.]]', dependsOn: [migrate.id], priority: 'P2'});
 	return {design, implement, test, docs, release, permission, slow, migrate, backfill};
 }

@@ -62,7 +62,7 @@ describe('the MCP tools', () => {
 	});
 
 	it('delegates a task and reports it, with a text copy of the structured result', async () => {
-		const result = await call('delegate_task', {prompt: 'Fix the build', cwd, priority: 'P0', timeout: 60_000});
+		const result = await call('delegate_task', {prompt: 'Fix the build', cwd, priority: 'P0', timeoutMs: 60_000});
 		expect(result.isError).toBeFalsy();
 		expect(result.structuredContent!.task).toMatchObject({id: 't1', status: 'running', priority: 'P0', timeoutMs: 60_000, workerState: 'busy'});
 		expect(text(result)).toContain('Task t1 is running');
@@ -99,7 +99,9 @@ describe('the MCP tools', () => {
 			['delegate_task', {prompt: 'x', cwd: 'relative/path'}, /cwd must be an absolute path, got "relative\/path"/],
 			['delegate_task', {prompt: 'x', cwd: '/no/such/dir/anywhere'}, /does not exist/],
 			['delegate_task', {prompt: 'x', cwd, priority: 'urgent'}, /priority/],
-			['delegate_task', {prompt: 'x', cwd, timeout: -1}, /timeout/],
+			['delegate_task', {prompt: 'x', cwd, timeoutMs: -1}, /timeoutMs/],
+			['delegate_task', {prompt: 'x', cwd, timeout: 60_000}, /Unknown field timeout\. Did you mean timeoutMs\?/],
+			['delegate_task', {prompt: 'x', cwd, maxOutputBuffer: 10}, /Did you mean maxOutputBytes\?/],
 			['delegate_task', {prompt: 'x', cwd, permissionMode: 'yolo'}, /permissionMode/],
 			['delegate_task', {prompt: 'x'.repeat(16 * 1024 * 1024 + 1), cwd}, /prompt/],
 			['task_status', {id: 'nope'}, /No task with id "nope"/],
@@ -119,7 +121,7 @@ describe('the MCP tools', () => {
 			['resume_task', {}, /id/],
 			['manage_queue', {action: 'shuffle'}, /action/],
 			['manage_queue', {action: 'remove'}, /needs the id of a queued task/],
-			['delegate_task', {prompt: 'x', cwd, maxOutputBuffer: 0}, /maxOutputBuffer/],
+			['delegate_task', {prompt: 'x', cwd, maxOutputBytes: 0}, /maxOutputBytes/],
 		];
 		for (const [tool, args, message] of cases) {
 			const result = await call(tool, args);

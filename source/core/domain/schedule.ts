@@ -1,6 +1,7 @@
 import {CronExpressionParser} from 'cron-parser';
 import {FleetError, InvalidInputError} from './errors.js';
-import {PERMISSION_MODES, PRIORITIES, WORKER_MODES, type NewTaskInput} from './task.js';
+import {checkTaskSpec} from './task-input.js';
+import {specOf, type TaskSpec} from './task-spec.js';
 
 export const SCHEDULE_KINDS = ['cron', 'once'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
@@ -32,8 +33,8 @@ export type ScheduleStatus = (typeof SCHEDULE_STATUSES)[number];
 export const RUN_OUTCOMES = ['started', 'completed', 'failed', 'cancelled', 'skipped-overlap', 'missed-skipped', 'missed-failed', 'not-started'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
-/** The task a schedule submits each time it fires. */
-export type ScheduleTaskTemplate = Pick<NewTaskInput, 'prompt' | 'cwd' | 'priority' | 'permissionMode' | 'mode' | 'model' | 'timeoutMs' | 'maxOutputBytes'>;
+/** The task a schedule submits each time it fires: a whole task spec, so that every setting reaches its runs. */
+export type ScheduleTaskTemplate = TaskSpec;
 
 /** A schedule that is one step of a pipeline: it fires `delayMs` after the previous step's task completes. */
 export type PipelineLink = {
@@ -256,38 +257,12 @@ export function formatInZone(instant: number, timezone: string): string {
 	return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}${seconds} ${parts['timeZoneName']}`;
 }
 
-/** Checks the task a schedule will submit, as the fleet would, so that a bad one fails now rather than at its first run. */
-export function checkTaskTemplate(task: ScheduleTaskTemplate): ScheduleTaskTemplate {
-	if (typeof task?.prompt !== 'string' || task.prompt.trim() === '') throw new InvalidInputError('The prompt is empty. Give the scheduled task something to do.');
-	if (typeof task.cwd !== 'string' || !task.cwd.startsWith('/')) {
-		throw new InvalidInputError(`The working directory (cwd) must be an absolute path, got ${JSON.stringify(task.cwd)}.`);
-	}
-	if (task.priority !== undefined && !PRIORITIES.includes(task.priority)) {
-		throw new InvalidInputError(`Unknown priority ${JSON.stringify(task.priority)}; use one of ${PRIORITIES.join(', ')}.`);
-	}
-	if (task.mode !== undefined && !WORKER_MODES.includes(task.mode)) {
-		throw new InvalidInputError(`Unknown worker mode ${JSON.stringify(task.mode)}; use one of ${WORKER_MODES.join(', ')}.`);
-	}
-	if (task.permissionMode !== undefined && !PERMISSION_MODES.includes(task.permissionMode)) {
-		throw new InvalidInputError(`Unknown permission mode ${JSON.stringify(task.permissionMode)}; use one of ${PERMISSION_MODES.join(', ')}.`);
-	}
-	if (task.timeoutMs !== undefined && (!Number.isFinite(task.timeoutMs) || task.timeoutMs <= 0)) {
-		throw new InvalidInputError(`The timeout must be a positive number of milliseconds, got ${task.timeoutMs}.`);
-	}
-	if (task.maxOutputBytes !== undefined && (!Number.isSafeInteger(task.maxOutputBytes) || task.maxOutputBytes <= 0)) {
-		throw new InvalidInputError(`The output cap must be a positive whole number of bytes, got ${task.maxOutputBytes}.`);
-	}
-	// Only the template's own fields: whatever else a caller passed is not part of the schedule.
-	return {
-		prompt: task.prompt,
-		cwd: task.cwd,
-		...(task.priority ? {priority: task.priority} : {}),
-		...(task.permissionMode ? {permissionMode: task.permissionMode} : {}),
-		...(task.mode ? {mode: task.mode} : {}),
-		...(task.model ? {model: task.model} : {}),
-		...(task.timeoutMs ? {timeoutMs: task.timeoutMs} : {}),
-		...(task.maxOutputBytes ? {maxOutputBytes: task.maxOutputBytes} : {}),
-	};
+/**
+ * Checks the task a schedule will submit, as the fleet would, so that a bad one fails now rather than at its first run.
+ * Returns only the spec's own fields: whatever else a caller passed is not part of the schedule.
+ */
+export function checkTaskTemplate(task: unknown): ScheduleTaskTemplate {
+	return specOf(checkTaskSpec(task));
 }
 
 export function checkMissedRunPolicy(policy: unknown): MissedRunPolicy {

@@ -7,24 +7,30 @@ export function dependenciesOf(task: {dependsOn?: string[] | undefined; continue
 }
 
 /**
- * Reads a new task's spec and checks what the schema alone cannot: an absolute directory, a merge strategy only with
- * a worktree, dependencies that exist. Throws InvalidInputError naming the first field that cannot be accepted, and
- * what would be.
+ * Reads a task's spec and checks what the schema alone cannot: a prompt with more than blanks, an absolute directory,
+ * a merge strategy only with a worktree. Throws InvalidInputError naming the first field that cannot be accepted, and
+ * what would be. Dependencies are not looked up here (a schedule's template names them before they matter).
  */
-export function validateTaskInput(input: unknown, options: {maxPromptChars: number; isKnownTask: (id: string) => boolean}): TaskSpec {
+export function checkTaskSpec(input: unknown, options: {maxPromptChars?: number} = {}): TaskSpec {
 	if (typeof input === 'object' && input !== null && typeof (input as {prompt?: unknown}).prompt === 'string' && (input as {prompt: string}).prompt.trim() === '') {
 		throw new InvalidInputError('The prompt is empty. Give the task something to do.');
 	}
 	const spec = parseTaskSpec(input);
-	if (spec.prompt.length > options.maxPromptChars) {
+	if (options.maxPromptChars !== undefined && spec.prompt.length > options.maxPromptChars) {
 		throw new InvalidInputError(`The prompt has ${spec.prompt.length} characters; at most ${options.maxPromptChars} are accepted.`);
 	}
 	if (!spec.cwd.startsWith('/')) {
-		throw new InvalidInputError(`The working directory must be an absolute path, got ${JSON.stringify(spec.cwd)}.`);
+		throw new InvalidInputError(`The working directory (cwd) must be an absolute path, got ${JSON.stringify(spec.cwd)}.`);
 	}
 	if (spec.mergeStrategy !== undefined && spec.isolation !== 'worktree') {
 		throw new InvalidInputError('A merge strategy applies only with isolation "worktree"; add it, or leave the merge strategy out.');
 	}
+	return spec;
+}
+
+/** checkTaskSpec, and every dependency must be a known task. */
+export function validateTaskInput(input: unknown, options: {maxPromptChars: number; isKnownTask: (id: string) => boolean}): TaskSpec {
+	const spec = checkTaskSpec(input, options);
 	for (const id of dependenciesOf(spec)) {
 		if (!options.isKnownTask(id)) {
 			throw new InvalidInputError(`The dependency "${id}" is not a known task. Depend on tasks that exist (see \`ccfleet status\`).`);

@@ -23,7 +23,7 @@ export const taskSpecShape = {
 	prompt: z.string().min(1).max(MAX_PROMPT_CHARS).describe('Everything the worker needs to know: the goal, the files involved, how to verify, what to report back.'),
 	cwd: z.string().min(1).max(4096).describe('Absolute path of the directory the worker runs in (usually the project root).'),
 	priority: z.enum(PRIORITIES).optional().describe('P0 runs before P1 before P2; default P1.'),
-	timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional().describe('How long the task may run before it fails, in ms; default TASK_TIMEOUT (30 minutes).'),
+	timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional().describe('How long the task may run before it fails (milliseconds); default TASK_TIMEOUT (30 minutes).'),
 	maxOutputBytes: z.number().int().positive().max(MAX_OUTPUT_CAP_BYTES).optional().describe("Cap of the task's log in bytes; default MAX_OUTPUT_BUFFER (10 MB)."),
 	dependsOn: z.array(taskIdSchema).max(100).optional().describe('Task ids that must complete before this one starts.'),
 	continueFrom: taskIdSchema
@@ -53,12 +53,47 @@ export const taskSpecShape = {
 	permissionMode: z.enum(PERMISSION_MODES).optional().describe('claude --permission-mode for the worker; default acceptEdits (file edits allowed, other tools ask).'),
 };
 
-export const taskSpecSchema = z.object(taskSpecShape).strict();
+export type TaskSpecField = keyof typeof taskSpecShape;
+export const TASK_SPEC_FIELDS = Object.keys(taskSpecShape) as TaskSpecField[];
+
+/** A field a task does not have is refused, never dropped: a misspelt setting must not silently vanish. */
+export const taskSpecSchema = z.strictObject(taskSpecShape, {
+	error: issue => (issue.code === 'unrecognized_keys' ? unknownFieldsMessage(issue.keys, TASK_SPEC_FIELDS) : undefined),
+});
 
 /** What a task asks for. */
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
-export type TaskSpecField = keyof TaskSpec;
-export const TASK_SPEC_FIELDS = Object.keys(taskSpecShape) as TaskSpecField[];
+
+/** "Unknown field timeout; did you mean timeoutMs? …", naming what is accepted. */
+export function unknownFieldsMessage(keys: readonly string[], accepted: readonly string[]): string {
+	const guesses = keys.map(key => closestName(key, accepted)).filter((guess): guess is string => guess !== undefined);
+	const hint = guesses.length > 0 ? ` Did you mean ${guesses.join(', ')}?` : '';
+	return `Unknown field${keys.length === 1 ? '' : 's'} ${keys.join(', ')}.${hint} Accepted: ${accepted.join(', ')}.`;
+}
+
+/** The accepted name a mistyped one most likely meant: the one sharing the longest start, or a near spelling. */
+function closestName(key: string, accepted: readonly string[]): string | undefined {
+	const lower = key.toLowerCase();
+	let best: {name: string; score: number} | undefined;
+	for (const name of accepted) {
+		const other = name.toLowerCase();
+		let common = 0;
+		while (common < Math.min(lower.length, other.length) && lower[common] === other[common]) common++;
+		const score = common >= 4 ? common : editDistance(lower, other) <= 2 ? 3 : 0;
+		if (score > 0 && (!best || score > best.score)) best = {name, score};
+	}
+	return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+	let previous = Array.from({length: b.length + 1}, (_, index) => index);
+	for (let i = 1; i <= a.length; i++) {
+		const current = [i];
+		for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+		previous = current;
+	}
+	return previous[b.length]!;
+}
 
 /**
  * The spec a task was made from, for running it again (retry), continuing it (resume) or showing it: every field the
@@ -104,7 +139,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 		case 'invalid_value':
 			return `Unknown ${label} ${JSON.stringify(issue.input)}; use one of ${issue.values.map(String).join(', ')}.`;
 		case 'unrecognized_keys':
-			return `Unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.join(', ')}; a task takes ${TASK_SPEC_FIELDS.join(', ')}.`;
+			return unknownFieldsMessage(issue.keys, TASK_SPEC_FIELDS);
 		case 'too_small':
 			return field === 'prompt' ? 'The prompt is empty. Give the task something to do.' : `${label} must be at least ${String(issue.minimum)}.`;
 		case 'too_big':

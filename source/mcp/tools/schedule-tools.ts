@@ -1,49 +1,19 @@
-import {statSync} from 'node:fs';
 import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
 import {MISSED_RUN_POLICIES, SCHEDULE_STATUSES} from '../../core/domain/schedule.js';
-import {PERMISSION_MODES, PRIORITIES, WORKER_MODES} from '../../core/domain/task.js';
+import {taskSpecShape} from '../../core/domain/task-spec.js';
 import type {Scheduler} from '../../core/scheduler.js';
 import {describeSchedule, runView, scheduleView} from '../schedule-view.js';
-import {clientLabel} from './task-tools.js';
+import {checkDirectory, clientLabel} from './task-tools.js';
 import {failure, guard, ok} from './tool-result.js';
 
-const MAX_PROMPT_CHARS = 16 * 1024 * 1024;
 const MAX_PIPELINE_STEPS = 50;
 const MAX_DELAY_MS = 30 * 24 * 3_600_000;
 
 const scheduleIdSchema = z.string().min(1).max(100).describe('The schedule id that schedule_task (or list_schedules) returned.');
 
-/** The settings of the task a schedule submits each time, as delegate_task takes them. */
-const taskSettings = {
-	cwd: z.string().min(1).max(4096).describe('Absolute path of the directory the worker runs in (usually the project root). It must exist now and when the schedule fires.'),
-	priority: z.enum(PRIORITIES).optional().describe('P0 runs before P1 before P2; default P1.'),
-	mode: z.enum(WORKER_MODES).optional().describe('pty (default): the interactive claude in a terminal; headless: claude -p with stream-json, half the memory.'),
-	permissionMode: z.enum(PERMISSION_MODES).optional().describe("claude --permission-mode for the worker; default acceptEdits. Nobody may be around to answer when it fires: prefer a mode that does not ask."),
-	model: z.string().min(1).max(200).optional().describe('claude --model for the worker, e.g. "sonnet"; default: claude\'s own.'),
-	timeout: z.number().int().positive().max(7 * 24 * 3_600_000).optional().describe('Milliseconds each run\'s task may take before it fails; default TASK_TIMEOUT (30 minutes).'),
-};
-
-function checkDirectory(cwd: string): string | undefined {
-	if (!cwd.startsWith('/')) return `cwd must be an absolute path, got "${cwd}".`;
-	try {
-		if (!statSync(cwd).isDirectory()) return `cwd ${cwd} is not a directory. Give the absolute path of the project directory the worker should run in.`;
-	} catch {
-		return `cwd ${cwd} does not exist. Give the absolute path of an existing project directory.`;
-	}
-	return undefined;
-}
-
-function template(settings: {cwd: string; priority?: string; mode?: string; permissionMode?: string; model?: string; timeout?: number}) {
-	return {
-		cwd: settings.cwd,
-		...(settings.priority ? {priority: settings.priority as (typeof PRIORITIES)[number]} : {}),
-		...(settings.mode ? {mode: settings.mode as (typeof WORKER_MODES)[number]} : {}),
-		...(settings.permissionMode ? {permissionMode: settings.permissionMode as (typeof PERMISSION_MODES)[number]} : {}),
-		...(settings.model ? {model: settings.model} : {}),
-		...(settings.timeout ? {timeoutMs: settings.timeout} : {}),
-	};
-}
+/** A pipeline's steps share every setting of a task but the prompt. */
+const {prompt: _prompt, ...stepSettings} = taskSpecShape;
 
 /** schedule_task, schedule_pipeline, list_schedules, get_schedule, pause_schedule, resume_schedule, cancel_schedule. */
 export function registerScheduleTools(server: McpServer, scheduler: Scheduler): void {
@@ -57,8 +27,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 				'A run never starts while the previous run of the same schedule still works (that run is recorded as skipped-overlap). ' +
 				'Returns the schedule with its next run; get_schedule shows its run history and the task ids it started.',
 			inputSchema: {
-				prompt: z.string().min(1).max(MAX_PROMPT_CHARS).describe('Everything the worker needs to know each time: the goal, the files, how to verify, what to report. It does not see this conversation.'),
-				...taskSettings,
+				...taskSpecShape,
 				cron: z
 					.string()
 					.max(200)
@@ -78,13 +47,13 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 					.describe('Runs that fell due while ccfleet was not running: skip (default) drops them, catchup runs once for all of them when ccfleet is back, fail records each as failed.'),
 			},
 		},
-		async ({prompt, cron, at, timezone, missedRunPolicy, ...settings}) =>
+		async ({cron, at, timezone, missedRunPolicy, ...spec}) =>
 			guard(() => {
-				const bad = checkDirectory(settings.cwd);
+				const bad = checkDirectory(spec.cwd);
 				if (bad) return failure(bad);
 				const schedule = scheduleView(
 					scheduler.create({
-						task: {prompt, ...template(settings)},
+						task: spec,
 						...(cron ? {cron} : {}),
 						...(at ? {at} : {}),
 						...(timezone ? {timezone} : {}),
@@ -108,8 +77,8 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 				'Chains tasks: the first step starts now; each next step starts `delay` ms after the previous step\'s task completes, in the same directory and with the same settings. ' +
 				'If a step fails or is cancelled, the steps after it are cancelled with the reason. Each step is a one-time schedule (list_schedules and get_schedule show them).',
 			inputSchema: {
-				steps: z.array(z.string().min(1).max(MAX_PROMPT_CHARS)).min(1).max(MAX_PIPELINE_STEPS).describe('One self-contained prompt per step, in order.'),
-				...taskSettings,
+				steps: z.array(taskSpecShape.prompt).min(1).max(MAX_PIPELINE_STEPS).describe('One self-contained prompt per step, in order.'),
+				...stepSettings,
 				delay: z.number().int().min(0).max(MAX_DELAY_MS).optional().describe('Milliseconds between a step completing and the next one starting; default 0.'),
 			},
 		},
@@ -117,7 +86,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 			guard(() => {
 				const bad = checkDirectory(settings.cwd);
 				if (bad) return failure(bad);
-				const {pipelineId, schedules} = scheduler.pipeline({steps, ...(delay === undefined ? {} : {delayMs: delay}), task: template(settings)});
+				const {pipelineId, schedules} = scheduler.pipeline({steps, ...(delay === undefined ? {} : {delayMs: delay}), task: settings});
 				const views = schedules.map(schedule => scheduleView(schedule, {promptChars: 200}));
 				const firstTask = scheduler.runs(schedules[0]!.id, 1)[0]?.taskId;
 				return ok(

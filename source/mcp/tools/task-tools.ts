@@ -1,18 +1,16 @@
 import {statSync} from 'node:fs';
 import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
-import {ROLE_NAMES, ROLES, type Role} from '../../core/domain/roles.js';
-import {DEPENDENCY_FAILURE_POLICIES, ISOLATIONS, PERMISSION_MODES, PRIORITIES, TASK_STATUSES, WORKER_MODES} from '../../core/domain/task.js';
-import {MERGE_STRATEGIES} from '../../core/ports/workspace.js';
+import {ROLE_NAMES, ROLES} from '../../core/domain/roles.js';
+import {TASK_STATUSES} from '../../core/domain/task.js';
+import {MAX_PROMPT_CHARS, taskIdSchema, taskSpecSchema} from '../../core/domain/task-spec.js';
 import type {Fleet} from '../../core/fleet.js';
 import {taskView} from '../task-view.js';
-import {failure, guard, ok, taskIdSchema} from './tool-result.js';
+import {failure, guard, ok} from './tool-result.js';
 
-/** Longest prompt a tool takes: megabytes, so `git diff` output fits. */
-const MAX_PROMPT_CHARS = 16 * 1024 * 1024;
 const MAX_TAIL_LINES = 10_000;
 
-function checkDirectory(cwd: string): string | undefined {
+export function checkDirectory(cwd: string): string | undefined {
 	if (!cwd.startsWith('/')) return `cwd must be an absolute path, got "${cwd}".`;
 	try {
 		if (!statSync(cwd).isDirectory()) return `cwd ${cwd} is not a directory. Give the absolute path of the project directory the worker should run in.`;
@@ -41,60 +39,13 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 				'Use it for self-contained work that can run while you do something else (reviews, refactors, test fixes, research). ' +
 				'The prompt must stand on its own: the worker does not see this conversation. ' +
 				'Then use wait_for_task to get the result, task_status to look in, and respond_to_task if the worker asks for permission.',
-			inputSchema: {
-				prompt: z.string().min(1).max(MAX_PROMPT_CHARS).describe('Everything the worker needs to know: the goal, the files involved, how to verify, what to report back.'),
-				cwd: z.string().min(1).max(4096).describe('Absolute path of the directory the worker runs in (usually the project root).'),
-				priority: z.enum(PRIORITIES).optional().describe('P0 runs before P1 before P2; default P1.'),
-				timeout: z.number().int().positive().max(7 * 24 * 3_600_000).optional().describe('Milliseconds the task may run before it fails; default TASK_TIMEOUT (30 minutes).'),
-				maxOutputBuffer: z.number().int().positive().max(1024 ** 3).optional().describe("Cap of this task's log in bytes; default MAX_OUTPUT_BUFFER (10 MB)."),
-				dependsOn: z.array(taskIdSchema).max(100).optional().describe('Task ids that must complete before this one starts.'),
-				continueFrom: taskIdSchema
-					.optional()
-					.describe("A task this one picks up from: it waits for it, and its checkpoint (result, git branch and SHA, dirty files, last output lines) is put before this task's prompt."),
-				onDependencyFailure: z
-					.enum(DEPENDENCY_FAILURE_POLICIES)
-					.optional()
-					.describe('If a dependency fails or is cancelled: fail (default) ends this task as failed, skip ends it as skipped, run runs it anyway and tells it which dependency failed.'),
-				role: z
-					.enum(ROLE_NAMES as [Role, ...Role[]])
-					.optional()
-					.describe('A role whose instructions are added to the worker\'s system prompt: architect, implementer, tester, reviewer, devops, documenter, generalist (see list_roles).'),
-				isolation: z
-					.enum(ISOLATIONS)
-					.optional()
-					.describe('worktree: the worker works in a git worktree of its own (branch ccfleet/<id>), so its changes stay off your checkout until merged. Default none.'),
-				mergeStrategy: z
-					.enum(MERGE_STRATEGIES)
-					.optional()
-					.describe('With isolation worktree, when the task completes: manual (default) keeps the changes on the branch, patch also writes a patch file, auto merges into your checkout when it is clean and there is no conflict.'),
-				mode: z
-					.enum(WORKER_MODES)
-					.optional()
-					.describe('pty (default): the interactive claude in a terminal, which a person can attach to. headless: claude -p with stream-json, half the memory and claude\'s exact cost.'),
-				permissionMode: z.enum(PERMISSION_MODES).optional().describe('claude --permission-mode for the worker; default acceptEdits (file edits allowed, other tools ask).'),
-				model: z.string().min(1).max(200).optional().describe('claude --model for the worker, e.g. "sonnet" or "opus"; default: claude\'s own.'),
-			},
+			inputSchema: taskSpecSchema,
 		},
-		async ({prompt, cwd, priority, timeout, maxOutputBuffer, dependsOn, continueFrom, onDependencyFailure, role, isolation, mergeStrategy, mode, permissionMode, model}) =>
+		async spec =>
 			guard(() => {
-				const bad = checkDirectory(cwd);
+				const bad = checkDirectory(spec.cwd);
 				if (bad) return failure(bad);
-				const task = fleet.submit({
-					prompt,
-					cwd,
-					...(priority ? {priority} : {}),
-					...(timeout ? {timeoutMs: timeout} : {}),
-					...(maxOutputBuffer ? {maxOutputBytes: maxOutputBuffer} : {}),
-					...(permissionMode ? {permissionMode} : {}),
-					...(mode ? {mode} : {}),
-					...(model ? {model} : {}),
-					...(dependsOn?.length ? {dependsOn} : {}),
-					...(continueFrom ? {continueFrom} : {}),
-					...(onDependencyFailure ? {onDependencyFailure} : {}),
-					...(role ? {role} : {}),
-					...(isolation ? {isolation} : {}),
-					...(mergeStrategy ? {mergeStrategy} : {}),
-				});
+				const task = fleet.submit(spec);
 				const view = taskView(fleet, fleet.get(task.id), {promptChars: 200});
 				return ok(
 					{task: view},

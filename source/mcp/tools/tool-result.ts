@@ -1,8 +1,7 @@
 import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js';
-import {z} from 'zod';
 import {FleetError} from '../../core/domain/errors.js';
 
-export const taskIdSchema = z.string().min(1).max(100).describe('The task id that delegate_task returned, e.g. "k3f9a2zq".');
+export {taskIdSchema} from '../../core/domain/task-spec.js';
 
 /**
  * A result with structured content and a text copy for clients that read only text. Claude Code shows its model
