@@ -1,7 +1,7 @@
 import type {WorkerSpec} from '../../core/ports/worker-driver.js';
 
 /** Prompts up to this size can go on the command line: Linux caps one argument at 128 KiB (MAX_ARG_STRLEN). */
-export const ARGV_PROMPT_MAX_BYTES = 100 * 1024;
+const ARGV_PROMPT_MAX_BYTES = 100 * 1024;
 
 export function fitsInArgv(prompt: string): boolean {
 	return Buffer.byteLength(prompt) <= ARGV_PROMPT_MAX_BYTES;

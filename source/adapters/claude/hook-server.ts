@@ -3,7 +3,7 @@ import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 
 /** The hook events a worker forwards; see research/claude-cli.md D. */
-export const FORWARDED_HOOKS = [
+const FORWARDED_HOOKS = [
 	'SessionStart',
 	'UserPromptSubmit',
 	'PreToolUse',
@@ -27,7 +27,7 @@ export type HookPayload = Record<string, unknown> & {hook_event_name?: string};
  */
 export type HookHandler = (event: HookEvent, payload: HookPayload, closed: AbortSignal) => Promise<object> | object;
 
-export const SECRET_HEADER = 'x-ccfleet-secret';
+const SECRET_HEADER = 'x-ccfleet-secret';
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 type Registration = {secret: Buffer; handler: HookHandler};

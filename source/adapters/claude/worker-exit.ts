@@ -2,7 +2,7 @@ import os from 'node:os';
 import type {WorkerExit} from '../../core/ports/worker-driver.js';
 
 /** API errors that pass by themselves (claude's own names for them), so a task that met one is worth another try. */
-export const TRANSIENT_API_ERRORS: ReadonlySet<string> = new Set(['rate_limit', 'overloaded', 'server_error']);
+const TRANSIENT_API_ERRORS: ReadonlySet<string> = new Set(['rate_limit', 'overloaded', 'server_error']);
 
 /** How the process ended: a code, or the name of the signal that ended it. */
 export type ProcessEnd = {exitCode: number | null; signal: string | null};
