@@ -1,36 +1,7 @@
-import {formatInZone, type PipelineLink, type Schedule, type ScheduleRun, type ScheduleTaskTemplate} from '../core/domain/schedule.js';
+import {formatInZone, type Schedule, type ScheduleRun} from '../core/domain/schedule.js';
+import type {ScheduleRunView, ScheduleView} from '../protocol/views.js';
 
-/** A run as clients see it: times as ISO 8601. */
-export type ScheduleRunView = {
-	id: number;
-	scheduledFor: string;
-	firedAt: string;
-	taskId?: string;
-	outcome: ScheduleRun['outcome'];
-	endedAt?: string;
-	missedCount?: number;
-	detail?: string;
-};
-
-/** A schedule as clients see it: times as ISO 8601, the next run also as wall-clock time in its zone. */
-export type ScheduleView = {
-	id: string;
-	kind: Schedule['kind'];
-	status: Schedule['status'];
-	cron?: string;
-	runAt?: string;
-	timezone: string;
-	missedRunPolicy: Schedule['missedRunPolicy'];
-	task: ScheduleTaskTemplate;
-	nextRunAt?: string;
-	/** `2026-03-08 09:00 EDT`: the next run as people in the schedule's zone read it. */
-	nextRunLocal?: string;
-	lastRunAt?: string;
-	createdAt: string;
-	updatedAt: string;
-	endReason?: string;
-	pipeline?: PipelineLink;
-};
+export type {ScheduleRunView, ScheduleView} from '../protocol/views.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -1,51 +1,8 @@
 import type {Task} from '../core/domain/task.js';
 import type {Fleet} from '../core/fleet.js';
-import type {PermissionQuestion, WorkerState} from '../core/ports/worker-driver.js';
+import type {TaskView} from '../protocol/views.js';
 
-/** A task as clients see it: plain JSON, times as ISO 8601, the live worker's state folded in. */
-export type TaskView = {
-	id: string;
-	status: Task['status'];
-	priority: Task['priority'];
-	prompt: string;
-	cwd: string;
-	permissionMode: Task['permissionMode'];
-	mode: Task['mode'];
-	role?: Task['role'];
-	isolation?: Task['isolation'];
-	mergeStrategy?: Task['mergeStrategy'];
-	worktree?: Task['worktree'];
-	/** What became of an isolated task's changes. */
-	merge?: Task['merge'];
-	model?: string;
-	parentTaskId?: string;
-	retryOf?: string;
-	dependsOn?: string[];
-	continueFrom?: string;
-	onDependencyFailure?: Task['onDependencyFailure'];
-	/** Dependencies that have not ended yet. */
-	waitingOn?: string[];
-	checkpoint?: Task['checkpoint'];
-	sessionId: string;
-	createdAt: string;
-	startedAt?: string;
-	endedAt?: string;
-	attempts: number;
-	timeoutMs: number;
-	exitCode?: number | null;
-	result?: string;
-	failureReason?: string;
-	cancelledBy?: string;
-	costUsd: number;
-	tokens: Task['tokens'];
-	pid?: number;
-	workerState?: WorkerState;
-	/** Resident memory of the live worker and what it started. */
-	rssBytes?: number;
-	question?: PermissionQuestion;
-	/** 1-based place in the queue, for a queued task. */
-	queuePosition?: number;
-};
+export type {TaskView} from '../protocol/views.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 

@@ -67,3 +67,33 @@ describe('worktree isolation with the real claude', () => {
 		expect(stdout).toBe('isolated');
 	});
 });
+
+describe('continuing an isolated task with the real claude', () => {
+	it('retries in a fresh worktree with the same merge strategy, and resumes in its own worktree with its conversation', async () => {
+		const first = await runIsolated('first.txt', 'manual');
+		expect(first.status).toBe('completed');
+
+		// A retry is a new task with every setting: its own worktree, the same strategy (the work stays on its branch).
+		const {task: retried} = await call<{task: TaskView}>('retry_task', {id: first.id});
+		expect(retried).toMatchObject({isolation: 'worktree', mergeStrategy: 'manual', permissionMode: 'default', retryOf: first.id});
+		const retryAsked = await call<{tasks: TaskView[]}>('wait_for_task', {ids: [retried.id]});
+		expect(retryAsked.tasks[0]!.worktree!.path).toBe(path.join(sandbox.home, 'worktrees', retried.id));
+		await call('respond_to_task', {id: retried.id, action: 'approve'});
+		await call('wait_for_task', {ids: [retried.id]});
+		expect(existsSync(path.join(sandbox.project, 'first.txt'))).toBe(false);
+
+		// A resume works where the conversation is: the first task's worktree, on its branch, and claude gets it back.
+		const {task: resumed, resumedConversation} = await call<{task: TaskView; resumedConversation: boolean}>('resume_task', {
+			id: first.id,
+			additionalContext: 'Now say what you wrote.',
+		});
+		expect(resumedConversation).toBe(true);
+		const done = await call<{tasks: TaskView[]}>('wait_for_task', {ids: [resumed.id]});
+		expect(done.tasks[0]).toMatchObject({status: 'completed', mergeStrategy: 'manual', worktree: {path: first.worktree!.path, branch: first.worktree!.branch}});
+		const resumedRequest = sandbox.mock
+			.mainRequests()
+			.map(request => JSON.stringify(request.body))
+			.find(body => body.includes('Now say what you wrote.'));
+		expect(resumedRequest).toContain('echo isolated > first.txt');
+	});
+});

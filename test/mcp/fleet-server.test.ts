@@ -57,6 +57,8 @@ describe('the MCP tools', () => {
 			'wait_for_task',
 		]);
 		for (const tool of tools) expect(tool.description!.length).toBeGreaterThan(40);
+		// Every answer has a declared shape, which the CLI and the dashboard read it through.
+		for (const tool of tools) expect(tool.outputSchema?.type, tool.name).toBe('object');
 		const delegate = tools.find(tool => tool.name === 'delegate_task')!;
 		expect(delegate.inputSchema.required).toEqual(['prompt', 'cwd']);
 	});

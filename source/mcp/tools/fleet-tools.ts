@@ -5,12 +5,14 @@ import type {Fleet} from '../../core/fleet.js';
 import {taskView} from '../task-view.js';
 import {clientLabel} from './task-tools.js';
 import {failure, guard, ok, taskIdSchema} from './tool-result.js';
+import {fleetStatusResultSchema, queueResultSchema} from '../../protocol/tool-results.js';
 
 /** manage_queue and fleet_status. */
 export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'manage_queue',
 		{
+			outputSchema: queueResultSchema,
 			title: 'Look at and rearrange the queue',
 			description:
 				'`list`: queued tasks in the order they will run, and what each waits for. `reprioritize`: move a queued task to another priority (P0 runs first). ' +
@@ -53,6 +55,7 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'fleet_status',
 		{
+			outputSchema: fleetStatusResultSchema,
 			title: 'The fleet at a glance',
 			description: 'Workers running and allowed, the queue, tasks per status, total cost, the tasks waiting for an answer, and the CPU and memory of the machine.',
 			inputSchema: {},

@@ -4,6 +4,7 @@ import {isTerminal} from '../../core/domain/task.js';
 import type {Fleet} from '../../core/fleet.js';
 import {taskView, type TaskView} from '../task-view.js';
 import {failure, guard, ok, taskIdSchema} from './tool-result.js';
+import {taskResultSchema, waitResultSchema} from '../../protocol/tool-results.js';
 
 /** Claude Code gives up on a tool call after its own limit; a wait returns well before it and says how to go on. */
 export const WAIT_DEFAULT_MS = 50_000;
@@ -15,6 +16,7 @@ export function registerInteractionTools(server: McpServer, fleet: Fleet): void 
 	server.registerTool(
 		'respond_to_task',
 		{
+			outputSchema: taskResultSchema,
 			title: 'Answer a worker that waits for input',
 			description:
 				'A task in status needs_input has a worker waiting on a permission question (task_status shows the tool, its input and the question). ' +
@@ -44,6 +46,7 @@ export function registerInteractionTools(server: McpServer, fleet: Fleet): void 
 	server.registerTool(
 		'wait_for_task',
 		{
+			outputSchema: waitResultSchema,
 			title: 'Wait for tasks to finish',
 			description:
 				'Waits until every given task has ended (completed, failed or cancelled), or one of them needs input (answer it with respond_to_task), or the timeout passes; ' +

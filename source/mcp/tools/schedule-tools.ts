@@ -6,6 +6,7 @@ import type {Scheduler} from '../../core/scheduler.js';
 import {describeSchedule, runView, scheduleView} from '../schedule-view.js';
 import {checkDirectory, clientLabel} from './task-tools.js';
 import {failure, guard, ok} from './tool-result.js';
+import {pipelineResultSchema, scheduleResultSchema, scheduleWithRunsResultSchema, schedulesResultSchema} from '../../protocol/tool-results.js';
 
 const MAX_PIPELINE_STEPS = 50;
 const MAX_DELAY_MS = 30 * 24 * 3_600_000;
@@ -20,6 +21,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 	server.registerTool(
 		'schedule_task',
 		{
+			outputSchema: scheduleResultSchema,
 			title: 'Run a task later, or again and again',
 			description:
 				'Schedules a background Claude Code task: recurring with `cron` (five fields, read in `timezone`), or once with `at` (ISO 8601). ' +
@@ -72,6 +74,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 	server.registerTool(
 		'schedule_pipeline',
 		{
+			outputSchema: pipelineResultSchema,
 			title: 'Run prompts one after another',
 			description:
 				'Chains tasks: the first step starts now; each next step starts `delay` ms after the previous step\'s task completes, in the same directory and with the same settings. ' +
@@ -100,6 +103,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 	server.registerTool(
 		'list_schedules',
 		{
+			outputSchema: schedulesResultSchema,
 			title: 'List schedules',
 			description: 'Every schedule (oldest first) with its status, cron or time, time zone and next run. Statuses: active, paused, cancelled, completed (a one-time schedule that has fired).',
 			inputSchema: {
@@ -117,6 +121,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 	server.registerTool(
 		'get_schedule',
 		{
+			outputSchema: scheduleWithRunsResultSchema,
 			title: 'One schedule with its run history',
 			description:
 				'A schedule in full and its latest runs: when each was due, when it fired, the task it started (look at it with task_status) and the outcome ' +
@@ -138,6 +143,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 	server.registerTool(
 		'pause_schedule',
 		{
+			outputSchema: scheduleResultSchema,
 			title: 'Pause a schedule',
 			description: 'Stops an active schedule from firing until resume_schedule. A task it already started goes on.',
 			inputSchema: {id: scheduleIdSchema},
@@ -152,6 +158,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 	server.registerTool(
 		'resume_schedule',
 		{
+			outputSchema: scheduleResultSchema,
 			title: 'Resume a paused schedule',
 			description:
 				'Makes a paused schedule active again. A cron schedule continues with its next time from now; what fell due while paused is not run. A one-time schedule whose time passed runs now.',
@@ -167,6 +174,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 	server.registerTool(
 		'cancel_schedule',
 		{
+			outputSchema: scheduleResultSchema,
 			title: 'Cancel a schedule',
 			description:
 				'Ends a schedule for good (later steps of its pipeline too). A task it already started goes on; stop that with cancel_task. The reason is kept with the schedule.',

@@ -7,6 +7,7 @@ import {MAX_PROMPT_CHARS, taskIdSchema, taskSpecSchema} from '../../core/domain/
 import type {Fleet} from '../../core/fleet.js';
 import {taskView} from '../task-view.js';
 import {failure, guard, ok} from './tool-result.js';
+import {resumeResultSchema, rolesResultSchema, taskLogsResultSchema, taskResultSchema, taskStatusResultSchema} from '../../protocol/tool-results.js';
 
 const MAX_TAIL_LINES = 10_000;
 
@@ -33,6 +34,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'delegate_task',
 		{
+			outputSchema: taskResultSchema,
 			title: 'Delegate a task to a background Claude Code worker',
 			description:
 				'Queues a task for a separate Claude Code worker that runs in its own process, in the given directory, and returns at once with the task id. ' +
@@ -58,6 +60,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'list_roles',
 		{
+			outputSchema: rolesResultSchema,
 			title: 'Roles a worker can take on',
 			description: "The roles delegate_task's `role` accepts, each with the instructions it adds to the worker's system prompt.",
 			inputSchema: {},
@@ -72,6 +75,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'task_status',
 		{
+			outputSchema: taskStatusResultSchema,
 			title: 'Status of one task or of all tasks',
 			description:
 				'With an id: that task in full (status, result, failure reason, cost, tokens, lineage, and the permission question if it waits for one). ' +
@@ -94,6 +98,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'task_logs',
 		{
+			outputSchema: taskLogsResultSchema,
 			title: 'What a worker did',
 			description:
 				"A task's log: its prompt, each tool it used with a summary of what came back, the questions it asked, and its final answer. " +
@@ -121,6 +126,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'cancel_task',
 		{
+			outputSchema: taskResultSchema,
 			title: 'Cancel a task',
 			description: 'Cancels a queued task, or stops a running one (its whole process tree). The reason is recorded with the task.',
 			inputSchema: {
@@ -139,6 +145,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'retry_task',
 		{
+			outputSchema: taskResultSchema,
 			title: 'Run a finished task again',
 			description: 'Runs a completed, failed or cancelled task again from scratch as a new task (same prompt, directory and settings; a new Claude conversation). The new task records `retryOf`.',
 			inputSchema: {id: taskIdSchema},
@@ -153,6 +160,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'resume_task',
 		{
+			outputSchema: resumeResultSchema,
 			title: 'Continue a finished task',
 			description:
 				"Continues a completed, failed or cancelled task as a new task. If its Claude conversation is on disk the worker resumes it (claude --resume) and reads `additionalContext` as the next message; " +

@@ -1,0 +1,43 @@
+import {z} from 'zod';
+import {fleetStatusSchema, scheduleRunViewSchema, scheduleViewSchema, taskCountsSchema, taskViewSchema} from './views.js';
+
+/**
+ * What each MCP tool puts in its structured content: declared as the tool's output schema on the server, and used by
+ * the CLI and the dashboard to read the answer. `message` is the guidance for a model (Claude Code shows the model
+ * the structured content instead of the text).
+ */
+const message = {message: z.string().optional().describe('What happened and how to go on, for a model.')};
+
+export const taskResultSchema = z.object({...message, task: taskViewSchema});
+export const taskStatusResultSchema = z.object({
+	...message,
+	/** With an id: that task. */
+	task: taskViewSchema.optional(),
+	/** Without: the newest tasks and the counts. */
+	tasks: z.array(taskViewSchema).optional(),
+	counts: taskCountsSchema.optional(),
+});
+export const resumeResultSchema = taskResultSchema.extend({resumedConversation: z.boolean()});
+export const taskLogsResultSchema = z.object({
+	...message,
+	id: z.string(),
+	log: z.string(),
+	/** Bytes of the whole log; pass as `since` to get only what comes after. */
+	bytes: z.number(),
+	truncated: z.boolean(),
+	screen: z.array(z.string()).optional(),
+});
+export const rolesResultSchema = z.object({...message, roles: z.array(z.object({name: z.string(), title: z.string(), instructions: z.string()}))});
+export const waitResultSchema = z.object({
+	...message,
+	tasks: z.array(taskViewSchema),
+	allDone: z.boolean(),
+	pending: z.array(z.string()),
+	needsInput: z.array(z.string()),
+});
+export const queueResultSchema = z.object({...message, queue: z.array(taskViewSchema).optional(), task: taskViewSchema.optional()});
+export const fleetStatusResultSchema = fleetStatusSchema.extend(message);
+export const scheduleResultSchema = z.object({...message, schedule: scheduleViewSchema});
+export const schedulesResultSchema = z.object({...message, schedules: z.array(scheduleViewSchema)});
+export const scheduleWithRunsResultSchema = z.object({...message, schedule: scheduleViewSchema, runs: z.array(scheduleRunViewSchema)});
+export const pipelineResultSchema = z.object({...message, pipelineId: z.string(), schedules: z.array(scheduleViewSchema), firstTaskId: z.string().optional()});

@@ -1,0 +1,134 @@
+import {z} from 'zod';
+import {MISSED_RUN_POLICIES, RUN_OUTCOMES, SCHEDULE_KINDS, SCHEDULE_STATUSES} from '../core/domain/schedule.js';
+import {DEPENDENCY_FAILURE_POLICIES, ISOLATIONS, PERMISSION_MODES, PRIORITIES, TASK_STATUSES, WORKER_MODES} from '../core/domain/task-enums.js';
+import {ROLE_NAMES, type Role} from '../core/domain/roles.js';
+import {taskSpecShape} from '../core/domain/task-spec.js';
+import {MERGE_STRATEGIES} from '../core/ports/workspace.js';
+
+/**
+ * What the core's answers look like, for both sides: the MCP tools declare these as their output schemas, and the
+ * CLI and the dashboard read answers through them instead of trusting a cast. Times are ISO 8601 strings.
+ */
+
+const iso = z.string().describe('An ISO 8601 time.');
+
+const tokensSchema = z.object({input: z.number(), output: z.number(), cacheRead: z.number(), cacheCreation: z.number()});
+
+const worktreeSchema = z.object({repoRoot: z.string(), path: z.string(), branch: z.string(), baseSha: z.string()});
+
+const mergeOutcomeSchema = z.object({
+	strategy: z.enum(MERGE_STRATEGIES),
+	summary: z.string(),
+	merged: z.boolean(),
+	patchPath: z.string().optional(),
+	branchKept: z.boolean(),
+});
+
+const checkpointSchema = z.object({
+	takenAt: z.number(),
+	git: z.object({branch: z.string(), sha: z.string(), dirtyFiles: z.array(z.string())}).optional(),
+	outputTail: z.array(z.string()),
+	result: z.string().optional(),
+	sessionId: z.string(),
+});
+
+export const permissionQuestionSchema = z.object({toolName: z.string(), toolInput: z.unknown(), question: z.string()});
+
+export const WORKER_STATES = ['starting', 'busy', 'needs_input', 'idle'] as const;
+
+/** A task as clients see it: the live worker's state folded in. */
+export const taskViewSchema = z.object({
+	id: z.string(),
+	status: z.enum(TASK_STATUSES),
+	priority: z.enum(PRIORITIES),
+	/** Shortened in lists: the whole prompt is in task_status with an id. */
+	prompt: z.string(),
+	cwd: z.string(),
+	permissionMode: z.enum(PERMISSION_MODES),
+	mode: z.enum(WORKER_MODES),
+	role: z.enum(ROLE_NAMES as [Role, ...Role[]]).optional(),
+	isolation: z.enum(ISOLATIONS).optional(),
+	mergeStrategy: z.enum(MERGE_STRATEGIES).optional(),
+	worktree: worktreeSchema.optional(),
+	merge: mergeOutcomeSchema.optional(),
+	model: z.string().optional(),
+	maxOutputBytes: z.number().optional(),
+	parentTaskId: z.string().optional(),
+	retryOf: z.string().optional(),
+	dependsOn: z.array(z.string()).optional(),
+	continueFrom: z.string().optional(),
+	onDependencyFailure: z.enum(DEPENDENCY_FAILURE_POLICIES).optional(),
+	/** Dependencies that have not ended yet. */
+	waitingOn: z.array(z.string()).optional(),
+	checkpoint: checkpointSchema.optional(),
+	sessionId: z.string(),
+	createdAt: iso,
+	startedAt: iso.optional(),
+	endedAt: iso.optional(),
+	attempts: z.number(),
+	timeoutMs: z.number(),
+	exitCode: z.number().nullable().optional(),
+	result: z.string().optional(),
+	failureReason: z.string().optional(),
+	cancelledBy: z.string().optional(),
+	costUsd: z.number(),
+	tokens: tokensSchema,
+	pid: z.number().optional(),
+	workerState: z.enum(WORKER_STATES).optional(),
+	/** Resident memory of the live worker and what it started, as last sampled. */
+	rssBytes: z.number().optional(),
+	question: permissionQuestionSchema.optional(),
+	/** 1-based place in the queue, for a queued task ready to run. */
+	queuePosition: z.number().optional(),
+});
+export type TaskView = z.infer<typeof taskViewSchema>;
+
+export const taskCountsSchema = z.object(Object.fromEntries(TASK_STATUSES.map(status => [status, z.number()])) as Record<(typeof TASK_STATUSES)[number], z.ZodNumber>);
+
+export const fleetStatusSchema = z.object({
+	workers: z.object({running: z.number(), allowed: z.number()}),
+	/** Every queued task, also those waiting for dependencies. */
+	queued: z.number(),
+	/** Queued tasks that can start as soon as a worker is free. */
+	ready: z.number(),
+	counts: taskCountsSchema,
+	costUsd: z.number(),
+	needsInput: z.array(z.object({id: z.string(), question: z.string()})),
+	/** The fleet-wide pause on new workers after the API turned one away. */
+	backoff: z.object({until: iso, reason: z.string()}).optional(),
+	system: z.object({cpuPercent: z.number(), memoryFreeBytes: z.number(), memoryTotalBytes: z.number()}),
+});
+export type FleetStatus = z.infer<typeof fleetStatusSchema>;
+
+export const scheduleRunViewSchema = z.object({
+	id: z.number(),
+	scheduledFor: iso,
+	firedAt: iso,
+	taskId: z.string().optional(),
+	outcome: z.enum(RUN_OUTCOMES),
+	endedAt: iso.optional(),
+	missedCount: z.number().optional(),
+	detail: z.string().optional(),
+});
+export type ScheduleRunView = z.infer<typeof scheduleRunViewSchema>;
+
+export const scheduleViewSchema = z.object({
+	id: z.string(),
+	kind: z.enum(SCHEDULE_KINDS),
+	status: z.enum(SCHEDULE_STATUSES),
+	cron: z.string().optional(),
+	runAt: iso.optional(),
+	timezone: z.string(),
+	missedRunPolicy: z.enum(MISSED_RUN_POLICIES),
+	/** The task it submits each time; the prompt shortened in lists. */
+	task: z.object(taskSpecShape),
+	nextRunAt: iso.optional(),
+	/** `2026-03-08 09:00 EDT`: the next run as people in the schedule's zone read it. */
+	nextRunLocal: z.string().optional(),
+	lastRunAt: iso.optional(),
+	createdAt: iso,
+	updatedAt: iso,
+	endReason: z.string().optional(),
+	pipeline: z.object({pipelineId: z.string(), step: z.number(), steps: z.number(), delayMs: z.number()}).optional(),
+});
+export type ScheduleView = z.infer<typeof scheduleViewSchema>;
