@@ -1,76 +1,31 @@
+// Longer than ~300 lines for a reason: this is the core's whole public API, some thirty short methods with their
+// documentation, each handing its work to one module under fleet/. The work itself lives there.
 import {FleetStoppedError, InvalidInputError} from './domain/errors.js';
-import {createTask, isTerminal, PRIORITIES, transition, type Priority, type Task, type TaskDefaults, type TaskStatus} from './domain/task.js';
+import {createTask, isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
 import {validateTaskInput} from './domain/task-input.js';
 import {specOf, type TaskSpec} from './domain/task-spec.js';
-import {ROLES} from './domain/roles.js';
 import {formatDuration} from './domain/duration.js';
 import {EventBus, type FleetEventName, type FleetEvents} from './events.js';
-import type {Clock} from './ports/clock.js';
-import type {GitInspector} from './ports/git.js';
-import type {IdSource} from './ports/ids.js';
 import {silentLogger, type Logger} from './ports/logger.js';
-import type {SystemMonitor, SystemSample} from './ports/system-monitor.js';
-import type {OutputLog, OutputRead, TaskFilter, TaskStore} from './ports/task-store.js';
-import type {PermissionDecision, WorkerDriver, WorkerExit} from './ports/worker-driver.js';
-import type {Workspaces} from './ports/workspace.js';
+import type {SystemSample} from './ports/system-monitor.js';
+import type {OutputRead, TaskFilter} from './ports/task-store.js';
+import type {PermissionDecision} from './ports/worker-driver.js';
 import {PriorityQueue} from './queue.js';
-import {Admission, type AdmissionPolicy, type PumpSource} from './fleet/admission.js';
+import {Admission, type PumpSource} from './fleet/admission.js';
 import {DependencyGate} from './fleet/dependency-gate.js';
-import {decideExit, type StopIntent} from './fleet/exit-policy.js';
-import {Finisher, type EndStatus} from './fleet/finisher.js';
+import {Finisher} from './fleet/finisher.js';
+import {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
 import {recoverUnfinished, type RecoveryReport} from './fleet/recovery.js';
 import {TaskLedger} from './fleet/task-ledger.js';
-import {CONTINUE_PROMPT, promptWithDependencies, RESUME_PROMPT, retellPrompt, workingDirectory} from './fleet/worker-prompt.js';
+import {TaskRunner} from './fleet/task-runner.js';
+import {CONTINUE_PROMPT, retellPrompt, workingDirectory} from './fleet/worker-prompt.js';
+import {needsWorktree, prepareWorktree} from './fleet/worktree-preparer.js';
 import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker-supervisor.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
+export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
 export type {RecoveryReport} from './fleet/recovery.js';
 export type {WorkerView} from './fleet/worker-supervisor.js';
-
-export type FleetPorts = {
-	store: TaskStore;
-	output: OutputLog;
-	driver: WorkerDriver;
-	clock: Clock;
-	system: SystemMonitor;
-	ids: IdSource;
-	logger?: Logger;
-	/** For the git part of checkpoints; without it checkpoints have none. */
-	git?: GitInspector;
-	/** For tasks isolated in a git worktree; without it such tasks are refused. */
-	workspaces?: Workspaces;
-	/** Rules that may hold the next start, asked after the ceiling, the stagger and the back-off. */
-	admissionPolicies?: AdmissionPolicy[];
-};
-
-export type FleetOptions = {
-	/** Workers that may run at once. */
-	maxWorkers: number;
-	/** Least time between two worker start-ups: concurrent claude start-ups race on their shared config file. */
-	staggerMs: number;
-	defaults: TaskDefaults;
-	/** A task whose worker was lost this many times is failed instead of started again. */
-	maxAttempts: number;
-	/** Largest prompt accepted, in characters. */
-	maxPromptChars: number;
-	/** First wait before a task that failed for a passing reason (rate limit, overload) runs again; doubles each time. */
-	retryBaseMs: number;
-	/** How often every live worker's memory is measured. */
-	memorySampleMs: number;
-	/** How long stop() waits for checkpoints and merges already under way before it gives up on them. */
-	stopDrainMs: number;
-};
-
-export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
-	maxWorkers: 4,
-	staggerMs: 250,
-	defaults: {priority: 'P1', permissionMode: 'acceptEdits', mode: 'pty', timeoutMs: 30 * 60_000},
-	maxAttempts: 3,
-	maxPromptChars: 16 * 1024 * 1024,
-	retryBaseMs: 10_000,
-	memorySampleMs: 2000,
-	stopDrainMs: 15_000,
-};
 
 export type FleetCounts = Record<TaskStatus, number>;
 
@@ -91,8 +46,8 @@ export class Fleet {
 	readonly #admission: Admission;
 	readonly #supervisor: WorkerSupervisor;
 	readonly #finisher: Finisher;
+	readonly #runner: TaskRunner;
 	readonly #pumpSource: PumpSource;
-	#cancelSampler: (() => void) | undefined;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
@@ -124,8 +79,25 @@ export class Fleet {
 			bus: this.#bus,
 			output: (id, text) => this.#appendOutput(id, text),
 			closeOutput: id => ports.output.closeTask(id),
-			onExit: (task, exit, stopping) => this.#onExit(task, exit, stopping),
+			onExit: (task, exit, stopping) => {
+				this.#runner.handleExit(task, exit, stopping);
+				this.#pump();
+			},
 			report,
+			memorySampleMs: this.#options.memorySampleMs,
+		});
+		this.#runner = new TaskRunner({
+			clock: ports.clock,
+			queue: this.#queue,
+			ledger: this.#ledger,
+			admission: this.#admission,
+			supervisor: this.#supervisor,
+			finisher: this.#finisher,
+			maxAttempts: this.#options.maxAttempts,
+			retryBaseMs: this.#options.retryBaseMs,
+			isTakingWork: () => this.#phase === 'running',
+			canResume: task => this.#canResume(task),
+			note: (id, text) => this.#appendOutput(id, text),
 		});
 		const queue = this.#queue;
 		const supervisor = this.#supervisor;
@@ -136,7 +108,7 @@ export class Fleet {
 			get running() {
 				return supervisor.size;
 			},
-			startNext: () => this.#startNext(),
+			startNext: () => this.#runner.startNext(),
 		};
 	}
 
@@ -194,30 +166,21 @@ export class Fleet {
 		return this.#ports.driver.canResume({cwd: workingDirectory(task), sessionId: task.sessionId});
 	}
 
-	/**
-	 * A task isolated in a worktree is queued once its worktree exists; any other at once. A task that resumes an
-	 * isolated task's conversation works in that task's worktree again, where the conversation and the work are.
-	 */
+	/** A task isolated in a worktree is queued once its worktree exists; any other at once. */
 	#enqueueWhenReady(task: Task): void {
-		const workspaces = this.#ports.workspaces;
-		if (task.isolation !== 'worktree' || task.worktree || !workspaces) {
+		if (!needsWorktree(task) || !this.#ports.workspaces) {
 			this.#gate.admit(task);
 			return;
 		}
-		const parent = task.parentTaskId ? this.#ledger.find(task.parentTaskId) : undefined;
-		const making = task.resumePending && parent?.worktree ? workspaces.reopen(parent.worktree, task.id) : workspaces.create(task.cwd, task.id);
-		making.then(
-			worktree => {
-				if (this.#ledger.active(task.id)?.status !== 'queued') return;
-				this.#ledger.update(task.id, {worktree});
-				this.#gate.admit(this.get(task.id));
+		prepareWorktree(task, {
+			workspaces: this.#ports.workspaces,
+			ledger: this.#ledger,
+			onReady: ready => {
+				this.#gate.admit(ready);
 				this.#pump();
 			},
-			(error: unknown) => {
-				const current = this.#ledger.active(task.id);
-				if (current?.status === 'queued') this.#finisher.finish(current, 'failed', {failureReason: `Its worktree could not be made: ${errorMessage(error)}`});
-			},
-		);
+			onFailed: (failed, reason) => this.#finisher.finish(failed, 'failed', {failureReason: reason}),
+		});
 	}
 
 	/**
@@ -390,7 +353,6 @@ export class Fleet {
 		if (this.#phase === 'stopped' || this.#phase === 'stopping') return;
 		this.#phase = 'stopping';
 		this.#admission.stop();
-		this.#cancelSampler?.();
 		await this.#supervisor.stopAll({kind: 'shutdown'}, 'ccfleet is shutting down');
 		const drained = await this.#finisher.drain(this.#options.stopDrainMs);
 		if (!drained) {
@@ -403,99 +365,6 @@ export class Fleet {
 	#pump(): void {
 		if (this.#phase !== 'running') return;
 		this.#admission.pump(this.#pumpSource);
-	}
-
-	#startNext(): void {
-		const id = this.#queue.shift();
-		const queued = id === undefined ? undefined : this.#ledger.active(id);
-		if (queued?.status !== 'queued') return;
-		const resume = queued.resumePending === true && this.#canResume(queued);
-		const task = transition(queued, 'running', this.#ports.clock.now(), {attempts: queued.attempts + 1, resumePending: false});
-		delete task.worker;
-		delete task.exitCode;
-		if (!this.#ledger.save(task, queued.status)) return;
-		this.#sampleMemoryWhileWorkersRun();
-		this.#supervisor.start(task, {
-			taskId: task.id,
-			// A run lost mid-turn is told what happened; a task created to continue a conversation brings its own prompt.
-			prompt: resume && queued.attempts > 0 ? RESUME_PROMPT : promptWithDependencies(task, dependency => this.#ledger.find(dependency)),
-			cwd: workingDirectory(task),
-			sessionId: task.sessionId,
-			resume,
-			permissionMode: task.permissionMode,
-			mode: task.mode,
-			...(task.model ? {model: task.model} : {}),
-			...(task.role ? {systemPrompt: ROLES[task.role].prompt} : {}),
-		});
-	}
-
-	#onExit(task: Task, exit: WorkerExit, stopping: StopIntent | undefined): void {
-		const changes: Partial<Task> = {exitCode: exit.exitCode};
-		if (exit.result !== undefined) changes.result = exit.result;
-		const decision = decideExit({
-			task,
-			exit,
-			stopping,
-			maxAttempts: this.#options.maxAttempts,
-			isTakingWork: this.#phase === 'running',
-			retryBaseMs: this.#options.retryBaseMs,
-		});
-		switch (decision.kind) {
-			case 'complete':
-				this.#finish(task, 'completed', changes);
-				break;
-			case 'fail':
-				this.#finish(task, 'failed', {...changes, failureReason: decision.reason});
-				break;
-			case 'cancel':
-				this.#finish(task, 'cancelled', {...changes, cancelledBy: decision.by, failureReason: decision.reason});
-				break;
-			case 'requeue': {
-				const next = transition(task, 'queued', this.#ports.clock.now(), {...changes, resumePending: true});
-				delete next.worker;
-				this.#ledger.save(next, task.status);
-				break;
-			}
-			case 'retry-later':
-				this.#retryLater(task, changes, decision.delayMs, decision.reason);
-				break;
-		}
-		if (this.#supervisor.size === 0) {
-			this.#cancelSampler?.();
-			this.#cancelSampler = undefined;
-		}
-		this.#pump();
-	}
-
-	#finish(task: Task, status: EndStatus, changes: Partial<Task>): void {
-		this.#finisher.finish(task, status, changes);
-	}
-
-	/** A passing failure: the task goes back to the head of its line, and no worker starts until the pause is over. */
-	#retryLater(task: Task, changes: Partial<Task>, delayMs: number, reason: string): void {
-		const next = transition(task, 'queued', this.#ports.clock.now(), {...changes, resumePending: this.#canResume(task), failureReason: reason});
-		delete next.worker;
-		if (!this.#ledger.save(next, task.status)) return;
-		this.#admission.holdUntil(this.#ports.clock.now() + delayMs, reason);
-		this.#appendOutput(task.id, `[ccfleet] ${reason}; trying again in ${formatDuration(delayMs)} (attempt ${task.attempts + 1} of ${this.#options.maxAttempts}).\n`);
-		this.#queue.push(task.id, task.priority, {first: true});
-	}
-
-	/**
-	 * Measures the workers' memory on a timer while any run, so that no request waits for a scan of the process table;
-	 * an idle fleet keeps no timer.
-	 */
-	#sampleMemoryWhileWorkersRun(): void {
-		if (this.#cancelSampler) return;
-		this.#cancelSampler = this.#ports.clock.setTimeout(() => {
-			this.#supervisor
-				.sampleMemory()
-				.catch((error: unknown) => this.#logger.warn("could not measure the workers' memory", {error: errorMessage(error)}))
-				.finally(() => {
-					this.#cancelSampler = undefined;
-					if (this.#phase === 'running' && this.#supervisor.size > 0) this.#sampleMemoryWhileWorkersRun();
-				});
-		}, this.#options.memorySampleMs);
 	}
 
 	/** Writes to a task's log, with or without a live worker (ccfleet's own notes about it). */

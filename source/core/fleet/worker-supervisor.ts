@@ -51,6 +51,8 @@ export type SupervisorPorts = {
 	/** A worker ended: what it means for its task is the fleet's to decide. Called once per worker. */
 	onExit(task: Task, exit: WorkerExit, stopping: StopIntent | undefined): void;
 	report(message: string, cause: unknown): void;
+	/** How often every live worker's memory is measured. */
+	memorySampleMs: number;
 };
 
 /**
@@ -60,6 +62,8 @@ export type SupervisorPorts = {
 export class WorkerSupervisor {
 	readonly #ports: SupervisorPorts;
 	readonly #workers = new Map<string, LiveWorker>();
+	#cancelSampler: (() => void) | undefined;
+	#isStopping = false;
 
 	constructor(ports: SupervisorPorts) {
 		this.#ports = ports;
@@ -86,6 +90,7 @@ export class WorkerSupervisor {
 			markExited,
 		};
 		this.#workers.set(task.id, worker);
+		this.#sampleMemoryWhileWorkersRun();
 		try {
 			worker.handle = this.#ports.driver.start(spec, {
 				onSpawned: process => this.#ports.ledger.update(task.id, {worker: process}),
@@ -114,6 +119,27 @@ export class WorkerSupervisor {
 
 	views(): WorkerView[] {
 		return [...this.#workers.keys()].map(id => this.view(id)!);
+	}
+
+	/**
+	 * Measures the workers' memory on a timer while any run, so that no request waits for a scan of the process table;
+	 * with no worker there is no timer.
+	 */
+	#sampleMemoryWhileWorkersRun(): void {
+		if (this.#cancelSampler || this.#isStopping) return;
+		this.#cancelSampler = this.#ports.clock.setTimeout(() => {
+			this.sampleMemory()
+				.catch((error: unknown) => this.#ports.report(`Could not measure the workers' memory: ${String(error)}`, error))
+				.finally(() => {
+					this.#cancelSampler = undefined;
+					if (this.#workers.size > 0) this.#sampleMemoryWhileWorkersRun();
+				});
+		}, this.#ports.memorySampleMs);
+	}
+
+	#stopSampling(): void {
+		this.#cancelSampler?.();
+		this.#cancelSampler = undefined;
 	}
 
 	/**
@@ -175,6 +201,8 @@ export class WorkerSupervisor {
 
 	/** Stops every worker and resolves once every exit was handled. */
 	async stopAll(intent: StopIntent, reason: string): Promise<void> {
+		this.#isStopping = true;
+		this.#stopSampling();
 		await Promise.all([...this.#workers.keys()].map(id => this.stop(id, intent, reason)));
 	}
 
@@ -201,6 +229,7 @@ export class WorkerSupervisor {
 		if (!worker || !task) return;
 		worker.cancelTimeout();
 		this.#workers.delete(taskId);
+		if (this.#workers.size === 0) this.#stopSampling();
 		this.#ports.closeOutput(taskId);
 		try {
 			this.#ports.onExit(task, exit, worker.stopping);

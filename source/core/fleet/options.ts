@@ -1,0 +1,56 @@
+import type {TaskDefaults} from '../domain/task.js';
+import type {Clock} from '../ports/clock.js';
+import type {GitInspector} from '../ports/git.js';
+import type {IdSource} from '../ports/ids.js';
+import type {Logger} from '../ports/logger.js';
+import type {SystemMonitor} from '../ports/system-monitor.js';
+import type {OutputLog, TaskStore} from '../ports/task-store.js';
+import type {WorkerDriver} from '../ports/worker-driver.js';
+import type {Workspaces} from '../ports/workspace.js';
+import type {AdmissionPolicy} from './admission.js';
+
+/** What the fleet works with: every side effect goes through one of these. */
+export type FleetPorts = {
+	store: TaskStore;
+	output: OutputLog;
+	driver: WorkerDriver;
+	clock: Clock;
+	system: SystemMonitor;
+	ids: IdSource;
+	logger?: Logger;
+	/** For the git part of checkpoints; without it checkpoints have none. */
+	git?: GitInspector;
+	/** For tasks isolated in a git worktree; without it such tasks are refused. */
+	workspaces?: Workspaces;
+	/** Rules that may hold the next start, asked after the ceiling, the stagger and the back-off. */
+	admissionPolicies?: AdmissionPolicy[];
+};
+
+export type FleetOptions = {
+	/** Workers that may run at once. */
+	maxWorkers: number;
+	/** Least time between two worker start-ups: concurrent claude start-ups race on their shared config file. */
+	staggerMs: number;
+	defaults: TaskDefaults;
+	/** A task whose worker was lost this many times is failed instead of started again. */
+	maxAttempts: number;
+	/** Largest prompt accepted, in characters. */
+	maxPromptChars: number;
+	/** First wait before a task that failed for a passing reason (rate limit, overload) runs again; doubles each time. */
+	retryBaseMs: number;
+	/** How often every live worker's memory is measured. */
+	memorySampleMs: number;
+	/** How long stop() waits for checkpoints and merges already under way before it gives up on them. */
+	stopDrainMs: number;
+};
+
+export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
+	maxWorkers: 4,
+	staggerMs: 250,
+	defaults: {priority: 'P1', permissionMode: 'acceptEdits', mode: 'pty', timeoutMs: 30 * 60_000},
+	maxAttempts: 3,
+	maxPromptChars: 16 * 1024 * 1024,
+	retryBaseMs: 10_000,
+	memorySampleMs: 2000,
+	stopDrainMs: 15_000,
+};

@@ -1,0 +1,110 @@
+import {formatDuration} from '../domain/duration.js';
+import {ROLES} from '../domain/roles.js';
+import {transition, type Task} from '../domain/task.js';
+import type {Clock} from '../ports/clock.js';
+import type {WorkerExit} from '../ports/worker-driver.js';
+import type {PriorityQueue} from '../queue.js';
+import type {Admission} from './admission.js';
+import {decideExit, type StopIntent} from './exit-policy.js';
+import type {Finisher} from './finisher.js';
+import type {TaskLedger} from './task-ledger.js';
+import {promptWithDependencies, RESUME_PROMPT, workingDirectory} from './worker-prompt.js';
+import type {WorkerSupervisor} from './worker-supervisor.js';
+
+export type TaskRunnerPorts = {
+	clock: Clock;
+	queue: PriorityQueue;
+	ledger: TaskLedger;
+	admission: Admission;
+	supervisor: WorkerSupervisor;
+	finisher: Finisher;
+	maxAttempts: number;
+	retryBaseMs: number;
+	/** False once the fleet stops: nothing is retried then. */
+	isTakingWork(): boolean;
+	canResume(task: Task): boolean;
+	note(taskId: string, text: string): void;
+};
+
+/**
+ * Turns the queue's next task into a running worker, and a worker's exit into what happens to its task: an end,
+ * a return to the queue for the next start of ccfleet, or a retry after a pause.
+ */
+export class TaskRunner {
+	readonly #ports: TaskRunnerPorts;
+
+	constructor(ports: TaskRunnerPorts) {
+		this.#ports = ports;
+	}
+
+	/** Takes the next ready task off the queue and starts its worker. */
+	startNext(): void {
+		const {queue, ledger, clock, supervisor} = this.#ports;
+		const id = queue.shift();
+		const queued = id === undefined ? undefined : ledger.active(id);
+		if (queued?.status !== 'queued') return;
+		const resume = queued.resumePending === true && this.#ports.canResume(queued);
+		const task = transition(queued, 'running', clock.now(), {attempts: queued.attempts + 1, resumePending: false});
+		delete task.worker;
+		delete task.exitCode;
+		if (!ledger.save(task, queued.status)) return;
+		supervisor.start(task, {
+			taskId: task.id,
+			// A run lost mid-turn is told what happened; a task created to continue a conversation brings its own prompt.
+			prompt: resume && queued.attempts > 0 ? RESUME_PROMPT : promptWithDependencies(task, dependency => ledger.find(dependency)),
+			cwd: workingDirectory(task),
+			sessionId: task.sessionId,
+			resume,
+			permissionMode: task.permissionMode,
+			mode: task.mode,
+			...(task.model ? {model: task.model} : {}),
+			...(task.role ? {systemPrompt: ROLES[task.role].prompt} : {}),
+		});
+	}
+
+	/** Carries out what the exit policy says a worker's exit means for its task. */
+	handleExit(task: Task, exit: WorkerExit, stopping: StopIntent | undefined): void {
+		const {finisher, ledger, clock} = this.#ports;
+		const changes: Partial<Task> = {exitCode: exit.exitCode};
+		if (exit.result !== undefined) changes.result = exit.result;
+		const decision = decideExit({
+			task,
+			exit,
+			stopping,
+			maxAttempts: this.#ports.maxAttempts,
+			isTakingWork: this.#ports.isTakingWork(),
+			retryBaseMs: this.#ports.retryBaseMs,
+		});
+		switch (decision.kind) {
+			case 'complete':
+				finisher.finish(task, 'completed', changes);
+				break;
+			case 'fail':
+				finisher.finish(task, 'failed', {...changes, failureReason: decision.reason});
+				break;
+			case 'cancel':
+				finisher.finish(task, 'cancelled', {...changes, cancelledBy: decision.by, failureReason: decision.reason});
+				break;
+			case 'requeue': {
+				const next = transition(task, 'queued', clock.now(), {...changes, resumePending: true});
+				delete next.worker;
+				ledger.save(next, task.status);
+				break;
+			}
+			case 'retry-later':
+				this.#retryLater(task, changes, decision.delayMs, decision.reason);
+				break;
+		}
+	}
+
+	/** A passing failure: the task goes back to the head of its line, and no worker starts until the pause is over. */
+	#retryLater(task: Task, changes: Partial<Task>, delayMs: number, reason: string): void {
+		const {ledger, clock, admission, queue} = this.#ports;
+		const next = transition(task, 'queued', clock.now(), {...changes, resumePending: this.#ports.canResume(task), failureReason: reason});
+		delete next.worker;
+		if (!ledger.save(next, task.status)) return;
+		admission.holdUntil(clock.now() + delayMs, reason);
+		this.#ports.note(task.id, `[ccfleet] ${reason}; trying again in ${formatDuration(delayMs)} (attempt ${task.attempts + 1} of ${this.#ports.maxAttempts}).\n`);
+		queue.push(task.id, task.priority, {first: true});
+	}
+}
