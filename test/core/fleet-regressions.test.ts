@@ -27,7 +27,7 @@ function fakeWorkspaces() {
 	return {
 		calls,
 		workspaces: {
-			create: async (cwd: string, taskId: string) => {
+			create: async (_cwd: string, taskId: string) => {
 				calls.push(`create ${taskId}`);
 				return worktreeOf(taskId);
 			},

@@ -56,11 +56,11 @@ export type WorkerListener = {
 };
 
 export type WorkerHandle = {
-	/** Ends the whole process tree: politely first, then SIGKILL. Resolves once it is gone. */
+	/** Ends the whole process tree: politely first, then SIGKILL. Resolves once it is gone and onExit was delivered. */
 	stop(reason: string): Promise<void>;
 	/** The worker's screen as text lines, if the driver has one. */
 	screen(): string[];
-	/** Answers the permission question the worker waits on; false if it waits on none. */
+	/** Answers the permission question the worker waits on; false if it waits on none. True moves it off needs_input at once. */
 	answer(decision: PermissionDecision): boolean;
 	/** Sends keys or text straight to the worker, as a person typing into it would. */
 	write(data: string): void;

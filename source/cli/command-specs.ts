@@ -1,0 +1,234 @@
+/** Every command's help and flags, for meow. Plain data: the bridge (`ccfleet mcp`) loads it too. */
+
+export const MAIN_HELP = `
+  ccfleet — a fleet of background Claude Code workers on this machine
+
+  Usage
+    $ ccfleet                         the dashboard (starts a background core if none runs)
+    $ ccfleet delegate <prompt>       hand a task to a worker
+    $ ccfleet status [id]             all tasks, or one in full
+    $ ccfleet logs <id>               what a worker did
+    $ ccfleet cancel <id> [reason]    cancel a queued or running task
+    $ ccfleet schedule <subcommand>   run a task later or on a cron schedule (create, list, get, pause, resume, cancel)
+    $ ccfleet pipeline <p1> <p2> …    run prompts one after another, with --delay between them
+    $ ccfleet retry <id>              run a finished task again from scratch
+    $ ccfleet resume <id> [context]   continue a finished task's conversation
+    $ ccfleet respond <id> approve|deny [why]|text <text>   answer a worker that waits
+    $ ccfleet wait <id>...            wait until tasks end
+    $ ccfleet attach <id>             a worker's own screen, keys passed through; Ctrl-] detaches
+    $ ccfleet mcp                     the MCP server on stdio, for Claude Code
+    $ ccfleet --daemon                run the core headless (for servers and systemd)
+    $ ccfleet --demo                  the dashboard on a mock API with scripted tasks: no account needed,
+                                      nothing leaves this machine, everything is removed on quit
+
+  Run \`ccfleet <command> --help\` for a command's options.
+
+  Environment
+    CCFLEET_HOME              state directory (default \${XDG_STATE_HOME:-~/.local/state}/ccfleet)
+    CCFLEET_MAX_WORKERS       workers at once (default: cores, at most 8)
+    TASK_TIMEOUT              per-task timeout (default 30m)
+    MAX_OUTPUT_BUFFER         per-task log cap (default 10MB)
+    CCFLEET_PERMISSION_MODE   workers' claude --permission-mode (default acceptEdits)
+    CCFLEET_MODE              pty or headless workers (default pty)
+    CCFLEET_MAX_ATTEMPTS      runs a task gets after rate limits or crashes (default 3)
+    CCFLEET_RETRY_BASE        first pause before such a retry, doubling each time (default 10s)
+    CCFLEET_CLAUDE_BIN        the claude to run (default: claude on PATH, else the bundled one)
+    LOG_LEVEL                 debug, info, warn, error (default info)
+`;
+
+export type CommandSpec = {
+	help: string;
+	flags: Record<string, {type: 'string' | 'boolean' | 'number'; shortFlag?: string; default?: unknown; isMultiple?: boolean}>;
+	/** Takes every task setting as a flag, made from the task spec; its help has them where it says TASK_OPTIONS. */
+	taskFlags?: boolean;
+};
+
+export const COMMANDS: Record<string, CommandSpec> = {
+	delegate: {
+		help: `
+  Usage
+    $ ccfleet delegate <prompt>
+    $ ccfleet delegate --file task.md
+    $ git diff | ccfleet delegate "Review these changes"
+
+  Options
+TASK_OPTIONS
+    --file, -f <path>        read the prompt (or more of it) from a file
+    --wait, -w               stay until the task ends, with a live progress line; print its result
+    --json                   print the task as JSON
+    --no-stdin               do not read the prompt from stdin even when it is not a terminal
+`,
+		taskFlags: true,
+		flags: {
+			file: {type: 'string', shortFlag: 'f'},
+			wait: {type: 'boolean', shortFlag: 'w', default: false},
+			json: {type: 'boolean', default: false},
+			stdin: {type: 'boolean'},
+		},
+	},
+	status: {
+		help: `
+  Usage
+    $ ccfleet status          the most recent tasks
+    $ ccfleet status <id>     one task in full: status, result, failure reason, cost
+
+  Options
+    --all     up to 1000 tasks instead of 30
+    --json    print JSON
+`,
+		flags: {json: {type: 'boolean', default: false}, all: {type: 'boolean', default: false}},
+	},
+	logs: {
+		help: `
+  Usage
+    $ ccfleet logs <id>
+
+  Options
+    --tail, -n <N>   only the last N lines
+    --follow, -f     keep printing new output until the task ends
+`,
+		flags: {tail: {type: 'number', shortFlag: 'n'}, follow: {type: 'boolean', shortFlag: 'f', default: false}},
+	},
+	cancel: {
+		help: `
+  Usage
+    $ ccfleet cancel <id> [reason]
+
+  Stops a running task's whole process tree, or takes a queued task off the queue. The reason is kept.
+`,
+		flags: {},
+	},
+	retry: {
+		help: `
+  Usage
+    $ ccfleet retry <id>
+
+  Runs a completed, failed or cancelled task again from scratch, as a new task with the same prompt and settings.
+
+  Options
+    --json    print the new task as JSON
+`,
+		flags: {json: {type: 'boolean', default: false}},
+	},
+	resume: {
+		help: `
+  Usage
+    $ ccfleet resume <id> [what to do next]
+
+  Continues a finished task as a new task: its Claude conversation is resumed (claude --resume) when it is on
+  disk, with your words as the next message; otherwise a fresh worker is told the task and its outcome.
+
+  Options
+    --json    print the new task as JSON
+`,
+		flags: {json: {type: 'boolean', default: false}},
+	},
+	respond: {
+		help: `
+  Usage
+    $ ccfleet respond <id> approve
+    $ ccfleet respond <id> deny [why]
+    $ ccfleet respond <id> text <what to type>
+
+  Answers the permission question of a worker in needs_input (see \`ccfleet status <id>\`), or types into it.
+`,
+		flags: {},
+	},
+	wait: {
+		help: `
+  Usage
+    $ ccfleet wait <id>...
+
+  Waits until the tasks end, with a live progress line, and prints each outcome. Exits 1 unless all completed.
+
+  Options
+    --json    print the tasks as JSON
+`,
+		flags: {json: {type: 'boolean', default: false}},
+	},
+	schedule: {
+		taskFlags: true,
+		help: `
+  Usage
+    $ ccfleet schedule create <prompt> --cron "<5 fields>" [options]   recurring
+    $ ccfleet schedule create <prompt> --at <ISO 8601 time> [options]  once
+    $ ccfleet schedule list [--status active,paused] [--json]
+    $ ccfleet schedule get <id> [--runs N] [--json]                   the schedule and its run history
+    $ ccfleet schedule pause <id>
+    $ ccfleet schedule resume <id>                  a cron schedule goes on from now; missed runs are not made up
+    $ ccfleet schedule cancel <id> [reason]         a task it already started goes on (ccfleet cancel stops that)
+
+  Schedules live in the ccfleet core (the daemon or the dashboard) and survive restarts.
+  A run never starts while the previous run of the same schedule is still working.
+
+  Options (create)
+    --cron <expr>                 minute hour day-of-month month day-of-week, e.g. "0 9 * * 1-5", "*/30 * * * *"
+    --at <time>                   2026-03-08T09:00 (in --timezone), 2026-03-08T14:00:00Z, 2026-03-08T09:00-05:00
+    --timezone <IANA zone>        e.g. Europe/Berlin, America/New_York, UTC (default: this machine's)
+    --missed-run-policy <policy>  runs missed while ccfleet was down: skip (default), catchup (one run for them), fail
+TASK_OPTIONS
+    --file, -f <path>             read the prompt (or more of it) from a file
+    --json                        print JSON
+
+  Examples
+    $ ccfleet schedule create "Run the test suite and report failures" --cron "0 7 * * 1-5" --timezone Europe/Berlin
+    $ ccfleet schedule create "Write the release notes" --at 2026-03-08T17:00 --missed-run-policy catchup
+`,
+		flags: {
+			cron: {type: 'string'},
+			at: {type: 'string'},
+			timezone: {type: 'string'},
+			missedRunPolicy: {type: 'string'},
+			file: {type: 'string', shortFlag: 'f'},
+			status: {type: 'string'},
+			runs: {type: 'number'},
+			json: {type: 'boolean', default: false},
+		},
+	},
+	pipeline: {
+		taskFlags: true,
+		help: `
+  Usage
+    $ ccfleet pipeline "<prompt 1>" "<prompt 2>" … [--delay 5m] [options]
+
+  Runs the steps one after another: the first starts now, each next one --delay after the step before it
+  completes. If a step fails or is cancelled, the steps after it are cancelled. Each step is a one-time
+  schedule: see them with ccfleet schedule list.
+
+  Options
+    --delay <duration>           wait between a step completing and the next starting: 30s, 5m, 1h (default 0)
+TASK_OPTIONS
+    --json                       print JSON
+`,
+		flags: {
+			delay: {type: 'string'},
+			json: {type: 'boolean', default: false},
+		},
+	},
+	attach: {
+		help: `
+  Usage
+    $ ccfleet attach <id>
+
+  Shows a running worker's own claude screen in this terminal and passes your keys straight to it, as if
+  you had started claude yourself. Ctrl-] detaches and leaves the worker running. (pty workers only.)
+`,
+		flags: {},
+	},
+	mcp: {
+		help: `
+  Usage
+    $ ccfleet mcp                     the MCP server on stdin/stdout (what Claude Code runs)
+    $ ccfleet mcp config [--json]     how to add it to Claude Code: claude mcp add, .mcp.json, the permission
+    $ ccfleet mcp install [--scope user|project|local]
+                                      add it with claude mcp add-json and allow mcp__ccfleet in settings
+
+  \`ccfleet mcp\` passes MCP to the ccfleet core (started in the background if none runs).
+
+  Options
+    --json                  (config) print it all as JSON
+    --scope <scope>         (install) user: every project (default); project: .mcp.json here; local: only you, here
+`,
+		flags: {json: {type: 'boolean', default: false}, scope: {type: 'string'}},
+	},
+};
