@@ -41,3 +41,28 @@ export const scheduleResultSchema = z.object({...message, schedule: scheduleView
 export const schedulesResultSchema = z.object({...message, schedules: z.array(scheduleViewSchema)});
 export const scheduleWithRunsResultSchema = z.object({...message, schedule: scheduleViewSchema, runs: z.array(scheduleRunViewSchema)});
 export const pipelineResultSchema = z.object({...message, pipelineId: z.string(), schedules: z.array(scheduleViewSchema), firstTaskId: z.string().optional()});
+
+/** Each tool's answer, by tool name: what `FleetClient.call` reads an answer through. */
+export const TOOL_RESULTS = {
+	delegate_task: taskResultSchema,
+	list_roles: rolesResultSchema,
+	task_status: taskStatusResultSchema,
+	task_logs: taskLogsResultSchema,
+	cancel_task: taskResultSchema,
+	retry_task: taskResultSchema,
+	resume_task: resumeResultSchema,
+	respond_to_task: taskResultSchema,
+	wait_for_task: waitResultSchema,
+	manage_queue: queueResultSchema,
+	fleet_status: fleetStatusResultSchema,
+	schedule_task: scheduleResultSchema,
+	schedule_pipeline: pipelineResultSchema,
+	list_schedules: schedulesResultSchema,
+	get_schedule: scheduleWithRunsResultSchema,
+	pause_schedule: scheduleResultSchema,
+	resume_schedule: scheduleResultSchema,
+	cancel_schedule: scheduleResultSchema,
+} as const;
+
+export type ToolName = keyof typeof TOOL_RESULTS;
+export type ToolResult<N extends ToolName> = z.infer<(typeof TOOL_RESULTS)[N]>;
