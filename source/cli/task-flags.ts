@@ -3,7 +3,8 @@ import path from 'node:path';
 import {z} from 'zod';
 import {ConfigError, parseDuration, parseSize} from '../config.js';
 import {FleetError} from '../core/domain/errors.js';
-import {parseTaskSpec, taskSpecShape, type TaskSpec, type TaskSpecField} from '../core/domain/task-spec.js';
+import {checkTaskSpec} from '../core/domain/task-input.js';
+import {taskSpecShape, type TaskSpec, type TaskSpecField} from '../core/domain/task-spec.js';
 import {CliError} from './client.js';
 
 /** How a flag's text becomes the spec's value. */
@@ -156,7 +157,7 @@ export function settingsFromFlags(flags: Record<string, unknown>): Omit<TaskSpec
 /** A whole spec from the flags and the prompt; throws CliError with the first thing that is wrong. */
 export function specFromFlags(flags: Record<string, unknown>, prompt: string): TaskSpec {
 	try {
-		return parseTaskSpec({prompt, ...settingsFromFlags(flags)});
+		return checkTaskSpec({prompt, ...settingsFromFlags(flags)});
 	} catch (error) {
 		if (error instanceof FleetError) throw new CliError(error.message);
 		throw error;
