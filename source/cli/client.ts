@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process';
 import {mkdirSync, openSync, closeSync, readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import type {Client} from '@modelcontextprotocol/sdk/client/index.js';
+import {ResourceUpdatedNotificationSchema} from '@modelcontextprotocol/sdk/types.js';
 import type {Config} from '../config.js';
 import {connectMcpClient} from '../mcp/socket-client.js';
 import {NoCoreRunningError} from '../mcp/socket-server.js';
@@ -32,6 +33,13 @@ export class CliError extends Error {
 export type FleetClient = {
 	/** Calls a tool; an isError result becomes a CliError carrying the tool's message. */
 	call<T = Record<string, unknown>>(tool: string, args: Record<string, unknown>): Promise<T>;
+	/**
+	 * Subscribes to a resource; `onUpdated` then hears every notifications/resources/updated for that URI, with the
+	 * notification's `_meta`. Rejects when the core refuses (an older core without the resource).
+	 */
+	subscribe(uri: string, onUpdated: (meta: Record<string, unknown> | undefined) => void): Promise<void>;
+	/** `listener` runs once when the connection ends, whichever side ended it. */
+	onClose(listener: () => void): void;
 	close(): Promise<void>;
 };
 
@@ -64,12 +72,37 @@ export async function connectFleet(config: Config, options: {startDaemon?: boole
 		connection = await connectMcpClient(config.socketPath, {name});
 	}
 	const {client} = connection;
+	const onUpdated = new Map<string, (meta: Record<string, unknown> | undefined) => void>();
+	const closeListeners: Array<() => void> = [];
+	let isClosed = false;
+	client.setNotificationHandler(ResourceUpdatedNotificationSchema, notification => {
+		onUpdated.get(notification.params.uri)?.(notification.params._meta);
+	});
+	const previousOnClose = client.onclose;
+	client.onclose = () => {
+		previousOnClose?.();
+		isClosed = true;
+		for (const listener of closeListeners.splice(0)) listener();
+	};
 	return {
 		async call<T>(tool: string, args: Record<string, unknown>): Promise<T> {
 			const result = await client.callTool({name: tool, arguments: args});
 			const text = Array.isArray(result.content) ? result.content.map(part => (part.type === 'text' ? part.text : '')).join('\n') : '';
 			if (result.isError) throw new CliError(text || `${tool} failed.`);
 			return (result.structuredContent ?? JSON.parse(text)) as T;
+		},
+		async subscribe(uri, listener) {
+			onUpdated.set(uri, listener);
+			try {
+				await client.subscribeResource({uri});
+			} catch (error) {
+				onUpdated.delete(uri);
+				throw error;
+			}
+		},
+		onClose(listener) {
+			if (isClosed) listener();
+			else closeListeners.push(listener);
 		},
 		close: () => connection.close(),
 	};

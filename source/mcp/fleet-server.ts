@@ -1,6 +1,7 @@
 import {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import type {Fleet} from '../core/fleet.js';
 import type {Scheduler} from '../core/scheduler.js';
+import {registerFleetResource} from './fleet-feed.js';
 import {registerFleetTools} from './tools/fleet-tools.js';
 import {registerInteractionTools} from './tools/interaction-tools.js';
 import {registerScheduleTools} from './tools/schedule-tools.js';
@@ -21,7 +22,8 @@ export function createFleetMcpServer(fleet: Fleet, extras: {scheduler?: Schedule
 	registerInteractionTools(server, fleet);
 	registerFleetTools(server, fleet);
 	if (extras.scheduler) registerScheduleTools(server, extras.scheduler);
-	// Disposes itself (its fleet listeners and timers) when the connection closes.
-	registerTaskResources(server, fleet);
+	// Both dispose themselves (their fleet listeners and timers) when the connection closes.
+	const fleetResource = registerFleetResource(server, fleet, extras.scheduler ? {scheduler: extras.scheduler} : {});
+	registerTaskResources(server, fleet, [fleetResource]);
 	return server;
 }

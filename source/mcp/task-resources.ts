@@ -3,6 +3,7 @@ import {ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, t
 import {TaskNotFoundError} from '../core/domain/errors.js';
 import type {Task} from '../core/domain/task.js';
 import type {Fleet} from '../core/fleet.js';
+import type {ResourceSubscription} from './fleet-feed.js';
 import {taskView} from './task-view.js';
 
 /**
@@ -124,11 +125,12 @@ class Coalescer {
 /**
  * Serves each task as the resource `ccfleet://tasks/{id}` (its task_status JSON) on one connection's McpServer, with
  * subscriptions: subscribed URIs get `notifications/resources/updated` when the task or its worker changes, and a new
- * task sends `notifications/resources/list_changed`. Call before `server.connect()`.
+ * task sends `notifications/resources/list_changed`. Call before `server.connect()`. The server has one subscribe
+ * handler, so subscriptions to other resources (`others`, matched by exact URI) are routed from here.
  * Returns a disposer that detaches from the fleet and clears the timers; it also runs by itself when the connection
  * closes, so a forgotten call does not leak listeners, and calling it twice is harmless.
  */
-export function registerTaskResources(server: McpServer, fleet: Fleet): () => void {
+export function registerTaskResources(server: McpServer, fleet: Fleet, others: readonly ResourceSubscription[] = []): () => void {
 	// Declared here as well so the server is right even where its constructor was not given RESOURCE_CAPABILITIES;
 	// capabilities merge, and can only be registered before connecting (the SDK throws after).
 	server.server.registerCapabilities(RESOURCE_CAPABILITIES);
@@ -190,6 +192,11 @@ export function registerTaskResources(server: McpServer, fleet: Fleet): () => vo
 	);
 
 	server.server.setRequestHandler(SubscribeRequestSchema, request => {
+		const other = others.find(resource => resource.uri === request.params.uri);
+		if (other) {
+			other.subscribe();
+			return {};
+		}
 		const id = parseTaskUri(request.params.uri);
 		if (id === undefined) throw badUri(request.params.uri, 'subscribe to');
 		findTask(fleet, id, 'subscribe to');
@@ -199,6 +206,11 @@ export function registerTaskResources(server: McpServer, fleet: Fleet): () => vo
 	});
 
 	server.server.setRequestHandler(UnsubscribeRequestSchema, request => {
+		const other = others.find(resource => resource.uri === request.params.uri);
+		if (other) {
+			other.unsubscribe();
+			return {};
+		}
 		const id = parseTaskUri(request.params.uri);
 		if (id === undefined) throw badUri(request.params.uri, 'unsubscribe from');
 		const uri = taskUri(id);

@@ -14,6 +14,7 @@ import {TaskDetails} from './components/task-details.js';
 import {WorkersPane} from './components/workers-pane.js';
 import {createController, type QuitChoice} from './controller.js';
 import type {FleetSource} from './fleet-source.js';
+import type {ActionResults} from './fleet-sync.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {computeLayout, MIN_COLUMNS, MIN_ROWS} from './layout.js';
 import type {DashboardStore} from './store.js';
@@ -23,8 +24,8 @@ import {COLOR_THEME, ThemeContext, type Theme} from './theme.js';
 export type AppProps = {
 	store: DashboardStore;
 	source: FleetSource;
-	/** Asks the bridge for a fresh snapshot soon, after an action changed the fleet. */
-	refresh?: () => void;
+	/** Where actions' answers go (the fleet sync, in order with what the core pushes); default straight into the store. */
+	results?: ActionResults;
 	defaultCwd: string;
 	homeDirectory?: string;
 	theme?: Theme;
@@ -38,7 +39,7 @@ export type AppProps = {
 };
 
 /** The dashboard: header, panes (or an overlay), status bar; sized to the terminal and driven by the keyboard. */
-export function App({store, source, refresh, defaultCwd, homeDirectory, theme = COLOR_THEME, columns, rows, onQuit, onAttach}: AppProps) {
+export function App({store, source, results, defaultCwd, homeDirectory, theme = COLOR_THEME, columns, rows, onQuit, onAttach}: AppProps) {
 	const {exit} = useApp();
 	const size = useTerminalSize();
 	const controller = useMemo(
@@ -47,7 +48,7 @@ export function App({store, source, refresh, defaultCwd, homeDirectory, theme = 
 				store,
 				source,
 				defaultCwd,
-				...(refresh ? {refresh} : {}),
+				...(results ? {results} : {}),
 				...(homeDirectory ? {homeDirectory} : {}),
 				exit(choice) {
 					onQuit?.(choice);
@@ -62,7 +63,7 @@ export function App({store, source, refresh, defaultCwd, homeDirectory, theme = 
 						}
 					: {}),
 			}),
-		[store, source, refresh, defaultCwd, homeDirectory, onQuit, onAttach, exit],
+		[store, source, results, defaultCwd, homeDirectory, onQuit, onAttach, exit],
 	);
 	const handleInput = useCallback((input: string, key: Key) => controller.handleKey(input, key), [controller]);
 	useInput(handleInput);

@@ -21,7 +21,7 @@ export function parentsOf(task: DashboardTask): string[] {
 /**
  * The connected component of `id` through dependsOn and continueFrom, followed both ways. Dependents are found
  * among the known tasks only (no tool lists a task's dependents); dependencies that are not known are `missing`,
- * for the poller to fetch by id.
+ * for the fleet sync to fetch by id.
  */
 export function familyOf(tasks: readonly DashboardTask[], extras: Readonly<Record<string, DashboardTask>>, id: string | undefined): Family {
 	if (id === undefined) return {members: [], missing: []};

@@ -1,5 +1,6 @@
 import {CliError, type FleetClient} from '../cli/client.js';
 import type {Priority, TaskStatus} from '../core/domain/task.js';
+import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../mcp/fleet-changes.js';
 import type {ScheduleRunView, ScheduleView} from '../mcp/schedule-view.js';
 import type {TaskView} from '../mcp/task-view.js';
 
@@ -29,8 +30,8 @@ export type Snapshot = {
 	/** Every active task (queued, running, needs input) and the most recent ones, newest first. */
 	tasks: DashboardTask[];
 	fleet: FleetStatus;
-	/** Every schedule, oldest first. Fetched every SCHEDULES_EVERY snapshots (they change by the minute), so it can lag by one. */
-	schedules: DashboardSchedule[];
+	/** Every schedule, oldest first; the last list when this snapshot did not fetch them (see SnapshotOptions). */
+	schedules: readonly DashboardSchedule[];
 	/** Epoch ms when the snapshot was taken; elapsed times are measured to it so rendering stays a pure function of state. */
 	takenAt: number;
 };
@@ -46,14 +47,38 @@ export type NewTask = {prompt: string; cwd: string; priority: Priority; dependsO
 
 export type PermissionAnswer = {action: 'approve'} | {action: 'deny'; message?: string};
 
+/** Hears what the core pushes. */
+export type FleetWatcher = {
+	/** One coalesced change set; at most about ten a second. */
+	onChanges(changes: FleetChanges): void;
+	/**
+	 * The push stopped (false: the connection ended) or runs again on a new connection (true). Either way changes may
+	 * have been missed in between.
+	 */
+	onLive(isLive: boolean): void;
+};
+
+export type SnapshotOptions = {
+	/**
+	 * true: fetch the schedules; false: keep the last list. Unset: every SCHEDULES_EVERY-th snapshot, for a dashboard
+	 * that polls because nothing tells it when schedules change.
+	 */
+	withSchedules?: boolean;
+};
+
 /**
- * Where the dashboard gets its data and sends its commands. The poller reads through it, the controller acts through
- * it; tests give an in-memory fake. Every action resolves to the task it changed or created, so the dashboard can show
+ * Where the dashboard gets its data and sends its commands. The fleet sync reads through it, the controller acts
+ * through it; tests give an in-memory fake. Every action resolves to the task it changed or created, so the dashboard can show
  * the result before the next snapshot; an expected refusal (unknown id, wrong status) rejects with an Error whose
  * message is fit for the status bar.
  */
 export type FleetSource = {
-	snapshot(): Promise<Snapshot>;
+	snapshot(options?: SnapshotOptions): Promise<Snapshot>;
+	/**
+	 * Starts hearing the core's pushed changes; resolves true once they flow, false when this core cannot push (the
+	 * dashboard then polls). A source without it is always polled.
+	 */
+	watch?(watcher: FleetWatcher): Promise<boolean>;
 	output(taskId: string): Promise<TaskOutput>;
 	delegate(task: NewTask): Promise<TaskView>;
 	cancel(id: string, reason: string): Promise<TaskView>;
@@ -103,6 +128,24 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 	const clock = options.clock ?? Date.now;
 	let client = initial;
 	let reconnecting: Promise<void> | undefined;
+	let watcher: FleetWatcher | undefined;
+
+	/** Subscribes `target` to the fleet's changes; what arrives on a connection no longer in use is dropped. */
+	const watchOn = async (target: FleetClient): Promise<boolean> => {
+		target.onClose(() => {
+			if (target === client) watcher?.onLive(false);
+		});
+		try {
+			await target.subscribe(FLEET_URI, meta => {
+				const changes = fleetChangesOf(meta);
+				if (changes && target === client) watcher?.onChanges(changes);
+			});
+			return true;
+		} catch {
+			// An older core without the fleet resource, or the connection went meanwhile: the dashboard polls.
+			return false;
+		}
+	};
 
 	const reconnect = (): Promise<void> => {
 		reconnecting ??= (async () => {
@@ -111,6 +154,7 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 				const old = client;
 				client = fresh;
 				await old.close().catch(() => undefined);
+				if (watcher) watcher.onLive(await watchOn(fresh));
 			} finally {
 				reconnecting = undefined;
 			}
@@ -180,8 +224,12 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 
 	return {
 		close: () => client.close(),
-		async snapshot() {
-			const withSchedules = snapshots++ % SCHEDULES_EVERY === 0;
+		watch(next) {
+			watcher = next;
+			return watchOn(client);
+		},
+		async snapshot(snapshotOptions = {}) {
+			const withSchedules = snapshotOptions.withSchedules ?? snapshots++ % SCHEDULES_EVERY === 0;
 			// Queued tasks can be older than the newest 200, and the Queue pane must show all of them.
 			const [active, recent, fleet, fresh] = await Promise.all([
 				call<TaskList>('task_status', {status: ['queued', 'running', 'needs_input'], limit: MAX_ACTIVE_TASKS}, true),

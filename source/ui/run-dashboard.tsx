@@ -5,12 +5,12 @@ import {connectFleet} from '../cli/client.js';
 import {App} from './app.js';
 import type {QuitChoice} from './controller.js';
 import {createMcpFleetSource} from './fleet-source.js';
-import {startPoller} from './poller.js';
+import {startFleetSync} from './fleet-sync.js';
 import {createDashboardStore, setStatus, type DashboardStore} from './store.js';
 import {attachTerminal} from '../attach/attach-client.js';
 import {themeFromEnv} from './theme.js';
 
-/** Ceiling on frames per second. The poller already paces updates (2 snapshots and 4 outputs a second); this is the last guard. */
+/** Ceiling on frames per second. The fleet sync already paces updates (at most 10 flushes and 4 outputs a second); this is the last guard. */
 const MAX_FPS = 20;
 /** The core records actions of this client as made by `dashboard`. */
 const DASHBOARD_CLIENT_NAME = 'ccfleet-dashboard';
@@ -49,7 +49,7 @@ export async function runDashboard(config: Config, options: DashboardOptions = {
 		...(options.banner ? {banner: options.banner} : {}),
 		...(options.isEphemeralCore ? {isEphemeralCore: true} : {}),
 	});
-	const poller = startPoller(source, store);
+	const sync = startFleetSync(source, store);
 	const {stdout} = process;
 	// The alternate screen keeps hours of redraws out of the scrollback and gives the shell its screen back on exit.
 	const useAlternateScreen = stdout.isTTY;
@@ -70,7 +70,7 @@ export async function runDashboard(config: Config, options: DashboardOptions = {
 				<App
 					store={store}
 					source={source}
-					refresh={() => void poller.refresh()}
+					results={sync.results}
 					defaultCwd={options.defaultCwd ?? process.cwd()}
 					homeDirectory={os.homedir()}
 					theme={themeFromEnv(process.env)}
@@ -87,7 +87,7 @@ export async function runDashboard(config: Config, options: DashboardOptions = {
 					// Ink 6.8's incremental mode moves the cursor up one line too few when the frame ends in a newline (any
 					// frame shorter than the terminal, which ours must be): every redraw lands one row low. The standard
 					// mode erases and rewrites the frame inside a synchronized update (DEC 2026), which is what keeps it
-					// from flickering; frames come only when a snapshot changed something, a few times a second.
+					// from flickering; frames come only when something shown changed, at most about ten times a second.
 					incrementalRendering: false,
 					maxFps: MAX_FPS,
 					patchConsole: true,
@@ -99,7 +99,7 @@ export async function runDashboard(config: Config, options: DashboardOptions = {
 			await attachFromDashboard(config, store, attachTo);
 		}
 	} finally {
-		poller.dispose();
+		sync.dispose();
 		leaveAlternateScreen();
 		process.off('exit', leaveAlternateScreen);
 		await source.close();

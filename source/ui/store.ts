@@ -1,6 +1,9 @@
 import {createStore, type StoreApi} from 'zustand/vanilla';
-import {isTerminal, type Priority} from '../core/domain/task.js';
+import type {Priority} from '../core/domain/task.js';
 import type {DashboardSchedule, DashboardTask, Snapshot, TaskOutput} from './fleet-source.js';
+import {derive, needsInput} from './store-derive.js';
+
+export {isLive, needsInput, RECENT_FINISHED} from './store-derive.js';
 
 /** Panes that take the focus, in tab order: top to bottom, then the two that share the Output pane's place. */
 export const PANES = ['queue', 'workers', 'output', 'dag', 'schedules'] as const;
@@ -10,8 +13,6 @@ export type ListPane = 'queue' | 'workers';
 /** Panes that show something about the selected task or the fleet, and share one place when the terminal is small. */
 export type ViewPane = 'output' | 'dag' | 'schedules';
 
-/** Finished tasks the Workers pane keeps below the live ones, so that they can be read, retried and resumed. */
-export const RECENT_FINISHED = 50;
 /** How long a status message stays in the status bar, measured in snapshot time (no timer needed). */
 export const STATUS_MESSAGE_MS = 8000;
 
@@ -65,7 +66,7 @@ export type DashboardState = {
 	scheduleSelection?: string;
 	/** The family member the DAG pane points at after j/k there; unset, it points at the selected task. */
 	dagCursor?: string;
-	/** Members of the selected task's family that are too old to be in the snapshot, fetched by the poller. */
+	/** Members of the selected task's family that are too old to be in the snapshot, fetched by id. */
 	familyExtras: Readonly<Record<string, DashboardTask>>;
 	/** A line the header shows first, always (the demo says what it is). */
 	banner?: string;
@@ -125,42 +126,7 @@ export function isListPane(pane: PaneId): pane is ListPane {
 	return pane === 'queue' || pane === 'workers';
 }
 
-/** Whether the task has a worker (running or waiting for an answer). */
-export function isLive(task: DashboardTask): boolean {
-	return task.status === 'running' || task.status === 'needs_input';
-}
-
-export function needsInput(task: DashboardTask): boolean {
-	return task.status === 'needs_input' || task.workerState === 'needs_input';
-}
-
-// Actions: plain functions, each one setState. ---------------------------------------------------
-
-/** Takes in a new snapshot: derives the lists and keeps each selection on its task (or near where it was). */
-export function applySnapshot(store: DashboardStore, snapshot: Snapshot): void {
-	const state = store.getState();
-	const tasks = reuseUnchanged(state.snapshot?.tasks ?? [], snapshot.tasks);
-	store.setState({...derive(state, {...snapshot, tasks}, state.filter), connectionError: undefined});
-}
-
-export function applySnapshotError(store: DashboardStore, message: string): void {
-	if (store.getState().connectionError !== message) store.setState({connectionError: message});
-}
-
-/** Puts a task an action returned into the current snapshot, so the result shows before the next snapshot. */
-export function upsertTask(store: DashboardStore, task: DashboardTask): void {
-	const state = store.getState();
-	if (!state.snapshot) return;
-	const exists = state.snapshot.tasks.some(known => known.id === task.id);
-	const tasks = exists ? state.snapshot.tasks.map(known => (known.id === task.id ? task : known)) : [task, ...state.snapshot.tasks];
-	store.setState(derive(state, {...state.snapshot, tasks}, state.filter));
-}
-
-export function applyOutput(store: DashboardStore, output: OutputState | undefined): void {
-	const current = store.getState().output;
-	if (sameOutput(current, output)) return;
-	store.setState({output});
-}
+// Actions: plain functions, each one setState. What the fleet reports comes in through store-intake.ts. ----------
 
 export function setFilter(store: DashboardStore, filter: string): void {
 	const state = store.getState();
@@ -203,23 +169,9 @@ export function moveScheduleSelection(store: DashboardStore, step: number | 'fir
 	if (schedules[index]!.id !== scheduleSelection) store.setState({scheduleSelection: schedules[index]!.id});
 }
 
-/** Puts a schedule an action returned into the list, so the result shows before the next snapshot. */
-export function upsertSchedule(store: DashboardStore, schedule: DashboardSchedule): void {
-	const {schedules} = store.getState();
-	store.setState({schedules: schedules.map(known => (known.id === schedule.id ? schedule : known))});
-}
-
 /** Points the DAG pane at a member of the selected task's family. */
 export function setDagCursor(store: DashboardStore, id: string | undefined): void {
 	if (store.getState().dagCursor !== id) store.setState({dagCursor: id});
-}
-
-/** Takes in the family members the poller fetched by id; nothing changes when they are the same. */
-export function applyFamilyExtras(store: DashboardStore, extras: Record<string, DashboardTask>): void {
-	const current = store.getState().familyExtras;
-	const ids = Object.keys(extras);
-	if (ids.length === Object.keys(current).length && ids.every(id => current[id] === extras[id])) return;
-	store.setState({familyExtras: extras});
 }
 
 /** Moves the selection of the active list by `step` rows, or to its first or last row. */
@@ -256,66 +208,4 @@ export function scrollOutput(store: DashboardStore, step: number | 'top' | 'bott
 	const max = Math.max(0, (state.output?.lines.length ?? 0) - 1);
 	const next = step === 'top' ? max : step === 'bottom' ? 0 : Math.min(max, Math.max(0, state.outputScroll + step));
 	if (next !== state.outputScroll) store.setState({outputScroll: next});
-}
-
-// Derivation. -------------------------------------------------------------------------------------
-
-function derive(
-	state: DashboardState,
-	snapshot: Snapshot,
-	filter: string,
-): Pick<DashboardState, 'snapshot' | 'queue' | 'workers' | 'selection' | 'schedules' | 'scheduleSelection'> {
-	const shown = filter === '' ? snapshot.tasks : snapshot.tasks.filter(task => matches(task, filter));
-	const queue = shown.filter(task => task.status === 'queued').sort((a, b) => (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity));
-	const live = shown.filter(isLive).sort((a, b) => Date.parse(a.startedAt ?? a.createdAt) - Date.parse(b.startedAt ?? b.createdAt));
-	const finished = shown
-		.filter(task => isTerminal(task.status))
-		.sort((a, b) => Date.parse(b.endedAt ?? b.createdAt) - Date.parse(a.endedAt ?? a.createdAt))
-		.slice(0, RECENT_FINISHED);
-	const lists = {
-		queue: sameItems(state.queue, queue) ? state.queue : queue,
-		workers: sameItems(state.workers, [...live, ...finished]) ? state.workers : [...live, ...finished],
-	};
-	const selection = {
-		queue: keepSelection(state.queue, lists.queue, state.selection.queue),
-		workers: keepSelection(state.workers, lists.workers, state.selection.workers),
-	};
-	const sameSelection = selection.queue === state.selection.queue && selection.workers === state.selection.workers;
-	const incoming = snapshot.schedules ?? state.schedules;
-	const schedules = JSON.stringify(incoming) === JSON.stringify(state.schedules) ? state.schedules : incoming;
-	const scheduleSelection = keepSelection(state.schedules, schedules, state.scheduleSelection);
-	return {snapshot, ...lists, selection: sameSelection ? state.selection : selection, schedules, scheduleSelection};
-}
-
-function matches(task: DashboardTask, filter: string): boolean {
-	const needle = filter.toLowerCase();
-	return [task.id, task.prompt, task.status, task.cwd, task.priority].some(field => field.toLowerCase().includes(needle));
-}
-
-/** The selected task if it is still listed; else the row that took its place; the first row when nothing was selected. */
-function keepSelection(before: readonly {id: string}[], after: readonly {id: string}[], id: string | undefined): string | undefined {
-	if (after.length === 0) return id;
-	if (id !== undefined && after.some(task => task.id === id)) return id;
-	const index = id === undefined ? 0 : before.findIndex(task => task.id === id);
-	return after[Math.min(Math.max(index, 0), after.length - 1)]!.id;
-}
-
-/** Keeps the previous object of every task that did not change, so memoised rows skip re-rendering. */
-function reuseUnchanged(before: readonly DashboardTask[], after: DashboardTask[]): DashboardTask[] {
-	if (before.length === 0) return after;
-	const known = new Map(before.map(task => [task.id, task]));
-	return after.map(task => {
-		const previous = known.get(task.id);
-		return previous && JSON.stringify(previous) === JSON.stringify(task) ? previous : task;
-	});
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-	return a.length === b.length && a.every((item, i) => item === b[i]);
-}
-
-function sameOutput(a: OutputState | undefined, b: OutputState | undefined): boolean {
-	if (a === b) return true;
-	if (!a || !b) return false;
-	return a.taskId === b.taskId && a.live === b.live && sameItems(a.lines, b.lines);
 }

@@ -2,7 +2,7 @@ import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/ui/app.js';
 import type {QuitChoice} from '../../source/ui/controller.js';
 import type {FleetSource} from '../../source/ui/fleet-source.js';
-import {startPoller, type Poller} from '../../source/ui/poller.js';
+import {startFleetSync, type FleetSync} from '../../source/ui/fleet-sync.js';
 import {createDashboardStore, type DashboardStore} from '../../source/ui/store.js';
 import {COLOR_THEME, type Theme} from '../../source/ui/theme.js';
 
@@ -10,12 +10,12 @@ const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]/g;
 
 export const stripAnsi = (text: string) => text.replace(ANSI, '');
 
-const pollers = new Set<Poller>();
+const syncs = new Set<FleetSync>();
 
-/** Unmounts every dashboard a test rendered and stops its poller; for afterEach. */
+/** Unmounts every dashboard a test rendered and stops its fleet sync; for afterEach. */
 export function cleanupDashboards(): void {
-	for (const poller of pollers) poller.dispose();
-	pollers.clear();
+	for (const sync of syncs) sync.dispose();
+	syncs.clear();
 	cleanup();
 }
 
@@ -38,7 +38,7 @@ export type RenderOptions = {
 
 export type DashboardHarness = {
 	store: DashboardStore;
-	poller: Poller;
+	sync: FleetSync;
 	/** The last frame without ANSI codes. */
 	frame(): string;
 	/** The last frame as written, codes and all. */
@@ -49,7 +49,7 @@ export type DashboardHarness = {
 	press(input: string): Promise<void>;
 	/** Types text one character at a time. */
 	type(text: string): Promise<void>;
-	/** Takes a snapshot and fetches the selected task's output now, as the poller would on its next tick. */
+	/** Takes a snapshot and fetches the selected task's output now, as the fleet sync would on its next tick. */
 	refresh(): Promise<void>;
 	/** How the app quit, once it has. */
 	quitChoice(): QuitChoice | undefined;
@@ -58,15 +58,15 @@ export type DashboardHarness = {
 
 /**
  * Renders the whole dashboard over a fleet source at an explicit size (ink-testing-library's stdout has no rows).
- * The poller's timers are set far apart: tests refresh explicitly, so frames never change under an assertion.
+ * The fleet sync's timers are set far apart: tests refresh explicitly, so frames never change under an assertion.
  */
 export async function renderDashboard(options: RenderOptions): Promise<DashboardHarness> {
 	const store = createDashboardStore();
-	const poller = startPoller(options.source, store, {snapshotMs: 3_600_000, outputMs: 3_600_000});
-	pollers.add(poller);
+	const hour = 3_600_000;
+	const sync = startFleetSync(options.source, store, {fallbackSnapshotMs: hour, pollSnapshotMs: hour, pollOutputMs: hour, clockMs: hour});
+	syncs.add(sync);
 	const refresh = async () => {
-		await poller.refresh();
-		await poller.refreshOutput();
+		await sync.refresh();
 		await tick();
 	};
 	if (!options.skipFirstSnapshot) await refresh();
@@ -75,7 +75,7 @@ export async function renderDashboard(options: RenderOptions): Promise<Dashboard
 		<App
 			store={store}
 			source={options.source}
-			refresh={() => void poller.refresh()}
+			results={sync.results}
 			defaultCwd={options.defaultCwd ?? '/work/project'}
 			homeDirectory="/home/tester"
 			theme={options.theme ?? COLOR_THEME}
@@ -89,7 +89,7 @@ export async function renderDashboard(options: RenderOptions): Promise<Dashboard
 	await tick();
 	return {
 		store,
-		poller,
+		sync,
 		frame: () => stripAnsi(instance.lastFrame() ?? ''),
 		rawFrame: () => instance.lastFrame() ?? '',
 		frames: instance.frames,
@@ -109,7 +109,7 @@ export async function renderDashboard(options: RenderOptions): Promise<Dashboard
 		refresh,
 		quitChoice: () => choice,
 		unmount() {
-			poller.dispose();
+			sync.dispose();
 			instance.unmount();
 		},
 	};

@@ -1,6 +1,18 @@
 import {TASK_STATUSES, type Priority, type TaskStatus} from '../../source/core/domain/task.js';
+import type {FleetChanges} from '../../source/mcp/fleet-changes.js';
 import type {TaskView} from '../../source/mcp/task-view.js';
-import type {DashboardSchedule, DashboardTask, FleetSource, FleetStatus, NewTask, PermissionAnswer, Snapshot, TaskOutput} from '../../source/ui/fleet-source.js';
+import type {
+	DashboardSchedule,
+	DashboardTask,
+	FleetSource,
+	FleetStatus,
+	FleetWatcher,
+	NewTask,
+	PermissionAnswer,
+	Snapshot,
+	SnapshotOptions,
+	TaskOutput,
+} from '../../source/ui/fleet-source.js';
 
 /** The fixed "now" of every fake snapshot, so elapsed times in frames are exact. */
 export const NOW = Date.parse('2026-03-01T12:00:00.000Z');
@@ -222,4 +234,36 @@ export function busyFleet(): FakeFleetSource {
 	source.outputs.set('asks0001', {lines: ['Claude wants to run: npm test', 'Do you want to proceed?'], live: true});
 	source.outputs.set('done0001', {lines: ['prompt: Summarise the design', 'result: All done.'], live: false});
 	return source;
+}
+
+/** A fake core that pushes: `watch` subscribes, `push` sends a change set, `setLive` stops or restarts the push. */
+export class PushingFleetSource extends FakeFleetSource {
+	watcher: FleetWatcher | undefined;
+	/** What snapshot() was asked, in order. */
+	snapshotOptions: Array<SnapshotOptions | undefined> = [];
+	/** When false, watch() answers that this core cannot push. */
+	canPush = true;
+
+	override async snapshot(options?: SnapshotOptions): Promise<Snapshot> {
+		this.snapshotOptions.push(options);
+		return super.snapshot();
+	}
+
+	async watch(watcher: FleetWatcher): Promise<boolean> {
+		this.watcher = watcher;
+		return this.canPush;
+	}
+
+	/** Sends a change set, filled in with nothing changed where not given. */
+	push(changes: Partial<FleetChanges>): void {
+		this.watcher!.onChanges({tasks: [], output: [], schedules: [], ...changes});
+	}
+
+	/** Changes a task as the core would and pushes it. */
+	change(id: string, fields: Partial<DashboardTask>): DashboardTask {
+		const task = {...this.tasks.find(known => known.id === id)!, ...fields};
+		this.tasks = this.tasks.map(known => (known.id === id ? task : known));
+		this.push({tasks: [task]});
+		return task;
+	}
 }

@@ -16,6 +16,10 @@ function fakeClient(answers: Record<string, (args: Record<string, unknown>) => u
 			if (!answer) throw new Error(`unexpected tool ${tool}`);
 			return answer(args) as T;
 		},
+		async subscribe() {
+			throw new Error('this fake core pushes nothing');
+		},
+		onClose() {},
 		async close() {},
 	};
 }

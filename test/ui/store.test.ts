@@ -1,5 +1,6 @@
 import {expect, test} from 'vitest';
-import {applySnapshot, createDashboardStore, moveFocus, moveSelection, selectedTask, setFilter, upsertTask} from '../../source/ui/store.js';
+import {applySnapshot, upsertTask} from '../../source/ui/store-intake.js';
+import {createDashboardStore, moveFocus, moveSelection, selectedTask, setFilter} from '../../source/ui/store.js';
 import {busyFleet, makeTask, NOW} from './fake-fleet-source.js';
 
 const snapshotOf = async (source = busyFleet()) => source.snapshot();

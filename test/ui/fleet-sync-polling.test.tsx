@@ -1,12 +1,14 @@
 import {render} from 'ink-testing-library';
 import {afterEach, beforeEach, expect, test, vi} from 'vitest';
 import {App} from '../../source/ui/app.js';
-import {OUTPUT_INTERVAL_MS, SNAPSHOT_INTERVAL_MS, startPoller, type Poller} from '../../source/ui/poller.js';
+import {POLL_OUTPUT_MS as OUTPUT_INTERVAL_MS, POLL_SNAPSHOT_MS as SNAPSHOT_INTERVAL_MS, startFleetSync, type FleetSync} from '../../source/ui/fleet-sync.js';
 import {createDashboardStore} from '../../source/ui/store.js';
 import {cleanupDashboards} from '../helpers/render.js';
 import {busyFleet, FakeFleetSource, makeTask} from './fake-fleet-source.js';
 
-let poller: Poller | undefined;
+// A core that cannot push (an older one, or while the connection is made again): the dashboard polls, as it did
+// before the core pushed anything.
+let sync: FleetSync | undefined;
 
 beforeEach(() => {
 	// setImmediate stays real: Ink's input parser uses it, and nothing here needs it faked.
@@ -14,7 +16,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-	poller?.dispose();
+	sync?.dispose();
 	cleanupDashboards();
 	vi.useRealTimers();
 });
@@ -35,7 +37,7 @@ function floodingFleet() {
 test('snapshots come at most every 500 ms, the output at most every 250 ms', async () => {
 	const source = busyFleet();
 	const store = createDashboardStore();
-	poller = startPoller(source, store);
+	sync = startFleetSync(source, store);
 	await vi.advanceTimersByTimeAsync(5000);
 	expect(source.snapshotCount).toBeLessThanOrEqual(5000 / SNAPSHOT_INTERVAL_MS + 1);
 	expect(source.snapshotCount).toBeGreaterThanOrEqual(5000 / SNAPSHOT_INTERVAL_MS - 1);
@@ -48,7 +50,7 @@ test('one setState per refresh, however much the workers write', async () => {
 	const store = createDashboardStore();
 	let updates = 0;
 	store.subscribe(() => updates++);
-	poller = startPoller(flood.source, store);
+	sync = startFleetSync(flood.source, store);
 	await vi.advanceTimersByTimeAsync(1000);
 	flood.stop();
 	expect(flood.written()).toBeGreaterThanOrEqual(1000);
@@ -60,7 +62,7 @@ test('one setState per refresh, however much the workers write', async () => {
 test('the dashboard redraws from the snapshots, not from every line of output', async () => {
 	const flood = floodingFleet();
 	const store = createDashboardStore();
-	poller = startPoller(flood.source, store);
+	sync = startFleetSync(flood.source, store);
 	const instance = render(<App store={store} source={flood.source} defaultCwd="/work" columns={100} rows={30} />);
 	const framesBefore = instance.frames.length;
 	await vi.advanceTimersByTimeAsync(2000);
@@ -78,10 +80,10 @@ test('a refresh is skipped while the last one is in flight', async () => {
 		open = resolve;
 	});
 	const store = createDashboardStore();
-	poller = startPoller(source, store);
+	sync = startFleetSync(source, store);
 	await vi.advanceTimersByTimeAsync(3000);
 	expect(source.snapshotCount).toBe(1);
-	const joined = poller.refresh();
+	const joined = sync.refresh();
 	expect(source.snapshotCount).toBe(1);
 	source.snapshotGate = undefined;
 	open();
@@ -94,13 +96,13 @@ test('a refresh is skipped while the last one is in flight', async () => {
 test('no setState when the output did not change', async () => {
 	const source = busyFleet();
 	const store = createDashboardStore();
-	poller = startPoller(source, store);
+	sync = startFleetSync(source, store);
 	await vi.advanceTimersByTimeAsync(OUTPUT_INTERVAL_MS + 10);
 	expect(store.getState().output?.taskId).toBe('busy0001');
 	let updates = 0;
 	store.subscribe(() => updates++);
-	await poller.refreshOutput();
-	await poller.refreshOutput();
+	await sync.refreshOutput();
+	await sync.refreshOutput();
 	expect(updates).toBe(0);
 });
 
@@ -109,7 +111,7 @@ test('a failed snapshot is reported and cleared by the next good one', async () 
 	const store = createDashboardStore();
 	const real = source.snapshot.bind(source);
 	source.snapshot = () => Promise.reject(new Error('connect ENOENT /tmp/ccfleet.sock'));
-	poller = startPoller(source, store);
+	sync = startFleetSync(source, store);
 	await vi.advanceTimersByTimeAsync(10);
 	expect(store.getState().connectionError).toBe('connect ENOENT /tmp/ccfleet.sock');
 	source.snapshot = real;
@@ -125,9 +127,9 @@ test('dispose stops the timers and drops what was in flight', async () => {
 		open = resolve;
 	});
 	const store = createDashboardStore();
-	poller = startPoller(source, store);
-	poller.dispose();
-	poller.dispose();
+	sync = startFleetSync(source, store);
+	sync.dispose();
+	sync.dispose();
 	open();
 	await vi.advanceTimersByTimeAsync(5000);
 	expect(source.snapshotCount).toBe(1);
