@@ -26,7 +26,7 @@ export async function attachTerminal(socketPath: string, taskId: string, {stdin,
 			try {
 				resolve({...(JSON.parse(buffered.subarray(0, end).toString('utf8')) as {ok?: boolean; error?: string}), rest: buffered.subarray(end + 1)});
 			} catch (error) {
-				reject(error);
+				reject(error instanceof Error ? error : new Error(String(error)));
 			}
 		};
 		socket.on('data', onData);

@@ -247,7 +247,7 @@ export async function installMcp(options: {scope?: string}, out: (text: string) 
 	lines.push(`  runs: ${[setup.entry.command, ...setup.entry.args].map(shellQuote).join(' ')}${Object.keys(setup.entry.env).length > 0 ? `  with ${Object.entries(setup.entry.env).map(([key, value]) => `${key}=${shellQuote(value)}`).join(' ')}` : ''}`);
 	lines.push('  alwaysLoad: true, so its tools are offered in every request rather than behind ToolSearch.');
 
-	const permissions = (settings.permissions ?? {}) as NonNullable<Settings['permissions']>;
+	const permissions = settings.permissions ?? {};
 	const allow = (permissions.allow ?? []) as unknown[];
 	const alreadyAllowed = allow.includes(MCP_PERMISSION);
 	if (alreadyAllowed) {

@@ -47,8 +47,8 @@ export class EventBus<Events extends object = FleetEvents> {
 			set = new Set();
 			this.#listeners.set(event, set);
 		}
-		set.add(listener as Listener<never>);
-		return () => set.delete(listener as Listener<never>);
+		set.add(listener);
+		return () => set.delete(listener);
 	}
 
 	emit<E extends keyof Events>(event: E, payload: Events[E]): void {

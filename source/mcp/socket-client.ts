@@ -13,8 +13,8 @@ export type ConnectMcpClientOptions = {
 
 export type McpClientConnection = {
 	client: Client;
-	/** Ends the MCP session and the socket; idempotent. */
-	close(): Promise<void>;
+	/** Ends the MCP session and the socket; idempotent. A property, so that it can be taken off the object. */
+	close: () => Promise<void>;
 };
 
 /**
@@ -34,9 +34,6 @@ export async function connectMcpClient(socketPath: string, options: ConnectMcpCl
 	let closing: Promise<void> | undefined;
 	return {
 		client,
-		close() {
-			closing ??= client.close();
-			return closing;
-		},
+		close: () => (closing ??= client.close()),
 	};
 }

@@ -58,7 +58,7 @@ export async function createSandbox(extraEnv: Record<string, string> = {}): Prom
 		async startDaemon(daemonEnv = {}) {
 			const child = spawn(process.execPath, [binPath, '--daemon'], {cwd: project, env: {...process.env, ...env, ...daemonEnv}, stdio: ['ignore', 'ignore', 'pipe']});
 			let log = '';
-			child.stderr!.on('data', (chunk: Buffer) => {
+			child.stderr.on('data', (chunk: Buffer) => {
 				log += chunk.toString();
 			});
 			daemons.push(child);

@@ -90,7 +90,7 @@ export function startTmux(options: TmuxSessionOptions): Tmux {
 	const waitForScreen = async (what: string, check: (screen: string) => boolean, waitOptions: WaitForTextOptions = {}) => {
 		const timeoutMs = waitOptions.timeoutMs ?? DEFAULT_WAIT_MS;
 		const deadline = Date.now() + timeoutMs;
-		let screen = '';
+		let screen: string;
 		for (;;) {
 			screen = waitOptions.escapes ? captureWithEscapes() : capture();
 			if (check(screen)) return screen;

@@ -59,7 +59,7 @@ it('reassembles messages split across chunks and several in one chunk', async ()
 it('sends newline-delimited JSON', async () => {
 	const {transport} = await startTransport();
 	const received: Buffer[] = [];
-	client.on('data', chunk => received.push(chunk as Buffer));
+	client.on('data', (chunk: Buffer) => received.push(chunk));
 	await transport.send(ping(7));
 	await expect.poll(() => Buffer.concat(received).toString()).toBe(JSON.stringify(ping(7)) + '\n');
 });

@@ -125,6 +125,7 @@ class HeadlessWorker {
 			case 'result':
 				this.#onResult(message);
 				return;
+			case undefined:
 			default:
 				// The stream grows with every claude release; unknown messages are ignored on purpose.
 				return;

@@ -1,5 +1,5 @@
 import type {HookEvent, HookPayload} from './hook-server.js';
-import {clip, describeTool} from './tool-text.js';
+import {asText, clip, describeTool} from './tool-text.js';
 
 function responseText(response: unknown): string {
 	if (typeof response === 'string') return response;
@@ -18,23 +18,23 @@ function responseText(response: unknown): string {
 export function formatHookOutput(event: HookEvent, payload: HookPayload): string | undefined {
 	switch (event) {
 		case 'UserPromptSubmit':
-			return `› ${clip(String(payload.prompt ?? ''), 500)}\n`;
+			return `› ${clip(asText(payload.prompt), 500)}\n`;
 		case 'PreToolUse':
 			return `⏺ ${describeTool(payload.tool_name, payload.tool_input)}\n`;
 		case 'PostToolUse':
 			return `  ⎿ ${clip(responseText(payload.tool_response))}\n`;
 		case 'PostToolUseFailure':
-			return `  ⎿ failed: ${clip(String(payload.error ?? ''))}\n`;
+			return `  ⎿ failed: ${clip(asText(payload.error))}\n`;
 		case 'PermissionRequest':
 			return `? permission needed: ${describeTool(payload.tool_name, payload.tool_input)}\n`;
 		case 'PermissionDenied':
-			return `  ⎿ denied: ${clip(String(payload.reason ?? ''))}\n`;
+			return `  ⎿ denied: ${clip(asText(payload.reason))}\n`;
 		case 'Notification':
-			return payload.notification_type === 'permission_prompt' ? undefined : `! ${clip(String(payload.message ?? ''))}\n`;
+			return payload.notification_type === 'permission_prompt' ? undefined : `! ${clip(asText(payload.message))}\n`;
 		case 'Stop':
 			return typeof payload.last_assistant_message === 'string' ? `${payload.last_assistant_message}\n` : undefined;
 		case 'StopFailure':
-			return `✗ ${String(payload.error ?? 'error')}: ${clip(String(payload.error_details ?? payload.last_assistant_message ?? ''))}\n`;
+			return `✗ ${asText(payload.error, 'error')}: ${clip(asText(payload.error_details ?? payload.last_assistant_message))}\n`;
 		case 'SessionStart':
 		case 'SessionEnd':
 			return undefined;

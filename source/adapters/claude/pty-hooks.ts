@@ -1,7 +1,7 @@
 import type {PermissionDecision, PermissionQuestion, WorkerListener} from '../../core/ports/worker-driver.js';
 import {formatHookOutput} from './hook-output.js';
 import type {HookEvent, HookPayload} from './hook-server.js';
-import {permissionQuestion} from './tool-text.js';
+import {asText, permissionQuestion} from './tool-text.js';
 import type {TurnOutcome} from './worker-exit.js';
 
 /** What the hooks tell the worker they belong to, and ask of it. */
@@ -107,7 +107,7 @@ export class PtyHooks {
 }
 
 function stopFailureReason(payload: HookPayload): string {
-	const kind = String(payload.error ?? 'unknown');
+	const kind = asText(payload.error, 'unknown');
 	const details = typeof payload.error_details === 'string' ? payload.error_details : '';
 	const message = typeof payload.last_assistant_message === 'string' ? payload.last_assistant_message : '';
 	return `claude stopped with an API error (${kind})${details || message ? `: ${details || message}` : ''}`;

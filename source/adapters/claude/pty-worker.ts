@@ -75,7 +75,7 @@ export class PtyWorker {
 		} catch (error) {
 			this.#unregisterHooks();
 			this.#screen.dispose();
-			throw new Error(`${options.claudePath} could not be started in ${spec.cwd}: ${error instanceof Error ? error.message : String(error)}`);
+			throw new Error(`${options.claudePath} could not be started in ${spec.cwd}: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
 		}
 		const child = this.#process;
 		this.#stopper = new WorkerStopper({

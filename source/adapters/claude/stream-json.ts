@@ -20,7 +20,7 @@ export type StreamMessage = {
 export function parseStreamLine(line: string): StreamMessage | undefined {
 	try {
 		const parsed: unknown = JSON.parse(line);
-		return typeof parsed === 'object' && parsed !== null ? (parsed as StreamMessage) : undefined;
+		return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
 	} catch {
 		return undefined;
 	}

@@ -18,5 +18,11 @@ export function describeTool(name: unknown, input: unknown): string {
 
 /** The question a worker waits on when claude asks to use a tool. */
 export function permissionQuestion(toolName: unknown, toolInput: unknown): PermissionQuestion {
-	return {toolName: String(toolName ?? 'a tool'), toolInput: toolInput ?? {}, question: `Allow ${describeTool(toolName, toolInput)}?`};
+	return {toolName: typeof toolName === 'string' ? toolName : 'a tool', toolInput: toolInput ?? {}, question: `Allow ${describeTool(toolName, toolInput)}?`};
+}
+
+/** A hook payload's field as text: a string as it is, anything else as JSON, nothing as the fallback. */
+export function asText(value: unknown, fallback = ''): string {
+	if (value === undefined || value === null) return fallback;
+	return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -135,16 +135,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 	const label = FIELD_LABELS[field as TaskSpecField] ?? field;
 	const rule = NUMBER_RULES[field as TaskSpecField];
 	if (rule) return `The ${label} must be ${rule}, got ${JSON.stringify(issue.input)}.`;
-	switch (issue.code) {
-		case 'invalid_value':
-			return `Unknown ${label} ${JSON.stringify(issue.input)}; use one of ${issue.values.map(String).join(', ')}.`;
-		case 'unrecognized_keys':
-			return unknownFieldsMessage(issue.keys, TASK_SPEC_FIELDS);
-		case 'too_small':
-			return field === 'prompt' ? 'The prompt is empty. Give the task something to do.' : `${label} must be at least ${String(issue.minimum)}.`;
-		case 'too_big':
-			return field === 'prompt' ? `The prompt is too long; at most ${MAX_PROMPT_CHARS} characters are accepted.` : `${label} must be at most ${String(issue.maximum)}.`;
-		default:
-			return `${label || 'The task'}: ${issue.message}.`;
-	}
+	// Only the kinds of issue a spec's fields can raise get their own sentence; zod's own message serves the rest.
+	if (issue.code === 'invalid_value') return `Unknown ${label} ${JSON.stringify(issue.input)}; use one of ${issue.values.map(String).join(', ')}.`;
+	if (issue.code === 'unrecognized_keys') return unknownFieldsMessage(issue.keys, TASK_SPEC_FIELDS);
+	if (issue.code === 'too_small' && field === 'prompt') return 'The prompt is empty. Give the task something to do.';
+	if (issue.code === 'too_big' && field === 'prompt') return `The prompt is too long; at most ${MAX_PROMPT_CHARS} characters are accepted.`;
+	return `${label || 'The task'}: ${issue.message}.`;
 }

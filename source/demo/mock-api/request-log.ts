@@ -16,7 +16,7 @@ export type RequestLog = {
 	/** The live list: tests read it while the mock keeps appending. */
 	requests: MockRequest[];
 	record(request: MockRequest): void;
-	mainRequests(): MockRequest[];
+	mainRequests: () => MockRequest[];
 };
 
 export function createRequestLog(onRequest?: (request: MockRequest) => void): RequestLog {

@@ -21,7 +21,7 @@ export type MockApi = {
 	port: number;
 	requests: MockRequest[];
 	/** Requests that were main-conversation turns (not title/topic/quota side requests). */
-	mainRequests(): MockRequest[];
+	mainRequests: () => MockRequest[];
 	close(): Promise<void>;
 };
 
