@@ -1,9 +1,10 @@
+// Longer than ~300 lines for a reason: one timer, one store and the runs in flight are this class's state, and
+// every method moves them together. What each due time means is decided by pure functions in domain/ (due-runs,
+// pipeline, schedule); what stays here is carrying those decisions out in order.
 import {InvalidInputError} from './domain/errors.js';
 import {EventBus, type ScheduleEvents} from './events.js';
 import {
 	createSchedule,
-	cronTimesBetween,
-	checkTaskTemplate,
 	checkTimezone,
 	formatInZone,
 	isScheduleEnded,
@@ -15,8 +16,9 @@ import {
 	type Schedule,
 	type ScheduleRun,
 	type ScheduleStatus,
-	type ScheduleTaskTemplate,
 } from './domain/schedule.js';
+import {planDue} from './domain/due-runs.js';
+import {createPipelineSchedules, type PipelineInput} from './domain/pipeline.js';
 import {isTerminal, type NewTaskInput, type Task, type TaskStatus} from './domain/task.js';
 import type {Clock} from './ports/clock.js';
 import {silentLogger, type Logger} from './ports/logger.js';
@@ -56,20 +58,10 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
 	maxMissedRunsRecorded: 100,
 };
 
-/** Missed due times counted for one gap at most; past it the count reads "more than". */
-const MAX_MISSED_COUNTED = 1000;
 /** A schedule that could not be handled (its store write failed) is tried again this much later, not in a hot loop. */
 const RETRY_AFTER_ERROR_MS = 60_000;
 
-export type PipelineInput = {
-	/** One prompt per step, in order. */
-	steps: string[];
-	/** Wait between a step's task completing and the next step's task being submitted. @default 0 */
-	delayMs?: number;
-	/** Everything of each step's task but the prompt. */
-	task: Omit<ScheduleTaskTemplate, 'prompt'>;
-	timezone?: string;
-};
+export type {PipelineInput} from './domain/pipeline.js';
 
 export type Pipeline = {pipelineId: string; schedules: Schedule[]};
 
@@ -172,30 +164,11 @@ export class Scheduler {
 	 * it are cancelled with that reason. Steps catch up after downtime rather than skip, so a chain is never cut.
 	 */
 	pipeline(input: PipelineInput): Pipeline {
-		const delayMs = input.delayMs ?? 0;
-		if (!Array.isArray(input.steps) || input.steps.length === 0) throw new InvalidInputError('A pipeline needs at least one step (one prompt per step).');
-		if (!Number.isFinite(delayMs) || delayMs < 0) throw new InvalidInputError(`The delay between steps must be ≥ 0 milliseconds, got ${delayMs}.`);
 		const timezone = checkTimezone(input.timezone ?? this.#options.defaultTimezone);
-		const tasks = input.steps.map((prompt, index) => {
-			if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError(`Step ${index + 1} of the pipeline has an empty prompt; give every step something to do.`);
-			return checkTaskTemplate({...input.task, prompt});
-		});
-		const now = this.#clock.now();
 		const pipelineId = this.#ids.scheduleId();
-		const schedules = tasks.map((task, index): Schedule => ({
-			id: this.#ids.scheduleId(),
-			kind: 'once',
-			...(index === 0 ? {runAt: now, nextRunAt: now} : {}),
-			timezone,
-			missedRunPolicy: 'catchup',
-			status: 'active',
-			task,
-			createdAt: now,
-			updatedAt: now,
-			pipeline: {pipelineId, step: index + 1, steps: tasks.length, delayMs},
-		}));
+		const schedules = createPipelineSchedules(input, {pipelineId, newId: () => this.#ids.scheduleId(), now: this.#clock.now(), timezone});
 		for (const schedule of schedules) this.#insert(schedule);
-		this.#logger.info('pipeline created', {pipelineId, steps: schedules.length, delayMs});
+		this.#logger.info('pipeline created', {pipelineId, steps: schedules.length, delayMs: input.delayMs ?? 0});
 		this.#tick();
 		return {pipelineId, schedules: this.#store.list({pipelineId})};
 	}
@@ -305,76 +278,19 @@ export class Scheduler {
 		return Math.max(schedule.nextRunAt!, this.#retryAt.get(schedule.id) ?? Number.NEGATIVE_INFINITY);
 	}
 
-	/**
-	 * One schedule whose `nextRunAt` has come: splits its due times into missed ones (later than the grace) and
-	 * the one on time, applies the missed-run policy, fires if it should, and moves on to its next time.
-	 */
+	/** One schedule whose `nextRunAt` has come: records what was missed, fires if its policy says so, moves on. */
 	#handleDue(schedule: Schedule, now: number): void {
-		const {missed, missedMore, onTime} = this.#dueTimes(schedule, now);
-		const next: Schedule = {...schedule, updatedAt: now};
-		if (schedule.kind === 'cron') {
-			next.nextRunAt = nextCronRun(schedule.cron!, schedule.timezone, now);
-		} else {
-			next.status = 'completed';
-			delete next.nextRunAt;
-		}
-		const missedCount = missed.length;
-		const missedText = missedCount > 0 ? describeMissed(missed, missedMore, schedule.timezone) : '';
-		if (missedCount > 0) this.#logger.warn('schedule missed runs while ccfleet was down', {id: schedule.id, missed: missedCount, policy: schedule.missedRunPolicy});
-
-		let fireFor = onTime;
-		let catchUp: {missedCount: number; detail: string} | undefined;
-		/** Whether `next` was written with a missed-run record; otherwise it is written below. */
-		let isSaved = false;
-		switch (schedule.missedRunPolicy) {
-			case 'skip': {
-				if (missedCount > 0) {
-					this.#addRun(
-						{scheduleId: schedule.id, scheduledFor: missed[0]!, firedAt: now, outcome: 'missed-skipped', missedCount, detail: `Skipped ${missedText} (missed-run policy skip).`},
-						fireFor === undefined ? next : undefined,
-					);
-					isSaved = fireFor === undefined;
-				}
-				break;
-			}
-			case 'fail': {
-				const recorded = missed.slice(0, this.#options.maxMissedRunsRecorded);
-				const unlisted = missed.length - recorded.length;
-				for (const [index, time] of recorded.entries()) {
-					const isLast = index === recorded.length - 1;
-					const more = isLast && (missedMore || unlisted > 0) ? ` ${missedMore ? 'More than ' : ''}${unlisted} later missed times are not listed.` : '';
-					this.#addRun(
-						{scheduleId: schedule.id, scheduledFor: time, firedAt: now, outcome: 'missed-failed', detail: `ccfleet was not running at this time (missed-run policy fail).${more}`},
-						isLast && fireFor === undefined ? next : undefined,
-					);
-					isSaved ||= isLast && fireFor === undefined;
-				}
-				break;
-			}
-			case 'catchup': {
-				// One run for the whole gap, not one per missed time: a week of an hourly job must not become 168 tasks at once.
-				if (missedCount > 0) {
-					fireFor ??= missed.at(-1)!;
-					catchUp = {missedCount, detail: `Catches up ${missedText} (missed-run policy catchup: one run for the whole gap).`};
-				}
-				break;
-			}
-		}
-		if (fireFor === undefined) {
-			if (!isSaved) this.#update(next);
-			this.#afterNoTask(next, 'its time passed while ccfleet was not running');
+		const plan = planDue(schedule, now, this.#options);
+		if (plan.missedCount > 0) this.#logger.warn('schedule missed runs while ccfleet was down', {id: schedule.id, missed: plan.missedCount, policy: schedule.missedRunPolicy});
+		if (plan.fireFor === undefined) {
+			// Nothing fires: the schedule's new state is written with the last missed-run record, in one write.
+			plan.missedRuns.forEach((run, index) => this.#addRun(run, index === plan.missedRuns.length - 1 ? plan.next : undefined));
+			if (plan.missedRuns.length === 0) this.#update(plan.next);
+			this.#afterNoTask(plan.next, 'its time passed while ccfleet was not running');
 			return;
 		}
-		this.#fire(next, fireFor, now, catchUp);
-	}
-
-	#dueTimes(schedule: Schedule, now: number): {missed: number[]; missedMore: boolean; onTime?: number} {
-		const first = schedule.nextRunAt!;
-		const {times, more} =
-			schedule.kind === 'cron' ? cronTimesBetween(schedule.cron!, schedule.timezone, first, now, MAX_MISSED_COUNTED) : {times: [first], more: false};
-		const last = times.at(-1)!;
-		if (!more && now - last <= this.#options.missedGraceMs) return {missed: times.slice(0, -1), missedMore: false, onTime: last};
-		return {missed: times, missedMore: more};
+		for (const run of plan.missedRuns) this.#addRun(run);
+		this.#fire(plan.next, plan.fireFor, now, plan.catchUp);
 	}
 
 	/** Submits the schedule's task for one due time, unless the task of an earlier run still runs. */
@@ -499,12 +415,6 @@ export class Scheduler {
 			this.#end(step, `Pipeline stopped: ${reason}`);
 		}
 	}
-}
-
-function describeMissed(missed: number[], more: boolean, timezone: string): string {
-	const count = more ? `more than ${missed.length} runs` : missed.length === 1 ? '1 run' : `${missed.length} runs`;
-	const span = missed.length === 1 ? `due ${formatInZone(missed[0]!, timezone)}` : `due from ${formatInZone(missed[0]!, timezone)} to ${formatInZone(missed.at(-1)!, timezone)}`;
-	return `${count} ${span}`;
 }
 
 /** Builds the scheduler over its ports. */
