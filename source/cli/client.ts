@@ -87,7 +87,8 @@ export async function connectFleet(config: Config, options: {startDaemon?: boole
 	return {
 		async call<T>(tool: string, args: Record<string, unknown>): Promise<T> {
 			const result = await client.callTool({name: tool, arguments: args});
-			const text = Array.isArray(result.content) ? result.content.map(part => (part.type === 'text' ? part.text : '')).join('\n') : '';
+			const parts = Array.isArray(result.content) ? (result.content as Array<{type: string; text?: string}>) : [];
+			const text = parts.map(part => (part.type === 'text' ? (part.text ?? '') : '')).join('\n');
 			if (result.isError) throw new CliError(text || `${tool} failed.`);
 			return (result.structuredContent ?? JSON.parse(text)) as T;
 		},

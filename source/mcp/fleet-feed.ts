@@ -2,12 +2,14 @@ import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {TaskNotFoundError} from '../core/domain/errors.js';
 import type {Fleet} from '../core/fleet.js';
 import type {Scheduler} from '../core/scheduler.js';
-import {FLEET_CHANGES_META_KEY, FLEET_URI, type FleetChanges, type FleetCounters, type ScheduleChange} from './fleet-changes.js';
+import {FLEET_CHANGES_META_KEY, FLEET_URI, type FleetChanges, type FleetCounters, type ScheduleChange} from '../protocol/fleet-changes.js';
 import {runView, scheduleView} from './schedule-view.js';
 import {taskView} from './task-view.js';
 
 /** Least time between two change notifications to one client: a busy fleet changes many times a second. */
 export const FEED_FLUSH_MS = 100;
+/** How often the screens of live workers are compared with what they showed, to announce the ones that changed. */
+export const SCREEN_CHECK_MS = 250;
 /** Prompts in a change set are cut as task_status cuts them in its lists. */
 const PROMPT_CHARS = 200;
 
@@ -62,6 +64,9 @@ export function startFleetFeed(fleet: Fleet, send: (changes: FleetChanges) => vo
 	let window: NodeJS.Timeout | undefined;
 	let isPending = false;
 	let isStopped = false;
+	/** What each live worker's screen showed at the last check. */
+	const screens = new Map<string, string>();
+	let screenTimer: NodeJS.Timeout | undefined;
 
 	const build = (): FleetChanges | undefined => {
 		if (isQueueDirty) {
@@ -135,6 +140,34 @@ export function startFleetFeed(fleet: Fleet, send: (changes: FleetChanges) => vo
 		leading.unref();
 	};
 
+	// A pty worker's bytes go to its headless screen, and the fleet announces only what is written to the log
+	// (worker:output): a screen's changes are found by looking. Joining a screen's rows is cheap next to the
+	// task_logs call a dashboard would otherwise make for it on a timer, and is done only while someone subscribes.
+	const checkScreens = () => {
+		const live = new Set<string>();
+		for (const {taskId} of fleet.workers()) {
+			live.add(taskId);
+			const text = fleet.screen(taskId).join('\n');
+			if (screens.get(taskId) === text) continue;
+			screens.set(taskId, text);
+			output.add(taskId);
+			touch();
+		}
+		for (const id of screens.keys()) if (!live.has(id)) screens.delete(id);
+	};
+	const armScreenCheck = () => {
+		screenTimer = setTimeout(() => {
+			try {
+				checkScreens();
+			} catch {
+				// A worker ended between the list and the look; the next check sees the fleet as it is.
+			}
+			if (!isStopped) armScreenCheck();
+		}, SCREEN_CHECK_MS);
+		screenTimer.unref();
+	};
+	armScreenCheck();
+
 	const onTask = (id: string) => {
 		tasks.add(id);
 		isQueueDirty = true;
@@ -172,6 +205,7 @@ export function startFleetFeed(fleet: Fleet, send: (changes: FleetChanges) => vo
 		for (const off of offs) off();
 		clearTimeout(leading);
 		clearTimeout(window);
+		clearTimeout(screenTimer);
 	};
 }
 

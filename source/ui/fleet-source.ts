@@ -1,8 +1,7 @@
 import {CliError, type FleetClient} from '../cli/client.js';
 import type {Priority, TaskStatus} from '../core/domain/task.js';
-import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../mcp/fleet-changes.js';
-import type {ScheduleRunView, ScheduleView} from '../mcp/schedule-view.js';
-import type {TaskView} from '../mcp/task-view.js';
+import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../protocol/fleet-changes.js';
+import type {ScheduleRunView, ScheduleView, TaskView} from '../protocol/views.js';
 
 /** A task as the dashboard shows it. */
 export type DashboardTask = TaskView & {

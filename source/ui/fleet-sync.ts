@@ -71,7 +71,11 @@ export function startFleetSync(source: FleetSource, store: DashboardStore, optio
 	let snapshotTimer: NodeJS.Timeout | undefined;
 	let outputTimer: NodeJS.Timeout | undefined;
 	let clockTimer: NodeJS.Timeout | undefined;
-	const follower: OutputFollower = createOutputFollower(source, store, options.outputMinMs === undefined ? {} : {minIntervalMs: options.outputMinMs});
+	const follower: OutputFollower = createOutputFollower(source, store, {
+		...(options.outputMinMs === undefined ? {} : {minIntervalMs: options.outputMinMs}),
+		// Snapshots move the clock while polling; only pushed output moves it.
+		tick: () => (isLive ? {now: clock(), ms: clockMs} : undefined),
+	});
 
 	const batcher = createPushBatcher(
 		({output, ...changes}) => {
@@ -127,8 +131,9 @@ export function startFleetSync(source: FleetSource, store: DashboardStore, optio
 	};
 
 	/**
-	 * Ticks when the time shown is a tick old. A flush moves it too: one in between makes the tick wait for its own
-	 * time, and one about to come (changes wait in the batch) moves it instead of a render of the tick's own.
+	 * Ticks when the time shown is a tick old. A flush or new output moves it too: one in between makes the tick wait
+	 * for its own time, and one about to come (changes wait in the batch, the selected output keeps changing) moves it
+	 * instead of a frame of the tick's own.
 	 */
 	const armClock = (atLeastMs = 0) => {
 		clearTimeout(clockTimer);
@@ -138,7 +143,7 @@ export function startFleetSync(source: FleetSource, store: DashboardStore, optio
 			() => {
 				if (clock() - (store.getState().snapshot?.takenAt ?? 0) < clockMs) {
 					armClock();
-				} else if (batcher.hasPending()) {
+				} else if (batcher.hasPending() || follower.isFollowing()) {
 					armClock(flushMs);
 				} else {
 					tickClock(store, clock());
@@ -173,17 +178,19 @@ export function startFleetSync(source: FleetSource, store: DashboardStore, optio
 
 	const start = async () => {
 		const isWatching = source.watch
-			? await source.watch({
-					onChanges: changes => {
-						if (!isDisposed && isLive) batcher.push(changes);
-					},
-					onLive: live => {
-						setLive(live);
-						// Back on a new connection: what changed while it was down (schedules too) comes with a
-						// snapshot taken after the one in flight, which was asked for before the push ran again.
-						if (live) void (snapshotInFlight ?? Promise.resolve()).then(refresh);
-					},
-				}).catch(() => false)
+			? await source
+					.watch({
+						onChanges: changes => {
+							if (!isDisposed && isLive) batcher.push(changes);
+						},
+						onLive: live => {
+							setLive(live);
+							// Back on a new connection: what changed while it was down (schedules too) comes with a
+							// snapshot taken after the one in flight, which was asked for before the push ran again.
+							if (live) void (snapshotInFlight ?? Promise.resolve()).then(refresh);
+						},
+					})
+					.catch(() => false)
 			: false;
 		if (isDisposed) return;
 		// Subscribed first, then the snapshot: a change after it is pushed, so none falls between the two.

@@ -4,8 +4,11 @@ import type {DashboardTask, FleetSource} from './fleet-source.js';
 import {applyFamilyExtras, applyOutput} from './store-intake.js';
 import {selectedTask, type DashboardStore} from './store.js';
 
-/** Least time between two fetches of the selected task's output: a spewing worker's screen is redrawn at most this often. */
-export const OUTPUT_MIN_INTERVAL_MS = 250;
+/**
+ * Least time between two fetches of the selected task's output: a busy worker's screen is redrawn at most this often.
+ * Every frame is drawn whole, so this sets most of what a busy dashboard costs.
+ */
+export const OUTPUT_MIN_INTERVAL_MS = 500;
 /** Family members fetched by id in one round. */
 export const FAMILY_FETCHES_PER_PULL = 10;
 
@@ -22,6 +25,11 @@ export type OutputFollower = {
 	refresh(since?: number): Promise<void>;
 	/** How many fetches have begun. */
 	fetches(): number;
+	/**
+	 * Whether the output is being followed: a fetch is in flight or waits for its time, or one began less than two
+	 * intervals ago (the output keeps changing, so another comes soon).
+	 */
+	isFollowing(): boolean;
 	/** Fetches the members of the selected task's family that the store lacks (older than its newest tasks). */
 	pullFamily(): Promise<void>;
 	/** Drops what is pending; anything in flight is dropped when it lands. Idempotent. */
@@ -32,8 +40,16 @@ export type OutputFollower = {
  * Keeps the Output pane's lines: the selected task's screen (or log) fetched when something says it changed, at
  * most every `minIntervalMs`, one fetch at a time, one setState per fetch (none when the lines are the same).
  */
-export function createOutputFollower(source: FleetSource, store: DashboardStore, options: {minIntervalMs?: number} = {}): OutputFollower {
+export type OutputFollowerOptions = {
+	/** @default OUTPUT_MIN_INTERVAL_MS */
+	minIntervalMs?: number;
+	/** When it gives a time, the clock shown moves with new output once it is `ms` old (see applyOutput). */
+	tick?: () => {now: number; ms: number} | undefined;
+};
+
+export function createOutputFollower(source: FleetSource, store: DashboardStore, options: OutputFollowerOptions = {}): OutputFollower {
 	const minIntervalMs = options.minIntervalMs ?? OUTPUT_MIN_INTERVAL_MS;
+	const tick = () => options.tick?.();
 	let isDisposed = false;
 	let inFlight: Promise<void> | undefined;
 	let lastStarted = Number.NEGATIVE_INFINITY;
@@ -56,7 +72,7 @@ export function createOutputFollower(source: FleetSource, store: DashboardStore,
 			// A finished task's log no longer changes: fetched once, not on every request.
 			if (isTerminal(task.status) && state.output?.taskId === task.id && !state.output.live) return;
 			const output = await source.output(task.id);
-			if (!isDisposed) applyOutput(store, {taskId: task.id, ...output});
+			if (!isDisposed) applyOutput(store, {taskId: task.id, ...output}, tick());
 		} catch (error) {
 			// The task may be gone, or the core; a lost core shows in the status bar through the snapshot.
 			if (!isDisposed && task) applyOutput(store, {taskId: task.id, lines: [`(no output: ${messageOf(error)})`], live: false});
@@ -144,6 +160,7 @@ export function createOutputFollower(source: FleetSource, store: DashboardStore,
 		request: urgent => request(urgent),
 		refresh: since => refresh(since),
 		fetches: () => fetches,
+		isFollowing: () => inFlight !== undefined || timer !== undefined || Date.now() - lastStarted < 2 * minIntervalMs,
 		pullFamily: () => pullFamily().catch(() => undefined),
 		dispose() {
 			isDisposed = true;

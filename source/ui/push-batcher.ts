@@ -1,4 +1,4 @@
-import type {FleetChanges, FleetCounters} from '../mcp/fleet-changes.js';
+import type {FleetChanges, FleetCounters} from '../protocol/fleet-changes.js';
 import type {DashboardSchedule, DashboardTask} from './fleet-source.js';
 import type {PushedChanges} from './store-intake.js';
 

@@ -1,4 +1,4 @@
-import type {FleetCounters} from '../mcp/fleet-changes.js';
+import type {FleetCounters} from '../protocol/fleet-changes.js';
 import {RECENT_TASKS, type DashboardSchedule, type DashboardTask, type Snapshot} from './fleet-source.js';
 import {derive, mergeSchedules, mergeTasks, reuseUnchanged, sameOutput} from './store-derive.js';
 import type {DashboardStore, OutputState} from './store.js';
@@ -60,10 +60,12 @@ export function upsertSchedule(store: DashboardStore, schedule: DashboardSchedul
 	store.setState({schedules, ...(state.snapshot ? {snapshot: {...state.snapshot, schedules}} : {})});
 }
 
-export function applyOutput(store: DashboardStore, output: OutputState | undefined): void {
-	const current = store.getState().output;
+/** Moves the clock with it when `tick` says the time shown is a tick old: one frame for both, not two. */
+export function applyOutput(store: DashboardStore, output: OutputState | undefined, tick?: {now: number; ms: number}): void {
+	const {output: current, snapshot} = store.getState();
 	if (sameOutput(current, output)) return;
-	store.setState({output});
+	if (tick && snapshot && tick.now - snapshot.takenAt >= tick.ms) store.setState({output, snapshot: {...snapshot, takenAt: tick.now}});
+	else store.setState({output});
 }
 
 /** Takes in the family members fetched by id; nothing changes when they are the same. */

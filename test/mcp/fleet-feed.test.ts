@@ -4,9 +4,10 @@ import {InMemoryTransport} from '@modelcontextprotocol/sdk/inMemory.js';
 import {ResourceUpdatedNotificationSchema} from '@modelcontextprotocol/sdk/types.js';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {createFleet, type Fleet} from '../../source/core/fleet.js';
+import type {WorkerHandle, WorkerListener, WorkerSpec} from '../../source/core/ports/worker-driver.js';
 import {createScheduler, type Scheduler} from '../../source/core/scheduler.js';
-import {FEED_FLUSH_MS, fleetCounters} from '../../source/mcp/fleet-feed.js';
-import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../../source/mcp/fleet-changes.js';
+import {FEED_FLUSH_MS, fleetCounters, SCREEN_CHECK_MS} from '../../source/mcp/fleet-feed.js';
+import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../../source/protocol/fleet-changes.js';
 import {createFleetMcpServer} from '../../source/mcp/fleet-server.js';
 import {FakeClock} from '../fakes/fake-clock.js';
 import {FakeSystemMonitor} from '../fakes/fake-system-monitor.js';
@@ -18,10 +19,20 @@ import {SequentialIds} from '../fakes/sequential-ids.js';
 
 // The fleet resource's feed, end to end through the MCP server a connection gets, over the SDK's in-memory transport,
 // on a fleet of fakes. setTimeout is faked so that the 100 ms windows are exact and notifications countable.
+
+/** Workers whose screens the test draws. */
+class ScreenDriver extends FakeWorkerDriver {
+	readonly screens = new Map<string, string[]>();
+
+	override start(spec: WorkerSpec, listener: WorkerListener): WorkerHandle {
+		return {...super.start(spec, listener), screen: () => this.screens.get(spec.taskId) ?? []};
+	}
+}
+
 let fleet: Fleet;
 let scheduler: Scheduler;
 let clock: FakeClock;
-let driver: FakeWorkerDriver;
+let driver: ScreenDriver;
 let client: Client;
 /** The change sets the client received, in order. */
 let received: FleetChanges[];
@@ -33,8 +44,8 @@ const cwd = os.tmpdir();
 
 /** Counts what a `on` attaches and what its returned `off` removes. */
 function countListeners<T extends {on: (...args: never[]) => () => void}>(target: T): void {
-	const on = target.on.bind(target) as (...args: unknown[]) => () => void;
-	target.on = ((...args: unknown[]) => {
+	const on = target.on.bind(target);
+	target.on = (...args: never[]) => {
 		liveListeners++;
 		const off = on(...args);
 		let isRemoved = false;
@@ -43,19 +54,22 @@ function countListeners<T extends {on: (...args: never[]) => () => void}>(target
 			isRemoved = true;
 			off();
 		};
-	}) as T['on'];
+	};
 }
 
 beforeEach(async () => {
 	vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout']});
 	clock = new FakeClock(Date.UTC(2026, 10, 23, 9, 30));
-	driver = new FakeWorkerDriver();
+	driver = new ScreenDriver();
 	fleet = createFleet(
 		{store: new MemoryTaskStore(), output: new MemoryOutputLog(), driver, clock, system: new FakeSystemMonitor(), ids: new SequentialIds()},
 		{maxWorkers: 2, staggerMs: 0},
 	);
 	await fleet.start();
-	scheduler = createScheduler({store: new MemoryScheduleStore(), clock, ids: {scheduleId: () => `s${Math.random().toString(36).slice(2, 6)}`}, fleet}, {defaultTimezone: 'UTC'});
+	scheduler = createScheduler(
+		{store: new MemoryScheduleStore(), clock, ids: {scheduleId: () => `s${Math.random().toString(36).slice(2, 6)}`}, fleet},
+		{defaultTimezone: 'UTC'},
+	);
 	scheduler.start();
 	liveListeners = 0;
 	countListeners(fleet);
@@ -116,9 +130,9 @@ describe('the fleet feed', () => {
 		await settle();
 		received = [];
 		const [one, two] = [driver.worker('t1'), driver.worker('t2')];
-		// 5,000 chunks of output in one second, and a cost update from one of the workers every 10 ms.
+		// 1,000 chunks of output in one second, and a cost update from one of the workers every 10 ms.
 		for (let ms = 0; ms < 1000; ms += 10) {
-			for (let chunk = 0; chunk < 50; chunk++) (chunk % 2 === 0 ? one : two).listener.onOutput(`line ${ms}.${chunk}\n`);
+			for (let chunk = 0; chunk < 10; chunk++) (chunk % 2 === 0 ? one : two).listener.onOutput(`line ${ms}.${chunk}\n`);
 			one.listener.onUsage({costUsd: ms / 1000, tokens: {input: ms, output: 1, cacheRead: 0, cacheCreation: 0}});
 			await vi.advanceTimersByTimeAsync(10);
 		}
@@ -133,6 +147,30 @@ describe('the fleet feed', () => {
 		const count = received.length;
 		await vi.advanceTimersByTimeAsync(5000);
 		expect(received).toHaveLength(count);
+	});
+
+	it("announces a live worker's screen when it changed, looked at every 250 ms, and a still one not again", async () => {
+		await client.subscribeResource({uri: FLEET_URI});
+		submit('draws');
+		submit('sits still');
+		driver.screens.set('t1', ['frame 0']);
+		driver.screens.set('t2', ['waiting']);
+		await vi.advanceTimersByTimeAsync(SCREEN_CHECK_MS + FEED_FLUSH_MS);
+		received = [];
+		// The screen of t1 changes every millisecond for a second; t2's never.
+		for (let ms = 1; ms <= 1000; ms++) {
+			driver.screens.set('t1', [`frame ${ms}`]);
+			await vi.advanceTimersByTimeAsync(1);
+		}
+		// The last change is seen at the next look.
+		await vi.advanceTimersByTimeAsync(SCREEN_CHECK_MS + FEED_FLUSH_MS);
+		const outputs = received.map(changes => changes.output);
+		expect(outputs.length).toBeGreaterThanOrEqual(1000 / SCREEN_CHECK_MS);
+		expect(outputs.length).toBeLessThanOrEqual(1000 / SCREEN_CHECK_MS + 2);
+		for (const output of outputs) expect(output).toEqual(['t1']);
+		received = [];
+		await vi.advanceTimersByTimeAsync(2000);
+		expect(received).toEqual([]);
 	});
 
 	it('sends the queued tasks whose place moved when another task jumps the queue', async () => {

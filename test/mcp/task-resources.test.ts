@@ -50,7 +50,7 @@ beforeEach(async () => {
 			removed = true;
 			off();
 		};
-	}) as Fleet['on'];
+	});
 	server = new McpServer({name: 'ccfleet-test', version: '0.0.0'}, {capabilities: RESOURCE_CAPABILITIES});
 	dispose = registerTaskResources(server, fleet);
 	const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();

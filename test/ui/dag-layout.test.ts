@@ -98,6 +98,6 @@ test('lanes that would crowd out the text are cut with …, and the node is stil
 	expect(layout.gutterWidth).toBe(40 - 3 - 20);
 	const lines = dagText(layout);
 	for (const line of lines) expect([...line].length).toBeLessThanOrEqual(2 + 17 + 1 + 20);
-	expect(lines.find(line => line.includes('sink'))).toMatch(/^  ●─┴.*sink completed$/);
+	expect(lines.find(line => line.includes('sink'))).toMatch(/^ {2}●─┴.*sink completed$/);
 	expect(lines.find(line => line.includes(' r29 '))).toMatch(/…● r29 completed$/);
 });

@@ -1,5 +1,5 @@
 import {TASK_STATUSES, type Priority, type TaskStatus} from '../../source/core/domain/task.js';
-import type {FleetChanges} from '../../source/mcp/fleet-changes.js';
+import type {FleetChanges} from '../../source/protocol/fleet-changes.js';
 import type {TaskView} from '../../source/mcp/task-view.js';
 import type {
 	DashboardSchedule,

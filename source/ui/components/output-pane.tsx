@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {cleanLine} from '../format.js';
+import {cleanLine, fit} from '../format.js';
 import {selectedTask} from '../store.js';
 import {useDashboard} from '../store-context.js';
 import {useTheme} from '../theme.js';
@@ -45,7 +45,8 @@ export function OutputPane({width, height, isFocused}: OutputPaneProps) {
 				visible.map((line, index) => (
 					// Lines have no identity of their own; their place on the screen is it.
 					<Box key={index} width={width} height={1} flexShrink={0}>
-						<Text wrap="truncate-end">{line === '' ? ' ' : line}</Text>
+						{/* Cut here first: a worker's screen is wider than the pane, and Ink's own cut measures every cell. */}
+						<Text wrap="truncate-end">{line === '' ? ' ' : fit(line, width)}</Text>
 					</Box>
 				))
 			)}

@@ -80,7 +80,7 @@ function outcomeStyle(theme: Theme, schedule: DashboardSchedule) {
 		case 'skipped-overlap':
 		case 'missed-skipped':
 			return theme.warning;
-		default:
+		case undefined:
 			return theme.muted;
 	}
 }

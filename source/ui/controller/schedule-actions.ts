@@ -34,7 +34,8 @@ export function askToCancelSchedule(context: ControllerContext): void {
 	const {store} = context;
 	const schedule = selectedSchedule(store.getState());
 	if (!schedule) setStatus(store, 'There is no schedule to cancel.', 'error');
-	else if (schedule.status === 'cancelled' || schedule.status === 'completed') setStatus(store, `Schedule ${schedule.id} has ended (${schedule.status}); there is nothing to cancel.`, 'error');
+	else if (schedule.status === 'cancelled' || schedule.status === 'completed')
+		setStatus(store, `Schedule ${schedule.id} has ended (${schedule.status}); there is nothing to cancel.`, 'error');
 	else setMode(store, {kind: 'confirm', confirmation: {kind: 'cancelSchedule', scheduleId: schedule.id}});
 }
 

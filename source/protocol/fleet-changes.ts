@@ -1,6 +1,5 @@
-import type {TaskStatus} from '../core/domain/task.js';
-import type {ScheduleRunView, ScheduleView} from './schedule-view.js';
-import type {TaskView} from './task-view.js';
+import {z} from 'zod';
+import {fleetStatusSchema, scheduleRunViewSchema, scheduleViewSchema, taskViewSchema} from './views.js';
 
 /**
  * The whole fleet as one resource. Subscribing to it (resources/subscribe) makes the core send
@@ -12,41 +11,32 @@ export const FLEET_URI = 'ccfleet://fleet';
 export const FLEET_CHANGES_META_KEY = 'ccfleet/changes';
 
 /** What fleet_status reports, less the machine's CPU and memory: those are sampled, not announced. */
-export type FleetCounters = {
-	workers: {running: number; allowed: number};
-	/** Every queued task, also those waiting for dependencies. */
-	queued: number;
-	/** Queued tasks that can start as soon as a worker is free. */
-	ready: number;
-	counts: Record<TaskStatus, number>;
-	costUsd: number;
-	needsInput: Array<{id: string; question: string}>;
-	backoff?: {until: string; reason?: string};
-};
+export const fleetCountersSchema = fleetStatusSchema.omit({system: true});
+export type FleetCounters = z.infer<typeof fleetCountersSchema>;
 
 /** A schedule as list_schedules shows it, with its latest run as get_schedule shows it. */
-export type ScheduleChange = ScheduleView & {lastRun?: ScheduleRunView};
+export const scheduleChangeSchema = scheduleViewSchema.extend({lastRun: scheduleRunViewSchema.optional()});
+export type ScheduleChange = z.infer<typeof scheduleChangeSchema>;
 
 /**
  * Everything that changed since the previous notification. Tasks and schedules come whole (as task_status and
  * list_schedules show them, prompts cut to 200 characters), so a client needs no call to apply them; output comes as
  * task ids only, because screens are large and a client wants at most the one it shows.
  */
-export type FleetChanges = {
+export const fleetChangesSchema = z.object({
 	/** Tasks created or changed, including queued tasks whose place in the queue moved. */
-	tasks: TaskView[];
-	/** Tasks whose worker wrote output (fetch it with task_logs). */
-	output: string[];
+	tasks: z.array(taskViewSchema),
+	/** Tasks whose output or live screen changed (fetch it with task_logs). */
+	output: z.array(z.string()),
 	/** Schedules created or changed, or with a run recorded or settled. */
-	schedules: ScheduleChange[];
+	schedules: z.array(scheduleChangeSchema),
 	/** Present when any task or worker changed. */
-	fleet?: FleetCounters;
-};
+	fleet: fleetCountersSchema.optional(),
+});
+export type FleetChanges = z.infer<typeof fleetChangesSchema>;
 
 /** The change set a fleet notification carries, or undefined when it carries none this client understands. */
 export function fleetChangesOf(meta: Record<string, unknown> | undefined): FleetChanges | undefined {
-	const changes = meta?.[FLEET_CHANGES_META_KEY] as Partial<FleetChanges> | undefined;
-	if (typeof changes !== 'object' || changes === null) return undefined;
-	if (!Array.isArray(changes.tasks) || !Array.isArray(changes.output) || !Array.isArray(changes.schedules)) return undefined;
-	return changes as FleetChanges;
+	const parsed = fleetChangesSchema.safeParse(meta?.[FLEET_CHANGES_META_KEY]);
+	return parsed.success ? parsed.data : undefined;
 }
