@@ -81,6 +81,12 @@ describe.skipIf(!hasTmux())('the dashboard in tmux', () => {
 		await tmux.waitForText(busy);
 		expect(colourEscapes(tmux.captureWithEscapes()).length).toBeGreaterThan(0);
 
+		// The core pushes its changes: a task delegated from the shell is on the screen well before the dashboard's
+		// fallback snapshot (every 5 s) could have brought it.
+		const pushed = await delegate('Pushed to the dashboard [[reply:pushed done]]');
+		await tmux.waitForText(pushed, {timeoutMs: 1500});
+		await sandbox.cli(['cancel', pushed]);
+
 		// A task from the form, whose Bash command needs a yes.
 		tmux.press('N');
 		await tmux.waitForText('New task');
