@@ -176,6 +176,9 @@ export function startFleetSync(source: FleetSource, store: DashboardStore, optio
 		void follower.pullFamily();
 	});
 
+	/** The push said whether it runs before `watch` resolved (a connection lost at once): that word is the newer. */
+	let hasLiveNews = false;
+
 	const start = async () => {
 		const isWatching = source.watch
 			? await source
@@ -184,6 +187,7 @@ export function startFleetSync(source: FleetSource, store: DashboardStore, optio
 							if (!isDisposed && isLive) batcher.push(changes);
 						},
 						onLive: live => {
+							hasLiveNews = true;
 							setLive(live);
 							// Back on a new connection: what changed while it was down (schedules too) comes with a
 							// snapshot taken after the one in flight, which was asked for before the push ran again.
@@ -194,9 +198,9 @@ export function startFleetSync(source: FleetSource, store: DashboardStore, optio
 			: false;
 		if (isDisposed) return;
 		// Subscribed first, then the snapshot: a change after it is pushed, so none falls between the two.
-		isLive = isWatching;
+		if (!hasLiveNews) isLive = isWatching;
 		await refresh();
-		setLive(isWatching);
+		setLive(isLive);
 	};
 	void start();
 
