@@ -10,7 +10,7 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import type {TaskView} from '../source/mcp/task-view.js';
+import type {TaskView} from '../source/protocol/views.js';
 import {binPath, createSandbox, type Sandbox} from '../test/helpers/ccfleet-process.js';
 import {hasTmux, startTmux, type Tmux} from '../test/helpers/tmux.js';
 import {waitFor} from '../test/helpers/wait-for.js';

@@ -4,6 +4,9 @@ import {fileURLToPath} from 'node:url';
 import type {Client} from '@modelcontextprotocol/sdk/client/index.js';
 import {ResourceUpdatedNotificationSchema} from '@modelcontextprotocol/sdk/types.js';
 import type {Config} from '../config.js';
+import type {TaskStatus} from '../core/domain/task.js';
+import {TOOL_RESULTS, type ToolName, type ToolResult} from '../protocol/tool-results.js';
+import type {TaskView} from '../protocol/views.js';
 import {connectMcpClient} from '../mcp/socket-client.js';
 import {NoCoreRunningError} from '../mcp/socket-server.js';
 
@@ -31,8 +34,11 @@ export class CliError extends Error {
 }
 
 export type FleetClient = {
-	/** Calls a tool; an isError result becomes a CliError carrying the tool's message. */
-	call<T = Record<string, unknown>>(tool: string, args: Record<string, unknown>): Promise<T>;
+	/**
+	 * Calls a tool and reads its answer through the tool's result schema (protocol/tool-results.ts), so a caller gets
+	 * a checked value, never a cast. An isError result becomes a CliError carrying the tool's message.
+	 */
+	call<N extends ToolName>(tool: N, args: Record<string, unknown>): Promise<ToolResult<N>>;
 	/**
 	 * Subscribes to a resource; `onUpdated` then hears every notifications/resources/updated for that URI, with the
 	 * notification's `_meta`. Rejects when the core refuses (an older core without the resource).
@@ -85,12 +91,12 @@ export async function connectFleet(config: Config, options: {startDaemon?: boole
 		for (const listener of closeListeners.splice(0)) listener();
 	};
 	return {
-		async call<T>(tool: string, args: Record<string, unknown>): Promise<T> {
+		async call(tool, args) {
 			const result = await client.callTool({name: tool, arguments: args});
 			const parts = Array.isArray(result.content) ? (result.content as Array<{type: string; text?: string}>) : [];
 			const text = parts.map(part => (part.type === 'text' ? (part.text ?? '') : '')).join('\n');
 			if (result.isError) throw new CliError(text || `${tool} failed.`);
-			return (result.structuredContent ?? JSON.parse(text)) as T;
+			return readToolResult(tool, result.structuredContent);
 		},
 		async subscribe(uri, listener) {
 			onUpdated.set(uri, listener);
@@ -152,4 +158,28 @@ function tail(file: string, lines: number): string {
 	} catch {
 		return '(no log)';
 	}
+}
+
+/** A tool's structured answer, checked against its schema; a mismatch means the core runs another version of ccfleet. */
+export function readToolResult<N extends ToolName>(tool: N, structured: unknown): ToolResult<N> {
+	const parsed = TOOL_RESULTS[tool].safeParse(structured);
+	if (parsed.success) return parsed.data as ToolResult<N>;
+	const issue = parsed.error.issues[0];
+	throw new CliError(
+		`The core answered ${tool} in a shape this ccfleet does not know (${issue ? `${issue.path.join('.') || 'the answer'}: ${issue.message}` : 'no details'}). ` +
+			'The running core is probably another version: stop it (kill the pid in $CCFLEET_HOME/ccfleet.lock) and run the command again.',
+	);
+}
+
+/** One task in full (task_status with an id). */
+export async function getTask(fleet: FleetClient, id: string): Promise<TaskView> {
+	const {task} = await fleet.call('task_status', {id});
+	if (!task) throw new CliError(`The core's answer to task_status has no task ${id}; the running core is probably another version of ccfleet.`);
+	return task;
+}
+
+/** The newest tasks, with the counts per status (task_status without an id). */
+export async function listTasks(fleet: FleetClient, args: {status?: readonly string[]; limit?: number}): Promise<{tasks: TaskView[]; counts: Partial<Record<TaskStatus, number>>}> {
+	const {tasks, counts} = await fleet.call('task_status', args);
+	return {tasks: tasks ?? [], counts: counts ?? {}};
 }

@@ -1,8 +1,8 @@
 import {readFileSync} from 'node:fs';
 import {text as readStream} from 'node:stream/consumers';
 import type {Config} from '../config.js';
-import type {TaskView} from '../mcp/task-view.js';
-import {CliError, createProgress, stdout, withFleet, type FleetClient, type Output} from './client.js';
+import type {TaskView} from '../protocol/views.js';
+import {CliError, createProgress, getTask, listTasks, stdout, withFleet, type FleetClient, type Output} from './client.js';
 import {specFromFlags} from './task-flags.js';
 import {age, formatTask, formatTaskTable, money, statusLabel} from './format.js';
 
@@ -46,7 +46,7 @@ export async function delegate(config: Config, words: string[], flags: DelegateF
 	const prompt = await collectPrompt(words, flags);
 	const spec = specFromFlags(flags, prompt);
 	return withFleet(config, async fleet => {
-		const {task} = await fleet.call<{task: TaskView}>('delegate_task', spec);
+		const {task} = await fleet.call('delegate_task', spec);
 		if (!flags.wait) {
 			io.out(flags.json ? JSON.stringify(task, null, 2) : `${task.id} ${task.status}${task.queuePosition ? ` (#${task.queuePosition} in the queue)` : ''}`);
 			return 0;
@@ -64,7 +64,7 @@ async function waitForEnd(fleet: FleetClient, id: string): Promise<TaskView> {
 	let tick = 0;
 	try {
 		for (;;) {
-			const {task} = await fleet.call<{task: TaskView}>('task_status', {id});
+			const task = await getTask(fleet, id);
 			if (TERMINAL.has(task.status)) return task;
 			const detail =
 				task.status === 'queued'
@@ -83,11 +83,11 @@ async function waitForEnd(fleet: FleetClient, id: string): Promise<TaskView> {
 export async function status(config: Config, id: string | undefined, flags: {json: boolean; all: boolean}, io: Output = stdout): Promise<number> {
 	return withFleet(config, async fleet => {
 		if (id) {
-			const {task} = await fleet.call<{task: TaskView}>('task_status', {id});
+			const task = await getTask(fleet, id);
 			io.out(flags.json ? JSON.stringify(task, null, 2) : formatTask(task));
 			return 0;
 		}
-		const result = await fleet.call<{tasks: TaskView[]; counts: Record<string, number>}>('task_status', {limit: flags.all ? 1000 : 30});
+		const result = await listTasks(fleet, {limit: flags.all ? 1000 : 30});
 		if (flags.json) {
 			io.out(JSON.stringify(result, null, 2));
 			return 0;
@@ -103,14 +103,13 @@ export async function status(config: Config, id: string | undefined, flags: {jso
 
 export async function logs(config: Config, id: string, flags: {tail?: number; follow: boolean}, io: Output = stdout): Promise<number> {
 	return withFleet(config, async fleet => {
-		type Logs = {log: string; truncated: boolean};
-		const first = await fleet.call<Logs>('task_logs', {id, ...(flags.tail ? {tail: flags.tail} : {})});
+		const first = await fleet.call('task_logs', {id, ...(flags.tail ? {tail: flags.tail} : {})});
 		if (first.log) process.stdout.write(first.log);
 		if (!flags.follow) return 0;
-		let shown = (await fleet.call<Logs>('task_logs', {id})).log.length;
+		let shown = (await fleet.call('task_logs', {id})).log.length;
 		for (;;) {
-			const {task} = await fleet.call<{task: TaskView}>('task_status', {id});
-			const {log} = await fleet.call<Logs>('task_logs', {id});
+			const task = await getTask(fleet, id);
+			const {log} = await fleet.call('task_logs', {id});
 			if (log.length > shown) process.stdout.write(log.slice(shown));
 			shown = log.length;
 			if (TERMINAL.has(task.status)) {
@@ -124,7 +123,7 @@ export async function logs(config: Config, id: string, flags: {tail?: number; fo
 
 export async function cancel(config: Config, id: string, reason: string | undefined, io: Output = stdout): Promise<number> {
 	return withFleet(config, async fleet => {
-		const {task} = await fleet.call<{task: TaskView}>('cancel_task', {id, ...(reason ? {reason} : {})});
+		const {task} = await fleet.call('cancel_task', {id, ...(reason ? {reason} : {})});
 		io.out(`${task.id} ${task.status}${task.failureReason ? ` (${task.failureReason})` : ''}`);
 		return 0;
 	});
@@ -132,7 +131,7 @@ export async function cancel(config: Config, id: string, reason: string | undefi
 
 export async function retry(config: Config, id: string, flags: {json: boolean}, io: Output = stdout): Promise<number> {
 	return withFleet(config, async fleet => {
-		const {task} = await fleet.call<{task: TaskView}>('retry_task', {id});
+		const {task} = await fleet.call('retry_task', {id});
 		io.out(flags.json ? JSON.stringify(task, null, 2) : `${task.id} ${task.status} (retries ${id})`);
 		return 0;
 	});
@@ -140,7 +139,7 @@ export async function retry(config: Config, id: string, flags: {json: boolean}, 
 
 export async function resume(config: Config, id: string, context: string | undefined, flags: {json: boolean}, io: Output = stdout): Promise<number> {
 	return withFleet(config, async fleet => {
-		const {task, resumedConversation} = await fleet.call<{task: TaskView; resumedConversation: boolean}>('resume_task', {id, ...(context ? {additionalContext: context} : {})});
+		const {task, resumedConversation} = await fleet.call('resume_task', {id, ...(context ? {additionalContext: context} : {})});
 		io.out(
 			flags.json
 				? JSON.stringify(task, null, 2)
@@ -158,13 +157,13 @@ export async function respond(config: Config, id: string, action: string | undef
 	const words = rest.join(' ');
 	if (action === 'text' && !words) throw new CliError('ccfleet respond <id> text needs the text to type.');
 	return withFleet(config, async fleet => {
-		const {message} = await fleet.call<{message: string}>('respond_to_task', {
+		const {message} = await fleet.call('respond_to_task', {
 			id,
 			action,
 			...(action === 'deny' && words ? {message: words} : {}),
 			...(action === 'text' ? {text: words} : {}),
 		});
-		io.out(message);
+		io.out(message ?? `Answered task ${id}.`);
 		return 0;
 	});
 }

@@ -1,4 +1,4 @@
-import type {TaskView} from '../mcp/task-view.js';
+import type {TaskView} from '../protocol/views.js';
 
 export function age(fromIso: string | undefined, now = Date.now()): string {
 	if (!fromIso) return '-';

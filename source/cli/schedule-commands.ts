@@ -48,7 +48,7 @@ export async function schedule(config: Config, input: string[], flags: ScheduleF
 		case 'resume': {
 			const id = needId(subcommand);
 			return withFleet(config, async fleet => {
-				const {schedule} = await fleet.call<{schedule: ScheduleView}>(`${subcommand}_schedule`, {id});
+				const {schedule} = await fleet.call(`${subcommand}_schedule`, {id});
 				io.out(flags.json ? JSON.stringify(schedule, null, 2) : describeSchedule(schedule));
 				return 0;
 			});
@@ -57,7 +57,7 @@ export async function schedule(config: Config, input: string[], flags: ScheduleF
 			const id = needId('cancel');
 			const reason = rest.slice(1).join(' ').trim();
 			return withFleet(config, async fleet => {
-				const {schedule} = await fleet.call<{schedule: ScheduleView}>('cancel_schedule', {id, ...(reason ? {reason} : {})});
+				const {schedule} = await fleet.call('cancel_schedule', {id, ...(reason ? {reason} : {})});
 				io.out(flags.json ? JSON.stringify(schedule, null, 2) : `${describeSchedule(schedule)}${schedule.endReason ? ` (${schedule.endReason})` : ''}`);
 				return 0;
 			});
@@ -99,7 +99,7 @@ async function createSchedule(config: Config, words: string[], flags: ScheduleFl
 		...(flags.missedRunPolicy ? {missedRunPolicy: flags.missedRunPolicy} : {}),
 	};
 	return withFleet(config, async fleet => {
-		const {schedule} = await fleet.call<{schedule: ScheduleView}>('schedule_task', args);
+		const {schedule} = await fleet.call('schedule_task', args);
 		io.out(flags.json ? JSON.stringify(schedule, null, 2) : describeSchedule(schedule));
 		return 0;
 	});
@@ -111,7 +111,7 @@ async function listSchedules(config: Config, flags: ScheduleFlags, io: Output): 
 		if (!SCHEDULE_STATUSES.includes(status as ScheduleStatus)) throw new CliError(`--status ${status} is not one of ${SCHEDULE_STATUSES.join(', ')}.`);
 	}
 	return withFleet(config, async fleet => {
-		const {schedules} = await fleet.call<{schedules: ScheduleView[]}>('list_schedules', statuses?.length ? {status: statuses} : {});
+		const {schedules} = await fleet.call('list_schedules', statuses?.length ? {status: statuses} : {});
 		if (flags.json) io.out(JSON.stringify(schedules, null, 2));
 		else io.out(formatScheduleTable(schedules));
 		return 0;
@@ -120,7 +120,7 @@ async function listSchedules(config: Config, flags: ScheduleFlags, io: Output): 
 
 async function getSchedule(config: Config, id: string, flags: ScheduleFlags, io: Output): Promise<number> {
 	return withFleet(config, async fleet => {
-		const result = await fleet.call<{schedule: ScheduleView; runs: ScheduleRunView[]}>('get_schedule', {id, ...(flags.runs === undefined ? {} : {runs: flags.runs})});
+		const result = await fleet.call('get_schedule', {id, ...(flags.runs === undefined ? {} : {runs: flags.runs})});
 		io.out(flags.json ? JSON.stringify(result, null, 2) : formatSchedule(result.schedule, result.runs));
 		return 0;
 	});
@@ -134,7 +134,7 @@ export async function pipeline(config: Config, steps: string[], flags: PipelineF
 	// parseDuration refuses 0, which here means the next step starts as soon as the previous one completes.
 	const delay = flags.delay === undefined ? undefined : /^\s*0+(?:\.0+)?\s*(?:ms|s|m|min|h)?\s*$/i.test(flags.delay) ? 0 : parseDuration(flags.delay, '--delay');
 	return withFleet(config, async fleet => {
-		const result = await fleet.call<{pipelineId: string; schedules: ScheduleView[]; firstTaskId?: string}>('schedule_pipeline', {
+		const result = await fleet.call('schedule_pipeline', {
 			steps,
 			...taskArguments(flags),
 			...(delay === undefined ? {} : {delay}),

@@ -8,8 +8,8 @@ import {createStderrLogger} from '../adapters/system/stderr-logger.js';
 import {connectFleet, type FleetClient} from '../cli/client.js';
 import {loadConfig, type Config} from '../config.js';
 import {startCore, type CoreHost} from '../core-host.js';
-import type {ScheduleView} from '../mcp/schedule-view.js';
-import type {TaskView} from '../mcp/task-view.js';
+import type {ScheduleView} from '../protocol/views.js';
+import type {TaskView} from '../protocol/views.js';
 import {claudeBinary, createClaudeEnv, type ClaudeEnv} from './claude-env.js';
 import {startMockApi, type MockApi} from './mock-anthropic-api.js';
 
@@ -143,10 +143,8 @@ function demoEnv(base: NodeJS.ProcessEnv, claude: ClaudeEnv): NodeJS.ProcessEnv 
 	return env;
 }
 
-type TaskResult = {task: TaskView};
-
 async function submitTasks(client: FleetClient, cwd: string): Promise<DemoTasks> {
-	const delegate = async (args: Record<string, unknown>) => (await client.call<TaskResult>('delegate_task', {cwd, ...args})).task;
+	const delegate = async (args: Record<string, unknown>) => (await client.call('delegate_task', {cwd, ...args})).task;
 	// A small feature as a DAG: design, then implement → test and docs side by side, then release after both.
 	const design = await delegate({prompt: 'Design a --verbose flag for the CLI. [[slow:5000]] [[reply:Design: one flag, --verbose, that logs each step to stderr.]]', priority: 'P0'});
 	const implement = await delegate({prompt: 'Implement the --verbose flag as designed. [[slow:9000]] [[reply:Implemented --verbose in cli.ts.]]', continueFrom: design.id});
@@ -167,7 +165,7 @@ async function submitTasks(client: FleetClient, cwd: string): Promise<DemoTasks>
 }
 
 async function submitSchedules(client: FleetClient, cwd: string): Promise<ScheduleView[]> {
-	const schedule = async (args: Record<string, unknown>) => (await client.call<{schedule: ScheduleView}>('schedule_task', {cwd, ...args})).schedule;
+	const schedule = async (args: Record<string, unknown>) => (await client.call('schedule_task', {cwd, ...args})).schedule;
 	return [
 		await schedule({prompt: 'Write the daily report. [[reply:Report written.]]', at: new Date(Date.now() + SCHEDULE_DELAY_MS).toISOString(), timezone: 'UTC'}),
 		await schedule({prompt: 'Triage the new issues. [[reply:3 issues triaged.]]', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin'}),

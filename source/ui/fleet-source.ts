@@ -1,6 +1,8 @@
 import {CliError, type FleetClient} from '../cli/client.js';
 import type {Priority, TaskStatus} from '../core/domain/task.js';
 import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../protocol/fleet-changes.js';
+import type {TaskSpec} from '../core/domain/task-spec.js';
+import type {ToolName, ToolResult} from '../protocol/tool-results.js';
 import type {ScheduleRunView, ScheduleView, TaskView} from '../protocol/views.js';
 
 /** A task as the dashboard shows it. */
@@ -42,7 +44,6 @@ export type TaskOutput = {
 	live: boolean;
 };
 
-export type NewTask = {prompt: string; cwd: string; priority: Priority; dependsOn?: string[]};
 
 export type PermissionAnswer = {action: 'approve'} | {action: 'deny'; message?: string};
 
@@ -79,7 +80,8 @@ export type FleetSource = {
 	 */
 	watch?(watcher: FleetWatcher): Promise<boolean>;
 	output(taskId: string): Promise<TaskOutput>;
-	delegate(task: NewTask): Promise<TaskView>;
+	/** Hands a task spec to the fleet, whole: the same spec delegate_task, the CLI and schedules take. */
+	delegate(spec: TaskSpec): Promise<TaskView>;
 	cancel(id: string, reason: string): Promise<TaskView>;
 	/** Runs a finished task again from scratch; resolves to the new task. */
 	retry(id: string): Promise<TaskView>;
@@ -103,9 +105,6 @@ export const SCHEDULES_EVERY = 2;
 /** Active tasks are few (bounded by the queue); this only keeps a runaway queue from making every snapshot huge. */
 const MAX_ACTIVE_TASKS = 1000;
 
-type TaskList = {tasks: DashboardTask[]};
-type TaskResult = {task: TaskView};
-type ScheduleResult = {schedule: ScheduleView};
 
 export type McpFleetSourceOptions = {
 	/** Epoch ms for `takenAt`. */
@@ -166,9 +165,9 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 	 * have reached the core before the connection broke), so its failure is reported and the next action goes
 	 * through. A CliError is the core refusing a call (unknown id, wrong status): an answer, not a lost connection.
 	 */
-	const call = async <T>(tool: string, args: Record<string, unknown>, isRead = false): Promise<T> => {
+	const call = async <N extends ToolName>(tool: N, args: Record<string, unknown>, isRead = false): Promise<ToolResult<N>> => {
 		try {
-			return await client.call<T>(tool, args);
+			return await client.call(tool, args);
 		} catch (error) {
 			if (error instanceof CliError || !options.reconnect) throw error;
 			if (!isRead) {
@@ -176,7 +175,7 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 				throw error;
 			}
 			await reconnect();
-			return client.call<T>(tool, args);
+			return client.call(tool, args);
 		}
 	};
 
@@ -191,7 +190,7 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 		const known = new Map(schedules.map(schedule => [schedule.id, schedule.lastRun]));
 		let listed: ScheduleView[];
 		try {
-			listed = (await call<{schedules: ScheduleView[]}>('list_schedules', {}, true)).schedules;
+			listed = (await call('list_schedules', {}, true)).schedules;
 		} catch {
 			// Schedules are the least urgent news: a core without them, or a failed pull, keeps the last list
 			// instead of failing the snapshot (a lost connection shows through the task calls anyway).
@@ -203,7 +202,7 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 				if (schedule.lastRunAt === undefined) return schedule;
 				if (lastRun && lastRun.firedAt === schedule.lastRunAt && lastRun.outcome !== 'started') return {...schedule, lastRun};
 				try {
-					const {runs} = await call<{runs: ScheduleRunView[]}>('get_schedule', {id: schedule.id, runs: 1}, true);
+					const {runs} = await call('get_schedule', {id: schedule.id, runs: 1}, true);
 					return runs[0] ? {...schedule, lastRun: runs[0]} : schedule;
 				} catch {
 					// Cancelled or gone between the two calls: shown without its last run until the next pull.
@@ -231,52 +230,58 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 			const withSchedules = snapshotOptions.withSchedules ?? snapshots++ % SCHEDULES_EVERY === 0;
 			// Queued tasks can be older than the newest 200, and the Queue pane must show all of them.
 			const [active, recent, fleet, fresh] = await Promise.all([
-				call<TaskList>('task_status', {status: ['queued', 'running', 'needs_input'], limit: MAX_ACTIVE_TASKS}, true),
-				call<TaskList>('task_status', {limit: RECENT_TASKS}, true),
-				call<FleetStatus>('fleet_status', {}, true),
+				call('task_status', {status: ['queued', 'running', 'needs_input'], limit: MAX_ACTIVE_TASKS}, true),
+				call('task_status', {limit: RECENT_TASKS}, true),
+				call('fleet_status', {}, true),
 				withSchedules ? pullSchedules() : undefined,
 			]);
 			if (fresh) schedules = fresh;
-			return {tasks: mergeNewestFirst(active.tasks, recent.tasks), fleet, schedules, takenAt: clock()};
+			return {tasks: mergeNewestFirst(active.tasks ?? [], recent.tasks ?? []), fleet, schedules, takenAt: clock()};
 		},
 		async output(taskId) {
-			const result = await call<{log: string; screen?: string[]}>('task_logs', {id: taskId, tail: OUTPUT_TAIL_LINES, screen: true}, true);
+			const result = await call('task_logs', {id: taskId, tail: OUTPUT_TAIL_LINES, screen: true}, true);
 			const screen = result.screen ?? [];
 			if (screen.some(line => line.trim() !== '')) return {lines: screen, live: true};
 			return {lines: result.log === '' ? [] : result.log.replace(/\n$/, '').split('\n'), live: false};
 		},
-		async delegate(task) {
-			return (await call<TaskResult>('delegate_task', {prompt: task.prompt, cwd: task.cwd, priority: task.priority, ...(task.dependsOn ? {dependsOn: task.dependsOn} : {})})).task;
+		async delegate(spec) {
+			return (await call('delegate_task', spec)).task;
 		},
 		async cancel(id, reason) {
-			return (await call<TaskResult>('cancel_task', {id, reason})).task;
+			return (await call('cancel_task', {id, reason})).task;
 		},
 		async retry(id) {
-			return (await call<TaskResult>('retry_task', {id})).task;
+			return (await call('retry_task', {id})).task;
 		},
 		async resume(id) {
-			return (await call<TaskResult>('resume_task', {id})).task;
+			return (await call('resume_task', {id})).task;
 		},
 		async respond(id, answer) {
 			const args = answer.action === 'deny' && answer.message ? {id, action: 'deny', message: answer.message} : {id, action: answer.action};
-			return (await call<TaskResult>('respond_to_task', args)).task;
+			return (await call('respond_to_task', args)).task;
 		},
 		async reprioritize(id, priority) {
-			return (await call<TaskResult>('manage_queue', {action: 'reprioritize', id, priority})).task;
+			return answered((await call('manage_queue', {action: 'reprioritize', id, priority})).task, 'manage_queue');
 		},
 		async task(id) {
-			return (await call<TaskResult>('task_status', {id}, true)).task;
+			return answered((await call('task_status', {id}, true)).task, 'task_status');
 		},
 		async pauseSchedule(id) {
-			return applySchedule((await call<ScheduleResult>('pause_schedule', {id})).schedule);
+			return applySchedule((await call('pause_schedule', {id})).schedule);
 		},
 		async resumeSchedule(id) {
-			return applySchedule((await call<ScheduleResult>('resume_schedule', {id})).schedule);
+			return applySchedule((await call('resume_schedule', {id})).schedule);
 		},
 		async cancelSchedule(id, reason) {
-			return applySchedule((await call<ScheduleResult>('cancel_schedule', {id, reason})).schedule);
+			return applySchedule((await call('cancel_schedule', {id, reason})).schedule);
 		},
 	};
+}
+
+/** The task an answer must carry; a core whose answer lacks it runs another version of ccfleet. */
+function answered(task: TaskView | undefined, tool: string): TaskView {
+	if (!task) throw new Error(`The core's answer to ${tool} has no task; it is probably another version of ccfleet.`);
+	return task;
 }
 
 /** Both lists come newest first; a task in both (an active one among the newest) is kept once, from the first list. */

@@ -2,7 +2,6 @@ import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, expect, test} from 'vitest';
 import {setupDemo, type DemoSetup} from '../../source/demo/run-demo.js';
-import type {TaskView} from '../../source/mcp/task-view.js';
 import {createMcpFleetSource} from '../../source/ui/fleet-source.js';
 import {waitFor} from '../helpers/wait-for.js';
 
@@ -18,7 +17,7 @@ afterAll(async () => {
 	await demo?.close();
 });
 
-const status = async (id: string) => (await demo.client.call<{task: TaskView}>('task_status', {id})).task;
+const status = async (id: string) => (await demo.client.call('task_status', {id})).task!;
 
 test('the scripted tasks and schedules are in the core, as the dashboard sees them', async () => {
 	const {tasks} = demo;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {WorkerScreen} from '../../source/adapters/claude/screen.js';
 import {connectToSocket} from '../../source/mcp/socket-server.js';
-import type {TaskView} from '../../source/mcp/task-view.js';
+import type {TaskView} from '../../source/protocol/views.js';
 import {toolDoneReply} from '../fixtures/mock-anthropic-api.js';
 import {binPath, createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
 import {waitFor} from '../helpers/wait-for.js';

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {RESUME_PROMPT} from '../../source/core/fleet.js';
 import {connectMcpClient} from '../../source/mcp/socket-client.js';
-import type {TaskView} from '../../source/mcp/task-view.js';
+import type {TaskView} from '../../source/protocol/views.js';
 import {createSandbox, processesOfTask, type Sandbox} from '../helpers/ccfleet-process.js';
 import {waitFor} from '../helpers/wait-for.js';
 

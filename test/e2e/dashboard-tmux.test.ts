@@ -1,7 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
-import type {TaskView} from '../../source/mcp/task-view.js';
+import type {TaskView} from '../../source/protocol/views.js';
 import {binPath, createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
 import {colourEscapes, hasTmux, startTmux, type Tmux} from '../helpers/tmux.js';
 import {waitFor} from '../helpers/wait-for.js';

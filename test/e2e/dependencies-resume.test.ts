@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {connectMcpClient, type McpClientConnection} from '../../source/mcp/socket-client.js';
-import type {TaskView} from '../../source/mcp/task-view.js';
+import type {TaskView} from '../../source/protocol/views.js';
 import {createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
 
 // Dependencies, continueFrom, resume and retries after a rate limit, with the real claude on the mock API.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {connectMcpClient, type McpClientConnection} from '../../source/mcp/socket-client.js';
-import type {TaskView} from '../../source/mcp/task-view.js';
+import type {TaskView} from '../../source/protocol/views.js';
 import {createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
 
 // A real worker in a git worktree of its own: its changes reach the checkout only through the merge strategy.

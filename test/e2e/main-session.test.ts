@@ -5,7 +5,7 @@ import {Client} from '@modelcontextprotocol/sdk/client/index.js';
 import {StdioClientTransport} from '@modelcontextprotocol/sdk/client/stdio.js';
 import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {TaskView} from '../../source/mcp/task-view.js';
+import type {TaskView} from '../../source/protocol/views.js';
 import {finalPrefix, toolSearchName, type MockRequest} from '../fixtures/mock-anthropic-api.js';
 import {binPath, createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
 import {claudeBinary} from '../helpers/claude-env.js';

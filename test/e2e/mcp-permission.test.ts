@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {connectMcpClient, type McpClientConnection} from '../../source/mcp/socket-client.js';
-import type {TaskView} from '../../source/mcp/task-view.js';
+import type {TaskView} from '../../source/protocol/views.js';
 import {toolDoneReply, toolRefusedReply} from '../fixtures/mock-anthropic-api.js';
 import {createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
 

@@ -1,8 +1,8 @@
 import type {ChildProcess} from 'node:child_process';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {connectMcpClient} from '../../source/mcp/socket-client.js';
-import type {ScheduleRunView, ScheduleView} from '../../source/mcp/schedule-view.js';
-import type {TaskView} from '../../source/mcp/task-view.js';
+import type {ScheduleRunView, ScheduleView} from '../../source/protocol/views.js';
+import type {TaskView} from '../../source/protocol/views.js';
 import {createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
 import {waitFor} from '../helpers/wait-for.js';
 

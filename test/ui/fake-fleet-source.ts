@@ -1,13 +1,13 @@
 import {TASK_STATUSES, type Priority, type TaskStatus} from '../../source/core/domain/task.js';
 import type {FleetChanges} from '../../source/protocol/fleet-changes.js';
-import type {TaskView} from '../../source/mcp/task-view.js';
+import type {TaskSpec} from '../../source/core/domain/task-spec.js';
+import type {TaskView} from '../../source/protocol/views.js';
 import type {
 	DashboardSchedule,
 	DashboardTask,
 	FleetSource,
 	FleetStatus,
 	FleetWatcher,
-	NewTask,
 	PermissionAnswer,
 	Snapshot,
 	SnapshotOptions,
@@ -138,7 +138,7 @@ export class FakeFleetSource implements FleetSource {
 		return task;
 	}
 
-	async delegate(input: NewTask): Promise<TaskView> {
+	async delegate(input: TaskSpec): Promise<TaskView> {
 		this.#record('delegate', input);
 		return this.#add({prompt: input.prompt, cwd: input.cwd, priority: input.priority});
 	}

@@ -1,6 +1,8 @@
 import type {Key} from 'ink';
 import {PRIORITIES, type Priority} from '../../core/domain/task.js';
-import {FORM_FIELDS, select, setMode, setStatus, type NewTaskDraft} from '../store.js';
+import {checkTaskSpec} from '../../core/domain/task-input.js';
+import type {TaskSpec} from '../../core/domain/task-spec.js';
+import {FORM_FIELDS, select, setMode, setStatus, type FormField, type NewTaskDraft} from '../store.js';
 import type {ControllerContext} from './context.js';
 
 /** Keys in the new-task form: typing into the focused field, moving between fields, submitting, leaving. */
@@ -47,19 +49,35 @@ export function handleFormKey(context: ControllerContext, input: string, key: Ke
 	update({[field]: draft[field] + typed, error: undefined});
 }
 
+/**
+ * The draft as a task spec, checked as the fleet will check it, so that a mistake is shown on its field before
+ * anything is sent.
+ */
+function specOfDraft(draft: NewTaskDraft, homeDirectory: string | undefined): {spec: TaskSpec} | {error: string; field: FormField} {
+	const prompt = draft.prompt.trim();
+	let cwd = draft.cwd.trim();
+	if (homeDirectory && (cwd === '~' || cwd.startsWith('~/'))) cwd = homeDirectory + cwd.slice(1);
+	if (prompt === '') return {error: 'Write what the worker should do.', field: 'prompt'};
+	if (!cwd.startsWith('/')) return {error: 'The directory must be an absolute path.', field: 'cwd'};
+	const dependsOn = draft.dependsOn.split(/[\s,]+/).filter(Boolean);
+	try {
+		return {spec: checkTaskSpec({prompt, cwd, priority: draft.priority, ...(dependsOn.length ? {dependsOn} : {})})};
+	} catch (error) {
+		return {error: error instanceof Error ? error.message : String(error), field: dependsOn.length ? 'dependsOn' : 'prompt'};
+	}
+}
+
 /** Checks the draft, hands it to the fleet, and selects the new task; a refusal stays in the form, on the field at fault. */
 async function submit(context: ControllerContext, draft: NewTaskDraft): Promise<void> {
 	const {store, deps} = context;
-	const prompt = draft.prompt.trim();
-	let cwd = draft.cwd.trim();
-	if (deps.homeDirectory && (cwd === '~' || cwd.startsWith('~/'))) cwd = deps.homeDirectory + cwd.slice(1);
-	const refuse = (error: string, field: NewTaskDraft['field']) => setMode(store, {kind: 'form', draft: {...draft, error, field}});
-	if (prompt === '') return refuse('Write what the worker should do.', 'prompt');
-	if (!cwd.startsWith('/')) return refuse('The directory must be an absolute path.', 'cwd');
+	const checked = specOfDraft(draft, deps.homeDirectory);
+	if ('error' in checked) {
+		setMode(store, {kind: 'form', draft: {...draft, error: checked.error, field: checked.field}});
+		return;
+	}
 	setMode(store, {kind: 'form', draft: {...draft, isSubmitting: true, error: undefined}});
 	try {
-		const dependsOn = draft.dependsOn.split(/[\s,]+/).filter(Boolean);
-		const task = await context.source.delegate({prompt, cwd, priority: draft.priority, ...(dependsOn.length ? {dependsOn} : {})});
+		const task = await context.source.delegate(checked.spec);
 		setMode(store, {kind: 'normal'});
 		context.results.task(task);
 		if (task.status === 'queued') select(store, 'queue', task.id);
