@@ -11,7 +11,7 @@ import {SequentialIds} from '../test/fakes/sequential-ids.js';
 
 const NODES = 1000;
 let seed = 42;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 
 const driver = new FakeWorkerDriver();
 const fleet = createFleet(

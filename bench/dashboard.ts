@@ -40,7 +40,12 @@ const FRAME_START = '\u001B[?2026h';
 const binPath = fileURLToPath(new URL('../bin/ccfleet.js', import.meta.url));
 const fakeClaude = fileURLToPath(new URL('../test/fixtures/fake-claude.sh', import.meta.url));
 const profiling = process.argv.includes('--cpu-prof');
-const dashboardEnv = Object.fromEntries(process.argv.slice(2).filter(arg => /^[A-Z_][A-Z0-9_]*=/.test(arg)).map(arg => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]));
+const dashboardEnv = Object.fromEntries(
+	process.argv
+		.slice(2)
+		.filter(arg => /^[A-Z_][A-Z0-9_]*=/.test(arg))
+		.map(arg => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]),
+);
 const clockTicks = 100; // USER_HZ: 100 on every Linux the project runs on (getconf CLK_TCK)
 
 /** CPU seconds the process has used so far. */
@@ -207,10 +212,18 @@ try {
 
 	const maxRss = Math.max(...rss);
 	const verdict = (value: number, target: number, unit: string) =>
-		value <= target ? `ok, target < ${target}${unit}` : `MISSED target < ${target}${unit} by ${(value - target).toFixed(1)}${unit} (${((value / target - 1) * 100).toFixed(0)}% over)`;
+		value <= target
+			? `ok, target < ${target}${unit}`
+			: `MISSED target < ${target}${unit} by ${(value - target).toFixed(1)}${unit} (${((value / target - 1) * 100).toFixed(0)}% over)`;
 	console.log(
 		`dashboard with ${WORKERS} workers printing ~20 KB/s each (${stillRunning} still running at the end), ${COLUMNS}x${ROWS} tmux, ${seconds.toFixed(1)} s window` +
-			`${Object.keys(dashboardEnv).length > 0 ? `, dashboard env ${Object.entries(dashboardEnv).map(([key, value]) => `${key}=${value}`).join(' ')}` : ''}:`,
+			`${
+				Object.keys(dashboardEnv).length > 0
+					? `, dashboard env ${Object.entries(dashboardEnv)
+							.map(([key, value]) => `${key}=${value}`)
+							.join(' ')}`
+					: ''
+			}:`,
 	);
 	console.log(`  CPU ${cpuPercent.toFixed(1)}% of one core (${verdict(cpuPercent, TARGETS.cpuPercent, '%')})`);
 	console.log(`  RSS ${maxRss.toFixed(0)} MB peak, ${rss.at(-1)!.toFixed(0)} MB at the end (${verdict(maxRss, TARGETS.rssMb, ' MB')})`);
@@ -245,17 +258,26 @@ try {
 			),
 		);
 		latencies.cancelled.push(
-			await timeToScreen(tmux, `${marker} gone from the Queue pane`, () => tool(client, 'cancel_task', {id, reason: 'latency probe'}), screen => rowOf(screen, marker) === undefined),
+			await timeToScreen(
+				tmux,
+				`${marker} gone from the Queue pane`,
+				() => tool(client, 'cancel_task', {id, reason: 'latency probe'}),
+				screen => rowOf(screen, marker) === undefined,
+			),
 		);
 		// A pause of its own length each round, so the changes do not fall into step with any timer of the dashboard.
 		await new Promise(resolve => setTimeout(resolve, 50 + Math.random() * 450));
 	}
-	const all = Object.values(latencies).flat().sort((a, b) => a - b);
+	const all = Object.values(latencies)
+		.flat()
+		.sort((a, b) => a - b);
 	const summary = (values: number[]) => {
 		const sorted = [...values].sort((a, b) => a - b);
 		return `p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms`;
 	};
-	console.log(`  change to screen over ${all.length} changes: ${summary(all)} (${verdict(percentile(all, 50), TARGETS.latencyP50Ms, ' ms')} at p50); the screen is read every ${SCREEN_POLL_MS} ms`);
+	console.log(
+		`  change to screen over ${all.length} changes: ${summary(all)} (${verdict(percentile(all, 50), TARGETS.latencyP50Ms, ' ms')} at p50); the screen is read every ${SCREEN_POLL_MS} ms`,
+	);
 	for (const [kind, values] of Object.entries(latencies)) console.log(`    ${kind.padEnd(13)} ${summary(values)}`);
 
 	// Leave the workers to the core's shutdown; the dashboard quits as a person would, writing its profile.

@@ -52,7 +52,9 @@ async function throughput(total = 300): Promise<void> {
 		const submitted = performance.now();
 		await finished;
 		const seconds = (performance.now() - started) / 1000;
-		console.log(`fake claude, ${total} tasks, 8 workers: ${(total / seconds).toFixed(1)} tasks/s end to end (target ≥ 50); submit of all over the socket ${(submitted - started).toFixed(0)} ms; ${failed} failed`);
+		console.log(
+			`fake claude, ${total} tasks, 8 workers: ${(total / seconds).toFixed(1)} tasks/s end to end (target ≥ 50); submit of all over the socket ${(submitted - started).toFixed(0)} ms; ${failed} failed`,
+		);
 		await close();
 	});
 	rmSync(cwd, {recursive: true, force: true});
@@ -86,7 +88,9 @@ async function submitToSpawn(samples = 100): Promise<void> {
 			await ended;
 		}
 		latencies.sort((a, b) => a - b);
-		console.log(`submit over the socket → claude process spawned: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms (target p50 < 20 ms)`);
+		console.log(
+			`submit over the socket → claude process spawned: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms (target p50 < 20 ms)`,
+		);
 		await close();
 	});
 	rmSync(cwd, {recursive: true, force: true});
@@ -157,7 +161,9 @@ async function hookTransports(samples = 200): Promise<void> {
 	started = performance.now();
 	for (let i = 0; i < spawns; i++) await execa(process.execPath, ['-e', forwarder, `${registration.url}/PreToolUse`, registration.secret], {input: body});
 	const commandMs = (performance.now() - started) / spawns;
-	console.log(`hook delivery: http hook ${httpMs.toFixed(2)} ms per event (no process); command hook with a node forwarder ${commandMs.toFixed(1)} ms per event (a process per event)`);
+	console.log(
+		`hook delivery: http hook ${httpMs.toFixed(2)} ms per event (no process); command hook with a node forwarder ${commandMs.toFixed(1)} ms per event (a process per event)`,
+	);
 	await hooks.close();
 }
 

@@ -31,8 +31,22 @@ const BACKGROUND = '#14161b';
 const FOREGROUND = '#d4d7dd';
 /** The 16 ANSI colours; chalk's `gray` (bright black) must stay readable on the background. */
 const PALETTE_16 = [
-	'#1c1f24', '#e06c75', '#98c379', '#e5c07b', '#61afef', '#c678dd', '#56b6c2', '#d7dae0',
-	'#7f848e', '#ff7b86', '#b5e890', '#ffd68a', '#82c4ff', '#de9bf0', '#7fd6e0', '#ffffff',
+	'#1c1f24',
+	'#e06c75',
+	'#98c379',
+	'#e5c07b',
+	'#61afef',
+	'#c678dd',
+	'#56b6c2',
+	'#d7dae0',
+	'#7f848e',
+	'#ff7b86',
+	'#b5e890',
+	'#ffd68a',
+	'#82c4ff',
+	'#de9bf0',
+	'#7fd6e0',
+	'#ffffff',
 ];
 
 // ANSI to HTML ------------------------------------------------------------------------------------------------
@@ -274,17 +288,27 @@ async function main(): Promise<number> {
 		await tmux.waitForText(`workers ${MAX_WORKERS}/${MAX_WORKERS}`, {timeoutMs: 30_000});
 		// The first row of Workers is the oldest live worker; its live claude screen fills the Output pane.
 		tmux.press('g');
-		await tmux.waitForScreen('the busy worker\'s live screen', screen => screen.includes(`${busy} · live screen`) && screen.includes('Refactor the config'), {timeoutMs: 30_000});
+		await tmux.waitForScreen("the busy worker's live screen", screen => screen.includes(`${busy} · live screen`) && screen.includes('Refactor the config'), {
+			timeoutMs: 30_000,
+		});
 		// Let the spinners and the elapsed times move on a little, as they would in use.
 		await new Promise(resolve => setTimeout(resolve, 1500));
 		shoot('dashboard', tmux.captureWithEscapes());
 
 		tmux.press('i');
-		await tmux.waitForScreen('the permission dialog in the Output pane', screen => screen.includes(`${waiting} waits for an answer`) && screen.includes('Do you want to proceed?'), {timeoutMs: 30_000});
+		await tmux.waitForScreen(
+			'the permission dialog in the Output pane',
+			screen => screen.includes(`${waiting} waits for an answer`) && screen.includes('Do you want to proceed?'),
+			{timeoutMs: 30_000},
+		);
 		shoot('permission', tmux.captureWithEscapes());
 
 		tmux.press('a');
-		await tmux.waitForScreen("the worker's own screen", screen => !screen.includes('▶ Workers') && !screen.includes('  Workers') && screen.includes('Do you want to proceed?'), {timeoutMs: 30_000});
+		await tmux.waitForScreen(
+			"the worker's own screen",
+			screen => !screen.includes('▶ Workers') && !screen.includes('  Workers') && screen.includes('Do you want to proceed?'),
+			{timeoutMs: 30_000},
+		);
 		shoot('attach', tmux.captureWithEscapes());
 		tmux.press('C-]');
 		await tmux.waitForText(`Detached from ${waiting}`, {timeoutMs: 15_000});

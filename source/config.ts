@@ -79,7 +79,7 @@ function defaultHome(env: NodeJS.ProcessEnv): string {
 
 /** The default worker cap: what the machine can carry, since an interactive claude takes about 250 MB and a core. */
 function defaultMaxWorkers(): number {
-	const byMemory = Math.floor(os.totalmem() / (1024 ** 3));
+	const byMemory = Math.floor(os.totalmem() / 1024 ** 3);
 	return Math.max(1, Math.min(8, os.availableParallelism(), byMemory));
 }
 

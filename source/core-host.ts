@@ -65,7 +65,17 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 			headless: new HeadlessWorkerDriver({claudePath: claude.path, env, logger}),
 		});
 		const fleet = createFleet(
-			{store, output, driver, clock: systemClock, system: new OsSystemMonitor(), ids: randomIds, logger, git: gitCliInspector, workspaces: new GitWorktrees(config.home)},
+			{
+				store,
+				output,
+				driver,
+				clock: systemClock,
+				system: new OsSystemMonitor(),
+				ids: randomIds,
+				logger,
+				git: gitCliInspector,
+				workspaces: new GitWorktrees(config.home),
+			},
 			{
 				maxWorkers: config.maxWorkers,
 				staggerMs: config.staggerMs,

@@ -19,7 +19,14 @@ describe('config', () => {
 	});
 
 	it('reads the knobs, with units', () => {
-		const config = loadConfig({CCFLEET_HOME: '/x', TASK_TIMEOUT: '90s', MAX_OUTPUT_BUFFER: '2MB', CCFLEET_MAX_WORKERS: '3', CCFLEET_PERMISSION_MODE: 'default', CCFLEET_TRUST_WORKSPACE: 'no'});
+		const config = loadConfig({
+			CCFLEET_HOME: '/x',
+			TASK_TIMEOUT: '90s',
+			MAX_OUTPUT_BUFFER: '2MB',
+			CCFLEET_MAX_WORKERS: '3',
+			CCFLEET_PERMISSION_MODE: 'default',
+			CCFLEET_TRUST_WORKSPACE: 'no',
+		});
 		expect(config).toMatchObject({home: '/x', taskTimeoutMs: 90_000, maxOutputBytes: 2 * 1024 * 1024, maxWorkers: 3, permissionMode: 'default', trustWorkspace: false});
 		expect(parseDuration('1800000', 'T')).toBe(1_800_000);
 		expect(parseDuration('2h', 'T')).toBe(7_200_000);
@@ -27,7 +34,9 @@ describe('config', () => {
 	});
 
 	it('names the variable, the bad value and what it accepts', () => {
-		expect(() => loadConfig({TASK_TIMEOUT: 'soon'})).toThrow(new ConfigError('TASK_TIMEOUT is "soon"; give a positive duration: milliseconds (1800000) or with a unit (90s, 30m, 2h).'));
+		expect(() => loadConfig({TASK_TIMEOUT: 'soon'})).toThrow(
+			new ConfigError('TASK_TIMEOUT is "soon"; give a positive duration: milliseconds (1800000) or with a unit (90s, 30m, 2h).'),
+		);
 		expect(() => loadConfig({MAX_OUTPUT_BUFFER: '-1'})).toThrow(/MAX_OUTPUT_BUFFER is "-1"; give a positive size/);
 		expect(() => loadConfig({CCFLEET_MAX_WORKERS: '0'})).toThrow(/CCFLEET_MAX_WORKERS is "0"; give a whole number of at least 1/);
 		expect(() => loadConfig({CCFLEET_PERMISSION_MODE: 'yolo'})).toThrow(/use one of default, acceptEdits, plan, auto, dontAsk, bypassPermissions/);

@@ -179,7 +179,10 @@ export async function getTask(fleet: FleetClient, id: string): Promise<TaskView>
 }
 
 /** The newest tasks, with the counts per status (task_status without an id). */
-export async function listTasks(fleet: FleetClient, args: {status?: readonly string[]; limit?: number}): Promise<{tasks: TaskView[]; counts: Partial<Record<TaskStatus, number>>}> {
+export async function listTasks(
+	fleet: FleetClient,
+	args: {status?: readonly string[]; limit?: number},
+): Promise<{tasks: TaskView[]; counts: Partial<Record<TaskStatus, number>>}> {
 	const {tasks, counts} = await fleet.call('task_status', args);
 	return {tasks: tasks ?? [], counts: counts ?? {}};
 }

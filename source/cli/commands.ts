@@ -9,8 +9,6 @@ import {age, formatTask, formatTaskTable, money, statusLabel} from './format.js'
 const POLL_MS = 400;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
-
-
 /** `ccfleet delegate`'s own flags; every task setting comes from the task spec's flags (task-flags.ts). */
 export type DelegateFlags = Record<string, unknown> & {
 	file?: string;
@@ -37,7 +35,9 @@ async function collectPrompt(words: string[], flags: DelegateFlags): Promise<str
 	}
 	const prompt = parts.join('\n\n');
 	if (!prompt.trim()) {
-		throw new CliError('No prompt given. Pass it as words (ccfleet delegate "fix the tests"), with --file <path>, or on stdin (git diff | ccfleet delegate "Review this").');
+		throw new CliError(
+			'No prompt given. Pass it as words (ccfleet delegate "fix the tests"), with --file <path>, or on stdin (git diff | ccfleet delegate "Review this").',
+		);
 	}
 	return prompt;
 }
@@ -174,7 +174,15 @@ export async function wait(config: Config, ids: string[], flags: {json: boolean}
 	return withFleet(config, async fleet => {
 		const tasks: TaskView[] = [];
 		for (const id of ids) tasks.push(await waitForEnd(fleet, id));
-		io.out(flags.json ? JSON.stringify(tasks, null, 2) : tasks.map(task => `${task.id} ${task.status}${task.status === 'completed' ? `: ${task.result ?? ''}` : task.failureReason ? `: ${task.failureReason}` : ''}`).join('\n'));
+		io.out(
+			flags.json
+				? JSON.stringify(tasks, null, 2)
+				: tasks
+						.map(
+							task => `${task.id} ${task.status}${task.status === 'completed' ? `: ${task.result ?? ''}` : task.failureReason ? `: ${task.failureReason}` : ''}`,
+						)
+						.join('\n'),
+		);
 		return tasks.every(task => task.status === 'completed') ? 0 : 1;
 	});
 }

@@ -43,7 +43,12 @@ export function formatTask(task: TaskView): string {
 		['priority', task.priority],
 		['mode', task.mode],
 		['role', task.role],
-		['isolation', task.isolation ? `${task.isolation}${task.mergeStrategy ? ` (merge: ${task.mergeStrategy})` : ''}${task.worktree ? ` in ${task.worktree.path} on ${task.worktree.branch}` : ''}` : undefined],
+		[
+			'isolation',
+			task.isolation
+				? `${task.isolation}${task.mergeStrategy ? ` (merge: ${task.mergeStrategy})` : ''}${task.worktree ? ` in ${task.worktree.path} on ${task.worktree.branch}` : ''}`
+				: undefined,
+		],
 		['changes', task.merge?.summary],
 		['retry of', task.retryOf],
 		['continues', task.parentTaskId],

@@ -129,7 +129,11 @@ export function printMcpConfig(options: {json: boolean}, out: (text: string) => 
 		out(`${JSON.stringify(setup, null, 2)}\n`);
 		return 0;
 	}
-	const indent = (text: string, by = '     ') => text.split('\n').map(row => by + row).join('\n');
+	const indent = (text: string, by = '     ') =>
+		text
+			.split('\n')
+			.map(row => by + row)
+			.join('\n');
 	out(
 		[
 			'ccfleet as an MCP server for Claude Code: `ccfleet mcp` on stdio, passed on to the ccfleet core.',
@@ -244,7 +248,15 @@ export async function installMcp(options: {scope?: string}, out: (text: string) 
 		lines.push(`Added the ${MCP_SERVER_NAME} MCP server to Claude Code's ${scope} config${scope === 'project' ? ` (${path.join(process.cwd(), '.mcp.json')})` : ''}.`);
 	}
 	if (added.failed) throw new CliError(describeFailure(`\`${claude} mcp add-json --scope ${scope} ${MCP_SERVER_NAME} …\``, added));
-	lines.push(`  runs: ${[setup.entry.command, ...setup.entry.args].map(shellQuote).join(' ')}${Object.keys(setup.entry.env).length > 0 ? `  with ${Object.entries(setup.entry.env).map(([key, value]) => `${key}=${shellQuote(value)}`).join(' ')}` : ''}`);
+	lines.push(
+		`  runs: ${[setup.entry.command, ...setup.entry.args].map(shellQuote).join(' ')}${
+			Object.keys(setup.entry.env).length > 0
+				? `  with ${Object.entries(setup.entry.env)
+						.map(([key, value]) => `${key}=${shellQuote(value)}`)
+						.join(' ')}`
+				: ''
+		}`,
+	);
 	lines.push('  alwaysLoad: true, so its tools are offered in every request rather than behind ToolSearch.');
 
 	const permissions = settings.permissions ?? {};

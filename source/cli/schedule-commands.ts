@@ -6,7 +6,6 @@ import {describeSchedule, type ScheduleRunView, type ScheduleView} from '../mcp/
 import {CliError, stdout, withFleet, type Output} from './client.js';
 import {settingsFromFlags} from './task-flags.js';
 
-
 /** What every scheduled task shares with `ccfleet delegate`: the task spec's flags (task-flags.ts). */
 export type TaskFlags = Record<string, unknown> & {json: boolean};
 
@@ -106,7 +105,10 @@ async function createSchedule(config: Config, words: string[], flags: ScheduleFl
 }
 
 async function listSchedules(config: Config, flags: ScheduleFlags, io: Output): Promise<number> {
-	const statuses = flags.status?.split(',').map(status => status.trim()).filter(Boolean);
+	const statuses = flags.status
+		?.split(',')
+		.map(status => status.trim())
+		.filter(Boolean);
 	for (const status of statuses ?? []) {
 		if (!SCHEDULE_STATUSES.includes(status as ScheduleStatus)) throw new CliError(`--status ${status} is not one of ${SCHEDULE_STATUSES.join(', ')}.`);
 	}

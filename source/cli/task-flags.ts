@@ -55,7 +55,10 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, letter => `-${letter.toLo
 /** The flags for meow. */
 export function taskMeowFlags(): Record<string, MeowFlag> {
 	return Object.fromEntries(
-		TASK_FLAGS.map(flag => [flag.name, {type: 'string', ...(SHORT_FLAGS[flag.field] ? {shortFlag: SHORT_FLAGS[flag.field]} : {}), ...(flag.kind === 'list' ? {isMultiple: true} : {})}]),
+		TASK_FLAGS.map(flag => [
+			flag.name,
+			{type: 'string', ...(SHORT_FLAGS[flag.field] ? {shortFlag: SHORT_FLAGS[flag.field]} : {}), ...(flag.kind === 'list' ? {isMultiple: true} : {})},
+		]),
 	);
 }
 
@@ -79,7 +82,11 @@ function placeholder(flag: TaskFlag): string {
 const TEXT_PLACEHOLDERS: Partial<Record<TaskSpecField, string>> = {cwd: '<dir>', continueFrom: '<id>', model: '<name>'};
 
 /** On a command line, durations and sizes take units. */
-const KIND_NOTES: Partial<Record<FlagKind, string>> = {duration: 'Give a duration: 90s, 30m, 2h.', size: 'Give a size: 512KB, 10MB.', list: 'Comma-separated, or repeat the flag.'};
+const KIND_NOTES: Partial<Record<FlagKind, string>> = {
+	duration: 'Give a duration: 90s, 30m, 2h.',
+	size: 'Give a size: 512KB, 10MB.',
+	list: 'Comma-separated, or repeat the flag.',
+};
 
 /** The options part of a command's help, one flag each, its description wrapped under it. */
 export function taskFlagsHelp(width = 100): string {
@@ -116,7 +123,10 @@ function valueOf(flag: TaskFlag, raw: unknown): unknown {
 				return value;
 			}
 			case 'list':
-				return (Array.isArray(raw) ? raw : [raw]).flatMap(value => String(value).split(',')).map(value => value.trim()).filter(Boolean);
+				return (Array.isArray(raw) ? raw : [raw])
+					.flatMap(value => String(value).split(','))
+					.map(value => value.trim())
+					.filter(Boolean);
 			case 'choice': {
 				const text = String(raw);
 				const match = flag.choices!.find(choice => choice.toLowerCase() === text.toLowerCase());

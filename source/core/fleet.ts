@@ -356,7 +356,10 @@ export class Fleet {
 		await this.#supervisor.stopAll({kind: 'shutdown'}, 'ccfleet is shutting down');
 		const drained = await this.#finisher.drain(this.#options.stopDrainMs);
 		if (!drained) {
-			this.#report(`${this.#finisher.pending} checkpoint(s) or merge(s) did not finish within ${formatDuration(this.#options.stopDrainMs)}; they are abandoned and will not be written.`, undefined);
+			this.#report(
+				`${this.#finisher.pending} checkpoint(s) or merge(s) did not finish within ${formatDuration(this.#options.stopDrainMs)}; they are abandoned and will not be written.`,
+				undefined,
+			);
 		}
 		this.#ledger.close();
 		this.#phase = 'stopped';

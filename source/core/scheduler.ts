@@ -281,7 +281,8 @@ export class Scheduler {
 	/** One schedule whose `nextRunAt` has come: records what was missed, fires if its policy says so, moves on. */
 	#handleDue(schedule: Schedule, now: number): void {
 		const plan = planDue(schedule, now, this.#options);
-		if (plan.missedCount > 0) this.#logger.warn('schedule missed runs while ccfleet was down', {id: schedule.id, missed: plan.missedCount, policy: schedule.missedRunPolicy});
+		if (plan.missedCount > 0)
+			this.#logger.warn('schedule missed runs while ccfleet was down', {id: schedule.id, missed: plan.missedCount, policy: schedule.missedRunPolicy});
 		if (plan.fireFor === undefined) {
 			// Nothing fires: the schedule's new state is written with the last missed-run record, in one write.
 			plan.missedRuns.forEach((run, index) => this.#addRun(run, index === plan.missedRuns.length - 1 ? plan.next : undefined));

@@ -88,7 +88,11 @@ export async function setupDemo(options: DemoOptions = {}): Promise<DemoSetup> {
 		mkdirSync(home, {recursive: true, mode: 0o700});
 		// The core's log would scribble over the dashboard; it goes to a file in the demo's state directory.
 		const logPath = path.join(home, 'demo.log');
-		const core = await startCore(config, createStderrLogger(config.logLevel, line => appendFileSync(logPath, line)), env);
+		const core = await startCore(
+			config,
+			createStderrLogger(config.logLevel, line => appendFileSync(logPath, line)),
+			env,
+		);
 		cleanups.push(() => core.close());
 		const client = await connectFleet(config, {name: 'ccfleet-demo', startDaemon: false});
 		cleanups.push(() => client.close());
@@ -146,7 +150,10 @@ function demoEnv(base: NodeJS.ProcessEnv, claude: ClaudeEnv): NodeJS.ProcessEnv 
 async function submitTasks(client: FleetClient, cwd: string): Promise<DemoTasks> {
 	const delegate = async (args: Record<string, unknown>) => (await client.call('delegate_task', {cwd, ...args})).task;
 	// A small feature as a DAG: design, then implement → test and docs side by side, then release after both.
-	const design = await delegate({prompt: 'Design a --verbose flag for the CLI. [[slow:5000]] [[reply:Design: one flag, --verbose, that logs each step to stderr.]]', priority: 'P0'});
+	const design = await delegate({
+		prompt: 'Design a --verbose flag for the CLI. [[slow:5000]] [[reply:Design: one flag, --verbose, that logs each step to stderr.]]',
+		priority: 'P0',
+	});
 	const implement = await delegate({prompt: 'Implement the --verbose flag as designed. [[slow:9000]] [[reply:Implemented --verbose in cli.ts.]]', continueFrom: design.id});
 	const docs = await delegate({prompt: 'Document the --verbose flag in the README. [[slow:4000]] [[reply:README updated.]]', dependsOn: [design.id]});
 	const test = await delegate({prompt: 'Test the --verbose flag. [[slow:6000]] [[reply:All 12 tests pass.]]', dependsOn: [implement.id]});

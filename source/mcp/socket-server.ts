@@ -64,7 +64,9 @@ async function preparePrivateDirectory(directory: string): Promise<void> {
 	if (!info.isDirectory()) throw new FleetError(`${directory} should be the directory for the ccfleet socket but is not a directory.`);
 	const uid = process.getuid?.();
 	if (uid !== undefined && info.uid !== uid) {
-		throw new FleetError(`The socket directory ${directory} belongs to another user (uid ${info.uid}). ccfleet only serves from a directory you own; choose another state directory.`);
+		throw new FleetError(
+			`The socket directory ${directory} belongs to another user (uid ${info.uid}). ccfleet only serves from a directory you own; choose another state directory.`,
+		);
 	}
 
 	if ((info.mode & 0o077) !== 0) await chmod(directory, 0o700);
@@ -106,11 +108,7 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
  * to `onConnection`. A socket file left by a dead core is replaced; one a live core answers on is not
  * (`CoreAlreadyRunningError`).
  */
-export async function listenOnSocket(
-	socketPath: string,
-	onConnection: (socket: Socket) => void,
-	options: ListenOnSocketOptions = {},
-): Promise<SocketListener> {
+export async function listenOnSocket(socketPath: string, onConnection: (socket: Socket) => void, options: ListenOnSocketOptions = {}): Promise<SocketListener> {
 	assertSocketPathFits(socketPath);
 	await preparePrivateDirectory(dirname(socketPath));
 	await removeStaleSocket(socketPath);
@@ -195,7 +193,11 @@ export async function connectToSocket(socketPath: string, options: ConnectToSock
 		const socket = createConnection(socketPath);
 		const timer = setTimeout(() => {
 			socket.destroy();
-			reject(new FleetError(`The ccfleet core at ${socketPath} did not accept a connection within ${timeoutMs} ms. It may be overloaded or stuck; check it with \`ccfleet status\` or restart it.`));
+			reject(
+				new FleetError(
+					`The ccfleet core at ${socketPath} did not accept a connection within ${timeoutMs} ms. It may be overloaded or stuck; check it with \`ccfleet status\` or restart it.`,
+				),
+			);
 		}, timeoutMs);
 
 		const handleError = (error: Error) => {

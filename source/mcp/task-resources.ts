@@ -46,7 +46,11 @@ export function parseTaskUri(uri: string): string | undefined {
 
 /** The first non-blank line of the prompt, shortened: what a person would call the task. */
 function titleOf(task: Task): string {
-	const line = task.prompt.split('\n').find(text => text.trim() !== '')?.trim() ?? task.id;
+	const line =
+		task.prompt
+			.split('\n')
+			.find(text => text.trim() !== '')
+			?.trim() ?? task.id;
 	return line.length > MAX_TITLE_CHARS ? `${line.slice(0, MAX_TITLE_CHARS - 1)}…` : line;
 }
 
@@ -180,7 +184,8 @@ export function registerTaskResources(server: McpServer, fleet: Fleet, others: r
 		}),
 		{
 			title: 'ccfleet task',
-			description: 'One delegated task as JSON: status, result or failure reason, cost, tokens, and the permission question if its worker waits on one. Subscribe to hear when it changes.',
+			description:
+				'One delegated task as JSON: status, result or failure reason, cost, tokens, and the permission question if its worker waits on one. Subscribe to hear when it changes.',
 			mimeType: MIME_TYPE,
 		},
 		uri => {

@@ -44,7 +44,6 @@ export type TaskOutput = {
 	live: boolean;
 };
 
-
 export type PermissionAnswer = {action: 'approve'} | {action: 'deny'; message?: string};
 
 /** Hears what the core pushes. */
@@ -104,7 +103,6 @@ export const OUTPUT_TAIL_LINES = 200;
 export const SCHEDULES_EVERY = 2;
 /** Active tasks are few (bounded by the queue); this only keeps a runaway queue from making every snapshot huge. */
 const MAX_ACTIVE_TASKS = 1000;
-
 
 export type McpFleetSourceOptions = {
 	/** Epoch ms for `takenAt`. */
@@ -290,4 +288,3 @@ function mergeNewestFirst(first: DashboardTask[], second: DashboardTask[]): Dash
 	const merged = [...first, ...second.filter(task => !seen.has(task.id))];
 	return merged.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
 }
-

@@ -73,7 +73,7 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'cancel', keys: [{input: 'c'}], label: 'c', description: 'cancel task/schedule (asks)', group: 'Tasks'},
 	{command: 'pauseSchedule', keys: [{input: 'p'}], label: 'p', description: 'pause/resume the schedule', group: 'Tasks'},
 	{command: 'retry', keys: [{input: 'r'}], label: 'r', description: 'retry a finished task', group: 'Tasks'},
-	{command: 'resume', keys: [{input: 'R'}], label: 'R', description: "resume a finished task", group: 'Tasks'},
+	{command: 'resume', keys: [{input: 'R'}], label: 'R', description: 'resume a finished task', group: 'Tasks'},
 	{command: 'priorityUp', keys: [{input: '+'}, {input: '='}], label: '+', description: 'raise priority (P2→P1→P0)', group: 'Tasks'},
 	{command: 'priorityDown', keys: [{input: '-'}], label: '-', description: 'lower priority (P0→P1→P2)', group: 'Tasks'},
 	{command: 'attach', keys: [{input: 'a'}], label: 'a', description: 'its own screen (^] back)', group: 'Tasks'},

@@ -30,10 +30,7 @@ export type NewTaskDraft = {
 	isSubmitting: boolean;
 };
 
-export type Confirmation =
-	| {kind: 'cancel'; taskId: string}
-	| {kind: 'cancelSchedule'; scheduleId: string}
-	| {kind: 'quit'; running: number; isStopping: boolean};
+export type Confirmation = {kind: 'cancel'; taskId: string} | {kind: 'cancelSchedule'; scheduleId: string} | {kind: 'quit'; running: number; isStopping: boolean};
 
 export type Mode =
 	| {kind: 'normal'}
@@ -164,7 +161,10 @@ export function focusPane(store: DashboardStore, pane: PaneId): void {
 export function moveScheduleSelection(store: DashboardStore, step: number | 'first' | 'last'): void {
 	const {schedules, scheduleSelection} = store.getState();
 	if (schedules.length === 0) return;
-	const current = Math.max(0, schedules.findIndex(schedule => schedule.id === scheduleSelection));
+	const current = Math.max(
+		0,
+		schedules.findIndex(schedule => schedule.id === scheduleSelection),
+	);
 	const index = step === 'first' ? 0 : step === 'last' ? schedules.length - 1 : Math.min(schedules.length - 1, Math.max(0, current + step));
 	if (schedules[index]!.id !== scheduleSelection) store.setState({scheduleSelection: schedules[index]!.id});
 }

@@ -8,7 +8,8 @@ import {gitCliInspector} from '../../source/adapters/git/git-cli-inspector.js';
 describe('gitCliInspector', () => {
 	it('reads branch, HEAD and dirty files of a real repository', async () => {
 		const repo = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-git-'));
-		const git = (...args: string[]) => execa('git', args, {cwd: repo, env: {GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t'}});
+		const git = (...args: string[]) =>
+			execa('git', args, {cwd: repo, env: {GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t'}});
 		await git('init', '-q', '-b', 'trunk');
 		writeFileSync(path.join(repo, 'a.txt'), 'a');
 		await git('add', '.');

@@ -2,11 +2,7 @@ import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {
-	currentProcessIdentity,
-	isProcessAlive,
-	readProcessStartTime,
-} from '../../source/adapters/system/process-info.js';
+import {currentProcessIdentity, isProcessAlive, readProcessStartTime} from '../../source/adapters/system/process-info.js';
 
 /** The pid of a process that has exited and been reaped. */
 async function deadPid(): Promise<number> {
@@ -52,11 +48,9 @@ describe.skipIf(process.platform !== 'linux')('process-info (Linux /proc)', () =
 	});
 
 	it('parses the start time even when the process name holds spaces and parentheses', async () => {
-		const child = spawn(
-			process.execPath,
-			['-e', `process.stdin.once('data', () => { process.title = 'a) b (c'; console.log('renamed'); }); console.log('ready');`],
-			{stdio: ['pipe', 'pipe', 'inherit']},
-		);
+		const child = spawn(process.execPath, ['-e', `process.stdin.once('data', () => { process.title = 'a) b (c'; console.log('renamed'); }); console.log('ready');`], {
+			stdio: ['pipe', 'pipe', 'inherit'],
+		});
 		try {
 			await once(child.stdout, 'data');
 			const pid = child.pid ?? 0;

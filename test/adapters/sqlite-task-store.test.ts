@@ -93,14 +93,11 @@ describe('migrations', () => {
 		const db = raw();
 		expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
 		expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
-		const names = db
-			.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'tasks' AND type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'")
-			.pluck()
-			.all();
+		const names = db.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'tasks' AND type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").pluck().all();
 		expect(names.sort()).toEqual(['tasks', 'tasks_status', 'tasks_status_priority_seq']);
-		const plan = db
-			.prepare("EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE status IN (SELECT value FROM json_each('[\"queued\"]')) ORDER BY seq")
-			.all() as Array<{detail: string}>;
+		const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE status IN (SELECT value FROM json_each(\'["queued"]\')) ORDER BY seq').all() as Array<{
+			detail: string;
+		}>;
 		expect(plan.map(step => step.detail).join('\n')).toMatch(/USING (COVERING )?INDEX tasks_status/);
 		db.close();
 	});
@@ -117,10 +114,7 @@ describe('migrations', () => {
 	it('roll back a migration that fails, leaving the version where it was', () => {
 		openStore().close();
 		const db = raw();
-		const broken = [
-			...MIGRATIONS,
-			{version: LATEST_SCHEMA_VERSION + 1, description: 'half done', sql: 'CREATE TABLE extra (x); SELECT * FROM no_such_table;'},
-		];
+		const broken = [...MIGRATIONS, {version: LATEST_SCHEMA_VERSION + 1, description: 'half done', sql: 'CREATE TABLE extra (x); SELECT * FROM no_such_table;'}];
 		expect(() => migrate(db, broken)).toThrow(/no_such_table/);
 		expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
 		expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'extra'").pluck().get()).toBe(0);
@@ -219,7 +213,11 @@ describe('durability when the process is killed', () => {
 		expect(await exited).toBe('SIGKILL');
 
 		const acknowledged = stdout.split('\n').filter(line => line !== '');
-		const stored = new Set(openStore().list().map(task => task.id));
+		const stored = new Set(
+			openStore()
+				.list()
+				.map(task => task.id),
+		);
 		expect(acknowledged.length).toBeGreaterThanOrEqual(200);
 		for (const id of acknowledged) expect(stored.has(id), id).toBe(true);
 	});

@@ -105,7 +105,13 @@ describe('ccfleet mcp install', () => {
 		expect(stdout).toContain(`Allowed mcp__ccfleet (all ccfleet tools) in ${userSettings()}`);
 		expect(stdout).toContain('claude mcp remove --scope user ccfleet');
 
-		expect(claudeJson().mcpServers?.['ccfleet']).toEqual({type: 'stdio', command: nodeCommand, args: [binPath, 'mcp'], env: {CCFLEET_HOME: sandbox.home}, alwaysLoad: true});
+		expect(claudeJson().mcpServers?.['ccfleet']).toEqual({
+			type: 'stdio',
+			command: nodeCommand,
+			args: [binPath, 'mcp'],
+			env: {CCFLEET_HOME: sandbox.home},
+			alwaysLoad: true,
+		});
 		expect(readJson(userSettings())).toEqual({permissions: {allow: ['mcp__ccfleet']}});
 		// `claude mcp get` starts the server to check it, so this goes through the bridge to the running core.
 		const got = await claude(['mcp', 'get', 'ccfleet']);
@@ -150,7 +156,9 @@ describe('ccfleet mcp install', () => {
 		const {stdout, stderr, exitCode} = await sandbox.cli(['mcp', 'install', '--scope', 'project']);
 		expect(exitCode, stderr).toBe(0);
 		expect(stdout).toContain('Pending approval');
-		expect(readJson(path.join(sandbox.project, '.mcp.json'))).toEqual({mcpServers: {ccfleet: {type: 'stdio', command: nodeCommand, args: [binPath, 'mcp'], env: {CCFLEET_HOME: sandbox.home}, alwaysLoad: true}}});
+		expect(readJson(path.join(sandbox.project, '.mcp.json'))).toEqual({
+			mcpServers: {ccfleet: {type: 'stdio', command: nodeCommand, args: [binPath, 'mcp'], env: {CCFLEET_HOME: sandbox.home}, alwaysLoad: true}},
+		});
 		expect(readJson(projectSettings())).toEqual({permissions: {allow: ['mcp__ccfleet']}});
 		expect((await claude(['mcp', 'get', 'ccfleet'])).output).toContain('Scope: Project config');
 	});

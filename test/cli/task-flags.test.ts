@@ -12,7 +12,15 @@ describe('task flags, made from the task spec', () => {
 	it('has a flag for every field but the prompt, and the help shows each', () => {
 		expect(TASK_FLAGS.map(flag => flag.field).sort()).toEqual(TASK_SPEC_FIELDS.filter(field => field !== 'prompt').sort());
 		const help = taskFlagsHelp();
-		for (const option of ['--cwd <dir>', '--priority, -p <P0|P1|P2>', '--timeout <duration>', '--max-output <size>', '--depends-on <ids>', '--continue-from <id>', '--merge-strategy <manual|patch|auto>']) {
+		for (const option of [
+			'--cwd <dir>',
+			'--priority, -p <P0|P1|P2>',
+			'--timeout <duration>',
+			'--max-output <size>',
+			'--depends-on <ids>',
+			'--continue-from <id>',
+			'--merge-strategy <manual|patch|auto>',
+		]) {
 			expect(help).toContain(option);
 		}
 		expect(taskMeowFlags()['dependsOn']).toMatchObject({type: 'string', isMultiple: true});
@@ -20,10 +28,31 @@ describe('task flags, made from the task spec', () => {
 
 	it('reads durations, sizes, lists and choices into a spec', () => {
 		const spec = specFromFlags(
-			{cwd: dir, priority: 'p0', timeout: '90s', maxOutput: '5MB', dependsOn: ['a,b', 'c'], mode: 'HEADLESS', isolation: 'worktree', mergeStrategy: 'patch', model: 'opus'},
+			{
+				cwd: dir,
+				priority: 'p0',
+				timeout: '90s',
+				maxOutput: '5MB',
+				dependsOn: ['a,b', 'c'],
+				mode: 'HEADLESS',
+				isolation: 'worktree',
+				mergeStrategy: 'patch',
+				model: 'opus',
+			},
 			'do it',
 		);
-		expect(spec).toEqual({prompt: 'do it', cwd: dir, priority: 'P0', timeoutMs: 90_000, maxOutputBytes: 5 * 1024 ** 2, dependsOn: ['a', 'b', 'c'], mode: 'headless', isolation: 'worktree', mergeStrategy: 'patch', model: 'opus'});
+		expect(spec).toEqual({
+			prompt: 'do it',
+			cwd: dir,
+			priority: 'P0',
+			timeoutMs: 90_000,
+			maxOutputBytes: 5 * 1024 ** 2,
+			dependsOn: ['a', 'b', 'c'],
+			mode: 'headless',
+			isolation: 'worktree',
+			mergeStrategy: 'patch',
+			model: 'opus',
+		});
 	});
 
 	it.each([

@@ -150,7 +150,7 @@ export function describeOutputLog(name: string, makeLog: (maxBytes: number) => O
 				expect(tail.text).toMatch(/^[^\n]*truncated[^\n]*\n$/);
 			});
 
-			it('takes a per-call maxBytes over the log\'s own cap, smaller or larger', () => {
+			it("takes a per-call maxBytes over the log's own cap, smaller or larger", () => {
 				const l = open(100);
 				l.append('small', 'x'.repeat(30), 20);
 				expectTruncated(l.read('small'), 'x'.repeat(20), 20);
@@ -216,7 +216,6 @@ export function describeOutputLog(name: string, makeLog: (maxBytes: number) => O
 				l.append('t', 'after');
 				expect(l.read('t')).toStrictEqual({text: `${text}after`, bytes: Buffer.byteLength(text) + 5, truncated: false});
 			});
-
 
 			it('leaves the log readable, and a later append continues it', () => {
 				const l = open();

@@ -43,7 +43,13 @@ export function fullTask(id: string, changes: Partial<Task> = {}): Task {
 		continueFrom: 'dep-1',
 		onDependencyFailure: 'skip',
 		role: 'reviewer',
-		checkpoint: {takenAt: 1_750_000_360_000, git: {branch: 'main', sha: 'abc123', dirtyFiles: ['a.ts', 'b c.ts']}, outputTail: ['one', 'two'], result: 'done', sessionId: 's-1'},
+		checkpoint: {
+			takenAt: 1_750_000_360_000,
+			git: {branch: 'main', sha: 'abc123', dirtyFiles: ['a.ts', 'b c.ts']},
+			outputTail: ['one', 'two'],
+			result: 'done',
+			sessionId: 's-1',
+		},
 		...changes,
 	};
 }
@@ -90,7 +96,25 @@ export function describeTaskStore(name: string, makeStore: () => TaskStore): voi
 				s.insert(task);
 				const got = s.get('min');
 				expect(got).toStrictEqual(task);
-				for (const key of ['model', 'startedAt', 'endedAt', 'exitCode', 'result', 'failureReason', 'cancelledBy', 'worker', 'resumePending', 'parentTaskId', 'retryOf', 'maxOutputBytes', 'dependsOn', 'continueFrom', 'onDependencyFailure', 'checkpoint', 'role']) {
+				for (const key of [
+					'model',
+					'startedAt',
+					'endedAt',
+					'exitCode',
+					'result',
+					'failureReason',
+					'cancelledBy',
+					'worker',
+					'resumePending',
+					'parentTaskId',
+					'retryOf',
+					'maxOutputBytes',
+					'dependsOn',
+					'continueFrom',
+					'onDependencyFailure',
+					'checkpoint',
+					'role',
+				]) {
 					expect(Object.hasOwn(got!, key), key).toBe(false);
 				}
 			});

@@ -3,16 +3,7 @@ import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {WorkerMode, WorkerProcess} from '../../source/core/domain/task.js';
-import type {
-	PermissionQuestion,
-	WorkerDriver,
-	WorkerExit,
-	WorkerHandle,
-	WorkerListener,
-	WorkerSpec,
-	WorkerState,
-	WorkerUsage,
-} from '../../source/core/ports/worker-driver.js';
+import type {PermissionQuestion, WorkerDriver, WorkerExit, WorkerHandle, WorkerListener, WorkerSpec, WorkerState, WorkerUsage} from '../../source/core/ports/worker-driver.js';
 import {toolDoneReply, toolRefusedReply} from '../fixtures/mock-anthropic-api.js';
 import {waitFor} from '../helpers/wait-for.js';
 
@@ -197,7 +188,9 @@ export function describeWorkerDriver(name: string, setup: () => Promise<WorkerDr
 				const resumed = run(`Which word? [[reply:It was ${word}]]`, {sessionId: first.spec.sessionId, resume: true});
 				expect(await resumed.exited()).toEqual({exitCode: 0, signal: null, result: `It was ${word}`});
 				const requests = harness.modelRequests().slice(before);
-				expect(requests.some(request => request.includes(`Remember the word ${word}`) && request.includes(`I will remember ${word}`) && request.includes('Which word?'))).toBe(true);
+				expect(
+					requests.some(request => request.includes(`Remember the word ${word}`) && request.includes(`I will remember ${word}`) && request.includes('Which word?')),
+				).toBe(true);
 			}, 60_000);
 		});
 

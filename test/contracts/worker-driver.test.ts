@@ -32,7 +32,12 @@ afterAll(async () => {
 	rmSync(cwd, {recursive: true, force: true});
 });
 
-function realHarness(world: RealClaude, driver: WorkerDriverHarness['driver'], mode: WorkerDriverHarness['mode'], close: () => Promise<void> | void = () => undefined): WorkerDriverHarness {
+function realHarness(
+	world: RealClaude,
+	driver: WorkerDriverHarness['driver'],
+	mode: WorkerDriverHarness['mode'],
+	close: () => Promise<void> | void = () => undefined,
+): WorkerDriverHarness {
 	return {
 		driver,
 		mode,

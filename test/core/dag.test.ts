@@ -21,7 +21,10 @@ describe('dependency graphs', () => {
 	});
 
 	it('finds a cycle that a later edge closes', () => {
-		const edges = new Map<string, string[]>([['b', ['a']], ['c', ['b']]]);
+		const edges = new Map<string, string[]>([
+			['b', ['a']],
+			['c', ['b']],
+		]);
 		expect(findCycle(edges)).toBeUndefined();
 		edges.set('a', ['c']);
 		expect(findCycle(edges, ['a'])).toEqual(['a', 'c', 'b', 'a']);

@@ -18,7 +18,11 @@ const cases: Array<[string, Partial<ExitContext> & {exit: WorkerExit}, ExitDecis
 	['a signal is never success', {exit: {...killed, result: 'half'}}, {kind: 'fail', reason: 'claude was killed by SIGKILL before it finished.'}],
 	['a non-zero code fails', {exit: {exitCode: 2, signal: null}}, {kind: 'fail', reason: 'claude exited with code 2 before it finished.'}],
 	['a cancelled worker is cancelled even if it finished', {exit: clean, stopping: cancel}, {kind: 'cancel', by: 'cli', reason: 'wrong branch'}],
-	['a timed-out worker fails with the timeout', {exit: killed, stopping: {kind: 'timeout'}}, {kind: 'fail', reason: "Timed out after 1 min 30 s; raise the task's timeout if it needs longer."}],
+	[
+		'a timed-out worker fails with the timeout',
+		{exit: killed, stopping: {kind: 'timeout'}},
+		{kind: 'fail', reason: "Timed out after 1 min 30 s; raise the task's timeout if it needs longer."},
+	],
 	['a worker stopped for shutdown goes back to the queue', {exit: killed, stopping: {kind: 'shutdown'}}, {kind: 'requeue'}],
 	['a passing failure on the first attempt waits the base delay', {exit: limited, task: running(1)}, {kind: 'retry-later', delayMs: 10_000, reason: 'rate_limit'}],
 	['the delay doubles with each attempt', {exit: limited, task: running(2)}, {kind: 'retry-later', delayMs: 20_000, reason: 'rate_limit'}],

@@ -48,7 +48,10 @@ function setup() {
 	const driver = new DirectoryAwareDriver();
 	const clock = new FakeClock();
 	const {workspaces, calls} = fakeWorkspaces();
-	const fleet = createFleet({store, output: new MemoryOutputLog(), driver, clock, system: new FakeSystemMonitor(), ids: new SequentialIds(), workspaces}, {staggerMs: 0, maxWorkers: 4});
+	const fleet = createFleet(
+		{store, output: new MemoryOutputLog(), driver, clock, system: new FakeSystemMonitor(), ids: new SequentialIds(), workspaces},
+		{staggerMs: 0, maxWorkers: 4},
+	);
 	return {fleet, driver, store, clock, calls};
 }
 
@@ -167,7 +170,10 @@ describe('stop', () => {
 		const clock = new FakeClock();
 		const {git, pending} = slowGit();
 		const errors: string[] = [];
-		const fleet = createFleet({store, output: new MemoryOutputLog(), driver, clock, system: new FakeSystemMonitor(), ids: new SequentialIds(), git}, {staggerMs: 0, stopDrainMs});
+		const fleet = createFleet(
+			{store, output: new MemoryOutputLog(), driver, clock, system: new FakeSystemMonitor(), ids: new SequentialIds(), git},
+			{staggerMs: 0, stopDrainMs},
+		);
 		fleet.on('fleet:error', ({message}) => errors.push(message));
 		return {fleet, driver, clock, store, pending, errors};
 	}

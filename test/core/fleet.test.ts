@@ -24,8 +24,7 @@ function setup(options: Partial<FleetOptions> = {}, store = new MemoryTaskStore(
 	return {fleet, clock, driver, system, store, output, statuses};
 }
 
-const submit = (fleet: ReturnType<typeof setup>['fleet'], prompt = 'do it', extra: Partial<Task> = {}) =>
-	fleet.submit({prompt, cwd: '/work', ...extra});
+const submit = (fleet: ReturnType<typeof setup>['fleet'], prompt = 'do it', extra: Partial<Task> = {}) => fleet.submit({prompt, cwd: '/work', ...extra});
 
 describe('Fleet', () => {
 	it('runs a task to completion with the worker result, persisting every step', async () => {
@@ -393,7 +392,11 @@ describe('dependencies', () => {
 		driver.worker(a.id).listener.onOutput('step one\nstep two\n');
 		driver.worker(a.id).finish('parser in src/parse.ts');
 		await settle();
-		expect(store.get(a.id)!.checkpoint).toMatchObject({git: {branch: 'main', sha: 'sha-of-/work', dirtyFiles: ['src/a.ts']}, outputTail: ['step one', 'step two'], result: 'parser in src/parse.ts'});
+		expect(store.get(a.id)!.checkpoint).toMatchObject({
+			git: {branch: 'main', sha: 'sha-of-/work', dirtyFiles: ['src/a.ts']},
+			outputTail: ['step one', 'step two'],
+			result: 'parser in src/parse.ts',
+		});
 		const prompt = driver.worker(b.id).spec.prompt;
 		expect(prompt).toContain('This task continues from task t1, which completed. Its prompt was:\nwrite the parser');
 		expect(prompt).toContain('Its result:\nparser in src/parse.ts');

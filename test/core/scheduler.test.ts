@@ -85,8 +85,18 @@ describe('Scheduler: cron schedules', () => {
 		clock.advance(30 * MINUTE - 1);
 		expect(driver.started).toHaveLength(0);
 		clock.advance(1);
-		expect(fleet.get('t1')).toMatchObject({prompt: 'check the build', cwd, priority: 'P0', mode: 'headless', model: 'sonnet', timeoutMs: 5 * MINUTE, createdAt: Date.UTC(2026, 10, 23, 10)});
-		expect(scheduler.runs('s1')).toMatchObject([{scheduleId: 's1', scheduledFor: Date.UTC(2026, 10, 23, 10), firedAt: Date.UTC(2026, 10, 23, 10), taskId: 't1', outcome: 'started'}]);
+		expect(fleet.get('t1')).toMatchObject({
+			prompt: 'check the build',
+			cwd,
+			priority: 'P0',
+			mode: 'headless',
+			model: 'sonnet',
+			timeoutMs: 5 * MINUTE,
+			createdAt: Date.UTC(2026, 10, 23, 10),
+		});
+		expect(scheduler.runs('s1')).toMatchObject([
+			{scheduleId: 's1', scheduledFor: Date.UTC(2026, 10, 23, 10), firedAt: Date.UTC(2026, 10, 23, 10), taskId: 't1', outcome: 'started'},
+		]);
 		expect(scheduler.get('s1')).toMatchObject({lastRunAt: Date.UTC(2026, 10, 23, 10), nextRunAt: Date.UTC(2026, 10, 23, 11)});
 		clock.advance(MINUTE);
 		driver.worker('t1').finish('all green');
@@ -606,7 +616,13 @@ describe('Scheduler: events', () => {
 		const env = await setup();
 		const errors: string[] = [];
 		const scheduler = createScheduler(
-			{store: new MemoryScheduleStore(), clock: env.clock, ids: new ScheduleIds(), fleet: env.fleet, logger: {debug() {}, info() {}, warn() {}, error: message => errors.push(message)}},
+			{
+				store: new MemoryScheduleStore(),
+				clock: env.clock,
+				ids: new ScheduleIds(),
+				fleet: env.fleet,
+				logger: {debug() {}, info() {}, warn() {}, error: message => errors.push(message)},
+			},
 			{defaultTimezone: 'UTC'},
 		);
 		scheduler.start();

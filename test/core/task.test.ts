@@ -38,8 +38,20 @@ describe('task status transitions', () => {
 
 	it('fills defaults and starts with no attempts, cost or tokens', () => {
 		expect(make()).toEqual({
-			id: 't1', prompt: 'p', cwd: '/tmp', priority: 'P1', status: 'queued', permissionMode: 'acceptEdits', timeoutMs: 1000,
-			sessionId: 's1', mode: 'pty', createdAt: 100, updatedAt: 100, attempts: 0, costUsd: 0, tokens: {input: 0, output: 0, cacheRead: 0, cacheCreation: 0},
+			id: 't1',
+			prompt: 'p',
+			cwd: '/tmp',
+			priority: 'P1',
+			status: 'queued',
+			permissionMode: 'acceptEdits',
+			timeoutMs: 1000,
+			sessionId: 's1',
+			mode: 'pty',
+			createdAt: 100,
+			updatedAt: 100,
+			attempts: 0,
+			costUsd: 0,
+			tokens: {input: 0, output: 0, cacheRead: 0, cacheCreation: 0},
 		});
 	});
 });

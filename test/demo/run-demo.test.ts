@@ -36,16 +36,24 @@ test('the scripted tasks and schedules are in the core, as the dashboard sees th
 
 test('the mock answers the workers: design completes with its scripted reply, the permission task asks', async () => {
 	const {tasks} = demo;
-	const design = await waitFor('the design task to complete', async () => {
-		const view = await status(tasks.design.id);
-		return view.status === 'completed' ? view : undefined;
-	}, 60_000);
+	const design = await waitFor(
+		'the design task to complete',
+		async () => {
+			const view = await status(tasks.design.id);
+			return view.status === 'completed' ? view : undefined;
+		},
+		60_000,
+	);
 	expect(design.result).toBe('Design: one flag, --verbose, that logs each step to stderr.');
 	expect(demo.mock.mainRequests().some(request => JSON.stringify(request.body).includes('Design a --verbose flag'))).toBe(true);
-	const asking = await waitFor('the permission question', async () => {
-		const view = await status(tasks.permission.id);
-		return view.status === 'needs_input' || view.workerState === 'needs_input' ? view : undefined;
-	}, 60_000);
+	const asking = await waitFor(
+		'the permission question',
+		async () => {
+			const view = await status(tasks.permission.id);
+			return view.status === 'needs_input' || view.workerState === 'needs_input' ? view : undefined;
+		},
+		60_000,
+	);
 	expect(asking.question?.toolName).toBe('Bash');
 	await demo.client.call('respond_to_task', {id: tasks.permission.id, action: 'approve'});
 	await waitFor('the approved command to run', () => existsSync(path.join(demo.project, 'demo-cleanup.txt')), 30_000);

@@ -75,7 +75,9 @@ describe('attach', () => {
 		const id = await waitingTask('echo tmux-attach > tmux.txt');
 		const server = `ccfleet-attach-${process.pid}`;
 		const tmux = (...args: string[]) => execFileSync('tmux', ['-L', server, ...args], {encoding: 'utf8'});
-		const env = Object.entries(sandbox.env).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ');
+		const env = Object.entries(sandbox.env)
+			.map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+			.join(' ');
 		tmux('new-session', '-d', '-s', 'a', '-x', '110', '-y', '32', `cd ${sandbox.project} && env ${env} ${process.execPath} ${binPath} attach ${id}; sleep 30`);
 		try {
 			await waitFor('the dialog in tmux', () => tmux('capture-pane', '-p', '-t', 'a').includes('Do you want to proceed?'), 20_000);

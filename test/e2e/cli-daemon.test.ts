@@ -61,10 +61,14 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 	it('takes the prompt from stdin too, and a prompt far beyond one argv string arrives whole', async () => {
 		const diff = Array.from({length: 4000}, (_, i) => `+ line ${i} of a very large diff`).join('\n');
 		const id = await delegate(['Review this [[reply:reviewed]]'], `${diff}\nEND-OF-DIFF-MARKER`);
-		const task = await waitFor('completion', async () => {
-			const view = await status(id);
-			return view.status === 'completed' ? view : undefined;
-		}, 60_000);
+		const task = await waitFor(
+			'completion',
+			async () => {
+				const view = await status(id);
+				return view.status === 'completed' ? view : undefined;
+			},
+			60_000,
+		);
 		expect(task.result).toBe('reviewed');
 		const sent = sandbox.mock.mainRequests().map(request => JSON.stringify(request.body));
 		expect(sent.some(body => body.includes('Review this') && body.includes('line 3999 of a very large diff') && body.includes('END-OF-DIFF-MARKER'))).toBe(true);
@@ -72,10 +76,14 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 
 	it('shows needs_input with the question while a worker waits for permission, and cancel ends its processes', async () => {
 		const id = await delegate(['--permission-mode', 'default', 'Write it [[tool:bash]]']);
-		const waiting = await waitFor('needs_input', async () => {
-			const view = await status(id);
-			return view.status === 'needs_input' ? view : undefined;
-		}, 60_000);
+		const waiting = await waitFor(
+			'needs_input',
+			async () => {
+				const view = await status(id);
+				return view.status === 'needs_input' ? view : undefined;
+			},
+			60_000,
+		);
 		expect(waiting.question).toMatchObject({toolName: 'Bash', toolInput: {command: 'echo hello-from-tool > out.txt && cat out.txt'}});
 		const {stdout: human} = await sandbox.cli(['status', id]);
 		expect(human).toContain('NEEDS INPUT');
@@ -96,25 +104,37 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 
 	it('fails a task that runs past its timeout, with that reason', async () => {
 		const id = await delegate(['--timeout', '4s', 'Think slowly [[slow:30000]]']);
-		const failed = await waitFor('the timeout', async () => {
-			const view = await status(id);
-			return view.status === 'failed' ? view : undefined;
-		}, 60_000);
+		const failed = await waitFor(
+			'the timeout',
+			async () => {
+				const view = await status(id);
+				return view.status === 'failed' ? view : undefined;
+			},
+			60_000,
+		);
 		expect(failed.failureReason).toMatch(/^Timed out after 4 s/);
 		expect(processesOfTask(id)).toEqual([]);
 	});
 
 	it('fails a task whose claude is killed, never completing it', async () => {
 		const id = await delegate(['Think slowly [[slow:30000]]']);
-		const running = await waitFor('a running worker', async () => {
-			const view = await status(id);
-			return view.workerState === 'busy' && view.pid ? view : undefined;
-		}, 60_000);
+		const running = await waitFor(
+			'a running worker',
+			async () => {
+				const view = await status(id);
+				return view.workerState === 'busy' && view.pid ? view : undefined;
+			},
+			60_000,
+		);
 		process.kill(running.pid!, 'SIGKILL');
-		const failed = await waitFor('the failure', async () => {
-			const view = await status(id);
-			return view.status === 'failed' ? view : undefined;
-		}, 30_000);
+		const failed = await waitFor(
+			'the failure',
+			async () => {
+				const view = await status(id);
+				return view.status === 'failed' ? view : undefined;
+			},
+			30_000,
+		);
 		expect(failed.exitCode).toBeNull();
 		expect(failed.failureReason).toBe('claude was killed by SIGKILL before it finished.');
 	});

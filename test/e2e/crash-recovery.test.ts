@@ -44,22 +44,30 @@ describe('crash recovery', () => {
 		});
 		// Killed while all three workers are mid-turn: their conversations are on disk (claude writes the prompt
 		// before it calls the API), their answers are not.
-		const running = await waitFor('three workers waiting on the API', async () => {
-			const tasks = await allTasks();
-			const busy = tasks.filter(task => task.workerState === 'busy');
-			const asked = sandbox.mock.mainRequests().map(request => JSON.stringify(request.body));
-			return busy.length === 3 && busy.every(task => asked.some(body => body.includes(task.prompt))) ? busy : undefined;
-		}, 60_000);
+		const running = await waitFor(
+			'three workers waiting on the API',
+			async () => {
+				const tasks = await allTasks();
+				const busy = tasks.filter(task => task.workerState === 'busy');
+				const asked = sandbox.mock.mainRequests().map(request => JSON.stringify(request.body));
+				return busy.length === 3 && busy.every(task => asked.some(body => body.includes(task.prompt))) ? busy : undefined;
+			},
+			60_000,
+		);
 		expect((await allTasks()).filter(task => task.status === 'queued')).toHaveLength(10);
 		first.kill('SIGKILL');
 		await waitFor('the first daemon to be gone', () => first.exitCode !== null || first.signalCode !== null, 10_000);
 
 		const second = await sandbox.startDaemon({CCFLEET_MAX_WORKERS: '5'});
 		expect(second.pid).not.toBe(first.pid);
-		const final = await waitFor('all 13 to end', async () => {
-			const tasks = await allTasks();
-			return tasks.length === 13 && tasks.every(task => ['completed', 'failed', 'cancelled'].includes(task.status)) ? tasks : undefined;
-		}, 150_000);
+		const final = await waitFor(
+			'all 13 to end',
+			async () => {
+				const tasks = await allTasks();
+				return tasks.length === 13 && tasks.every(task => ['completed', 'failed', 'cancelled'].includes(task.status)) ? tasks : undefined;
+			},
+			150_000,
+		);
 
 		expect(final.map(task => task.id).sort()).toEqual([...ids].sort());
 		for (const task of final) {
@@ -71,7 +79,10 @@ describe('crash recovery', () => {
 		for (const task of final) expect(task.attempts).toBe(resumedIds.has(task.id) ? 2 : 1);
 
 		// Each resumed worker continued its own conversation: the request after the restart carries the first prompt.
-		const resumedRequests = sandbox.mock.mainRequests().map(request => JSON.stringify(request.body)).filter(body => body.includes(RESUME_PROMPT));
+		const resumedRequests = sandbox.mock
+			.mainRequests()
+			.map(request => JSON.stringify(request.body))
+			.filter(body => body.includes(RESUME_PROMPT));
 		for (const task of running) {
 			const index = /crash task (\d+)/.exec(task.prompt)![1];
 			expect(resumedRequests.some(body => body.includes(`crash task ${index} [[slow`))).toBe(true);

@@ -65,7 +65,10 @@ describe('dependencies and resume with the real claude', () => {
 	it('resumes a finished task: the request carries the earlier conversation', async () => {
 		const first = await delegate({prompt: 'Pick a colour [[reply:I pick teal]]'});
 		await waitAll([first.id]);
-		const {task: resumed, resumedConversation} = await call<{task: TaskView; resumedConversation: boolean}>('resume_task', {id: first.id, additionalContext: 'Which colour did you pick? [[reply:teal, as before]]'});
+		const {task: resumed, resumedConversation} = await call<{task: TaskView; resumedConversation: boolean}>('resume_task', {
+			id: first.id,
+			additionalContext: 'Which colour did you pick? [[reply:teal, as before]]',
+		});
 		expect(resumedConversation).toBe(true);
 		const [done] = await waitAll([resumed.id]);
 		expect(done).toMatchObject({status: 'completed', result: 'teal, as before', parentTaskId: first.id});

@@ -12,7 +12,8 @@ let connection: McpClientConnection;
 
 beforeAll(async () => {
 	sandbox = await createSandbox({CCFLEET_MAX_WORKERS: '2'});
-	const git = (...args: string[]) => execa('git', args, {cwd: sandbox.project, env: {GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t'}});
+	const git = (...args: string[]) =>
+		execa('git', args, {cwd: sandbox.project, env: {GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t'}});
 	await git('init', '-q', '-b', 'main');
 	writeFileSync(path.join(sandbox.project, 'README'), 'project\n');
 	await git('add', '.');

@@ -44,7 +44,10 @@ async function runMainSession(prompt: string, mcpConfig: string) {
 		['-p', '--output-format', 'stream-json', '--verbose', '--mcp-config', mcpConfig, '--strict-mcp-config', '--allowedTools', 'mcp__ccfleet', '--', prompt],
 		{cwd: sandbox.project, env: sandbox.env, stdin: 'ignore', reject: false, timeout: 45_000},
 	);
-	const lines = result.stdout.split('\n').filter(Boolean).map(line => JSON.parse(line) as StreamLine);
+	const lines = result.stdout
+		.split('\n')
+		.filter(Boolean)
+		.map(line => JSON.parse(line) as StreamLine);
 	return {lines, init: lines.find(line => line.subtype === 'init'), final: lines.find(line => line.type === 'result'), exitCode: result.exitCode, stderr: result.stderr};
 }
 
@@ -60,11 +63,13 @@ function toolsOf(request: MockRequest): ToolDefinition[] {
 function toolUses(requests: MockRequest[]): Block[] {
 	const last = requests.at(-1);
 	const messages = (last?.body as {messages?: Array<{role: string; content: unknown}>} | undefined)?.messages ?? [];
-	return messages.flatMap(message => (message.role === 'assistant' && Array.isArray(message.content) ? (message.content as Block[]) : [])).filter(block => block.type === 'tool_use');
+	return messages
+		.flatMap(message => (message.role === 'assistant' && Array.isArray(message.content) ? (message.content as Block[]) : []))
+		.filter(block => block.type === 'tool_use');
 }
 
 describe('Claude Code as the main session, using ccfleet over MCP', () => {
-	it('delegates a task and waits for the worker\'s answer with the tools offered up front (alwaysLoad)', async () => {
+	it("delegates a task and waits for the worker's answer with the tools offered up front (alwaysLoad)", async () => {
 		const config = writeMcpConfig('mcp-always.json', {alwaysLoad: true});
 		const delegateArgs = JSON.stringify({prompt: 'Do the work [[reply:worker says hi]]', cwd: sandbox.project});
 		const prompt = `Hand this off. [[call:mcp__ccfleet__delegate_task:${delegateArgs}]] [[call:mcp__ccfleet__wait_for_task:{"ids":["$id"]}]]`;
@@ -104,10 +109,7 @@ describe('Claude Code as the main session, using ccfleet over MCP', () => {
 		expect(String(run.final?.['result'])).toMatch(/^FINAL:[\s\S]*"counts"/);
 		const turns = turnsOf(prompt);
 		expect(toolsOf(turns[0]!).some(tool => tool.name.startsWith('mcp__ccfleet__'))).toBe(false);
-		expect(toolUses(turns)).toMatchObject([
-			{name: toolSearchName, input: {query: 'select:mcp__ccfleet__task_status'}},
-			{name: 'mcp__ccfleet__task_status'},
-		]);
+		expect(toolUses(turns)).toMatchObject([{name: toolSearchName, input: {query: 'select:mcp__ccfleet__task_status'}}, {name: 'mcp__ccfleet__task_status'}]);
 		expect(toolsOf(turns[1]!).find(tool => tool.name === 'mcp__ccfleet__task_status')).toMatchObject({defer_loading: true});
 	}, 55_000);
 });

@@ -42,7 +42,10 @@ describe('permission round trip over MCP with the real claude', () => {
 		const {tasks} = (await call('wait_for_task', {ids: [task.id]})) as {tasks: TaskView[]};
 		expect(tasks[0]).toMatchObject({status: 'completed', result: toolDoneReply});
 		expect(readFileSync(path.join(sandbox.project, 'approved.txt'), 'utf8')).toBe('approved-run\n');
-		const toolResults = sandbox.mock.mainRequests().map(request => JSON.stringify(request.body)).filter(body => body.includes('approved-run') && body.includes('tool_result'));
+		const toolResults = sandbox.mock
+			.mainRequests()
+			.map(request => JSON.stringify(request.body))
+			.filter(body => body.includes('approved-run') && body.includes('tool_result'));
 		expect(toolResults.length).toBeGreaterThan(0);
 	});
 
@@ -52,7 +55,10 @@ describe('permission round trip over MCP with the real claude', () => {
 		const {tasks} = (await call('wait_for_task', {ids: [task.id]})) as {tasks: TaskView[]};
 		expect(tasks[0]).toMatchObject({status: 'completed', result: toolRefusedReply});
 		expect(existsSync(path.join(sandbox.project, 'denied.txt'))).toBe(false);
-		const refusals = sandbox.mock.mainRequests().map(request => JSON.stringify(request.body)).filter(body => body.includes('Not on this machine.'));
+		const refusals = sandbox.mock
+			.mainRequests()
+			.map(request => JSON.stringify(request.body))
+			.filter(body => body.includes('Not on this machine.'));
 		expect(refusals.length).toBeGreaterThan(0);
 	});
 });

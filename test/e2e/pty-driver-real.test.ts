@@ -46,10 +46,7 @@ function run(prompt: string, options: {cwd?: string; permissionMode?: Permission
 	const sessionId = randomUUID();
 	const cwd = options.cwd ?? trusted;
 	const taskId = `real-${randomUUID().slice(0, 8)}`;
-	const handle = driver.start(
-		{taskId, prompt, cwd, sessionId, resume: false, permissionMode: options.permissionMode ?? 'default', mode: 'pty'},
-		listener,
-	);
+	const handle = driver.start({taskId, prompt, cwd, sessionId, resume: false, permissionMode: options.permissionMode ?? 'default', mode: 'pty'}, listener);
 	return {driver, listener, handle, sessionId, cwd, taskId};
 }
 

@@ -49,7 +49,10 @@ describe('schedules in the daemon', () => {
 		const at = new Date(Date.now() + 3000);
 		let schedule: ScheduleView;
 		try {
-			const result = await client.callTool({name: 'schedule_task', arguments: {prompt: 'Scheduled greeting [[reply:hello on schedule]]', cwd: sandbox.project, at: at.toISOString()}});
+			const result = await client.callTool({
+				name: 'schedule_task',
+				arguments: {prompt: 'Scheduled greeting [[reply:hello on schedule]]', cwd: sandbox.project, at: at.toISOString()},
+			});
 			expect(result.isError).toBeFalsy();
 			schedule = (result.structuredContent as {schedule: ScheduleView}).schedule;
 		} finally {

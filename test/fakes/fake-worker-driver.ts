@@ -1,13 +1,5 @@
 import type {WorkerProcess} from '../../source/core/domain/task.js';
-import type {
-	PermissionDecision,
-	PermissionQuestion,
-	WorkerDriver,
-	WorkerExit,
-	WorkerHandle,
-	WorkerListener,
-	WorkerSpec,
-} from '../../source/core/ports/worker-driver.js';
+import type {PermissionDecision, PermissionQuestion, WorkerDriver, WorkerExit, WorkerHandle, WorkerListener, WorkerSpec} from '../../source/core/ports/worker-driver.js';
 import {defaultMockReply, defaultToolCommand, toolDoneReply, toolRefusedReply} from '../fixtures/mock-anthropic-api.js';
 
 /** One turn of a fake conversation, as the fake model sees it. */

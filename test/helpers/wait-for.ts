@@ -9,7 +9,8 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
 		} catch (error) {
 			last = error;
 		}
-		if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
+		if (Date.now() > deadline)
+			throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
 		await new Promise(resolve => setTimeout(resolve, intervalMs));
 	}
 }

@@ -39,10 +39,7 @@ it('serves two clients at once, each with its own McpServer', async () => {
 	const {tools} = await a.client.listTools();
 	expect(tools.map(tool => tool.name).sort()).toEqual(['echo', 'wait']);
 
-	const [fromA, fromB] = await Promise.all([
-		a.client.callTool({name: 'echo', arguments: {text: 'from a'}}),
-		b.client.callTool({name: 'echo', arguments: {text: 'from b'}}),
-	]);
+	const [fromA, fromB] = await Promise.all([a.client.callTool({name: 'echo', arguments: {text: 'from a'}}), b.client.callTool({name: 'echo', arguments: {text: 'from b'}})]);
 	expect(fromA.content).toEqual([{type: 'text', text: 'from a'}]);
 	expect(fromB.content).toEqual([{type: 'text', text: 'from b'}]);
 });

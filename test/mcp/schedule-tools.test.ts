@@ -61,7 +61,14 @@ describe('the schedule tools', () => {
 	});
 
 	it('creates a cron schedule, fires it, and shows its run history with the task it started', async () => {
-		const result = await call('schedule_task', {prompt: 'Check the nightly build', cwd, cron: '30 9 * * *', timezone: 'Europe/Berlin', priority: 'P0', missedRunPolicy: 'catchup'});
+		const result = await call('schedule_task', {
+			prompt: 'Check the nightly build',
+			cwd,
+			cron: '30 9 * * *',
+			timezone: 'Europe/Berlin',
+			priority: 'P0',
+			missedRunPolicy: 'catchup',
+		});
 		expect(result.isError).toBeFalsy();
 		expect(result.structuredContent!.schedule).toMatchObject({
 			id: 's1',

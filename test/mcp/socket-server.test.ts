@@ -5,13 +5,7 @@ import {createConnection, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {
-	connectToSocket,
-	CoreAlreadyRunningError,
-	listenOnSocket,
-	NoCoreRunningError,
-	type SocketListener,
-} from '../../source/mcp/socket-server.js';
+import {connectToSocket, CoreAlreadyRunningError, listenOnSocket, NoCoreRunningError, type SocketListener} from '../../source/mcp/socket-server.js';
 
 let root: string;
 let socketPath: string;
@@ -35,11 +29,9 @@ async function listen(onConnection: (socket: Socket) => void = () => {}): Promis
 
 /** Leaves a socket file behind the way a SIGKILLed core does. */
 async function leaveStaleSocket(path: string): Promise<void> {
-	const child = spawn(
-		process.execPath,
-		['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => console.log('ready'))`],
-		{stdio: ['ignore', 'pipe', 'inherit']},
-	);
+	const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => console.log('ready'))`], {
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
 	await once(child.stdout, 'data');
 	child.kill('SIGKILL');
 	await once(child, 'exit');

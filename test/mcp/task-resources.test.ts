@@ -41,7 +41,7 @@ beforeEach(async () => {
 	// Counts what registerTaskResources attaches, to see the disposer take all of it off again.
 	liveListeners = 0;
 	const on = fleet.on.bind(fleet);
-	fleet.on = ((event, listener) => {
+	fleet.on = (event, listener) => {
 		liveListeners++;
 		const off = on(event, listener);
 		let removed = false;
@@ -50,7 +50,7 @@ beforeEach(async () => {
 			removed = true;
 			off();
 		};
-	});
+	};
 	server = new McpServer({name: 'ccfleet-test', version: '0.0.0'}, {capabilities: RESOURCE_CAPABILITIES});
 	dispose = registerTaskResources(server, fleet);
 	const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();

@@ -6,13 +6,7 @@ const draw = (nodes: DagNode[], selectedId?: string, height = 100, width?: numbe
 	dagText(layoutDag(nodes, {...(selectedId ? {selectedId} : {}), height, ...(width ? {width} : {})}));
 
 test('a chain is one straight lane, the selected task marked', () => {
-	expect(draw([node('a'), node('b', ['a'], 'running'), node('c', ['b'], 'queued')], 'b')).toEqual([
-		'  ● a completed',
-		'  │',
-		'› ◉ b running',
-		'  │',
-		'  ● c queued',
-	]);
+	expect(draw([node('a'), node('b', ['a'], 'running'), node('c', ['b'], 'queued')], 'b')).toEqual(['  ● a completed', '  │', '› ◉ b running', '  │', '  ● c queued']);
 });
 
 test('a diamond: the fork goes right, the join comes back with ┘', () => {
@@ -94,7 +88,16 @@ test('30 nodes: compact rows, windowed to the height around the selected task, e
 
 test('lanes that would crowd out the text are cut with …, and the node is still drawn', () => {
 	const roots = Array.from({length: 30}, (_, i) => node(`r${i}`));
-	const layout = layoutDag([...roots, node('sink', roots.map(root => root.id))], {height: 100, width: 40});
+	const layout = layoutDag(
+		[
+			...roots,
+			node(
+				'sink',
+				roots.map(root => root.id),
+			),
+		],
+		{height: 100, width: 40},
+	);
 	expect(layout.gutterWidth).toBe(40 - 3 - 20);
 	const lines = dagText(layout);
 	for (const line of lines) expect([...line].length).toBeLessThanOrEqual(2 + 17 + 1 + 20);

@@ -84,7 +84,15 @@ test('with no task selected the pane says what it is for; at 80x24 everything fi
 	await ui.press('d');
 	expect(ui.frame()).toContain('Select a task to see what it depends on and what depends on it.');
 	const big = familyFleet();
-	for (let i = 0; i < 30; i++) big.tasks.push(makeTask({id: `chain${String(i).padStart(3, '0')}`, status: 'queued', queuePosition: i + 3, dependsOn: [i === 0 ? 'release1' : `chain${String(i - 1).padStart(3, '0')}`]}));
+	for (let i = 0; i < 30; i++)
+		big.tasks.push(
+			makeTask({
+				id: `chain${String(i).padStart(3, '0')}`,
+				status: 'queued',
+				queuePosition: i + 3,
+				dependsOn: [i === 0 ? 'release1' : `chain${String(i - 1).padStart(3, '0')}`],
+			}),
+		);
 	const crowded = await renderDashboard({source: big, columns: 80, rows: 24});
 	await crowded.press('d');
 	await crowded.refresh();

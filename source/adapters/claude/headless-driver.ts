@@ -60,7 +60,18 @@ class HeadlessWorker {
 		this.#listener = listener;
 		const env = workerEnv(options.env, {CLAUDE_CODE_EMIT_SESSION_STATE_EVENTS: '1', [WORKER_MARKER_ENV]: spec.taskId});
 		// Its own process group and session, so stop() can end everything it started.
-		this.#process = execa(options.claudePath, [...HEADLESS_FLAGS, ...claudeArgs(spec)], {cwd: spec.cwd, env, extendEnv: false, detached: true, buffer: false, reject: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', cleanup: false});
+		this.#process = execa(options.claudePath, [...HEADLESS_FLAGS, ...claudeArgs(spec)], {
+			cwd: spec.cwd,
+			env,
+			extendEnv: false,
+			detached: true,
+			buffer: false,
+			reject: false,
+			stdin: 'pipe',
+			stdout: 'pipe',
+			stderr: 'pipe',
+			cleanup: false,
+		});
 		const child = this.#process;
 		this.#stopper = new WorkerStopper({
 			taskId: spec.taskId,

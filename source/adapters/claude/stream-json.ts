@@ -34,7 +34,8 @@ export function contentBlocks(content: unknown): ContentBlock[] {
 
 /** A tool result's content on one line, for the output log. */
 export function toolResultLine(content: unknown): string {
-	const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map(part => (part as {text?: string}).text ?? '').join(' ') : JSON.stringify(content ?? '');
+	const text =
+		typeof content === 'string' ? content : Array.isArray(content) ? content.map(part => (part as {text?: string}).text ?? '').join(' ') : JSON.stringify(content ?? '');
 	return clip(text);
 }
 

@@ -167,9 +167,12 @@ export class FileOutputLog implements OutputLog {
 			// The umask may have cleared bits of the mode; the directory is ours, so set it exactly.
 			if (created !== undefined) fs.chmodSync(this.#directory, 0o700);
 		} catch (error) {
-			throw new FleetError(`Cannot create the output log directory ${this.#directory}: ${(error as Error).message}. Check its parent's permissions or choose another directory.`, {
-				cause: error,
-			});
+			throw new FleetError(
+				`Cannot create the output log directory ${this.#directory}: ${(error as Error).message}. Check its parent's permissions or choose another directory.`,
+				{
+					cause: error,
+				},
+			);
 		}
 
 		this.#hasDirectory = true;

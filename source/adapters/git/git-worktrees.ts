@@ -47,7 +47,7 @@ export class GitWorktrees implements Workspaces {
 	}
 
 	async finish(worktree: Worktree, strategy: MergeStrategy, taskId: string): Promise<MergeOutcome> {
-		await mustGit(worktree.path, ['add', '-A'], 'Staging the worker\'s changes');
+		await mustGit(worktree.path, ['add', '-A'], "Staging the worker's changes");
 		const staged = await git(worktree.path, ['diff', '--cached', '--quiet']);
 		if (!staged.ok) await mustGit(worktree.path, [...FALLBACK_IDENTITY, 'commit', '-q', '-m', `ccfleet task ${taskId}`], "Committing the worker's changes");
 		const changed = (await git(worktree.repoRoot, ['rev-list', '--count', `${worktree.baseSha}..${worktree.branch}`])).stdout !== '0';
@@ -58,13 +58,24 @@ export class GitWorktrees implements Workspaces {
 		}
 		switch (strategy) {
 			case 'manual':
-				return {strategy, summary: `The changes are on branch ${worktree.branch}; merge it when you are ready (git merge ${worktree.branch}).`, merged: false, branchKept: true};
+				return {
+					strategy,
+					summary: `The changes are on branch ${worktree.branch}; merge it when you are ready (git merge ${worktree.branch}).`,
+					merged: false,
+					branchKept: true,
+				};
 			case 'patch': {
 				const patch = await mustGit(worktree.repoRoot, ['format-patch', '--stdout', `${worktree.baseSha}..${worktree.branch}`], 'Writing the patch');
 				const patchPath = path.join(this.home, 'patches', `${taskId}.patch`);
 				mkdirSync(path.dirname(patchPath), {recursive: true, mode: 0o700});
 				writeFileSync(patchPath, `${patch}\n`, {mode: 0o600});
-				return {strategy, summary: `The changes are in ${patchPath} (git am ${patchPath}); branch ${worktree.branch} keeps them too.`, merged: false, patchPath, branchKept: true};
+				return {
+					strategy,
+					summary: `The changes are in ${patchPath} (git am ${patchPath}); branch ${worktree.branch} keeps them too.`,
+					merged: false,
+					patchPath,
+					branchKept: true,
+				};
 			}
 			case 'auto':
 				return this.#merge(worktree);
@@ -75,12 +86,22 @@ export class GitWorktrees implements Workspaces {
 	async #merge(worktree: Worktree): Promise<MergeOutcome> {
 		const dirty = (await git(worktree.repoRoot, ['status', '--porcelain'])).stdout;
 		if (dirty) {
-			return {strategy: 'auto', summary: `Not merged: ${worktree.repoRoot} has uncommitted changes. The work is on branch ${worktree.branch}.`, merged: false, branchKept: true};
+			return {
+				strategy: 'auto',
+				summary: `Not merged: ${worktree.repoRoot} has uncommitted changes. The work is on branch ${worktree.branch}.`,
+				merged: false,
+				branchKept: true,
+			};
 		}
 		const merge = await git(worktree.repoRoot, [...FALLBACK_IDENTITY, 'merge', '--no-edit', worktree.branch]);
 		if (!merge.ok) {
 			await git(worktree.repoRoot, ['merge', '--abort']);
-			return {strategy: 'auto', summary: `Not merged: it conflicts with ${worktree.repoRoot} (${merge.stdout.split('\n').at(-1) ?? ''}). The work is on branch ${worktree.branch}.`, merged: false, branchKept: true};
+			return {
+				strategy: 'auto',
+				summary: `Not merged: it conflicts with ${worktree.repoRoot} (${merge.stdout.split('\n').at(-1) ?? ''}). The work is on branch ${worktree.branch}.`,
+				merged: false,
+				branchKept: true,
+			};
 		}
 		await git(worktree.repoRoot, ['branch', '-d', worktree.branch]);
 		return {strategy: 'auto', summary: `Merged into ${worktree.repoRoot}.`, merged: true, branchKept: false};

@@ -54,17 +54,15 @@ function openError(path: string, error: unknown): Error {
 	}
 
 	if (code === 'SQLITE_NOTADB') {
-		return new FleetError(
-			`Cannot open the ccfleet database at ${path}: the file exists but is not a SQLite database. Move it aside or choose another path.`,
-			{cause: error},
-		);
+		return new FleetError(`Cannot open the ccfleet database at ${path}: the file exists but is not a SQLite database. Move it aside or choose another path.`, {
+			cause: error,
+		});
 	}
 
 	if (code === 'SQLITE_CORRUPT') {
-		return new FleetError(
-			`The ccfleet database at ${path} is corrupt (${reason}). Move it aside (keep a copy to recover tasks by hand) and start ccfleet again.`,
-			{cause: error},
-		);
+		return new FleetError(`The ccfleet database at ${path} is corrupt (${reason}). Move it aside (keep a copy to recover tasks by hand) and start ccfleet again.`, {
+			cause: error,
+		});
 	}
 
 	if (code === 'SQLITE_BUSY') {

@@ -14,7 +14,6 @@ import {
 import type {ScheduleFilter, ScheduleStore} from '../../core/ports/schedule-store.js';
 import {openDatabase} from './open-database.js';
 
-
 type ScheduleRow = {
 	id: string;
 	kind: string;
@@ -149,9 +148,7 @@ export class SqliteScheduleStore implements ScheduleStore {
 	list(filter: ScheduleFilter = {}): Schedule[] {
 		this.#assertOpen();
 		if (filter.statuses?.length === 0) return [];
-		return this.#list
-			.all({statuses: filter.statuses ? JSON.stringify(filter.statuses) : null, pipeline_id: filter.pipelineId ?? null})
-			.map(row => fromRow(row));
+		return this.#list.all({statuses: filter.statuses ? JSON.stringify(filter.statuses) : null, pipeline_id: filter.pipelineId ?? null}).map(row => fromRow(row));
 	}
 
 	addRun(run: NewScheduleRun, schedule?: Schedule): ScheduleRun {

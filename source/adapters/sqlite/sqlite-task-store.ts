@@ -4,7 +4,6 @@ import {TASK_STATUSES, type Task, type TaskStatus} from '../../core/domain/task.
 import type {TaskFilter, TaskStore} from '../../core/ports/task-store.js';
 import {isSqliteError, openDatabase} from './open-database.js';
 
-
 import {COLUMNS, fromRow, toRow, type TaskRow} from './task-row.js';
 
 const SELECT_COLUMNS = COLUMNS.join(', ');
@@ -44,9 +43,7 @@ export class SqliteTaskStore implements TaskStore {
 		this.#listByStatus = db.prepare(`SELECT ${SELECT_COLUMNS} FROM tasks WHERE ${STATUS_FILTER} ORDER BY seq`);
 		// The newest N are picked in descending order, then turned back to oldest first.
 		this.#listNewest = db.prepare(`SELECT * FROM (SELECT seq, ${SELECT_COLUMNS} FROM tasks ORDER BY seq DESC LIMIT @limit) ORDER BY seq`);
-		this.#listNewestByStatus = db.prepare(
-			`SELECT * FROM (SELECT seq, ${SELECT_COLUMNS} FROM tasks WHERE ${STATUS_FILTER} ORDER BY seq DESC LIMIT @limit) ORDER BY seq`,
-		);
+		this.#listNewestByStatus = db.prepare(`SELECT * FROM (SELECT seq, ${SELECT_COLUMNS} FROM tasks WHERE ${STATUS_FILTER} ORDER BY seq DESC LIMIT @limit) ORDER BY seq`);
 		this.#countByStatus = db.prepare('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status');
 		this.#totalCost = db.prepare('SELECT SUM(cost_usd) AS total FROM tasks');
 	}
@@ -119,4 +116,3 @@ export class SqliteTaskStore implements TaskStore {
 		if (this.#isClosed) throw new FleetError(`The task store at ${this.path} is closed; open a new SqliteTaskStore to use it again.`);
 	}
 }
-

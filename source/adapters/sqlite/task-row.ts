@@ -19,7 +19,6 @@ import {
 } from '../../core/domain/task.js';
 import {MERGE_STRATEGIES, type MergeOutcome, type MergeStrategy, type Worktree} from '../../core/ports/workspace.js';
 
-
 export type TaskRow = {
 	id: string;
 	prompt: string;
@@ -209,5 +208,3 @@ function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode |
 			'Upgrade ccfleet, or fix the row by hand.',
 	);
 }
-
-

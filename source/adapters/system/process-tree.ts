@@ -49,7 +49,14 @@ async function listProcessesAsync(): Promise<ProcEntry[]> {
 		return [];
 	}
 	const pids = entries.map(Number).filter(pid => Number.isInteger(pid));
-	const parsed = await Promise.all(pids.map(async pid => readFile(`/proc/${pid}/stat`, 'utf8').then(stat => parseStat(pid, stat), () => undefined)));
+	const parsed = await Promise.all(
+		pids.map(async pid =>
+			readFile(`/proc/${pid}/stat`, 'utf8').then(
+				stat => parseStat(pid, stat),
+				() => undefined,
+			),
+		),
+	);
 	return parsed.filter((entry): entry is ProcEntry => entry !== undefined);
 }
 
@@ -113,7 +120,10 @@ export async function treeResidentBytes(leaders: readonly number[]): Promise<Map
 			.filter(leader => live.has(leader))
 			.map(async leader => {
 				const sizes = await Promise.all([...treeOf(processes, leader)].map(async pid => readFile(`/proc/${pid}/status`, 'utf8').then(vmRssBytes, () => 0)));
-				result.set(leader, sizes.reduce((sum, bytes) => sum + bytes, 0));
+				result.set(
+					leader,
+					sizes.reduce((sum, bytes) => sum + bytes, 0),
+				);
 			}),
 	);
 	return result;

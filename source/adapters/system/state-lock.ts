@@ -22,8 +22,8 @@ export class StateLockedError extends FleetError {
 		readonly owner: StateLockOwner,
 	) {
 		super(
-			`Another ccfleet core (pid ${owner.pid}, started ${owner.startedAt}) already uses this state directory (lock ${lockPath}). `
-				+ `Use that core (\`ccfleet status\`) or stop it (kill ${owner.pid}) before starting another one.`,
+			`Another ccfleet core (pid ${owner.pid}, started ${owner.startedAt}) already uses this state directory (lock ${lockPath}). ` +
+				`Use that core (\`ccfleet status\`) or stop it (kill ${owner.pid}) before starting another one.`,
 		);
 	}
 }
@@ -98,7 +98,9 @@ export function acquireStateLock(lockPath: string, identity: ProcessIdentity): S
 		const existing = existingText === undefined ? undefined : parseOwner(existingText);
 		if (existing !== undefined && isProcessAlive(existing)) throw new StateLockedError(lockPath, existing);
 		if (attempt > 0) {
-			throw new FleetError(`Could not take over the stale ccfleet lock ${lockPath}: another process keeps replacing it. Retry, or delete the file if no ccfleet core runs.`);
+			throw new FleetError(
+				`Could not take over the stale ccfleet lock ${lockPath}: another process keeps replacing it. Retry, or delete the file if no ccfleet core runs.`,
+			);
 		}
 
 		// Two cores taking over the same stale lock at once could each delete the other's fresh one; deleting only

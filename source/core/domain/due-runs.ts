@@ -75,6 +75,7 @@ function dueTimes(schedule: Schedule, now: number, graceMs: number): {missed: nu
 
 function describeMissed(missed: number[], more: boolean, timezone: string): string {
 	const count = more ? `more than ${missed.length} runs` : missed.length === 1 ? '1 run' : `${missed.length} runs`;
-	const span = missed.length === 1 ? `due ${formatInZone(missed[0]!, timezone)}` : `due from ${formatInZone(missed[0]!, timezone)} to ${formatInZone(missed.at(-1)!, timezone)}`;
+	const span =
+		missed.length === 1 ? `due ${formatInZone(missed[0]!, timezone)}` : `due from ${formatInZone(missed[0]!, timezone)} to ${formatInZone(missed.at(-1)!, timezone)}`;
 	return `${count} ${span}`;
 }

@@ -21,7 +21,8 @@ export function createPipelineSchedules(input: PipelineInput, context: {pipeline
 	if (!Array.isArray(input.steps) || input.steps.length === 0) throw new InvalidInputError('A pipeline needs at least one step (one prompt per step).');
 	if (!Number.isFinite(delayMs) || delayMs < 0) throw new InvalidInputError(`The delay between steps must be ≥ 0 milliseconds, got ${delayMs}.`);
 	const tasks = input.steps.map((prompt, index) => {
-		if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError(`Step ${index + 1} of the pipeline has an empty prompt; give every step something to do.`);
+		if (typeof prompt !== 'string' || prompt.trim() === '')
+			throw new InvalidInputError(`Step ${index + 1} of the pipeline has an empty prompt; give every step something to do.`);
 		return checkTaskTemplate({...input.task, prompt});
 	});
 	const {now, pipelineId, timezone} = context;

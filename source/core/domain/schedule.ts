@@ -146,7 +146,9 @@ export function checkCron(expression: string, timezone: string, field = 'cron'):
 
 /** The first time after `after` (strictly) that the cron expression matches, read in `timezone`. */
 export function nextCronRun(expression: string, timezone: string, after: number): number {
-	return CronExpressionParser.parse(expression, {tz: timezone, currentDate: new Date(after)}).next().getTime();
+	return CronExpressionParser.parse(expression, {tz: timezone, currentDate: new Date(after)})
+		.next()
+		.getTime();
 }
 
 /**

@@ -21,4 +21,3 @@ export type Isolation = (typeof ISOLATIONS)[number];
 /** What a dependent does when one of its dependencies fails, is cancelled or skipped. */
 export const DEPENDENCY_FAILURE_POLICIES = ['fail', 'skip', 'run'] as const;
 export type DependencyFailurePolicy = (typeof DEPENDENCY_FAILURE_POLICIES)[number];
-

@@ -23,16 +23,26 @@ export const taskSpecShape = {
 	prompt: z.string().min(1).max(MAX_PROMPT_CHARS).describe('Everything the worker needs to know: the goal, the files involved, how to verify, what to report back.'),
 	cwd: z.string().min(1).max(4096).describe('Absolute path of the directory the worker runs in (usually the project root).'),
 	priority: z.enum(PRIORITIES).optional().describe('P0 runs before P1 before P2; default P1.'),
-	timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional().describe('How long the task may run before it fails (milliseconds); default TASK_TIMEOUT (30 minutes).'),
+	timeoutMs: z
+		.number()
+		.int()
+		.positive()
+		.max(MAX_TIMEOUT_MS)
+		.optional()
+		.describe('How long the task may run before it fails (milliseconds); default TASK_TIMEOUT (30 minutes).'),
 	maxOutputBytes: z.number().int().positive().max(MAX_OUTPUT_CAP_BYTES).optional().describe("Cap of the task's log in bytes; default MAX_OUTPUT_BUFFER (10 MB)."),
 	dependsOn: z.array(taskIdSchema).max(100).optional().describe('Task ids that must complete before this one starts.'),
 	continueFrom: taskIdSchema
 		.optional()
-		.describe("A task this one picks up from: it waits for it, and its checkpoint (result, git branch and SHA, dirty files, last output lines) is put before this task's prompt."),
+		.describe(
+			"A task this one picks up from: it waits for it, and its checkpoint (result, git branch and SHA, dirty files, last output lines) is put before this task's prompt.",
+		),
 	onDependencyFailure: z
 		.enum(DEPENDENCY_FAILURE_POLICIES)
 		.optional()
-		.describe('If a dependency fails or is cancelled: fail (default) ends this task as failed, skip ends it as skipped, run runs it anyway and tells it which dependency failed.'),
+		.describe(
+			'If a dependency fails or is cancelled: fail (default) ends this task as failed, skip ends it as skipped, run runs it anyway and tells it which dependency failed.',
+		),
 	role: z
 		.enum(ROLE_NAMES as [Role, ...Role[]])
 		.optional()
@@ -40,7 +50,9 @@ export const taskSpecShape = {
 	mode: z
 		.enum(WORKER_MODES)
 		.optional()
-		.describe("pty (default): the interactive claude in a terminal, which a person can attach to. headless: claude -p with stream-json, half the memory and claude's exact cost."),
+		.describe(
+			"pty (default): the interactive claude in a terminal, which a person can attach to. headless: claude -p with stream-json, half the memory and claude's exact cost.",
+		),
 	isolation: z
 		.enum(ISOLATIONS)
 		.optional()
@@ -48,7 +60,9 @@ export const taskSpecShape = {
 	mergeStrategy: z
 		.enum(MERGE_STRATEGIES)
 		.optional()
-		.describe('With isolation worktree, when the task completes: manual (default) keeps the changes on the branch, patch also writes a patch file, auto merges into your checkout when it is clean and there is no conflict.'),
+		.describe(
+			'With isolation worktree, when the task completes: manual (default) keeps the changes on the branch, patch also writes a patch file, auto merges into your checkout when it is clean and there is no conflict.',
+		),
 	model: z.string().min(1).max(200).optional().describe('claude --model for the worker, e.g. "sonnet" or "opus"; default: claude\'s own.'),
 	permissionMode: z.enum(PERMISSION_MODES).optional().describe('claude --permission-mode for the worker; default acceptEdits (file edits allowed, other tools ask).'),
 };

@@ -60,7 +60,10 @@ export class Admission {
 		this.#clock = clock;
 		this.#options = options;
 		this.#policies = [
-			{name: 'ceiling', check: ({running}) => (running < this.#options.maxWorkers ? {admit: true} : {admit: false, reason: `${running} of ${this.#options.maxWorkers} workers run`})},
+			{
+				name: 'ceiling',
+				check: ({running}) => (running < this.#options.maxWorkers ? {admit: true} : {admit: false, reason: `${running} of ${this.#options.maxWorkers} workers run`}),
+			},
 			{
 				name: 'stagger',
 				check: ({now}) => {

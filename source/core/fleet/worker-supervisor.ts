@@ -2,16 +2,7 @@ import {InvalidInputError} from '../domain/errors.js';
 import {transition, type Task} from '../domain/task.js';
 import type {Clock} from '../ports/clock.js';
 import type {SystemMonitor} from '../ports/system-monitor.js';
-import type {
-	PermissionDecision,
-	PermissionQuestion,
-	WorkerDriver,
-	WorkerExit,
-	WorkerHandle,
-	WorkerSpec,
-	WorkerState,
-	WorkerUsage,
-} from '../ports/worker-driver.js';
+import type {PermissionDecision, PermissionQuestion, WorkerDriver, WorkerExit, WorkerHandle, WorkerSpec, WorkerState, WorkerUsage} from '../ports/worker-driver.js';
 import type {EventBus} from '../events.js';
 import type {StopIntent} from './exit-policy.js';
 import type {TaskLedger} from './task-ledger.js';
@@ -179,7 +170,9 @@ export class WorkerSupervisor {
 		const handle = this.#workers.get(task.id)?.handle;
 		if (!handle) throw new InvalidInputError(`Task ${task.id} has no live worker to attach to (it is ${task.status}).`);
 		if (!handle.attach || !handle.resize) {
-			throw new InvalidInputError(`Task ${task.id} runs headless (claude -p), which has no terminal to attach to. Use \`ccfleet logs ${task.id} --follow\` to watch it.`);
+			throw new InvalidInputError(
+				`Task ${task.id} runs headless (claude -p), which has no terminal to attach to. Use \`ccfleet logs ${task.id} --follow\` to watch it.`,
+			);
 		}
 		const detach = handle.attach(onData);
 		handle.resize(size.columns, size.rows);

@@ -5,9 +5,10 @@ import type {Plan} from './reply-plan.js';
 import type {MessagesBody} from './request.js';
 import {inputUsage, outputTokens, type Usage} from './usage.js';
 
-const sleep = async (ms: number) => new Promise<void>(resolve => {
-	setTimeout(resolve, ms);
-});
+const sleep = async (ms: number) =>
+	new Promise<void>(resolve => {
+		setTimeout(resolve, ms);
+	});
 
 function messageSkeleton(id: number, model: string, usage: Usage) {
 	return {
@@ -81,11 +82,13 @@ async function writeStream(response: ServerResponse, id: number, body: MessagesB
 
 function writeJson(response: ServerResponse, id: number, body: MessagesBody, plan: Plan) {
 	response.writeHead(200, {'content-type': 'application/json', 'request-id': `req_mock_${id}`});
-	response.end(JSON.stringify({
-		...messageSkeleton(id, body.model ?? 'claude-mock', {...inputUsage(body), output_tokens: outputTokens(plan)}),
-		content: contentBlocks(id, plan),
-		stop_reason: plan.kind === 'tool' ? 'tool_use' : 'end_turn',
-	}));
+	response.end(
+		JSON.stringify({
+			...messageSkeleton(id, body.model ?? 'claude-mock', {...inputUsage(body), output_tokens: outputTokens(plan)}),
+			content: contentBlocks(id, plan),
+			stop_reason: plan.kind === 'tool' ? 'tool_use' : 'end_turn',
+		}),
+	);
 }
 
 /** Answers in the shape the request asked for; `delayMs` only applies to a stream. */

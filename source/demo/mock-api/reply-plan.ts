@@ -8,9 +8,7 @@ export const defaultMockReply = 'Hello from mock.';
 export const toolDoneReply = 'Tool finished. Done.';
 export const toolRefusedReply = 'Tool was refused.';
 
-export type Plan =
-	| {kind: 'text'; text: string}
-	| {kind: 'tool'; text: string; name: string; input: Record<string, unknown>};
+export type Plan = {kind: 'text'; text: string} | {kind: 'tool'; text: string; name: string; input: Record<string, unknown>};
 
 export function planReply(body: MessagesBody, directives: Directives, defaultReply: string): Plan {
 	const messages = body.messages ?? [];

@@ -20,10 +20,12 @@ export function sendError(response: ServerResponse, id: number, status: number, 
 		'retry-after': '0',
 		'request-id': `req_mock_${id}`,
 	});
-	response.end(JSON.stringify({
-		type: 'error',
-		error: {type: errorTypes[status] ?? 'api_error', message},
-	}));
+	response.end(
+		JSON.stringify({
+			type: 'error',
+			error: {type: errorTypes[status] ?? 'api_error', message},
+		}),
+	);
 }
 
 /**

@@ -68,7 +68,7 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
 			headers: request.headers,
 			body,
 			receivedAt: Date.now(),
-			kind: main ? 'main' : (isMessages ? 'side' : 'other'),
+			kind: main ? 'main' : isMessages ? 'side' : 'other',
 		});
 
 		if (method === 'HEAD' || (method === 'GET' && path === '/')) {

@@ -87,7 +87,15 @@ export function registerInteractionTools(server: McpServer, fleet: Fleet): void 
 							extra
 								.sendNotification({
 									method: 'notifications/progress',
-									params: {progressToken: token, progress: done, total: unique.length, message: progressLine(unique.map(id => taskView(fleet, fleet.get(id))), Date.now() - started)},
+									params: {
+										progressToken: token,
+										progress: done,
+										total: unique.length,
+										message: progressLine(
+											unique.map(id => taskView(fleet, fleet.get(id))),
+											Date.now() - started,
+										),
+									},
 								})
 								.catch(() => undefined);
 						}, PROGRESS_EVERY_MS);
@@ -110,7 +118,8 @@ function progressLine(tasks: TaskView[], waitedMs: number): string {
 function waitSummary(tasks: TaskView[], pending: string[], needsInput: string[]): string {
 	const lines = tasks.map(task => {
 		if (task.status === 'completed') return `Task ${task.id} completed. Result:\n${task.result ?? ''}`;
-		if (task.status === 'needs_input') return `Task ${task.id} needs input: ${task.question?.question ?? 'a permission answer'} Answer with respond_to_task {"id":"${task.id}","action":"approve"} (or "deny").`;
+		if (task.status === 'needs_input')
+			return `Task ${task.id} needs input: ${task.question?.question ?? 'a permission answer'} Answer with respond_to_task {"id":"${task.id}","action":"approve"} (or "deny").`;
 		if (task.status === 'failed' || task.status === 'cancelled') return `Task ${task.id} ${task.status}: ${task.failureReason ?? 'no reason recorded'}`;
 		return `Task ${task.id} is still ${task.status}.`;
 	});

@@ -42,11 +42,19 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 					.max(100)
 					.optional()
 					.describe('Once: an ISO 8601 time in the future, e.g. "2026-03-08T09:00" (read in `timezone`) or "2026-03-08T14:00:00Z" / "2026-03-08T09:00-05:00".'),
-				timezone: z.string().max(100).optional().describe('IANA time zone for cron and for an `at` without an offset, e.g. "Europe/Berlin", "America/New_York", "UTC"; default the machine\'s. DST is handled: "0 9 * * *" stays at 09:00 local.'),
+				timezone: z
+					.string()
+					.max(100)
+					.optional()
+					.describe(
+						'IANA time zone for cron and for an `at` without an offset, e.g. "Europe/Berlin", "America/New_York", "UTC"; default the machine\'s. DST is handled: "0 9 * * *" stays at 09:00 local.',
+					),
 				missedRunPolicy: z
 					.enum(MISSED_RUN_POLICIES)
 					.optional()
-					.describe('Runs that fell due while ccfleet was not running: skip (default) drops them, catchup runs once for all of them when ccfleet is back, fail records each as failed.'),
+					.describe(
+						'Runs that fell due while ccfleet was not running: skip (default) drops them, catchup runs once for all of them when ccfleet is back, fail records each as failed.',
+					),
 			},
 		},
 		async ({cron, at, timezone, missedRunPolicy, ...spec}) =>
@@ -77,7 +85,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 			outputSchema: pipelineResultSchema,
 			title: 'Run prompts one after another',
 			description:
-				'Chains tasks: the first step starts now; each next step starts `delay` ms after the previous step\'s task completes, in the same directory and with the same settings. ' +
+				"Chains tasks: the first step starts now; each next step starts `delay` ms after the previous step's task completes, in the same directory and with the same settings. " +
 				'If a step fails or is cancelled, the steps after it are cancelled with the reason. Each step is a one-time schedule (list_schedules and get_schedule show them).',
 			inputSchema: {
 				steps: z.array(taskSpecShape.prompt).min(1).max(MAX_PIPELINE_STEPS).describe('One self-contained prompt per step, in order.'),
@@ -105,7 +113,8 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 		{
 			outputSchema: schedulesResultSchema,
 			title: 'List schedules',
-			description: 'Every schedule (oldest first) with its status, cron or time, time zone and next run. Statuses: active, paused, cancelled, completed (a one-time schedule that has fired).',
+			description:
+				'Every schedule (oldest first) with its status, cron or time, time zone and next run. Statuses: active, paused, cancelled, completed (a one-time schedule that has fired).',
 			inputSchema: {
 				status: z.array(z.enum(SCHEDULE_STATUSES)).max(4).optional().describe('Only schedules in these statuses; default all.'),
 			},

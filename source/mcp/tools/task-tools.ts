@@ -147,7 +147,8 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: taskResultSchema,
 			title: 'Run a finished task again',
-			description: 'Runs a completed, failed or cancelled task again from scratch as a new task (same prompt, directory and settings; a new Claude conversation). The new task records `retryOf`.',
+			description:
+				'Runs a completed, failed or cancelled task again from scratch as a new task (same prompt, directory and settings; a new Claude conversation). The new task records `retryOf`.',
 			inputSchema: {id: taskIdSchema},
 		},
 		async ({id}) =>
@@ -163,7 +164,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 			outputSchema: resumeResultSchema,
 			title: 'Continue a finished task',
 			description:
-				"Continues a completed, failed or cancelled task as a new task. If its Claude conversation is on disk the worker resumes it (claude --resume) and reads `additionalContext` as the next message; " +
+				'Continues a completed, failed or cancelled task as a new task. If its Claude conversation is on disk the worker resumes it (claude --resume) and reads `additionalContext` as the next message; ' +
 				'otherwise a fresh worker gets a prompt that retells the task and its outcome. The new task records `parentTaskId`.',
 			inputSchema: {
 				id: taskIdSchema,

@@ -16,7 +16,9 @@ function scheduleToCancel(state: DashboardState) {
 export function ConfirmDialog({width, height}: {width: number; height: number}) {
 	const theme = useTheme();
 	const confirmation = useDashboard(state => (state.mode.kind === 'confirm' ? state.mode.confirmation : undefined));
-	const task = useDashboard(state => (state.mode.kind === 'confirm' && state.mode.confirmation.kind === 'cancel' ? findTask(state, state.mode.confirmation.taskId) : undefined));
+	const task = useDashboard(state =>
+		state.mode.kind === 'confirm' && state.mode.confirmation.kind === 'cancel' ? findTask(state, state.mode.confirmation.taskId) : undefined,
+	);
 	const schedule = useDashboard(scheduleToCancel);
 	const queued = useDashboard(state => state.snapshot?.fleet.queued ?? 0);
 	const isEphemeralCore = useDashboard(state => state.isEphemeralCore ?? false);
@@ -38,10 +40,7 @@ export function ConfirmDialog({width, height}: {width: number; height: number}) 
 	} else if (confirmation.kind === 'cancelSchedule') {
 		const id = confirmation.scheduleId;
 		title = `Cancel schedule ${id}?`;
-		lines = [
-			schedule ? `${id} is ${schedule.status}: ${oneLine(schedule.task.prompt)}` : id,
-			'It never fires again; a task it already started goes on.',
-		];
+		lines = [schedule ? `${id} is ${schedule.status}: ${oneLine(schedule.task.prompt)}` : id, 'It never fires again; a task it already started goes on.'];
 		choices = [
 			['y', 'yes, cancel the schedule'],
 			['n', 'no, keep it'],
@@ -56,7 +55,8 @@ export function ConfirmDialog({width, height}: {width: number; height: number}) 
 		lines = [`${n} worker${n === 1 ? ' is' : 's are'} running.`];
 		if (isEphemeralCore) lines.push('This is the demo: quitting stops every worker and removes its temporary files.');
 		else lines.push('The core runs in the background: workers left running go on without the dashboard.');
-		if (queued > 0 && !isEphemeralCore) lines.push(`${queued} queued task${queued === 1 ? ' stays' : 's stay'} queued either way: the core starts ${queued === 1 ? 'it' : 'them'} as workers free up.`);
+		if (queued > 0 && !isEphemeralCore)
+			lines.push(`${queued} queued task${queued === 1 ? ' stays' : 's stay'} queued either way: the core starts ${queued === 1 ? 'it' : 'them'} as workers free up.`);
 		choices = isEphemeralCore
 			? [
 					['s', `stop ${n === 1 ? 'it' : 'them'} and quit the demo`],

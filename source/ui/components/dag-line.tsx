@@ -31,9 +31,7 @@ export function DagLine({row, width, isFocused}: {row: DagRow; width: number; is
 				{node ? (
 					<>
 						{' '}
-						<Text {...(node.isSelected && isFocused ? theme.selected : {})}>{node.id}</Text>
-						{' '}
-						<Text {...statusStyle}>{cell(node.status, STATUS_WIDTH)}</Text>
+						<Text {...(node.isSelected && isFocused ? theme.selected : {})}>{node.id}</Text> <Text {...statusStyle}>{cell(node.status, STATUS_WIDTH)}</Text>
 						{node.label ? <Text {...theme.muted}>{` ${oneLine(node.label.slice(0, LABEL_CHARS))}`}</Text> : null}
 					</>
 				) : null}

@@ -47,7 +47,7 @@ export function NewTaskForm({width, height}: {width: number; height: number}) {
 					{`  ${draft.error}`}
 				</Text>
 			) : null}
-			{draft.isSubmitting ? <Text {...theme.muted}>  Handing it over…</Text> : null}
+			{draft.isSubmitting ? <Text {...theme.muted}> Handing it over…</Text> : null}
 			<Box flexGrow={1} />
 			<Text {...theme.muted} wrap="truncate-end">
 				{'  enter submit · tab/↓ next field · shift-tab/↑ previous · ^U clear field · esc cancel'}

@@ -22,8 +22,7 @@ export function OutputPane({width, height, isFocused}: OutputPaneProps) {
 		note = task.queuePosition
 			? `Queued (#${task.queuePosition}): no output until a worker starts it.`
 			: `Waiting for ${task.waitingOn?.join(', ') || 'its dependencies'}: no output until it can start.`;
-	}
-	else if (output?.taskId !== task.id) note = 'Loading…';
+	} else if (output?.taskId !== task.id) note = 'Loading…';
 	else {
 		lines = output.lines.map(cleanLine);
 		// A terminal screen is as tall as the terminal, mostly blank at the bottom.

@@ -28,7 +28,11 @@ export function StatusBar({width}: {width: number}) {
 		content = <Text {...theme.error} wrap="truncate-end">{`Lost the core, reconnecting: ${connectionError}`}</Text>;
 	} else if (status && now - status.at < STATUS_MESSAGE_MS) {
 		const style = status.tone === 'error' ? theme.error : status.tone === 'success' ? theme.success : {};
-		content = <Text {...style} wrap="truncate-end">{status.text}</Text>;
+		content = (
+			<Text {...style} wrap="truncate-end">
+				{status.text}
+			</Text>
+		);
 	} else {
 		content = (
 			<Text {...theme.muted} wrap="truncate-end">
