@@ -2,6 +2,7 @@ import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
 import {PRIORITIES} from '../../core/domain/task.js';
 import type {Fleet} from '../../core/fleet.js';
+import {fleetCounters} from '../fleet-feed.js';
 import {taskView} from '../task-view.js';
 import {clientLabel} from './task-tools.js';
 import {failure, guard, ok, taskIdSchema} from './tool-result.js';
@@ -63,25 +64,14 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 		},
 		async () =>
 			guard(async () => {
-				const workers = fleet.workers();
 				const system = await fleet.sampleSystem();
-				const backoff = fleet.backoff();
-				const counts = fleet.counts();
-				const status = {
-					workers: {running: workers.length, allowed: fleet.options.maxWorkers},
-					// Every queued task, also those waiting for dependencies; `ready` of them can start as soon as a worker is free.
-					queued: counts.queued,
-					ready: fleet.queueOrder().length,
-					counts,
-					costUsd: fleet.totalCostUsd(),
-					needsInput: workers.filter(worker => worker.question).map(worker => ({id: worker.taskId, question: worker.question!.question})),
-					...(backoff ? {backoff: {until: new Date(backoff.until).toISOString(), reason: backoff.reason}} : {}),
-					system,
-				};
+				// The same counters the fleet feed pushes to a dashboard, plus the machine's CPU and memory.
+				const status = {...fleetCounters(fleet), system};
+				const backoff = status.backoff;
 				const text =
 					`${status.workers.running}/${status.workers.allowed} workers running, ${status.queued} queued, $${status.costUsd.toFixed(2)} spent. ` +
 					`CPU ${system.cpuPercent.toFixed(0)}%, memory ${(system.memoryFreeBytes / 1024 ** 3).toFixed(1)} of ${(system.memoryTotalBytes / 1024 ** 3).toFixed(1)} GB free.` +
-					(backoff ? `\nNew workers wait until ${new Date(backoff.until).toISOString()} (the API turned one away: ${backoff.reason}).` : '') +
+					(backoff ? `\nNew workers wait until ${backoff.until} (the API turned one away: ${backoff.reason}).` : '') +
 					(status.needsInput.length ? `\nWaiting for an answer: ${status.needsInput.map(entry => `${entry.id} (${entry.question})`).join('; ')}` : '');
 				return ok(status, text);
 			}),
