@@ -1,7 +1,7 @@
 import {connectToSocket} from '../mcp/socket-server.js';
 
 /** Ctrl-]: the detach key, as in telnet and ccmanager; no TUI uses it. */
-export const DETACH_KEY = '\u001D';
+const DETACH_KEY = '\u001D';
 
 export type AttachStreams = {
 	stdin: NodeJS.ReadStream;

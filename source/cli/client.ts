@@ -161,7 +161,7 @@ function tail(file: string, lines: number): string {
 }
 
 /** A tool's structured answer, checked against its schema; a mismatch means the core runs another version of ccfleet. */
-export function readToolResult<N extends ToolName>(tool: N, structured: unknown): ToolResult<N> {
+function readToolResult<N extends ToolName>(tool: N, structured: unknown): ToolResult<N> {
 	const parsed = TOOL_RESULTS[tool].safeParse(structured);
 	if (parsed.success) return parsed.data as ToolResult<N>;
 	const issue = parsed.error.issues[0];

@@ -7,10 +7,10 @@ import {findClaudeBinary} from '../adapters/claude/claude-binary.js';
 import {CliError} from './client.js';
 
 /** The server name in Claude Code's config; its tools become `mcp__ccfleet__<tool>`. */
-export const MCP_SERVER_NAME = 'ccfleet';
+const MCP_SERVER_NAME = 'ccfleet';
 /** The permission rule that allows every ccfleet tool at once. */
-export const MCP_PERMISSION = `mcp__${MCP_SERVER_NAME}`;
-export const MCP_SCOPES = ['user', 'project', 'local'] as const;
+const MCP_PERMISSION = `mcp__${MCP_SERVER_NAME}`;
+const MCP_SCOPES = ['user', 'project', 'local'] as const;
 export type McpScope = (typeof MCP_SCOPES)[number];
 
 const CLAUDE_TIMEOUT_MS = 60_000;
@@ -76,7 +76,7 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
  * `node` is written bare only when PATH's node is the one running now: Claude Code started from an IDE may see
  * another PATH, and an absolute node path keeps working there.
  */
-export function serverCommand(env: NodeJS.ProcessEnv = process.env): {command: string; args: string[]} {
+function serverCommand(env: NodeJS.ProcessEnv = process.env): {command: string; args: string[]} {
 	const ownBin = realpathOrSelf(binPath);
 	const ccfleet = onPath('ccfleet', env);
 	if (ccfleet && realpathOrSelf(ccfleet) === ownBin) return {command: 'ccfleet', args: ['mcp']};
@@ -96,11 +96,11 @@ export function settingsFiles(env: NodeJS.ProcessEnv = process.env, cwd = proces
 }
 
 /** Single-quotes what a POSIX shell would otherwise split or expand. */
-export function shellQuote(word: string): string {
+function shellQuote(word: string): string {
 	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-export function mcpSetup(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), scope: McpScope = 'user'): McpSetup {
+function mcpSetup(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), scope: McpScope = 'user'): McpSetup {
 	const {command, args} = serverCommand(env);
 	// A non-default state directory must reach the bridge too, or it would talk to (or start) another core.
 	const serverEnv: Record<string, string> = env.CCFLEET_HOME ? {CCFLEET_HOME: path.resolve(cwd, env.CCFLEET_HOME)} : {};

@@ -171,7 +171,7 @@ function when(schedule: ScheduleView): string {
 }
 
 /** The schedule list of `ccfleet schedule list`. */
-export function formatScheduleTable(schedules: ScheduleView[], columns = process.stdout.columns || 100): string {
+function formatScheduleTable(schedules: ScheduleView[], columns = process.stdout.columns || 100): string {
 	if (schedules.length === 0) return 'No schedules yet. Create one with: ccfleet schedule create "<what to do>" --cron "0 9 * * 1-5"';
 	const rows = schedules.map(schedule => [
 		schedule.id,
@@ -188,7 +188,7 @@ export function formatScheduleTable(schedules: ScheduleView[], columns = process
 }
 
 /** One schedule in full with its runs, for `ccfleet schedule get <id>`. */
-export function formatSchedule(schedule: ScheduleView, runs: ScheduleRunView[]): string {
+function formatSchedule(schedule: ScheduleView, runs: ScheduleRunView[]): string {
 	const local = (iso: string | undefined) => (iso === undefined ? undefined : formatInZone(Date.parse(iso), schedule.timezone));
 	const link = schedule.pipeline;
 	const lines: [string, string | undefined][] = [

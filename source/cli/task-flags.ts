@@ -143,7 +143,7 @@ function valueOf(flag: TaskFlag, raw: unknown): unknown {
 }
 
 /** The directory a task runs in: the flag's (relative to here) or here; it must exist. */
-export function taskDirectory(cwd: unknown): string {
+function taskDirectory(cwd: unknown): string {
 	const resolved = path.resolve(typeof cwd === 'string' ? cwd : process.cwd());
 	try {
 		if (!statSync(resolved).isDirectory()) throw new Error('not a directory');

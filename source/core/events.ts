@@ -25,8 +25,6 @@ export type ScheduleEvents = {
 	'schedule:run-recorded': {run: ScheduleRun};
 };
 
-export type ScheduleEventName = keyof ScheduleEvents;
-
 type Listener<Payload> = (payload: Payload) => void;
 
 /**

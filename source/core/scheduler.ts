@@ -52,7 +52,7 @@ export type SchedulerOptions = {
 	maxMissedRunsRecorded: number;
 };
 
-export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
+const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
 	defaultTimezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
 	missedGraceMs: 60_000,
 	maxMissedRunsRecorded: 100,

@@ -9,8 +9,8 @@ import path from 'node:path';
 // tests that look for a transcript must agree with it.
 export {transcriptPath} from '../adapters/claude/transcript.js';
 
-export const claudeVersion = '2.1.330';
-export const mockApiKey = 'sk-ant-mock-0123456789abcdefghij';
+const claudeVersion = '2.1.330';
+const mockApiKey = 'sk-ant-mock-0123456789abcdefghij';
 
 export type ClaudeEnv = {
 	configDir: string;
@@ -86,6 +86,3 @@ export function claudeBinary(): string {
 
 	return binary;
 }
-
-/** Alias under the name the test plan uses. */
-export const seedClaudeConfig = createClaudeEnv;

@@ -14,7 +14,7 @@ import {claudeBinary, createClaudeEnv, type ClaudeEnv} from './claude-env.js';
 import {startMockApi, type MockApi} from './mock-anthropic-api.js';
 
 /** What the dashboard's header says for the whole demo. */
-export const DEMO_BANNER = 'DEMO — mock API, nothing leaves this machine';
+const DEMO_BANNER = 'DEMO — mock API, nothing leaves this machine';
 /** Workers at once: enough for the scripted tasks to run side by side, few enough for a laptop. */
 const DEMO_MAX_WORKERS = 4;
 /** The failing task runs past this and is failed for it. */

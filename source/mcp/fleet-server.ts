@@ -8,7 +8,7 @@ import {registerScheduleTools} from './tools/schedule-tools.js';
 import {registerTaskResources} from './task-resources.js';
 import {registerTaskTools} from './tools/task-tools.js';
 
-export const SERVER_INFO = {name: 'ccfleet', version: '0.1.0'};
+const SERVER_INFO = {name: 'ccfleet', version: '0.1.0'};
 
 /** The MCP face of the fleet: one server per client connection, all sharing the one fleet. */
 export function createFleetMcpServer(fleet: Fleet, extras: {scheduler?: Scheduler} = {}): McpServer {

@@ -7,7 +7,7 @@ import {FleetError} from '../core/domain/errors.js';
 /** How long the stale-socket probe and a client connection wait for the core to accept. */
 export const SOCKET_CONNECT_TIMEOUT_MS = 2000;
 /** How long `close()` lets live connections finish before destroying them. */
-export const SOCKET_SERVER_CLOSE_GRACE_MS = 1000;
+const SOCKET_SERVER_CLOSE_GRACE_MS = 1000;
 /** sun_path holds 108 bytes on Linux and 104 on macOS, NUL included; longer paths are silently truncated by libuv. */
 const MAX_SOCKET_PATH_BYTES = process.platform === 'linux' ? 107 : 103;
 

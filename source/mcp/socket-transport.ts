@@ -4,7 +4,7 @@ import {type Transport} from '@modelcontextprotocol/sdk/shared/transport.js';
 import {type JSONRPCMessage} from '@modelcontextprotocol/sdk/types.js';
 
 /** How long `close()` waits for the peer to finish the connection before cutting it. */
-export const SOCKET_CLOSE_GRACE_MS = 1000;
+const SOCKET_CLOSE_GRACE_MS = 1000;
 
 export type SocketTransportOptions = {
 	/** Largest message (bytes of one unfinished line) accepted before the connection is cut. @default 10 MiB (the SDK's stdio limit) */

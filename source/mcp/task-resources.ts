@@ -12,7 +12,7 @@ import {taskView} from './task-view.js';
  */
 export const RESOURCE_CAPABILITIES = {resources: {subscribe: true, listChanged: true}};
 
-export const TASK_URI_PREFIX = 'ccfleet://tasks/';
+const TASK_URI_PREFIX = 'ccfleet://tasks/';
 const TASK_URI_TEMPLATE = `${TASK_URI_PREFIX}{id}`;
 const MIME_TYPE = 'application/json';
 /** How many of the newest tasks resources/list returns: enough to find recent work, small enough to stay cheap. */
@@ -26,12 +26,12 @@ const MAX_TITLE_CHARS = 80;
 const MAX_ID_CHARS = 100;
 const LIST_KEY = '\0list';
 
-export function taskUri(id: string): string {
+function taskUri(id: string): string {
 	return `${TASK_URI_PREFIX}${encodeURIComponent(id)}`;
 }
 
 /** The task id in a `ccfleet://tasks/{id}` URI, or undefined when the URI has another form. */
-export function parseTaskUri(uri: string): string | undefined {
+function parseTaskUri(uri: string): string | undefined {
 	if (!uri.startsWith(TASK_URI_PREFIX)) return undefined;
 	const encoded = uri.slice(TASK_URI_PREFIX.length);
 	if (encoded === '' || /[/?#]/.test(encoded)) return undefined;

@@ -32,9 +32,9 @@ const checkpointSchema = z.object({
 	sessionId: z.string(),
 });
 
-export const permissionQuestionSchema = z.object({toolName: z.string(), toolInput: z.unknown(), question: z.string()});
+const permissionQuestionSchema = z.object({toolName: z.string(), toolInput: z.unknown(), question: z.string()});
 
-export const WORKER_STATES = ['starting', 'busy', 'needs_input', 'idle'] as const;
+const WORKER_STATES = ['starting', 'busy', 'needs_input', 'idle'] as const;
 
 /** A task as clients see it: the live worker's state folded in. */
 export const taskViewSchema = z.object({

@@ -29,7 +29,7 @@ export type DagLayoutOptions = {
 };
 
 /** Columns a node's text (`id status`) keeps however many lanes there are. */
-export const DAG_MIN_TEXT = 20;
+const DAG_MIN_TEXT = 20;
 const NODE = '●';
 const SELECTED_NODE = '◉';
 

@@ -98,9 +98,9 @@ export type FleetSource = {
 /** How many of the newest tasks a snapshot carries besides the active ones. */
 export const RECENT_TASKS = 200;
 /** Lines of a log the Output pane asks for: more than any terminal is tall. */
-export const OUTPUT_TAIL_LINES = 200;
+const OUTPUT_TAIL_LINES = 200;
 /** Schedules are fetched on the first snapshot and then on every this-many-th one. */
-export const SCHEDULES_EVERY = 2;
+const SCHEDULES_EVERY = 2;
 /** Active tasks are few (bounded by the queue); this only keeps a runaway queue from making every snapshot huge. */
 const MAX_ACTIVE_TASKS = 1000;
 

@@ -10,7 +10,7 @@ import {selectedTask, type DashboardStore} from './store.js';
  */
 export const OUTPUT_MIN_INTERVAL_MS = 500;
 /** Family members fetched by id in one round. */
-export const FAMILY_FETCHES_PER_PULL = 10;
+const FAMILY_FETCHES_PER_PULL = 10;
 
 export type OutputFollower = {
 	/**

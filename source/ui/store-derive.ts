@@ -105,7 +105,7 @@ export function mergeSchedules(schedules: readonly DashboardSchedule[], changed:
 	return [...merged, ...byId.values()];
 }
 
-export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
 	return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 

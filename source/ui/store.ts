@@ -6,7 +6,7 @@ import {derive, needsInput} from './store-derive.js';
 export {isLive, needsInput, RECENT_FINISHED} from './store-derive.js';
 
 /** Panes that take the focus, in tab order: top to bottom, then the two that share the Output pane's place. */
-export const PANES = ['queue', 'workers', 'output', 'dag', 'schedules'] as const;
+const PANES = ['queue', 'workers', 'output', 'dag', 'schedules'] as const;
 export type PaneId = (typeof PANES)[number];
 /** Panes that hold a list of tasks to select from. */
 export type ListPane = 'queue' | 'workers';
@@ -119,7 +119,7 @@ export function selectedSchedule(state: DashboardState): DashboardSchedule | und
 	return state.schedules.find(schedule => schedule.id === state.scheduleSelection);
 }
 
-export function isListPane(pane: PaneId): pane is ListPane {
+function isListPane(pane: PaneId): pane is ListPane {
 	return pane === 'queue' || pane === 'workers';
 }
 

@@ -4,7 +4,7 @@ import {FleetError} from '../../core/domain/errors.js';
 import {migrate} from './migrations.js';
 
 /** How long a write waits for another connection's lock before it fails with SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 5000;
+const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Opens ccfleet's database (one file holds tasks and schedules; each store has its own connection) in WAL mode

@@ -68,13 +68,6 @@ function carriesMarker(pid: number, marker: string): boolean {
 	}
 }
 
-/** Pids in the session led by `leader` (the leader included). */
-export function sessionMembers(leader: number): number[] {
-	return listProcesses()
-		.filter(entry => entry.session === leader)
-		.map(entry => entry.pid);
-}
-
 /**
  * Everything that belongs to a worker: the session it leads, every descendant by parent chain, and every
  * process marked with its task id.

@@ -1,7 +1,7 @@
 import {cronTimesBetween, formatInZone, nextCronRun, type NewScheduleRun, type Schedule} from './schedule.js';
 
 /** Missed due times counted for one gap at most; past it the count reads "more than". */
-export const MAX_MISSED_COUNTED = 1000;
+const MAX_MISSED_COUNTED = 1000;
 
 export type DueOptions = {
 	/** A due time handled less than this late is simply late and runs as usual; later, it was missed. */

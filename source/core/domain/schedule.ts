@@ -128,7 +128,7 @@ export function checkTimezone(timezone: string, field = 'timezone'): string {
 }
 
 /** The expression with its fields separated by single spaces; throws InvalidInputError naming the field and the accepted form. */
-export function checkCron(expression: string, timezone: string, field = 'cron'): string {
+function checkCron(expression: string, timezone: string, field = 'cron'): string {
 	const fields = typeof expression === 'string' ? expression.trim().split(/\s+/).filter(Boolean) : [];
 	if (fields.length !== 5) {
 		throw new InvalidInputError(
@@ -207,7 +207,7 @@ export function parseIsoTime(text: string, timezone: string, field = 'at'): numb
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** How far `timezone`'s wall clock is ahead of UTC at `instant`, in ms. */
-export function zoneOffsetMs(instant: number, timezone: string): number {
+function zoneOffsetMs(instant: number, timezone: string): number {
 	let format = offsetFormatters.get(timezone);
 	if (!format) {
 		format = new Intl.DateTimeFormat('en-US', {
@@ -267,7 +267,7 @@ export function checkTaskTemplate(task: unknown): ScheduleTaskTemplate {
 	return specOf(checkTaskSpec(task));
 }
 
-export function checkMissedRunPolicy(policy: unknown): MissedRunPolicy {
+function checkMissedRunPolicy(policy: unknown): MissedRunPolicy {
 	if (!MISSED_RUN_POLICIES.includes(policy as MissedRunPolicy)) {
 		throw new InvalidInputError(
 			`missedRunPolicy ${JSON.stringify(policy)} is not one of ${MISSED_RUN_POLICIES.join(', ')}: skip drops runs missed while ccfleet was down, ` +

@@ -79,7 +79,7 @@ export const taskSpecSchema = z.strictObject(taskSpecShape, {
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 
 /** "Unknown field timeout; did you mean timeoutMs? …", naming what is accepted. */
-export function unknownFieldsMessage(keys: readonly string[], accepted: readonly string[]): string {
+function unknownFieldsMessage(keys: readonly string[], accepted: readonly string[]): string {
 	const guesses = keys.map(key => closestName(key, accepted)).filter((guess): guess is string => guess !== undefined);
 	const hint = guesses.length > 0 ? ` Did you mean ${guesses.join(', ')}?` : '';
 	return `Unknown field${keys.length === 1 ? '' : 's'} ${keys.join(', ')}.${hint} Accepted: ${accepted.join(', ')}.`;

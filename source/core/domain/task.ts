@@ -12,7 +12,7 @@ export type TokenUsage = {
 	cacheCreation: number;
 };
 
-export const NO_TOKENS: TokenUsage = Object.freeze({input: 0, output: 0, cacheRead: 0, cacheCreation: 0});
+const NO_TOKENS: TokenUsage = Object.freeze({input: 0, output: 0, cacheRead: 0, cacheCreation: 0});
 
 /** The worker process that runs (or ran) a task: enough to tell after a restart whether it still lives. */
 export type WorkerProcess = {
@@ -64,7 +64,7 @@ export type Task = Omit<TaskSpec, keyof ResolvedSettings> &
 		merge?: MergeOutcome;
 	};
 
-export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped']);
+const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped']);
 
 /** Where a task stood when it ended: enough for a later task to pick up from it. */
 export type Checkpoint = {

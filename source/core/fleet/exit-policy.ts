@@ -50,7 +50,7 @@ export function decideExit({task, exit, stopping, maxAttempts, isTakingWork, ret
 	return {kind: 'fail', reason: failureReasonOf(exit)};
 }
 
-export function failureReasonOf(exit: WorkerExit): string {
+function failureReasonOf(exit: WorkerExit): string {
 	if (exit.error) return exit.error;
 	if (exit.exitCode === null) return `claude was killed by ${exit.signal ?? 'a signal'} before it finished.`;
 	if (exit.exitCode === 0) return 'claude exited without finishing its turn.';

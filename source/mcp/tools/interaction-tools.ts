@@ -7,8 +7,8 @@ import {failure, guard, ok, taskIdSchema} from './tool-result.js';
 import {taskResultSchema, waitResultSchema} from '../../protocol/tool-results.js';
 
 /** Claude Code gives up on a tool call after its own limit; a wait returns well before it and says how to go on. */
-export const WAIT_DEFAULT_MS = 50_000;
-export const WAIT_MAX_MS = 55_000;
+const WAIT_DEFAULT_MS = 50_000;
+const WAIT_MAX_MS = 55_000;
 const PROGRESS_EVERY_MS = 5_000;
 
 /** respond_to_task and wait_for_task: answering a worker and waiting for one. */

@@ -9,7 +9,7 @@ type HelpLine = {kind: 'group'; text: string} | {kind: 'key'; label: string; des
 const KEY_WIDTH = 10;
 
 /** The help lines, generated from the keymap table, so a key cannot exist without being listed. */
-export function helpLines(): HelpLine[] {
+function helpLines(): HelpLine[] {
 	const lines: HelpLine[] = [];
 	for (const group of BINDING_GROUPS) {
 		lines.push({kind: 'group', text: group});

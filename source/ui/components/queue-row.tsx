@@ -17,7 +17,7 @@ export type QueueRowProps = {
 };
 
 /** What a queued task waits for, in a few words: its dependencies first, then the fleet. */
-export function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: number, blockers = ''): string {
+function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: number, blockers = ''): string {
 	if (blockers !== '') return `task ${blockers}`;
 	if (fleet?.backoff && Date.parse(fleet.backoff.until) > now) return 'rate-limit back-off';
 	if (fleet && fleet.workers.running >= fleet.workers.allowed) return `a worker (${fleet.workers.running}/${fleet.workers.allowed} busy)`;

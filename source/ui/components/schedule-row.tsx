@@ -21,7 +21,7 @@ export const SCHEDULE_COLUMNS = {id: 8, status: 9, when: 16, zone: 13, next: 8, 
 const FIXED_WIDTH = 2 + Object.values(SCHEDULE_COLUMNS).reduce((sum, width) => sum + width + 1, 0);
 const MIN_PROMPT = 10;
 
-export function hasPromptColumn(width: number): boolean {
+function hasPromptColumn(width: number): boolean {
 	return width >= FIXED_WIDTH + MIN_PROMPT;
 }
 
@@ -32,7 +32,7 @@ export function scheduleHeaderText(width: number): string {
 }
 
 /** `cron 0 9 * * 1-5`, `once 03-08 09:00` (wall-clock time in its zone), `step 2/3` of a pipeline. */
-export function whenText(schedule: DashboardSchedule): string {
+function whenText(schedule: DashboardSchedule): string {
 	if (schedule.kind === 'cron') return `cron ${schedule.cron ?? '?'}`;
 	if (schedule.pipeline && !schedule.runAt) return `step ${schedule.pipeline.step}/${schedule.pipeline.steps}`;
 	if (!schedule.runAt) return 'once';
@@ -41,7 +41,7 @@ export function whenText(schedule: DashboardSchedule): string {
 }
 
 /** A time span, roughly (`45s`, `12m`, `3h05m`, `22h`, `2d4h`): a schedule's columns have room for eight characters. */
-export function roughly(ms: number): string {
+function roughly(ms: number): string {
 	const seconds = Math.max(0, Math.floor(ms / 1000));
 	if (seconds < 60) return `${seconds}s`;
 	if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
@@ -51,14 +51,14 @@ export function roughly(ms: number): string {
 }
 
 /** `in 1h30m`, `due now`, or `-` when it will not fire (paused, ended, a pipeline step waiting for the one before). */
-export function nextText(schedule: DashboardSchedule, now: number): string {
+function nextText(schedule: DashboardSchedule, now: number): string {
 	if (!schedule.nextRunAt || schedule.status !== 'active') return '-';
 	const ms = Date.parse(schedule.nextRunAt) - now;
 	return ms <= 0 ? 'due now' : `in ${roughly(ms)}`;
 }
 
 /** `2m ago completed`, or `never`. */
-export function lastRunText(schedule: DashboardSchedule, now: number): string {
+function lastRunText(schedule: DashboardSchedule, now: number): string {
 	const run = schedule.lastRun;
 	const at = run ? Date.parse(run.firedAt) : schedule.lastRunAt ? Date.parse(schedule.lastRunAt) : undefined;
 	if (at === undefined) return 'never';

@@ -9,7 +9,7 @@ import {PaneTitle} from './pane-title.js';
 const LABEL_WIDTH = 14;
 
 /** Every line of a task's details at a width: labelled fields, then the prompt and the result wrapped in full. */
-export function detailLines(task: DashboardTask, width: number): string[] {
+function detailLines(task: DashboardTask, width: number): string[] {
 	const valueWidth = Math.max(10, width - LABEL_WIDTH - 2);
 	const fields: Array<[string, string | undefined]> = [
 		['id', task.id],

@@ -15,7 +15,7 @@ export type WorkerRowProps = {
 };
 
 /** Column widths, shared with the pane's header line. */
-export const WORKER_COLUMNS = {id: 8, state: 11, time: 7, cost: 7, tokens: 6, rss: 5} as const;
+const WORKER_COLUMNS = {id: 8, state: 11, time: 7, cost: 7, tokens: 6, rss: 5} as const;
 
 export function workerHeaderText(): string {
 	const c = WORKER_COLUMNS;
