@@ -1,13 +1,13 @@
 import {readFileSync} from 'node:fs';
 import {text as readStream} from 'node:stream/consumers';
 import type {Config} from '../config.js';
+import {isTerminal} from '../core/domain/task.js';
 import type {TaskView} from '../protocol/views.js';
 import {CliError, createProgress, getTask, listTasks, stdout, withFleet, type FleetClient, type Output} from './client.js';
 import {specFromFlags} from './task-flags.js';
 import {age, formatTask, formatTaskTable, money, statusLabel} from './format.js';
 
 const POLL_MS = 400;
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /** `ccfleet delegate`'s own flags; every task setting comes from the task spec's flags (task-flags.ts). */
 export type DelegateFlags = Record<string, unknown> & {
@@ -65,7 +65,7 @@ async function waitForEnd(fleet: FleetClient, id: string): Promise<TaskView> {
 	try {
 		for (;;) {
 			const task = await getTask(fleet, id);
-			if (TERMINAL.has(task.status)) return task;
+			if (isTerminal(task.status)) return task;
 			const detail =
 				task.status === 'queued'
 					? `#${task.queuePosition ?? '?'} in the queue`
@@ -112,7 +112,7 @@ export async function logs(config: Config, id: string, flags: {tail?: number; fo
 			const {log} = await fleet.call('task_logs', {id});
 			if (log.length > shown) process.stdout.write(log.slice(shown));
 			shown = log.length;
-			if (TERMINAL.has(task.status)) {
+			if (isTerminal(task.status)) {
 				io.out(`[ccfleet] task ${id} ${task.status}${task.failureReason ? `: ${task.failureReason}` : ''}`);
 				return 0;
 			}
