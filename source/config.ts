@@ -15,7 +15,12 @@ export type Config = {
 	logsDirectory: string;
 	lockPath: string;
 	daemonLogPath: string;
-	maxWorkers: number;
+	/** CCFLEET_MAX_WORKERS: a ceiling on workers at once; without it the machine's CPU and memory decide. */
+	maxWorkers: number | undefined;
+	/** No worker starts while the machine's CPU load is at or above this percentage. */
+	cpuThresholdPercent: number;
+	/** Memory always left free for the rest of the machine. */
+	memoryReserveBytes: number;
 	staggerMs: number;
 	/** First pause before a task that met a passing API error (rate limit, overload) runs again. */
 	retryBaseMs: number;
@@ -60,6 +65,11 @@ export function parseSize(text: string, name: string): number {
 	return Math.round(value);
 }
 
+/** A size that may be 0 (a reserve of nothing). */
+function parseSizeOrZero(text: string, name: string): number {
+	return /^\s*0+\s*[kmg]?b?\s*$/i.test(text) ? 0 : parseSize(text, name);
+}
+
 function parseWholeNumber(text: string, name: string, min: number): number {
 	const value = Number(text);
 	if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} is "${text}"; give a whole number of at least ${min}.`);
@@ -77,10 +87,21 @@ function defaultHome(env: NodeJS.ProcessEnv): string {
 	return path.join(stateHome, 'ccfleet');
 }
 
-/** The default worker cap: what the machine can carry, since an interactive claude takes about 250 MB and a core. */
-function defaultMaxWorkers(): number {
-	const byMemory = Math.floor(os.totalmem() / 1024 ** 3);
-	return Math.max(1, Math.min(8, os.availableParallelism(), byMemory));
+/** A percentage above 0 and at most 100. */
+function parsePercent(text: string, name: string): number {
+	const value = Number(text.trim().replace(/%$/, ''));
+	if (!Number.isFinite(value) || value <= 0 || value > 100)
+		throw new ConfigError(`${name} is "${text}"; give a percentage above 0 and at most 100 (100: never hold work for CPU).`);
+	return value;
+}
+
+/** The first of several names a setting goes by (ccfleet's own first, then Delegate's), with the name it was found under. */
+function firstOf(env: NodeJS.ProcessEnv, names: string[]): {name: string; value: string} | undefined {
+	for (const name of names) {
+		const value = env[name];
+		if (value) return {name, value};
+	}
+	return undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -91,6 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	}
 	const workerMode = (env.CCFLEET_MODE || 'pty') as WorkerMode;
 	if (!WORKER_MODES.includes(workerMode)) throw new ConfigError(`CCFLEET_MODE is "${workerMode}"; use one of ${WORKER_MODES.join(', ')}.`);
+	const cpuThreshold = firstOf(env, ['CCFLEET_CPU_THRESHOLD', 'CPU_THRESHOLD']);
+	const memoryReserve = firstOf(env, ['CCFLEET_MEMORY_RESERVE', 'MEMORY_RESERVE']);
 	const logLevel = (env.LOG_LEVEL || 'info').toLowerCase() as LogLevel;
 	if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL is "${env.LOG_LEVEL}"; use one of ${LOG_LEVELS.join(', ')}.`);
 	return {
@@ -101,7 +124,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		logsDirectory: path.join(home, 'logs'),
 		lockPath: path.join(home, 'ccfleet.lock'),
 		daemonLogPath: path.join(home, 'daemon.log'),
-		maxWorkers: env.CCFLEET_MAX_WORKERS ? parseWholeNumber(env.CCFLEET_MAX_WORKERS, 'CCFLEET_MAX_WORKERS', 1) : defaultMaxWorkers(),
+		maxWorkers: env.CCFLEET_MAX_WORKERS ? parseWholeNumber(env.CCFLEET_MAX_WORKERS, 'CCFLEET_MAX_WORKERS', 1) : undefined,
+		cpuThresholdPercent: cpuThreshold ? parsePercent(cpuThreshold.value, cpuThreshold.name) : 80,
+		memoryReserveBytes: memoryReserve ? parseSizeOrZero(memoryReserve.value, memoryReserve.name) : 1024 ** 3,
 		staggerMs: env.CCFLEET_STAGGER_MS ? parseWholeNumber(env.CCFLEET_STAGGER_MS, 'CCFLEET_STAGGER_MS', 0) : 250,
 		retryBaseMs: env.CCFLEET_RETRY_BASE ? parseDuration(env.CCFLEET_RETRY_BASE, 'CCFLEET_RETRY_BASE') : 10_000,
 		maxAttempts: env.CCFLEET_MAX_ATTEMPTS ? parseWholeNumber(env.CCFLEET_MAX_ATTEMPTS, 'CCFLEET_MAX_ATTEMPTS', 1) : 3,

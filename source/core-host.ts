@@ -13,9 +13,11 @@ import {SqliteTaskStore} from './adapters/sqlite/sqlite-task-store.js';
 import {OsSystemMonitor} from './adapters/system/os-system-monitor.js';
 import {currentProcessIdentity} from './adapters/system/process-info.js';
 import {randomIds} from './adapters/system/random-ids.js';
+import {secureStateDirectory} from './adapters/system/state-dir.js';
 import {acquireStateLock} from './adapters/system/state-lock.js';
 import {systemClock} from './adapters/system/system-clock.js';
 import {createFleet, type Fleet, type RecoveryReport} from './core/fleet.js';
+import {DEFAULT_RESOURCE_OPTIONS} from './core/fleet/resource-gauge.js';
 import type {Logger} from './core/ports/logger.js';
 import {createScheduler, type Scheduler} from './core/scheduler.js';
 import type {WorkerDriver} from './core/ports/worker-driver.js';
@@ -51,6 +53,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		}
 	};
 	try {
+		secureStateDirectory(config, logger);
 		const claude = findClaudeBinary(env);
 		logger.info('using claude', {path: claude.path, source: claude.source});
 		const store = new SqliteTaskStore(config.databasePath);
@@ -78,6 +81,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 			},
 			{
 				maxWorkers: config.maxWorkers,
+				resources: {...DEFAULT_RESOURCE_OPTIONS, cpuThresholdPercent: config.cpuThresholdPercent, memoryReserveBytes: config.memoryReserveBytes},
 				staggerMs: config.staggerMs,
 				retryBaseMs: config.retryBaseMs,
 				maxAttempts: config.maxAttempts,

@@ -15,7 +15,8 @@ describe('config', () => {
 			trustWorkspace: true,
 		});
 		expect(loadConfig({HOME: '/home/u'}).home).toBe('/home/u/.local/state/ccfleet');
-		expect(config.maxWorkers).toBeGreaterThanOrEqual(1);
+		// No ceiling by default: the machine's CPU (under 80 %) and memory (1 GB kept free) decide.
+		expect(config).toMatchObject({maxWorkers: undefined, cpuThresholdPercent: 80, memoryReserveBytes: 1024 ** 3});
 	});
 
 	it('reads the knobs, with units', () => {
@@ -28,6 +29,12 @@ describe('config', () => {
 			CCFLEET_TRUST_WORKSPACE: 'no',
 		});
 		expect(config).toMatchObject({home: '/x', taskTimeoutMs: 90_000, maxOutputBytes: 2 * 1024 * 1024, maxWorkers: 3, permissionMode: 'default', trustWorkspace: false});
+		expect(loadConfig({CPU_THRESHOLD: '65', MEMORY_RESERVE: '2GB'})).toMatchObject({cpuThresholdPercent: 65, memoryReserveBytes: 2 * 1024 ** 3});
+		// ccfleet's own names win over Delegate's.
+		expect(loadConfig({CCFLEET_CPU_THRESHOLD: '90%', CPU_THRESHOLD: '65', CCFLEET_MEMORY_RESERVE: '0', MEMORY_RESERVE: '2GB'})).toMatchObject({
+			cpuThresholdPercent: 90,
+			memoryReserveBytes: 0,
+		});
 		expect(parseDuration('1800000', 'T')).toBe(1_800_000);
 		expect(parseDuration('2h', 'T')).toBe(7_200_000);
 		expect(parseSize('512KB', 'S')).toBe(512 * 1024);
@@ -42,5 +49,9 @@ describe('config', () => {
 		expect(() => loadConfig({CCFLEET_PERMISSION_MODE: 'yolo'})).toThrow(/use one of default, acceptEdits, plan, auto, dontAsk, bypassPermissions/);
 		expect(() => loadConfig({LOG_LEVEL: 'loud'})).toThrow(/LOG_LEVEL is "loud"/);
 		expect(() => loadConfig({CCFLEET_TRUST_WORKSPACE: 'maybe'})).toThrow(/use 1 or 0/);
+		expect(() => loadConfig({CPU_THRESHOLD: '120'})).toThrow(
+			new ConfigError('CPU_THRESHOLD is "120"; give a percentage above 0 and at most 100 (100: never hold work for CPU).'),
+		);
+		expect(() => loadConfig({CCFLEET_MEMORY_RESERVE: 'lots'})).toThrow(/CCFLEET_MEMORY_RESERVE is "lots"; give a positive size/);
 	});
 });

@@ -25,7 +25,10 @@ export const MAIN_HELP = `
 
   Environment
     CCFLEET_HOME              state directory (default \${XDG_STATE_HOME:-~/.local/state}/ccfleet)
-    CCFLEET_MAX_WORKERS       workers at once (default: cores, at most 8)
+    CCFLEET_MAX_WORKERS       a ceiling on workers at once (default: none; the machine's CPU and memory decide)
+    CPU_THRESHOLD             no worker starts while CPU load is at or above this % (default 80; also CCFLEET_CPU_THRESHOLD)
+    MEMORY_RESERVE            memory always left free; a worker starts only if the rest fits it (default 1GB;
+                              also CCFLEET_MEMORY_RESERVE)
     TASK_TIMEOUT              per-task timeout (default 30m)
     MAX_OUTPUT_BUFFER         per-task log cap (default 10MB)
     CCFLEET_PERMISSION_MODE   workers' claude --permission-mode (default acceptEdits)

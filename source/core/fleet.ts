@@ -20,6 +20,7 @@ import {TaskLedger} from './fleet/task-ledger.js';
 import {TaskRunner} from './fleet/task-runner.js';
 import {CONTINUE_PROMPT, retellPrompt, workingDirectory} from './fleet/worker-prompt.js';
 import {needsWorktree, prepareWorktree} from './fleet/worktree-preparer.js';
+import {ResourceGauge, type ResourceView} from './fleet/resource-gauge.js';
 import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker-supervisor.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
@@ -28,6 +29,15 @@ export type {RecoveryReport} from './fleet/recovery.js';
 export type {WorkerView} from './fleet/worker-supervisor.js';
 
 export type FleetCounts = Record<TaskStatus, number>;
+
+export type AdmissionState = ResourceView & {
+	/** CCFLEET_MAX_WORKERS, when set. */
+	maxWorkers?: number;
+	/** How many more workers of the next task's mode the machine's memory could carry now. */
+	roomFor?: number;
+	/** Why the next queued task does not start now, when it does not. */
+	heldBy?: string;
+};
 
 /**
  * The one owner of the queue, the workers and recovery; every face (dashboard, MCP, CLI, daemon) is its client. A thin
@@ -48,6 +58,8 @@ export class Fleet {
 	readonly #finisher: Finisher;
 	readonly #runner: TaskRunner;
 	readonly #pumpSource: PumpSource;
+	readonly #gauge: ResourceGauge;
+	#cancelSystemWatch: (() => void) | undefined;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
@@ -55,7 +67,8 @@ export class Fleet {
 		this.#options = {...DEFAULT_FLEET_OPTIONS, ...options};
 		this.#logger = ports.logger ?? silentLogger;
 		const report = (message: string, cause: unknown) => this.#report(message, cause);
-		this.#admission = new Admission(ports.clock, this.#options, ports.admissionPolicies);
+		this.#gauge = new ResourceGauge(this.#options.resources);
+		this.#admission = new Admission(ports.clock, this.#options, [...this.#gauge.policies(), ...(ports.admissionPolicies ?? [])]);
 		this.#ledger = new TaskLedger(ports.store, this.#bus, ports.clock, report);
 		this.#finisher = new Finisher({
 			ledger: this.#ledger,
@@ -80,11 +93,13 @@ export class Fleet {
 			output: (id, text) => this.#appendOutput(id, text),
 			closeOutput: id => ports.output.closeTask(id),
 			onExit: (task, exit, stopping) => {
+				this.#gauge.noteEnded(task.id);
 				this.#runner.handleExit(task, exit, stopping);
 				this.#pump();
 			},
 			report,
 			memorySampleMs: this.#options.memorySampleMs,
+			onMemorySampled: bytes => this.#gauge.noteMeasured(bytes, ports.clock.now()),
 		});
 		this.#runner = new TaskRunner({
 			clock: ports.clock,
@@ -98,15 +113,21 @@ export class Fleet {
 			isTakingWork: () => this.#phase === 'running',
 			canResume: task => this.#canResume(task),
 			note: (id, text) => this.#appendOutput(id, text),
+			onStarting: task => this.#gauge.noteStarted(task.id, task.mode, ports.clock.now()),
 		});
 		const queue = this.#queue;
 		const supervisor = this.#supervisor;
+		const ledger = this.#ledger;
 		this.#pumpSource = {
 			get ready() {
 				return queue.size;
 			},
 			get running() {
 				return supervisor.size;
+			},
+			get nextMode() {
+				const next = queue.peek();
+				return next === undefined ? undefined : ledger.active(next)?.mode;
 			},
 			startNext: () => this.#runner.startNext(),
 		};
@@ -137,6 +158,8 @@ export class Fleet {
 			enqueue: task => this.#enqueueWhenReady(task),
 		});
 		this.#logger.info('fleet started', report);
+		// Admission decides by measurement from the first start on.
+		await this.#sampleSystem();
 		this.#pump();
 		return report;
 	}
@@ -307,6 +330,23 @@ export class Fleet {
 		return this.#supervisor.attach(this.get(id), onData, size);
 	}
 
+	/**
+	 * How admission stands: the ceiling, the CPU threshold and memory reserve in force, what a worker is expected to
+	 * need, how many more the machine could carry now, and what holds the next start when one is held.
+	 */
+	admissionState(): AdmissionState {
+		const now = this.#ports.clock.now();
+		const nextMode = this.#pumpSource.nextMode;
+		const verdict = this.#queue.size > 0 ? this.#admission.verdict(this.#supervisor.size, nextMode) : undefined;
+		const room = this.#gauge.roomFor(nextMode ?? this.#options.defaults.mode, now);
+		return {
+			...(this.#options.maxWorkers === undefined ? {} : {maxWorkers: this.#options.maxWorkers}),
+			...this.#gauge.view(now),
+			...(room === undefined ? {} : {roomFor: room}),
+			...(verdict && !verdict.admit ? {heldBy: verdict.reason} : {}),
+		};
+	}
+
 	/** The fleet-wide pause on new workers after the API turned one away, while it lasts. */
 	backoff(): {until: number; reason: string} | undefined {
 		return this.#admission.backoff();
@@ -353,6 +393,7 @@ export class Fleet {
 		if (this.#phase === 'stopped' || this.#phase === 'stopping') return;
 		this.#phase = 'stopping';
 		this.#admission.stop();
+		this.#cancelSystemWatch?.();
 		await this.#supervisor.stopAll({kind: 'shutdown'}, 'ccfleet is shutting down');
 		const drained = await this.#finisher.drain(this.#options.stopDrainMs);
 		if (!drained) {
@@ -368,6 +409,30 @@ export class Fleet {
 	#pump(): void {
 		if (this.#phase !== 'running') return;
 		this.#admission.pump(this.#pumpSource);
+		this.#watchSystemWhileBusy();
+	}
+
+	/**
+	 * Samples the machine's CPU and memory on a timer while tasks wait or workers run, off every request's path, and
+	 * runs the pump after each sample: a start held for resources goes as soon as they are there. An idle fleet keeps
+	 * no timer.
+	 */
+	#watchSystemWhileBusy(): void {
+		if (this.#cancelSystemWatch || this.#phase !== 'running' || (this.#queue.size === 0 && this.#supervisor.size === 0)) return;
+		this.#cancelSystemWatch = this.#ports.clock.setTimeout(() => {
+			void this.#sampleSystem().finally(() => {
+				this.#cancelSystemWatch = undefined;
+				this.#pump();
+			});
+		}, this.#options.systemSampleMs);
+	}
+
+	async #sampleSystem(): Promise<void> {
+		try {
+			this.#gauge.noteSystem(await this.#ports.system.sample());
+		} catch (error) {
+			this.#logger.warn("could not sample the machine's CPU and memory", {error: errorMessage(error)});
+		}
 	}
 
 	/** Writes to a task's log, with or without a live worker (ccfleet's own notes about it). */

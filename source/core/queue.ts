@@ -42,6 +42,15 @@ export class PriorityQueue {
 		return true;
 	}
 
+	/** The id that would come out next, left in place. */
+	peek(): string | undefined {
+		for (const priority of PRIORITIES) {
+			const id = this.#lanes[priority][0];
+			if (id !== undefined) return id;
+		}
+		return undefined;
+	}
+
 	/** 1-based place of an id in the running order, or 0 when it is not queued; without building the whole order. */
 	position(id: string): number {
 		const priority = this.#priorityOf.get(id);

@@ -27,8 +27,12 @@ export function fleetCounters(fleet: Fleet): FleetCounters {
 	const workers = fleet.workers();
 	const counts = fleet.counts();
 	const backoff = fleet.backoff();
+	const {sample: _sample, pendingBytes: _pending, ...admission} = fleet.admissionState();
+	const byResources = admission.roomFor === undefined ? Number.POSITIVE_INFINITY : workers.length + admission.roomFor;
+	const allowed = Math.min(admission.maxWorkers ?? Number.POSITIVE_INFINITY, byResources);
 	return {
-		workers: {running: workers.length, allowed: fleet.options.maxWorkers},
+		workers: {running: workers.length, allowed: Number.isFinite(allowed) ? allowed : workers.length},
+		admission,
 		queued: counts.queued,
 		ready: fleet.queueOrder().length,
 		counts,

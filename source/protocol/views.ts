@@ -85,8 +85,27 @@ export type TaskView = z.infer<typeof taskViewSchema>;
 
 export const taskCountsSchema = z.object(Object.fromEntries(TASK_STATUSES.map(status => [status, z.number()])) as Record<(typeof TASK_STATUSES)[number], z.ZodNumber>);
 
+/** How admission stands: what decides whether the next worker starts. */
+export const admissionViewSchema = z.object({
+	/** CCFLEET_MAX_WORKERS, when set; otherwise the machine's CPU and memory decide. */
+	maxWorkers: z.number().optional(),
+	cpuThresholdPercent: z.number(),
+	memoryReserveBytes: z.number(),
+	/** What one more worker is expected to need, per mode: learned from running workers once they settle. */
+	expectedWorkerBytes: z.object({pty: z.number(), headless: z.number()}),
+	/** The measured memory of every live worker together. */
+	workerBytes: z.number(),
+	/** How many more workers of the next task's mode the machine's memory could carry now. */
+	roomFor: z.number().optional(),
+	/** Why the next queued task does not start now, when it does not. */
+	heldBy: z.string().optional(),
+});
+export type AdmissionView = z.infer<typeof admissionViewSchema>;
+
 export const fleetStatusSchema = z.object({
+	/** `allowed`: how many could run now, by the ceiling and by what the machine can carry. */
 	workers: z.object({running: z.number(), allowed: z.number()}),
+	admission: admissionViewSchema,
 	/** Every queued task, also those waiting for dependencies. */
 	queued: z.number(),
 	/** Queued tasks that can start as soon as a worker is free. */

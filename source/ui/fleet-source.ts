@@ -1,5 +1,5 @@
 import {CliError, type FleetClient} from '../cli/client.js';
-import type {Priority, TaskStatus} from '../core/domain/task.js';
+import type {Priority} from '../core/domain/task.js';
 import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../protocol/fleet-changes.js';
 import type {TaskSpec} from '../core/domain/task-spec.js';
 import type {ToolName, ToolResult} from '../protocol/tool-results.js';
@@ -14,17 +14,9 @@ export type DashboardTask = TaskView & {
 /** A schedule as the dashboard shows it: list_schedules' view plus its latest run (get_schedule), once it has run. */
 export type DashboardSchedule = ScheduleView & {lastRun?: ScheduleRunView};
 
-/** What fleet_status returns. */
-export type FleetStatus = {
-	workers: {running: number; allowed: number};
-	queued: number;
-	counts: Record<TaskStatus, number>;
-	costUsd: number;
-	needsInput: Array<{id: string; question: string}>;
-	system: {cpuPercent: number; memoryFreeBytes: number; memoryTotalBytes: number};
-	/** The global back-off after the API rate-limited a worker. Not reported by the core yet; the header shows it when it is. */
-	backoff?: {until: string; reason?: string};
-};
+/** What fleet_status returns: the protocol's one type for it. */
+export type {FleetStatus} from '../protocol/views.js';
+import type {FleetStatus} from '../protocol/views.js';
 
 /** The fleet at one moment: everything the panes draw, fetched together so they never disagree. */
 export type Snapshot = {

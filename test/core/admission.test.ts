@@ -14,6 +14,7 @@ function source(ready: number) {
 			get running() {
 				return state.running;
 			},
+			nextMode: undefined,
 			startNext() {
 				state.ready--;
 				state.running++;
@@ -29,7 +30,7 @@ describe('Admission', () => {
 		const {state, pump} = source(5);
 		admission.pump(pump);
 		expect(state.started).toBe(3);
-		expect(admission.verdict(3)).toEqual({admit: false, reason: '3 of 3 workers run'});
+		expect(admission.verdict(3)).toEqual({admit: false, reason: '3 of CCFLEET_MAX_WORKERS 3 workers run'});
 	});
 
 	it('sleeps until a policy lets the next start go instead of polling', () => {

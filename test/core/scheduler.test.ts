@@ -34,11 +34,32 @@ async function setup(start: number = Date.UTC(2026, 10, 23, 9, 30), options: Par
 	);
 	await fleet.start();
 	const ids = new ScheduleIds();
-	const make = () => createScheduler({store, clock, ids, fleet}, {defaultTimezone: 'UTC', ...options});
+	// The fleet keeps timers of its own on the same clock (task timeouts, samplers); the scheduler's are counted apart.
+	const schedulerTimers = new Set<object>();
+	const schedulerClock = {
+		now: () => clock.now(),
+		setTimeout(fn: () => void, ms: number) {
+			const timer = {};
+			schedulerTimers.add(timer);
+			const cancel = clock.setTimeout(() => {
+				schedulerTimers.delete(timer);
+				fn();
+			}, ms);
+			return () => {
+				schedulerTimers.delete(timer);
+				cancel();
+			};
+		},
+	};
+	const make = () => createScheduler({store, clock: schedulerClock, ids, fleet}, {defaultTimezone: 'UTC', ...options});
 	let scheduler: Scheduler = make();
 	scheduler.start();
 	const env = {
 		clock,
+		/** Timers the scheduler holds now. */
+		get schedulerTimers() {
+			return schedulerTimers.size;
+		},
 		driver,
 		fleet,
 		store,
@@ -111,15 +132,16 @@ describe('Scheduler: cron schedules', () => {
 	});
 
 	it('keeps one timer for the earliest due time across many schedules', async () => {
-		const {scheduler, clock, driver} = await setup();
+		const env = await setup();
+		const {scheduler, clock, driver} = env;
 		scheduler.create(hourly({cron: '15 * * * *'}));
 		scheduler.create(hourly({cron: '45 * * * *'}));
 		scheduler.create(hourly({cron: '0 0 1 1 *'}));
-		expect(clock.pendingTimers).toBe(1);
+		expect(env.schedulerTimers).toBe(1);
 		clock.advance(15 * MINUTE);
 		expect(driver.started.map(worker => worker.spec.taskId)).toEqual(['t1']);
 		driver.worker('t1').finish('ok');
-		expect(clock.pendingTimers).toBe(1);
+		expect(env.schedulerTimers).toBe(1);
 		clock.advance(30 * MINUTE);
 		expect(driver.started).toHaveLength(2);
 	});
@@ -406,13 +428,14 @@ describe('Scheduler: pause, resume, cancel', () => {
 	});
 
 	it('a cancelled schedule never fires again, keeps the reason, and its running task goes on', async () => {
-		const {scheduler, clock, fleet} = await setup();
+		const env = await setup();
+		const {scheduler, clock, fleet} = env;
 		scheduler.create(hourly());
 		clock.advance(30 * MINUTE);
 		const cancelled = scheduler.cancel('s1', 'not needed any more');
 		expect(cancelled).toMatchObject({status: 'cancelled', endReason: 'not needed any more'});
 		expect(cancelled.nextRunAt).toBeUndefined();
-		expect(clock.pendingTimers).toBe(2); // the task's timeout and the fleet's memory sampler, not the scheduler
+		expect(env.schedulerTimers).toBe(0);
 		clock.advance(5 * HOUR);
 		expect(fleet.list()).toHaveLength(1);
 		expect(fleet.get('t1').status).toBe('failed'); // timed out on its own, the schedule did not stop it
@@ -432,7 +455,8 @@ describe('Scheduler: pause, resume, cancel', () => {
 
 describe('Scheduler: one-time schedules', () => {
 	it('fires once at its time, completes, and records the task outcome', async () => {
-		const {scheduler, clock, driver} = await setup();
+		const env = await setup();
+		const {scheduler, clock, driver} = env;
 		scheduler.create({task: {prompt: 'release notes', cwd}, at: '2026-11-23T09:45:00Z'});
 		clock.advance(15 * MINUTE - 1);
 		expect(driver.started).toHaveLength(0);
@@ -443,7 +467,7 @@ describe('Scheduler: one-time schedules', () => {
 		expect(scheduler.runs('s1')).toMatchObject([{taskId: 't1', outcome: 'completed'}]);
 		clock.advance(DAY);
 		expect(driver.started).toHaveLength(1);
-		expect(clock.pendingTimers).toBe(0);
+		expect(env.schedulerTimers).toBe(0);
 	});
 });
 

@@ -36,6 +36,10 @@ export async function createSandbox(extraEnv: Record<string, string> = {}): Prom
 		CCFLEET_HOME: home,
 		CCFLEET_CLAUDE_BIN: claudeBinary(),
 		CCFLEET_STAGGER_MS: '100',
+		// These tests set their ceiling (CCFLEET_MAX_WORKERS) and need it reached on a busy shared machine: CPU load from
+		// other test files must not hold their workers. Admission by CPU is proven on the fake monitor
+		// (test/core/resource-admission.test.ts); memory admission stays on here.
+		CCFLEET_CPU_THRESHOLD: '100',
 		...extraEnv,
 	};
 	const daemons: ChildProcess[] = [];

@@ -92,7 +92,16 @@ export class FakeFleetSource implements FleetSource {
 		const counts = Object.fromEntries(TASK_STATUSES.map(status => [status, this.tasks.filter(task => task.status === status).length])) as Record<TaskStatus, number>;
 		return {
 			workers: {running: live.length, allowed: this.allowed},
+			admission: {
+				maxWorkers: this.allowed,
+				cpuThresholdPercent: 80,
+				memoryReserveBytes: 1024 ** 3,
+				expectedWorkerBytes: {pty: 250 * 1024 ** 2, headless: 125 * 1024 ** 2},
+				workerBytes: live.length * 300 * 1024 ** 2,
+				roomFor: 12,
+			},
 			queued: counts.queued,
+			ready: counts.queued,
 			counts,
 			costUsd: this.tasks.reduce((sum, task) => sum + task.costUsd, 0),
 			needsInput: live.filter(task => task.question).map(task => ({id: task.id, question: task.question!.question})),

@@ -126,7 +126,9 @@ test("pushed schedules and fleet counters go in; the machine's CPU and memory st
 			}),
 		],
 	});
-	source.push({fleet: {workers: {running: 3, allowed: 4}, queued: 2, ready: 2, counts: source.fleet().counts, costUsd: 7, needsInput: []}});
+	source.push({
+		fleet: {workers: {running: 3, allowed: 4}, admission: source.fleet().admission, queued: 2, ready: 2, counts: source.fleet().counts, costUsd: 7, needsInput: []},
+	});
 	await vi.advanceTimersByTimeAsync(0);
 	const state = store.getState();
 	expect(state.schedules.map(schedule => [schedule.id, schedule.lastRun?.taskId])).toEqual([['sched001', 'busy0001']]);

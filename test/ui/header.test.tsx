@@ -24,10 +24,10 @@ test('says how many workers need input, and which key finds them', async () => {
 
 test('shows the rate-limit back-off while it lasts', async () => {
 	const source = new FakeFleetSource([makeTask({id: 'queued01'})]);
-	source.fleetOverrides = {backoff: {until: iso(-42_000)}};
+	source.fleetOverrides = {backoff: {until: iso(-42_000), reason: 'rate_limit'}};
 	const ui = await renderDashboard({source});
 	expect(ui.frame().split('\n')[0]).toContain('rate-limited: back-off 42s');
-	source.fleetOverrides = {backoff: {until: iso(1000)}};
+	source.fleetOverrides = {backoff: {until: iso(1000), reason: 'rate_limit'}};
 	await ui.refresh();
 	expect(ui.frame()).not.toContain('back-off');
 	ui.unmount();

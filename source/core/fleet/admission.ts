@@ -1,3 +1,4 @@
+import type {WorkerMode} from '../domain/task.js';
 import type {Clock} from '../ports/clock.js';
 
 /** Whether one more worker may start now; when not, why, and (if known) the earliest time it could. */
@@ -8,6 +9,8 @@ export type AdmissionContext = {
 	/** Workers running now. */
 	running: number;
 	now: number;
+	/** How the next task in line runs, when one waits. */
+	nextMode?: WorkerMode;
 };
 
 /**
@@ -20,8 +23,8 @@ export type AdmissionPolicy = {
 };
 
 export type AdmissionOptions = {
-	/** Workers that may run at once. */
-	maxWorkers: number;
+	/** Workers that may run at once; without it the machine's resources (and the other policies) decide. */
+	maxWorkers: number | undefined;
 	/** Least time between two worker start-ups: concurrent claude start-ups race on their shared config file. */
 	staggerMs: number;
 };
@@ -31,6 +34,8 @@ export type PumpSource = {
 	/** Queued tasks ready to run. */
 	readonly ready: number;
 	readonly running: number;
+	/** The mode of the task that would start next. */
+	readonly nextMode: WorkerMode | undefined;
 	/** Takes the next ready task off the queue and starts its worker. */
 	startNext(): void;
 };
@@ -54,7 +59,7 @@ export class Admission {
 	#isStopped = false;
 
 	constructor(clock: Clock, options: AdmissionOptions, extraPolicies: AdmissionPolicy[] = []) {
-		if (!Number.isInteger(options.maxWorkers) || options.maxWorkers < 1) {
+		if (options.maxWorkers !== undefined && (!Number.isInteger(options.maxWorkers) || options.maxWorkers < 1)) {
 			throw new TypeError(`maxWorkers must be a whole number of at least 1, got ${options.maxWorkers}.`);
 		}
 		this.#clock = clock;
@@ -62,7 +67,10 @@ export class Admission {
 		this.#policies = [
 			{
 				name: 'ceiling',
-				check: ({running}) => (running < this.#options.maxWorkers ? {admit: true} : {admit: false, reason: `${running} of ${this.#options.maxWorkers} workers run`}),
+				check: ({running}) => {
+					const ceiling = this.#options.maxWorkers;
+					return ceiling === undefined || running < ceiling ? {admit: true} : {admit: false, reason: `${running} of CCFLEET_MAX_WORKERS ${ceiling} workers run`};
+				},
 			},
 			{
 				name: 'stagger',
@@ -80,8 +88,8 @@ export class Admission {
 	}
 
 	/** The verdict for one more start now. */
-	verdict(running: number): AdmissionVerdict {
-		const context = {running, now: this.#clock.now()};
+	verdict(running: number, nextMode?: WorkerMode): AdmissionVerdict {
+		const context = {running, now: this.#clock.now(), ...(nextMode ? {nextMode} : {})};
 		for (const policy of this.#policies) {
 			const verdict = policy.check(context);
 			if (!verdict.admit) return verdict;
@@ -93,7 +101,7 @@ export class Admission {
 	pump(source: PumpSource): void {
 		if (this.#isStopped) return;
 		while (source.ready > 0) {
-			const verdict = this.verdict(source.running);
+			const verdict = this.verdict(source.running, source.nextMode);
 			if (!verdict.admit) {
 				if (verdict.until !== undefined) this.#wakeAt(verdict.until, source);
 				return;

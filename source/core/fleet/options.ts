@@ -8,6 +8,7 @@ import type {OutputLog, TaskStore} from '../ports/task-store.js';
 import type {WorkerDriver} from '../ports/worker-driver.js';
 import type {Workspaces} from '../ports/workspace.js';
 import type {AdmissionPolicy} from './admission.js';
+import {DEFAULT_RESOURCE_OPTIONS, type ResourceOptions} from './resource-gauge.js';
 
 /** What the fleet works with: every side effect goes through one of these. */
 export type FleetPorts = {
@@ -27,8 +28,12 @@ export type FleetPorts = {
 };
 
 export type FleetOptions = {
-	/** Workers that may run at once. */
-	maxWorkers: number;
+	/** Workers that may run at once; undefined: as many as the machine's CPU and memory carry (see `resources`). */
+	maxWorkers: number | undefined;
+	/** Admission by measurement: the CPU threshold, the memory reserve, the expected size of a worker. */
+	resources: ResourceOptions;
+	/** How often the machine's CPU and memory are sampled while there is work. */
+	systemSampleMs: number;
 	/** Least time between two worker start-ups: concurrent claude start-ups race on their shared config file. */
 	staggerMs: number;
 	defaults: TaskDefaults;
@@ -46,6 +51,8 @@ export type FleetOptions = {
 
 export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
 	maxWorkers: 4,
+	resources: DEFAULT_RESOURCE_OPTIONS,
+	systemSampleMs: 1000,
 	staggerMs: 250,
 	defaults: {priority: 'P1', permissionMode: 'acceptEdits', mode: 'pty', timeoutMs: 30 * 60_000},
 	maxAttempts: 3,

@@ -24,6 +24,8 @@ export type TaskRunnerPorts = {
 	isTakingWork(): boolean;
 	canResume(task: Task): boolean;
 	note(taskId: string, text: string): void;
+	/** A worker is about to start for this task (its memory counts from now). */
+	onStarting(task: Task): void;
 };
 
 /**
@@ -48,6 +50,7 @@ export class TaskRunner {
 		delete task.worker;
 		delete task.exitCode;
 		if (!ledger.save(task, queued.status)) return;
+		this.#ports.onStarting(task);
 		supervisor.start(task, {
 			taskId: task.id,
 			// A run lost mid-turn is told what happened; a task created to continue a conversation brings its own prompt.

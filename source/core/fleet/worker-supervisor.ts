@@ -44,6 +44,8 @@ export type SupervisorPorts = {
 	report(message: string, cause: unknown): void;
 	/** How often every live worker's memory is measured. */
 	memorySampleMs: number;
+	/** Each live worker's measured memory by task id, after every sample. */
+	onMemorySampled(bytesByTask: ReadonlyMap<string, number>): void;
 };
 
 /**
@@ -141,11 +143,15 @@ export class WorkerSupervisor {
 		const processes = [...this.#workers.keys()].flatMap(id => this.#ports.ledger.active(id)?.worker ?? []);
 		if (processes.length === 0) return;
 		const bytes = await this.#ports.system.memoryOfWorkers(processes);
+		const byTask = new Map<string, number>();
 		for (const [id, worker] of this.#workers) {
 			const pid = this.#ports.ledger.active(id)?.worker?.pid;
 			const sampled = pid === undefined ? undefined : bytes.get(pid);
-			if (sampled !== undefined) worker.rssBytes = sampled;
+			if (sampled === undefined) continue;
+			worker.rssBytes = sampled;
+			byTask.set(id, sampled);
 		}
+		this.#ports.onMemorySampled(byTask);
 	}
 
 	screen(taskId: string): string[] {
