@@ -14,6 +14,9 @@ export function openDatabase(path: string): Database.Database {
 	let db: Database.Database | undefined;
 	try {
 		db = new Database(path);
+		// SQLite creates the file 0644 (less the umask) and gives the -wal and -shm it makes at the first read the
+		// file's mode, so one chmod now keeps all three private (tasks' prompts are in them).
+		if (!db.memory) keepPrivate(path);
 		db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 		// The first statement that reads the file; a file that is not a database fails here.
 		db.pragma('journal_mode = WAL');
@@ -25,6 +28,10 @@ export function openDatabase(path: string): Database.Database {
 		db?.close();
 		throw openError(path, error);
 	}
+}
+
+function keepPrivate(file: string): void {
+	if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
 }
 
 // The typings declare Database.SqliteError as the class's constructor type, hence InstanceType.
