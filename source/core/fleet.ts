@@ -99,7 +99,7 @@ export class Fleet {
 			},
 			report,
 			memorySampleMs: this.#options.memorySampleMs,
-			onMemorySampled: bytes => this.#gauge.noteMeasured(bytes, ports.clock.now()),
+			onMemorySampled: bytes => this.#gauge.noteMeasured(bytes),
 		});
 		this.#runner = new TaskRunner({
 			clock: ports.clock,

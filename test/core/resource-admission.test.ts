@@ -92,6 +92,19 @@ describe('admission by measured resources', () => {
 		expect(driver.started).toHaveLength(5);
 	});
 
+	it('learns from what a worker needed at most: a worker that shrinks near its end, or ends before it settles, still teaches its peak', async () => {
+		const {fleet, driver, system, submit, tick} = await machine({memoryFreeBytes: 8 * GB});
+		submit(1);
+		const worker = driver.started[0]!;
+		system.memory.set(worker.process.pid, 600 * MB);
+		await tick(2000);
+		system.memory.set(worker.process.pid, 20 * MB);
+		await tick(2000);
+		worker.finish('done');
+		await settle();
+		expect(fleet.admissionState().expectedWorkerBytes.pty).toBe(600 * MB);
+	});
+
 	it('keeps a ceiling when one is set, and says it is what holds the queue', async () => {
 		const {fleet, driver, submit} = await machine({}, {maxWorkers: 2});
 		submit(4);

@@ -21,7 +21,10 @@ export const DEFAULT_RESOURCE_OPTIONS: ResourceOptions = {
 	initialWorkerBytes: {pty: 250 * 1024 ** 2, headless: 125 * 1024 ** 2},
 };
 
-type Worker = {mode: WorkerMode; startedAt: number; measuredBytes?: number};
+type Worker = {mode: WorkerMode; startedAt: number; measuredBytes?: number; peakBytes?: number};
+
+/** Peaks of this many recent workers per mode make the expected size. */
+const PEAKS_KEPT = 20;
 
 /** What the gauge knows now, for fleet_status and the dashboard. */
 export type ResourceView = {
@@ -45,7 +48,8 @@ export type ResourceView = {
 export class ResourceGauge {
 	readonly #options: ResourceOptions;
 	readonly #workers = new Map<string, Worker>();
-	readonly #learned = new Map<WorkerMode, number>();
+	/** The peak memory of recent workers that settled or ended, per mode, newest last. */
+	readonly #peaks = new Map<WorkerMode, number[]>();
 	#sample: SystemSample | undefined;
 
 	constructor(options: ResourceOptions) {
@@ -64,31 +68,51 @@ export class ResourceGauge {
 		this.#workers.set(taskId, {mode, startedAt: now});
 	}
 
+	/** A worker ended: what it needed at most teaches the expected size of its mode. */
 	noteEnded(taskId: string): void {
+		const worker = this.#workers.get(taskId);
 		this.#workers.delete(taskId);
+		if (worker?.peakBytes !== undefined) this.#rememberPeak(worker.mode, worker.peakBytes);
 	}
 
-	/** Each live worker's measured memory (its process tree), by task id; settled workers teach the expected size. */
-	noteMeasured(bytesByTask: ReadonlyMap<string, number>, now: number): void {
-		const settled = new Map<WorkerMode, number[]>();
+	/** Each live worker's measured memory (its process tree), by task id. */
+	noteMeasured(bytesByTask: ReadonlyMap<string, number>): void {
 		for (const [taskId, bytes] of bytesByTask) {
 			const worker = this.#workers.get(taskId);
 			if (!worker) continue;
 			worker.measuredBytes = bytes;
-			if (now - worker.startedAt >= this.#options.settleMs) settled.set(worker.mode, [...(settled.get(worker.mode) ?? []), bytes]);
+			worker.peakBytes = Math.max(worker.peakBytes ?? 0, bytes);
 		}
-		for (const [mode, sizes] of settled) this.#learned.set(mode, Math.round(sizes.reduce((sum, size) => sum + size, 0) / sizes.length));
 	}
 
-	expectedBytes(mode: WorkerMode): number {
-		return this.#learned.get(mode) ?? this.#options.initialWorkerBytes[mode];
+	/**
+	 * What one more worker of this mode is expected to need: the mean peak of the recent workers that settled or
+	 * ended (a worker shrinks near its end, so its peak, not its last size, is what it needed), or the first estimate
+	 * until one has. Workers still running count with their peak so far once they settle.
+	 */
+	expectedBytes(mode: WorkerMode, now?: number): number {
+		const peaks = [...(this.#peaks.get(mode) ?? [])];
+		if (now !== undefined) {
+			for (const worker of this.#workers.values()) {
+				if (worker.mode === mode && worker.peakBytes !== undefined && now - worker.startedAt >= this.#options.settleMs) peaks.push(worker.peakBytes);
+			}
+		}
+		if (peaks.length === 0) return this.#options.initialWorkerBytes[mode];
+		return Math.round(peaks.reduce((sum, peak) => sum + peak, 0) / peaks.length);
+	}
+
+	#rememberPeak(mode: WorkerMode, bytes: number): void {
+		const peaks = this.#peaks.get(mode) ?? [];
+		peaks.push(bytes);
+		if (peaks.length > PEAKS_KEPT) peaks.shift();
+		this.#peaks.set(mode, peaks);
 	}
 
 	/** What workers still starting up will take beyond what was measured of them. */
 	pendingBytes(now: number): number {
 		let pending = 0;
 		for (const worker of this.#workers.values()) {
-			if (now - worker.startedAt < this.#options.settleMs) pending += Math.max(0, this.expectedBytes(worker.mode) - (worker.measuredBytes ?? 0));
+			if (now - worker.startedAt < this.#options.settleMs) pending += Math.max(0, this.expectedBytes(worker.mode, now) - (worker.measuredBytes ?? 0));
 		}
 		return pending;
 	}
@@ -102,7 +126,7 @@ export class ResourceGauge {
 	/** How many more workers of this mode the machine could carry now, by memory alone. */
 	roomFor(mode: WorkerMode, now: number): number | undefined {
 		const headroom = this.headroomBytes(now);
-		return headroom === undefined ? undefined : Math.max(0, Math.floor(headroom / this.expectedBytes(mode)));
+		return headroom === undefined ? undefined : Math.max(0, Math.floor(headroom / this.expectedBytes(mode, now)));
 	}
 
 	/** The CPU and memory policies, for admission. */
@@ -121,7 +145,7 @@ export class ResourceGauge {
 				name: 'memory',
 				check: ({now, nextMode}) => {
 					const headroom = this.headroomBytes(now);
-					const needed = this.expectedBytes(nextMode ?? 'pty');
+					const needed = this.expectedBytes(nextMode ?? 'pty', now);
 					if (headroom === undefined || headroom >= needed) return {admit: true};
 					return {
 						admit: false,
@@ -138,7 +162,7 @@ export class ResourceGauge {
 		return {
 			cpuThresholdPercent: this.#options.cpuThresholdPercent,
 			memoryReserveBytes: this.#options.memoryReserveBytes,
-			expectedWorkerBytes: {pty: this.expectedBytes('pty'), headless: this.expectedBytes('headless')},
+			expectedWorkerBytes: {pty: this.expectedBytes('pty', now), headless: this.expectedBytes('headless', now)},
 			workerBytes,
 			pendingBytes: this.pendingBytes(now),
 			...(this.#sample ? {sample: this.#sample} : {}),
