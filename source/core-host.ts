@@ -6,7 +6,7 @@ import {HeadlessWorkerDriver} from './adapters/claude/headless-driver.js';
 import {ModeRoutingDriver} from './adapters/claude/mode-routing-driver.js';
 import {PtyWorkerDriver} from './adapters/claude/pty-driver.js';
 import {FileOutputLog} from './adapters/fs/file-output-log.js';
-import {gitCliInspector} from './adapters/git/git-cli-inspector.js';
+import {createGitCliInspector} from './adapters/git/git-cli-inspector.js';
 import {GitWorktrees} from './adapters/git/git-worktrees.js';
 import {SqliteScheduleStore} from './adapters/sqlite/sqlite-schedule-store.js';
 import {SqliteTaskStore} from './adapters/sqlite/sqlite-task-store.js';
@@ -67,6 +67,9 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 			pty: new PtyWorkerDriver({claudePath: claude.path, env, hooks, trustWorkspace: config.trustWorkspace, approveApiKey: config.approveApiKey, logger}),
 			headless: new HeadlessWorkerDriver({claudePath: claude.path, env, logger}),
 		});
+		// Its helper shell lives as long as this core; closed after the fleet stopped, so no checkpoint is cut off.
+		const git = createGitCliInspector();
+		cleanups.push(() => git.close());
 		const fleet = createFleet(
 			{
 				store,
@@ -76,7 +79,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				system: new OsSystemMonitor(),
 				ids: randomIds,
 				logger,
-				git: gitCliInspector,
+				git,
 				workspaces: new GitWorktrees(config.home),
 			},
 			{
