@@ -21,6 +21,8 @@ export type Config = {
 	cpuThresholdPercent: number;
 	/** Memory always left free for the rest of the machine. */
 	memoryReserveBytes: number;
+	/** A worker whose process tree grows past this is recycled: stopped and resumed from its conversation. */
+	workerMaxRssBytes: number;
 	staggerMs: number;
 	/** First pause before a task that met a passing API error (rate limit, overload) runs again. */
 	retryBaseMs: number;
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		maxWorkers: env.CCFLEET_MAX_WORKERS ? parseWholeNumber(env.CCFLEET_MAX_WORKERS, 'CCFLEET_MAX_WORKERS', 1) : undefined,
 		cpuThresholdPercent: cpuThreshold ? parsePercent(cpuThreshold.value, cpuThreshold.name) : 80,
 		memoryReserveBytes: memoryReserve ? parseSizeOrZero(memoryReserve.value, memoryReserve.name) : 1024 ** 3,
+		workerMaxRssBytes: env.CCFLEET_WORKER_MAX_RSS ? parseSize(env.CCFLEET_WORKER_MAX_RSS, 'CCFLEET_WORKER_MAX_RSS') : 4 * 1024 ** 3,
 		staggerMs: env.CCFLEET_STAGGER_MS ? parseWholeNumber(env.CCFLEET_STAGGER_MS, 'CCFLEET_STAGGER_MS', 0) : 250,
 		retryBaseMs: env.CCFLEET_RETRY_BASE ? parseDuration(env.CCFLEET_RETRY_BASE, 'CCFLEET_RETRY_BASE') : 10_000,
 		maxAttempts: env.CCFLEET_MAX_ATTEMPTS ? parseWholeNumber(env.CCFLEET_MAX_ATTEMPTS, 'CCFLEET_MAX_ATTEMPTS', 1) : 3,

@@ -85,6 +85,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 			{
 				maxWorkers: config.maxWorkers,
 				resources: {...DEFAULT_RESOURCE_OPTIONS, cpuThresholdPercent: config.cpuThresholdPercent, memoryReserveBytes: config.memoryReserveBytes},
+				workerMaxRssBytes: config.workerMaxRssBytes,
 				staggerMs: config.staggerMs,
 				retryBaseMs: config.retryBaseMs,
 				maxAttempts: config.maxAttempts,

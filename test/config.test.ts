@@ -29,7 +29,11 @@ describe('config', () => {
 			CCFLEET_TRUST_WORKSPACE: 'no',
 		});
 		expect(config).toMatchObject({home: '/x', taskTimeoutMs: 90_000, maxOutputBytes: 2 * 1024 * 1024, maxWorkers: 3, permissionMode: 'default', trustWorkspace: false});
-		expect(loadConfig({CPU_THRESHOLD: '65', MEMORY_RESERVE: '2GB'})).toMatchObject({cpuThresholdPercent: 65, memoryReserveBytes: 2 * 1024 ** 3});
+		expect(loadConfig({CPU_THRESHOLD: '65', MEMORY_RESERVE: '2GB', CCFLEET_WORKER_MAX_RSS: '3GB'})).toMatchObject({
+			cpuThresholdPercent: 65,
+			memoryReserveBytes: 2 * 1024 ** 3,
+			workerMaxRssBytes: 3 * 1024 ** 3,
+		});
 		// ccfleet's own names win over Delegate's.
 		expect(loadConfig({CCFLEET_CPU_THRESHOLD: '90%', CPU_THRESHOLD: '65', CCFLEET_MEMORY_RESERVE: '0', MEMORY_RESERVE: '2GB'})).toMatchObject({
 			cpuThresholdPercent: 90,

@@ -29,6 +29,8 @@ export const MAIN_HELP = `
     CPU_THRESHOLD             no worker starts while CPU load is at or above this % (default 80; also CCFLEET_CPU_THRESHOLD)
     MEMORY_RESERVE            memory always left free; a worker starts only if the rest fits it (default 1GB;
                               also CCFLEET_MEMORY_RESERVE)
+    CCFLEET_WORKER_MAX_RSS    a worker whose processes grow past this is recycled: stopped, then resumed from its
+                              conversation (default 4GB)
     TASK_TIMEOUT              per-task timeout (default 30m)
     MAX_OUTPUT_BUFFER         per-task log cap (default 10MB)
     CCFLEET_PERMISSION_MODE   workers' claude --permission-mode (default acceptEdits)

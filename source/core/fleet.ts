@@ -100,6 +100,7 @@ export class Fleet {
 			report,
 			memorySampleMs: this.#options.memorySampleMs,
 			onMemorySampled: bytes => this.#gauge.noteMeasured(bytes),
+			maxRssBytes: this.#options.workerMaxRssBytes,
 		});
 		this.#runner = new TaskRunner({
 			clock: ports.clock,

@@ -24,6 +24,12 @@ const cases: Array<[string, Partial<ExitContext> & {exit: WorkerExit}, ExitDecis
 		{kind: 'fail', reason: "Timed out after 1 min 30 s; raise the task's timeout if it needs longer."},
 	],
 	['a worker stopped for shutdown goes back to the queue', {exit: killed, stopping: {kind: 'shutdown'}}, {kind: 'requeue'}],
+	[
+		'a worker recycled for its memory goes on from its conversation',
+		{exit: killed, stopping: {kind: 'recycle', rssBytes: 5 * 1024 ** 3, maxRssBytes: 4 * 1024 ** 3}},
+		{kind: 'recycle', reason: 'its memory reached 5120 MB, over CCFLEET_WORKER_MAX_RSS 4096 MB; it goes on from its conversation in a fresh process'},
+	],
+	['a worker that finished while being recycled completes', {exit: clean, stopping: {kind: 'recycle', rssBytes: 5, maxRssBytes: 4}}, {kind: 'complete'}],
 	['a passing failure on the first attempt waits the base delay', {exit: limited, task: running(1)}, {kind: 'retry-later', delayMs: 10_000, reason: 'rate_limit'}],
 	['the delay doubles with each attempt', {exit: limited, task: running(2)}, {kind: 'retry-later', delayMs: 20_000, reason: 'rate_limit'}],
 	['a passing failure past the last attempt fails', {exit: limited, task: running(3)}, {kind: 'fail', reason: 'rate_limit'}],

@@ -3,7 +3,12 @@ import type {Task} from '../domain/task.js';
 import type {WorkerExit} from '../ports/worker-driver.js';
 
 /** Why a running worker is being stopped; decides how its task ends. */
-export type StopIntent = {kind: 'cancel'; by: string; reason: string} | {kind: 'timeout'} | {kind: 'shutdown'};
+export type StopIntent =
+	| {kind: 'cancel'; by: string; reason: string}
+	| {kind: 'timeout'}
+	| {kind: 'shutdown'}
+	/** Its memory passed CCFLEET_WORKER_MAX_RSS: it starts again from its conversation. */
+	| {kind: 'recycle'; rssBytes: number; maxRssBytes: number};
 
 /** What an exit means for its task. */
 export type ExitDecision =
@@ -12,6 +17,8 @@ export type ExitDecision =
 	| {kind: 'cancel'; by: string; reason: string}
 	/** ccfleet is stopping: back to the queue, to resume on the next start. */
 	| {kind: 'requeue'}
+	/** Stopped for its memory: back to the head of the queue, to resume its conversation in a fresh process at once. */
+	| {kind: 'recycle'; reason: string}
 	/** A passing failure (rate limit, overload): run again after `delayMs`, with no worker starting meanwhile. */
 	| {kind: 'retry-later'; delayMs: number; reason: string};
 
@@ -40,14 +47,25 @@ export function decideExit({task, exit, stopping, maxAttempts, isTakingWork, ret
 			return {kind: 'fail', reason: `Timed out after ${formatDuration(task.timeoutMs)}; raise the task's timeout if it needs longer.`};
 		case 'shutdown':
 			return {kind: 'requeue'};
+		case 'recycle':
+			// A worker that finished its task while being recycled has nothing left to go on with.
+			if (isCleanFinish(exit)) return {kind: 'complete'};
+			return {
+				kind: 'recycle',
+				reason: `its memory reached ${megabytes(stopping.rssBytes)}, over CCFLEET_WORKER_MAX_RSS ${megabytes(stopping.maxRssBytes)}; it goes on from its conversation in a fresh process`,
+			};
 		case undefined:
 			break;
 	}
-	if (exit.exitCode === 0 && exit.signal === null && exit.result !== undefined && exit.error === undefined) return {kind: 'complete'};
+	if (isCleanFinish(exit)) return {kind: 'complete'};
 	if (exit.transient && task.attempts < maxAttempts && isTakingWork) {
 		return {kind: 'retry-later', delayMs: retryBaseMs * 2 ** (task.attempts - 1), reason: exit.error ?? 'a passing API error'};
 	}
 	return {kind: 'fail', reason: failureReasonOf(exit)};
+}
+
+function isCleanFinish(exit: WorkerExit): boolean {
+	return exit.exitCode === 0 && exit.signal === null && exit.result !== undefined && exit.error === undefined;
 }
 
 function failureReasonOf(exit: WorkerExit): string {
@@ -55,4 +73,8 @@ function failureReasonOf(exit: WorkerExit): string {
 	if (exit.exitCode === null) return `claude was killed by ${exit.signal ?? 'a signal'} before it finished.`;
 	if (exit.exitCode === 0) return 'claude exited without finishing its turn.';
 	return `claude exited with code ${exit.exitCode} before it finished.`;
+}
+
+function megabytes(bytes: number): string {
+	return `${Math.round(bytes / 1024 ** 2)} MB`;
 }

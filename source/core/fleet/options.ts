@@ -45,6 +45,8 @@ export type FleetOptions = {
 	retryBaseMs: number;
 	/** How often every live worker's memory is measured. */
 	memorySampleMs: number;
+	/** A worker whose process tree grows past this many bytes is recycled: stopped and resumed from its conversation. */
+	workerMaxRssBytes: number;
 	/** How long stop() waits for checkpoints and merges already under way before it gives up on them. */
 	stopDrainMs: number;
 };
@@ -59,5 +61,6 @@ export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
 	maxPromptChars: 16 * 1024 * 1024,
 	retryBaseMs: 10_000,
 	memorySampleMs: 2000,
+	workerMaxRssBytes: 4 * 1024 ** 3,
 	stopDrainMs: 15_000,
 };

@@ -97,7 +97,20 @@ export class TaskRunner {
 			case 'retry-later':
 				this.#retryLater(task, changes, decision.delayMs, decision.reason);
 				break;
+			case 'recycle':
+				this.#recycle(task, changes, decision.reason);
+				break;
 		}
+	}
+
+	/** Back to the head of its line, to go on from its conversation in a fresh process; its log says why. */
+	#recycle(task: Task, changes: Partial<Task>, reason: string): void {
+		const {ledger, clock, queue} = this.#ports;
+		const next = transition(task, 'queued', clock.now(), {...changes, resumePending: this.#ports.canResume(task)});
+		delete next.worker;
+		if (!ledger.save(next, task.status)) return;
+		this.#ports.note(task.id, `[ccfleet] recycled: ${reason}.\n`);
+		queue.push(task.id, task.priority, {first: true});
 	}
 
 	/** A passing failure: the task goes back to the head of its line, and no worker starts until the pause is over. */

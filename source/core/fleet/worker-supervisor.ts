@@ -46,7 +46,12 @@ export type SupervisorPorts = {
 	memorySampleMs: number;
 	/** Each live worker's measured memory by task id, after every sample. */
 	onMemorySampled(bytesByTask: ReadonlyMap<string, number>): void;
+	/** A worker whose process tree grows past this is recycled (see #recycleIfOversized). */
+	maxRssBytes: number;
 };
+
+/** A worker this far over the cap is recycled even in the middle of its work: waiting for a pause could topple the machine. */
+const HARD_RSS_FACTOR = 1.5;
 
 /**
  * The live workers: starts each through the driver, keeps its state and question, times it out, passes answers and
@@ -152,6 +157,20 @@ export class WorkerSupervisor {
 			byTask.set(id, sampled);
 		}
 		this.#ports.onMemorySampled(byTask);
+		for (const id of byTask.keys()) this.#recycleIfOversized(id);
+	}
+
+	/**
+	 * A worker over CCFLEET_WORKER_MAX_RSS is stopped and goes on from its conversation in a fresh process, which
+	 * gives back whatever the old one had grown to. That happens while it waits for an answer (nothing is lost but the
+	 * question, which it asks again), or at once when it is far over the cap.
+	 */
+	#recycleIfOversized(taskId: string): void {
+		const worker = this.#workers.get(taskId);
+		const max = this.#ports.maxRssBytes;
+		if (!worker?.rssBytes || worker.stopping || worker.rssBytes <= max) return;
+		if (worker.state !== 'needs_input' && worker.rssBytes < max * HARD_RSS_FACTOR) return;
+		void this.stop(taskId, {kind: 'recycle', rssBytes: worker.rssBytes, maxRssBytes: max}, 'recycled: its memory passed CCFLEET_WORKER_MAX_RSS');
 	}
 
 	screen(taskId: string): string[] {
@@ -220,6 +239,7 @@ export class WorkerSupervisor {
 		if (state === 'needs_input' && task.status === 'running') this.#ports.ledger.save(transition(task, 'needs_input', now), task.status);
 		if (state !== 'needs_input' && task.status === 'needs_input') this.#ports.ledger.save(transition(task, 'running', now), task.status);
 		this.#ports.bus.emit('worker:state', {taskId, state, ...(question ? {question} : {})});
+		if (state === 'needs_input') this.#recycleIfOversized(taskId);
 	}
 
 	#onExit(taskId: string, exit: WorkerExit): void {
