@@ -84,6 +84,10 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 			return commands.respond(config, needId('ccfleet respond'), cli.input[1], cli.input.slice(2));
 		case 'wait':
 			return commands.wait(config, cli.input, flags as never);
+		case 'configure': {
+			const {configure} = await import('./cli/configure-command.js');
+			return configure(config, flags as never);
+		}
 		case 'attach': {
 			const id = needId('ccfleet attach');
 			const {attachTerminal} = await import('./attach/attach-client.js');

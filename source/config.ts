@@ -23,6 +23,8 @@ export type Config = {
 	memoryReserveBytes: number;
 	/** A worker whose process tree grows past this is recycled: stopped and resumed from its conversation. */
 	workerMaxRssBytes: number;
+	/** No new task starts once this much (USD) was spent since local midnight. */
+	dailyBudgetUsd: number | undefined;
 	staggerMs: number;
 	/** First pause before a task that met a passing API error (rate limit, overload) runs again. */
 	retryBaseMs: number;
@@ -67,6 +69,13 @@ export function parseSize(text: string, name: string): number {
 	return Math.round(value);
 }
 
+/** An amount in USD above 0: `20`, `7.50`, `$20`. */
+export function parseUsd(text: string, name: string): number {
+	const value = Number(text.trim().replace(/^\$/, ''));
+	if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} is "${text}"; give an amount in USD above 0, e.g. 20 or 7.50.`);
+	return value;
+}
+
 /** A size that may be 0 (a reserve of nothing). */
 function parseSizeOrZero(text: string, name: string): number {
 	return /^\s*0+\s*[kmg]?b?\s*$/i.test(text) ? 0 : parseSize(text, name);
@@ -90,6 +99,10 @@ function defaultHome(env: NodeJS.ProcessEnv): string {
 }
 
 /** A percentage above 0 and at most 100. */
+export function parsePercentText(text: string, name: string): number {
+	return parsePercent(text, name);
+}
+
 function parsePercent(text: string, name: string): number {
 	const value = Number(text.trim().replace(/%$/, ''));
 	if (!Number.isFinite(value) || value <= 0 || value > 100)
@@ -130,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		cpuThresholdPercent: cpuThreshold ? parsePercent(cpuThreshold.value, cpuThreshold.name) : 80,
 		memoryReserveBytes: memoryReserve ? parseSizeOrZero(memoryReserve.value, memoryReserve.name) : 1024 ** 3,
 		workerMaxRssBytes: env.CCFLEET_WORKER_MAX_RSS ? parseSize(env.CCFLEET_WORKER_MAX_RSS, 'CCFLEET_WORKER_MAX_RSS') : 4 * 1024 ** 3,
+		dailyBudgetUsd: env.CCFLEET_DAILY_BUDGET_USD ? parseUsd(env.CCFLEET_DAILY_BUDGET_USD, 'CCFLEET_DAILY_BUDGET_USD') : undefined,
 		staggerMs: env.CCFLEET_STAGGER_MS ? parseWholeNumber(env.CCFLEET_STAGGER_MS, 'CCFLEET_STAGGER_MS', 0) : 250,
 		retryBaseMs: env.CCFLEET_RETRY_BASE ? parseDuration(env.CCFLEET_RETRY_BASE, 'CCFLEET_RETRY_BASE') : 10_000,
 		maxAttempts: env.CCFLEET_MAX_ATTEMPTS ? parseWholeNumber(env.CCFLEET_MAX_ATTEMPTS, 'CCFLEET_MAX_ATTEMPTS', 1) : 3,

@@ -86,6 +86,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				maxWorkers: config.maxWorkers,
 				resources: {...DEFAULT_RESOURCE_OPTIONS, cpuThresholdPercent: config.cpuThresholdPercent, memoryReserveBytes: config.memoryReserveBytes},
 				workerMaxRssBytes: config.workerMaxRssBytes,
+				dailyBudgetUsd: config.dailyBudgetUsd,
 				staggerMs: config.staggerMs,
 				retryBaseMs: config.retryBaseMs,
 				maxAttempts: config.maxAttempts,

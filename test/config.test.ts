@@ -34,6 +34,8 @@ describe('config', () => {
 			memoryReserveBytes: 2 * 1024 ** 3,
 			workerMaxRssBytes: 3 * 1024 ** 3,
 		});
+		expect(loadConfig({CCFLEET_DAILY_BUDGET_USD: '$12.50'}).dailyBudgetUsd).toBe(12.5);
+		expect(() => loadConfig({CCFLEET_DAILY_BUDGET_USD: 'lots'})).toThrow(/CCFLEET_DAILY_BUDGET_USD is "lots"; give an amount in USD above 0/);
 		// ccfleet's own names win over Delegate's.
 		expect(loadConfig({CCFLEET_CPU_THRESHOLD: '90%', CPU_THRESHOLD: '65', CCFLEET_MEMORY_RESERVE: '0', MEMORY_RESERVE: '2GB'})).toMatchObject({
 			cpuThresholdPercent: 90,

@@ -16,6 +16,7 @@ export const MAIN_HELP = `
     $ ccfleet respond <id> approve|deny [why]|text <text>   answer a worker that waits
     $ ccfleet wait <id>...            wait until tasks end
     $ ccfleet attach <id>             a worker's own screen, keys passed through; Ctrl-] detaches
+    $ ccfleet configure               the running core's limits (workers, CPU, memory, daily budget); change them
     $ ccfleet mcp                     the MCP server on stdio, for Claude Code
     $ ccfleet --daemon                run the core headless (for servers and systemd)
     $ ccfleet --demo                  the dashboard on a mock API with scripted tasks: no account needed,
@@ -31,6 +32,7 @@ export const MAIN_HELP = `
                               also CCFLEET_MEMORY_RESERVE)
     CCFLEET_WORKER_MAX_RSS    a worker whose processes grow past this is recycled: stopped, then resumed from its
                               conversation (default 4GB)
+    CCFLEET_DAILY_BUDGET_USD  no new task starts once this much was spent since midnight (default: none)
     TASK_TIMEOUT              per-task timeout (default 30m)
     MAX_OUTPUT_BUFFER         per-task log cap (default 10MB)
     CCFLEET_PERMISSION_MODE   workers' claude --permission-mode (default acceptEdits)
@@ -207,6 +209,32 @@ TASK_OPTIONS
 `,
 		flags: {
 			delay: {type: 'string'},
+			json: {type: 'boolean', default: false},
+		},
+	},
+	configure: {
+		help: `
+  Usage
+    $ ccfleet configure                         the limits in force, and what was spent today
+    $ ccfleet configure --daily-budget 40       raise the daily budget: held tasks start at once
+    $ ccfleet configure --max-workers none --cpu-threshold 90 --memory-reserve 2GB
+
+  Changes the running core's limits until it stops (the environment sets them at start).
+
+  Options
+    --max-workers <n|none>      a ceiling on workers at once, or none (the machine decides)
+    --cpu-threshold <percent>   no new worker starts while CPU load is at or above this (above 0, at most 100)
+    --memory-reserve <size>     memory always left free: 512MB, 2GB, 0
+    --worker-max-rss <size>     a worker whose processes grow past this is recycled (at least 64MB)
+    --daily-budget <usd|none>   no new task starts once this much was spent since midnight
+    --json                      print JSON
+`,
+		flags: {
+			maxWorkers: {type: 'string'},
+			cpuThreshold: {type: 'string'},
+			memoryReserve: {type: 'string'},
+			workerMaxRss: {type: 'string'},
+			dailyBudget: {type: 'string'},
 			json: {type: 'boolean', default: false},
 		},
 	},

@@ -1,3 +1,4 @@
+import type {FleetSettings} from './domain/fleet-settings.js';
 import type {Schedule, ScheduleRun} from './domain/schedule.js';
 import type {Task, TaskStatus} from './domain/task.js';
 import type {PermissionQuestion, WorkerState} from './ports/worker-driver.js';
@@ -11,6 +12,8 @@ export type FleetEvents = {
 	/** Output arrived; carries no bytes so that subscribers pull (and throttle) on their own. */
 	'worker:output': {taskId: string};
 	'fleet:error': {message: string; cause?: unknown};
+	/** Its settings changed while it runs (configure_fleet, `ccfleet configure`). */
+	'fleet:configured': {settings: FleetSettings};
 };
 
 export type FleetEventName = keyof FleetEvents;

@@ -12,6 +12,8 @@ import type {OutputRead, TaskFilter} from './ports/task-store.js';
 import type {PermissionDecision} from './ports/worker-driver.js';
 import {PriorityQueue} from './queue.js';
 import {Admission, type PumpSource} from './fleet/admission.js';
+import {dailyBudgetPolicy} from './fleet/budget-policy.js';
+import {parseFleetSettingsChange, type FleetSettings} from './domain/fleet-settings.js';
 import {DependencyGate} from './fleet/dependency-gate.js';
 import {Finisher} from './fleet/finisher.js';
 import {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -30,14 +32,15 @@ export type {WorkerView} from './fleet/worker-supervisor.js';
 
 export type FleetCounts = Record<TaskStatus, number>;
 
-export type AdmissionState = ResourceView & {
-	/** CCFLEET_MAX_WORKERS, when set. */
-	maxWorkers?: number;
-	/** How many more workers of the next task's mode the machine's memory could carry now. */
-	roomFor?: number;
-	/** Why the next queued task does not start now, when it does not. */
-	heldBy?: string;
-};
+export type AdmissionState = ResourceView &
+	FleetSettings & {
+		/** USD spent by tasks started since local midnight (what the daily budget counts). */
+		spentTodayUsd: number;
+		/** How many more workers of the next task's mode the machine's memory could carry now. */
+		roomFor?: number;
+		/** Why the next queued task does not start now, when it does not. */
+		heldBy?: string;
+	};
 
 /**
  * The one owner of the queue, the workers and recovery; every face (dashboard, MCP, CLI, daemon) is its client. A thin
@@ -59,16 +62,27 @@ export class Fleet {
 	readonly #runner: TaskRunner;
 	readonly #pumpSource: PumpSource;
 	readonly #gauge: ResourceGauge;
+	readonly #budget: ReturnType<typeof dailyBudgetPolicy>;
 	#cancelSystemWatch: (() => void) | undefined;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
 		this.#ports = ports;
-		this.#options = {...DEFAULT_FLEET_OPTIONS, ...options};
+		// The resource options are copied: configure() changes them in place, and the defaults must stay as they are.
+		this.#options = {...DEFAULT_FLEET_OPTIONS, ...options, resources: {...(options.resources ?? DEFAULT_FLEET_OPTIONS.resources)}};
 		this.#logger = ports.logger ?? silentLogger;
 		const report = (message: string, cause: unknown) => this.#report(message, cause);
 		this.#gauge = new ResourceGauge(this.#options.resources);
-		this.#admission = new Admission(ports.clock, this.#options, [...this.#gauge.policies(), ...(ports.admissionPolicies ?? [])]);
+		const settings = this.#options;
+		this.#budget = dailyBudgetPolicy(ports.clock, {
+			get dailyBudgetUsd() {
+				return settings.dailyBudgetUsd;
+			},
+			spentSince: since => ports.store.totalCostUsd(since),
+		});
+		// Spending changes only with a task; between changes the pump may ask as often as it likes.
+		this.#bus.on('task:updated', () => this.#budget.invalidate());
+		this.#admission = new Admission(ports.clock, this.#options, [...this.#gauge.policies(), this.#budget.policy, ...(ports.admissionPolicies ?? [])]);
 		this.#ledger = new TaskLedger(ports.store, this.#bus, ports.clock, report);
 		this.#finisher = new Finisher({
 			ledger: this.#ledger,
@@ -100,7 +114,7 @@ export class Fleet {
 			report,
 			memorySampleMs: this.#options.memorySampleMs,
 			onMemorySampled: bytes => this.#gauge.noteMeasured(bytes),
-			maxRssBytes: this.#options.workerMaxRssBytes,
+			maxRssBytes: () => this.#options.workerMaxRssBytes,
 		});
 		this.#runner = new TaskRunner({
 			clock: ports.clock,
@@ -341,11 +355,43 @@ export class Fleet {
 		const verdict = this.#queue.size > 0 ? this.#admission.verdict(this.#supervisor.size, nextMode) : undefined;
 		const room = this.#gauge.roomFor(nextMode ?? this.#options.defaults.mode, now);
 		return {
-			...(this.#options.maxWorkers === undefined ? {} : {maxWorkers: this.#options.maxWorkers}),
+			...this.settings(),
+			spentTodayUsd: this.#budget.spentToday(),
 			...this.#gauge.view(now),
 			...(room === undefined ? {} : {roomFor: room}),
 			...(verdict && !verdict.admit ? {heldBy: verdict.reason} : {}),
 		};
+	}
+
+	/** The knobs in force: the ceiling, the CPU threshold, the memory reserve, the recycling size, the daily budget. */
+	settings(): FleetSettings {
+		const {maxWorkers, resources, workerMaxRssBytes, dailyBudgetUsd} = this.#options;
+		return {
+			...(maxWorkers === undefined ? {} : {maxWorkers}),
+			cpuThresholdPercent: resources.cpuThresholdPercent,
+			memoryReserveBytes: resources.memoryReserveBytes,
+			workerMaxRssBytes,
+			...(dailyBudgetUsd === undefined ? {} : {dailyBudgetUsd}),
+		};
+	}
+
+	/**
+	 * Changes knobs while the fleet runs; `null` removes the ceiling or the budget. Throws InvalidInputError naming a
+	 * setting out of range and what it accepts, and then changes nothing. A start held by the old values goes at once.
+	 */
+	configure(input: unknown): FleetSettings {
+		const change = parseFleetSettingsChange(input);
+		const options = this.#options;
+		if (change.maxWorkers !== undefined) options.maxWorkers = change.maxWorkers ?? undefined;
+		if (change.cpuThresholdPercent !== undefined) options.resources.cpuThresholdPercent = change.cpuThresholdPercent;
+		if (change.memoryReserveBytes !== undefined) options.resources.memoryReserveBytes = change.memoryReserveBytes;
+		if (change.workerMaxRssBytes !== undefined) options.workerMaxRssBytes = change.workerMaxRssBytes;
+		if (change.dailyBudgetUsd !== undefined) options.dailyBudgetUsd = change.dailyBudgetUsd ?? undefined;
+		const settings = this.settings();
+		this.#logger.info('fleet settings changed', {...change});
+		this.#bus.emit('fleet:configured', {settings});
+		this.#pump();
+		return settings;
 	}
 
 	/** The fleet-wide pause on new workers after the API turned one away, while it lasts. */

@@ -194,6 +194,10 @@ export function startFleetFeed(fleet: Fleet, send: (changes: FleetChanges) => vo
 			output.add(taskId);
 			touch();
 		}),
+		fleet.on('fleet:configured', () => {
+			isFleetDirty = true;
+			touch();
+		}),
 		...(scheduler
 			? [
 					scheduler.on('schedule:created', ({schedule}) => onSchedule(schedule.id)),

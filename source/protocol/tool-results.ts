@@ -37,6 +37,17 @@ export const waitResultSchema = z.object({
 });
 export const queueResultSchema = z.object({...message, queue: z.array(taskViewSchema).optional(), task: taskViewSchema.optional()});
 export const fleetStatusResultSchema = fleetStatusSchema.extend(message);
+export const configureResultSchema = z.object({
+	...message,
+	settings: z.object({
+		maxWorkers: z.number().optional(),
+		cpuThresholdPercent: z.number(),
+		memoryReserveBytes: z.number(),
+		workerMaxRssBytes: z.number(),
+		dailyBudgetUsd: z.number().optional(),
+	}),
+	spentTodayUsd: z.number(),
+});
 export const scheduleResultSchema = z.object({...message, schedule: scheduleViewSchema});
 export const schedulesResultSchema = z.object({...message, schedules: z.array(scheduleViewSchema)});
 export const scheduleWithRunsResultSchema = z.object({...message, schedule: scheduleViewSchema, runs: z.array(scheduleRunViewSchema)});
@@ -55,6 +66,7 @@ export const TOOL_RESULTS = {
 	wait_for_task: waitResultSchema,
 	manage_queue: queueResultSchema,
 	fleet_status: fleetStatusResultSchema,
+	configure_fleet: configureResultSchema,
 	schedule_task: scheduleResultSchema,
 	schedule_pipeline: pipelineResultSchema,
 	list_schedules: schedulesResultSchema,

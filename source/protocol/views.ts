@@ -91,6 +91,12 @@ export const admissionViewSchema = z.object({
 	maxWorkers: z.number().optional(),
 	cpuThresholdPercent: z.number(),
 	memoryReserveBytes: z.number(),
+	/** A worker whose process tree grows past this is recycled. */
+	workerMaxRssBytes: z.number(),
+	/** No new task starts once this much was spent since local midnight. */
+	dailyBudgetUsd: z.number().optional(),
+	/** USD spent by tasks started since local midnight. */
+	spentTodayUsd: z.number(),
 	/** What one more worker is expected to need, per mode: learned from running workers once they settle. */
 	expectedWorkerBytes: z.object({pty: z.number(), headless: z.number()}),
 	/** The measured memory of every live worker together. */

@@ -224,6 +224,17 @@ export function describeTaskStore(name: string, makeStore: () => TaskStore): voi
 				expect(s.totalCostUsd()).toBeCloseTo(expected, 10);
 			});
 
+			it('sums the cost of the tasks started since a time (those not started count from their creation)', () => {
+				const s = open();
+				s.insert(minimalTask('old', {createdAt: 100, startedAt: 150, costUsd: 1}));
+				s.insert(minimalTask('edge', {createdAt: 100, startedAt: 200, costUsd: 2}));
+				s.insert(minimalTask('new', {createdAt: 300, startedAt: 310, costUsd: 4}));
+				s.insert(minimalTask('waiting', {createdAt: 250, costUsd: 8}));
+				expect(s.totalCostUsd(200)).toBeCloseTo(14, 10);
+				expect(s.totalCostUsd(1000)).toBe(0);
+				expect(s.totalCostUsd()).toBeCloseTo(15, 10);
+			});
+
 			it('counts the tasks in each status', () => {
 				const s = open();
 				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0});

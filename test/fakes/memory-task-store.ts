@@ -48,10 +48,10 @@ export class MemoryTaskStore implements TaskStore {
 		return counts;
 	}
 
-	totalCostUsd(): number {
+	totalCostUsd(since?: number): number {
 		this.#assertOpen();
 		let total = 0;
-		for (const task of this.#tasks.values()) total += task.costUsd;
+		for (const task of this.#tasks.values()) if (since === undefined || (task.startedAt ?? task.createdAt) >= since) total += task.costUsd;
 		return total;
 	}
 

@@ -45,6 +45,7 @@ describe('the MCP tools', () => {
 		const {tools} = await client.listTools();
 		expect(tools.map(tool => tool.name).sort()).toEqual([
 			'cancel_task',
+			'configure_fleet',
 			'delegate_task',
 			'fleet_status',
 			'list_roles',
@@ -219,5 +220,33 @@ describe('answering and waiting', () => {
 		const status = await call('fleet_status', {});
 		expect(status.structuredContent).toMatchObject({workers: {running: 1, allowed: 1}, queued: 1, needsInput: [{id: 't1', question: 'Allow Bash(make)?'}]});
 		expect(text(status)).toContain('1/1 workers running, 1 queued');
+		expect(status.structuredContent!.admission).toMatchObject({
+			maxWorkers: 1,
+			cpuThresholdPercent: 80,
+			spentTodayUsd: 0,
+			heldBy: '1 of CCFLEET_MAX_WORKERS 1 workers run',
+		});
+	});
+
+	it("changes the fleet's limits at run time with configure_fleet, shows them in fleet_status, and refuses values out of range", async () => {
+		await call('delegate_task', {prompt: 'a', cwd});
+		await call('delegate_task', {prompt: 'b', cwd});
+		expect(driver.started).toHaveLength(1);
+		const shown = await call('configure_fleet', {});
+		expect(shown.structuredContent).toMatchObject({settings: {maxWorkers: 1, cpuThresholdPercent: 80}, spentTodayUsd: 0});
+		expect(text(shown)).toContain('Workers: at most 1.');
+		const raised = await call('configure_fleet', {maxWorkers: 3, dailyBudgetUsd: 12.5});
+		expect(raised.structuredContent!.settings).toMatchObject({maxWorkers: 3, dailyBudgetUsd: 12.5});
+		// The start the old ceiling held goes at once.
+		expect(driver.started).toHaveLength(2);
+		const status = await call('fleet_status', {});
+		expect(status.structuredContent!.admission).toMatchObject({maxWorkers: 3, dailyBudgetUsd: 12.5});
+		const refused = await call('configure_fleet', {cpuThresholdPercent: 0});
+		expect(refused.isError).toBe(true);
+		expect(text(refused)).toContain('No new worker starts while CPU load is at or above this percentage: above 0, at most 100.');
+		const unknown = await call('configure_fleet', {budget: 3});
+		expect(unknown.isError).toBe(true);
+		expect(text(unknown)).toContain('Unknown setting budget');
+		expect(fleet.settings()).toMatchObject({maxWorkers: 3, cpuThresholdPercent: 80});
 	});
 });

@@ -27,6 +27,7 @@ export class SqliteTaskStore implements TaskStore {
 	readonly #listNewestByStatus: Database.Statement<{statuses: string; limit: number}, TaskRow>;
 	readonly #countByStatus: Database.Statement<[], {status: string; count: number}>;
 	readonly #totalCost: Database.Statement<[], {total: number | null}>;
+	readonly #costSince: Database.Statement<[number], {total: number | null}>;
 	#isClosed = false;
 
 	constructor(readonly path: string) {
@@ -46,11 +47,12 @@ export class SqliteTaskStore implements TaskStore {
 		this.#listNewestByStatus = db.prepare(`SELECT * FROM (SELECT seq, ${SELECT_COLUMNS} FROM tasks WHERE ${STATUS_FILTER} ORDER BY seq DESC LIMIT @limit) ORDER BY seq`);
 		this.#countByStatus = db.prepare('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status');
 		this.#totalCost = db.prepare('SELECT SUM(cost_usd) AS total FROM tasks');
+		this.#costSince = db.prepare('SELECT SUM(cost_usd) AS total FROM tasks WHERE COALESCE(started_at, created_at) >= ?');
 	}
 
-	totalCostUsd(): number {
+	totalCostUsd(since?: number): number {
 		this.#assertOpen();
-		return this.#totalCost.get()?.total ?? 0;
+		return (since === undefined ? this.#totalCost.get() : this.#costSince.get(since))?.total ?? 0;
 	}
 
 	countByStatus(): Record<TaskStatus, number> {

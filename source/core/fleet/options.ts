@@ -47,6 +47,8 @@ export type FleetOptions = {
 	memorySampleMs: number;
 	/** A worker whose process tree grows past this many bytes is recycled: stopped and resumed from its conversation. */
 	workerMaxRssBytes: number;
+	/** No new task starts once this much (USD) was spent since local midnight; undefined: no budget. */
+	dailyBudgetUsd: number | undefined;
 	/** How long stop() waits for checkpoints and merges already under way before it gives up on them. */
 	stopDrainMs: number;
 };
@@ -62,5 +64,6 @@ export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
 	retryBaseMs: 10_000,
 	memorySampleMs: 2000,
 	workerMaxRssBytes: 4 * 1024 ** 3,
+	dailyBudgetUsd: undefined,
 	stopDrainMs: 15_000,
 };

@@ -46,8 +46,8 @@ export type SupervisorPorts = {
 	memorySampleMs: number;
 	/** Each live worker's measured memory by task id, after every sample. */
 	onMemorySampled(bytesByTask: ReadonlyMap<string, number>): void;
-	/** A worker whose process tree grows past this is recycled (see #recycleIfOversized). */
-	maxRssBytes: number;
+	/** A worker whose process tree grows past this is recycled (see #recycleIfOversized); read each time, so it can change. */
+	maxRssBytes(): number;
 };
 
 /** A worker this far over the cap is recycled even in the middle of its work: waiting for a pause could topple the machine. */
@@ -167,7 +167,7 @@ export class WorkerSupervisor {
 	 */
 	#recycleIfOversized(taskId: string): void {
 		const worker = this.#workers.get(taskId);
-		const max = this.#ports.maxRssBytes;
+		const max = this.#ports.maxRssBytes();
 		if (!worker?.rssBytes || worker.stopping || worker.rssBytes <= max) return;
 		if (worker.state !== 'needs_input' && worker.rssBytes < max * HARD_RSS_FACTOR) return;
 		void this.stop(taskId, {kind: 'recycle', rssBytes: worker.rssBytes, maxRssBytes: max}, 'recycled: its memory passed CCFLEET_WORKER_MAX_RSS');

@@ -20,8 +20,11 @@ export type TaskStore = {
 	list(filter?: TaskFilter): Task[];
 	/** How many tasks are in each status. */
 	countByStatus(): Record<TaskStatus, number>;
-	/** The sum of every task's cost, in USD. */
-	totalCostUsd(): number;
+	/**
+	 * The sum of every task's cost in USD, or with `since` (epoch ms) of the tasks that started then or later (a task
+	 * not started yet counts from its creation): what a daily budget has spent.
+	 */
+	totalCostUsd(since?: number): number;
 	close(): void;
 };
 

@@ -2,11 +2,12 @@ import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
 import {PRIORITIES} from '../../core/domain/task.js';
 import type {Fleet} from '../../core/fleet.js';
+import {fleetSettingsChangeSchema, type FleetSettings} from '../../core/domain/fleet-settings.js';
 import {fleetCounters} from '../fleet-feed.js';
 import {taskView} from '../task-view.js';
 import {clientLabel} from './task-tools.js';
 import {failure, guard, ok, taskIdSchema} from './tool-result.js';
-import {fleetStatusResultSchema, queueResultSchema} from '../../protocol/tool-results.js';
+import {configureResultSchema, fleetStatusResultSchema, queueResultSchema} from '../../protocol/tool-results.js';
 
 /** manage_queue and fleet_status. */
 export function registerFleetTools(server: McpServer, fleet: Fleet): void {
@@ -76,4 +77,35 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 				return ok(status, text);
 			}),
 	);
+
+	server.registerTool(
+		'configure_fleet',
+		{
+			outputSchema: configureResultSchema,
+			title: "Change the fleet's limits while it runs",
+			description:
+				'Changes any of: maxWorkers (null: no ceiling, the machine decides), cpuThresholdPercent, memoryReserveBytes, workerMaxRssBytes, dailyBudgetUsd (null: none). ' +
+				'Without arguments it only reports the settings in force. A start held by the old values goes at once, e.g. after raising a spent daily budget.',
+			inputSchema: fleetSettingsChangeSchema,
+		},
+		async change =>
+			guard(() => {
+				const settings = Object.keys(change).length === 0 ? fleet.settings() : fleet.configure(change);
+				const {spentTodayUsd} = fleet.admissionState();
+				return ok({settings, spentTodayUsd}, describeSettings(settings, spentTodayUsd));
+			}),
+	);
+}
+
+/** The settings in force, for a person or a model. */
+function describeSettings(settings: FleetSettings, spentTodayUsd: number): string {
+	const gigabytes = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+	return [
+		`Workers: ${settings.maxWorkers === undefined ? 'no ceiling (the machine decides)' : `at most ${settings.maxWorkers}`}.`,
+		`A worker starts while CPU load is under ${settings.cpuThresholdPercent} % and ${gigabytes(settings.memoryReserveBytes)} of memory stay free.`,
+		`A worker is recycled past ${gigabytes(settings.workerMaxRssBytes)}.`,
+		settings.dailyBudgetUsd === undefined
+			? `No daily budget ($${spentTodayUsd.toFixed(2)} spent since midnight).`
+			: `Daily budget $${settings.dailyBudgetUsd.toFixed(2)}, $${spentTodayUsd.toFixed(2)} spent since midnight.`,
+	].join(' ');
 }
