@@ -32,6 +32,16 @@ export type WorkerUsage = {
 	tokens: TokenUsage;
 };
 
+/** What the API said about the account's usage limit (subscription plans: the 5-hour and weekly limits). */
+export type UsageLimitReport = {
+	/** rejected: the limit is reached and no request passes until `resetsAt`; allowed_warning: it is near. */
+	status: 'allowed' | 'allowed_warning' | 'rejected';
+	/** When the limit resets, epoch ms, when known. */
+	resetsAt?: number;
+	/** Which limit: five_hour, seven_day, … as claude names it. */
+	kind?: string;
+};
+
 /**
  * How a worker ended. A worker that finished its turn has `result`; `error` says why it did not.
  * `exitCode` is null when a signal ended the process.
@@ -43,6 +53,8 @@ export type WorkerExit = {
 	error?: string;
 	/** The failure may pass by itself (rate limit, overload, a server error): the task is worth another try. */
 	transient?: boolean;
+	/** It stopped because the account's usage limit was reached (status rejected), with the reset when known. */
+	usageLimit?: UsageLimitReport;
 };
 
 /** What a driver reports about one worker, in order; onExit comes last and exactly once. */
@@ -52,6 +64,11 @@ export type WorkerListener = {
 	/** Human-readable output (not raw terminal bytes). */
 	onOutput(text: string): void;
 	onUsage(usage: WorkerUsage): void;
+	/**
+	 * Every usage-limit report as it comes: each request's status while all is well (allowed, allowed_warning), and
+	 * the rejection when the limit is hit, which a TUI worker survives (it waits for the reset by itself).
+	 */
+	onUsageLimit?(report: UsageLimitReport): void;
 	onExit(exit: WorkerExit): void;
 };
 
