@@ -5,7 +5,7 @@ import {isTerminal} from '../core/domain/task.js';
 import type {TaskView} from '../protocol/views.js';
 import {CliError, createProgress, getTask, listTasks, stdout, withFleet, type FleetClient, type Output} from './client.js';
 import {specFromFlags} from './task-flags.js';
-import {age, formatTask, formatTaskTable, money, statusLabel} from './format.js';
+import {age, formatAdmission, formatTask, formatTaskTable, money, statusLabel} from './format.js';
 
 const POLL_MS = 400;
 
@@ -87,16 +87,17 @@ export async function status(config: Config, id: string | undefined, flags: {jso
 			io.out(flags.json ? JSON.stringify(task, null, 2) : formatTask(task));
 			return 0;
 		}
-		const result = await listTasks(fleet, {limit: flags.all ? 1000 : 30});
+		const limit = flags.all ? 1000 : 30;
 		if (flags.json) {
-			io.out(JSON.stringify(result, null, 2));
+			io.out(JSON.stringify(await listTasks(fleet, {limit}), null, 2));
 			return 0;
 		}
+		const [result, fleetStatus] = await Promise.all([listTasks(fleet, {limit}), fleet.call('fleet_status', {})]);
 		const counts = Object.entries(result.counts)
 			.filter(([, n]) => n > 0)
 			.map(([name, n]) => `${n} ${name}`)
 			.join(', ');
-		io.out(`${formatTaskTable(result.tasks)}${counts ? `\n\n${counts}` : ''}`);
+		io.out(`${formatTaskTable(result.tasks)}\n\n${counts ? `${counts}\n` : ''}${formatAdmission(fleetStatus)}`);
 		return 0;
 	});
 }

@@ -1,4 +1,4 @@
-import type {TaskView} from '../protocol/views.js';
+import type {FleetStatus, TaskView} from '../protocol/views.js';
 
 export function age(fromIso: string | undefined, now = Date.now()): string {
 	if (!fromIso) return '-';
@@ -33,6 +33,39 @@ export function formatTaskTable(tasks: TaskView[], columns = process.stdout.colu
 	const promptWidth = Math.max(20, columns - used - 1);
 	const line = (cells: string[], prompt: string) => `${cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}  ${prompt}`;
 	return [line(header, 'PROMPT'), ...tasks.map((task, i) => line(rows[i]!, oneLine(task.prompt, promptWidth)))].join('\n');
+}
+
+/** `310 MB`, `4.2 GB`: the units people read memory in. */
+export function memory(bytes: number): string {
+	const gb = bytes / 1024 ** 3;
+	return gb >= 1 ? `${gb.toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`;
+}
+
+/**
+ * Under `ccfleet status`'s table: what holds the queue, if anything; then how many workers run, what they take, how
+ * many more would fit, and what the machine has left. While the machine's measure holds the queue, each measure
+ * shows the setting it is held against, since that is what to change to let more run.
+ */
+export function formatAdmission(fleet: FleetStatus, now = Date.now()): string {
+	const {admission, system, workers, backoff} = fleet;
+	const held = admission.heldBy;
+	const lines: string[] = [];
+	if (held !== undefined && backoff && held === backoff.reason) {
+		lines.push(`queue held for ${Math.max(1, Math.ceil((Date.parse(backoff.until) - now) / 1000))}s more: ${held}`);
+	} else if (held !== undefined) {
+		lines.push(`queue held: ${held}`);
+	}
+	const isHeldByMachine = held !== undefined && /CPU_THRESHOLD|MEMORY_RESERVE|MAX_WORKERS/.test(held);
+	const ceiling = admission.maxWorkers === undefined ? '' : ` of at most ${admission.maxWorkers}`;
+	const using = admission.workerBytes > 0 ? ` using ${memory(admission.workerBytes)}` : '';
+	// Without a sample of the machine and without a ceiling, the core cannot say how many more would fit.
+	const room = admission.roomFor === undefined && admission.maxWorkers === undefined ? '' : `, room for ${Math.max(0, workers.allowed - workers.running)} more`;
+	const reserve = isHeldByMachine ? ` (reserve ${memory(admission.memoryReserveBytes)})` : '';
+	const threshold = isHeldByMachine ? ` (threshold ${admission.cpuThresholdPercent} %)` : '';
+	lines.push(
+		`workers: ${workers.running} running${ceiling}${using}${room} · memory ${memory(system.memoryFreeBytes)} free of ${memory(system.memoryTotalBytes)}${reserve} · CPU ${Math.round(system.cpuPercent)} %${threshold}`,
+	);
+	return lines.join('\n');
 }
 
 /** One task in full, for `ccfleet status <id>`. */

@@ -1,7 +1,7 @@
 import {TASK_STATUSES, type Priority, type TaskStatus} from '../../source/core/domain/task.js';
 import type {FleetChanges} from '../../source/protocol/fleet-changes.js';
 import type {TaskSpec} from '../../source/core/domain/task-spec.js';
-import type {TaskView} from '../../source/protocol/views.js';
+import type {AdmissionView, TaskView} from '../../source/protocol/views.js';
 import type {
 	DashboardSchedule,
 	DashboardTask,
@@ -72,6 +72,8 @@ export class FakeFleetSource implements FleetSource {
 	schedules: DashboardSchedule[] = [];
 	outputs = new Map<string, TaskOutput>();
 	fleetOverrides: Partial<FleetStatus> = {};
+	/** Merged over the admission state: `heldBy` to hold the queue, `maxWorkers: undefined` for no ceiling. */
+	admission: Partial<AdmissionView> = {};
 	allowed = 4;
 	calls: Call[] = [];
 	snapshotCount = 0;
@@ -96,9 +98,12 @@ export class FakeFleetSource implements FleetSource {
 				maxWorkers: this.allowed,
 				cpuThresholdPercent: 80,
 				memoryReserveBytes: 1024 ** 3,
+				workerMaxRssBytes: 4 * 1024 ** 3,
+				spentTodayUsd: 0,
 				expectedWorkerBytes: {pty: 250 * 1024 ** 2, headless: 125 * 1024 ** 2},
 				workerBytes: live.length * 300 * 1024 ** 2,
 				roomFor: 12,
+				...this.admission,
 			},
 			queued: counts.queued,
 			ready: counts.queued,

@@ -25,6 +25,43 @@ test('a full fleet: queued tasks wait for a worker', async () => {
 	ui.unmount();
 });
 
+test('ready tasks say what holds the queue, in the waiting column, with the prompts still aligned', async () => {
+	const source = busyFleet();
+	source.admission = {maxWorkers: undefined, roomFor: 0, heldBy: '512 MB free above the MEMORY_RESERVE of 1024 MB; a pty worker needs about 250 MB'};
+	const ui = await renderDashboard({source, columns: 80, rows: 24});
+	const frame = ui.frame();
+	const first = line(frame, 'queued01');
+	const second = line(frame, 'queued02');
+	expect(first).toMatch(/#1\s+P0 queued01 \d+m\d\ds\s+held: memory\s+Write the release notes/);
+	expect(second).toMatch(/held: memory\s+Refactor the parser/);
+	expect(first.indexOf('Write')).toBe(second.indexOf('Refactor'));
+	ui.unmount();
+});
+
+test('a hold by the CPU or the ceiling is named in a few words; one not recognised is cut after a whole word', async () => {
+	const source = busyFleet();
+	source.admission = {heldBy: 'CPU load 93 % is at or above CPU_THRESHOLD 80 %'};
+	const ui = await renderDashboard({source});
+	expect(line(ui.frame(), 'queued01')).toContain('held: CPU ≥80%');
+	source.admission = {maxWorkers: 4, heldBy: '4 of CCFLEET_MAX_WORKERS 4 workers run'};
+	await ui.refresh();
+	expect(line(ui.frame(), 'queued01')).toContain('held: max 4 workers');
+	source.admission = {heldBy: 'the maintenance window is open until six'};
+	await ui.refresh();
+	const row = line(ui.frame(), 'queued01');
+	expect(row).toContain('held: the maintenance…');
+	expect(row.indexOf('Write')).toBe(line(ui.frame(), 'queued02').indexOf('Refactor'));
+	ui.unmount();
+});
+
+test('a task waiting for its dependencies says so even while the queue is held', async () => {
+	const source = new FakeFleetSource([makeTask({id: 'parent01', status: 'running'}), makeTask({id: 'child001', status: 'queued', dependsOn: ['parent01']})]);
+	source.admission = {heldBy: '512 MB free above the MEMORY_RESERVE of 1024 MB; a pty worker needs about 250 MB'};
+	const ui = await renderDashboard({source});
+	expect(line(ui.frame(), 'child001')).toContain('task parent01');
+	ui.unmount();
+});
+
 test('a task with unfinished dependencies waits for them', async () => {
 	const source = new FakeFleetSource([
 		makeTask({id: 'parent01', status: 'running'}),

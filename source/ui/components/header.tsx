@@ -1,44 +1,67 @@
 import {Box, Text} from 'ink';
+import {heldReason, holdKind, shortHeldReason, workersText} from '../admission-text.js';
 import {bytes, duration, money} from '../format.js';
 import {useDashboard} from '../store-context.js';
-import {useTheme, type TextStyle} from '../theme.js';
+import {fitSegments, SEPARATOR, type Segment} from '../fit-segments.js';
+import {useTheme} from '../theme.js';
 
-type Segment = {text: string; style?: TextStyle};
+/**
+ * The order in which pieces give way: the name, then long forms, then what says least about why a task does not
+ * start. The hold's short form and the workers go last.
+ */
+const RANK = {name: 0, heldSentence: 1, memoryLong: 2, cost: 3, cpu: 4, memory: 5, queued: 6, held: 7, workers: 8} as const;
 
-/** One line: the machine and the fleet at a glance, the most urgent first, since a narrow terminal cuts the end. */
+/** The hold's short form at most: room for the workers and the queue beside it in 80 columns. */
+const SHORT_HELD_CHARS = 24;
+
+/**
+ * One line: the machine and the fleet at a glance, the most urgent first. Where it is too narrow, whole pieces
+ * shorten or go, what tells least first (RANK), so no word is cut mid-way.
+ */
 export function Header({width}: {width: number}) {
 	const theme = useTheme();
 	const fleet = useDashboard(state => state.snapshot?.fleet);
 	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
 	const banner = useDashboard(state => state.banner);
-	const segments: Segment[] = [{text: 'ccfleet', style: theme.paneTitle}];
+	const segments: Segment[] = [{forms: [['ccfleet', RANK.name]], style: theme.paneTitle}];
 	// The banner (the demo's "nothing leaves this machine") comes before any news, so no width can cut it.
-	if (banner) segments.push({text: banner, style: {...theme.warning, bold: true}});
+	if (banner) segments.push({forms: [[banner]], style: {...theme.warning, bold: true}});
 	if (fleet) {
-		const {system} = fleet;
+		const {system, admission} = fleet;
 		const waiting = fleet.needsInput.length;
 		const backoffMs = fleet.backoff ? Date.parse(fleet.backoff.until) - now : 0;
-		if (waiting > 0) segments.push({text: `! ${waiting} need${waiting === 1 ? 's' : ''} input (i)`, style: theme.needsInput});
-		if (backoffMs > 0) segments.push({text: `rate-limited: back-off ${duration(backoffMs)}`, style: theme.warning});
+		if (waiting > 0) segments.push({forms: [[`! ${waiting} need${waiting === 1 ? 's' : ''} input (i)`]], style: theme.needsInput});
+		if (backoffMs > 0) segments.push({forms: [[`rate-limited: back-off ${duration(backoffMs)}`]], style: theme.warning});
+		segments.push({forms: [[workersText(fleet), RANK.workers]]}, {forms: [[`queued ${fleet.queued}`, RANK.queued]]});
+		const held = heldReason(fleet, now);
+		const kind = held === undefined ? undefined : holdKind(held);
+		if (held !== undefined) {
+			const forms: Segment['forms'] = [
+				[`held: ${held}`, RANK.heldSentence],
+				[`held: ${shortHeldReason(fleet, SHORT_HELD_CHARS)}`, RANK.held],
+			];
+			segments.push({forms, style: theme.warning});
+		}
+		const free = `${bytes(system.memoryFreeBytes)}/${bytes(system.memoryTotalBytes)}`;
+		// The measure that holds the queue stays as long as the hold itself.
+		const memory: Segment['forms'] = [[`mem ${free} free`, kind === 'memory' ? RANK.held : RANK.memory]];
+		// What the workers take beside what the machine has left: the two numbers admission weighs.
+		if (admission.workerBytes > 0) memory.unshift([`mem: workers ${bytes(admission.workerBytes)} · free ${free}`, RANK.memoryLong]);
 		segments.push(
-			{text: `workers ${fleet.workers.running}/${fleet.workers.allowed}`},
-			{text: `queued ${fleet.queued}`},
-			{text: money(fleet.costUsd)},
-			{text: `CPU ${Math.round(system.cpuPercent)}%`},
-			{text: `mem ${bytes(system.memoryFreeBytes)}/${bytes(system.memoryTotalBytes)} free`},
+			{forms: [[money(fleet.costUsd), RANK.cost]]},
+			{forms: [[`CPU ${Math.round(system.cpuPercent)}%`, kind === 'cpu' ? RANK.held : RANK.cpu]]},
+			{forms: memory},
 		);
 	} else {
-		segments.push({text: 'connecting to the core…', style: theme.muted});
+		segments.push({forms: [['connecting to the core…']], style: theme.muted});
 	}
-	const length = segments.reduce((sum, segment) => sum + segment.text.length + 2, -2);
-	// In 80 columns the name is what can go: everything after it is news.
-	const shown = length > width && (fleet || banner) ? segments.slice(1) : segments;
+	const shown = fitSegments(segments, width);
 	return (
 		<Box width={width} height={1} flexShrink={0}>
 			<Text wrap="truncate-end">
 				{shown.map((segment, index) => (
-					<Text key={segment.text} {...segment.style}>
-						{(index === 0 ? '' : '  ') + segment.text}
+					<Text key={index} {...segment.style}>
+						{(index === 0 ? '' : SEPARATOR) + segment.text}
 					</Text>
 				))}
 			</Text>

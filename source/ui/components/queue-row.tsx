@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
 import type {DashboardTask, FleetStatus} from '../fleet-source.js';
+import {heldReason, shortHeldReason} from '../admission-text.js';
 import {cell, elapsed, oneLine} from '../format.js';
 import {useTheme} from '../theme.js';
 
@@ -16,21 +17,28 @@ export type QueueRowProps = {
 	width: number;
 };
 
+/** The waiting column's width. */
+const WAITS_FOR_CHARS = 22;
+
 /** What a queued task waits for, in a few words: its dependencies first, then the fleet. */
 function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: number, blockers = ''): string {
 	if (blockers !== '') return `task ${blockers}`;
 	if (fleet?.backoff && Date.parse(fleet.backoff.until) > now) return 'rate-limit back-off';
+	// The hold is the next task's, and every ready task waits behind it.
+	if (fleet && task.queuePosition !== undefined && heldReason(fleet, now) !== undefined) {
+		return `held: ${shortHeldReason(fleet, WAITS_FOR_CHARS - 'held: '.length)}`;
+	}
 	if (fleet && fleet.workers.running >= fleet.workers.allowed) return `a worker (${fleet.workers.running}/${fleet.workers.allowed} busy)`;
 	const ahead = (task.queuePosition ?? 1) - 1;
 	return ahead > 0 ? `${ahead} ahead of it` : 'next to start';
 }
 
-/** `› #1  P0 k3f9a2zq 3m12s  a worker (4/4 busy)  Fix the flaky…` */
+/** `› #1  P0 k3f9a2zq 3m12s  held: memory          Fix the flaky…` */
 export const QueueRow = memo(function QueueRow({task, fleet, now, isSelected, isHighlighted, blockers, width}: QueueRowProps) {
 	const theme = useTheme();
 	const text =
 		`${isSelected ? '›' : ' '} ${cell(task.queuePosition ? `#${task.queuePosition}` : 'wait', 4)}${task.priority} ${cell(task.id, 8)} ${cell(elapsed(task.createdAt, now), 6)} ` +
-		`${cell(waitsFor(task, fleet, now, blockers), 22)} ${oneLine(task.prompt)}`;
+		`${cell(waitsFor(task, fleet, now, blockers), WAITS_FOR_CHARS)} ${oneLine(task.prompt)}`;
 	return (
 		<Box width={width} height={1} flexShrink={0}>
 			<Text wrap="truncate-end" {...(isHighlighted ? theme.selected : {})}>
