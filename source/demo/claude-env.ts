@@ -11,6 +11,8 @@ export {transcriptPath} from '../adapters/claude/transcript.js';
 
 const claudeVersion = '2.1.330';
 const mockApiKey = 'sk-ant-mock-0123456789abcdefghij';
+/** Shaped like a `claude setup-token` token; claude sends it as a bearer token and the mock never checks it. */
+const mockOauthToken = 'sk-ant-oat01-fake';
 
 export type ClaudeEnv = {
 	configDir: string;
@@ -25,6 +27,11 @@ export type ClaudeEnvOptions = {
 	trustedDirs?: string[];
 	/** Leave out the API-key approval, to exercise the "Detected a custom API key" dialog. */
 	approveApiKey?: boolean;
+	/**
+	 * How claude logs in: with an API key (the default), or with a subscription's OAuth token
+	 * (CLAUDE_CODE_OAUTH_TOKEN, no ANTHROPIC_API_KEY), the path on which claude reports usage limits.
+	 */
+	auth?: 'api-key' | 'subscription';
 };
 
 export function createClaudeEnv(options: ClaudeEnvOptions): ClaudeEnv {
@@ -43,7 +50,8 @@ export function createClaudeEnv(options: ClaudeEnvOptions): ClaudeEnv {
 		theme: 'dark',
 		projects,
 	};
-	if (options.approveApiKey ?? true) {
+	const isSubscription = options.auth === 'subscription';
+	if (!isSubscription && (options.approveApiKey ?? true)) {
 		// Claude Code stores exactly the key's last 20 characters as the approval.
 		config['customApiKeyResponses'] = {approved: [mockApiKey.slice(-20)], rejected: []};
 	}
@@ -55,7 +63,7 @@ export function createClaudeEnv(options: ClaudeEnvOptions): ClaudeEnv {
 		homeDir,
 		env: {
 			ANTHROPIC_BASE_URL: options.mockUrl,
-			ANTHROPIC_API_KEY: mockApiKey,
+			...(isSubscription ? {CLAUDE_CODE_OAUTH_TOKEN: mockOauthToken} : {ANTHROPIC_API_KEY: mockApiKey}),
 			CLAUDE_CONFIG_DIR: configDir,
 			HOME: homeDir,
 			DISABLE_AUTOUPDATER: '1',

@@ -7,3 +7,4 @@ export {defaultToolCommand} from './mock-api/directives.js';
 export {defaultMockReply, toolDoneReply, toolRefusedReply} from './mock-api/reply-plan.js';
 export type {MockRequest} from './mock-api/request-log.js';
 export {startMockApi, type MockApi, type MockApiOptions} from './mock-api/server.js';
+export type {UsageLimitKind, UsageWarning} from './mock-api/usage-limit.js';

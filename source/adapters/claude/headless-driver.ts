@@ -2,11 +2,11 @@ import {createInterface} from 'node:readline';
 import {execa, type ResultPromise} from 'execa';
 import type {Logger} from '../../core/ports/logger.js';
 import {silentLogger} from '../../core/ports/logger.js';
-import type {PermissionDecision, PermissionQuestion, WorkerDriver, WorkerHandle, WorkerListener, WorkerSpec} from '../../core/ports/worker-driver.js';
+import type {PermissionDecision, PermissionQuestion, UsageLimitReport, WorkerDriver, WorkerHandle, WorkerListener, WorkerSpec} from '../../core/ports/worker-driver.js';
 import {readProcessStartTime} from '../system/process-info.js';
 import {WORKER_MARKER_ENV} from '../system/process-tree.js';
 import {claudeArgs} from './claude-args.js';
-import {contentBlocks, parseStreamLine, toolResultLine, userMessage, type StreamMessage} from './stream-json.js';
+import {contentBlocks, parseStreamLine, toolResultLine, usageLimitReport, userMessage, type StreamMessage} from './stream-json.js';
 import {describeTool, permissionQuestion} from './tool-text.js';
 import {claudeConfigDir, hasTranscript} from './transcript.js';
 import {TurnOutcome} from './worker-exit.js';
@@ -55,6 +55,7 @@ class HeadlessWorker {
 	readonly #stopper: WorkerStopper;
 	#pending: {requestId: string; question: PermissionQuestion; input: Record<string, unknown>} | undefined;
 	#hasExited = false;
+	#hasUsageLimitEvents = false;
 
 	constructor(spec: WorkerSpec, listener: WorkerListener, options: Required<HeadlessDriverOptions>) {
 		this.#listener = listener;
@@ -117,8 +118,16 @@ class HeadlessWorker {
 				if (message.subtype === 'session_state_changed' && message.state === 'running') this.#listener.onState('busy');
 				if (message.subtype === 'permission_denied') this.#output(`  ⎿ denied: ${String((message as {message?: string}).message ?? '')}`);
 				return;
+			case 'rate_limit_event':
+				this.#onUsageLimit(message);
+				return;
 			case 'assistant':
 				if (message.error) this.#outcome.metApiError(message.error);
+				if (message.api_error === 'usage_limit_reached' && !this.#hasUsageLimitEvents) {
+					// Not seen from 2.1.330, which sends a rate_limit_event first; kept so the limit is not missed without one.
+					const report = usageLimitReport(message.api_error_params?.rate_limit_info);
+					if (report) this.#reportUsageLimit(report);
+				}
 				this.#listener.onState(this.#pending ? 'needs_input' : 'busy', this.#pending?.question);
 				for (const block of contentBlocks(message.message?.content)) {
 					if (block.type === 'text' && typeof block.text === 'string' && block.text.trim()) this.#output(block.text);
@@ -141,6 +150,18 @@ class HeadlessWorker {
 				// The stream grows with every claude release; unknown messages are ignored on purpose.
 				return;
 		}
+	}
+
+	#onUsageLimit(message: StreamMessage): void {
+		const report = usageLimitReport(message.rate_limit_info);
+		if (!report) return;
+		this.#hasUsageLimitEvents = true;
+		this.#reportUsageLimit(report);
+	}
+
+	#reportUsageLimit(report: UsageLimitReport): void {
+		this.#outcome.metUsageLimit(report);
+		this.#listener.onUsageLimit?.(report);
 	}
 
 	#onPermissionRequest(requestId: string, request: NonNullable<StreamMessage['request']>): void {

@@ -1,7 +1,8 @@
-import type {PermissionDecision, PermissionQuestion, WorkerListener} from '../../core/ports/worker-driver.js';
+import type {PermissionDecision, PermissionQuestion, UsageLimitReport, WorkerListener} from '../../core/ports/worker-driver.js';
 import {formatHookOutput} from './hook-output.js';
 import type {HookEvent, HookPayload} from './hook-server.js';
 import {asText, permissionQuestion} from './tool-text.js';
+import {usageLimitFromText} from './usage-limit-text.js';
 import type {TurnOutcome} from './worker-exit.js';
 
 /** What the hooks tell the worker they belong to, and ask of it. */
@@ -10,6 +11,10 @@ type HookTurn = {
 	onTurnStarted(): void;
 	/** The turn is over, with claude's answer or an API error. */
 	onTurnEnded(): void;
+	/** The usage limit refused the turn; claude waits for the reset by itself and must be left running. */
+	onUsageLimited(): void;
+	/** The zone claude shows times in when its text names none. */
+	timeZone(): string;
 	hasExited(): boolean;
 };
 
@@ -52,18 +57,31 @@ export class PtyHooks {
 				this.#listener.onState('idle');
 				this.#turn.onTurnEnded();
 				return {};
-			case 'StopFailure':
+			case 'StopFailure': {
 				this.release();
 				this.#outcome.failed(stopFailureReason(payload), String(payload.error));
+				const limit = payload.error === 'rate_limit' ? this.#usageLimit(payload) : undefined;
 				this.#listener.onState('idle');
-				this.#turn.onTurnEnded();
+				if (limit) {
+					this.#outcome.metUsageLimit(limit);
+					this.#listener.onUsageLimit?.(limit);
+					this.#turn.onUsageLimited();
+				} else {
+					this.#turn.onTurnEnded();
+				}
 				return {};
+			}
 			case 'SessionStart':
 			case 'Notification':
 			case 'SessionEnd':
 				return {};
 		}
 	};
+
+	#usageLimit(payload: HookPayload): UsageLimitReport | undefined {
+		const message = typeof payload.last_assistant_message === 'string' ? payload.last_assistant_message : '';
+		return usageLimitFromText(message, Date.now(), this.#turn.timeZone());
+	}
 
 	/** Answers the held permission question; false when none is held. */
 	answer(decision: PermissionDecision): boolean {

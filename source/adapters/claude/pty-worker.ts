@@ -56,6 +56,9 @@ export class PtyWorker {
 				this.#reportUsage();
 				this.#endSession();
 			},
+			onUsageLimited: () => this.#reportUsage(),
+			// claude shows times in its own zone: the worker's TZ, else the machine's, which ccfleet shares.
+			timeZone: () => options.env['TZ'] || Intl.DateTimeFormat().resolvedOptions().timeZone,
 			hasExited: () => this.#hasExited,
 		});
 		const hooks = options.hooks.register(spec.taskId, this.#hooks.handle);

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type {WorkerExit} from '../../core/ports/worker-driver.js';
+import type {UsageLimitReport, WorkerExit} from '../../core/ports/worker-driver.js';
 
 /** API errors that pass by themselves (claude's own names for them), so a task that met one is worth another try. */
 const TRANSIENT_API_ERRORS: ReadonlySet<string> = new Set(['rate_limit', 'overloaded', 'server_error']);
@@ -16,11 +16,18 @@ export class TurnOutcome {
 	#result: string | undefined;
 	#error: string | undefined;
 	#apiError: string | undefined;
+	#usageLimit: UsageLimitReport | undefined;
 
 	/** The turn ended with claude's answer; an error met on the way no longer counts. */
 	finished(result: string): void {
 		this.#result = result;
 		this.#error = undefined;
+		this.#usageLimit = undefined;
+	}
+
+	/** The account's usage limit refused a request; a later report that requests pass again lifts it. */
+	metUsageLimit(report: UsageLimitReport): void {
+		this.#usageLimit = report.status === 'rejected' ? report : undefined;
 	}
 
 	/** The turn failed; `apiError` is claude's name for the API error behind it, if one was. */
@@ -40,7 +47,9 @@ export class TurnOutcome {
 		if (this.#result !== undefined) exit.result = this.#result;
 		const error = this.#error ?? (this.#result === undefined && !end.signal ? lastWords() : undefined);
 		if (error) exit.error = error;
-		if (this.#result === undefined && this.#apiError !== undefined && TRANSIENT_API_ERRORS.has(this.#apiError)) exit.transient = true;
+		// A usage limit is not worth an early retry: every request fails until its reset.
+		if (this.#result === undefined && this.#usageLimit) exit.usageLimit = this.#usageLimit;
+		else if (this.#result === undefined && this.#apiError !== undefined && TRANSIENT_API_ERRORS.has(this.#apiError)) exit.transient = true;
 		return exit;
 	}
 }

@@ -7,6 +7,10 @@
 //                              `$key` in a string argument becomes the first "key":"value" of the previous call's
 //                              result; after the last call the answer is `FINAL:` + that call's result text
 //   [[slow:MS]] [[hang]] [[status:CODE:N]]  delay the content, never answer, fail the first N requests
+//   [[usage-limit:SECONDS]] / [[usage-limit:SECONDS:KIND]]  the account's usage limit (KIND five_hour by default)
+//                              is reached for this prompt: its requests get the subscription 429 until SECONDS after
+//                              the first of them, then ordinary answers (a resumed conversation gets through)
+//   [[usage-warning]]          answer normally, with the headers that say the 5-hour limit is near
 import {userText, type ApiMessage} from './request.js';
 
 export const defaultToolCommand = 'echo hello-from-tool > out.txt && cat out.txt';
@@ -16,6 +20,9 @@ export type ToolCall = {name: string; input: Record<string, unknown>; error?: st
 
 export type StatusDirective = {code: number; count: number; messageText: string};
 
+/** `line` keys the deadline, as StatusDirective's messageText keys its counter. */
+export type UsageLimitDirective = {seconds: number; kind: string; line: string};
+
 export type Directives = {
 	reply?: string;
 	replyIndex?: number;
@@ -24,6 +31,8 @@ export type Directives = {
 	slowMs?: number;
 	status?: StatusDirective;
 	hang?: boolean;
+	usageLimit?: UsageLimitDirective;
+	usageWarning?: boolean;
 };
 
 // Each directive kind is taken from the newest user message that carries it, so a resumed or follow-up prompt
@@ -78,6 +87,18 @@ export function parseDirectives(messages: ApiMessage[]): Directives {
 				const line = text.split('\n').find(candidate => candidate.includes(match[0])) ?? match[0];
 				directives.status = {code: Number(match[1]), count: Number(match[2]), messageText: line};
 			}
+		}
+
+		if (directives.usageLimit === undefined) {
+			const match = /\[\[usage-limit:(\d+)(?::(\w+))?\]\]/.exec(text);
+			if (match) {
+				const line = text.split('\n').find(candidate => candidate.includes(match[0])) ?? match[0];
+				directives.usageLimit = {seconds: Number(match[1]), kind: match[2] ?? 'five_hour', line};
+			}
+		}
+
+		if (directives.usageWarning === undefined && text.includes('[[usage-warning]]')) {
+			directives.usageWarning = true;
 		}
 
 		if (directives.hang === undefined && text.includes('[[hang]]')) {

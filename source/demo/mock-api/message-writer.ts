@@ -33,7 +33,7 @@ function contentBlocks(id: number, plan: Plan) {
 }
 
 /** `message_start` goes out at once and the content after `delayMs`, as a slow model looks to claude. */
-async function writeStream(response: ServerResponse, id: number, body: MessagesBody, plan: Plan, delayMs: number) {
+async function writeStream(response: ServerResponse, id: number, body: MessagesBody, plan: Plan, delayMs: number, headers: Record<string, string>) {
 	const model = body.model ?? 'claude-mock';
 	const usage = {...inputUsage(body), output_tokens: 1};
 	const write = (event: string, data: unknown) => {
@@ -46,6 +46,7 @@ async function writeStream(response: ServerResponse, id: number, body: MessagesB
 		'content-type': 'text/event-stream',
 		'cache-control': 'no-cache',
 		'request-id': `req_mock_${id}`,
+		...headers,
 	});
 	write('message_start', {type: 'message_start', message: messageSkeleton(id, model, usage)});
 	if (delayMs > 0) {
@@ -80,8 +81,8 @@ async function writeStream(response: ServerResponse, id: number, body: MessagesB
 	response.end();
 }
 
-function writeJson(response: ServerResponse, id: number, body: MessagesBody, plan: Plan) {
-	response.writeHead(200, {'content-type': 'application/json', 'request-id': `req_mock_${id}`});
+function writeJson(response: ServerResponse, id: number, body: MessagesBody, plan: Plan, headers: Record<string, string>) {
+	response.writeHead(200, {'content-type': 'application/json', 'request-id': `req_mock_${id}`, ...headers});
 	response.end(
 		JSON.stringify({
 			...messageSkeleton(id, body.model ?? 'claude-mock', {...inputUsage(body), output_tokens: outputTokens(plan)}),
@@ -92,10 +93,17 @@ function writeJson(response: ServerResponse, id: number, body: MessagesBody, pla
 }
 
 /** Answers in the shape the request asked for; `delayMs` only applies to a stream. */
-export async function writeMessage(response: ServerResponse, id: number, body: MessagesBody, plan: Plan, delayMs: number): Promise<void> {
+export async function writeMessage(
+	response: ServerResponse,
+	id: number,
+	body: MessagesBody,
+	plan: Plan,
+	delayMs: number,
+	headers: Record<string, string> = {},
+): Promise<void> {
 	if (body.stream) {
-		await writeStream(response, id, body, plan, delayMs);
+		await writeStream(response, id, body, plan, delayMs, headers);
 	} else {
-		writeJson(response, id, body, plan);
+		writeJson(response, id, body, plan, headers);
 	}
 }

@@ -1,13 +1,14 @@
 // The mock's HTTP server: routes each request, records it, and answers a Messages turn from its directives.
 import http, {type IncomingMessage, type ServerResponse} from 'node:http';
 import {type AddressInfo, type Socket} from 'node:net';
-import {parseDirectives} from './directives.js';
+import {parseDirectives, type Directives} from './directives.js';
 import {writeMessage} from './message-writer.js';
 import {defaultMockReply, planReply, sideReply, type Plan} from './reply-plan.js';
 import {isMainConversation, readRequest, type MessagesBody} from './request.js';
 import {createRequestLog, type MockRequest} from './request-log.js';
 import {createScriptedErrors, sendError} from './scripted-errors.js';
 import {inputUsage} from './usage.js';
+import {sendUsageLimited, usageWarningHeaders, type UsageLimitKind, type UsageLimitState, type UsageWarning} from './usage-limit.js';
 
 export type MockApiOptions = {
 	/** Reply text when no `[[reply:…]]` directive is present. */
@@ -22,6 +23,17 @@ export type MockApi = {
 	requests: MockRequest[];
 	/** Requests that were main-conversation turns (not title/topic/quota side requests). */
 	mainRequests: () => MockRequest[];
+	/**
+	 * Puts the account past its usage limit, as a subscription meets it: until `epochMs` every /v1/messages request
+	 * is a 429 with the unified rate-limit headers (status rejected, that reset, `kind` as the representative
+	 * claim, five_hour by default); from then on answers are ordinary again. A time in the past lifts it.
+	 */
+	limitUsageUntil(epochMs: number, options?: {kind?: UsageLimitKind}): void;
+	/**
+	 * While on, ordinary answers carry the headers that say the limit is near (claude reports allowed_warning);
+	 * `true` means the 5-hour window at 93 % resetting in an hour.
+	 */
+	warnUsage(on: boolean | Partial<UsageWarning>): void;
 	close(): Promise<void>;
 };
 
@@ -33,16 +45,51 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
 	const hung = new Set<ServerResponse>();
 	let sequence = 0;
 	let closing = false;
+	let usageLimit: UsageLimitState | undefined;
+	let usageWarning: UsageWarning | undefined;
+	// When each `[[usage-limit]]` prompt line stops being limited, set by its first request.
+	const limitedLines = new Map<string, number>();
+
+	function limitFor(directives: Directives, now: number): UsageLimitState | undefined {
+		if (usageLimit && now < usageLimit.until) return usageLimit;
+		const directive = directives.usageLimit;
+		if (!directive) return undefined;
+		let until = limitedLines.get(directive.line);
+		if (until === undefined) {
+			until = now + directive.seconds * 1000;
+			limitedLines.set(directive.line, until);
+		}
+
+		return now < until ? {until, kind: directive.kind} : undefined;
+	}
+
+	function warningHeaders(directives: Directives, now: number): Record<string, string> {
+		const warning = usageWarning ?? (directives.usageWarning ? {kind: 'five_hour', utilization: 0.93} : undefined);
+		return warning ? usageWarningHeaders(warning, now) : {};
+	}
 
 	async function handleMessages(response: ServerResponse, id: number, body: MessagesBody, main: boolean) {
+		const now = Date.now();
+		// The limit is the account's: side requests meet it too, as they do on the real API.
+		if (usageLimit && now < usageLimit.until) {
+			sendUsageLimited(response, id, usageLimit, now);
+			return;
+		}
+
 		if (!main) {
 			// Side requests only need to be valid; scripting them would make main-turn behaviour depend on them.
 			const plan: Plan = {kind: 'text', text: sideReply(body, defaultReply)};
-			await writeMessage(response, id, body, plan, 0);
+			await writeMessage(response, id, body, plan, 0, usageWarning ? usageWarningHeaders(usageWarning, now) : {});
 			return;
 		}
 
 		const directives = parseDirectives(body.messages ?? []);
+		const limit = limitFor(directives, now);
+		if (limit) {
+			sendUsageLimited(response, id, limit, now);
+			return;
+		}
+
 		if (directives.hang) {
 			hung.add(response);
 			response.on('close', () => hung.delete(response));
@@ -53,7 +100,7 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
 			return;
 		}
 
-		await writeMessage(response, id, body, planReply(body, directives, defaultReply), directives.slowMs ?? 0);
+		await writeMessage(response, id, body, planReply(body, directives, defaultReply), directives.slowMs ?? 0, warningHeaders(directives, now));
 	}
 
 	async function handle(request: IncomingMessage, response: ServerResponse) {
@@ -118,6 +165,12 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
 		port,
 		requests: log.requests,
 		mainRequests: log.mainRequests,
+		limitUsageUntil(epochMs, limitOptions = {}) {
+			usageLimit = {until: epochMs, kind: limitOptions.kind ?? 'five_hour'};
+		},
+		warnUsage(on) {
+			usageWarning = on === false ? undefined : {kind: 'five_hour', utilization: 0.93, ...(on === true ? {} : on)};
+		},
 		async close() {
 			closing = true;
 			for (const response of hung) {
