@@ -1,7 +1,7 @@
 // Longer than ~300 lines for a reason: this is the core's whole public API, some thirty short methods with their
 // documentation, each handing its work to one module under fleet/. The work itself lives there.
 import {FleetStoppedError, InvalidInputError} from './domain/errors.js';
-import {createTask, isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
+import {createTask, isTerminal, PRIORITIES, transition, type Priority, type Task, type TaskStatus} from './domain/task.js';
 import {validateTaskInput} from './domain/task-input.js';
 import {specOf, type TaskSpec} from './domain/task-spec.js';
 import {formatDuration} from './domain/duration.js';
@@ -9,7 +9,7 @@ import {EventBus, type FleetEventName, type FleetEvents} from './events.js';
 import {silentLogger, type Logger} from './ports/logger.js';
 import type {SystemSample} from './ports/system-monitor.js';
 import type {OutputRead, TaskFilter} from './ports/task-store.js';
-import type {PermissionDecision} from './ports/worker-driver.js';
+import type {PermissionDecision, UsageLimitReport} from './ports/worker-driver.js';
 import {PriorityQueue} from './queue.js';
 import {Admission, type PumpSource} from './fleet/admission.js';
 import {dailyBudgetPolicy} from './fleet/budget-policy.js';
@@ -23,6 +23,7 @@ import {TaskRunner} from './fleet/task-runner.js';
 import {CONTINUE_PROMPT, retellPrompt, workingDirectory} from './fleet/worker-prompt.js';
 import {needsWorktree, prepareWorktree} from './fleet/worktree-preparer.js';
 import {ResourceGauge, type ResourceView} from './fleet/resource-gauge.js';
+import {UsageLimit, type UsageLimitView} from './fleet/usage-limit.js';
 import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker-supervisor.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
@@ -62,6 +63,8 @@ export class Fleet {
 	readonly #runner: TaskRunner;
 	readonly #pumpSource: PumpSource;
 	readonly #gauge: ResourceGauge;
+	readonly #usage: UsageLimit;
+	#cancelUnpark: (() => void) | undefined;
 	readonly #budget: ReturnType<typeof dailyBudgetPolicy>;
 	#cancelSystemWatch: (() => void) | undefined;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -73,6 +76,7 @@ export class Fleet {
 		this.#logger = ports.logger ?? silentLogger;
 		const report = (message: string, cause: unknown) => this.#report(message, cause);
 		this.#gauge = new ResourceGauge(this.#options.resources);
+		this.#usage = new UsageLimit(ports.clock);
 		const settings = this.#options;
 		this.#budget = dailyBudgetPolicy(ports.clock, {
 			get dailyBudgetUsd() {
@@ -82,7 +86,12 @@ export class Fleet {
 		});
 		// Spending changes only with a task; between changes the pump may ask as often as it likes.
 		this.#bus.on('task:updated', () => this.#budget.invalidate());
-		this.#admission = new Admission(ports.clock, this.#options, [...this.#gauge.policies(), this.#budget.policy, ...(ports.admissionPolicies ?? [])]);
+		this.#admission = new Admission(ports.clock, this.#options, [
+			this.#usage.policy(),
+			...this.#gauge.policies(),
+			this.#budget.policy,
+			...(ports.admissionPolicies ?? []),
+		]);
 		this.#ledger = new TaskLedger(ports.store, this.#bus, ports.clock, report);
 		this.#finisher = new Finisher({
 			ledger: this.#ledger,
@@ -108,12 +117,14 @@ export class Fleet {
 			closeOutput: id => ports.output.closeTask(id),
 			onExit: (task, exit, stopping) => {
 				this.#gauge.noteEnded(task.id);
+				if (exit.usageLimit) this.#usage.note(exit.usageLimit);
 				this.#runner.handleExit(task, exit, stopping);
 				this.#pump();
 			},
 			report,
 			memorySampleMs: this.#options.memorySampleMs,
 			onMemorySampled: bytes => this.#gauge.noteMeasured(bytes),
+			onUsageLimit: (taskId, report) => this.#onUsageLimit(taskId, report),
 			maxRssBytes: () => this.#options.workerMaxRssBytes,
 		});
 		this.#runner = new TaskRunner({
@@ -128,7 +139,12 @@ export class Fleet {
 			isTakingWork: () => this.#phase === 'running',
 			canResume: task => this.#canResume(task),
 			note: (id, text) => this.#appendOutput(id, text),
-			onStarting: task => this.#gauge.noteStarted(task.id, task.mode, ports.clock.now()),
+			onStarting: task => {
+				this.#gauge.noteStarted(task.id, task.mode, ports.clock.now());
+				this.#usage.noteStarted();
+			},
+			limitedUntil: () => this.#usage.limitedUntil(),
+			onParked: () => this.#armUnpark(),
 		});
 		const queue = this.#queue;
 		const supervisor = this.#supervisor;
@@ -145,6 +161,8 @@ export class Fleet {
 				return next === undefined ? undefined : ledger.active(next)?.mode;
 			},
 			startNext: () => this.#runner.startNext(),
+			// Parked tasks whose reset came go first, before anything else in the queue takes the ramp's few starts.
+			prepare: () => this.#releaseDueParked(),
 		};
 	}
 
@@ -173,6 +191,7 @@ export class Fleet {
 			enqueue: task => this.#enqueueWhenReady(task),
 		});
 		this.#logger.info('fleet started', report);
+		this.#armUnpark();
 		// Admission decides by measurement from the first start on.
 		await this.#sampleSystem();
 		this.#pump();
@@ -394,6 +413,11 @@ export class Fleet {
 		return settings;
 	}
 
+	/** How the account's usage limit stands: reached (until its reset), just reset (ramping up), or near; else undefined. */
+	usageLimit(): UsageLimitView | undefined {
+		return this.#usage.view();
+	}
+
 	/** The fleet-wide pause on new workers after the API turned one away, while it lasts. */
 	backoff(): {until: number; reason: string} | undefined {
 		return this.#admission.backoff();
@@ -441,6 +465,7 @@ export class Fleet {
 		this.#phase = 'stopping';
 		this.#admission.stop();
 		this.#cancelSystemWatch?.();
+		this.#cancelUnpark?.();
 		await this.#supervisor.stopAll({kind: 'shutdown'}, 'ccfleet is shutting down');
 		const drained = await this.#finisher.drain(this.#options.stopDrainMs);
 		if (!drained) {
@@ -479,6 +504,52 @@ export class Fleet {
 			this.#gauge.noteSystem(await this.#ports.system.sample());
 		} catch (error) {
 			this.#logger.warn("could not sample the machine's CPU and memory", {error: errorMessage(error)});
+		}
+	}
+
+	/**
+	 * A worker reported on the usage limit. When it is reached, no new worker starts until the reset, and this worker is
+	 * stopped and parked: a TUI would wait for the reset by itself, but holding a process (and a slot) for hours helps
+	 * nobody, and its conversation is on disk to go on from.
+	 */
+	#onUsageLimit(taskId: string, report: UsageLimitReport): void {
+		const until = this.#usage.note(report);
+		if (until === undefined) return;
+		this.#logger.warn('the usage limit is reached; new workers wait for its reset', {taskId, kind: report.kind, resetsAt: new Date(until).toISOString()});
+		void this.#supervisor.stop(taskId, {kind: 'park', until}, 'parked at the usage limit');
+	}
+
+	/** Wakes the parked tasks at the earliest reset: they go back to the head of the queue, to go on from their conversation. */
+	#armUnpark(): void {
+		this.#cancelUnpark?.();
+		this.#cancelUnpark = undefined;
+		if (this.#phase !== 'running') return;
+		let earliest = Number.POSITIVE_INFINITY;
+		for (const task of this.#ledger.activeTasks()) if (task.status === 'parked') earliest = Math.min(earliest, task.parkedUntil ?? 0);
+		if (earliest === Number.POSITIVE_INFINITY) return;
+		this.#cancelUnpark = this.#ports.clock.setTimeout(() => this.#unparkDue(), Math.max(0, earliest - this.#ports.clock.now()));
+	}
+
+	#unparkDue(): void {
+		this.#cancelUnpark = undefined;
+		this.#releaseDueParked();
+		this.#armUnpark();
+		this.#pump();
+	}
+
+	#releaseDueParked(): void {
+		const now = this.#ports.clock.now();
+		// A later rejection may have moved the reset: parked tasks wait for the latest one.
+		const limitedUntil = this.#usage.limitedUntil();
+		const due = [...this.#ledger.activeTasks()].filter(task => task.status === 'parked' && (task.parkedUntil ?? 0) <= now);
+		// Each goes to the front of its line, so the last pushed runs first: push in reverse to keep their order.
+		for (const task of due.reverse()) {
+			if (limitedUntil !== undefined) {
+				this.#ledger.update(task.id, {parkedUntil: limitedUntil});
+				continue;
+			}
+			const next = transition(task, 'queued', now);
+			if (this.#ledger.save(next, task.status)) this.#queue.push(next.id, next.priority, {first: true});
 		}
 	}
 

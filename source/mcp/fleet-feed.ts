@@ -27,6 +27,7 @@ export function fleetCounters(fleet: Fleet): FleetCounters {
 	const workers = fleet.workers();
 	const counts = fleet.counts();
 	const backoff = fleet.backoff();
+	const usageLimit = fleet.usageLimit();
 	const {sample: _sample, pendingBytes: _pending, ...admission} = fleet.admissionState();
 	const byResources = admission.roomFor === undefined ? Number.POSITIVE_INFINITY : workers.length + admission.roomFor;
 	const allowed = Math.min(admission.maxWorkers ?? Number.POSITIVE_INFINITY, byResources);
@@ -39,6 +40,15 @@ export function fleetCounters(fleet: Fleet): FleetCounters {
 		costUsd: fleet.totalCostUsd(),
 		needsInput: workers.filter(worker => worker.question).map(worker => ({id: worker.taskId, question: worker.question!.question})),
 		...(backoff ? {backoff: {until: new Date(backoff.until).toISOString(), reason: backoff.reason}} : {}),
+		...(usageLimit
+			? {
+					usageLimit: {
+						state: usageLimit.state,
+						...(usageLimit.kind ? {kind: usageLimit.kind} : {}),
+						...(usageLimit.resetsAt ? {resetsAt: new Date(usageLimit.resetsAt).toISOString()} : {}),
+					},
+				}
+			: {}),
 	};
 }
 

@@ -49,6 +49,7 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 		...(worker?.rssBytes !== undefined ? {rssBytes: worker.rssBytes} : {}),
 		...(worker?.question ? {question: worker.question} : {}),
 		...(position > 0 ? {queuePosition: position} : {}),
+		...(task.status === 'parked' && task.parkedUntil !== undefined ? {parkedUntil: iso(task.parkedUntil)} : {}),
 	};
 	return view;
 }

@@ -80,6 +80,8 @@ export const taskViewSchema = z.object({
 	question: permissionQuestionSchema.optional(),
 	/** 1-based place in the queue, for a queued task ready to run. */
 	queuePosition: z.number().optional(),
+	/** A task parked at the account's usage limit goes on then. */
+	parkedUntil: iso.optional(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
 
@@ -119,6 +121,8 @@ export const fleetStatusSchema = z.object({
 	counts: taskCountsSchema,
 	costUsd: z.number(),
 	needsInput: z.array(z.object({id: z.string(), question: z.string()})),
+	/** The account's usage limit: reached (nothing starts until resetsAt), just reset (ramping up), or near (warning). */
+	usageLimit: z.object({state: z.enum(['limited', 'ramping', 'warning']), kind: z.string().optional(), resetsAt: iso.optional()}).optional(),
 	/** The fleet-wide pause on new workers after the API turned one away. */
 	backoff: z.object({until: iso, reason: z.string()}).optional(),
 	system: z.object({cpuPercent: z.number(), memoryFreeBytes: z.number(), memoryTotalBytes: z.number()}),

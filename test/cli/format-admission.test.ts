@@ -24,7 +24,7 @@ function fleetStatus(overrides: {admission?: Partial<FleetStatus['admission']>} 
 		admission: {...ADMISSION, ...admission},
 		queued: 0,
 		ready: 0,
-		counts: {queued: 0, running: 3, needs_input: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0},
+		counts: {queued: 0, running: 3, needs_input: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0, parked: 0},
 		costUsd: 0,
 		needsInput: [],
 		system: {cpuPercent: 23.4, memoryFreeBytes: 11.3 * GB, memoryTotalBytes: 23.4 * GB},

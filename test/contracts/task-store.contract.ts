@@ -237,10 +237,10 @@ export function describeTaskStore(name: string, makeStore: () => TaskStore): voi
 
 			it('counts the tasks in each status', () => {
 				const s = open();
-				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0});
+				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, parked: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0});
 				seed(s);
 				const byStatus = s.list().reduce<Record<string, number>>((counts, task) => ({...counts, [task.status]: (counts[task.status] ?? 0) + 1}), {});
-				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0, ...byStatus});
+				expect(s.countByStatus()).toEqual({queued: 0, running: 0, needs_input: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0, parked: 0, ...byStatus});
 				expect(s.countByStatus().queued).toBe(3);
 			});
 

@@ -30,6 +30,17 @@ const cases: Array<[string, Partial<ExitContext> & {exit: WorkerExit}, ExitDecis
 		{kind: 'recycle', reason: 'its memory reached 5120 MB, over CCFLEET_WORKER_MAX_RSS 4096 MB; it goes on from its conversation in a fresh process'},
 	],
 	['a worker that finished while being recycled completes', {exit: clean, stopping: {kind: 'recycle', rssBytes: 5, maxRssBytes: 4}}, {kind: 'complete'}],
+	['a worker stopped at the usage limit is parked until the reset', {exit: killed, stopping: {kind: 'park', until: 5000}}, {kind: 'park', until: 5000}],
+	[
+		'a worker that exits at the usage limit is parked until its reset, not failed or retried',
+		{exit: {...limited, usageLimit: {status: 'rejected', resetsAt: 9000, kind: 'five_hour'}}},
+		{kind: 'park', until: 9000},
+	],
+	[
+		'without a reset of its own, until the fleet-wide one',
+		{exit: {exitCode: 1, signal: null, usageLimit: {status: 'rejected'}}, limitedUntil: 7000},
+		{kind: 'park', until: 7000},
+	],
 	['a passing failure on the first attempt waits the base delay', {exit: limited, task: running(1)}, {kind: 'retry-later', delayMs: 10_000, reason: 'rate_limit'}],
 	['the delay doubles with each attempt', {exit: limited, task: running(2)}, {kind: 'retry-later', delayMs: 20_000, reason: 'rate_limit'}],
 	['a passing failure past the last attempt fails', {exit: limited, task: running(3)}, {kind: 'fail', reason: 'rate_limit'}],
@@ -38,6 +49,8 @@ const cases: Array<[string, Partial<ExitContext> & {exit: WorkerExit}, ExitDecis
 
 describe('decideExit', () => {
 	it.each(cases)('%s', (_name, context, expected) => {
-		expect(decideExit({task: running(1), stopping: undefined, maxAttempts: 3, isTakingWork: true, retryBaseMs: 10_000, ...context})).toEqual(expected);
+		expect(decideExit({task: running(1), stopping: undefined, maxAttempts: 3, isTakingWork: true, retryBaseMs: 10_000, limitedUntil: undefined, ...context})).toEqual(
+			expected,
+		);
 	});
 });

@@ -32,6 +32,7 @@ export class FakeWorker {
 			},
 			onOutput: text => listener.onOutput(text),
 			onUsage: usage => listener.onUsage(usage),
+			onUsageLimit: report => listener.onUsageLimit?.(report),
 			onExit: exit => listener.onExit(exit),
 		};
 	}

@@ -142,6 +142,11 @@ export const MIGRATIONS: readonly Migration[] = [
 			ALTER TABLE tasks ADD COLUMN merge TEXT; -- JSON MergeOutcome
 		`,
 	},
+	{
+		version: 8,
+		description: 'tasks parked at a usage limit',
+		sql: `ALTER TABLE tasks ADD COLUMN parked_until INTEGER;`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

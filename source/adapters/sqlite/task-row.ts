@@ -60,6 +60,7 @@ export type TaskRow = {
 	merge_strategy: string | null;
 	worktree: string | null;
 	merge: string | null;
+	parked_until: number | null;
 };
 
 export const COLUMNS = [
@@ -103,6 +104,7 @@ export const COLUMNS = [
 	'merge_strategy',
 	'worktree',
 	'merge',
+	'parked_until',
 ] as const satisfies ReadonlyArray<keyof TaskRow>;
 
 export function toRow(task: Task): TaskRow {
@@ -147,6 +149,7 @@ export function toRow(task: Task): TaskRow {
 		merge_strategy: task.mergeStrategy ?? null,
 		worktree: task.worktree ? JSON.stringify(task.worktree) : null,
 		merge: task.merge ? JSON.stringify(task.merge) : null,
+		parked_until: task.parkedUntil ?? null,
 	};
 }
 
@@ -193,6 +196,7 @@ export function fromRow(row: TaskRow): Task {
 		...(row.merge_strategy === null ? {} : {mergeStrategy: checked(row, 'merge_strategy', MERGE_STRATEGIES)}),
 		...(row.worktree === null ? {} : {worktree: JSON.parse(row.worktree) as Worktree}),
 		...(row.merge === null ? {} : {merge: JSON.parse(row.merge) as MergeOutcome}),
+		...(row.parked_until === null ? {} : {parkedUntil: row.parked_until}),
 	};
 }
 

@@ -3,7 +3,11 @@
 export const PRIORITIES = ['P0', 'P1', 'P2'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export const TASK_STATUSES = ['queued', 'running', 'needs_input', 'completed', 'failed', 'cancelled', 'skipped'] as const;
+/**
+ * parked: its worker stopped at the account's usage limit; it waits for the reset (parkedUntil) and then goes on
+ * with its conversation. Neither failed nor an attempt used.
+ */
+export const TASK_STATUSES = ['queued', 'running', 'needs_input', 'parked', 'completed', 'failed', 'cancelled', 'skipped'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** How much of its own judgement a worker may use before asking. These are claude's `--permission-mode` values. */

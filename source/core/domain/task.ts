@@ -58,6 +58,11 @@ export type Task = Omit<TaskSpec, keyof ResolvedSettings> &
 		parentTaskId?: string;
 		/** The task this one runs again from scratch (retry). */
 		retryOf?: string;
+		/**
+		 * Parked at a usage limit: when the limit resets and the task goes on (epoch ms). Kept until it runs again, so
+		 * its worker is told why its turn was cut off.
+		 */
+		parkedUntil?: number;
 		checkpoint?: Checkpoint;
 		worktree?: Worktree;
 		/** What became of the worktree's changes. */
@@ -85,8 +90,10 @@ const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
 	// queued → failed/skipped: a dependency did not complete.
 	queued: ['running', 'failed', 'cancelled', 'skipped'],
 	// running → queued: a worker lost in a crash goes back to the queue.
-	running: ['needs_input', 'completed', 'failed', 'cancelled', 'queued'],
-	needs_input: ['running', 'completed', 'failed', 'cancelled', 'queued'],
+	running: ['needs_input', 'completed', 'failed', 'cancelled', 'queued', 'parked'],
+	needs_input: ['running', 'completed', 'failed', 'cancelled', 'queued', 'parked'],
+	// parked → queued: the usage limit reset; the task goes on with its conversation.
+	parked: ['queued', 'cancelled', 'failed'],
 	completed: [],
 	failed: [],
 	cancelled: [],

@@ -38,6 +38,8 @@ export type PumpSource = {
 	readonly nextMode: WorkerMode | undefined;
 	/** Takes the next ready task off the queue and starts its worker. */
 	startNext(): void;
+	/** Runs first at every pump, also one woken by a timer: whatever became ready meanwhile joins the queue. */
+	prepare?(): void;
 };
 
 /**
@@ -100,6 +102,7 @@ export class Admission {
 	/** Starts as many ready tasks as the policies allow; sleeps until a held start may go. */
 	pump(source: PumpSource): void {
 		if (this.#isStopped) return;
+		source.prepare?.();
 		while (source.ready > 0) {
 			const verdict = this.verdict(source.running, source.nextMode);
 			if (!verdict.admit) {

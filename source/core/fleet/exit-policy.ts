@@ -8,7 +8,9 @@ export type StopIntent =
 	| {kind: 'timeout'}
 	| {kind: 'shutdown'}
 	/** Its memory passed CCFLEET_WORKER_MAX_RSS: it starts again from its conversation. */
-	| {kind: 'recycle'; rssBytes: number; maxRssBytes: number};
+	| {kind: 'recycle'; rssBytes: number; maxRssBytes: number}
+	/** It met the account's usage limit: it waits for the reset, then goes on from its conversation. */
+	| {kind: 'park'; until: number};
 
 /** What an exit means for its task. */
 export type ExitDecision =
@@ -19,6 +21,8 @@ export type ExitDecision =
 	| {kind: 'requeue'}
 	/** Stopped for its memory: back to the head of the queue, to resume its conversation in a fresh process at once. */
 	| {kind: 'recycle'; reason: string}
+	/** Stopped at the usage limit: parked until it resets, then resumed; neither a failure nor an attempt used. */
+	| {kind: 'park'; until: number}
 	/** A passing failure (rate limit, overload): run again after `delayMs`, with no worker starting meanwhile. */
 	| {kind: 'retry-later'; delayMs: number; reason: string};
 
@@ -32,6 +36,8 @@ export type ExitContext = {
 	isTakingWork: boolean;
 	/** First wait before a passing failure is retried; doubles with each attempt. */
 	retryBaseMs: number;
+	/** Until when the account's usage limit holds, if it does (a worker that exits at the limit is parked till then). */
+	limitedUntil: number | undefined;
 };
 
 /**
@@ -39,7 +45,7 @@ export type ExitContext = {
  * happened to finish is still cancelled); only a clean exit with a result completes; a signal or a null exit code
  * is never success.
  */
-export function decideExit({task, exit, stopping, maxAttempts, isTakingWork, retryBaseMs}: ExitContext): ExitDecision {
+export function decideExit({task, exit, stopping, maxAttempts, isTakingWork, retryBaseMs, limitedUntil}: ExitContext): ExitDecision {
 	switch (stopping?.kind) {
 		case 'cancel':
 			return {kind: 'cancel', by: stopping.by, reason: stopping.reason};
@@ -47,6 +53,8 @@ export function decideExit({task, exit, stopping, maxAttempts, isTakingWork, ret
 			return {kind: 'fail', reason: `Timed out after ${formatDuration(task.timeoutMs)}; raise the task's timeout if it needs longer.`};
 		case 'shutdown':
 			return {kind: 'requeue'};
+		case 'park':
+			return isCleanFinish(exit) ? {kind: 'complete'} : {kind: 'park', until: stopping.until};
 		case 'recycle':
 			// A worker that finished its task while being recycled has nothing left to go on with.
 			if (isCleanFinish(exit)) return {kind: 'complete'};
@@ -58,6 +66,9 @@ export function decideExit({task, exit, stopping, maxAttempts, isTakingWork, ret
 			break;
 	}
 	if (isCleanFinish(exit)) return {kind: 'complete'};
+	// Stopping now would not make the limit go away: the task waits for the reset instead of failing or retrying.
+	const limitResets = exit.usageLimit?.status === 'rejected' ? (exit.usageLimit.resetsAt ?? limitedUntil) : undefined;
+	if (limitResets !== undefined && isTakingWork) return {kind: 'park', until: limitResets};
 	if (exit.transient && task.attempts < maxAttempts && isTakingWork) {
 		return {kind: 'retry-later', delayMs: retryBaseMs * 2 ** (task.attempts - 1), reason: exit.error ?? 'a passing API error'};
 	}

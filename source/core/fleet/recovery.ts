@@ -30,7 +30,13 @@ export type RecoveryPorts = {
  */
 export async function recoverUnfinished(ports: RecoveryPorts): Promise<RecoveryReport> {
 	const report: RecoveryReport = {queued: 0, resumed: 0, restarted: 0, failed: 0};
-	for (const task of ports.ledger.list({statuses: ['queued', 'running', 'needs_input']})) {
+	for (const task of ports.ledger.list({statuses: ['queued', 'parked', 'running', 'needs_input']})) {
+		if (task.status === 'parked') {
+			// Still waiting for its usage limit to reset: it stays parked, and the fleet wakes it at the reset.
+			ports.ledger.adopt(task);
+			report.queued++;
+			continue;
+		}
 		if (task.status === 'queued') {
 			ports.ledger.adopt(task);
 			ports.enqueue(task);

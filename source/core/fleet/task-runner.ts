@@ -8,7 +8,7 @@ import type {Admission} from './admission.js';
 import {decideExit, type StopIntent} from './exit-policy.js';
 import type {Finisher} from './finisher.js';
 import type {TaskLedger} from './task-ledger.js';
-import {promptWithDependencies, RESUME_PROMPT, workingDirectory} from './worker-prompt.js';
+import {LIMIT_RESUME_PROMPT, promptWithDependencies, RESUME_PROMPT, workingDirectory} from './worker-prompt.js';
 import type {WorkerSupervisor} from './worker-supervisor.js';
 
 export type TaskRunnerPorts = {
@@ -26,6 +26,10 @@ export type TaskRunnerPorts = {
 	note(taskId: string, text: string): void;
 	/** A worker is about to start for this task (its memory counts from now). */
 	onStarting(task: Task): void;
+	/** Until when the account's usage limit holds, if it does. */
+	limitedUntil(): number | undefined;
+	/** A task was parked at the usage limit. */
+	onParked(task: Task): void;
 };
 
 /**
@@ -49,12 +53,18 @@ export class TaskRunner {
 		const task = transition(queued, 'running', clock.now(), {attempts: queued.attempts + 1, resumePending: false});
 		delete task.worker;
 		delete task.exitCode;
+		delete task.parkedUntil;
 		if (!ledger.save(task, queued.status)) return;
 		this.#ports.onStarting(task);
 		supervisor.start(task, {
 			taskId: task.id,
 			// A run lost mid-turn is told what happened; a task created to continue a conversation brings its own prompt.
-			prompt: resume && queued.attempts > 0 ? RESUME_PROMPT : promptWithDependencies(task, dependency => ledger.find(dependency)),
+			prompt:
+				resume && queued.parkedUntil !== undefined
+					? LIMIT_RESUME_PROMPT
+					: resume && queued.attempts > 0
+						? RESUME_PROMPT
+						: promptWithDependencies(task, dependency => ledger.find(dependency)),
 			cwd: workingDirectory(task),
 			sessionId: task.sessionId,
 			resume,
@@ -77,6 +87,7 @@ export class TaskRunner {
 			maxAttempts: this.#ports.maxAttempts,
 			isTakingWork: this.#ports.isTakingWork(),
 			retryBaseMs: this.#ports.retryBaseMs,
+			limitedUntil: this.#ports.limitedUntil(),
 		});
 		switch (decision.kind) {
 			case 'complete':
@@ -100,7 +111,28 @@ export class TaskRunner {
 			case 'recycle':
 				this.#recycle(task, changes, decision.reason);
 				break;
+			case 'park':
+				this.#park(task, changes, decision.until);
+				break;
 		}
+	}
+
+	/**
+	 * Parked until the usage limit resets; that run is not counted as an attempt, since nothing was wrong with the
+	 * task. It goes on from its conversation after the reset.
+	 */
+	#park(task: Task, changes: Partial<Task>, until: number): void {
+		const {ledger, clock} = this.#ports;
+		const next = transition(task, 'parked', clock.now(), {
+			...changes,
+			parkedUntil: until,
+			attempts: Math.max(0, task.attempts - 1),
+			resumePending: this.#ports.canResume(task),
+		});
+		delete next.worker;
+		if (!ledger.save(next, task.status)) return;
+		this.#ports.note(task.id, `[ccfleet] parked at the usage limit until ${new Date(until).toISOString()}; it goes on from its conversation then.\n`);
+		this.#ports.onParked(next);
 	}
 
 	/** Back to the head of its line, to go on from its conversation in a fresh process; its log says why. */

@@ -6,6 +6,10 @@ import {dependenciesOf} from '../domain/task-input.js';
 export const RESUME_PROMPT =
 	'ccfleet restarted while you were working on this task and your last turn was interrupted. Continue the task from where you left off and finish it.';
 
+/** What a task parked at a usage limit is told when it goes on after the reset. */
+export const LIMIT_RESUME_PROMPT =
+	'The usage limit was reached while you were working on this task, and it has now reset. Continue the task from where you left off and finish it.';
+
 /** What a resumed task is told when whoever resumed it added nothing. */
 export const CONTINUE_PROMPT = 'Continue the task from where you stopped and finish it.';
 

@@ -2,7 +2,17 @@ import {InvalidInputError} from '../domain/errors.js';
 import {transition, type Task} from '../domain/task.js';
 import type {Clock} from '../ports/clock.js';
 import type {SystemMonitor} from '../ports/system-monitor.js';
-import type {PermissionDecision, PermissionQuestion, WorkerDriver, WorkerExit, WorkerHandle, WorkerSpec, WorkerState, WorkerUsage} from '../ports/worker-driver.js';
+import type {
+	PermissionDecision,
+	PermissionQuestion,
+	WorkerDriver,
+	WorkerExit,
+	WorkerHandle,
+	WorkerSpec,
+	WorkerState,
+	WorkerUsage,
+	UsageLimitReport,
+} from '../ports/worker-driver.js';
 import type {EventBus} from '../events.js';
 import type {StopIntent} from './exit-policy.js';
 import type {TaskLedger} from './task-ledger.js';
@@ -46,6 +56,8 @@ export type SupervisorPorts = {
 	memorySampleMs: number;
 	/** Each live worker's measured memory by task id, after every sample. */
 	onMemorySampled(bytesByTask: ReadonlyMap<string, number>): void;
+	/** A worker reported on the account's usage limit. */
+	onUsageLimit(taskId: string, report: UsageLimitReport): void;
 	/** A worker whose process tree grows past this is recycled (see #recycleIfOversized); read each time, so it can change. */
 	maxRssBytes(): number;
 };
@@ -98,6 +110,9 @@ export class WorkerSupervisor {
 				},
 				onUsage: (usage: WorkerUsage) => this.#ports.ledger.update(task.id, {costUsd: usage.costUsd, tokens: usage.tokens}),
 				onExit: exit => this.#onExit(task.id, exit),
+				onUsageLimit: report => {
+					if (this.#workers.has(task.id)) this.#ports.onUsageLimit(task.id, report);
+				},
 			});
 		} catch (error) {
 			this.#onExit(task.id, {exitCode: null, signal: null, error: `The worker could not start: ${error instanceof Error ? error.message : String(error)}`});

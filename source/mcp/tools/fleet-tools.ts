@@ -73,6 +73,9 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 					`${status.workers.running}/${status.workers.allowed} workers running, ${status.queued} queued, $${status.costUsd.toFixed(2)} spent. ` +
 					`CPU ${system.cpuPercent.toFixed(0)}%, memory ${(system.memoryFreeBytes / 1024 ** 3).toFixed(1)} of ${(system.memoryTotalBytes / 1024 ** 3).toFixed(1)} GB free.` +
 					(backoff ? `\nNew workers wait until ${backoff.until} (the API turned one away: ${backoff.reason}).` : '') +
+					(status.usageLimit
+						? `\nUsage limit${status.usageLimit.kind ? ` (${status.usageLimit.kind})` : ''}: ${status.usageLimit.state}${status.usageLimit.resetsAt ? `, resets ${status.usageLimit.resetsAt}` : ''}.`
+						: '') +
 					(status.needsInput.length ? `\nWaiting for an answer: ${status.needsInput.map(entry => `${entry.id} (${entry.question})`).join('; ')}` : '');
 				return ok(status, text);
 			}),

@@ -120,6 +120,7 @@ function waitSummary(tasks: TaskView[], pending: string[], needsInput: string[])
 		if (task.status === 'completed') return `Task ${task.id} completed. Result:\n${task.result ?? ''}`;
 		if (task.status === 'needs_input')
 			return `Task ${task.id} needs input: ${task.question?.question ?? 'a permission answer'} Answer with respond_to_task {"id":"${task.id}","action":"approve"} (or "deny").`;
+		if (task.status === 'parked') return `Task ${task.id} is parked at the account's usage limit until ${task.parkedUntil ?? 'its reset'}; it goes on by itself then.`;
 		if (task.status === 'failed' || task.status === 'cancelled') return `Task ${task.id} ${task.status}: ${task.failureReason ?? 'no reason recorded'}`;
 		return `Task ${task.id} is still ${task.status}.`;
 	});
