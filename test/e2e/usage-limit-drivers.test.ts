@@ -55,12 +55,13 @@ function subscriptionEnv(): NodeJS.ProcessEnv {
 	return env;
 }
 
-function run(driver: WorkerDriver, prompt: string, mode: 'headless' | 'pty') {
+function run(driver: WorkerDriver, prompt: string, mode: 'headless' | 'pty', session: {sessionId?: string; resume?: boolean} = {}) {
 	const listener = new UsageListener();
 	const taskId = `limit-${randomUUID().slice(0, 8)}`;
-	const handle = driver.start({taskId, prompt, cwd, sessionId: randomUUID(), resume: false, permissionMode: 'default', mode}, listener);
+	const sessionId = session.sessionId ?? randomUUID();
+	const handle = driver.start({taskId, prompt, cwd, sessionId, resume: session.resume ?? false, permissionMode: 'default', mode}, listener);
 	handles.push(handle);
-	return {listener, handle};
+	return {listener, handle, sessionId};
 }
 
 const headless = () => new HeadlessWorkerDriver({claudePath: claudeBinary(), env: subscriptionEnv(), killGraceMs: 1_000});
@@ -90,6 +91,20 @@ describe('HeadlessWorkerDriver at the usage limit', () => {
 		expect(exit.usageLimit).toMatchObject({status: 'rejected', kind: 'seven_day'});
 		expect(exit.usageLimit!.resetsAt).toBeGreaterThanOrEqual(statedReset(before + 86_400_000) - 1000);
 		expect(exit.usageLimit!.resetsAt).toBeLessThanOrEqual(statedReset(Date.now() + 86_400_000));
+	});
+
+	it('continues the conversation once the reset has passed', async () => {
+		const driver = headless();
+		const first = run(driver, 'Hello [[usage-limit:2]] [[reply:answered after the reset]]', 'headless');
+		const limited = await waitFor('exit', () => first.listener.exit, 40_000);
+		const resetsAt = limited.usageLimit!.resetsAt!;
+		expect(driver.canResume({cwd, sessionId: first.sessionId})).toBe(true);
+		await waitFor('the reset', () => Date.now() >= resetsAt, 10_000);
+		const resumed = run(driver, 'Continue', 'headless', {sessionId: first.sessionId, resume: true});
+		const exit = await waitFor('exit', () => resumed.listener.exit, 40_000);
+		expect(exit).toEqual({exitCode: 0, signal: null, result: 'answered after the reset'});
+		// claude says the limit has lifted (status allowed, without headers to give a reset) once a request passes.
+		expect(resumed.listener.limits.map(report => report.status)).not.toContain('rejected');
 	});
 
 	it('reports a warning on an ordinary answer, which still completes', async () => {
