@@ -137,4 +137,14 @@ describe('PtyWorkerDriver at the usage limit', () => {
 		expect(listener.exit!.usageLimit).toEqual(report);
 		expect(listener.exit!.transient).toBeUndefined();
 	});
+
+	it('reports the limit lifted when claude continues by itself after the reset, and completes', async () => {
+		mock.limitUsageUntil(Date.now() + 3_000);
+		const {listener} = run(ptyDriver(), 'Hello [[reply:continued by itself]]', 'pty');
+		await waitFor('a usage-limit report', () => listener.limits[0], 40_000);
+		// claude waits past the minute it showed, and a little more, before it sends its own "continue" prompt.
+		const exit = await waitFor('exit', () => listener.exit, 150_000);
+		expect(listener.limits.map(report => report.status)).toEqual(['rejected', 'allowed']);
+		expect(exit).toEqual({exitCode: 0, signal: null, result: 'continued by itself'});
+	}, 180_000);
 });

@@ -18,6 +18,9 @@ type HookTurn = {
 	hasExited(): boolean;
 };
 
+/** The Notification a TUI sends when the usage limit has reset and it continues the task by itself (2.1.330). */
+const QUOTA_RESUMED = 'quota_auto_resume_fired';
+
 type HeldPermission = {question: PermissionQuestion; answer: (decision: PermissionDecision | undefined) => void};
 
 /**
@@ -71,8 +74,14 @@ export class PtyHooks {
 				}
 				return {};
 			}
-			case 'SessionStart':
 			case 'Notification':
+				if (payload.notification_type === QUOTA_RESUMED) {
+					const lifted: UsageLimitReport = {status: 'allowed'};
+					this.#outcome.metUsageLimit(lifted);
+					this.#listener.onUsageLimit?.(lifted);
+				}
+				return {};
+			case 'SessionStart':
 			case 'SessionEnd':
 				return {};
 		}
