@@ -26,11 +26,12 @@ export type Sandbox = {
 	cleanup(): Promise<void>;
 };
 
-export async function createSandbox(extraEnv: Record<string, string> = {}): Promise<Sandbox> {
+/** `auth: 'subscription'`: claude logged in with a (fake) subscription token instead of an API key; only then does it report usage limits. */
+export async function createSandbox(extraEnv: Record<string, string> = {}, options: {auth?: 'api-key' | 'subscription'} = {}): Promise<Sandbox> {
 	const mock = await startMockApi();
 	const home = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-home-'));
 	const project = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-project-'));
-	const claude = createClaudeEnv({mockUrl: mock.url, trustedDirs: [project]});
+	const claude = createClaudeEnv({mockUrl: mock.url, trustedDirs: [project], ...(options.auth ? {auth: options.auth} : {})});
 	const env: Record<string, string> = {
 		...claude.env,
 		CCFLEET_HOME: home,

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {LIMIT_RESUME_PROMPT} from '../../source/core/fleet/worker-prompt.js';
+import {connectMcpClient} from '../../source/mcp/socket-client.js';
+import type {TaskView} from '../../source/protocol/views.js';
+import {createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
+import {waitFor} from '../helpers/wait-for.js';
+
+// The account's usage limit with the real claude logged in as a subscription on the mock API, reset 20 s ahead:
+// six workers meet it and are parked (not failed, no attempt used), nothing else starts before the reset, then the
+// parked ones go on from their conversation, starts ramp up, and all sixteen complete. Once per driver.
+const RESET_IN_MS = 20_000;
+
+for (const mode of ['pty', 'headless'] as const) {
+	describe(`the usage limit with the real claude (${mode})`, () => {
+		let sandbox: Sandbox;
+
+		beforeAll(async () => {
+			sandbox = await createSandbox({CCFLEET_MAX_WORKERS: '6', CCFLEET_MODE: mode, CCFLEET_STAGGER_MS: '0'}, {auth: 'subscription'});
+			await sandbox.startDaemon();
+		});
+
+		afterAll(async () => {
+			await sandbox.cleanup();
+		});
+
+		async function tasks(): Promise<TaskView[]> {
+			const {client, close} = await connectMcpClient(path.join(sandbox.home, 'run', 'ccfleet.sock'), {name: 'usage-limit-test'});
+			try {
+				const result = await client.callTool({name: 'task_status', arguments: {limit: 100}});
+				return (result.structuredContent as {tasks: TaskView[]}).tasks;
+			} finally {
+				await close();
+			}
+		}
+
+		it('parks the limited workers, holds the queue until the reset, then resumes them with their conversation, and all complete', async () => {
+			// The first six answer first with a slow tool call; their second request, after the tool ran, meets the limit.
+			// The other ten would answer at once, if they started.
+			for (let i = 0; i < 16; i++) {
+				const prompt = i < 6 ? `Usage task ${i} [[slow:15000]] [[tool:bash:echo step ${i}]]` : `Usage task ${i} [[reply:done ${i}]]`;
+				const {exitCode, stderr} = await sandbox.cli(['delegate', prompt]);
+				expect(exitCode, stderr).toBe(0);
+			}
+			await waitFor('six workers running', async () => ((await tasks()).filter(task => task.status === 'running').length === 6 ? true : undefined), 60_000);
+			const resetAt = Date.now() + RESET_IN_MS;
+			sandbox.mock.limitUsageUntil(resetAt, {kind: 'five_hour'});
+			const parked = await waitFor(
+				'six tasks parked at the limit',
+				async () => {
+					const all = await tasks();
+					return all.filter(task => task.status === 'parked').length === 6 ? all : undefined;
+				},
+				RESET_IN_MS - 3000,
+			).catch(async (error: unknown) => {
+				throw new Error(`${String(error)}; tasks: ${JSON.stringify((await tasks()).map(task => [task.id, task.status, task.attempts, task.failureReason]))}`);
+			});
+			expect(parked.filter(task => task.status === 'queued')).toHaveLength(10);
+			expect(parked.filter(task => task.status === 'failed')).toEqual([]);
+			for (const task of parked.filter(task => task.status === 'parked')) {
+				expect(task.attempts).toBe(0);
+				expect(Date.parse(task.parkedUntil!)).toBeGreaterThanOrEqual(resetAt - 60_000);
+			}
+			// Nothing starts before the reset, though six slots are free.
+			const beforeReset = await tasks();
+			expect(beforeReset.filter(task => task.status === 'running' || task.status === 'needs_input')).toEqual([]);
+
+			const done = await waitFor(
+				'all sixteen to complete after the reset',
+				async () => {
+					const all = await tasks();
+					return all.every(task => task.status === 'completed') ? all : undefined;
+				},
+				RESET_IN_MS + 120_000,
+			);
+			expect(done).toHaveLength(16);
+			// The parked ones went on from their conversation: the request after the reset carries the first prompt too.
+			const resumed = sandbox.mock
+				.mainRequests()
+				.map(request => JSON.stringify(request.body))
+				.filter(body => body.includes(LIMIT_RESUME_PROMPT));
+			expect(resumed.length).toBeGreaterThanOrEqual(6);
+			for (const body of resumed) expect(body).toMatch(/Usage task \d+/);
+		}, 240_000);
+	});
+}
