@@ -41,6 +41,8 @@ export type AdmissionState = ResourceView &
 		roomFor?: number;
 		/** Why the next queued task does not start now, when it does not. */
 		heldBy?: string;
+		/** The policy that holds it: ceiling, stagger, backoff, usage limit, cpu, memory, daily budget. */
+		heldByPolicy?: string;
 	};
 
 /**
@@ -378,7 +380,7 @@ export class Fleet {
 			spentTodayUsd: this.#budget.spentToday(),
 			...this.#gauge.view(now),
 			...(room === undefined ? {} : {roomFor: room}),
-			...(verdict && !verdict.admit ? {heldBy: verdict.reason} : {}),
+			...(verdict && !verdict.admit ? {heldBy: verdict.reason, ...(verdict.policy ? {heldByPolicy: verdict.policy} : {})} : {}),
 		};
 	}
 

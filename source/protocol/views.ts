@@ -107,6 +107,8 @@ export const admissionViewSchema = z.object({
 	roomFor: z.number().optional(),
 	/** Why the next queued task does not start now, when it does not. */
 	heldBy: z.string().optional(),
+	/** Which rule holds it, for a short label: ceiling, stagger, backoff, usage limit, cpu, memory, daily budget. */
+	heldByPolicy: z.string().optional(),
 });
 export type AdmissionView = z.infer<typeof admissionViewSchema>;
 

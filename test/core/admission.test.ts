@@ -30,7 +30,7 @@ describe('Admission', () => {
 		const {state, pump} = source(5);
 		admission.pump(pump);
 		expect(state.started).toBe(3);
-		expect(admission.verdict(3)).toEqual({admit: false, reason: '3 of CCFLEET_MAX_WORKERS 3 workers run'});
+		expect(admission.verdict(3)).toEqual({admit: false, reason: '3 of CCFLEET_MAX_WORKERS 3 workers run', policy: 'ceiling'});
 	});
 
 	it('sleeps until a policy lets the next start go instead of polling', () => {
@@ -55,7 +55,7 @@ describe('Admission', () => {
 		const {state, pump} = source(2);
 		admission.pump(pump);
 		expect(state.started).toBe(0);
-		expect(admission.verdict(0)).toEqual({admit: false, reason: 'memory reserve reached'});
+		expect(admission.verdict(0)).toEqual({admit: false, reason: 'memory reserve reached', policy: 'memory'});
 		memoryFree = true;
 		admission.pump(pump);
 		expect(state.started).toBe(2);

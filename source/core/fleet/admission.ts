@@ -1,8 +1,11 @@
 import type {WorkerMode} from '../domain/task.js';
 import type {Clock} from '../ports/clock.js';
 
-/** Whether one more worker may start now; when not, why, and (if known) the earliest time it could. */
-export type AdmissionVerdict = {admit: true} | {admit: false; reason: string; until?: number};
+/**
+ * Whether one more worker may start now; when not, why, which policy holds it (`policy`, filled in by Admission),
+ * and (if known) the earliest time it could.
+ */
+export type AdmissionVerdict = {admit: true} | {admit: false; reason: string; until?: number; policy?: string};
 
 /** What a policy sees when it is asked. */
 export type AdmissionContext = {
@@ -94,7 +97,7 @@ export class Admission {
 		const context = {running, now: this.#clock.now(), ...(nextMode ? {nextMode} : {})};
 		for (const policy of this.#policies) {
 			const verdict = policy.check(context);
-			if (!verdict.admit) return verdict;
+			if (!verdict.admit) return {...verdict, policy: policy.name};
 		}
 		return {admit: true};
 	}
