@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {fleetStatusSchema, scheduleRunViewSchema, scheduleViewSchema, taskCountsSchema, taskViewSchema} from './views.js';
+import {fleetSettingsViewSchema, fleetStatusSchema, scheduleRunViewSchema, scheduleViewSchema, taskCountsSchema, taskViewSchema} from './views.js';
 
 /**
  * What each MCP tool puts in its structured content: declared as the tool's output schema on the server, and used by
@@ -39,13 +39,7 @@ export const queueResultSchema = z.object({...message, queue: z.array(taskViewSc
 export const fleetStatusResultSchema = fleetStatusSchema.extend(message);
 export const configureResultSchema = z.object({
 	...message,
-	settings: z.object({
-		maxWorkers: z.number().optional(),
-		cpuThresholdPercent: z.number(),
-		memoryReserveBytes: z.number(),
-		workerMaxRssBytes: z.number(),
-		dailyBudgetUsd: z.number().optional(),
-	}),
+	settings: fleetSettingsViewSchema,
 	spentTodayUsd: z.number(),
 });
 export const scheduleResultSchema = z.object({...message, schedule: scheduleViewSchema});

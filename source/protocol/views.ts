@@ -87,8 +87,8 @@ export type TaskView = z.infer<typeof taskViewSchema>;
 
 export const taskCountsSchema = z.object(Object.fromEntries(TASK_STATUSES.map(status => [status, z.number()])) as Record<(typeof TASK_STATUSES)[number], z.ZodNumber>);
 
-/** How admission stands: what decides whether the next worker starts. */
-export const admissionViewSchema = z.object({
+/** The fleet's limits in force (configure_fleet changes them). */
+export const fleetSettingsViewSchema = z.object({
 	/** CCFLEET_MAX_WORKERS, when set; otherwise the machine's CPU and memory decide. */
 	maxWorkers: z.number().optional(),
 	cpuThresholdPercent: z.number(),
@@ -97,6 +97,10 @@ export const admissionViewSchema = z.object({
 	workerMaxRssBytes: z.number(),
 	/** No new task starts once this much was spent since local midnight. */
 	dailyBudgetUsd: z.number().optional(),
+});
+
+/** How admission stands: what decides whether the next worker starts. */
+export const admissionViewSchema = fleetSettingsViewSchema.extend({
 	/** USD spent by tasks started since local midnight. */
 	spentTodayUsd: z.number(),
 	/** What one more worker is expected to need, per mode: learned from running workers once they settle. */
