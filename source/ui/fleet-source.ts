@@ -20,7 +20,7 @@ import type {FleetStatus} from '../protocol/views.js';
 
 /** The fleet at one moment: everything the panes draw, fetched together so they never disagree. */
 export type Snapshot = {
-	/** Every active task (queued, running, needs input) and the most recent ones, newest first. */
+	/** Every active task (queued, parked, running, needs input) and the most recent ones, newest first. */
 	tasks: DashboardTask[];
 	fleet: FleetStatus;
 	/** Every schedule, oldest first; the last list when this snapshot did not fetch them (see SnapshotOptions). */
@@ -218,9 +218,9 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 		},
 		async snapshot(snapshotOptions = {}) {
 			const withSchedules = snapshotOptions.withSchedules ?? snapshots++ % SCHEDULES_EVERY === 0;
-			// Queued tasks can be older than the newest 200, and the Queue pane must show all of them.
+			// Queued and parked tasks can be older than the newest 200, and the Queue pane must show all of them.
 			const [active, recent, fleet, fresh] = await Promise.all([
-				call('task_status', {status: ['queued', 'running', 'needs_input'], limit: MAX_ACTIVE_TASKS}, true),
+				call('task_status', {status: ['queued', 'parked', 'running', 'needs_input'], limit: MAX_ACTIVE_TASKS}, true),
 				call('task_status', {limit: RECENT_TASKS}, true),
 				call('fleet_status', {}, true),
 				withSchedules ? pullSchedules() : undefined,

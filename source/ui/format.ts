@@ -21,6 +21,33 @@ export function money(usd: number): string {
 	return `$${usd.toFixed(2)}`;
 }
 
+/** A budget as it was set: `$10` for whole dollars, `$7.50` otherwise. */
+export function budget(usd: number): string {
+	return Number.isInteger(usd) ? `$${usd}` : `$${usd.toFixed(2)}`;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+/** Within this, an hour and minute alone cannot be taken for another day's. */
+const SAME_DAY_MS = 20 * 3_600_000;
+
+/**
+ * A coming moment in the local time zone, as a person reads it off a clock: `22:48`, with the weekday (`Tue 22:48`)
+ * when it is not within the next 20 hours. Weekday names are fixed English, like every other word on the screen.
+ */
+export function clockTime(iso: string, now: number): string {
+	const at = new Date(iso);
+	const time = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+	return at.getTime() - now < SAME_DAY_MS ? time : `${WEEKDAYS[at.getDay()]} ${time}`;
+}
+
+const LIMIT_KINDS: Record<string, string> = {five_hour: '5-hour', seven_day: 'weekly', seven_day_opus: 'weekly Opus'};
+
+/** `5-hour limit`, `weekly limit`, `usage limit`: which of the account's usage limits, by claude's name for it. */
+export function limitName(kind: string | undefined): string {
+	if (kind === undefined) return 'usage limit';
+	return `${LIMIT_KINDS[kind] ?? kind.replace(/_/g, ' ')} limit`;
+}
+
 export function count(n: number): string {
 	if (n < 1000) return String(n);
 	if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;

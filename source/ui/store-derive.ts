@@ -29,7 +29,10 @@ export function derive(
 	filter: string,
 ): Pick<DashboardState, 'snapshot' | 'queue' | 'workers' | 'selection' | 'schedules' | 'scheduleSelection'> {
 	const shown = filter === '' ? snapshot.tasks : snapshot.tasks.filter(task => matches(task, filter));
-	const queue = shown.filter(task => task.status === 'queued').sort((a, b) => (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity));
+	// Parked tasks go first at the usage limit's reset, so they head the queue, the soonest back first.
+	const parked = shown.filter(task => task.status === 'parked').sort((a, b) => byTime(a.parkedUntil ?? '', b.parkedUntil ?? ''));
+	const queued = shown.filter(task => task.status === 'queued').sort((a, b) => (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity));
+	const queue = [...parked, ...queued];
 	const live = shown.filter(isLive).sort((a, b) => byTime(a.startedAt ?? a.createdAt, b.startedAt ?? b.createdAt));
 	const finished = shown
 		.filter(task => isTerminal(task.status))

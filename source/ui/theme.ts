@@ -39,6 +39,8 @@ export const COLOR_THEME: Theme = {
 		queued: {color: 'gray'},
 		running: {color: 'cyan'},
 		needs_input: {color: 'yellow', bold: true},
+		// Waits for the usage limit's reset and goes on by itself: a warning, not a call for the user.
+		parked: {color: 'yellow'},
 		completed: {color: 'green'},
 		failed: {color: 'red'},
 		cancelled: {color: 'magenta'},

@@ -281,3 +281,27 @@ export class PushingFleetSource extends FakeFleetSource {
 		return task;
 	}
 }
+
+/** 48 minutes after NOW: when the usage limit of parkedFleet() resets. */
+export const RESETS_AT = new Date(NOW + 48 * 60_000).toISOString();
+
+/** `22:48`: a time as the dashboard shows it, in the local zone the test runs in. */
+export function localTime(iso: string): string {
+	const at = new Date(iso);
+	return `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+}
+
+/**
+ * The busy fleet at the account's 5-hour limit: two of its workers were parked until the reset (RESETS_AT), and the
+ * queue is held by the usage-limit policy.
+ */
+export function parkedFleet(): FakeFleetSource {
+	const source = busyFleet();
+	source.tasks.push(
+		makeTask({id: 'parked01', status: 'parked', parkedUntil: RESETS_AT, costUsd: 0.3, prompt: 'Port the parser to the new AST'}),
+		makeTask({id: 'parked02', status: 'parked', parkedUntil: RESETS_AT, prompt: 'Update the changelog'}),
+	);
+	source.admission = {heldBy: `the 5-hour usage limit is reached; nothing starts until it resets at ${RESETS_AT}`, heldByPolicy: 'usage limit'};
+	source.fleetOverrides = {usageLimit: {state: 'limited', kind: 'five_hour', resetsAt: RESETS_AT}};
+	return source;
+}

@@ -39,7 +39,7 @@ test('a snapshot has every active task and the newest ones, once each, newest fi
 	expect(snapshot.fleet).toBe(fleet);
 	expect(snapshot.takenAt).toBe(NOW);
 	expect(client.calls).toContainEqual({tool: 'task_status', args: {limit: RECENT_TASKS}});
-	expect(client.calls).toContainEqual({tool: 'task_status', args: {status: ['queued', 'running', 'needs_input'], limit: 1000}});
+	expect(client.calls).toContainEqual({tool: 'task_status', args: {status: ['queued', 'parked', 'running', 'needs_input'], limit: 1000}});
 });
 
 test('output is the live screen when the worker has one, else the tail of the log', async () => {

@@ -31,7 +31,11 @@ export function ConfirmDialog({width, height}: {width: number; height: number}) 
 		title = `Cancel ${id}?`;
 		lines = [
 			task ? `${id} is ${task.status}: ${oneLine(task.prompt)}` : id,
-			task && task.status !== 'queued' ? 'Its worker and every process it started will be stopped.' : 'It will be taken off the queue.',
+			!task || task.status === 'queued'
+				? 'It will be taken off the queue.'
+				: task.status === 'parked'
+					? 'It will not go on after the usage limit resets.'
+					: 'Its worker and every process it started will be stopped.',
 		];
 		choices = [
 			['y', 'yes, cancel it'],

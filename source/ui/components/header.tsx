@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {heldReason, holdKind, shortHeldReason, workersText} from '../admission-text.js';
+import {budgetText, heldReason, holdKind, shortHeldReason, usageLimitText, workersText} from '../admission-text.js';
 import {bytes, duration, money} from '../format.js';
 import {useDashboard} from '../store-context.js';
 import {fitSegments, SEPARATOR, type Segment} from '../fit-segments.js';
@@ -9,7 +9,7 @@ import {useTheme} from '../theme.js';
  * The order in which pieces give way: the name, then long forms, then what says least about why a task does not
  * start. The hold's short form and the workers go last.
  */
-const RANK = {name: 0, heldSentence: 1, memoryLong: 2, cost: 3, cpu: 4, memory: 5, queued: 6, held: 7, workers: 8} as const;
+const RANK = {name: 0, heldSentence: 1, memoryLong: 2, cost: 3, cpu: 4, memory: 5, budget: 6, queued: 7, parked: 8, held: 9, workers: 10} as const;
 
 /** The hold's short form at most: room for the workers and the queue beside it in 80 columns. */
 const SHORT_HELD_CHARS = 24;
@@ -32,9 +32,14 @@ export function Header({width}: {width: number}) {
 		const backoffMs = fleet.backoff ? Date.parse(fleet.backoff.until) - now : 0;
 		if (waiting > 0) segments.push({forms: [[`! ${waiting} need${waiting === 1 ? 's' : ''} input (i)`]], style: theme.needsInput});
 		if (backoffMs > 0) segments.push({forms: [[`rate-limited: back-off ${duration(backoffMs)}`]], style: theme.warning});
+		const limit = usageLimitText(fleet, now);
+		// Reached, the limit stops every start until its reset: as urgent as the back-off, so no width drops it.
+		if (limit !== undefined) segments.push({forms: fleet.usageLimit?.state === 'limited' ? [[limit]] : [[limit, RANK.held]], style: theme.warning});
 		segments.push({forms: [[workersText(fleet), RANK.workers]]}, {forms: [[`queued ${fleet.queued}`, RANK.queued]]});
+		const parked = fleet.counts.parked ?? 0;
+		if (parked > 0) segments.push({forms: [[`${parked} parked`, RANK.parked]], style: theme.status.parked ?? {}});
 		const held = heldReason(fleet, now);
-		const kind = held === undefined ? undefined : holdKind(held);
+		const kind = held === undefined ? undefined : holdKind(fleet);
 		if (held !== undefined) {
 			const forms: Segment['forms'] = [
 				[`held: ${held}`, RANK.heldSentence],
@@ -47,6 +52,10 @@ export function Header({width}: {width: number}) {
 		const memory: Segment['forms'] = [[`mem ${free} free`, kind === 'memory' ? RANK.held : RANK.memory]];
 		// What the workers take beside what the machine has left: the two numbers admission weighs.
 		if (admission.workerBytes > 0) memory.unshift([`mem: workers ${bytes(admission.workerBytes)} · free ${free}`, RANK.memoryLong]);
+		const spent = budgetText(fleet);
+		// A spent budget holds the queue, so it stays as long as the hold would.
+		const isBudgetHold = holdKind(fleet) === 'budget';
+		if (spent !== undefined) segments.push({forms: [[spent, isBudgetHold ? RANK.held : RANK.budget]], ...(isBudgetHold ? {style: theme.warning} : {})});
 		segments.push(
 			{forms: [[money(fleet.costUsd), RANK.cost]]},
 			{forms: [[`CPU ${Math.round(system.cpuPercent)}%`, kind === 'cpu' ? RANK.held : RANK.cpu]]},

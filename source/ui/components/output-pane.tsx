@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {cleanLine, fit} from '../format.js';
+import {cleanLine, clockTime, fit} from '../format.js';
 import {selectedTask} from '../store.js';
 import {useDashboard} from '../store-context.js';
 import {useTheme} from '../theme.js';
@@ -13,6 +13,7 @@ export function OutputPane({width, height, isFocused}: OutputPaneProps) {
 	const task = useDashboard(selectedTask);
 	const output = useDashboard(state => state.output);
 	const scroll = useDashboard(state => state.outputScroll);
+	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
 	const rows = Math.max(0, height - 1);
 	let detail = task ? task.id : '';
 	let lines: string[] = [];
@@ -28,6 +29,7 @@ export function OutputPane({width, height, isFocused}: OutputPaneProps) {
 		// A terminal screen is as tall as the terminal, mostly blank at the bottom.
 		while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
 		detail += output.live ? ' · live screen' : ' · log';
+		if (task.status === 'parked' && task.parkedUntil !== undefined) detail += ` · parked until ${clockTime(task.parkedUntil, now)}`;
 		if (lines.length === 0) note = '(no output yet)';
 	}
 	const end = Math.max(0, lines.length - scroll);

@@ -1,8 +1,8 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
 import type {DashboardTask, FleetStatus} from '../fleet-source.js';
-import {heldReason, shortHeldReason} from '../admission-text.js';
-import {cell, elapsed, oneLine} from '../format.js';
+import {isHeld, shortHeldReason} from '../admission-text.js';
+import {cell, clockTime, elapsed, oneLine} from '../format.js';
 import {useTheme} from '../theme.js';
 
 export type QueueRowProps = {
@@ -20,12 +20,13 @@ export type QueueRowProps = {
 /** The waiting column's width. */
 const WAITS_FOR_CHARS = 22;
 
-/** What a queued task waits for, in a few words: its dependencies first, then the fleet. */
+/** What a queued task waits for, in a few words: the usage limit's reset for a parked one, its dependencies, then the fleet. */
 function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: number, blockers = ''): string {
+	if (task.status === 'parked') return task.parkedUntil === undefined ? 'parked: usage limit' : `parked until ${clockTime(task.parkedUntil, now)}`;
 	if (blockers !== '') return `task ${blockers}`;
 	if (fleet?.backoff && Date.parse(fleet.backoff.until) > now) return 'rate-limit back-off';
 	// The hold is the next task's, and every ready task waits behind it.
-	if (fleet && task.queuePosition !== undefined && heldReason(fleet, now) !== undefined) {
+	if (fleet && task.queuePosition !== undefined && isHeld(fleet)) {
 		return `held: ${shortHeldReason(fleet, WAITS_FOR_CHARS - 'held: '.length)}`;
 	}
 	if (fleet && fleet.workers.running >= fleet.workers.allowed) return `a worker (${fleet.workers.running}/${fleet.workers.allowed} busy)`;
@@ -33,15 +34,18 @@ function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: numb
 	return ahead > 0 ? `${ahead} ahead of it` : 'next to start';
 }
 
-/** `› #1  P0 k3f9a2zq 3m12s  held: memory          Fix the flaky…` */
+/**
+ * `› #1  P0 k3f9a2zq 3m12s  held: memory           Fix the flaky…`
+ * `  park P1 m2c8d1xw 41m07s parked until 22:48     Port the parser…`
+ */
 export const QueueRow = memo(function QueueRow({task, fleet, now, isSelected, isHighlighted, blockers, width}: QueueRowProps) {
 	const theme = useTheme();
 	const text =
-		`${isSelected ? '›' : ' '} ${cell(task.queuePosition ? `#${task.queuePosition}` : 'wait', 4)}${task.priority} ${cell(task.id, 8)} ${cell(elapsed(task.createdAt, now), 6)} ` +
+		`${isSelected ? '›' : ' '} ${cell(task.status === 'parked' ? 'park' : task.queuePosition ? `#${task.queuePosition}` : 'wait', 5)}${task.priority} ${cell(task.id, 8)} ${cell(elapsed(task.createdAt, now), 6)} ` +
 		`${cell(waitsFor(task, fleet, now, blockers), WAITS_FOR_CHARS)} ${oneLine(task.prompt)}`;
 	return (
 		<Box width={width} height={1} flexShrink={0}>
-			<Text wrap="truncate-end" {...(isHighlighted ? theme.selected : {})}>
+			<Text wrap="truncate-end" {...(task.status === 'parked' ? theme.status.parked : {})} {...(isHighlighted ? theme.selected : {})}>
 				{text}
 			</Text>
 		</Box>

@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import type {DashboardTask} from '../fleet-source.js';
-import {bytes, count, money, oneLine, wrap} from '../format.js';
+import {bytes, clockTime, count, duration, money, oneLine, wrap} from '../format.js';
 import {findTask} from '../store.js';
 import {useDashboard} from '../store-context.js';
 import {useTheme} from '../theme.js';
@@ -9,12 +9,13 @@ import {PaneTitle} from './pane-title.js';
 const LABEL_WIDTH = 14;
 
 /** Every line of a task's details at a width: labelled fields, then the prompt and the result wrapped in full. */
-function detailLines(task: DashboardTask, width: number): string[] {
+function detailLines(task: DashboardTask, width: number, now: number): string[] {
 	const valueWidth = Math.max(10, width - LABEL_WIDTH - 2);
 	const fields: Array<[string, string | undefined]> = [
 		['id', task.id],
 		['status', task.status + (task.workerState ? ` (worker ${task.workerState})` : '')],
 		['waits for', task.question ? `${task.question.question}  → y approve · n deny` : undefined],
+		['parked until', task.parkedUntil === undefined ? undefined : parkedText(task.parkedUntil, now)],
 		['tool input', task.question ? oneLine(JSON.stringify(task.question.toolInput) ?? '') : undefined],
 		['priority', task.priority + (task.queuePosition ? `, #${task.queuePosition} in the queue` : '')],
 		['directory', task.cwd],
@@ -44,13 +45,20 @@ function detailLines(task: DashboardTask, width: number): string[] {
 	return lines;
 }
 
+/** When a parked task goes on, in local time and from now, and why it waits. */
+function parkedText(until: string, now: number): string {
+	const left = Date.parse(until) - now;
+	return `${clockTime(until, now)}${left > 0 ? ` (in ${duration(left)})` : ''}: the account's usage limit stopped its worker; it goes on from its conversation after the reset`;
+}
+
 /** The selected task in full, over the panes; scrolls with ↑/↓. */
 export function TaskDetails({width, height}: {width: number; height: number}) {
 	const theme = useTheme();
 	const mode = useDashboard(state => state.mode);
 	const task = useDashboard(state => (state.mode.kind === 'details' ? findTask(state, state.mode.taskId) : undefined));
+	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
 	const rows = Math.max(0, height - 2);
-	const lines = task ? detailLines(task, width) : ['That task is no longer in the snapshot.'];
+	const lines = task ? detailLines(task, width, now) : ['That task is no longer in the snapshot.'];
 	const maxScroll = Math.max(0, lines.length - rows);
 	const scroll = Math.min(mode.kind === 'details' ? mode.scroll : 0, maxScroll);
 	return (
