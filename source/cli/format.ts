@@ -1,4 +1,5 @@
 import type {FleetStatus, TaskView} from '../protocol/views.js';
+import {budget, clockTime, duration, limitName} from '../ui/format.js';
 
 export function age(fromIso: string | undefined, now = Date.now()): string {
 	if (!fromIso) return '-';
@@ -18,15 +19,17 @@ function oneLine(text: string, width: number): string {
 	return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
 }
 
-export function statusLabel(task: TaskView): string {
+/** The status as a word to read; a parked task's says when it goes on, in local time. */
+export function statusLabel(task: TaskView, now = Date.now()): string {
 	if (task.status === 'needs_input') return 'NEEDS INPUT';
+	if (task.status === 'parked' && task.parkedUntil !== undefined) return `parked until ${clockTime(task.parkedUntil, now)}`;
 	return task.status;
 }
 
 /** The task list of `ccfleet status`. */
-export function formatTaskTable(tasks: TaskView[], columns = process.stdout.columns || 100): string {
+export function formatTaskTable(tasks: TaskView[], columns = process.stdout.columns || 100, now = Date.now()): string {
 	if (tasks.length === 0) return 'No tasks yet. Hand one over with: ccfleet delegate "<what to do>"';
-	const rows = tasks.map(task => [task.id, statusLabel(task), task.priority, age(task.createdAt), money(task.costUsd)]);
+	const rows = tasks.map(task => [task.id, statusLabel(task, now), task.priority, age(task.createdAt), money(task.costUsd)]);
 	const header = ['ID', 'STATUS', 'PRI', 'AGE', 'COST'];
 	const widths = header.map((title, i) => Math.max(title.length, ...rows.map(row => row[i]!.length)));
 	const used = widths.reduce((sum, width) => sum + width + 2, 0);
@@ -41,6 +44,9 @@ export function memory(bytes: number): string {
 	return gb >= 1 ? `${gb.toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`;
 }
 
+/** The policies a setting of the machine's decides: their measures show the setting beside them. */
+const MACHINE_POLICIES = new Set(['cpu', 'memory', 'ceiling']);
+
 /**
  * Under `ccfleet status`'s table: what holds the queue, if anything; then how many workers run, what they take, how
  * many more would fit, and what the machine has left. While the machine's measure holds the queue, each measure
@@ -50,12 +56,16 @@ export function formatAdmission(fleet: FleetStatus, now = Date.now()): string {
 	const {admission, system, workers, backoff} = fleet;
 	const held = admission.heldBy;
 	const lines: string[] = [];
-	if (held !== undefined && backoff && held === backoff.reason) {
-		lines.push(`queue held for ${Math.max(1, Math.ceil((Date.parse(backoff.until) - now) / 1000))}s more: ${held}`);
-	} else if (held !== undefined) {
-		lines.push(`queue held: ${held}`);
+	const limit = usageLimitLine(fleet, now);
+	if (limit !== undefined) lines.push(limit);
+	// The limit's own line says it better than the core's sentence, which gives the reset in UTC.
+	const isSaid = limit !== undefined && admission.heldByPolicy === 'usage limit';
+	if (held !== undefined && !isSaid) {
+		const isBackoff = backoff !== undefined && held === backoff.reason;
+		lines.push(isBackoff ? `queue held for ${Math.max(1, Math.ceil((Date.parse(backoff.until) - now) / 1000))}s more: ${held}` : `queue held: ${held}`);
 	}
-	const isHeldByMachine = held !== undefined && /CPU_THRESHOLD|MEMORY_RESERVE|MAX_WORKERS/.test(held);
+	const isHeldByMachine =
+		held !== undefined && (admission.heldByPolicy === undefined ? /CPU_THRESHOLD|MEMORY_RESERVE|MAX_WORKERS/.test(held) : MACHINE_POLICIES.has(admission.heldByPolicy));
 	const ceiling = admission.maxWorkers === undefined ? '' : ` of at most ${admission.maxWorkers}`;
 	const using = admission.workerBytes > 0 ? ` using ${memory(admission.workerBytes)}` : '';
 	// Without a sample of the machine and without a ceiling, the core cannot say how many more would fit.
@@ -65,7 +75,35 @@ export function formatAdmission(fleet: FleetStatus, now = Date.now()): string {
 	lines.push(
 		`workers: ${workers.running} running${ceiling}${using}${room} · memory ${memory(system.memoryFreeBytes)} free of ${memory(system.memoryTotalBytes)}${reserve} · CPU ${Math.round(system.cpuPercent)} %${threshold}`,
 	);
+	if (admission.dailyBudgetUsd !== undefined) {
+		lines.push(`daily budget: ${dollars(admission.spentTodayUsd)} of ${budget(admission.dailyBudgetUsd)} spent today`);
+	}
 	return lines.join('\n');
+}
+
+/** `$0`, `$3.20`: money spent, zero included (the table's money() shows zero as `-`). */
+function dollars(usd: number): string {
+	return usd === 0 ? '$0' : `$${usd.toFixed(2)}`;
+}
+
+/** The account's usage limit in a line, with its reset in local time, when it holds or slows the fleet. */
+function usageLimitLine(fleet: FleetStatus, now: number): string | undefined {
+	const limit = fleet.usageLimit;
+	if (limit === undefined) return undefined;
+	const name = `the ${limitName(limit.kind)}`;
+	const parked = fleet.counts.parked;
+	const goOn = parked > 0 ? `, then the ${parked === 1 ? 'parked task goes' : `${parked} parked tasks go`} on first` : '';
+	switch (limit.state) {
+		case 'limited': {
+			if (limit.resetsAt === undefined) return `usage limit: ${name} is reached; nothing starts until it resets${goOn}`;
+			const left = Date.parse(limit.resetsAt) - now;
+			return `usage limit: ${name} is reached; nothing starts until it resets at ${clockTime(limit.resetsAt, now)} (in ${duration(left)})${goOn}`;
+		}
+		case 'ramping':
+			return `usage limit: ${name} has reset; workers come back gradually`;
+		case 'warning':
+			return `usage limit: near ${name}; starts are spaced out`;
+	}
 }
 
 /** One task in full, for `ccfleet status <id>`. */
@@ -73,6 +111,10 @@ export function formatTask(task: TaskView): string {
 	const lines: [string, string | undefined][] = [
 		['id', task.id],
 		['status', statusLabel(task) + (task.workerState ? ` (worker ${task.workerState})` : '')],
+		[
+			'parked until',
+			task.parkedUntil === undefined ? undefined : `${task.parkedUntil}: the account's usage limit stopped its worker; it goes on by itself after the reset`,
+		],
 		['priority', task.priority],
 		['mode', task.mode],
 		['role', task.role],
