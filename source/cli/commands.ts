@@ -71,7 +71,9 @@ async function waitForEnd(fleet: FleetClient, id: string): Promise<TaskView> {
 					? `#${task.queuePosition ?? '?'} in the queue`
 					: task.status === 'needs_input'
 						? `waits for you: ${task.question?.question ?? 'a permission answer'}`
-						: `${task.workerState ?? 'running'} for ${age(task.startedAt)}`;
+						: task.status === 'parked'
+							? 'waits for the usage limit to reset, then goes on by itself'
+							: `${task.workerState ?? 'running'} for ${age(task.startedAt)}`;
 			progress.update(`${spinner[tick++ % spinner.length]} ${id} ${statusLabel(task)} · ${detail} · ${money(task.costUsd)}`);
 			await new Promise(resolve => setTimeout(resolve, POLL_MS));
 		}
