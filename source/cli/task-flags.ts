@@ -1,14 +1,14 @@
 import {statSync} from 'node:fs';
 import path from 'node:path';
 import {z} from 'zod';
-import {ConfigError, parseDuration, parseSize} from '../config.js';
+import {ConfigError, parseDuration, parseSize, parseUsd} from '../config.js';
 import {FleetError} from '../core/domain/errors.js';
 import {checkTaskSpec} from '../core/domain/task-input.js';
 import {taskSpecShape, type TaskSpec, type TaskSpecField} from '../core/domain/task-spec.js';
 import {CliError} from './client.js';
 
 /** How a flag's text becomes the spec's value. */
-type FlagKind = 'text' | 'choice' | 'list' | 'duration' | 'size' | 'number';
+type FlagKind = 'text' | 'choice' | 'list' | 'duration' | 'size' | 'usd' | 'number';
 
 /** One command-line flag for one field of the task spec. */
 export type TaskFlag = {
@@ -34,8 +34,9 @@ function unwrap(schema: z.ZodType): z.ZodType {
 
 /**
  * Every spec field but the prompt as a flag. A field counted in milliseconds (`timeoutMs`) is given as a duration
- * (`--timeout 30m`), one in bytes (`maxOutputBytes`) as a size (`--max-output 5MB`); a list may be comma-separated or
- * repeated.
+ * (`--timeout 30m`), one in bytes (`maxOutputBytes`) as a size (`--max-output 5MB`), one in dollars (`maxBudgetUsd`)
+ * as an amount that may start with `$` and keeps its unit in the name, as claude's own `--max-budget-usd` does; a list
+ * may be comma-separated or repeated.
  */
 export const TASK_FLAGS: readonly TaskFlag[] = (Object.entries(taskSpecShape) as [TaskSpecField, z.ZodType][])
 	.filter(([field]) => !NOT_FLAGS.has(field))
@@ -44,6 +45,7 @@ export const TASK_FLAGS: readonly TaskFlag[] = (Object.entries(taskSpecShape) as
 		const description = CLI_DESCRIPTIONS[field] ?? schema.description ?? '';
 		if (field.endsWith('Ms')) return {field, name: field.slice(0, -2), kind: 'duration', description};
 		if (field.endsWith('Bytes')) return {field, name: field.slice(0, -5), kind: 'size', description};
+		if (field.endsWith('Usd')) return {field, name: field, kind: 'usd', description};
 		if (inner instanceof z.ZodEnum) return {field, name: field, kind: 'choice', choices: inner.options as string[], description};
 		if (inner instanceof z.ZodArray) return {field, name: field, kind: 'list', description};
 		if (inner instanceof z.ZodNumber) return {field, name: field, kind: 'number', description};
@@ -72,6 +74,8 @@ function placeholder(flag: TaskFlag): string {
 			return '<duration>';
 		case 'size':
 			return '<size>';
+		case 'usd':
+			return '<usd>';
 		case 'number':
 			return '<n>';
 		case 'text':
@@ -85,6 +89,7 @@ const TEXT_PLACEHOLDERS: Partial<Record<TaskSpecField, string>> = {cwd: '<dir>',
 const KIND_NOTES: Partial<Record<FlagKind, string>> = {
 	duration: 'Give a duration: 90s, 30m, 2h.',
 	size: 'Give a size: 512KB, 10MB.',
+	usd: 'Give an amount in USD: 0.50, 2, $5.',
 	list: 'Comma-separated, or repeat the flag.',
 };
 
@@ -117,6 +122,8 @@ function valueOf(flag: TaskFlag, raw: unknown): unknown {
 				return parseDuration(String(raw), option);
 			case 'size':
 				return parseSize(String(raw), option);
+			case 'usd':
+				return parseUsd(String(raw), option);
 			case 'number': {
 				const value = Number(raw);
 				if (!Number.isFinite(value)) throw new CliError(`${option} is "${String(raw)}"; give a number.`);

@@ -43,6 +43,7 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 		...(task.failureReason ? {failureReason: task.failureReason} : {}),
 		...(task.cancelledBy ? {cancelledBy: task.cancelledBy} : {}),
 		costUsd: task.costUsd,
+		...(task.maxBudgetUsd === undefined ? {} : {maxBudgetUsd: task.maxBudgetUsd}),
 		tokens: task.tokens,
 		...(task.worker && worker ? {pid: task.worker.pid} : {}),
 		...(worker ? {workerState: worker.state} : {}),

@@ -53,6 +53,7 @@ export const taskViewSchema = z.object({
 	merge: mergeOutcomeSchema.optional(),
 	model: z.string().optional(),
 	maxOutputBytes: z.number().optional(),
+	maxBudgetUsd: z.number().optional(),
 	parentTaskId: z.string().optional(),
 	retryOf: z.string().optional(),
 	dependsOn: z.array(z.string()).optional(),

@@ -147,6 +147,11 @@ export const MIGRATIONS: readonly Migration[] = [
 		description: 'tasks parked at a usage limit',
 		sql: `ALTER TABLE tasks ADD COLUMN parked_until INTEGER;`,
 	},
+	{
+		version: 9,
+		description: 'per-task budgets',
+		sql: `ALTER TABLE tasks ADD COLUMN max_budget_usd REAL;`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

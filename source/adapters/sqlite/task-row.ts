@@ -50,6 +50,7 @@ export type TaskRow = {
 	parent_task_id: string | null;
 	retry_of: string | null;
 	max_output_bytes: number | null;
+	max_budget_usd: number | null;
 	mode: string;
 	depends_on: string | null;
 	continue_from: string | null;
@@ -94,6 +95,7 @@ export const COLUMNS = [
 	'parent_task_id',
 	'retry_of',
 	'max_output_bytes',
+	'max_budget_usd',
 	'mode',
 	'depends_on',
 	'continue_from',
@@ -139,6 +141,7 @@ export function toRow(task: Task): TaskRow {
 		parent_task_id: task.parentTaskId ?? null,
 		retry_of: task.retryOf ?? null,
 		max_output_bytes: task.maxOutputBytes ?? null,
+		max_budget_usd: task.maxBudgetUsd ?? null,
 		mode: task.mode,
 		depends_on: task.dependsOn ? JSON.stringify(task.dependsOn) : null,
 		continue_from: task.continueFrom ?? null,
@@ -187,6 +190,7 @@ export function fromRow(row: TaskRow): Task {
 		...(row.parent_task_id === null ? {} : {parentTaskId: row.parent_task_id}),
 		...(row.retry_of === null ? {} : {retryOf: row.retry_of}),
 		...(row.max_output_bytes === null ? {} : {maxOutputBytes: row.max_output_bytes}),
+		...(row.max_budget_usd === null ? {} : {maxBudgetUsd: row.max_budget_usd}),
 		...(row.depends_on === null ? {} : {dependsOn: JSON.parse(row.depends_on) as string[]}),
 		...(row.continue_from === null ? {} : {continueFrom: row.continue_from}),
 		...(row.on_dependency_failure === null ? {} : {onDependencyFailure: checked(row, 'on_dependency_failure', DEPENDENCY_FAILURE_POLICIES)}),

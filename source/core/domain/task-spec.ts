@@ -10,6 +10,8 @@ export const MAX_PROMPT_CHARS = 16 * 1024 * 1024;
 export const MAX_TIMEOUT_MS = 7 * 24 * 3_600_000;
 /** Largest per-task output cap. */
 export const MAX_OUTPUT_CAP_BYTES = 1024 ** 3;
+/** Largest per-task budget: a ceiling against a typo, far above what one task costs. */
+export const MAX_TASK_BUDGET_USD = 10_000;
 
 export const taskIdSchema = z.string().min(1).max(100).describe('A task id, as delegate_task returned it, e.g. "k3f9a2zq".');
 
@@ -31,6 +33,12 @@ export const taskSpecShape = {
 		.optional()
 		.describe('How long the task may run before it fails (milliseconds); default TASK_TIMEOUT (30 minutes).'),
 	maxOutputBytes: z.number().int().positive().max(MAX_OUTPUT_CAP_BYTES).optional().describe("Cap of the task's log in bytes; default MAX_OUTPUT_BUFFER (10 MB)."),
+	maxBudgetUsd: z
+		.number()
+		.positive()
+		.max(MAX_TASK_BUDGET_USD)
+		.optional()
+		.describe('Most the task may spend, in USD; once its cost reaches this it is stopped and fails. Default: no limit.'),
 	dependsOn: z.array(taskIdSchema).max(100).optional().describe('Task ids that must complete before this one starts.'),
 	continueFrom: taskIdSchema
 		.optional()
@@ -135,12 +143,14 @@ const FIELD_LABELS: Partial<Record<TaskSpecField, string>> = {
 	mergeStrategy: 'merge strategy',
 	timeoutMs: 'timeout',
 	maxOutputBytes: 'output cap',
+	maxBudgetUsd: 'budget',
 };
 
 /** What a numeric field accepts, for the message when it gets something else. */
 const NUMBER_RULES: Partial<Record<TaskSpecField, string>> = {
 	timeoutMs: `a positive number of milliseconds, at most ${MAX_TIMEOUT_MS} (7 days)`,
 	maxOutputBytes: `a positive whole number of bytes, at most ${MAX_OUTPUT_CAP_BYTES} (1 GiB)`,
+	maxBudgetUsd: `a positive amount in USD, at most ${MAX_TASK_BUDGET_USD}`,
 };
 
 /** One sentence for a person: which field, what was wrong, what would be accepted. */

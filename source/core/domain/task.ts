@@ -135,6 +135,7 @@ export function createTask(input: NewTaskInput, ids: {id: string; sessionId: str
 		...(input.model ? {model: input.model} : {}),
 		timeoutMs: input.timeoutMs ?? defaults.timeoutMs,
 		...(input.maxOutputBytes ? {maxOutputBytes: input.maxOutputBytes} : {}),
+		...(input.maxBudgetUsd ? {maxBudgetUsd: input.maxBudgetUsd} : {}),
 		...(input.dependsOn?.length ? {dependsOn: [...input.dependsOn]} : {}),
 		...(input.continueFrom ? {continueFrom: input.continueFrom} : {}),
 		...(input.onDependencyFailure ? {onDependencyFailure: input.onDependencyFailure} : {}),
