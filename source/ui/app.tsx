@@ -5,6 +5,7 @@ import {ConfirmDialog} from './components/confirm-dialog.js';
 import {DagPane} from './components/dag-pane.js';
 import {Header} from './components/header.js';
 import {HelpOverlay} from './components/help-overlay.js';
+import {LimitsForm} from './components/limits-form.js';
 import {NewTaskForm} from './components/new-task-form.js';
 import {OutputPane} from './components/output-pane.js';
 import {QueuePane} from './components/queue-pane.js';
@@ -97,6 +98,9 @@ export function App({store, source, results, defaultCwd, homeDirectory, theme = 
 			break;
 		case 'form':
 			content = <NewTaskForm width={body.width} height={body.height} />;
+			break;
+		case 'limits':
+			content = <LimitsForm width={body.width} height={body.height} />;
 			break;
 		case 'confirm':
 			content = <ConfirmDialog width={body.width} height={body.height} />;

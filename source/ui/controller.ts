@@ -2,6 +2,7 @@ import type {Key} from 'ink';
 import {createControllerContext, type ControllerDeps} from './controller/context.js';
 import {handleConfirmKey, handleDetailsKey, handleFilterKey, handleHelpKey} from './controller/dialogs.js';
 import {isNavigation, navigate} from './controller/navigation.js';
+import {handleLimitsKey} from './controller/limits-keys.js';
 import {handleFormKey} from './controller/new-task-keys.js';
 import {runAction} from './controller/task-actions.js';
 import {resolveCommand, type Command} from './keymap.js';
@@ -42,7 +43,7 @@ export function createController(deps: ControllerDeps): Controller {
 		const {mode} = store.getState();
 		// Keys typed faster than the app reads them (or a held key) arrive as one string: outside text fields,
 		// they are still one command each, and a command that opens a form hands it the rest.
-		if (mode.kind !== 'form' && mode.kind !== 'filter' && !key.ctrl && !key.meta && [...input].length > 1) {
+		if (mode.kind !== 'form' && mode.kind !== 'limits' && mode.kind !== 'filter' && !key.ctrl && !key.meta && [...input].length > 1) {
 			for (const character of input) handleKey(character, {...key, shift: character !== character.toLowerCase()});
 			return;
 		}
@@ -58,6 +59,9 @@ export function createController(deps: ControllerDeps): Controller {
 				return;
 			case 'form':
 				handleFormKey(context, input, key);
+				return;
+			case 'limits':
+				handleLimitsKey(context, input, key);
 				return;
 			case 'filter':
 				handleFilterKey(context, input, key);

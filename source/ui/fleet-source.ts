@@ -3,6 +3,7 @@ import type {Priority} from '../core/domain/task.js';
 import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../protocol/fleet-changes.js';
 import type {TaskSpec} from '../core/domain/task-spec.js';
 import type {ToolName, ToolResult} from '../protocol/tool-results.js';
+import type {FleetLimitsChange} from './limits.js';
 import type {ScheduleRunView, ScheduleView, TaskView} from '../protocol/views.js';
 
 /** A task as the dashboard shows it. */
@@ -85,6 +86,11 @@ export type FleetSource = {
 	pauseSchedule(id: string): Promise<DashboardSchedule>;
 	resumeSchedule(id: string): Promise<DashboardSchedule>;
 	cancelSchedule(id: string, reason: string): Promise<DashboardSchedule>;
+	/**
+	 * Changes the fleet's limits while it runs (configure_fleet); only the given fields change, null takes a ceiling or
+	 * budget away. A value out of range rejects with the core's message, which names the accepted range.
+	 */
+	configure(change: FleetLimitsChange): Promise<ToolResult<'configure_fleet'>>;
 };
 
 /** How many of the newest tasks a snapshot carries besides the active ones. */
@@ -264,6 +270,9 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 		},
 		async cancelSchedule(id, reason) {
 			return applySchedule((await call('cancel_schedule', {id, reason})).schedule);
+		},
+		configure(change) {
+			return call('configure_fleet', change);
 		},
 	};
 }

@@ -22,6 +22,7 @@ export type Command =
 	| 'priorityDown'
 	| 'attach'
 	| 'filter'
+	| 'limits'
 	| 'help'
 	| 'back'
 	| 'quit';
@@ -88,6 +89,7 @@ export const KEYMAP: readonly Binding[] = [
 	},
 	{command: 'newTask', keys: [{input: 'n'}], label: 'n', description: 'new task (when none waits)', group: 'Answer'},
 	{command: 'filter', keys: [{input: '/'}], label: '/', description: 'filter: id, prompt, status…', group: 'Dashboard'},
+	{command: 'limits', keys: [{input: 'L'}], label: 'L', description: 'limits: budget, ceiling…', group: 'Dashboard'},
 	{command: 'back', keys: [{key: 'escape'}], label: 'esc', description: 'clear the filter / close', group: 'Dashboard'},
 	{command: 'help', keys: [{input: '?'}], label: '?', description: 'this help', group: 'Dashboard'},
 	{command: 'quit', keys: [{input: 'q'}, {input: 'c', ctrl: true}], label: 'q ^C', description: 'quit (asks if workers run)', group: 'Dashboard'},

@@ -1,5 +1,6 @@
 import {createStore, type StoreApi} from 'zustand/vanilla';
 import type {Priority} from '../core/domain/task.js';
+import type {LimitField, LimitTexts} from './limits.js';
 import type {DashboardSchedule, DashboardTask, Snapshot, TaskOutput} from './fleet-source.js';
 import {derive, needsInput} from './store-derive.js';
 
@@ -30,6 +31,15 @@ export type NewTaskDraft = {
 	isSubmitting: boolean;
 };
 
+export type LimitsDraft = {
+	/** The limits in force when the form opened: a field still reading the same is not sent. */
+	opened: LimitTexts;
+	typed: LimitTexts;
+	field: LimitField;
+	error?: string;
+	isSubmitting: boolean;
+};
+
 export type Confirmation = {kind: 'cancel'; taskId: string} | {kind: 'cancelSchedule'; scheduleId: string} | {kind: 'quit'; running: number; isStopping: boolean};
 
 export type Mode =
@@ -37,6 +47,7 @@ export type Mode =
 	| {kind: 'help'}
 	| {kind: 'details'; taskId: string; scroll: number}
 	| {kind: 'form'; draft: NewTaskDraft}
+	| {kind: 'limits'; draft: LimitsDraft}
 	| {kind: 'confirm'; confirmation: Confirmation}
 	| {kind: 'filter'};
 

@@ -1,7 +1,9 @@
 import {TASK_STATUSES, type Priority, type TaskStatus} from '../../source/core/domain/task.js';
 import type {FleetChanges} from '../../source/protocol/fleet-changes.js';
 import type {TaskSpec} from '../../source/core/domain/task-spec.js';
+import type {ToolResult} from '../../source/protocol/tool-results.js';
 import type {AdmissionView, TaskView} from '../../source/protocol/views.js';
+import type {FleetLimitsChange} from '../../source/ui/limits.js';
 import type {
 	DashboardSchedule,
 	DashboardTask,
@@ -215,6 +217,28 @@ export class FakeFleetSource implements FleetSource {
 	async cancelSchedule(id: string, reason: string): Promise<DashboardSchedule> {
 		this.#record('cancelSchedule', id, reason);
 		return this.#schedule(id, ({nextRunAt: _next, nextRunLocal: _local, ...rest}) => ({...rest, status: 'cancelled', endReason: reason}));
+	}
+
+	/** Applies the change to the admission state as the core would; a budget raised past what was spent lets the queue go on. */
+	async configure(change: FleetLimitsChange): Promise<ToolResult<'configure_fleet'>> {
+		this.#record('configure', change);
+		for (const [field, value] of Object.entries(change)) this.admission = {...this.admission, [field]: value ?? undefined};
+		const {admission} = this.fleet();
+		if (admission.heldByPolicy === 'daily budget' && (admission.dailyBudgetUsd === undefined || admission.dailyBudgetUsd > admission.spentTodayUsd)) {
+			this.admission = {...this.admission, heldBy: undefined, heldByPolicy: undefined};
+		}
+		const {maxWorkers, cpuThresholdPercent, memoryReserveBytes, workerMaxRssBytes, dailyBudgetUsd, spentTodayUsd} = this.fleet().admission;
+		return {
+			settings: {
+				...(maxWorkers === undefined ? {} : {maxWorkers}),
+				cpuThresholdPercent,
+				memoryReserveBytes,
+				workerMaxRssBytes,
+				...(dailyBudgetUsd === undefined ? {} : {dailyBudgetUsd}),
+			},
+			spentTodayUsd,
+			message: 'Fleet settings changed.',
+		};
 	}
 }
 

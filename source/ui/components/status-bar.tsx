@@ -1,10 +1,14 @@
 import {Box, Text} from 'ink';
+import {holdKind} from '../admission-text.js';
 import {STATUS_MESSAGE_MS} from '../store.js';
 import {useDashboard} from '../store-context.js';
 import {useTheme} from '../theme.js';
 
 const HINTS = '? help · tab pane · enter details · N new · c cancel · y/n answer · i needs input · / filter · q quit';
 const SHORT_HINTS = '? help · tab pane · N new · c cancel · y/n answer · i input · / filter · q quit';
+/** Put first while the spent daily budget holds the queue: the one key that lets the held work go on. */
+const BUDGET_HINT = 'L raise the budget';
+const BUDGET_HINTS = [`${BUDGET_HINT} · ${HINTS}`, `${BUDGET_HINT} · ${SHORT_HINTS}`, `${BUDGET_HINT} · ? help · tab pane · N new · y/n answer · / filter · q quit`];
 
 /** The bottom line: the filter being typed, else the latest message, else a lost connection, else the main keys. */
 export function StatusBar({width}: {width: number}) {
@@ -14,7 +18,8 @@ export function StatusBar({width}: {width: number}) {
 	const status = useDashboard(state => state.status);
 	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
 	const connectionError = useDashboard(state => state.connectionError);
-	const hints = width >= HINTS.length ? HINTS : SHORT_HINTS;
+	const isBudgetHeld = useDashboard(state => state.snapshot !== undefined && holdKind(state.snapshot.fleet) === 'budget');
+	const hints = isBudgetHeld ? (BUDGET_HINTS.find(text => [...text].length <= width) ?? BUDGET_HINTS.at(-1)!) : width >= HINTS.length ? HINTS : SHORT_HINTS;
 	let content;
 	if (isFiltering) {
 		content = (

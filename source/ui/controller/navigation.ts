@@ -1,6 +1,7 @@
 import {familyNodes, familyOf} from '../dag-family.js';
 import {dagOrder} from '../dag-layout.js';
 import type {Command} from '../keymap.js';
+import {limitTexts} from '../limits.js';
 import {
 	dagTaskId,
 	findTask,
@@ -23,7 +24,7 @@ import type {ControllerContext} from './context.js';
 /** The commands that only move around the dashboard or open a view of it; nothing here calls the fleet. */
 export type NavigationCommand = Extract<
 	Command,
-	'up' | 'down' | 'first' | 'last' | 'dag' | 'schedules' | 'nextPane' | 'previousPane' | 'nextNeedsInput' | 'details' | 'newTask' | 'filter' | 'help' | 'back'
+	'up' | 'down' | 'first' | 'last' | 'dag' | 'schedules' | 'nextPane' | 'previousPane' | 'nextNeedsInput' | 'details' | 'newTask' | 'limits' | 'filter' | 'help' | 'back'
 >;
 
 const NAVIGATION: ReadonlySet<Command> = new Set<NavigationCommand>([
@@ -38,6 +39,7 @@ const NAVIGATION: ReadonlySet<Command> = new Set<NavigationCommand>([
 	'nextNeedsInput',
 	'details',
 	'newTask',
+	'limits',
 	'filter',
 	'help',
 	'back',
@@ -102,6 +104,16 @@ export function navigate(context: ControllerContext, command: NavigationCommand)
 		case 'newTask':
 			setMode(store, {kind: 'form', draft: {prompt: '', cwd: deps.defaultCwd, priority: 'P1', dependsOn: '', field: 'prompt', isSubmitting: false}});
 			return;
+		case 'limits': {
+			const admission = state.snapshot?.fleet.admission;
+			if (!admission) {
+				setStatus(store, 'The limits show once the core has answered.', 'error');
+				return;
+			}
+			const texts = limitTexts(admission);
+			setMode(store, {kind: 'limits', draft: {opened: texts, typed: texts, field: 'dailyBudgetUsd', isSubmitting: false}});
+			return;
+		}
 		case 'filter':
 			setMode(store, {kind: 'filter'});
 			return;
