@@ -10,6 +10,9 @@ const clean: WorkerExit = {exitCode: 0, signal: null, result: 'done'};
 const killed: WorkerExit = {exitCode: null, signal: 'SIGKILL'};
 const limited: WorkerExit = {exitCode: 1, signal: null, error: 'rate_limit', transient: true};
 const cancel: StopIntent = {kind: 'cancel', by: 'cli', reason: 'wrong branch'};
+const budgeted = {...running(1), maxBudgetUsd: 0.001, costUsd: 0.012_34};
+const overBudget =
+	'Spent its budget of $0.001 ($0.0123); raise maxBudgetUsd (delegate it again with --max-budget-usd; ccfleet retry and resume keep the old budget) to let it go on.';
 
 const cases: Array<[string, Partial<ExitContext> & {exit: WorkerExit}, ExitDecision]> = [
 	['a clean exit with a result completes', {exit: clean}, {kind: 'complete'}],
@@ -30,6 +33,21 @@ const cases: Array<[string, Partial<ExitContext> & {exit: WorkerExit}, ExitDecis
 		{kind: 'recycle', reason: 'its memory reached 5120 MB, over CCFLEET_WORKER_MAX_RSS 4096 MB; it goes on from its conversation in a fresh process'},
 	],
 	['a worker that finished while being recycled completes', {exit: clean, stopping: {kind: 'recycle', rssBytes: 5, maxRssBytes: 4}}, {kind: 'complete'}],
+	[
+		'a pty worker stopped for its budget fails saying how to raise it',
+		{exit: killed, stopping: {kind: 'budget', costUsd: 0.012_34, maxBudgetUsd: 0.001}},
+		{kind: 'fail', reason: overBudget},
+	],
+	[
+		'so does one that had finished its turn: the budget is a limit, like the timeout',
+		{exit: clean, stopping: {kind: 'budget', costUsd: 0.012_34, maxBudgetUsd: 0.001}},
+		{kind: 'fail', reason: overBudget},
+	],
+	[
+		'a headless worker that claude stopped for its budget fails the same way',
+		{exit: {exitCode: 1, signal: null, error: 'claude stopped with an error (error_max_budget_usd): …', isOverBudget: true}, task: budgeted},
+		{kind: 'fail', reason: overBudget},
+	],
 	['a worker stopped at the usage limit is parked until the reset', {exit: killed, stopping: {kind: 'park', until: 5000}}, {kind: 'park', until: 5000}],
 	[
 		'a worker that exits at the usage limit is parked until its reset, not failed or retried',

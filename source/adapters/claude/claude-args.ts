@@ -27,6 +27,8 @@ export function claudeArgs(spec: WorkerSpec, extra: ArgsExtra = {}): string[] {
 		spec.permissionMode,
 		...(spec.model ? ['--model', spec.model] : []),
 		...(spec.systemPrompt ? ['--append-system-prompt', spec.systemPrompt] : []),
+		// Print mode only: the TUI has no such flag, so the fleet stops a pty worker over its budget itself.
+		...(spec.mode === 'headless' && spec.maxBudgetUsd !== undefined ? ['--max-budget-usd', String(spec.maxBudgetUsd)] : []),
 		...(extra.settings ? ['--settings', JSON.stringify(extra.settings)] : []),
 		// `--` keeps a prompt that starts with a dash from being read as a flag.
 		...(extra.prompt === undefined ? [] : ['--', extra.prompt]),

@@ -56,6 +56,7 @@ class HeadlessWorker {
 	#pending: {requestId: string; question: PermissionQuestion; input: Record<string, unknown>} | undefined;
 	#hasExited = false;
 	#hasUsageLimitEvents = false;
+	#isOverBudget = false;
 
 	constructor(spec: WorkerSpec, listener: WorkerListener, options: Required<HeadlessDriverOptions>) {
 		this.#listener = listener;
@@ -195,6 +196,7 @@ class HeadlessWorker {
 			},
 		});
 		if (message.is_error) {
+			this.#isOverBudget = message.subtype === 'error_max_budget_usd';
 			this.#outcome.failed(`claude stopped with an error (${message.subtype ?? 'error'}): ${(message.errors ?? []).join('; ') || message.result || 'no details'}`);
 		} else {
 			this.#outcome.finished(message.result ?? '');
@@ -213,6 +215,7 @@ class HeadlessWorker {
 			const tail = stderr().trim();
 			return `claude ended before finishing its turn${tail ? `: ${tail.split('\n').slice(-3).join(' | ')}` : result.failed && result.message ? `: ${result.message}` : '.'}`;
 		});
+		if (this.#isOverBudget && exit.result === undefined) exit.isOverBudget = true;
 		this.#listener.onExit(exit);
 	}
 

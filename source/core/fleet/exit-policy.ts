@@ -10,7 +10,9 @@ export type StopIntent =
 	/** Its memory passed CCFLEET_WORKER_MAX_RSS: it starts again from its conversation. */
 	| {kind: 'recycle'; rssBytes: number; maxRssBytes: number}
 	/** It met the account's usage limit: it waits for the reset, then goes on from its conversation. */
-	| {kind: 'park'; until: number};
+	| {kind: 'park'; until: number}
+	/** Its cost reached the task's maxBudgetUsd (a pty worker; claude stops a headless one itself). */
+	| {kind: 'budget'; costUsd: number; maxBudgetUsd: number};
 
 /** What an exit means for its task. */
 export type ExitDecision =
@@ -53,6 +55,8 @@ export function decideExit({task, exit, stopping, maxAttempts, isTakingWork, ret
 			return {kind: 'fail', reason: `Timed out after ${formatDuration(task.timeoutMs)}; raise the task's timeout if it needs longer.`};
 		case 'shutdown':
 			return {kind: 'requeue'};
+		case 'budget':
+			return {kind: 'fail', reason: overBudgetReason(stopping.maxBudgetUsd, stopping.costUsd)};
 		case 'park':
 			return isCleanFinish(exit) ? {kind: 'complete'} : {kind: 'park', until: stopping.until};
 		case 'recycle':
@@ -66,6 +70,7 @@ export function decideExit({task, exit, stopping, maxAttempts, isTakingWork, ret
 			break;
 	}
 	if (isCleanFinish(exit)) return {kind: 'complete'};
+	if (exit.isOverBudget) return {kind: 'fail', reason: overBudgetReason(task.maxBudgetUsd, task.costUsd)};
 	// Stopping now would not make the limit go away: the task waits for the reset instead of failing or retrying.
 	const limitResets = exit.usageLimit?.status === 'rejected' ? (exit.usageLimit.resetsAt ?? limitedUntil) : undefined;
 	if (limitResets !== undefined && isTakingWork) return {kind: 'park', until: limitResets};
@@ -84,6 +89,17 @@ function failureReasonOf(exit: WorkerExit): string {
 	if (exit.exitCode === null) return `claude was killed by ${exit.signal ?? 'a signal'} before it finished.`;
 	if (exit.exitCode === 0) return 'claude exited without finishing its turn.';
 	return `claude exited with code ${exit.exitCode} before it finished.`;
+}
+
+/** Both drivers' budget stop ends in this sentence. Retry and resume copy the spec, budget included, so they would stop again. */
+function overBudgetReason(maxBudgetUsd: number | undefined, costUsd: number): string {
+	const budget = maxBudgetUsd === undefined ? 'its budget' : `its budget of $${maxBudgetUsd}`;
+	return `Spent ${budget} (${usd(costUsd)}); raise maxBudgetUsd (delegate it again with --max-budget-usd; ccfleet retry and resume keep the old budget) to let it go on.`;
+}
+
+/** Cents, or tenths of a cent below one, so that a small spend does not read as $0.00. */
+function usd(amount: number): string {
+	return `$${amount.toFixed(amount < 1 ? 4 : 2)}`;
 }
 
 function megabytes(bytes: number): string {

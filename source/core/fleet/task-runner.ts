@@ -72,6 +72,7 @@ export class TaskRunner {
 			mode: task.mode,
 			...(task.model ? {model: task.model} : {}),
 			...(task.role ? {systemPrompt: ROLES[task.role].prompt} : {}),
+			...(task.maxBudgetUsd === undefined ? {} : {maxBudgetUsd: task.maxBudgetUsd}),
 		});
 	}
 

@@ -34,6 +34,8 @@ type LiveWorker = {
 	question?: PermissionQuestion;
 	stopping?: StopIntent;
 	rssBytes?: number;
+	/** Watched here only for a pty worker: claude enforces a headless worker's budget itself. */
+	maxBudgetUsd?: number;
 	cancelTimeout: () => void;
 	exited: Promise<void>;
 	markExited: () => void;
@@ -98,6 +100,7 @@ export class WorkerSupervisor {
 			cancelTimeout: this.#ports.clock.setTimeout(() => this.#timeOut(task.id), task.timeoutMs),
 			exited,
 			markExited,
+			...(spec.mode === 'pty' && spec.maxBudgetUsd !== undefined ? {maxBudgetUsd: spec.maxBudgetUsd} : {}),
 		};
 		this.#workers.set(task.id, worker);
 		this.#sampleMemoryWhileWorkersRun();
@@ -108,7 +111,10 @@ export class WorkerSupervisor {
 				onOutput: text => {
 					if (this.#workers.has(task.id)) this.#ports.output(task.id, text);
 				},
-				onUsage: (usage: WorkerUsage) => this.#ports.ledger.update(task.id, {costUsd: usage.costUsd, tokens: usage.tokens}),
+				onUsage: (usage: WorkerUsage) => {
+					this.#ports.ledger.update(task.id, {costUsd: usage.costUsd, tokens: usage.tokens});
+					this.#stopIfOverBudget(task.id);
+				},
 				onExit: exit => this.#onExit(task.id, exit),
 				onUsageLimit: report => {
 					if (this.#workers.has(task.id)) this.#ports.onUsageLimit(task.id, report);
@@ -188,6 +194,18 @@ export class WorkerSupervisor {
 		void this.stop(taskId, {kind: 'recycle', rssBytes: worker.rssBytes, maxRssBytes: max}, 'recycled: its memory passed CCFLEET_WORKER_MAX_RSS');
 	}
 
+	/**
+	 * A pty worker whose cost reached its task's budget is stopped at a turn boundary or while it waits, never in the
+	 * middle of a turn, where it could leave a file half written; claude stops a headless one by itself.
+	 */
+	#stopIfOverBudget(taskId: string): void {
+		const worker = this.#workers.get(taskId);
+		const costUsd = this.#ports.ledger.active(taskId)?.costUsd ?? 0;
+		if (worker?.maxBudgetUsd === undefined || worker.stopping || costUsd < worker.maxBudgetUsd) return;
+		if (worker.state !== 'idle' && worker.state !== 'needs_input') return;
+		void this.stop(taskId, {kind: 'budget', costUsd, maxBudgetUsd: worker.maxBudgetUsd}, 'stopped: it spent its budget (maxBudgetUsd)');
+	}
+
 	screen(taskId: string): string[] {
 		return this.#workers.get(taskId)?.handle?.screen() ?? [];
 	}
@@ -255,6 +273,7 @@ export class WorkerSupervisor {
 		if (state !== 'needs_input' && task.status === 'needs_input') this.#ports.ledger.save(transition(task, 'running', now), task.status);
 		this.#ports.bus.emit('worker:state', {taskId, state, ...(question ? {question} : {})});
 		if (state === 'needs_input') this.#recycleIfOversized(taskId);
+		this.#stopIfOverBudget(taskId);
 	}
 
 	#onExit(taskId: string, exit: WorkerExit): void {

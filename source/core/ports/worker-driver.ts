@@ -12,6 +12,8 @@ export type WorkerSpec = {
 	model?: string;
 	/** Added to claude's system prompt (`--append-system-prompt`). */
 	systemPrompt?: string;
+	/** The task's budget in USD. A headless worker gives it to claude (`--max-budget-usd`); the fleet watches a pty worker's. */
+	maxBudgetUsd?: number;
 };
 
 /** A question a worker waits on: a tool it wants to use. */
@@ -55,6 +57,8 @@ export type WorkerExit = {
 	transient?: boolean;
 	/** It stopped because the account's usage limit was reached (status rejected), with the reset when known. */
 	usageLimit?: UsageLimitReport;
+	/** claude itself stopped it for spending its budget (`error_max_budget_usd`). */
+	isOverBudget?: boolean;
 };
 
 /** What a driver reports about one worker, in order; onExit comes last and exactly once. */
