@@ -201,3 +201,11 @@ test('a core that cannot list schedules still gives snapshots; task(id) asks tas
 	expect(await source.task('old00001')).toBe(task);
 	expect(client.calls.at(-1)).toEqual({tool: 'task_status', args: {id: 'old00001'}});
 });
+
+test('configure calls configure_fleet with only the fields given, null taking a limit away', async () => {
+	const answer = {settings: {cpuThresholdPercent: 80, memoryReserveBytes: 1024 ** 3, workerMaxRssBytes: 4 * 1024 ** 3, dailyBudgetUsd: 25}, spentTodayUsd: 10.4};
+	const client = fakeClient({configure_fleet: () => answer});
+	const source = createMcpFleetSource(client);
+	expect(await source.configure({dailyBudgetUsd: 25, maxWorkers: null})).toBe(answer);
+	expect(client.calls).toEqual([{tool: 'configure_fleet', args: {dailyBudgetUsd: 25, maxWorkers: null}}]);
+});

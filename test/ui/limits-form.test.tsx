@@ -71,7 +71,7 @@ test('sizes and counts are typed with units; an empty ceiling or budget takes it
 
 test("the core's refusal stays in the form, on the field, with what was typed", async () => {
 	const source = budgetHeldFleet();
-	source.failNextAction = new Error('cpuThresholdPercent must be between 1 and 100.');
+	source.failNextAction = new Error('cpuThresholdPercent cannot be 150: No new worker starts while CPU load is at or above this percentage: above 0, at most 100.');
 	const ui = await renderDashboard({source});
 	await ui.press('L');
 	await ui.press(keys.tab);
@@ -82,7 +82,8 @@ test("the core's refusal stays in the form, on the field, with what was typed", 
 	await ui.press(keys.enter);
 	const frame = ui.frame();
 	expect(frame).toMatch(/Fleet limits/);
-	expect(frame).toContain('CPU threshold: cpuThresholdPercent must be between 1 and 100.');
+	expect(frame).toContain('CPU threshold cannot be 150: No new worker starts');
+	expect(frame).toContain('above 0, at most 100.');
 	expect(frame).toMatch(/› CPU threshold\s+150█/);
 	expect(source.admission.cpuThresholdPercent).toBeUndefined();
 	ui.unmount();
@@ -142,16 +143,19 @@ for (const [columns, rows] of [
 ] as const) {
 	test(`the form fits ${columns}x${rows}`, async () => {
 		const source = budgetHeldFleet();
-		source.failNextAction = new Error('dailyBudgetUsd must be between 0 and 1000000 (USD).');
+		source.failNextAction = new Error(
+			'dailyBudgetUsd cannot be 0: No new task starts once this much (USD, above 0, at most 1000000) was spent since local midnight; null removes the budget.',
+		);
 		const ui = await renderDashboard({source, columns, rows});
 		await ui.press('L');
+		await ui.press(keys.ctrlU);
 		await ui.type('0');
 		await ui.press(keys.enter);
 		const lines = ui.frame().split('\n');
 		expect(lines.length).toBeLessThanOrEqual(rows - 1);
 		for (const line of lines) expect([...line].length).toBeLessThanOrEqual(columns);
 		const frame = lines.join('\n');
-		for (const label of ['Daily budget', 'Ceiling', 'CPU threshold', 'Memory reserve', 'Worker max RSS', 'must be between 0 and 1000000', 'esc cancel']) {
+		for (const label of ['Daily budget', 'Ceiling', 'CPU threshold', 'Memory reserve', 'Worker max RSS', 'Daily budget cannot be 0', 'esc cancel']) {
 			expect(frame).toContain(label);
 		}
 		if (process.env.SHOW_FRAMES) console.log(frame);

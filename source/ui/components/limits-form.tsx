@@ -28,6 +28,10 @@ export function LimitsForm({width, height}: {width: number; height: number}) {
 	const draft = useDashboard(state => (state.mode.kind === 'limits' ? state.mode.draft : undefined));
 	const spent = useDashboard(state => state.snapshot?.fleet.admission.spentTodayUsd);
 	if (!draft) return null;
+	// The core's refusals start with the setting's protocol name; the person knows it by its label.
+	const error = draft.error?.startsWith(`${draft.field} `)
+		? LABELS[draft.field] + draft.error.slice(draft.field.length)
+		: draft.error && `${LABELS[draft.field]}: ${draft.error}`;
 	const line = (field: LimitField) => {
 		const isActive = draft.field === field;
 		const value = draft.typed[field] + (isActive ? '█' : '');
@@ -51,10 +55,12 @@ export function LimitsForm({width, height}: {width: number; height: number}) {
 			{line('memoryReserveBytes')}
 			{line('workerMaxRssBytes')}
 			<Text> </Text>
-			{draft.error ? (
-				<Text {...theme.error} wrap="wrap">
-					{`  ${LABELS[draft.field]}: ${draft.error}`}
-				</Text>
+			{error ? (
+				<Box paddingLeft={2} width={width}>
+					<Text {...theme.error} wrap="wrap">
+						{error}
+					</Text>
+				</Box>
 			) : null}
 			{draft.isSubmitting ? <Text {...theme.muted}> Changing the limits…</Text> : null}
 			<Box flexGrow={1} />
