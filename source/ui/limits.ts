@@ -1,4 +1,5 @@
 import type {AdmissionView} from '../protocol/views.js';
+import {budget} from './format.js';
 
 /** The fleet's limits a person can change from the dashboard, in configure_fleet's terms; null takes a limit away. */
 export type FleetLimitsChange = {
@@ -104,4 +105,15 @@ export function limitsChange(opened: LimitTexts, typed: LimitTexts): {change: Fl
 		Object.assign(change, {[field]: value});
 	}
 	return {change};
+}
+
+/** `daily budget $25, ceiling none`: a change as the status bar tells it. */
+export function describeLimitsChange(change: FleetLimitsChange): string {
+	const parts: string[] = [];
+	if (change.dailyBudgetUsd !== undefined) parts.push(`daily budget ${change.dailyBudgetUsd === null ? 'none' : budget(change.dailyBudgetUsd)}`);
+	if (change.maxWorkers !== undefined) parts.push(`ceiling ${change.maxWorkers ?? 'none'}`);
+	if (change.cpuThresholdPercent !== undefined) parts.push(`CPU threshold ${change.cpuThresholdPercent}%`);
+	if (change.memoryReserveBytes !== undefined) parts.push(`memory reserve ${formatBytes(change.memoryReserveBytes)}`);
+	if (change.workerMaxRssBytes !== undefined) parts.push(`worker max RSS ${formatBytes(change.workerMaxRssBytes)}`);
+	return parts.join(', ');
 }

@@ -43,7 +43,7 @@ test('raising the budget sends only the budget, closes the form and lets the que
 	await ui.press(keys.enter);
 	expect(source.calls).toEqual([{method: 'configure', args: [{dailyBudgetUsd: 25}]}]);
 	expect(ui.frame()).not.toMatch(/Fleet limits/);
-	expect(ui.frame()).toContain('limits changed');
+	expect(ui.frame()).toContain('limits changed: daily budget $25');
 	await ui.refresh();
 	expect(ui.store.getState().snapshot?.fleet.admission).toMatchObject({dailyBudgetUsd: 25, heldBy: undefined});
 	expect(ui.frame().split('\n')[0]).not.toContain('held');

@@ -1,5 +1,5 @@
 import {expect, test} from 'vitest';
-import {formatBytes, limitsChange, limitTexts, parseBytes, parsePercent, parseUsd} from '../../source/ui/limits.js';
+import {describeLimitsChange, formatBytes, limitsChange, limitTexts, parseBytes, parsePercent, parseUsd} from '../../source/ui/limits.js';
 
 const GB = 1024 ** 3;
 
@@ -43,4 +43,8 @@ test('only edited fields are in the change; an emptied budget or ceiling is null
 	expect(limitsChange(opened, opened)).toEqual({change: {}});
 	expect(limitsChange(opened, {...opened, dailyBudgetUsd: '', maxWorkers: ' 4 '})).toEqual({change: {dailyBudgetUsd: null}});
 	expect(limitsChange(opened, {...opened, maxWorkers: '2.5'})).toMatchObject({field: 'maxWorkers'});
+});
+
+test('a change as the status bar tells it', () => {
+	expect(describeLimitsChange({dailyBudgetUsd: 7.5, maxWorkers: null, workerMaxRssBytes: 2 * GB})).toBe('daily budget $7.50, ceiling none, worker max RSS 2GB');
 });

@@ -1,5 +1,5 @@
 import type {Key} from 'ink';
-import {LIMIT_FIELDS, limitsChange, type LimitField} from '../limits.js';
+import {describeLimitsChange, LIMIT_FIELDS, limitsChange, type LimitField} from '../limits.js';
 import {setMode, setStatus, type LimitsDraft} from '../store.js';
 import type {ControllerContext} from './context.js';
 
@@ -47,7 +47,7 @@ async function apply(context: ControllerContext, draft: LimitsDraft): Promise<vo
 	try {
 		await context.source.configure(checked.change);
 		setMode(store, {kind: 'normal'});
-		setStatus(store, 'limits changed', 'success');
+		setStatus(store, `limits changed: ${describeLimitsChange(checked.change)}`, 'success');
 		context.results.changed();
 	} catch (error) {
 		const message = error instanceof Error ? error.message : String(error);
