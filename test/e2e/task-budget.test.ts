@@ -44,4 +44,19 @@ describe('a task budget (--max-budget-usd) on a headless worker', () => {
 		const retried = await cliJson<TaskView>(['retry', task.id]);
 		expect(retried).toMatchObject({retryOf: task.id, maxBudgetUsd: 0.001, mode: 'headless'});
 	}, 180_000);
+
+	it('on a pty worker, whose TUI has no such flag, the fleet stops it once the cost it reports passes the budget, with the same reason', async () => {
+		const task = await cliJson<TaskView>(['delegate', '--mode', 'pty', '--max-budget-usd', '0.001', 'Answer briefly [[reply:done]]']);
+		const failed = await waitFor(
+			`task ${task.id} to fail`,
+			async () => {
+				const view = await status(task.id);
+				if (view.status === 'completed') throw new Error(`it completed: ${view.result ?? ''}`);
+				return view.status === 'failed' ? view : undefined;
+			},
+			90_000,
+		);
+		expect(failed.costUsd).toBeGreaterThan(0.001);
+		expect(failed.failureReason).toMatch(/^Spent its budget of \$0\.001 \(\$\d+\.\d{4}\); raise maxBudgetUsd/);
+	}, 180_000);
 });
