@@ -1,7 +1,8 @@
 import {afterEach, describe, expect, test} from 'vitest';
 import {computeLayout, windowStart} from '../../source/ui/layout.js';
 import {keys} from '../helpers/keys.js';
-import {cleanupDashboards, renderDashboard, tick, type DashboardHarness} from '../helpers/render.js';
+import {cleanupDashboards, renderDashboard, type DashboardHarness} from '../helpers/render.js';
+import {waitFor} from '../helpers/wait-for.js';
 import {busyFleet, makeTask} from './fake-fleet-source.js';
 
 afterEach(() => cleanupDashboards());
@@ -16,6 +17,11 @@ function crowdedFleet() {
 	source.tasks[3] = {...source.tasks[3]!, question: {toolName: 'Bash', toolInput: {command: long}, question: `Bash: ${long}`}};
 	source.outputs.set('busy0001', {lines: Array.from({length: 80}, (_, i) => `${i} ${'─'.repeat(150)}`), live: true});
 	return source;
+}
+
+function fits(ui: DashboardHarness, columns: number, rows: number): boolean {
+	const lines = ui.frame().split('\n');
+	return lines.length <= rows - 1 && lines.every(line => [...line].length <= columns);
 }
 
 function expectFits(ui: DashboardHarness, columns: number, rows: number) {
@@ -66,12 +72,13 @@ test('it redraws at the new size when the terminal is resized', async () => {
 	const ui = await renderDashboard({source: crowdedFleet(), followTerminal: true});
 	Object.defineProperty(ui.stdout, 'rows', {value: 40, configurable: true});
 	ui.stdout.emit('resize');
-	await tick();
+	// Ink redraws on its own schedule; a busy machine may need more than one tick.
+	await waitFor('the frame redrawn at 100x40', () => fits(ui, 100, 40), 5000);
 	expectFits(ui, 100, 40);
 	Object.defineProperty(ui.stdout, 'columns', {value: 60, configurable: true});
 	Object.defineProperty(ui.stdout, 'rows', {value: 20, configurable: true});
 	ui.stdout.emit('resize');
-	await tick();
+	await waitFor('the frame redrawn at 60x20', () => fits(ui, 60, 20), 5000);
 	expectFits(ui, 60, 20);
 	expect(ui.frame()).toContain('Workers');
 });
