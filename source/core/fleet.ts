@@ -127,6 +127,11 @@ export class Fleet {
 			memorySampleMs: this.#options.memorySampleMs,
 			onMemorySampled: bytes => this.#gauge.noteMeasured(bytes),
 			onUsageLimit: (taskId, report) => this.#onUsageLimit(taskId, report),
+			// While claude waits to retry, a new worker would only meet the same answer and deepen the limit.
+			onRetrying: (taskId, {delayMs, error}) => {
+				this.#admission.holdUntil(ports.clock.now() + delayMs, `claude retries a request the API turned away (${error}) in ${formatDuration(delayMs)}`);
+				this.#logger.info('claude will retry a turned-away request; new workers wait', {taskId, delayMs, error});
+			},
 			maxRssBytes: () => this.#options.workerMaxRssBytes,
 		});
 		this.#runner = new TaskRunner({

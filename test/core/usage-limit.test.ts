@@ -131,4 +131,15 @@ describe('the usage limit', () => {
 		await settle();
 		expect(second.driver.started.map(worker => worker.spec.taskId)).toEqual([task.id]);
 	});
+
+	it('holds new starts while claude itself waits to retry a request the API turned away (API key)', async () => {
+		const {fleet, driver, clock} = await setup();
+		const first = fleet.submit({prompt: 'a', cwd: '/work'});
+		driver.worker(first.id).listener.onRetrying?.({delayMs: 30_000, error: 'rate_limit'});
+		fleet.submit({prompt: 'b', cwd: '/work'});
+		expect(driver.started).toHaveLength(1);
+		expect(fleet.admissionState()).toMatchObject({heldByPolicy: 'backoff', heldBy: 'claude retries a request the API turned away (rate_limit) in 30 s'});
+		clock.advance(30_000);
+		expect(driver.started).toHaveLength(2);
+	});
 });

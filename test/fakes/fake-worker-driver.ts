@@ -33,6 +33,7 @@ export class FakeWorker {
 			onOutput: text => listener.onOutput(text),
 			onUsage: usage => listener.onUsage(usage),
 			onUsageLimit: report => listener.onUsageLimit?.(report),
+			onRetrying: retry => listener.onRetrying?.(retry),
 			onExit: exit => listener.onExit(exit),
 		};
 	}

@@ -60,6 +60,8 @@ export type SupervisorPorts = {
 	onMemorySampled(bytesByTask: ReadonlyMap<string, number>): void;
 	/** A worker reported on the account's usage limit. */
 	onUsageLimit(taskId: string, report: UsageLimitReport): void;
+	/** claude will retry a turned-away request of this worker after a delay. */
+	onRetrying(taskId: string, retry: {delayMs: number; error: string}): void;
 	/** A worker whose process tree grows past this is recycled (see #recycleIfOversized); read each time, so it can change. */
 	maxRssBytes(): number;
 };
@@ -118,6 +120,9 @@ export class WorkerSupervisor {
 				onExit: exit => this.#onExit(task.id, exit),
 				onUsageLimit: report => {
 					if (this.#workers.has(task.id)) this.#ports.onUsageLimit(task.id, report);
+				},
+				onRetrying: retry => {
+					if (this.#workers.has(task.id)) this.#ports.onRetrying(task.id, retry);
 				},
 			});
 		} catch (error) {

@@ -73,6 +73,11 @@ export type WorkerListener = {
 	 * the rejection when the limit is hit, which a TUI worker survives (it waits for the reset by itself).
 	 */
 	onUsageLimit?(report: UsageLimitReport): void;
+	/**
+	 * claude itself will retry a request the API turned away (a rate limit or an overload on an API key) after
+	 * `delayMs`: other workers would meet the same answer meanwhile.
+	 */
+	onRetrying?(retry: {delayMs: number; error: string}): void;
 	onExit(exit: WorkerExit): void;
 };
 
