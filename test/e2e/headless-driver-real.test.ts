@@ -51,6 +51,15 @@ describe('HeadlessWorkerDriver with the real claude', () => {
 		expect(driver.canResume({cwd, sessionId})).toBe(true);
 	});
 
+	it('reports each retry claude itself makes of a request the API turned away, so the fleet holds new starts meanwhile', async () => {
+		const {listener} = run('Busy API [[status:429:2]] [[reply:through at last]]');
+		const exit = await waitFor('exit', () => listener.exit, 40_000);
+		expect(exit).toMatchObject({exitCode: 0, result: 'through at last'});
+		expect(listener.retries).toHaveLength(2);
+		for (const retry of listener.retries) expect(retry).toMatchObject({error: 'rate_limit', delayMs: expect.any(Number) as number});
+		expect(listener.retries.every(retry => retry.delayMs > 0)).toBe(true);
+	});
+
 	it('takes a prompt far beyond one argv string (128 KiB) on stdin', async () => {
 		// claude itself refuses prompts past its context window (3 MB here gave "Prompt is too long").
 		const big = `${'0123456789abcdef'.repeat(40_000)}\nBIG-PROMPT-END [[reply:got it all]]`;

@@ -30,4 +30,10 @@ export class RecordingListener implements WorkerListener {
 	onExit(exit: WorkerExit): void {
 		this.exit = exit;
 	}
+
+	retries: Array<{delayMs: number; error: string}> = [];
+
+	onRetrying(retry: {delayMs: number; error: string}): void {
+		this.retries.push(retry);
+	}
 }

@@ -118,6 +118,7 @@ class HeadlessWorker {
 			case 'system':
 				if (message.subtype === 'session_state_changed' && message.state === 'running') this.#listener.onState('busy');
 				if (message.subtype === 'permission_denied') this.#output(`  ⎿ denied: ${String((message as {message?: string}).message ?? '')}`);
+				if (message.subtype === 'api_retry') this.#onApiRetry(message);
 				return;
 			case 'rate_limit_event':
 				this.#onUsageLimit(message);
@@ -151,6 +152,13 @@ class HeadlessWorker {
 				// The stream grows with every claude release; unknown messages are ignored on purpose.
 				return;
 		}
+	}
+
+	/** claude will send a turned-away request again after a delay (the API-key path's rate limit or overload). */
+	#onApiRetry(message: {retry_delay_ms?: unknown; error?: unknown}): void {
+		const delayMs = typeof message.retry_delay_ms === 'number' ? message.retry_delay_ms : undefined;
+		if (delayMs === undefined || delayMs <= 0) return;
+		this.#listener.onRetrying?.({delayMs, error: typeof message.error === 'string' ? message.error : 'api_error'});
 	}
 
 	#onUsageLimit(message: StreamMessage): void {
