@@ -141,7 +141,7 @@ export function formatTask(task: TaskView): string {
 		['failure', task.failureReason],
 		['cancelled by', task.cancelledBy],
 		['session', task.sessionId],
-		['cost', money(task.costUsd)],
+		['cost', task.maxBudgetUsd === undefined ? money(task.costUsd) : `${money(task.costUsd)} of a budget of ${money(task.maxBudgetUsd)}`],
 		['tokens', `${task.tokens.input} in, ${task.tokens.output} out, ${task.tokens.cacheRead} cache read, ${task.tokens.cacheCreation} cache write`],
 		['prompt', oneLine(task.prompt, 300)],
 	];
