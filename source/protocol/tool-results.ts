@@ -34,6 +34,8 @@ export const waitResultSchema = z.object({
 	allDone: z.boolean(),
 	pending: z.array(z.string()),
 	needsInput: z.array(z.string()),
+	/** Why queued tasks do not start now, when they do not. */
+	heldBy: z.string().optional(),
 });
 export const queueResultSchema = z.object({...message, queue: z.array(taskViewSchema).optional(), task: taskViewSchema.optional()});
 export const fleetStatusResultSchema = fleetStatusSchema.extend(message);

@@ -232,6 +232,10 @@ describe('answering and waiting', () => {
 		await call('delegate_task', {prompt: 'a', cwd});
 		await call('delegate_task', {prompt: 'b', cwd});
 		expect(driver.started).toHaveLength(1);
+		// A main session waiting on the held task learns why it does not start.
+		const waited = await call('wait_for_task', {ids: ['t2'], timeout: 50});
+		expect(text(waited)).toContain('Task t2 is still queued: 1 of CCFLEET_MAX_WORKERS 1 workers run.');
+		expect(waited.structuredContent).toMatchObject({heldBy: '1 of CCFLEET_MAX_WORKERS 1 workers run'});
 		const shown = await call('configure_fleet', {});
 		expect(shown.structuredContent).toMatchObject({settings: {maxWorkers: 1, cpuThresholdPercent: 80}, spentTodayUsd: 0});
 		expect(text(shown)).toContain('Workers: at most 1.');

@@ -105,7 +105,8 @@ export function registerInteractionTools(server: McpServer, fleet: Fleet): void 
 				const tasks = unique.map(id => taskView(fleet, fleet.get(id)));
 				const pending = tasks.filter(task => !isTerminal(task.status)).map(task => task.id);
 				const needsInput = tasks.filter(task => task.status === 'needs_input').map(task => task.id);
-				return ok({tasks, allDone: pending.length === 0, pending, needsInput}, waitSummary(tasks, pending, needsInput));
+				const heldBy = fleet.admissionState().heldBy;
+				return ok({tasks, allDone: pending.length === 0, pending, needsInput, ...(heldBy ? {heldBy} : {})}, waitSummary(tasks, pending, needsInput, heldBy));
 			}),
 	);
 }
@@ -115,13 +116,15 @@ function progressLine(tasks: TaskView[], waitedMs: number): string {
 	return `${Math.round(waitedMs / 1000)} s: ${parts.join(', ')}`;
 }
 
-function waitSummary(tasks: TaskView[], pending: string[], needsInput: string[]): string {
+/** `heldBy`: why queued tasks do not start (a usage limit, a spent budget, the machine's resources), if they do not. */
+function waitSummary(tasks: TaskView[], pending: string[], needsInput: string[], heldBy: string | undefined): string {
 	const lines = tasks.map(task => {
 		if (task.status === 'completed') return `Task ${task.id} completed. Result:\n${task.result ?? ''}`;
 		if (task.status === 'needs_input')
 			return `Task ${task.id} needs input: ${task.question?.question ?? 'a permission answer'} Answer with respond_to_task {"id":"${task.id}","action":"approve"} (or "deny").`;
 		if (task.status === 'parked') return `Task ${task.id} is parked at the account's usage limit until ${task.parkedUntil ?? 'its reset'}; it goes on by itself then.`;
 		if (task.status === 'failed' || task.status === 'cancelled') return `Task ${task.id} ${task.status}: ${task.failureReason ?? 'no reason recorded'}`;
+		if (task.status === 'queued' && heldBy && task.queuePosition !== undefined) return `Task ${task.id} is still queued: ${heldBy}.`;
 		return `Task ${task.id} is still ${task.status}.`;
 	});
 	if (pending.length > 0 && needsInput.length === 0) lines.push(`Still pending: call wait_for_task {"ids":${JSON.stringify(pending)}} again.`);
