@@ -1,7 +1,8 @@
-// Longer than ~300 lines for a reason: this is the core's whole public API, some thirty short methods with their
-// documentation, each handing its work to one module under fleet/. The work itself lives there.
+// Longer than ~300 lines for a reason: this is the core's whole public API, some forty short methods with their
+// documentation, and the wiring of the modules under fleet/ that do the work (the constructor). Each method hands
+// its work to one of them.
 import {FleetStoppedError, InvalidInputError} from './domain/errors.js';
-import {createTask, isTerminal, PRIORITIES, transition, type Priority, type Task, type TaskStatus} from './domain/task.js';
+import {createTask, isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
 import {validateTaskInput} from './domain/task-input.js';
 import {specOf, type TaskSpec} from './domain/task-spec.js';
 import {formatDuration} from './domain/duration.js';
@@ -12,8 +13,7 @@ import type {OutputRead, TaskFilter} from './ports/task-store.js';
 import type {PermissionDecision, UsageLimitReport} from './ports/worker-driver.js';
 import {PriorityQueue} from './queue.js';
 import {Admission, type PumpSource} from './fleet/admission.js';
-import {dailyBudgetPolicy} from './fleet/budget-policy.js';
-import {parseFleetSettingsChange, type FleetSettings} from './domain/fleet-settings.js';
+import type {FleetSettings} from './domain/fleet-settings.js';
 import {DependencyGate} from './fleet/dependency-gate.js';
 import {Finisher} from './fleet/finisher.js';
 import {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -22,28 +22,18 @@ import {TaskLedger} from './fleet/task-ledger.js';
 import {TaskRunner} from './fleet/task-runner.js';
 import {CONTINUE_PROMPT, retellPrompt, workingDirectory} from './fleet/worker-prompt.js';
 import {needsWorktree, prepareWorktree} from './fleet/worktree-preparer.js';
-import {ResourceGauge, type ResourceView} from './fleet/resource-gauge.js';
-import {UsageLimit, type UsageLimitView} from './fleet/usage-limit.js';
+import {Governance, type AdmissionState} from './fleet/governance.js';
+import {Parking} from './fleet/parking.js';
+import type {UsageLimitView} from './fleet/usage-limit.js';
 import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker-supervisor.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
 export type {RecoveryReport} from './fleet/recovery.js';
 export type {WorkerView} from './fleet/worker-supervisor.js';
+export type {AdmissionState} from './fleet/governance.js';
 
 export type FleetCounts = Record<TaskStatus, number>;
-
-export type AdmissionState = ResourceView &
-	FleetSettings & {
-		/** USD spent by tasks started since local midnight (what the daily budget counts). */
-		spentTodayUsd: number;
-		/** How many more workers of the next task's mode the machine's memory could carry now. */
-		roomFor?: number;
-		/** Why the next queued task does not start now, when it does not. */
-		heldBy?: string;
-		/** The policy that holds it: ceiling, stagger, backoff, usage limit, cpu, memory, daily budget. */
-		heldByPolicy?: string;
-	};
 
 /**
  * The one owner of the queue, the workers and recovery; every face (dashboard, MCP, CLI, daemon) is its client. A thin
@@ -64,11 +54,8 @@ export class Fleet {
 	readonly #finisher: Finisher;
 	readonly #runner: TaskRunner;
 	readonly #pumpSource: PumpSource;
-	readonly #gauge: ResourceGauge;
-	readonly #usage: UsageLimit;
-	#cancelUnpark: (() => void) | undefined;
-	readonly #budget: ReturnType<typeof dailyBudgetPolicy>;
-	#cancelSystemWatch: (() => void) | undefined;
+	readonly #governance: Governance;
+	readonly #parking: Parking;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
@@ -77,24 +64,12 @@ export class Fleet {
 		this.#options = {...DEFAULT_FLEET_OPTIONS, ...options, resources: {...(options.resources ?? DEFAULT_FLEET_OPTIONS.resources)}};
 		this.#logger = ports.logger ?? silentLogger;
 		const report = (message: string, cause: unknown) => this.#report(message, cause);
-		this.#gauge = new ResourceGauge(this.#options.resources);
-		this.#usage = new UsageLimit(ports.clock);
-		const settings = this.#options;
-		this.#budget = dailyBudgetPolicy(ports.clock, {
-			get dailyBudgetUsd() {
-				return settings.dailyBudgetUsd;
-			},
-			spentSince: since => ports.store.totalCostUsd(since),
-		});
+		this.#governance = new Governance({options: this.#options, clock: ports.clock, store: ports.store, system: ports.system, logger: this.#logger});
 		// Spending changes only with a task; between changes the pump may ask as often as it likes.
-		this.#bus.on('task:updated', () => this.#budget.invalidate());
-		this.#admission = new Admission(ports.clock, this.#options, [
-			this.#usage.policy(),
-			...this.#gauge.policies(),
-			this.#budget.policy,
-			...(ports.admissionPolicies ?? []),
-		]);
+		this.#bus.on('task:updated', () => this.#governance.noteTaskChanged());
+		this.#admission = new Admission(ports.clock, this.#options, [...this.#governance.policies(), ...(ports.admissionPolicies ?? [])]);
 		this.#ledger = new TaskLedger(ports.store, this.#bus, ports.clock, report);
+		this.#parking = new Parking({ledger: this.#ledger, queue: this.#queue, usage: this.#governance.usage, clock: ports.clock, onWoken: () => this.#pump()});
 		this.#finisher = new Finisher({
 			ledger: this.#ledger,
 			output: ports.output,
@@ -118,14 +93,13 @@ export class Fleet {
 			output: (id, text) => this.#appendOutput(id, text),
 			closeOutput: id => ports.output.closeTask(id),
 			onExit: (task, exit, stopping) => {
-				this.#gauge.noteEnded(task.id);
-				if (exit.usageLimit) this.#usage.note(exit.usageLimit);
+				this.#governance.noteEnded(task.id, exit.usageLimit);
 				this.#runner.handleExit(task, exit, stopping);
 				this.#pump();
 			},
 			report,
 			memorySampleMs: this.#options.memorySampleMs,
-			onMemorySampled: bytes => this.#gauge.noteMeasured(bytes),
+			onMemorySampled: bytes => this.#governance.gauge.noteMeasured(bytes),
 			onUsageLimit: (taskId, report) => this.#onUsageLimit(taskId, report),
 			// While claude waits to retry, a new worker would only meet the same answer and deepen the limit.
 			onRetrying: (taskId, {delayMs, error}) => {
@@ -146,12 +120,9 @@ export class Fleet {
 			isTakingWork: () => this.#phase === 'running',
 			canResume: task => this.#canResume(task),
 			note: (id, text) => this.#appendOutput(id, text),
-			onStarting: task => {
-				this.#gauge.noteStarted(task.id, task.mode, ports.clock.now());
-				this.#usage.noteStarted();
-			},
-			limitedUntil: () => this.#usage.limitedUntil(),
-			onParked: () => this.#armUnpark(),
+			onStarting: task => this.#governance.noteStarted(task.id, task.mode),
+			limitedUntil: () => this.#governance.usage.limitedUntil(),
+			onParked: () => this.#parking.arm(),
 		});
 		const queue = this.#queue;
 		const supervisor = this.#supervisor;
@@ -169,7 +140,7 @@ export class Fleet {
 			},
 			startNext: () => this.#runner.startNext(),
 			// Parked tasks whose reset came go first, before anything else in the queue takes the ramp's few starts.
-			prepare: () => this.#releaseDueParked(),
+			prepare: () => this.#parking.releaseDue(),
 		};
 	}
 
@@ -198,9 +169,9 @@ export class Fleet {
 			enqueue: task => this.#enqueueWhenReady(task),
 		});
 		this.#logger.info('fleet started', report);
-		this.#armUnpark();
+		this.#parking.arm();
 		// Admission decides by measurement from the first start on.
-		await this.#sampleSystem();
+		await this.#governance.sample();
 		this.#pump();
 		return report;
 	}
@@ -376,29 +347,14 @@ export class Fleet {
 	 * need, how many more the machine could carry now, and what holds the next start when one is held.
 	 */
 	admissionState(): AdmissionState {
-		const now = this.#ports.clock.now();
 		const nextMode = this.#pumpSource.nextMode;
 		const verdict = this.#queue.size > 0 ? this.#admission.verdict(this.#supervisor.size, nextMode) : undefined;
-		const room = this.#gauge.roomFor(nextMode ?? this.#options.defaults.mode, now);
-		return {
-			...this.settings(),
-			spentTodayUsd: this.#budget.spentToday(),
-			...this.#gauge.view(now),
-			...(room === undefined ? {} : {roomFor: room}),
-			...(verdict && !verdict.admit ? {heldBy: verdict.reason, ...(verdict.policy ? {heldByPolicy: verdict.policy} : {})} : {}),
-		};
+		return this.#governance.state(nextMode, verdict);
 	}
 
 	/** The knobs in force: the ceiling, the CPU threshold, the memory reserve, the recycling size, the daily budget. */
 	settings(): FleetSettings {
-		const {maxWorkers, resources, workerMaxRssBytes, dailyBudgetUsd} = this.#options;
-		return {
-			...(maxWorkers === undefined ? {} : {maxWorkers}),
-			cpuThresholdPercent: resources.cpuThresholdPercent,
-			memoryReserveBytes: resources.memoryReserveBytes,
-			workerMaxRssBytes,
-			...(dailyBudgetUsd === undefined ? {} : {dailyBudgetUsd}),
-		};
+		return this.#governance.settings();
 	}
 
 	/**
@@ -406,15 +362,7 @@ export class Fleet {
 	 * setting out of range and what it accepts, and then changes nothing. A start held by the old values goes at once.
 	 */
 	configure(input: unknown): FleetSettings {
-		const change = parseFleetSettingsChange(input);
-		const options = this.#options;
-		if (change.maxWorkers !== undefined) options.maxWorkers = change.maxWorkers ?? undefined;
-		if (change.cpuThresholdPercent !== undefined) options.resources.cpuThresholdPercent = change.cpuThresholdPercent;
-		if (change.memoryReserveBytes !== undefined) options.resources.memoryReserveBytes = change.memoryReserveBytes;
-		if (change.workerMaxRssBytes !== undefined) options.workerMaxRssBytes = change.workerMaxRssBytes;
-		if (change.dailyBudgetUsd !== undefined) options.dailyBudgetUsd = change.dailyBudgetUsd ?? undefined;
-		const settings = this.settings();
-		this.#logger.info('fleet settings changed', {...change});
+		const settings = this.#governance.configure(input);
 		this.#bus.emit('fleet:configured', {settings});
 		this.#pump();
 		return settings;
@@ -422,7 +370,7 @@ export class Fleet {
 
 	/** How the account's usage limit stands: reached (until its reset), just reset (ramping up), or near; else undefined. */
 	usageLimit(): UsageLimitView | undefined {
-		return this.#usage.view();
+		return this.#governance.usageLimit();
 	}
 
 	/** The fleet-wide pause on new workers after the API turned one away, while it lasts. */
@@ -471,8 +419,8 @@ export class Fleet {
 		if (this.#phase === 'stopped' || this.#phase === 'stopping') return;
 		this.#phase = 'stopping';
 		this.#admission.stop();
-		this.#cancelSystemWatch?.();
-		this.#cancelUnpark?.();
+		this.#governance.stop();
+		this.#parking.stop();
 		await this.#supervisor.stopAll({kind: 'shutdown'}, 'ccfleet is shutting down');
 		const drained = await this.#finisher.drain(this.#options.stopDrainMs);
 		if (!drained) {
@@ -488,30 +436,7 @@ export class Fleet {
 	#pump(): void {
 		if (this.#phase !== 'running') return;
 		this.#admission.pump(this.#pumpSource);
-		this.#watchSystemWhileBusy();
-	}
-
-	/**
-	 * Samples the machine's CPU and memory on a timer while tasks wait or workers run, off every request's path, and
-	 * runs the pump after each sample: a start held for resources goes as soon as they are there. An idle fleet keeps
-	 * no timer.
-	 */
-	#watchSystemWhileBusy(): void {
-		if (this.#cancelSystemWatch || this.#phase !== 'running' || (this.#queue.size === 0 && this.#supervisor.size === 0)) return;
-		this.#cancelSystemWatch = this.#ports.clock.setTimeout(() => {
-			void this.#sampleSystem().finally(() => {
-				this.#cancelSystemWatch = undefined;
-				this.#pump();
-			});
-		}, this.#options.systemSampleMs);
-	}
-
-	async #sampleSystem(): Promise<void> {
-		try {
-			this.#gauge.noteSystem(await this.#ports.system.sample());
-		} catch (error) {
-			this.#logger.warn("could not sample the machine's CPU and memory", {error: errorMessage(error)});
-		}
+		this.#governance.watch(this.#queue.size > 0 || this.#supervisor.size > 0, () => this.#pump());
 	}
 
 	/**
@@ -520,44 +445,10 @@ export class Fleet {
 	 * nobody, and its conversation is on disk to go on from.
 	 */
 	#onUsageLimit(taskId: string, report: UsageLimitReport): void {
-		const until = this.#usage.note(report);
+		const until = this.#governance.usage.note(report);
 		if (until === undefined) return;
 		this.#logger.warn('the usage limit is reached; new workers wait for its reset', {taskId, kind: report.kind, resetsAt: new Date(until).toISOString()});
 		void this.#supervisor.stop(taskId, {kind: 'park', until}, 'parked at the usage limit');
-	}
-
-	/** Wakes the parked tasks at the earliest reset: they go back to the head of the queue, to go on from their conversation. */
-	#armUnpark(): void {
-		this.#cancelUnpark?.();
-		this.#cancelUnpark = undefined;
-		if (this.#phase !== 'running') return;
-		let earliest = Number.POSITIVE_INFINITY;
-		for (const task of this.#ledger.activeTasks()) if (task.status === 'parked') earliest = Math.min(earliest, task.parkedUntil ?? 0);
-		if (earliest === Number.POSITIVE_INFINITY) return;
-		this.#cancelUnpark = this.#ports.clock.setTimeout(() => this.#unparkDue(), Math.max(0, earliest - this.#ports.clock.now()));
-	}
-
-	#unparkDue(): void {
-		this.#cancelUnpark = undefined;
-		this.#releaseDueParked();
-		this.#armUnpark();
-		this.#pump();
-	}
-
-	#releaseDueParked(): void {
-		const now = this.#ports.clock.now();
-		// A later rejection may have moved the reset: parked tasks wait for the latest one.
-		const limitedUntil = this.#usage.limitedUntil();
-		const due = [...this.#ledger.activeTasks()].filter(task => task.status === 'parked' && (task.parkedUntil ?? 0) <= now);
-		// Each goes to the front of its line, so the last pushed runs first: push in reverse to keep their order.
-		for (const task of due.reverse()) {
-			if (limitedUntil !== undefined) {
-				this.#ledger.update(task.id, {parkedUntil: limitedUntil});
-				continue;
-			}
-			const next = transition(task, 'queued', now);
-			if (this.#ledger.save(next, task.status)) this.#queue.push(next.id, next.priority, {first: true});
-		}
 	}
 
 	/** Writes to a task's log, with or without a live worker (ccfleet's own notes about it). */

@@ -1,0 +1,150 @@
+import {parseFleetSettingsChange, type FleetSettings} from '../domain/fleet-settings.js';
+import type {WorkerMode} from '../domain/task.js';
+import type {Clock} from '../ports/clock.js';
+import type {Logger} from '../ports/logger.js';
+import type {SystemMonitor} from '../ports/system-monitor.js';
+import type {TaskStore} from '../ports/task-store.js';
+import type {UsageLimitReport} from '../ports/worker-driver.js';
+import type {AdmissionPolicy, AdmissionVerdict} from './admission.js';
+import {dailyBudgetPolicy} from './budget-policy.js';
+import type {FleetOptions} from './options.js';
+import {ResourceGauge, type ResourceView} from './resource-gauge.js';
+import {UsageLimit, type UsageLimitView} from './usage-limit.js';
+
+export type AdmissionState = ResourceView &
+	FleetSettings & {
+		/** USD spent by tasks started since local midnight (what the daily budget counts). */
+		spentTodayUsd: number;
+		/** How many more workers of the next task's mode the machine's memory could carry now. */
+		roomFor?: number;
+		/** Why the next queued task does not start now, when it does not. */
+		heldBy?: string;
+		/** The policy that holds it: ceiling, stagger, backoff, usage limit, cpu, memory, daily budget. */
+		heldByPolicy?: string;
+	};
+
+/**
+ * What governs the fleet beyond its ceiling: the machine's CPU and memory (measured, off every request's path), the
+ * account's usage limit, and the daily budget; and the settings that may change while it runs. It gives admission
+ * its policies and answers how admission stands.
+ */
+export class Governance {
+	readonly gauge: ResourceGauge;
+	readonly usage: UsageLimit;
+	readonly #budget: ReturnType<typeof dailyBudgetPolicy>;
+	readonly #options: FleetOptions;
+	readonly #clock: Clock;
+	readonly #system: SystemMonitor;
+	readonly #logger: Logger;
+	#cancelWatch: (() => void) | undefined;
+	#isStopped = false;
+
+	/** `options` is the fleet's own object: configure() changes it in place, where admission and the supervisor read it. */
+	constructor(ports: {options: FleetOptions; clock: Clock; store: TaskStore; system: SystemMonitor; logger: Logger}) {
+		const {options, clock, store} = ports;
+		this.#options = options;
+		this.#clock = clock;
+		this.#system = ports.system;
+		this.#logger = ports.logger;
+		this.gauge = new ResourceGauge(options.resources);
+		this.usage = new UsageLimit(clock);
+		this.#budget = dailyBudgetPolicy(clock, {
+			get dailyBudgetUsd() {
+				return options.dailyBudgetUsd;
+			},
+			spentSince: since => store.totalCostUsd(since),
+		});
+	}
+
+	/** The usage limit first (it holds everything), then CPU and memory, then the budget. */
+	policies(): AdmissionPolicy[] {
+		return [this.usage.policy(), ...this.gauge.policies(), this.#budget.policy];
+	}
+
+	/** A task changed: its cost may have, so the next budget check reads the store again. */
+	noteTaskChanged(): void {
+		this.#budget.invalidate();
+	}
+
+	noteStarted(taskId: string, mode: WorkerMode): void {
+		this.gauge.noteStarted(taskId, mode, this.#clock.now());
+		this.usage.noteStarted();
+	}
+
+	noteEnded(taskId: string, usageLimit: UsageLimitReport | undefined): void {
+		this.gauge.noteEnded(taskId);
+		if (usageLimit) this.usage.note(usageLimit);
+	}
+
+	/** The knobs in force: the ceiling, the CPU threshold, the memory reserve, the recycling size, the daily budget. */
+	settings(): FleetSettings {
+		const {maxWorkers, resources, workerMaxRssBytes, dailyBudgetUsd} = this.#options;
+		return {
+			...(maxWorkers === undefined ? {} : {maxWorkers}),
+			cpuThresholdPercent: resources.cpuThresholdPercent,
+			memoryReserveBytes: resources.memoryReserveBytes,
+			workerMaxRssBytes,
+			...(dailyBudgetUsd === undefined ? {} : {dailyBudgetUsd}),
+		};
+	}
+
+	/** Changes knobs; `null` removes the ceiling or the budget. Throws InvalidInputError, changing nothing, for a value out of range. */
+	configure(input: unknown): FleetSettings {
+		const change = parseFleetSettingsChange(input);
+		const options = this.#options;
+		if (change.maxWorkers !== undefined) options.maxWorkers = change.maxWorkers ?? undefined;
+		if (change.cpuThresholdPercent !== undefined) options.resources.cpuThresholdPercent = change.cpuThresholdPercent;
+		if (change.memoryReserveBytes !== undefined) options.resources.memoryReserveBytes = change.memoryReserveBytes;
+		if (change.workerMaxRssBytes !== undefined) options.workerMaxRssBytes = change.workerMaxRssBytes;
+		if (change.dailyBudgetUsd !== undefined) options.dailyBudgetUsd = change.dailyBudgetUsd ?? undefined;
+		this.#logger.info('fleet settings changed', {...change});
+		return this.settings();
+	}
+
+	/** How admission stands, given the verdict for the next queued task (none when nothing waits). */
+	state(nextMode: WorkerMode | undefined, verdict: AdmissionVerdict | undefined): AdmissionState {
+		const now = this.#clock.now();
+		const room = this.gauge.roomFor(nextMode ?? this.#options.defaults.mode, now);
+		return {
+			...this.settings(),
+			spentTodayUsd: this.#budget.spentToday(),
+			...this.gauge.view(now),
+			...(room === undefined ? {} : {roomFor: room}),
+			...(verdict && !verdict.admit ? {heldBy: verdict.reason, ...(verdict.policy ? {heldByPolicy: verdict.policy} : {})} : {}),
+		};
+	}
+
+	usageLimit(): UsageLimitView | undefined {
+		return this.usage.view();
+	}
+
+	/** Samples the machine's CPU and memory now. */
+	async sample(): Promise<void> {
+		try {
+			this.gauge.noteSystem(await this.#system.sample());
+		} catch (error) {
+			this.#logger.warn("could not sample the machine's CPU and memory", {error: error instanceof Error ? error.message : String(error)});
+		}
+	}
+
+	/**
+	 * Samples the machine on a timer while `isBusy` (tasks wait or workers run), and calls `onSample` after each, so that
+	 * a start held for resources goes as soon as they are there. An idle fleet keeps no timer. Call again after every
+	 * change that may make it busy.
+	 */
+	watch(isBusy: boolean, onSample: () => void): void {
+		if (this.#cancelWatch || this.#isStopped || !isBusy) return;
+		this.#cancelWatch = this.#clock.setTimeout(() => {
+			void this.sample().finally(() => {
+				this.#cancelWatch = undefined;
+				onSample();
+			});
+		}, this.#options.systemSampleMs);
+	}
+
+	stop(): void {
+		this.#isStopped = true;
+		this.#cancelWatch?.();
+		this.#cancelWatch = undefined;
+	}
+}
