@@ -35,20 +35,30 @@ for (const mode of ['pty', 'headless'] as const) {
 		}
 
 		it('parks the limited workers, holds the queue until the reset, then resumes them with their conversation, and all complete', async () => {
-			// The first six answer first with a slow tool call; their second request, after the tool ran, meets the limit.
-			// The other ten would answer at once, if they started.
-			for (let i = 0; i < 16; i++) {
-				const prompt = i < 6 ? `Usage task ${i} [[slow:15000]] [[tool:bash:echo step ${i}]]` : `Usage task ${i} [[reply:done ${i}]]`;
-				const {exitCode, stderr} = await sandbox.cli(['delegate', prompt]);
+			const delegate = async (args: string[]) => {
+				const {stdout, stderr, exitCode} = await sandbox.cli(['delegate', ...args]);
 				expect(exitCode, stderr).toBe(0);
+				return stdout.trim().split(/\s+/)[0]!;
+			};
+			// A gate that waits for a permission answer holds all sixteen back until they are all queued; answering it
+			// releases them together, so six start at once, before any of them has met the limit.
+			const gate = await delegate(['--permission-mode', 'default', 'Gate [[tool:bash:echo open > gate.txt]]']);
+			await waitFor('the gate to ask', async () => ((await tasks()).find(task => task.id === gate)?.status === 'needs_input' ? true : undefined), 60_000);
+			// The first six meet the account's limit on their first request, for 20 s from it ([[usage-limit]]); the ten
+			// others would be answered, but the fleet must not start them before the reset.
+			for (let i = 0; i < 16; i++) {
+				await delegate([
+					'--depends-on',
+					gate,
+					i < 6 ? `Usage task ${i} [[usage-limit:${RESET_IN_MS / 1000}]] [[reply:done ${i}]]` : `Usage task ${i} [[reply:done ${i}]]`,
+				]);
 			}
-			await waitFor('six workers running', async () => ((await tasks()).filter(task => task.status === 'running').length === 6 ? true : undefined), 60_000);
-			const resetAt = Date.now() + RESET_IN_MS;
-			sandbox.mock.limitUsageUntil(resetAt, {kind: 'five_hour'});
+			const answered = await sandbox.cli(['respond', gate, 'approve']);
+			expect(answered.exitCode, answered.stderr).toBe(0);
 			const parked = await waitFor(
 				'six tasks parked at the limit',
 				async () => {
-					const all = await tasks();
+					const all = (await tasks()).filter(task => task.id !== gate);
 					return all.filter(task => task.status === 'parked').length === 6 ? all : undefined;
 				},
 				RESET_IN_MS - 3000,
@@ -59,7 +69,8 @@ for (const mode of ['pty', 'headless'] as const) {
 			expect(parked.filter(task => task.status === 'failed')).toEqual([]);
 			for (const task of parked.filter(task => task.status === 'parked')) {
 				expect(task.attempts).toBe(0);
-				expect(Date.parse(task.parkedUntil!)).toBeGreaterThanOrEqual(resetAt - 60_000);
+				// Parked until the limit's reset, still ahead (to the second headless; to the next minute in the TUI's words).
+				expect(Date.parse(task.parkedUntil!)).toBeGreaterThan(Date.now());
 			}
 			// Nothing starts before the reset, though six slots are free.
 			const beforeReset = await tasks();
@@ -68,7 +79,7 @@ for (const mode of ['pty', 'headless'] as const) {
 			const done = await waitFor(
 				'all sixteen to complete after the reset',
 				async () => {
-					const all = await tasks();
+					const all = (await tasks()).filter(task => task.id !== gate);
 					return all.every(task => task.status === 'completed') ? all : undefined;
 				},
 				RESET_IN_MS + 120_000,
