@@ -77,7 +77,7 @@ export function parseUsd(text: string, name: string): number {
 }
 
 /** A size that may be 0 (a reserve of nothing). */
-function parseSizeOrZero(text: string, name: string): number {
+export function parseSizeOrZero(text: string, name: string): number {
 	return /^\s*0+\s*[kmg]?b?\s*$/i.test(text) ? 0 : parseSize(text, name);
 }
 
@@ -99,11 +99,7 @@ function defaultHome(env: NodeJS.ProcessEnv): string {
 }
 
 /** A percentage above 0 and at most 100. */
-export function parsePercentText(text: string, name: string): number {
-	return parsePercent(text, name);
-}
-
-function parsePercent(text: string, name: string): number {
+export function parsePercent(text: string, name: string): number {
 	const value = Number(text.trim().replace(/%$/, ''));
 	if (!Number.isFinite(value) || value <= 0 || value > 100)
 		throw new ConfigError(`${name} is "${text}"; give a percentage above 0 and at most 100 (100: never hold work for CPU).`);

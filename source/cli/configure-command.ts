@@ -1,5 +1,5 @@
 import type {Config} from '../config.js';
-import {ConfigError, parsePercentText, parseSize, parseUsd} from '../config.js';
+import {ConfigError, parsePercent, parseSize, parseSizeOrZero, parseUsd} from '../config.js';
 import {CliError, stdout, withFleet, type Output} from './client.js';
 
 export type ConfigureFlags = {
@@ -23,9 +23,8 @@ function changeOf(flags: ConfigureFlags): Record<string, number | null> {
 			}
 			change['maxWorkers'] = none(flags.maxWorkers) ? null : value;
 		}
-		if (flags.cpuThreshold !== undefined) change['cpuThresholdPercent'] = parsePercentText(flags.cpuThreshold, '--cpu-threshold');
-		if (flags.memoryReserve !== undefined)
-			change['memoryReserveBytes'] = /^\s*0+\s*[kmg]?b?\s*$/i.test(flags.memoryReserve) ? 0 : parseSize(flags.memoryReserve, '--memory-reserve');
+		if (flags.cpuThreshold !== undefined) change['cpuThresholdPercent'] = parsePercent(flags.cpuThreshold, '--cpu-threshold');
+		if (flags.memoryReserve !== undefined) change['memoryReserveBytes'] = parseSizeOrZero(flags.memoryReserve, '--memory-reserve');
 		if (flags.workerMaxRss !== undefined) change['workerMaxRssBytes'] = parseSize(flags.workerMaxRss, '--worker-max-rss');
 		if (flags.dailyBudget !== undefined) change['dailyBudgetUsd'] = none(flags.dailyBudget) ? null : parseUsd(flags.dailyBudget, '--daily-budget');
 	} catch (error) {

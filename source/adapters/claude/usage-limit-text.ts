@@ -1,3 +1,4 @@
+import {zonedWallTimeToInstant, zoneOffsetMs} from '../../core/domain/zoned-time.js';
 import type {UsageLimitReport} from '../../core/ports/worker-driver.js';
 
 /** claude 2.1.330's names for its limits in "You've hit your … limit", and the rateLimitType behind each. */
@@ -20,29 +21,13 @@ type WallTime = {year: number; month: number; day: number; hour: number; minute:
 
 /** The wall time in `timeZone` at `epochMs`. */
 function wallTime(epochMs: number, timeZone: string): WallTime {
-	const parts = new Intl.DateTimeFormat('en-US', {
-		timeZone,
-		hourCycle: 'h23',
-		year: 'numeric',
-		month: 'numeric',
-		day: 'numeric',
-		hour: 'numeric',
-		minute: 'numeric',
-	}).formatToParts(epochMs);
-	const part = (type: string) => Number(parts.find(candidate => candidate.type === type)?.value);
-	return {year: part('year'), month: part('month'), day: part('day'), hour: part('hour'), minute: part('minute')};
+	const wall = new Date(epochMs + zoneOffsetMs(epochMs, timeZone));
+	return {year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(), hour: wall.getUTCHours(), minute: wall.getUTCMinutes()};
 }
 
-/** The instant a wall time in `timeZone` names; across a DST change the offset is taken after it. */
+/** The instant a wall time in `timeZone` names (the zone arithmetic schedules use). */
 function instantOf(wall: WallTime, timeZone: string): number {
-	const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
-	const offsetAt = (epochMs: number) => {
-		const seen = wallTime(epochMs, timeZone);
-		return Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute) - Math.floor(epochMs / MINUTE_MS) * MINUTE_MS;
-	};
-
-	const guess = asUtc - offsetAt(asUtc);
-	return asUtc - offsetAt(guess);
+	return zonedWallTimeToInstant(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute), timeZone);
 }
 
 /**
