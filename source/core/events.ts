@@ -9,6 +9,8 @@ export type FleetEvents = {
 	/** Any change to a stored task; `previous` is the status before it. */
 	'task:updated': {task: Task; previous: TaskStatus};
 	'worker:state': {taskId: string; state: WorkerState; question?: PermissionQuestion};
+	/** A permission question has waited this long for an answer (CCFLEET_ASK_NOTIFY_AFTER): someone should be told. */
+	'question:unanswered': {taskId: string; question: PermissionQuestion; waitingMs: number};
 	/** Output arrived; carries no bytes so that subscribers pull (and throttle) on their own. */
 	'worker:output': {taskId: string};
 	'fleet:error': {message: string; cause?: unknown};
