@@ -81,6 +81,8 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				logger,
 				git,
 				workspaces: new GitWorktrees(config.home),
+				// A submit answers at once; workers start on the next turn of the event loop.
+				defer: run => setImmediate(run),
 			},
 			{
 				maxWorkers: config.maxWorkers,

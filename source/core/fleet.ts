@@ -192,7 +192,8 @@ export class Fleet {
 		}
 		this.#ledger.insert(task);
 		this.#enqueueWhenReady(task);
-		this.#pump();
+		// The caller (delegate_task) answers once the task is stored; its worker starts on the next turn.
+		this.#admission.defer(() => this.#pump(), this.#ports.defer);
 		return this.get(task.id);
 	}
 

@@ -61,6 +61,7 @@ export class Admission {
 	 */
 	#backoff: {until: number; reason: string} | undefined;
 	#cancelTimer: (() => void) | undefined;
+	#isDeferred = false;
 	#isStopped = false;
 
 	constructor(clock: Clock, options: AdmissionOptions, extraPolicies: AdmissionPolicy[] = []) {
@@ -115,6 +116,25 @@ export class Admission {
 			this.#lastStartAt = this.#clock.now();
 			source.startNext();
 		}
+	}
+
+	/**
+	 * Runs `pump` through `schedule` (the host's next turn of the event loop), once however often it is asked before
+	 * then: a caller that queued a task gets its answer without waiting for a worker to start (a process start takes
+	 * milliseconds), and a burst of submits makes one pump, not one each. Without `schedule` it pumps at once.
+	 */
+	defer(pump: () => void, schedule: ((run: () => void) => void) | undefined): void {
+		if (this.#isStopped) return;
+		if (!schedule) {
+			pump();
+			return;
+		}
+		if (this.#isDeferred) return;
+		this.#isDeferred = true;
+		schedule(() => {
+			this.#isDeferred = false;
+			if (!this.#isStopped) pump();
+		});
 	}
 
 	#wakeAt(until: number, source: PumpSource): void {

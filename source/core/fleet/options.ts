@@ -25,6 +25,8 @@ export type FleetPorts = {
 	workspaces?: Workspaces;
 	/** Rules that may hold the next start, asked after the ceiling, the stagger and the back-off. */
 	admissionPolicies?: AdmissionPolicy[];
+	/** Runs a function on a later turn (the host's setImmediate), so a submit answers before its worker starts; without it the pump runs at once. */
+	defer?: (run: () => void) => void;
 };
 
 export type FleetOptions = {
