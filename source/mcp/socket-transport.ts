@@ -1,7 +1,8 @@
 import {type Socket} from 'node:net';
-import {ReadBuffer, serializeMessage} from '@modelcontextprotocol/sdk/shared/stdio.js';
+import {serializeMessage, STDIO_DEFAULT_MAX_BUFFER_SIZE} from '@modelcontextprotocol/sdk/shared/stdio.js';
 import {type Transport} from '@modelcontextprotocol/sdk/shared/transport.js';
-import {type JSONRPCMessage} from '@modelcontextprotocol/sdk/types.js';
+import {JSONRPCMessageSchema, type JSONRPCMessage} from '@modelcontextprotocol/sdk/types.js';
+import {clarifySchemaDump, invalidRequestLine, looksLikeResponse, parseErrorLine, tooLargeLine, type JsonRpcErrorLine} from './jsonrpc-errors.js';
 
 /** How long `close()` waits for the peer to finish the connection before cutting it. */
 const SOCKET_CLOSE_GRACE_MS = 1000;
@@ -24,9 +25,12 @@ export class TransportClosedError extends Error {
  * so a byte pipe (the stdio bridge) can join the two.
  *
  * - `onclose` fires exactly once, whichever side ends the connection.
- * - A line that is not a JSON-RPC message is reported through `onerror` and skipped; the connection lives on.
- * - A line longer than `maxBufferSize` is reported through `onerror` and the socket is destroyed, since the framing can
- *   no longer be trusted.
+ * - A line that is not a JSON-RPC message is reported through `onerror`, answered (-32700 when it is not JSON, -32600
+ *   when it is not a valid request, with its id when it had one) so no client waits for its own timeout, and skipped;
+ *   the connection lives on. A malformed response is never answered, so two peers cannot answer each other forever.
+ * - A line longer than `maxBufferSize` is reported through `onerror`, answered, and the socket is closed, since the
+ *   framing can no longer be trusted.
+ * - The SDK's raw schema dump for bad request params (-32603 with zod's issue list) leaves as a one-line -32602.
  */
 export class SocketTransport implements Transport {
 	onclose?: () => void;
@@ -35,16 +39,23 @@ export class SocketTransport implements Transport {
 	sessionId?: string;
 
 	readonly #socket: Socket;
-	readonly #readBuffer: ReadBuffer;
+	readonly #maxBufferSize: number;
+	// The unfinished line, as chunks: joining only at its newline keeps a long line linear to read.
+	#pending: Buffer[] = [];
+	#pendingBytes = 0;
+	// The method of each request still unanswered, so an error answer can name what it answers.
+	readonly #methodsById = new Map<string | number, string>();
 	#isStarted = false;
 	#isClosed = false;
+	// After an oversized line: the rest of the stream cannot be framed, so it is dropped until the socket closes.
+	#isDiscarding = false;
 	#hasReportedClose = false;
 	#closed: Promise<void>;
 	#resolveClosed!: () => void;
 
 	constructor(socket: Socket, options: SocketTransportOptions = {}) {
 		this.#socket = socket;
-		this.#readBuffer = new ReadBuffer(options.maxBufferSize === undefined ? undefined : {maxBufferSize: options.maxBufferSize});
+		this.#maxBufferSize = options.maxBufferSize ?? STDIO_DEFAULT_MAX_BUFFER_SIZE;
 		this.#closed = new Promise(resolve => {
 			this.#resolveClosed = resolve;
 		});
@@ -68,7 +79,12 @@ export class SocketTransport implements Transport {
 
 	async send(message: JSONRPCMessage): Promise<void> {
 		if (this.#isClosed || !this.#socket.writable) throw new TransportClosedError();
-		const line = serializeMessage(message);
+		let method: string | undefined;
+		if (('result' in message || 'error' in message) && message.id !== undefined) {
+			method = this.#methodsById.get(message.id);
+			this.#methodsById.delete(message.id);
+		}
+		const line = serializeMessage(clarifySchemaDump(message, method));
 		// The write callback fires once the bytes reach the kernel, so awaiting send() also respects backpressure.
 		await new Promise<void>((resolve, reject) => {
 			this.#socket.write(line, error => {
@@ -89,33 +105,73 @@ export class SocketTransport implements Transport {
 
 	// Arrow fields keep `this` bound and give each handler one identity.
 	readonly #handleData = (chunk: Buffer): void => {
+		let rest = chunk;
+		while (!this.#isClosed && !this.#isDiscarding) {
+			const newline = rest.indexOf(0x0a);
+			if (newline === -1) {
+				if (rest.length > 0) this.#pending.push(rest);
+				this.#pendingBytes += rest.length;
+				if (this.#pendingBytes > this.#maxBufferSize) this.#refuseOversized();
+				return;
+			}
+
+			this.#pending.push(rest.subarray(0, newline));
+			const line = Buffer.concat(this.#pending).toString('utf8').replace(/\r$/, '');
+			this.#pending = [];
+			this.#pendingBytes = 0;
+			rest = rest.subarray(newline + 1);
+			if (Buffer.byteLength(line) > this.#maxBufferSize) {
+				this.#refuseOversized();
+				return;
+			}
+
+			if (line.trim() !== '') this.#handleLine(line);
+		}
+	};
+
+	#handleLine(line: string): void {
+		let value: unknown;
 		try {
-			this.#readBuffer.append(chunk);
+			value = JSON.parse(line);
 		} catch (error) {
-			this.onerror?.(new Error(`An MCP message exceeded the size limit; closing the connection. ${(error as Error).message}`, {cause: error}));
-			this.#socket.destroy();
+			this.onerror?.(new Error(`Skipped a line that is not a JSON-RPC message: ${(error as Error).message}`, {cause: error}));
+			this.#answer(parseErrorLine((error as Error).message));
 			return;
 		}
 
-		while (!this.#isClosed) {
-			let message: JSONRPCMessage | null;
-			try {
-				message = this.#readBuffer.readMessage();
-			} catch (error) {
-				// ReadBuffer drops the offending line before it parses it, so the next iteration moves on.
-				this.onerror?.(new Error(`Skipped a line that is not a JSON-RPC message: ${(error as Error).message}`, {cause: error}));
-				continue;
-			}
-
-			if (message === null) break;
-			try {
-				this.onmessage?.(message);
-			} catch (error) {
-				// A throw here would escape the socket's 'data' event and take the whole process down.
-				this.onerror?.(error as Error);
-			}
+		const parsed = JSONRPCMessageSchema.safeParse(value);
+		if (!parsed.success) {
+			this.onerror?.(new Error(`Skipped a line that is not a JSON-RPC message: ${parsed.error.message}`, {cause: parsed.error}));
+			if (!looksLikeResponse(value)) this.#answer(invalidRequestLine(value));
+			return;
 		}
-	};
+
+		const message = parsed.data;
+		if ('method' in message && 'id' in message) this.#methodsById.set(message.id, message.method);
+		try {
+			this.onmessage?.(message);
+		} catch (error) {
+			// A throw here would escape the socket's 'data' event and take the whole process down.
+			this.onerror?.(error as Error);
+		}
+	}
+
+	/** Writes an error answer; a peer that went away meanwhile is no failure of ours. */
+	#answer(reply: JsonRpcErrorLine): void {
+		if (this.#isClosed || !this.#socket.writable) return;
+		this.#socket.write(`${JSON.stringify(reply)}\n`);
+	}
+
+	#refuseOversized(): void {
+		this.#pending = [];
+		this.#pendingBytes = 0;
+		this.onerror?.(new Error(`An MCP message exceeded the size limit of ${this.#maxBufferSize} bytes; closing the connection.`));
+		this.#answer(tooLargeLine(this.#maxBufferSize));
+		// end() lets the answer reach the peer first; the grace timer cuts a peer that never finishes its side.
+		this.#socket.end();
+		setTimeout(() => this.#socket.destroy(), SOCKET_CLOSE_GRACE_MS).unref();
+		this.#isDiscarding = true;
+	}
 
 	readonly #handleError = (error: Error): void => {
 		this.onerror?.(error);
@@ -124,7 +180,8 @@ export class SocketTransport implements Transport {
 	readonly #handleClose = (): void => {
 		if (this.#isClosed) return;
 		this.#isClosed = true;
-		this.#readBuffer.clear();
+		this.#pending = [];
+		this.#methodsById.clear();
 		this.#resolveClosed();
 		if (this.#isStarted) this.#reportClose();
 	};

@@ -74,13 +74,85 @@ it('reports a malformed line through onerror and keeps going', async () => {
 	expect(client.destroyed).toBe(false);
 });
 
-it('destroys the socket when a line outgrows the buffer', async () => {
+it('answers and closes the connection when a line outgrows the buffer', async () => {
 	const recorded = await startTransport({maxBufferSize: 1024});
+	const received: Buffer[] = [];
+	client.on('data', (chunk: Buffer) => received.push(chunk));
 	const clientClosed = once(client, 'close');
 	client.write('x'.repeat(4096));
 	await clientClosed;
 	await expect.poll(() => recorded.closes).toBe(1);
 	expect(recorded.errors.some(error => /size limit/.test(error.message))).toBe(true);
+	expect(JSON.parse(Buffer.concat(received).toString())).toMatchObject({
+		jsonrpc: '2.0',
+		id: null,
+		error: {code: -32600, message: expect.stringMatching(/longer than 1024 bytes/)},
+	});
+});
+
+/** Writes raw lines and collects the answers, one parsed JSON value per line. */
+async function answersTo(lines: string[], count: number): Promise<Record<string, unknown>[]> {
+	const received: Buffer[] = [];
+	client.on('data', (chunk: Buffer) => received.push(chunk));
+	client.write(lines.map(line => `${line}\n`).join(''));
+	const text = () => Buffer.concat(received).toString();
+	await expect.poll(() => text().split('\n').filter(Boolean).length).toBe(count);
+	return text()
+		.split('\n')
+		.filter(Boolean)
+		.map(line => JSON.parse(line) as Record<string, unknown>);
+}
+
+it('answers a line that is not JSON with -32700 and a bad request with -32600, keeping its id', async () => {
+	const recorded = await startTransport();
+	const bad = [
+		'not json',
+		'{"jsonrpc":"2.0","id":1',
+		'{"jsonrpc":"1.0","id":2,"method":"ping"}',
+		'{"id":3,"method":"ping"}',
+		'{"jsonrpc":"2.0","id":4}',
+		'{"jsonrpc":"2.0","id":5,"method":7}',
+		'{"jsonrpc":"2.0","id":6,"method":"ping","params":"x"}',
+		'{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}',
+		'[{"jsonrpc":"2.0","id":8,"method":"ping"}]',
+		'42',
+	];
+	const answers = await answersTo(bad, bad.length);
+	expect(answers.map(answer => (answer['error'] as {code: number}).code)).toEqual([-32700, -32700, ...Array.from({length: 8}, () => -32600)]);
+	expect(answers.map(answer => answer['id'])).toEqual([null, null, 2, 3, 4, 5, 6, null, null, null]);
+	expect((answers[2]!['error'] as {message: string}).message).toMatch(/"jsonrpc" must be "2.0"/);
+	expect((answers[4]!['error'] as {message: string}).message).toMatch(/"method" must be a string/);
+	expect(recorded.messages).toEqual([]);
+});
+
+it('never answers a malformed response, so two peers cannot answer each other forever', async () => {
+	const recorded = await startTransport();
+	client.write('{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"x"}}\n' + JSON.stringify(ping(9)) + '\n');
+	await expect.poll(() => recorded.messages).toEqual([ping(9)]);
+	const received: Buffer[] = [];
+	client.on('data', (chunk: Buffer) => received.push(chunk));
+	await recorded.transport.send({jsonrpc: '2.0', id: 9, result: {}});
+	await expect.poll(() => Buffer.concat(received).toString()).toBe('{"jsonrpc":"2.0","id":9,"result":{}}\n');
+});
+
+it("turns the SDK's raw schema dump into a one-line invalid-params error naming the method", async () => {
+	const recorded = await startTransport();
+	client.write('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"x","arguments":"str"}}\n');
+	await expect.poll(() => recorded.messages.length).toBe(1);
+	const received: Buffer[] = [];
+	client.on('data', (chunk: Buffer) => received.push(chunk));
+	const dump = JSON.stringify(
+		[{expected: 'record', code: 'invalid_type', path: ['params', 'arguments'], message: 'Invalid input: expected record, received string'}],
+		null,
+		2,
+	);
+	await recorded.transport.send({jsonrpc: '2.0', id: 3, error: {code: -32603, message: dump}});
+	await expect.poll(() => Buffer.concat(received).toString()).toMatch(/\n$/);
+	const answer = JSON.parse(Buffer.concat(received).toString()) as {error: {code: number; message: string}};
+	expect(answer.error.code).toBe(-32602);
+	expect(answer.error.message).toBe(
+		'Invalid params: the params of tools/call are wrong: params.arguments: expected an object, received string. A tool call needs params {"name": <tool>, "arguments": {…}}, arguments being an object; tools/list gives each schema.',
+	);
 });
 
 it('calls onclose exactly once whichever side closes, even both at once', async () => {
