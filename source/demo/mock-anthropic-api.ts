@@ -5,6 +5,7 @@
 export {finalPrefix, toolSearchName} from './mock-api/call-script.js';
 export {defaultToolCommand} from './mock-api/directives.js';
 export {defaultMockReply, toolDoneReply, toolRefusedReply} from './mock-api/reply-plan.js';
+export type {PromptScript} from './mock-api/prompt-scripts.js';
 export type {MockRequest} from './mock-api/request-log.js';
 export {startMockApi, type MockApi, type MockApiOptions} from './mock-api/server.js';
 export type {UsageLimitKind, UsageWarning} from './mock-api/usage-limit.js';

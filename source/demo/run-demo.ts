@@ -11,7 +11,7 @@ import {startCore, type CoreHost} from '../core-host.js';
 import type {ScheduleView} from '../protocol/views.js';
 import type {TaskView} from '../protocol/views.js';
 import {claudeBinary, createClaudeEnv, type ClaudeEnv} from './claude-env.js';
-import {startMockApi, type MockApi} from './mock-anthropic-api.js';
+import {startMockApi, type MockApi, type PromptScript} from './mock-anthropic-api.js';
 
 /** What the dashboard's header says for the whole demo. */
 const DEMO_BANNER = 'DEMO — mock API, nothing leaves this machine';
@@ -79,7 +79,7 @@ export async function setupDemo(options: DemoOptions = {}): Promise<DemoSetup> {
 			}
 		})());
 	try {
-		const mock = await startMockApi({defaultReply: 'Done. (This answer came from the demo’s mock API.)'});
+		const mock = await startMockApi({defaultReply: 'Done. (This answer came from the demo’s mock API.)', scripts: DEMO_SCRIPTS});
 		cleanups.push(() => mock.close());
 		const claude: ClaudeEnv = createClaudeEnv({mockUrl: mock.url, trustedDirs: [project]});
 		cleanups.push(() => claude.cleanup());
@@ -147,34 +147,45 @@ function demoEnv(base: NodeJS.ProcessEnv, claude: ClaudeEnv): NodeJS.ProcessEnv 
 	return env;
 }
 
+/** The demo's prompts, as a person would write them, and what the mock does with each (kept off the screen). */
+const PROMPTS = {
+	design: {text: 'Design a --verbose flag for the CLI.', script: '[[slow:5000]] [[reply:Design: one flag, --verbose, that logs each step to stderr.]]'},
+	implement: {text: 'Implement the --verbose flag as designed.', script: '[[slow:9000]] [[reply:Implemented --verbose in cli.ts.]]'},
+	docs: {text: 'Document the --verbose flag in the README.', script: '[[slow:4000]] [[reply:README updated.]]'},
+	test: {text: 'Test the --verbose flag.', script: '[[slow:6000]] [[reply:All 12 tests pass.]]'},
+	release: {text: 'Write the release notes for --verbose.', script: '[[slow:3000]] [[reply:Release notes written.]]'},
+	permission: {text: 'Clean the build directory.', script: '[[tool:bash:echo cleaned > demo-cleanup.txt]]'},
+	slow: {text: 'Review the whole codebase for dead code.', script: '[[slow:120000]] [[reply:Review done: nothing dead.]]'},
+	migrate: {text: 'Migrate the database to the new schema.', script: '[[slow:600000]]'},
+	backfill: {text: 'Backfill the new columns.', script: '[[reply:Backfilled.]]'},
+	report: {text: 'Write the daily report.', script: '[[reply:Report written.]]'},
+	triage: {text: 'Triage the new issues.', script: '[[reply:3 issues triaged.]]'},
+} as const satisfies Record<string, {text: string; script: string}>;
+
+/** The mock's side of PROMPTS. */
+export const DEMO_SCRIPTS: PromptScript[] = Object.values(PROMPTS).map(prompt => ({match: prompt.text, directives: prompt.script}));
+
 async function submitTasks(client: FleetClient, cwd: string): Promise<DemoTasks> {
 	const delegate = async (args: Record<string, unknown>) => (await client.call('delegate_task', {cwd, ...args})).task;
 	// A small feature as a DAG: design, then implement → test and docs side by side, then release after both.
-	const design = await delegate({
-		prompt: 'Design a --verbose flag for the CLI. [[slow:5000]] [[reply:Design: one flag, --verbose, that logs each step to stderr.]]',
-		priority: 'P0',
-	});
-	const implement = await delegate({prompt: 'Implement the --verbose flag as designed. [[slow:9000]] [[reply:Implemented --verbose in cli.ts.]]', continueFrom: design.id});
-	const docs = await delegate({prompt: 'Document the --verbose flag in the README. [[slow:4000]] [[reply:README updated.]]', dependsOn: [design.id]});
-	const test = await delegate({prompt: 'Test the --verbose flag. [[slow:6000]] [[reply:All 12 tests pass.]]', dependsOn: [implement.id]});
-	const release = await delegate({prompt: 'Write the release notes for --verbose. [[slow:3000]] [[reply:Release notes written.]]', dependsOn: [test.id, docs.id]});
+	const design = await delegate({prompt: PROMPTS.design.text, priority: 'P0'});
+	const implement = await delegate({prompt: PROMPTS.implement.text, continueFrom: design.id});
+	const docs = await delegate({prompt: PROMPTS.docs.text, dependsOn: [design.id]});
+	const test = await delegate({prompt: PROMPTS.test.text, dependsOn: [implement.id]});
+	const release = await delegate({prompt: PROMPTS.release.text, dependsOn: [test.id, docs.id]});
 	// Asks before running a command: the person answers with y (or n) in the dashboard.
-	const permission = await delegate({
-		prompt: 'Clean the build directory. [[tool:bash:echo cleaned > demo-cleanup.txt]]',
-		permissionMode: 'default',
-		priority: 'P0',
-	});
-	const slow = await delegate({prompt: 'Review the whole codebase for dead code. [[slow:120000]] [[reply:Review done: nothing dead.]]'});
+	const permission = await delegate({prompt: PROMPTS.permission.text, permissionMode: 'default', priority: 'P0'});
+	const slow = await delegate({prompt: PROMPTS.slow.text});
 	// Runs past its timeout and fails, and the task that depends on it fails without starting.
-	const migrate = await delegate({prompt: 'Migrate the database to the new schema. [[slow:600000]]', timeoutMs: FAIL_TIMEOUT_MS, priority: 'P2'});
-	const backfill = await delegate({prompt: 'Backfill the new columns. [[reply:Backfilled.]]', dependsOn: [migrate.id], priority: 'P2'});
+	const migrate = await delegate({prompt: PROMPTS.migrate.text, timeoutMs: FAIL_TIMEOUT_MS, priority: 'P2'});
+	const backfill = await delegate({prompt: PROMPTS.backfill.text, dependsOn: [migrate.id], priority: 'P2'});
 	return {design, implement, test, docs, release, permission, slow, migrate, backfill};
 }
 
 async function submitSchedules(client: FleetClient, cwd: string): Promise<ScheduleView[]> {
 	const schedule = async (args: Record<string, unknown>) => (await client.call('schedule_task', {cwd, ...args})).schedule;
 	return [
-		await schedule({prompt: 'Write the daily report. [[reply:Report written.]]', at: new Date(Date.now() + SCHEDULE_DELAY_MS).toISOString(), timezone: 'UTC'}),
-		await schedule({prompt: 'Triage the new issues. [[reply:3 issues triaged.]]', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin'}),
+		await schedule({prompt: PROMPTS.report.text, at: new Date(Date.now() + SCHEDULE_DELAY_MS).toISOString(), timezone: 'UTC'}),
+		await schedule({prompt: PROMPTS.triage.text, cron: '0 9 * * 1-5', timezone: 'Europe/Berlin'}),
 	];
 }

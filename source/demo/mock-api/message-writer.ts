@@ -5,10 +5,25 @@ import type {Plan} from './reply-plan.js';
 import type {MessagesBody} from './request.js';
 import {inputUsage, outputTokens, type Usage} from './usage.js';
 
-const sleep = async (ms: number) =>
-	new Promise<void>(resolve => {
-		setTimeout(resolve, ms);
-	});
+/**
+ * How often a slow answer sends `event: ping` while it holds the content back. claude drops a stream that stays
+ * silent for a while and retries the request (a `[[slow:20000]]` turn ended after about 7 s and was asked again);
+ * the real API pings, so a slow model keeps the stream, and the worker, busy for as long as it is slow.
+ */
+export const PING_INTERVAL_MS = 1000;
+
+/** Waits `ms`, calling `tick` every PING_INTERVAL_MS meanwhile; stops early once `isGone` says the client left. */
+async function waitWithPings(ms: number, tick: () => void, isGone: () => boolean): Promise<void> {
+	const end = Date.now() + ms;
+	while (!isGone()) {
+		const left = end - Date.now();
+		if (left <= 0) return;
+		await new Promise<void>(resolve => {
+			setTimeout(resolve, Math.min(left, PING_INTERVAL_MS));
+		});
+		if (Date.now() < end && !isGone()) tick();
+	}
+}
 
 function messageSkeleton(id: number, model: string, usage: Usage) {
 	return {
@@ -32,7 +47,7 @@ function contentBlocks(id: number, plan: Plan) {
 	return blocks;
 }
 
-/** `message_start` goes out at once and the content after `delayMs`, as a slow model looks to claude. */
+/** `message_start` goes out at once and the content after `delayMs` (with pings meanwhile), as a slow model looks to claude. */
 async function writeStream(response: ServerResponse, id: number, body: MessagesBody, plan: Plan, delayMs: number, headers: Record<string, string>) {
 	const model = body.model ?? 'claude-mock';
 	const usage = {...inputUsage(body), output_tokens: 1};
@@ -50,7 +65,11 @@ async function writeStream(response: ServerResponse, id: number, body: MessagesB
 	});
 	write('message_start', {type: 'message_start', message: messageSkeleton(id, model, usage)});
 	if (delayMs > 0) {
-		await sleep(delayMs);
+		await waitWithPings(
+			delayMs,
+			() => write('ping', {type: 'ping'}),
+			() => response.destroyed || response.writableEnded,
+		);
 	}
 
 	contentBlocks(id, plan).forEach((block, index) => {

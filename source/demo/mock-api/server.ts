@@ -2,6 +2,7 @@
 import http, {type IncomingMessage, type ServerResponse} from 'node:http';
 import {type AddressInfo, type Socket} from 'node:net';
 import {parseDirectives, type Directives} from './directives.js';
+import {applyPromptScripts, type PromptScript} from './prompt-scripts.js';
 import {writeMessage} from './message-writer.js';
 import {defaultMockReply, planReply, sideReply, type Plan} from './reply-plan.js';
 import {isMainConversation, readRequest, type MessagesBody} from './request.js';
@@ -15,6 +16,8 @@ export type MockApiOptions = {
 	defaultReply?: string;
 	/** Called for every request after it is recorded; handy for debugging a test. */
 	onRequest?: (request: MockRequest) => void;
+	/** Directives for prompts that do not carry them (the demo's): see prompt-scripts.ts. */
+	scripts?: readonly PromptScript[];
 };
 
 export type MockApi = {
@@ -83,7 +86,7 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
 			return;
 		}
 
-		const directives = parseDirectives(body.messages ?? []);
+		const directives = parseDirectives(applyPromptScripts(body.messages ?? [], options.scripts ?? []));
 		const limit = limitFor(directives, now);
 		if (limit) {
 			sendUsageLimited(response, id, limit, now);
