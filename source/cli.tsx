@@ -1,8 +1,8 @@
 import meow from 'meow';
-import {ConfigError, loadConfig, type Config} from './config.js';
-import {FleetError} from './core/domain/errors.js';
+import {loadConfig, type Config} from './config.js';
 import {createStderrLogger} from './adapters/system/stderr-logger.js';
-import {CliError} from './cli/client.js';
+import {CliError, exitCodeOf, formatCliError} from './cli/errors.js';
+import {checkFlags} from './cli/flag-check.js';
 import {COMMANDS, MAIN_HELP} from './cli/command-specs.js';
 
 /**
@@ -18,15 +18,24 @@ function prepareForInk(env: NodeJS.ProcessEnv, isTerminal: boolean | undefined):
 	}
 }
 
+/** What `ccfleet` says when started without a terminal (a script, Claude Code's Bash tool). */
+const NO_TERMINAL = [
+	'the dashboard needs a terminal, and this one has none (stdin or stdout is not a TTY). Without one, use the commands:',
+	'  ccfleet delegate "<prompt>"   hand a task to a worker (prints its id)',
+	'  ccfleet status [id]           all tasks, or one in full',
+	'  ccfleet wait <id>             wait until it ends and print its result',
+	'  ccfleet logs <id>             what a worker did',
+	'  ccfleet --daemon              run the core without a dashboard; ccfleet stop stops it',
+	'ccfleet --help lists every command.',
+].join('\n');
+
 async function main(argv: string[]): Promise<number> {
 	const [command, ...rest] = argv;
 	if (command && COMMANDS[command]) return runCommand(command, rest);
-	const cli = meow(MAIN_HELP, {
-		importMeta: import.meta,
-		argv,
-		flags: {daemon: {type: 'boolean', default: false}, demo: {type: 'boolean', default: false}},
-		allowUnknownFlags: false,
-	});
+	const mainFlags = {daemon: {type: 'boolean', default: false}, demo: {type: 'boolean', default: false}} as const;
+	checkFlags(argv, mainFlags, '');
+	// MAIN_HELP has the tagline; meow would put package.json's description above it as well.
+	const cli = meow(MAIN_HELP, {importMeta: import.meta, argv, flags: mainFlags, allowUnknownFlags: false, description: false});
 	if (cli.input.length > 0) {
 		throw new CliError(`Unknown command "${cli.input[0]}". Commands: ${Object.keys(COMMANDS).join(', ')}. See ccfleet --help.`);
 	}
@@ -41,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
 		const {runDaemon} = await import('./cli/daemon.js');
 		return runDaemon(config, createStderrLogger(config.logLevel));
 	}
+	if (!process.stdin.isTTY || !process.stdout.isTTY) throw new CliError(NO_TERMINAL);
 	prepareForInk(process.env, process.stdout.isTTY);
 	const {runDashboard} = await import('./ui/run-dashboard.js');
 	const code = await runDashboard(config);
@@ -55,7 +65,8 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 		const {taskFlagsHelp, taskMeowFlags} = await import('./cli/task-flags.js');
 		spec = {...spec, help: spec.help.replace('TASK_OPTIONS', taskFlagsHelp()), flags: {...taskMeowFlags(), ...spec.flags}};
 	}
-	const cli = meow(spec.help, {importMeta: import.meta, argv, flags: spec.flags as never, allowUnknownFlags: false});
+	checkFlags(argv, spec.flags, command);
+	const cli = meow(spec.help, {importMeta: import.meta, argv, flags: spec.flags as never, allowUnknownFlags: false, description: spec.description ?? false});
 	const config: Config = loadConfig();
 	const flags = cli.flags as Record<string, unknown>;
 	const commands = await import('./cli/commands.js');
@@ -90,11 +101,17 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 		}
 		case 'attach': {
 			const id = needId('ccfleet attach');
+			// Unknown, ended, queued or headless: said before anything is printed or the terminal is touched.
+			await commands.checkAttachable(config, id);
 			const {attachTerminal} = await import('./attach/attach-client.js');
 			process.stderr.write(`ccfleet: attached to ${id}; Ctrl-] detaches.\n`);
 			const how = await attachTerminal(config.attachSocketPath, id, {stdin: process.stdin, stdout: process.stdout});
 			process.stderr.write(`\r\nccfleet: ${how === 'detached' ? `detached from ${id}; it goes on running` : `task ${id} ended`}.\n`);
 			return 0;
+		}
+		case 'stop': {
+			const {stop} = await import('./cli/stop-command.js');
+			return stop(config, flags as never);
 		}
 		case 'schedule': {
 			// meow answers --help only when it is the sole argument; `ccfleet schedule create --help` should too.
@@ -130,10 +147,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 try {
 	process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-	if (error instanceof CliError || error instanceof ConfigError || error instanceof FleetError) {
-		process.stderr.write(`ccfleet: ${error.message}\n`);
-	} else {
-		process.stderr.write(`ccfleet: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-	}
-	process.exitCode = 1;
+	// One formatter for every command: the message, never a stack trace or the MCP SDK's prefixes.
+	process.stderr.write(`ccfleet: ${formatCliError(error)}\n`);
+	process.exitCode = exitCodeOf(error);
 }

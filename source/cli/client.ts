@@ -9,6 +9,7 @@ import {TOOL_RESULTS, type ToolName, type ToolResult} from '../protocol/tool-res
 import type {TaskView} from '../protocol/views.js';
 import {connectMcpClient} from '../mcp/socket-client.js';
 import {NoCoreRunningError} from '../mcp/socket-server.js';
+import {CliError, plainToolMessage} from './errors.js';
 
 /** What the CLI prints while it waits; a TTY gets one line rewritten in place. */
 export type Progress = {update(text: string): void; done(): void};
@@ -28,10 +29,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
 	};
 }
 
-/** A command failed in a way the user can act on; the message says how. Exit code 1. */
-export class CliError extends Error {
-	override name = 'CliError';
-}
+export {CliError} from './errors.js';
 
 export type FleetClient = {
 	/**
@@ -92,10 +90,16 @@ export async function connectFleet(config: Config, options: {startDaemon?: boole
 	};
 	return {
 		async call(tool, args) {
-			const result = await client.callTool({name: tool, arguments: args});
+			let result: Awaited<ReturnType<Client['callTool']>>;
+			try {
+				result = await client.callTool({name: tool, arguments: args});
+			} catch (error) {
+				// A protocol-level refusal (McpError) reads like a tool's own error, without the SDK's prefixes.
+				throw new CliError(plainToolMessage(error instanceof Error ? error.message : String(error)));
+			}
 			const parts = Array.isArray(result.content) ? (result.content as Array<{type: string; text?: string}>) : [];
 			const text = parts.map(part => (part.type === 'text' ? (part.text ?? '') : '')).join('\n');
-			if (result.isError) throw new CliError(text || `${tool} failed.`);
+			if (result.isError) throw new CliError(plainToolMessage(text) || `${tool} failed.`);
 			return readToolResult(tool, result.structuredContent);
 		},
 		async subscribe(uri, listener) {
@@ -167,7 +171,7 @@ function readToolResult<N extends ToolName>(tool: N, structured: unknown): ToolR
 	const issue = parsed.error.issues[0];
 	throw new CliError(
 		`The core answered ${tool} in a shape this ccfleet does not know (${issue ? `${issue.path.join('.') || 'the answer'}: ${issue.message}` : 'no details'}). ` +
-			'The running core is probably another version: stop it (kill the pid in $CCFLEET_HOME/ccfleet.lock) and run the command again.',
+			'The running core is probably another version: stop it with `ccfleet stop` and run the command again.',
 	);
 }
 

@@ -17,6 +17,7 @@ export const MAIN_HELP = `
     $ ccfleet wait <id>...            wait until tasks end
     $ ccfleet attach <id>             a worker's own screen, keys passed through; Ctrl-] detaches
     $ ccfleet configure               the running core's limits (workers, CPU, memory, daily budget); change them
+    $ ccfleet stop [--cancel-running] stop the background core; running tasks resume on the next start
     $ ccfleet mcp                     the MCP server on stdio, for Claude Code
     $ ccfleet --daemon                run the core headless (for servers and systemd)
     $ ccfleet --demo                  the dashboard on a mock API with scripted tasks: no account needed,
@@ -44,6 +45,8 @@ export const MAIN_HELP = `
 `;
 
 export type CommandSpec = {
+	/** The line above the help: what the command does (the package's tagline is only on the main help). */
+	description?: string;
 	help: string;
 	flags: Record<string, {type: 'string' | 'boolean' | 'number'; shortFlag?: string; default?: unknown; isMultiple?: boolean}>;
 	/** Takes every task setting as a flag, made from the task spec; its help has them where it says TASK_OPTIONS. */
@@ -52,6 +55,7 @@ export type CommandSpec = {
 
 export const COMMANDS: Record<string, CommandSpec> = {
 	delegate: {
+		description: 'ccfleet delegate — hand a task to a background Claude Code worker',
 		help: `
   Usage
     $ ccfleet delegate <prompt>
@@ -61,8 +65,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
   Options
 TASK_OPTIONS
     --file, -f <path>        read the prompt (or more of it) from a file
-    --wait, -w               stay until the task ends, with a live progress line; print its result
+    --wait, -w               stay until the task ends, with a live progress line; print its result after the id
     --json                   print the task as JSON
+
+  Prints the task's id alone on stdout (its status goes to stderr), so that ID=$(ccfleet delegate …) works.
     --no-stdin               do not read the prompt from stdin even when it is not a terminal
 `,
 		taskFlags: true,
@@ -237,6 +243,21 @@ TASK_OPTIONS
 			dailyBudget: {type: 'string'},
 			json: {type: 'boolean', default: false},
 		},
+	},
+	stop: {
+		description: 'ccfleet stop — stop the background core of this state directory',
+		help: `
+  Usage
+    $ ccfleet stop
+    $ ccfleet stop --cancel-running
+
+  Stops the core (the daemon or the dashboard's background core) and waits until it has exited. Its running tasks
+  are parked: they resume, with their conversations, the next time a core starts (ccfleet, or any ccfleet command).
+
+  Options
+    --cancel-running   cancel the running tasks instead, so that nothing resumes
+`,
+		flags: {cancelRunning: {type: 'boolean', default: false}},
 	},
 	attach: {
 		help: `

@@ -3,11 +3,12 @@ import {text as readStream} from 'node:stream/consumers';
 import type {Config} from '../config.js';
 import {isTerminal} from '../core/domain/task.js';
 import type {TaskView} from '../protocol/views.js';
-import {CliError, createProgress, getTask, listTasks, stdout, withFleet, type FleetClient, type Output} from './client.js';
+import {CliError, connectFleet, createProgress, getTask, listTasks, stdout, withFleet, type FleetClient, type Output} from './client.js';
 import {specFromFlags} from './task-flags.js';
 import {age, formatAdmission, formatTask, formatTaskTable, money, statusLabel} from './format.js';
 
 const POLL_MS = 400;
+const stderr: Output = {out: text => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`)};
 
 /** `ccfleet delegate`'s own flags; every task setting comes from the task spec's flags (task-flags.ts). */
 export type DelegateFlags = Record<string, unknown> & {
@@ -42,15 +43,25 @@ async function collectPrompt(words: string[], flags: DelegateFlags): Promise<str
 	return prompt;
 }
 
-export async function delegate(config: Config, words: string[], flags: DelegateFlags, io: Output = stdout): Promise<number> {
+/**
+ * The id alone goes to stdout, so that `ID=$(ccfleet delegate …)` works; how the task stands goes to stderr for the
+ * person watching. With --wait the id comes first and the result after it.
+ */
+export async function delegate(config: Config, words: string[], flags: DelegateFlags, io: Output = stdout, notes: Output = stderr): Promise<number> {
 	const prompt = await collectPrompt(words, flags);
 	const spec = specFromFlags(flags, prompt);
 	return withFleet(config, async fleet => {
 		const {task} = await fleet.call('delegate_task', spec);
-		if (!flags.wait) {
-			io.out(flags.json ? JSON.stringify(task, null, 2) : `${task.id} ${task.status}${task.queuePosition ? ` (#${task.queuePosition} in the queue)` : ''}`);
+		if (flags.json && !flags.wait) {
+			io.out(JSON.stringify(task, null, 2));
 			return 0;
 		}
+		if (!flags.json) io.out(task.id);
+		notes.out(
+			`ccfleet: task ${task.id} is ${task.status}${task.queuePosition ? ` (#${task.queuePosition} in the queue)` : ''}${task.waitingOn?.length ? `, waiting for ${task.waitingOn.join(', ')}` : ''}.` +
+				(flags.wait ? '' : ` Follow it with: ccfleet wait ${task.id}`),
+		);
+		if (!flags.wait) return 0;
 		const final = await waitForEnd(fleet, task.id);
 		io.out(flags.json ? JSON.stringify(final, null, 2) : final.status === 'completed' ? (final.result ?? '') : formatTask(final));
 		return final.status === 'completed' ? 0 : 1;
@@ -188,4 +199,26 @@ export async function wait(config: Config, ids: string[], flags: {json: boolean}
 		);
 		return tasks.every(task => task.status === 'completed') ? 0 : 1;
 	});
+}
+
+/**
+ * Before `ccfleet attach` touches the terminal: the task must be known and have a live pty worker. Says what to do
+ * instead when it has none (ended, not started yet, headless), without starting a core that is not running.
+ */
+export async function checkAttachable(config: Config, id: string): Promise<void> {
+	const fleet = await connectFleet(config, {startDaemon: false});
+	try {
+		const task = await getTask(fleet, id);
+		if (isTerminal(task.status)) {
+			throw new CliError(`Task ${id} has ended (${task.status}); there is no worker to attach to. Read what it did with \`ccfleet logs ${id}\`.`);
+		}
+		if (task.status === 'queued' || task.status === 'parked') {
+			throw new CliError(`Task ${id} is ${task.status}; it has no worker yet. Attach once it runs (\`ccfleet status ${id}\` shows when).`);
+		}
+		if (task.mode === 'headless') {
+			throw new CliError(`Task ${id} runs headless (claude -p): it has no screen to attach to. Follow it with \`ccfleet logs -f ${id}\`.`);
+		}
+	} finally {
+		await fleet.close();
+	}
 }

@@ -58,6 +58,12 @@ function readLockText(lockPath: string): string | undefined {
 	}
 }
 
+/** Who holds the lock now, if the file is there and readable; whether that process lives is the caller's question. */
+export function readStateLockOwner(lockPath: string): StateLockOwner | undefined {
+	const text = readLockText(lockPath);
+	return text === undefined ? undefined : parseOwner(text);
+}
+
 /**
  * Creates the lock file with exactly `content`, or returns false if one already exists.
  * The content goes to a private temporary file that is then hard-linked into place: link(2) fails on an existing
