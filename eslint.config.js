@@ -40,8 +40,8 @@ const FENCES = [
 		folder: 'core',
 		forbid: depth => [
 			{
-				regex: String.raw`^(?!\.{1,2}/)(?!(?:zod(?:/.*)?|cron-parser|(?:node:)?path(?:/posix)?)$)`,
-				message: 'core/ may import only core/ files, zod, cron-parser and node:path. Put I/O behind a port in core/ports/ and implement it in adapters/.',
+				regex: String.raw`^(?!\.{1,2}/)(?!(?:zod(?:/.*)?|cron-parser|picomatch|(?:node:)?path(?:/posix)?)$)`,
+				message: 'core/ may import only core/ files, zod, cron-parser, picomatch and node:path. Put I/O behind a port in core/ports/ and implement it in adapters/.',
 			},
 			{
 				regex: `^${up(depth + 1)}`,

@@ -51,6 +51,9 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 		...(worker?.question ? {question: worker.question} : {}),
 		...(position > 0 ? {queuePosition: position} : {}),
 		...(task.status === 'parked' && task.parkedUntil !== undefined ? {parkedUntil: iso(task.parkedUntil)} : {}),
+		...(task.allow ? {allow: task.allow} : {}),
+		...(task.deny ? {deny: task.deny} : {}),
+		...(task.answers && options.promptChars === undefined ? {answers: task.answers.map(answer => ({...answer, at: iso(answer.at)!}))} : {}),
 	};
 	return view;
 }

@@ -3,6 +3,7 @@ import {MISSED_RUN_POLICIES, RUN_OUTCOMES, SCHEDULE_KINDS, SCHEDULE_STATUSES} fr
 import {DEPENDENCY_FAILURE_POLICIES, ISOLATIONS, PERMISSION_MODES, PRIORITIES, TASK_STATUSES, WORKER_MODES} from '../core/domain/task-enums.js';
 import {ROLE_NAMES, type Role} from '../core/domain/roles.js';
 import {taskSpecShape} from '../core/domain/task-spec.js';
+import {ANSWERERS} from '../core/domain/permission-answer.js';
 import {MERGE_STRATEGIES} from '../core/ports/workspace.js';
 
 /**
@@ -33,6 +34,18 @@ const checkpointSchema = z.object({
 });
 
 const permissionQuestionSchema = z.object({toolName: z.string(), toolInput: z.unknown(), question: z.string()});
+
+/** An answered permission question, as a task's history shows it. */
+export const answeredQuestionSchema = z.object({
+	at: iso,
+	toolName: z.string(),
+	summary: z.string(),
+	answer: z.enum(['allow', 'deny']),
+	by: z.enum(ANSWERERS),
+	rule: z.object({text: z.string(), level: z.enum(['task', 'project', 'user']), source: z.string()}).optional(),
+	message: z.string().optional(),
+});
+export type AnsweredQuestionView = z.infer<typeof answeredQuestionSchema>;
 
 const WORKER_STATES = ['starting', 'busy', 'needs_input', 'idle'] as const;
 
@@ -83,6 +96,13 @@ export const taskViewSchema = z.object({
 	queuePosition: z.number().optional(),
 	/** A task parked at the account's usage limit goes on then. */
 	parkedUntil: iso.optional(),
+	/** Its own permission rules. */
+	allow: z.array(z.string()).optional(),
+	deny: z.array(z.string()).optional(),
+	/** Its permission questions answered so far (by a rule, a person, or the ask timeout), latest last. */
+	answers: z.array(answeredQuestionSchema).optional(),
+	/** What the live worker does now: the tool it runs and that tool's main argument (a command, a path). */
+	activity: z.object({tool: z.string(), detail: z.string()}).optional(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
 

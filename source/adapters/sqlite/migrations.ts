@@ -152,6 +152,15 @@ export const MIGRATIONS: readonly Migration[] = [
 		description: 'per-task budgets',
 		sql: `ALTER TABLE tasks ADD COLUMN max_budget_usd REAL;`,
 	},
+	{
+		version: 10,
+		description: "per-task permission rules and each task's answered questions",
+		sql: `
+			ALTER TABLE tasks ADD COLUMN allow_rules TEXT; -- JSON string[]
+			ALTER TABLE tasks ADD COLUMN deny_rules TEXT; -- JSON string[]
+			ALTER TABLE tasks ADD COLUMN answers TEXT; -- JSON AnsweredQuestion[]
+		`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

@@ -1,5 +1,6 @@
 /** A task as one row of the tasks table, and back: the only place that knows the columns. */
 import {FleetError} from '../../core/domain/errors.js';
+import type {AnsweredQuestion} from '../../core/domain/permission-answer.js';
 import {ROLE_NAMES, type Role} from '../../core/domain/roles.js';
 import {
 	DEPENDENCY_FAILURE_POLICIES,
@@ -62,6 +63,9 @@ export type TaskRow = {
 	worktree: string | null;
 	merge: string | null;
 	parked_until: number | null;
+	allow_rules: string | null;
+	deny_rules: string | null;
+	answers: string | null;
 };
 
 export const COLUMNS = [
@@ -107,6 +111,9 @@ export const COLUMNS = [
 	'worktree',
 	'merge',
 	'parked_until',
+	'allow_rules',
+	'deny_rules',
+	'answers',
 ] as const satisfies ReadonlyArray<keyof TaskRow>;
 
 export function toRow(task: Task): TaskRow {
@@ -153,6 +160,9 @@ export function toRow(task: Task): TaskRow {
 		worktree: task.worktree ? JSON.stringify(task.worktree) : null,
 		merge: task.merge ? JSON.stringify(task.merge) : null,
 		parked_until: task.parkedUntil ?? null,
+		allow_rules: task.allow ? JSON.stringify(task.allow) : null,
+		deny_rules: task.deny ? JSON.stringify(task.deny) : null,
+		answers: task.answers ? JSON.stringify(task.answers) : null,
 	};
 }
 
@@ -201,6 +211,9 @@ export function fromRow(row: TaskRow): Task {
 		...(row.worktree === null ? {} : {worktree: JSON.parse(row.worktree) as Worktree}),
 		...(row.merge === null ? {} : {merge: JSON.parse(row.merge) as MergeOutcome}),
 		...(row.parked_until === null ? {} : {parkedUntil: row.parked_until}),
+		...(row.allow_rules === null ? {} : {allow: JSON.parse(row.allow_rules) as string[]}),
+		...(row.deny_rules === null ? {} : {deny: JSON.parse(row.deny_rules) as string[]}),
+		...(row.answers === null ? {} : {answers: JSON.parse(row.answers) as AnsweredQuestion[]}),
 	};
 }
 

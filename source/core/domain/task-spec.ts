@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {MERGE_STRATEGIES} from '../ports/workspace.js';
 import {InvalidInputError} from './errors.js';
+import {parseRule, RuleSyntaxError} from './permission-rule.js';
 import {ROLE_NAMES, type Role} from './roles.js';
 import {DEPENDENCY_FAILURE_POLICIES, ISOLATIONS, PERMISSION_MODES, PRIORITIES, WORKER_MODES} from './task-enums.js';
 
@@ -12,6 +13,20 @@ export const MAX_TIMEOUT_MS = 7 * 24 * 3_600_000;
 export const MAX_OUTPUT_CAP_BYTES = 1024 ** 3;
 /** Largest per-task budget: a ceiling against a typo, far above what one task costs. */
 export const MAX_TASK_BUDGET_USD = 10_000;
+
+/** A permission rule in Claude Code's syntax, checked when the task is submitted. */
+const ruleListSchema = z
+	.array(
+		z.string().superRefine((text, context) => {
+			try {
+				parseRule(text);
+			} catch (error) {
+				if (!(error instanceof RuleSyntaxError)) throw error;
+				context.addIssue({code: 'custom', message: error.message});
+			}
+		}),
+	)
+	.max(200);
 
 export const taskIdSchema = z.string().min(1).max(100).describe('A task id, as delegate_task returned it, e.g. "k3f9a2zq".');
 
@@ -73,6 +88,8 @@ export const taskSpecShape = {
 		),
 	model: z.string().min(1).max(200).optional().describe('claude --model for the worker, e.g. "sonnet" or "opus"; default: claude\'s own.'),
 	permissionMode: z.enum(PERMISSION_MODES).optional().describe('claude --permission-mode for the worker; default acceptEdits (file edits allowed, other tools ask).'),
+	allow: ruleListSchema.optional().describe('Permission rules answered yes without asking, for this task, e.g. ["Bash(npm test:*)", "Edit(src/**)"].'),
+	deny: ruleListSchema.optional().describe('Permission rules answered no without asking (the worker is told why), e.g. ["Bash(rm:*)"].'),
 };
 
 export type TaskSpecField = keyof typeof taskSpecShape;
@@ -162,6 +179,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 	// Only the kinds of issue a spec's fields can raise get their own sentence; zod's own message serves the rest.
 	if (issue.code === 'invalid_value') return `Unknown ${label} ${JSON.stringify(issue.input)}; use one of ${issue.values.map(String).join(', ')}.`;
 	if (issue.code === 'unrecognized_keys') return unknownFieldsMessage(issue.keys, TASK_SPEC_FIELDS);
+	if (issue.code === 'custom' && (field === 'allow' || field === 'deny')) return `${field}[${String(issue.path[1])}]: ${issue.message}`;
 	if (issue.code === 'too_small' && field === 'prompt') return 'The prompt is empty. Give the task something to do.';
 	if (issue.code === 'too_big' && field === 'prompt') return `The prompt is too long; at most ${MAX_PROMPT_CHARS} characters are accepted.`;
 	return `${label || 'The task'}: ${issue.message}.`;

@@ -2,6 +2,7 @@ import {IllegalTransitionError} from './errors.js';
 import type {MergeOutcome, Worktree} from '../ports/workspace.js';
 import type {Priority, PermissionMode, TaskStatus, WorkerMode} from './task-enums.js';
 import type {TaskSpec} from './task-spec.js';
+import type {AnsweredQuestion} from './permission-answer.js';
 
 export * from './task-enums.js';
 
@@ -67,6 +68,8 @@ export type Task = Omit<TaskSpec, keyof ResolvedSettings> &
 		worktree?: Worktree;
 		/** What became of the worktree's changes. */
 		merge?: MergeOutcome;
+		/** Its permission questions answered so far, latest last (at most ANSWER_HISTORY_LIMIT). */
+		answers?: AnsweredQuestion[];
 	};
 
 const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped']);
@@ -140,6 +143,8 @@ export function createTask(input: NewTaskInput, ids: {id: string; sessionId: str
 		...(input.continueFrom ? {continueFrom: input.continueFrom} : {}),
 		...(input.onDependencyFailure ? {onDependencyFailure: input.onDependencyFailure} : {}),
 		...(input.role ? {role: input.role} : {}),
+		...(input.allow?.length ? {allow: [...input.allow]} : {}),
+		...(input.deny?.length ? {deny: [...input.deny]} : {}),
 		...(input.isolation && input.isolation !== 'none' ? {isolation: input.isolation, mergeStrategy: input.mergeStrategy ?? 'manual'} : {}),
 		sessionId: ids.sessionId,
 		createdAt: now,
