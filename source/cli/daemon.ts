@@ -1,16 +1,64 @@
+import path from 'node:path';
 import type {Config} from '../config.js';
 import type {Logger} from '../core/ports/logger.js';
 import {startCore} from '../core-host.js';
+import {createFileLogger, teeLogger} from '../adapters/system/file-logger.js';
 
-/** `ccfleet --daemon`: the core with no UI, until SIGTERM or SIGINT; running tasks then wait to resume. */
-export async function runDaemon(config: Config, logger: Logger): Promise<number> {
-	const host = await startCore(config, logger);
+/** The daemon's structured log, beside the task logs; rotated by size (file-logger.ts). */
+export const DAEMON_LOG_FILE = 'ccfleet.log';
+/** A stop that takes longer than this (a worker that will not die, a stuck drain) ends the process anyway. */
+export const DAEMON_STOP_TIMEOUT_MS = 60_000;
+/** After a clean stop, how long a leftover handle may keep the process before it exits regardless. */
+const EXIT_GRACE_MS = 2000;
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * `ccfleet --daemon`: the core with no UI, until SIGTERM (`ccfleet stop`, systemd), SIGINT or SIGHUP. A stop is
+ * graceful: no new task is admitted, running workers are ended and go back to the queue to resume on the next start,
+ * checkpoints under way are drained, the store is closed and the socket removed; then the exit code is 0.
+ * Logs go to `logger` (stderr) and, as JSON lines, to $CCFLEET_HOME/logs/ccfleet.log.
+ */
+export async function runDaemon(config: Config, stderrLogger: Logger): Promise<number> {
+	const file = createFileLogger(path.join(config.logsDirectory, DAEMON_LOG_FILE), {level: config.logLevel});
+	const logger = teeLogger(stderrLogger, file);
+	let host: Awaited<ReturnType<typeof startCore>>;
+	try {
+		host = await startCore(config, logger);
+	} catch (error) {
+		logger.error('the core could not start', {error: (error as Error).message});
+		file.close();
+		throw error;
+	}
+
 	logger.info('ccfleet daemon ready', {pid: process.pid, socket: config.socketPath, home: config.home, claude: host.claudePath, recovered: host.recovery});
 	const signal = await new Promise<NodeJS.Signals>(resolve => {
-		for (const name of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(name, () => resolve(name));
+		let stopping: NodeJS.Signals | undefined;
+		for (const name of STOP_SIGNALS) {
+			// Kept listening after the first: a second signal during the stop must not kill the process half-way.
+			process.on(name, () => {
+				if (stopping) {
+					logger.warn('already stopping; the running tasks are being put back in the queue', {signal: name});
+					return;
+				}
+				stopping = name;
+				resolve(name);
+			});
+		}
 	});
-	logger.info('stopping: running tasks will resume at the next start', {signal});
+	const running = host.fleet.list({statuses: ['running']}).length;
+	logger.info('stopping: running tasks will resume at the next start', {signal, running});
+	const stopTimer = setTimeout(() => {
+		logger.error(`the stop took longer than ${DAEMON_STOP_TIMEOUT_MS / 1000} s; exiting anyway. Tasks still marked running are recovered at the next start.`);
+		file.close();
+		process.exit(1);
+	}, DAEMON_STOP_TIMEOUT_MS);
+	stopTimer.unref();
 	await host.close();
-	logger.info('stopped');
+	clearTimeout(stopTimer);
+	logger.info('stopped', {signal});
+	file.close();
+	// Everything the daemon owns is closed; a handle a library left open must not keep a service manager waiting.
+	setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
 	return 0;
 }
