@@ -59,6 +59,31 @@ test('the mock answers the workers: design completes with its scripted reply, th
 	await waitFor('the approved command to run', () => existsSync(path.join(demo.project, 'demo-cleanup.txt')), 30_000);
 }, 120_000);
 
+test('the mock is scripted beside the prompts: no directive reaches a prompt, a result, a log or a screen', async () => {
+	const {tasks} = demo;
+	for (const task of Object.values(tasks)) expect(task.prompt).not.toContain('[[');
+	for (const schedule of demo.schedules) expect(schedule.task.prompt).not.toContain('[[');
+	// The long review is slow on purpose: it stays busy on its first request, and claude does not give up on the
+	// stream (that showed "check your network" and asked again).
+	const review = await waitFor(
+		'the review to be busy for 10 s',
+		async () => {
+			const view = await status(tasks.slow.id);
+			return view.startedAt && Date.now() - Date.parse(view.startedAt) > 10_000 ? view : undefined;
+		},
+		90_000,
+	);
+	expect(review.status).toBe('running');
+	const logs = (await demo.client.call('task_logs', {id: tasks.slow.id, screen: true})) as {log: string; screen?: string[]};
+	const seen = `${logs.log}\n${(logs.screen ?? []).join('\n')}`;
+	expect(seen).toContain('Review the whole codebase');
+	expect(seen).not.toContain('[[');
+	expect(seen).not.toMatch(/check your network|will retry/i);
+	expect(demo.mock.mainRequests().filter(request => JSON.stringify(request.body).includes('Review the whole codebase'))).toHaveLength(1);
+	const design = await status(tasks.design.id);
+	expect(design.result).not.toContain('[[');
+}, 120_000);
+
 test('closing stops the core and removes the temporary directories', async () => {
 	const root = path.dirname(demo.config.home);
 	await demo.close();
