@@ -2,9 +2,15 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import {FleetError} from '../../core/domain/errors.js';
 import {migrate} from './migrations.js';
+import {damagedDatabaseMessage, isSqliteError} from './sqlite-errors.js';
 
-/** How long a write waits for another connection's lock before it fails with SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 5000;
+/** How long opening the file (and migrating it) waits for another connection's lock: once, before the core serves. */
+const OPEN_BUSY_TIMEOUT_MS = 5000;
+/**
+ * How long a statement waits for another connection's lock once the core runs. SQLite's wait is synchronous, so a
+ * long one would freeze the core's event loop; a refused write is queued and retried by the task ledger instead.
+ */
+export const BUSY_TIMEOUT_MS = 50;
 
 /**
  * Opens ccfleet's database (one file holds tasks and schedules; each store has its own connection) in WAL mode
@@ -17,12 +23,13 @@ export function openDatabase(path: string): Database.Database {
 		// SQLite creates the file 0644 (less the umask) and gives the -wal and -shm it makes at the first read the
 		// file's mode, so one chmod now keeps all three private (tasks' prompts are in them).
 		if (!db.memory) keepPrivate(path);
-		db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+		db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
 		// The first statement that reads the file; a file that is not a database fails here.
 		db.pragma('journal_mode = WAL');
 		db.pragma('synchronous = NORMAL');
 		db.pragma('foreign_keys = ON');
 		migrate(db);
+		db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 		return db;
 	} catch (error) {
 		db?.close();
@@ -32,11 +39,6 @@ export function openDatabase(path: string): Database.Database {
 
 function keepPrivate(file: string): void {
 	if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
-}
-
-// The typings declare Database.SqliteError as the class's constructor type, hence InstanceType.
-export function isSqliteError(error: unknown): error is InstanceType<typeof Database.SqliteError> {
-	return error instanceof Database.SqliteError;
 }
 
 /** Turns a failure to open the file into a message that names the path and the way out. */
@@ -66,15 +68,11 @@ function openError(path: string, error: unknown): Error {
 		});
 	}
 
-	if (code === 'SQLITE_CORRUPT') {
-		return new FleetError(`The ccfleet database at ${path} is corrupt (${reason}). Move it aside (keep a copy to recover tasks by hand) and start ccfleet again.`, {
-			cause: error,
-		});
-	}
+	if (code?.startsWith('SQLITE_CORRUPT')) return new FleetError(damagedDatabaseMessage(path, reason), {cause: error});
 
 	if (code === 'SQLITE_BUSY') {
 		return new FleetError(
-			`The ccfleet database at ${path} stayed locked by another process for ${BUSY_TIMEOUT_MS} ms. Stop the other ccfleet using it, or choose another path.`,
+			`The ccfleet database at ${path} stayed locked by another process for ${OPEN_BUSY_TIMEOUT_MS} ms. Stop the other ccfleet using it, or choose another path.`,
 			{cause: error},
 		);
 	}

@@ -13,6 +13,7 @@ import {
 } from '../../core/domain/schedule.js';
 import type {ScheduleFilter, ScheduleStore} from '../../core/ports/schedule-store.js';
 import {openDatabase} from './open-database.js';
+import {storeError} from './sqlite-errors.js';
 
 type ScheduleRow = {
 	id: string;
@@ -119,20 +120,20 @@ export class SqliteScheduleStore implements ScheduleStore {
 	}
 
 	insert(schedule: Schedule): void {
-		this.#assertOpen();
-		try {
-			this.#insert.run(toRow(schedule));
-		} catch (error) {
-			if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-				throw new FleetError(`A schedule with id "${schedule.id}" already exists; a new schedule needs a fresh id.`, {cause: error});
+		this.#guard(() => {
+			try {
+				this.#insert.run(toRow(schedule));
+			} catch (error) {
+				if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+					throw new FleetError(`A schedule with id "${schedule.id}" already exists; a new schedule needs a fresh id.`, {cause: error});
+				}
+				throw error;
 			}
-			throw error;
-		}
+		});
 	}
 
 	update(schedule: Schedule): void {
-		this.#assertOpen();
-		this.#updateSchedule(schedule);
+		this.#guard(() => this.#updateSchedule(schedule));
 	}
 
 	#updateSchedule(schedule: Schedule): void {
@@ -140,39 +141,41 @@ export class SqliteScheduleStore implements ScheduleStore {
 	}
 
 	get(id: string): Schedule | undefined {
-		this.#assertOpen();
-		const row = this.#get.get(id);
-		return row && fromRow(row);
+		return this.#guard(() => {
+			const row = this.#get.get(id);
+			return row && fromRow(row);
+		});
 	}
 
 	list(filter: ScheduleFilter = {}): Schedule[] {
-		this.#assertOpen();
-		if (filter.statuses?.length === 0) return [];
-		return this.#list.all({statuses: filter.statuses ? JSON.stringify(filter.statuses) : null, pipeline_id: filter.pipelineId ?? null}).map(row => fromRow(row));
+		return this.#guard(() => {
+			if (filter.statuses?.length === 0) return [];
+			return this.#list.all({statuses: filter.statuses ? JSON.stringify(filter.statuses) : null, pipeline_id: filter.pipelineId ?? null}).map(row => fromRow(row));
+		});
 	}
 
 	addRun(run: NewScheduleRun, schedule?: Schedule): ScheduleRun {
-		this.#assertOpen();
-		return this.#addRun(run, schedule);
+		return this.#guard(() => this.#addRun(run, schedule));
 	}
 
 	updateRun(run: ScheduleRun): void {
-		this.#assertOpen();
-		if (this.#updateRun.run({id: run.id, ...toRunRow(run)}).changes === 0) {
-			throw new FleetError(`No run ${run.id} of schedule ${run.scheduleId} is stored; only a run that addRun returned can be updated.`);
-		}
+		this.#guard(() => {
+			if (this.#updateRun.run({id: run.id, ...toRunRow(run)}).changes === 0) {
+				throw new FleetError(`No run ${run.id} of schedule ${run.scheduleId} is stored; only a run that addRun returned can be updated.`);
+			}
+		});
 	}
 
 	runs(scheduleId: string, limit?: number): ScheduleRun[] {
-		this.#assertOpen();
-		if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new TypeError(`runs() limit must be a whole number ≥ 0, got ${String(limit)}.`);
-		// SQLite reads LIMIT -1 as no limit.
-		return this.#runs.all({schedule_id: scheduleId, limit: limit ?? -1}).map(row => fromRunRow(row));
+		return this.#guard(() => {
+			if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new TypeError(`runs() limit must be a whole number ≥ 0, got ${String(limit)}.`);
+			// SQLite reads LIMIT -1 as no limit.
+			return this.#runs.all({schedule_id: scheduleId, limit: limit ?? -1}).map(row => fromRunRow(row));
+		});
 	}
 
 	pendingRuns(): ScheduleRun[] {
-		this.#assertOpen();
-		return this.#pending.all().map(row => fromRunRow(row));
+		return this.#guard(() => this.#pending.all().map(row => fromRunRow(row)));
 	}
 
 	close(): void {
@@ -181,8 +184,14 @@ export class SqliteScheduleStore implements ScheduleStore {
 		this.#db.close();
 	}
 
-	#assertOpen(): void {
+	/** Runs one statement on the open store; SQLite's failures come out as errors that say what to do. */
+	#guard<T>(statement: () => T): T {
 		if (this.#isClosed) throw new FleetError(`The schedule store at ${this.path} is closed; open a new SqliteScheduleStore to use it again.`);
+		try {
+			return statement();
+		} catch (error) {
+			throw storeError(this.path, error);
+		}
 	}
 }
 

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import {FleetError, TaskNotFoundError} from '../../core/domain/errors.js';
 import {TASK_STATUSES, type Task, type TaskStatus} from '../../core/domain/task.js';
 import type {TaskFilter, TaskStore} from '../../core/ports/task-store.js';
-import {isSqliteError, openDatabase} from './open-database.js';
+import {openDatabase} from './open-database.js';
+import {isSqliteError, storeError} from './sqlite-errors.js';
 
 import {COLUMNS, fromRow, toRow, type TaskRow} from './task-row.js';
 
@@ -51,60 +52,57 @@ export class SqliteTaskStore implements TaskStore {
 	}
 
 	totalCostUsd(since?: number): number {
-		this.#assertOpen();
-		return (since === undefined ? this.#totalCost.get() : this.#costSince.get(since))?.total ?? 0;
+		return this.#guard(() => (since === undefined ? this.#totalCost.get() : this.#costSince.get(since))?.total ?? 0);
 	}
 
 	countByStatus(): Record<TaskStatus, number> {
-		this.#assertOpen();
 		const counts = Object.fromEntries(TASK_STATUSES.map(status => [status, 0])) as Record<TaskStatus, number>;
-		for (const {status, count} of this.#countByStatus.all()) {
+		for (const {status, count} of this.#guard(() => this.#countByStatus.all())) {
 			if (status in counts) counts[status as TaskStatus] = count;
 		}
 		return counts;
 	}
 
 	insert(task: Task): void {
-		this.#assertOpen();
-		try {
-			this.#insert.run(toRow(task));
-		} catch (error) {
-			if (isSqliteError(error) && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-				throw new FleetError(`A task with id "${task.id}" already exists; a new task needs a fresh id.`, {cause: error});
-			}
+		this.#guard(() => {
+			try {
+				this.#insert.run(toRow(task));
+			} catch (error) {
+				if (isSqliteError(error) && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+					throw new FleetError(`A task with id "${task.id}" already exists; a new task needs a fresh id.`, {cause: error});
+				}
 
-			throw error;
-		}
+				throw error;
+			}
+		});
 	}
 
 	update(task: Task): void {
-		this.#assertOpen();
-		const {changes} = this.#update.run(toRow(task));
+		const {changes} = this.#guard(() => this.#update.run(toRow(task)));
 		if (changes === 0) throw new TaskNotFoundError(task.id);
 	}
 
 	get(id: string): Task | undefined {
-		this.#assertOpen();
-		const row = this.#get.get(id);
+		const row = this.#guard(() => this.#get.get(id));
 		return row ? fromRow(row) : undefined;
 	}
 
 	list(filter: TaskFilter = {}): Task[] {
-		this.#assertOpen();
 		const {statuses, limit} = filter;
 		if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
 			throw new TypeError(`TaskFilter.limit must be a whole number ≥ 0, got ${String(limit)}.`);
 		}
 
 		if (statuses?.length === 0 || limit === 0) return [];
-		const rows =
+		const rows = this.#guard(() =>
 			statuses === undefined
 				? limit === undefined
 					? this.#listAll.all()
 					: this.#listNewest.all({limit})
 				: limit === undefined
 					? this.#listByStatus.all({statuses: JSON.stringify(statuses)})
-					: this.#listNewestByStatus.all({statuses: JSON.stringify(statuses), limit});
+					: this.#listNewestByStatus.all({statuses: JSON.stringify(statuses), limit}),
+		);
 		return rows.map(row => fromRow(row));
 	}
 
@@ -114,7 +112,22 @@ export class SqliteTaskStore implements TaskStore {
 		this.#db.close();
 	}
 
-	#assertOpen(): void {
+	/**
+	 * Caps the file's growth at about `maxBytes` (SQLite's max_page_count; it never goes below the size the file has
+	 * now): a write that needs more fails as on a full disk. Without `maxBytes`, the cap is lifted.
+	 */
+	capSize(maxBytes?: number): void {
+		const pageSize = this.#db.pragma('page_size', {simple: true}) as number;
+		this.#db.pragma(`max_page_count = ${maxBytes === undefined ? 0xfffffffe : Math.max(1, Math.floor(maxBytes / pageSize))}`);
+	}
+
+	/** Runs one statement on the open store; SQLite's failures come out as errors that say what to do. */
+	#guard<T>(statement: () => T): T {
 		if (this.#isClosed) throw new FleetError(`The task store at ${this.path} is closed; open a new SqliteTaskStore to use it again.`);
+		try {
+			return statement();
+		} catch (error) {
+			throw storeError(this.path, error);
+		}
 	}
 }

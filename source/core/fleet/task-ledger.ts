@@ -3,11 +3,22 @@ import {isTerminal, type Task, type TaskStatus} from '../domain/task.js';
 import type {EventBus} from '../events.js';
 import type {Clock} from '../ports/clock.js';
 import type {TaskFilter, TaskStore} from '../ports/task-store.js';
+import {UnwrittenChanges} from './unwritten-changes.js';
+
+/** The first retry of a write the store refused comes this soon; each failure doubles it, up to the maximum. */
+const WRITE_RETRY_FIRST_MS = 100;
+const WRITE_RETRY_MAX_MS = 2_000;
+/** Tries left for unwritten changes when the fleet stops (each waits at most the store's short lock timeout). */
+const CLOSE_WRITE_ATTEMPTS = 20;
 
 /**
- * The one way a task changes: store first, then memory, then the bus, so that a change nobody could persist is never
- * announced. Unfinished tasks are held in memory; finished ones are read from the store. Once closed (the fleet
- * stopped and its host is about to close the store), every write is refused and reported instead.
+ * The one way a task changes: store, then memory, then the bus. When the store refuses a write for a reason that
+ * passes (another process holds the database's lock, the disk is full, an I/O error), the change is not lost: memory
+ * takes it (so every view and the fleet itself go on from the truth), the bus announces it, and the write is queued
+ * and tried again on a timer with back-off, never in a loop that would hold the event loop. A task that ended while
+ * the store refused writes is ended in memory, so nothing runs it again. Unfinished tasks are held in memory;
+ * finished ones are read from the store (or from the queue of unwritten changes). Once closed (the fleet stopped and
+ * its host is about to close the store), every write is refused and reported instead.
  */
 export class TaskLedger {
 	readonly #store: TaskStore;
@@ -16,6 +27,9 @@ export class TaskLedger {
 	readonly #report: (message: string, cause: unknown) => void;
 	/** Tasks that are not yet terminal, by id. */
 	readonly #active = new Map<string, Task>();
+	readonly #unwritten = new UnwrittenChanges();
+	#cancelRetry: (() => void) | undefined;
+	#retryDelayMs = WRITE_RETRY_FIRST_MS;
 	#isClosed = false;
 
 	constructor(store: TaskStore, bus: EventBus, clock: Clock, report: (message: string, cause: unknown) => void) {
@@ -25,9 +39,9 @@ export class TaskLedger {
 		this.#report = report;
 	}
 
-	/** The task, from memory while it is unfinished, else from the store. */
+	/** The task, from memory while it is unfinished or its change is not written yet, else from the store. */
 	find(id: string): Task | undefined {
-		return this.#active.get(id) ?? this.#store.get(id);
+		return this.#active.get(id) ?? this.#unwritten.get(id) ?? this.#store.get(id);
 	}
 
 	/** The task with that id; throws TaskNotFoundError. */
@@ -47,15 +61,20 @@ export class TaskLedger {
 	}
 
 	list(filter?: TaskFilter): Task[] {
-		return this.#store.list(filter);
+		return this.#unwritten.overList(this.#store.list(filter), filter);
 	}
 
 	counts(): Record<TaskStatus, number> {
-		return this.#store.countByStatus();
+		return this.#unwritten.overCounts(this.#store.countByStatus());
 	}
 
 	totalCostUsd(): number {
-		return this.#store.totalCostUsd();
+		return this.#store.totalCostUsd() + this.#unwritten.costNotStored();
+	}
+
+	/** Changes the store has not taken yet, and why, while there are any. */
+	unwritten(): {count: number; since: number; reason: string} | undefined {
+		return this.#unwritten.state();
 	}
 
 	/** Holds a task read back from the store at start-up, without writing it again. */
@@ -71,17 +90,29 @@ export class TaskLedger {
 		this.#bus.emit('task:created', {task});
 	}
 
-	/** Writes a task's new state; false (and reported) when it could not be written, and then nothing changed. */
+	/**
+	 * Writes a task's new state. A write the store refuses for a passing reason is queued and retried, and the change
+	 * holds meanwhile (true). False (and reported) only when it can never be written (the fleet stopped, the task is
+	 * not in the store), and then nothing changed.
+	 */
 	save(task: Task, previous: TaskStatus): boolean {
 		if (this.#isClosed) {
 			this.#report(`A change to task ${task.id} came after the fleet stopped; it was not written.`, undefined);
 			return false;
 		}
-		try {
-			this.#store.update(task);
-		} catch (error) {
-			this.#report(`Could not save task ${task.id}: ${error instanceof Error ? error.message : String(error)}`, error);
-			return false;
+		// While writes are refused, a new one waits its turn behind them rather than hold the event loop for nothing.
+		if (this.#unwritten.size > 0) {
+			this.#queue(task, undefined);
+		} else {
+			try {
+				this.#store.update(task);
+			} catch (error) {
+				if (error instanceof TaskNotFoundError) {
+					this.#report(`Could not save task ${task.id}: ${error.message}`, error);
+					return false;
+				}
+				this.#queue(task, error);
+			}
 		}
 		if (isTerminal(task.status)) this.#active.delete(task.id);
 		else this.#active.set(task.id, task);
@@ -104,8 +135,78 @@ export class TaskLedger {
 		return this.save(next, task.status) ? next : undefined;
 	}
 
-	/** Refuses every later write. The fleet calls it last in stop(), before its host closes the store. */
+	/**
+	 * Refuses every later write. The fleet calls it last in stop(), before its host closes the store. Changes still
+	 * unwritten get a last few tries; any the store still refuses are reported by task, with what they said.
+	 */
 	close(): void {
+		if (this.#isClosed) return;
 		this.#isClosed = true;
+		this.#cancelRetry?.();
+		this.#cancelRetry = undefined;
+		for (let attempt = 0; attempt < CLOSE_WRITE_ATTEMPTS && this.#unwritten.size > 0; attempt++) this.#flush();
+		if (this.#unwritten.size === 0) return;
+		const lost = this.#unwritten.describe();
+		this.#report(
+			`ccfleet stopped with ${this.#unwritten.size} task change(s) the database never took (${this.#unwritten.state()?.reason}): ${lost}. ` +
+				'The database still holds their earlier state; at the next start those tasks are recovered from it.',
+			undefined,
+		);
 	}
+
+	/** Keeps a change the store refused, and tries it again later; the first refusal of a spell is reported. */
+	#queue(task: Task, error: unknown): void {
+		// What the store holds for it is what memory held before this change, unless an earlier change is queued too.
+		const stored = this.#unwritten.has(task.id) ? undefined : (this.#active.get(task.id) ?? this.#storedOrNothing(task.id));
+		const isFirst = this.#unwritten.size === 0;
+		const reason = error === undefined ? undefined : messageOf(error);
+		this.#unwritten.add(task, stored, reason, this.#clock.now());
+		if (isFirst) {
+			this.#report(
+				`Could not save task ${task.id}: ${reason ?? 'the database refused an earlier write'}. ccfleet keeps the change and goes on; it writes this and every later change as soon as the database takes writes again (tried again with back-off).`,
+				error,
+			);
+		}
+		this.#scheduleRetry();
+	}
+
+	#storedOrNothing(id: string): Task | undefined {
+		try {
+			return this.#store.get(id);
+		} catch {
+			return undefined;
+		}
+	}
+
+	#scheduleRetry(): void {
+		if (this.#cancelRetry || this.#isClosed) return;
+		this.#cancelRetry = this.#clock.setTimeout(() => {
+			this.#cancelRetry = undefined;
+			this.#flush();
+			if (this.#unwritten.size === 0) return;
+			this.#retryDelayMs = Math.min(WRITE_RETRY_MAX_MS, this.#retryDelayMs * 2);
+			this.#scheduleRetry();
+		}, this.#retryDelayMs);
+	}
+
+	/** Writes the queued changes in order; stops at the first the store refuses (it would refuse the rest too). */
+	#flush(): void {
+		for (const task of this.#unwritten.tasks()) {
+			try {
+				this.#store.update(task);
+			} catch (error) {
+				if (!(error instanceof TaskNotFoundError)) {
+					this.#unwritten.noteFailure(messageOf(error));
+					return;
+				}
+				this.#report(`Could not save task ${task.id}: ${error.message}`, error);
+			}
+			this.#unwritten.delete(task.id);
+		}
+		this.#retryDelayMs = WRITE_RETRY_FIRST_MS;
+	}
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : JSON.stringify(error);
 }
