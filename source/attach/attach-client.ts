@@ -2,6 +2,8 @@ import {connectToSocket} from '../mcp/socket-server.js';
 
 /** Ctrl-]: the detach key, as in telnet and ccmanager; no TUI uses it. */
 const DETACH_KEY = '\u001D';
+/** Erase the screen and the scrollback, cursor home: nothing of the dashboard stays under the worker's screen. */
+const CLEAR_SCREEN = '\u001B[2J\u001B[3J\u001B[H';
 
 export type AttachStreams = {
 	stdin: NodeJS.ReadStream;
@@ -39,6 +41,8 @@ export async function attachTerminal(socketPath: string, taskId: string, {stdin,
 	const wasRaw = stdin.isRaw;
 	if (stdin.isTTY) stdin.setRawMode(true);
 	stdin.resume();
+	// The worker redraws its whole screen for the attach (see attach-server): it starts on a clean one.
+	stdout.write(`${CLEAR_SCREEN}`);
 	stdout.write(first.rest);
 	return new Promise(resolve => {
 		let reason: 'detached' | 'ended' = 'ended';

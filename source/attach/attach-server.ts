@@ -10,11 +10,15 @@ import type {Fleet} from '../core/fleet.js';
 export type AttachRequest = {attach?: unknown; columns?: unknown; rows?: unknown; input?: unknown; resize?: unknown};
 
 const MAX_LINE_CHARS = 1024 * 1024;
+/** Between the two resizes that make the worker redraw: long enough for claude to see two changes, not one. */
+const REDRAW_DELAY_MS = 80;
 
 export function serveAttach(fleet: Fleet, socket: Socket): void {
 	let session: ReturnType<Fleet['attach']> | undefined;
 	let offEnded: (() => void) | undefined;
+	let redraw: NodeJS.Timeout | undefined;
 	const finish = () => {
+		clearTimeout(redraw);
 		session?.detach();
 		session = undefined;
 		offEnded?.();
@@ -37,8 +41,14 @@ export function serveAttach(fleet: Fleet, socket: Socket): void {
 				return;
 			}
 			const id = message.attach;
+			const columns = Number(message.columns) || 80;
+			const rows = Number(message.rows) || 24;
 			try {
-				session = fleet.attach(id, data => socket.write(data), {columns: Number(message.columns) || 80, rows: Number(message.rows) || 24});
+				session = fleet.attach(id, data => socket.write(data), {columns, rows});
+				// A worker already at this size gets no SIGWINCH from the resize, so claude would draw nothing new and the
+				// person would see fragments until Ctrl-L. One row less and back makes it redraw its whole screen.
+				session.resize(columns, Math.max(5, rows - 1));
+				redraw = setTimeout(() => session?.resize(columns, rows), REDRAW_DELAY_MS);
 			} catch (error) {
 				socket.end(`${JSON.stringify({error: error instanceof Error ? error.message : String(error)})}\n`);
 				return;

@@ -26,7 +26,7 @@ const mergeOutcomeSchema = z.object({
 });
 
 const checkpointSchema = z.object({
-	takenAt: z.number(),
+	takenAt: iso,
 	git: z.object({branch: z.string(), sha: z.string(), dirtyFiles: z.array(z.string())}).optional(),
 	outputTail: z.array(z.string()),
 	result: z.string().optional(),
@@ -54,7 +54,7 @@ export const taskViewSchema = z.object({
 	id: z.string(),
 	status: z.enum(TASK_STATUSES),
 	priority: z.enum(PRIORITIES),
-	/** Shortened in lists: the whole prompt is in task_status with an id. */
+	/** Shortened, saying how long it is: the whole prompt is in task_status with an id and fullPrompt. */
 	prompt: z.string(),
 	cwd: z.string(),
 	permissionMode: z.enum(PERMISSION_MODES),

@@ -16,6 +16,7 @@ import {WorkersPane} from './components/workers-pane.js';
 import {createController, type QuitChoice} from './controller.js';
 import type {FleetSource} from './fleet-source.js';
 import type {ActionResults} from './fleet-sync.js';
+import {usePaneContent} from './hooks/use-pane-content.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {computeLayout, MIN_COLUMNS, MIN_ROWS} from './layout.js';
 import type {DashboardStore} from './store.js';
@@ -71,7 +72,8 @@ export function App({store, source, results, defaultCwd, homeDirectory, theme = 
 	const mode = useStore(store, state => state.mode.kind);
 	const focus = useStore(store, state => state.focus);
 	const view = useStore(store, state => state.view);
-	const layout = computeLayout(columns ?? size.columns, rows ?? size.rows);
+	const paneContent = usePaneContent(store);
+	const layout = computeLayout(columns ?? size.columns, rows ?? size.rows, paneContent);
 
 	if (layout.isTooSmall) {
 		// The quit question still has to be answerable, or q would seem to do nothing.

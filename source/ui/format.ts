@@ -123,3 +123,19 @@ export function wrap(text: string, width: number): string[] {
 	}
 	return lines;
 }
+
+/**
+ * A worker's terminal screen as the Output pane draws it: a TUI leaves most of its rows blank between the
+ * conversation and the input box, so runs of blank rows become one; each row is cut at `width` as a window would
+ * cut it (no `…`: a rule or a box edge just ends at the pane's edge).
+ */
+export function screenText(lines: readonly string[], width: number): string[] {
+	const shown: string[] = [];
+	for (const raw of lines) {
+		const line = cleanLine(raw).trimEnd();
+		if (line === '' && (shown.length === 0 || shown.at(-1) === '')) continue;
+		shown.push([...line].slice(0, Math.max(0, width)).join(''));
+	}
+	while (shown.at(-1) === '') shown.pop();
+	return shown;
+}

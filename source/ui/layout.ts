@@ -29,23 +29,37 @@ export type Layout = {
 };
 
 /**
- * Where everything goes at a terminal size. Pane heights depend on the size only, never on how many tasks there are,
- * so the layout stands still while the fleet changes.
+ * How many rows each pane would like under its title: its items (and the column header where it has one). Zero means
+ * the pane is empty and shrinks to its title line. Without it every pane is taken as full.
  */
-export function computeLayout(columns: number, rows: number): Layout {
+export type PaneContent = {queue: number; workers: number; dag: number; schedules: number};
+
+const FULL: PaneContent = {queue: Infinity, workers: Infinity, dag: Infinity, schedules: Infinity};
+
+/** A pane's height: its title and what it holds, between one line (empty) and `max`. */
+function fitted(wanted: number, max: number): number {
+	return Math.max(1, Math.min(Math.max(1, Math.floor(max)), 1 + wanted));
+}
+
+/**
+ * Where everything goes at a terminal size. The lists and the DAG take the rows their content needs, up to a share of
+ * the screen, and an empty one shrinks to its title; the live Output takes the rest, so it is always the largest.
+ */
+export function computeLayout(columns: number, rows: number, content: PaneContent = FULL): Layout {
 	const height = Math.max(1, rows - 1);
 	const isTooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
 	const body = {width: columns, height: Math.max(0, height - 2)};
 	const isWide = columns >= WIDE_COLUMNS;
 	if (isWide) {
-		const listWidth = Math.floor(columns * 0.5);
+		// The lists get a little more than half: a worker's row needs its prompt or question to be readable.
+		const listWidth = Math.floor(columns * (columns < 160 ? 0.56 : 0.5));
 		// One column of air between the lists and the output.
 		const rightWidth = columns - listWidth - 1;
 		// Schedules get the full width at the bottom: their columns (cron, zone, next, last run) need it.
-		const schedulesHeight = Math.max(3, Math.round(body.height * 0.22));
+		const schedulesHeight = fitted(content.schedules, Math.max(1, body.height * 0.25));
 		const upper = Math.max(0, body.height - schedulesHeight);
-		const queueHeight = Math.max(3, Math.round(upper * 0.4));
-		const outputHeight = Math.max(4, Math.round(upper * 0.6));
+		const queueHeight = Math.min(upper, fitted(content.queue, upper * 0.35));
+		const dagHeight = Math.min(upper, fitted(content.dag, upper * 0.4));
 		return {
 			columns,
 			height,
@@ -54,14 +68,14 @@ export function computeLayout(columns: number, rows: number): Layout {
 			isTooSmall,
 			queue: {width: listWidth, height: queueHeight},
 			workers: {width: listWidth, height: Math.max(0, upper - queueHeight)},
-			output: {width: rightWidth, height: outputHeight},
-			dag: {width: rightWidth, height: Math.max(0, upper - outputHeight)},
+			output: {width: rightWidth, height: Math.max(0, upper - dagHeight)},
+			dag: {width: rightWidth, height: dagHeight},
 			schedules: {width: columns, height: schedulesHeight},
 		};
 	}
-	const queueHeight = Math.max(2, Math.round(body.height * 0.2));
-	const workersHeight = Math.max(3, Math.round(body.height * 0.35));
-	const view = {width: columns, height: Math.max(2, body.height - queueHeight - workersHeight)};
+	const queueHeight = fitted(content.queue, body.height * 0.2);
+	const workersHeight = fitted(content.workers, body.height * 0.35);
+	const view = {width: columns, height: Math.max(1, body.height - queueHeight - workersHeight)};
 	return {
 		columns,
 		height,

@@ -74,7 +74,7 @@ test('a task with unfinished dependencies waits for them', async () => {
 
 test('an empty queue says so', async () => {
 	const ui = await renderDashboard({source: new FakeFleetSource([makeTask({id: 'done0001', status: 'completed'})])});
-	expect(ui.frame()).toContain('Nothing queued.');
+	expect(ui.frame()).toContain('Queue 0 · nothing queued');
 	ui.unmount();
 });
 

@@ -26,9 +26,9 @@ test('shows each worker with state, elapsed time, cost, tokens and memory', asyn
 	ui.unmount();
 });
 
-test('idle workers say so', async () => {
+test('a running task whose worker is between turns reads as running, not idle', async () => {
 	const ui = await renderDashboard({source: new FakeFleetSource([makeTask({id: 'idle0001', status: 'running', workerState: 'idle'})])});
-	expect(line(ui.frame(), 'idle0001')).toMatch(/idle0001 idle/);
+	expect(line(ui.frame(), 'idle0001')).toMatch(/idle0001 running/);
 	ui.unmount();
 });
 
@@ -55,7 +55,7 @@ test('tasks that ended are listed after the live ones, newest first, with how lo
 
 test('with no tasks at all, it says how to make one', async () => {
 	const ui = await renderDashboard({source: new FakeFleetSource()});
-	expect(ui.frame()).toContain('No tasks yet. Press N to hand one over.');
+	expect(ui.frame()).toContain('Workers 0 · no tasks yet: N hands one over');
 	ui.unmount();
 });
 

@@ -32,7 +32,11 @@ export function DagPane({width, height, isFocused}: DagPaneProps) {
 		detail = `${selectedId} · ${nodes.length} task${nodes.length === 1 ? '' : 's'}`;
 		if (layout.total > rows) detail += ` · ${layout.start + 1}-${layout.start + layout.rows.length} of ${layout.total} rows`;
 		if (family.missing.length > 0) detail += ` · fetching ${family.missing.length}…`;
-		if (nodes.length === 1 && family.missing.length === 0) note = `${selectedId} depends on no task and no task depends on it.`;
+		if (nodes.length === 1 && family.missing.length === 0) {
+			// Said in the title: a task alone leaves the pane one line, for the Output.
+			detail = `${selectedId} · no dependencies either way`;
+			note = `${selectedId} depends on no task and no task depends on it.`;
+		}
 	}
 	return (
 		<Box flexDirection="column" width={width} height={height} overflow="hidden">

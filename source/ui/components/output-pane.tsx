@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {cleanLine, clockTime, fit} from '../format.js';
+import {cleanLine, clockTime, fit, screenText} from '../format.js';
 import {selectedTask} from '../store.js';
 import {useDashboard} from '../store-context.js';
 import {useTheme} from '../theme.js';
@@ -25,9 +25,11 @@ export function OutputPane({width, height, isFocused}: OutputPaneProps) {
 			: `Waiting for ${task.waitingOn?.join(', ') || 'its dependencies'}: no output until it can start.`;
 	} else if (output?.taskId !== task.id) note = 'Loading…';
 	else {
-		lines = output.lines.map(cleanLine);
-		// A terminal screen is as tall as the terminal, mostly blank at the bottom.
-		while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
+		if (output.live) lines = screenText(output.lines, width);
+		else {
+			lines = output.lines.map(cleanLine);
+			while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
+		}
 		detail += output.live ? ' · live screen' : ' · log';
 		if (task.status === 'parked' && task.parkedUntil !== undefined) detail += ` · parked until ${clockTime(task.parkedUntil, now)}`;
 		if (lines.length === 0) note = '(no output yet)';

@@ -1,8 +1,7 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
 import {useMemo} from 'react';
 import {windowStart} from '../layout.js';
 import {useDashboard} from '../store-context.js';
-import {useTheme} from '../theme.js';
 import {PaneTitle} from './pane-title.js';
 import {QueueRow} from './queue-row.js';
 
@@ -10,7 +9,6 @@ export type QueuePaneProps = {width: number; height: number; isFocused: boolean}
 
 /** Queued tasks in the order they will run: priority, how long each has waited and what it waits for. */
 export function QueuePane({width, height, isFocused}: QueuePaneProps) {
-	const theme = useTheme();
 	const queue = useDashboard(state => state.queue);
 	const selectedId = useDashboard(state => state.selection.queue);
 	const fleet = useDashboard(state => state.snapshot?.fleet);
@@ -26,25 +24,32 @@ export function QueuePane({width, height, isFocused}: QueuePaneProps) {
 	const range = queue.length > rows ? ` ${start + 1}-${start + visible.length} of` : '';
 	return (
 		<Box flexDirection="column" width={width} height={height} overflow="hidden">
-			<PaneTitle title="Queue" detail={`${range} ${queue.length}${isFiltered ? ' (filtered)' : ''}`.trim()} isFocused={isFocused} width={width} />
-			{queue.length === 0 ? (
-				<Text {...theme.muted} wrap="truncate-end">
-					{isFiltered ? '  No queued task matches the filter.' : '  Nothing queued.'}
-				</Text>
-			) : (
-				visible.map(task => (
-					<QueueRow
-						key={task.id}
-						task={task}
-						fleet={fleet}
-						now={now}
-						isSelected={task.id === selectedId}
-						isHighlighted={isFocused && task.id === selectedId}
-						blockers={blockersOf(task.dependsOn)}
-						width={width}
-					/>
-				))
-			)}
+			<PaneTitle
+				title="Queue"
+				detail={
+					queue.length === 0
+						? isFiltered
+							? '0 · none matches the filter'
+							: '0 · nothing queued'
+						: `${range} ${queue.length}${isFiltered ? ' (filtered)' : ''}`.trim()
+				}
+				isFocused={isFocused}
+				width={width}
+			/>
+			{queue.length === 0 || rows === 0
+				? null
+				: visible.map(task => (
+						<QueueRow
+							key={task.id}
+							task={task}
+							fleet={fleet}
+							now={now}
+							isSelected={task.id === selectedId}
+							isHighlighted={isFocused && task.id === selectedId}
+							blockers={blockersOf(task.dependsOn)}
+							width={width}
+						/>
+					))}
 		</Box>
 	);
 }

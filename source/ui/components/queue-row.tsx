@@ -20,6 +20,15 @@ export type QueueRowProps = {
 /** The waiting column's width. */
 const WAITS_FOR_CHARS = 22;
 
+/** The place column's width: `#123`, `wait`, `park`. */
+const PLACE_CHARS = 4;
+
+/** Where a queued task stands: its place in line, `wait` (for its dependencies) or `park` (a usage limit). */
+function placeLabel(task: DashboardTask): string {
+	if (task.status === 'parked') return 'park';
+	return task.queuePosition ? `#${task.queuePosition}` : 'wait';
+}
+
 /** What a queued task waits for, in a few words: the usage limit's reset for a parked one, its dependencies, then the fleet. */
 function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: number, blockers = ''): string {
 	if (task.status === 'parked') return task.parkedUntil === undefined ? 'parked: usage limit' : `parked until ${clockTime(task.parkedUntil, now)}`;
@@ -35,13 +44,13 @@ function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: numb
 }
 
 /**
- * `› #1  P0 k3f9a2zq 3m12s  held: memory           Fix the flaky…`
+ * `› #1   P0 k3f9a2zq 3m12s  held: memory           Fix the flaky…`
  * `  park P1 m2c8d1xw 41m07s parked until 22:48     Port the parser…`
  */
 export const QueueRow = memo(function QueueRow({task, fleet, now, isSelected, isHighlighted, blockers, width}: QueueRowProps) {
 	const theme = useTheme();
 	const text =
-		`${isSelected ? '›' : ' '} ${cell(task.status === 'parked' ? 'park' : task.queuePosition ? `#${task.queuePosition}` : 'wait', 5)}${task.priority} ${cell(task.id, 8)} ${cell(elapsed(task.createdAt, now), 6)} ` +
+		`${isSelected ? '›' : ' '} ${cell(placeLabel(task), PLACE_CHARS)} ${task.priority} ${cell(task.id, 8)} ${cell(elapsed(task.createdAt, now), 6)} ` +
 		`${cell(waitsFor(task, fleet, now, blockers), WAITS_FOR_CHARS)} ${oneLine(task.prompt)}`;
 	return (
 		<Box width={width} height={1} flexShrink={0}>

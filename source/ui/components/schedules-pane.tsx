@@ -14,7 +14,7 @@ export function SchedulesPane({width, height, isFocused}: SchedulesPaneProps) {
 	const selectedId = useDashboard(state => state.scheduleSelection);
 	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
 	const active = schedules.filter(schedule => schedule.status === 'active').length;
-	const hasHeader = height >= 4;
+	const hasHeader = height >= 3;
 	const rows = Math.max(0, height - 1 - (hasHeader ? 1 : 0));
 	const selected = schedules.findIndex(schedule => schedule.id === selectedId);
 	const start = windowStart(schedules.length, Math.max(0, selected), rows);
@@ -24,7 +24,11 @@ export function SchedulesPane({width, height, isFocused}: SchedulesPaneProps) {
 		<Box flexDirection="column" width={width} height={height} overflow="hidden">
 			<PaneTitle
 				title="Schedules"
-				detail={`${active} active · ${schedules.length - active} other${range}${isFocused && schedules.length > 0 ? ' · p pause/resume · c cancel' : ''}`}
+				detail={
+					schedules.length === 0
+						? '0 · make one with ccfleet schedule create'
+						: `${active} active · ${schedules.length - active} other${range}${isFocused ? ' · p pause/resume · c cancel' : ''}`
+				}
 				isFocused={isFocused}
 				width={width}
 			/>

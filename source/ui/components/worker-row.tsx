@@ -14,32 +14,66 @@ export type WorkerRowProps = {
 	width: number;
 };
 
-/** Column widths, shared with the pane's header line. */
-const WORKER_COLUMNS = {id: 8, state: 11, time: 7, cost: 7, tokens: 6, rss: 5} as const;
+type Column = 'time' | 'cost' | 'tokens' | 'rss';
 
-export function workerHeaderText(): string {
-	const c = WORKER_COLUMNS;
-	return `   ${cell('ID', c.id)} ${cell('STATE', c.state)} ${cell('TIME', c.time)} ${cell('COST', c.cost)} ${cell('TOKENS', c.tokens)} ${cell('RSS', c.rss)} PROMPT / QUESTION`;
+/** Column widths, shared with the pane's header line. */
+const WIDTHS = {id: 8, state: 11, time: 6, cost: 6, tokens: 6, rss: 5} as const;
+/** What the worker does (its prompt or question) keeps at least this many columns: the other columns give way first. */
+const MIN_WHAT = 26;
+/** The order the optional columns give way in when the row is narrow. */
+const GIVE_WAY: readonly Column[] = ['rss', 'tokens', 'time', 'cost'];
+
+/** The optional columns a row of `width` shows, in their order on the line. */
+export function workerColumns(width: number): Column[] {
+	const shown = new Set<Column>(['time', 'cost', 'tokens', 'rss']);
+	const fixed = 3 + WIDTHS.id + 1 + WIDTHS.state + 1;
+	const used = () => fixed + [...shown].reduce((sum, column) => sum + WIDTHS[column] + 1, 0);
+	for (const column of GIVE_WAY) {
+		if (width - used() >= MIN_WHAT) break;
+		shown.delete(column);
+	}
+	return (['time', 'cost', 'tokens', 'rss'] as const).filter(column => shown.has(column));
 }
 
+const HEADERS: Record<Column, string> = {time: 'TIME', cost: 'COST', tokens: 'TOKENS', rss: 'RSS'};
+
+export function workerHeaderText(width = Number.POSITIVE_INFINITY): string {
+	const columns = workerColumns(width).map(column => `${cell(HEADERS[column], WIDTHS[column])} `);
+	return `   ${cell('ID', WIDTHS.id)} ${cell('STATE', WIDTHS.state)} ${columns.join('')}DOING / ASKING`;
+}
+
+/** A running task's worker state, as a person reads it: it works (busy), waits for them, or starts. */
 function stateLabel(task: DashboardTask): string {
 	if (needsInput(task)) return 'NEEDS INPUT';
-	if (isLive(task)) return task.workerState ?? task.status;
-	return task.status;
+	if (!isLive(task)) return task.status;
+	// Between two turns a pty worker is idle, but its task still runs: "idle" read as stuck.
+	if (task.workerState === undefined || task.workerState === 'idle') return 'running';
+	return task.workerState;
 }
 
-/** `›! k3f9a2zq NEEDS INPUT 12m04s  $0.42   12k 310M Bash: npm test` — a worker that needs input is marked `!` and coloured. */
+/** What the worker does: the question it asks, the tool it runs now, else its prompt's first line. */
+export function workerDoing(task: DashboardTask): string {
+	if (needsInput(task) && task.question) return oneLine(task.question.question);
+	const prompt = oneLine(task.prompt.split('\n').find(line => line.trim() !== '') ?? task.prompt);
+	if (isLive(task) && task.activity) return `${oneLine(`${task.activity.tool}${task.activity.detail ? `: ${task.activity.detail}` : ''}`)} · ${prompt}`;
+	if (task.status === 'failed' && task.failureReason) return `${oneLine(task.failureReason)} · ${prompt}`;
+	return prompt;
+}
+
+/** `›! k3f9a2zq NEEDS INPUT 12m04s $0.42    12k 310M  Bash: npm test` — a worker that needs input is marked `!` and coloured. */
 export const WorkerRow = memo(function WorkerRow({task, now, isSelected, isHighlighted, width}: WorkerRowProps) {
 	const theme = useTheme();
-	const c = WORKER_COLUMNS;
 	const isWaiting = needsInput(task);
-	const time = isLive(task) ? elapsed(task.startedAt, now) : elapsed(task.startedAt, task.endedAt);
 	// Input and output tokens: what the work cost; cache reads dwarf them and mean little to a person.
 	const tokens = task.tokens.input + task.tokens.output + task.tokens.cacheCreation;
-	const what = isWaiting && task.question ? task.question.question : oneLine(task.prompt);
-	const text =
-		`${isSelected ? '›' : ' '}${isWaiting ? '!' : ' '} ${cell(task.id, c.id)} ${cell(stateLabel(task), c.state)} ${cell(time, c.time)} ` +
-		`${cell(money(task.costUsd), c.cost)} ${cell(count(tokens), c.tokens)} ${cell(bytes(task.rssBytes), c.rss)} ${oneLine(what)}`;
+	const values: Record<Column, string> = {
+		time: isLive(task) ? elapsed(task.startedAt, now) : elapsed(task.startedAt, task.endedAt),
+		cost: money(task.costUsd),
+		tokens: count(tokens),
+		rss: bytes(task.rssBytes),
+	};
+	const columns = workerColumns(width).map(column => `${cell(values[column], WIDTHS[column])} `);
+	const text = `${isSelected ? '›' : ' '}${isWaiting ? '!' : ' '} ${cell(task.id, WIDTHS.id)} ${cell(stateLabel(task), WIDTHS.state)} ${columns.join('')}${workerDoing(task)}`;
 	const style = {
 		...(isLive(task) ? (theme.status[task.status] ?? {}) : theme.muted),
 		...(isWaiting ? theme.needsInput : {}),

@@ -17,7 +17,7 @@ export function WorkersPane({width, height, isFocused}: WorkersPaneProps) {
 	const isFiltered = useDashboard(state => state.filter !== '');
 	const live = workers.filter(isLive).length;
 	// The column header is worth a row only when there is room for rows under it.
-	const hasHeader = height >= 5;
+	const hasHeader = height >= 3;
 	const rows = Math.max(0, height - 1 - (hasHeader ? 1 : 0));
 	const selected = workers.findIndex(task => task.id === selectedId);
 	const start = windowStart(workers.length, Math.max(0, selected), rows);
@@ -27,24 +27,26 @@ export function WorkersPane({width, height, isFocused}: WorkersPaneProps) {
 		<Box flexDirection="column" width={width} height={height} overflow="hidden">
 			<PaneTitle
 				title="Workers"
-				detail={`${live} live · ${workers.length - live} ended${range}${isFiltered ? ' (filtered)' : ''}`}
+				detail={
+					workers.length === 0
+						? isFiltered
+							? '0 · none matches the filter'
+							: '0 · no tasks yet: N hands one over'
+						: `${live} live · ${workers.length - live} ended${range}${isFiltered ? ' (filtered)' : ''}`
+				}
 				isFocused={isFocused}
 				width={width}
 			/>
 			{hasHeader && workers.length > 0 ? (
 				<Text {...theme.muted} wrap="truncate-end">
-					{workerHeaderText()}
+					{workerHeaderText(width)}
 				</Text>
 			) : null}
-			{workers.length === 0 ? (
-				<Text {...theme.muted} wrap="truncate-end">
-					{isFiltered ? '  No task matches the filter.' : '  No tasks yet. Press N to hand one over.'}
-				</Text>
-			) : (
-				visible.map(task => (
-					<WorkerRow key={task.id} task={task} now={now} isSelected={task.id === selectedId} isHighlighted={isFocused && task.id === selectedId} width={width} />
-				))
-			)}
+			{workers.length === 0
+				? null
+				: visible.map(task => (
+						<WorkerRow key={task.id} task={task} now={now} isSelected={task.id === selectedId} isHighlighted={isFocused && task.id === selectedId} width={width} />
+					))}
 		</Box>
 	);
 }
