@@ -1,6 +1,3 @@
-import {spawn} from 'node:child_process';
-import {mkdirSync, openSync, closeSync, readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import type {Client} from '@modelcontextprotocol/sdk/client/index.js';
 import {ResourceUpdatedNotificationSchema} from '@modelcontextprotocol/sdk/types.js';
 import type {Config} from '../config.js';
@@ -9,27 +6,13 @@ import {TOOL_RESULTS, type ToolName, type ToolResult} from '../protocol/tool-res
 import type {TaskView} from '../protocol/views.js';
 import {connectMcpClient} from '../mcp/socket-client.js';
 import {NoCoreRunningError} from '../mcp/socket-server.js';
+import {startDaemon} from './daemon-launch.js';
 import {CliError, plainToolMessage} from './errors.js';
 
-/** What the CLI prints while it waits; a TTY gets one line rewritten in place. */
-export type Progress = {update(text: string): void; done(): void};
-
-export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
-	let shown = false;
-	return {
-		update(text) {
-			if (!stream.isTTY) return;
-			stream.write(`\r\u001B[2K${text}`);
-			shown = true;
-		},
-		done() {
-			if (shown) stream.write('\r\u001B[2K');
-			shown = false;
-		},
-	};
-}
+export {createProgress, type Progress} from './progress.js';
 
 export {CliError} from './errors.js';
+export {startDaemon} from './daemon-launch.js';
 
 export type FleetClient = {
 	/**
@@ -60,9 +43,6 @@ export async function withFleet<T>(config: Config, run: (fleet: FleetClient) => 
 		await fleet.close();
 	}
 }
-
-const DAEMON_START_TIMEOUT_MS = 20_000;
-const binPath = fileURLToPath(new URL('../../bin/ccfleet.js', import.meta.url));
 
 /** Connects to the core of this state directory, starting a background daemon when none runs (and saying so). */
 export async function connectFleet(config: Config, options: {startDaemon?: boolean; name?: string} = {}): Promise<FleetClient> {
@@ -117,51 +97,6 @@ export async function connectFleet(config: Config, options: {startDaemon?: boole
 		},
 		close: () => connection.close(),
 	};
-}
-
-/** Starts `ccfleet --daemon` detached, with its output in daemon.log, and waits until it answers on the socket. */
-export async function startDaemon(config: Config, progress: Progress = createProgress()): Promise<void> {
-	mkdirSync(config.home, {recursive: true, mode: 0o700});
-	const log = openSync(config.daemonLogPath, 'a', 0o600);
-	const child = spawn(process.execPath, [binPath, '--daemon'], {detached: true, stdio: ['ignore', log, log], env: process.env});
-	closeSync(log);
-	let exited: number | null | undefined;
-	child.on('exit', code => {
-		exited = code;
-	});
-	process.stderr.write(`ccfleet: no core was running; started a background daemon (pid ${child.pid}, log ${config.daemonLogPath}).\n`);
-	const started = Date.now();
-	try {
-		for (;;) {
-			if (exited !== undefined) {
-				throw new CliError(`The daemon exited at start (code ${exited}). The end of its log:\n${tail(config.daemonLogPath, 15)}`);
-			}
-			try {
-				const probe = await connectMcpClient(config.socketPath, {name: 'ccfleet-probe'});
-				await probe.close();
-				return;
-			} catch (error) {
-				if (!(error instanceof NoCoreRunningError)) throw error;
-			}
-			const waited = Date.now() - started;
-			if (waited > DAEMON_START_TIMEOUT_MS) {
-				throw new CliError(`The daemon did not answer within ${DAEMON_START_TIMEOUT_MS / 1000} s. Look at its log: ${config.daemonLogPath}`);
-			}
-			progress.update(`ccfleet: waiting for the daemon to start… ${(waited / 1000).toFixed(1)} s`);
-			await new Promise(resolve => setTimeout(resolve, 100));
-		}
-	} finally {
-		progress.done();
-		child.unref();
-	}
-}
-
-function tail(file: string, lines: number): string {
-	try {
-		return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-	} catch {
-		return '(no log)';
-	}
 }
 
 /** A tool's structured answer, checked against its schema; a mismatch means the core runs another version of ccfleet. */
