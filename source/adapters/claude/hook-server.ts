@@ -35,7 +35,8 @@ type Registration = {secret: Buffer; handler: HookHandler};
 /**
  * One loopback HTTP listener for the hooks of every worker. claude POSTs each hook input here (`type: "http"`
  * hooks), so no process is spawned per event. Each worker has its own path and secret; a call with a wrong
- * secret is refused, so another local user cannot forge a worker's state.
+ * secret is refused, so another local user cannot forge a worker's state. The secret reaches claude in its
+ * environment only (see hookSettings), never on a command line another user could read.
  */
 export class HookServer {
 	readonly #server: http.Server;
@@ -136,8 +137,17 @@ async function readJson(request: http.IncomingMessage): Promise<HookPayload> {
 	return parsed as HookPayload;
 }
 
-/** The `--settings` hooks block that makes claude forward every event to this worker's URL. */
-export function hookSettings(url: string, secret: string, permissionTimeoutSeconds: number): object {
+/**
+ * The variable a worker's secret reaches claude in. Its environment is private to its user (/proc/PID/environ is
+ * 0400), while its command line is shown to every user by `ps`.
+ */
+export const HOOK_SECRET_ENV = 'CCFLEET_HOOK_SECRET';
+
+/**
+ * The `--settings` hooks block that makes claude forward every event to this worker's URL. It holds no secret: the
+ * header is filled in by claude from HOOK_SECRET_ENV (claude interpolates only the variables `allowedEnvVars` lists).
+ */
+export function hookSettings(url: string, permissionTimeoutSeconds: number): object {
 	const hooks: Record<string, unknown> = {};
 	for (const event of FORWARDED_HOOKS) {
 		hooks[event] = [
@@ -147,7 +157,8 @@ export function hookSettings(url: string, secret: string, permissionTimeoutSecon
 					{
 						type: 'http',
 						url: `${url}/${event}`,
-						headers: {'X-Ccfleet-Secret': secret},
+						headers: {'X-Ccfleet-Secret': `\${${HOOK_SECRET_ENV}}`},
+						allowedEnvVars: [HOOK_SECRET_ENV],
 						timeout: event === 'PermissionRequest' ? permissionTimeoutSeconds : 10,
 					},
 				],

@@ -4,7 +4,7 @@ import type {WorkerHandle, WorkerListener, WorkerSpec} from '../../core/ports/wo
 import {readProcessStartTime} from '../system/process-info.js';
 import {WORKER_MARKER_ENV} from '../system/process-tree.js';
 import {claudeArgs, fitsInArgv} from './claude-args.js';
-import {hookSettings} from './hook-server.js';
+import {HOOK_SECRET_ENV, hookSettings} from './hook-server.js';
 import type {PtyDriverOptions} from './pty-driver.js';
 import {PtyHooks} from './pty-hooks.js';
 import {WorkerScreen} from './screen.js';
@@ -64,14 +64,14 @@ export class PtyWorker {
 		const hooks = options.hooks.register(spec.taskId, this.#hooks.handle);
 		this.#unregisterHooks = hooks.unregister;
 		const inline = fitsInArgv(spec.prompt);
-		const settings = hookSettings(hooks.url, hooks.secret, options.permissionTimeoutSeconds);
+		const settings = hookSettings(hooks.url, options.permissionTimeoutSeconds);
 		const args = claudeArgs(spec, {settings, ...(inline ? {prompt: spec.prompt} : {})});
 		const env = workerEnv(options.env, {
 			TERM: 'xterm-256color',
 			COLORTERM: 'truecolor',
 			[WORKER_MARKER_ENV]: spec.taskId,
 			CCFLEET_HOOK_URL: hooks.url,
-			CCFLEET_HOOK_SECRET: hooks.secret,
+			[HOOK_SECRET_ENV]: hooks.secret,
 		});
 		try {
 			this.#process = pty.spawn(options.claudePath, args, {name: 'xterm-256color', cols: options.columns, rows: options.rows, cwd: spec.cwd, env});
