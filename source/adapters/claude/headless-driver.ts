@@ -7,7 +7,7 @@ import {readProcessStartTime} from '../system/process-info.js';
 import {WORKER_MARKER_ENV} from '../system/process-tree.js';
 import {claudeArgs} from './claude-args.js';
 import {contentBlocks, parseStreamLine, toolResultLine, usageLimitReport, userMessage, type StreamMessage} from './stream-json.js';
-import {describeTool, permissionQuestion} from './tool-text.js';
+import {describeTool, permissionQuestion, toolActivity} from './tool-text.js';
 import {claudeConfigDir, hasTranscript} from './transcript.js';
 import {TurnOutcome} from './worker-exit.js';
 import {workerEnv} from './worker-env.js';
@@ -133,7 +133,10 @@ class HeadlessWorker {
 				this.#listener.onState(this.#pending ? 'needs_input' : 'busy', this.#pending?.question);
 				for (const block of contentBlocks(message.message?.content)) {
 					if (block.type === 'text' && typeof block.text === 'string' && block.text.trim()) this.#output(block.text);
-					if (block.type === 'tool_use') this.#output(`⏺ ${describeTool(block.name, block.input)}`);
+					if (block.type === 'tool_use') {
+						this.#output(`⏺ ${describeTool(block.name, block.input)}`);
+						this.#listener.onActivity?.(toolActivity(block.name, block.input));
+					}
 				}
 				return;
 			case 'user':

@@ -1,7 +1,8 @@
 import type {PermissionDecision, PermissionQuestion, UsageLimitReport, WorkerListener} from '../../core/ports/worker-driver.js';
 import {formatHookOutput} from './hook-output.js';
 import type {HookEvent, HookPayload} from './hook-server.js';
-import {asText, permissionQuestion} from './tool-text.js';
+import {asText, permissionQuestion, toolActivity} from './tool-text.js';
+import {readTranscriptUsage} from './transcript.js';
 import {usageLimitFromText} from './usage-limit-text.js';
 import type {TurnOutcome} from './worker-exit.js';
 
@@ -21,6 +22,9 @@ type HookTurn = {
 /** The Notification a TUI sends when the usage limit has reset and it continues the task by itself (2.1.330). */
 const QUOTA_RESUMED = 'quota_auto_resume_fired';
 
+/** A transcript is read whole: often enough for a live cost, rarely enough for a long one. */
+const USAGE_EVERY_MS = 3_000;
+
 type HeldPermission = {question: PermissionQuestion; answer: (decision: PermissionDecision | undefined) => void};
 
 /**
@@ -32,6 +36,7 @@ export class PtyHooks {
 	readonly #outcome: TurnOutcome;
 	readonly #turn: HookTurn;
 	#held: HeldPermission | undefined;
+	#usageReadAt = 0;
 
 	constructor(listener: WorkerListener, outcome: TurnOutcome, turn: HookTurn) {
 		this.#listener = listener;
@@ -42,6 +47,8 @@ export class PtyHooks {
 	readonly handle = async (event: HookEvent, payload: HookPayload, closed: AbortSignal): Promise<object> => {
 		const text = formatHookOutput(event, payload);
 		if (text) this.#listener.onOutput(text);
+		if (event === 'PreToolUse') this.#listener.onActivity?.(toolActivity(payload.tool_name, payload.tool_input));
+		if (event === 'PreToolUse' || event === 'PostToolUse') this.#reportUsageSoFar(payload);
 		switch (event) {
 			case 'UserPromptSubmit':
 			case 'PreToolUse':
@@ -86,6 +93,15 @@ export class PtyHooks {
 				return {};
 		}
 	};
+
+	/** Cost and tokens while the turn runs, from the transcript the hook names; read at most every USAGE_EVERY_MS. */
+	#reportUsageSoFar(payload: HookPayload): void {
+		const now = Date.now();
+		if (typeof payload.transcript_path !== 'string' || now - this.#usageReadAt < USAGE_EVERY_MS) return;
+		this.#usageReadAt = now;
+		const usage = readTranscriptUsage(payload.transcript_path);
+		if (usage) this.#listener.onUsage(usage);
+	}
 
 	#usageLimit(payload: HookPayload): UsageLimitReport | undefined {
 		const message = typeof payload.last_assistant_message === 'string' ? payload.last_assistant_message : '';

@@ -1,4 +1,4 @@
-import type {PermissionQuestion} from '../../core/ports/worker-driver.js';
+import type {PermissionQuestion, WorkerActivity} from '../../core/ports/worker-driver.js';
 
 const MAX_DETAIL_CHARS = 200;
 
@@ -14,6 +14,13 @@ export function describeTool(name: unknown, input: unknown): string {
 	const fields = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
 	const detail = fields.command ?? fields.file_path ?? fields.path ?? fields.pattern ?? fields.url ?? fields.description;
 	return typeof detail === 'string' ? `${tool}(${clip(detail)})` : tool;
+}
+
+/** A tool call as the worker's current activity: `{tool: 'Bash', detail: 'npm test'}`. */
+export function toolActivity(name: unknown, input: unknown): WorkerActivity {
+	const fields = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+	const detail = fields.command ?? fields.file_path ?? fields.path ?? fields.pattern ?? fields.url ?? fields.description;
+	return {tool: typeof name === 'string' ? name : 'tool', detail: typeof detail === 'string' ? clip(detail) : ''};
 }
 
 /** The question a worker waits on when claude asks to use a tool. */

@@ -29,6 +29,9 @@ export type PermissionDecision = {behavior: 'allow'} | {behavior: 'deny'; messag
 
 export type WorkerState = 'starting' | 'busy' | 'needs_input' | 'idle';
 
+/** What a busy worker does now: the tool it runs and that tool's main argument (a command, a path, a pattern). */
+export type WorkerActivity = {tool: string; detail: string};
+
 export type WorkerUsage = {
 	costUsd: number;
 	tokens: TokenUsage;
@@ -78,6 +81,8 @@ export type WorkerListener = {
 	 * `delayMs`: other workers would meet the same answer meanwhile.
 	 */
 	onRetrying?(retry: {delayMs: number; error: string}): void;
+	/** The worker starts using a tool; its activity ends with the turn (onState idle). */
+	onActivity?(activity: WorkerActivity): void;
 	onExit(exit: WorkerExit): void;
 };
 
