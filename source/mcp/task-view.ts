@@ -48,6 +48,7 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 		...(task.worker && worker ? {pid: task.worker.pid} : {}),
 		...(worker ? {workerState: worker.state} : {}),
 		...(worker?.rssBytes !== undefined ? {rssBytes: worker.rssBytes} : {}),
+		...(worker?.activity ? {activity: worker.activity} : {}),
 		...(worker?.question ? {question: worker.question} : {}),
 		...(position > 0 ? {queuePosition: position} : {}),
 		...(task.status === 'parked' && task.parkedUntil !== undefined ? {parkedUntil: iso(task.parkedUntil)} : {}),

@@ -8,6 +8,7 @@ import type {
 	WorkerDriver,
 	WorkerExit,
 	WorkerHandle,
+	WorkerActivity,
 	WorkerSpec,
 	WorkerState,
 	WorkerUsage,
@@ -23,6 +24,8 @@ export type WorkerView = {
 	question?: PermissionQuestion;
 	/** Resident memory of the worker and everything it started, as last sampled. */
 	rssBytes?: number;
+	/** The tool it runs now, while a turn uses one. */
+	activity?: WorkerActivity;
 };
 
 /** A terminal connection to a live worker, for a person attached to it. */
@@ -34,6 +37,7 @@ type LiveWorker = {
 	question?: PermissionQuestion;
 	stopping?: StopIntent;
 	rssBytes?: number;
+	activity?: WorkerActivity;
 	/** Watched here only for a pty worker: claude enforces a headless worker's budget itself. */
 	maxBudgetUsd?: number;
 	cancelTimeout: () => void;
@@ -124,6 +128,7 @@ export class WorkerSupervisor {
 				onRetrying: retry => {
 					if (this.#workers.has(task.id)) this.#ports.onRetrying(task.id, retry);
 				},
+				onActivity: activity => this.#onActivity(task.id, activity),
 			});
 		} catch (error) {
 			this.#onExit(task.id, {exitCode: null, signal: null, error: `The worker could not start: ${error instanceof Error ? error.message : String(error)}`});
@@ -138,6 +143,7 @@ export class WorkerSupervisor {
 			state: worker.state,
 			...(worker.question ? {question: worker.question} : {}),
 			...(worker.rssBytes === undefined ? {} : {rssBytes: worker.rssBytes}),
+			...(worker.activity ? {activity: worker.activity} : {}),
 		};
 	}
 
@@ -266,11 +272,20 @@ export class WorkerSupervisor {
 		void this.stop(taskId, {kind: 'timeout'}, 'timed out');
 	}
 
+	/** The tool a worker uses now reaches the views like a state change (same state, new activity). */
+	#onActivity(taskId: string, activity: WorkerActivity): void {
+		const worker = this.#workers.get(taskId);
+		if (!worker || worker.stopping) return;
+		worker.activity = activity;
+		this.#ports.bus.emit('worker:state', {taskId, state: worker.state, ...(worker.question ? {question: worker.question} : {})});
+	}
+
 	#onState(taskId: string, state: WorkerState, question?: PermissionQuestion): void {
 		const worker = this.#workers.get(taskId);
 		const task = this.#ports.ledger.active(taskId);
 		if (!worker || !task) return;
 		worker.state = state;
+		if (state === 'idle') delete worker.activity;
 		if (state === 'needs_input') worker.question = question;
 		else delete worker.question;
 		const now = this.#ports.clock.now();
