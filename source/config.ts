@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import {ASK_TIMEOUT_ANSWERS, type AskOptions, type AskTimeoutAnswer} from './core/fleet/question-desk.js';
 import {PERMISSION_MODES, WORKER_MODES, type PermissionMode, type WorkerMode} from './core/domain/task.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -37,6 +38,10 @@ export type Config = {
 	trustWorkspace: boolean;
 	approveApiKey: boolean;
 	logLevel: LogLevel;
+	/** The user's permission rules (and rules kept per project): CCFLEET_HOME/policy.json. */
+	policyPath: string;
+	/** CCFLEET_ASK_NOTIFY_AFTER (0: never), CCFLEET_ASK_TIMEOUT (unset: never) and CCFLEET_ASK_TIMEOUT_ANSWER (deny or wait). */
+	ask: AskOptions;
 };
 
 /** A setting that cannot be used; the message names the variable, what it got, and what it accepts. */
@@ -150,5 +155,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		trustWorkspace: env.CCFLEET_TRUST_WORKSPACE ? parseBoolean(env.CCFLEET_TRUST_WORKSPACE, 'CCFLEET_TRUST_WORKSPACE') : true,
 		approveApiKey: env.CCFLEET_APPROVE_API_KEY ? parseBoolean(env.CCFLEET_APPROVE_API_KEY, 'CCFLEET_APPROVE_API_KEY') : true,
 		logLevel,
+		policyPath: path.join(home, 'policy.json'),
+		ask: {
+			notifyAfterMs: env.CCFLEET_ASK_NOTIFY_AFTER ? parseDurationOrZero(env.CCFLEET_ASK_NOTIFY_AFTER, 'CCFLEET_ASK_NOTIFY_AFTER') : 2 * 60_000,
+			timeoutMs: env.CCFLEET_ASK_TIMEOUT && env.CCFLEET_ASK_TIMEOUT !== 'never' ? parseDuration(env.CCFLEET_ASK_TIMEOUT, 'CCFLEET_ASK_TIMEOUT') : undefined,
+			timeoutAnswer: parseTimeoutAnswer(env.CCFLEET_ASK_TIMEOUT_ANSWER),
+		},
 	};
+}
+
+/** A duration, or 0 to turn the thing off. */
+function parseDurationOrZero(text: string, name: string): number {
+	return text.trim() === '0' ? 0 : parseDuration(text, name);
+}
+
+function parseTimeoutAnswer(text: string | undefined): AskTimeoutAnswer {
+	const value = (text || 'deny').trim().toLowerCase() as AskTimeoutAnswer;
+	if (!ASK_TIMEOUT_ANSWERS.includes(value)) throw new ConfigError(`CCFLEET_ASK_TIMEOUT_ANSWER is "${text}"; use deny (the worker is told nobody answered) or wait.`);
+	return value;
 }

@@ -5,6 +5,7 @@ import {HookServer} from './adapters/claude/hook-server.js';
 import {HeadlessWorkerDriver} from './adapters/claude/headless-driver.js';
 import {ModeRoutingDriver} from './adapters/claude/mode-routing-driver.js';
 import {PtyWorkerDriver} from './adapters/claude/pty-driver.js';
+import {PolicyFiles} from './adapters/fs/policy-files.js';
 import {FileOutputLog} from './adapters/fs/file-output-log.js';
 import {createGitCliInspector} from './adapters/git/git-cli-inspector.js';
 import {GitWorktrees} from './adapters/git/git-worktrees.js';
@@ -54,6 +55,9 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 	};
 	try {
 		secureStateDirectory(config, logger);
+		// A policy file that cannot be used is refused now, with its line, rather than found out at the first question.
+		const policies = new PolicyFiles(config.policyPath);
+		policies.check();
 		const claude = findClaudeBinary(env);
 		logger.info('using claude', {path: claude.path, source: claude.source});
 		const store = new SqliteTaskStore(config.databasePath);
@@ -81,6 +85,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				logger,
 				git,
 				workspaces: new GitWorktrees(config.home),
+				policies,
 				// A submit answers at once; workers start on the next turn of the event loop.
 				defer: run => setImmediate(run),
 			},
@@ -93,6 +98,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				retryBaseMs: config.retryBaseMs,
 				maxAttempts: config.maxAttempts,
 				defaults: {priority: 'P1', permissionMode: config.permissionMode, mode: config.workerMode, timeoutMs: config.taskTimeoutMs},
+				ask: config.ask,
 			},
 		);
 		fleet.on('fleet:error', ({message}) => logger.error(message));

@@ -26,6 +26,10 @@ import {Governance, type AdmissionState} from './fleet/governance.js';
 import {Parking} from './fleet/parking.js';
 import type {UsageLimitView} from './fleet/usage-limit.js';
 import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker-supervisor.js';
+import {QuestionDesk, type OpenQuestion} from './fleet/question-desk.js';
+import {rulesToAllow} from './domain/permission-policy.js';
+import {parseRule, ruleMatches} from './domain/permission-rule.js';
+import type {Answerer} from './domain/permission-answer.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -56,6 +60,7 @@ export class Fleet {
 	readonly #pumpSource: PumpSource;
 	readonly #governance: Governance;
 	readonly #parking: Parking;
+	readonly #questions: QuestionDesk;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
@@ -84,6 +89,16 @@ export class Fleet {
 			},
 		});
 		this.#gate = new DependencyGate(this.#ledger, this.#queue, (task, status, failureReason) => this.#finisher.finish(task, status, {failureReason}));
+		this.#questions = new QuestionDesk({
+			ledger: this.#ledger,
+			bus: this.#bus,
+			clock: ports.clock,
+			policies: ports.policies,
+			options: () => this.#options.ask,
+			answer: (id, decision) => this.#supervisor.answer(id, decision),
+			note: (id, text) => this.#appendOutput(id, text),
+			report,
+		});
 		this.#supervisor = new WorkerSupervisor({
 			driver: ports.driver,
 			clock: ports.clock,
@@ -107,6 +122,7 @@ export class Fleet {
 				this.#logger.info('claude will retry a turned-away request; new workers wait', {taskId, delayMs, error});
 			},
 			maxRssBytes: () => this.#options.workerMaxRssBytes,
+			questions: this.#questions,
 		});
 		this.#runner = new TaskRunner({
 			clock: ports.clock,
@@ -384,13 +400,44 @@ export class Fleet {
 		return this.#ledger.totalCostUsd();
 	}
 
-	/** Answers the permission question a worker waits on. Throws if the task waits on none. */
-	respond(id: string, decision: PermissionDecision): Task {
+	/**
+	 * Answers the permission question a worker waits on, and writes the answer into its history. `always` also turns an
+	 * approval into rules, for this task or for its project, so the same call passes without asking next time. Throws if
+	 * the task waits on none.
+	 */
+	respond(id: string, decision: PermissionDecision, {always, by = 'person'}: {always?: 'task' | 'project'; by?: Answerer} = {}): Task {
 		const task = this.get(id);
-		if (!this.#supervisor.answer(id, decision)) {
+		const question = this.#supervisor.question(id);
+		if (always && decision.behavior !== 'allow') throw new InvalidInputError('"always" goes with an approval: it adds a rule that allows the same call next time.');
+		// Made before answering, so a call no rule can allow is refused with the question still open.
+		const rules = always && question ? rulesToAllow(question) : [];
+		if (!question || !this.#supervisor.answer(id, decision)) {
 			throw new InvalidInputError(`Task ${id} is not waiting for a permission answer (it is ${task.status}). Check \`ccfleet status ${id}\`.`);
 		}
+		this.#questions.settle(id);
+		this.#questions.record(id, question, decision, by);
+		if (always === 'task') this.#ledger.update(id, {allow: [...new Set([...(this.get(id).allow ?? []), ...rules])]});
+		if (always === 'project') {
+			if (!this.#ports.policies) throw new InvalidInputError('This fleet has no policy file to keep project rules in; use always "task".');
+			const file = this.#ports.policies.allowForProject(task.cwd, rules);
+			this.#appendOutput(id, `[ccfleet] always allowed for ${task.cwd}: ${rules.join(', ')} (in ${file})\n`);
+		}
 		return this.get(id);
+	}
+
+	/**
+	 * Answers alike every waiting question that `rule` covers (in Claude Code's rule syntax, e.g. "Bash(npm test)"),
+	 * oldest first; returns the tasks answered.
+	 */
+	respondMatching(ruleText: string, decision: PermissionDecision, options: {always?: 'task' | 'project'; by?: Answerer} = {}): Task[] {
+		const rule = parseRule(ruleText);
+		const matching = this.questions().filter(({taskId, question}) => ruleMatches(rule, question, {cwd: this.get(taskId).cwd, baseDir: this.get(taskId).cwd, home: this.#ports.policies?.home ?? '/'}));
+		return matching.map(({taskId}) => this.respond(taskId, decision, options));
+	}
+
+	/** Every permission question waiting for a person or the main session, oldest first. */
+	questions(): OpenQuestion[] {
+		return this.#questions.waiting();
 	}
 
 	/**
@@ -477,3 +524,4 @@ function errorMessage(error: unknown): string {
 export function createFleet(ports: FleetPorts, options: Partial<FleetOptions> = {}): Fleet {
 	return new Fleet(ports, options);
 }
+

@@ -1,8 +1,14 @@
 import path from 'node:path';
+import {FleetError, InvalidInputError} from './errors.js';
 import {parseRule, ruleMatches, splitCommand, type PermissionRule, type ToolCall} from './permission-rule.js';
 
 /** A rule with the message a worker reads when a deny rule refuses its call. */
-export type RuleEntry = {rule: PermissionRule; message?: string};
+export type RuleEntry = {
+	rule: PermissionRule;
+	message?: string;
+	/** The file it came from, when its level gathers rules from more than one. */
+	source?: string;
+};
 
 export type RuleSet = {allow: RuleEntry[]; deny: RuleEntry[]; ask: RuleEntry[]};
 
@@ -56,12 +62,12 @@ function decideOne(levels: readonly PolicyLevel[], call: ToolCall, context: {cwd
 		for (const answer of ['deny', 'ask', 'allow'] as const) {
 			const entry = level.rules[answer].find(candidate => ruleMatches(candidate.rule, call, ruleContext));
 			if (!entry) continue;
-			const rule = {text: entry.rule.text, level: level.level, source: level.source};
+			const rule = {text: entry.rule.text, level: level.level, source: entry.source ?? level.source};
 			if (answer !== 'deny') return {answer, rules: [rule]};
 			return {
 				answer,
 				rules: [rule],
-				message: entry.message ?? `Denied by the ${level.level} rule ${entry.rule.text} (${level.source}). Take another way, or ask the user.`,
+				message: entry.message ?? `Denied by the ${level.level} rule ${entry.rule.text} (${rule.source}). Take another way, or ask the user.`,
 			};
 		}
 	}
@@ -88,7 +94,9 @@ export function rulesToAllow(call: ToolCall): string[] {
 	if (call.toolName === 'Bash' && typeof input['command'] === 'string') {
 		const {parts, opaque} = splitCommand(input['command']);
 		if (opaque)
-			throw new Error('This command runs other commands inside it ($(…) or backquotes); no rule short of Bash (every command) can allow it. Answer it each time.');
+			throw new InvalidInputError(
+				'This command runs other commands inside it ($(…) or backquotes); no rule short of Bash (every command) can allow it. Answer it each time.',
+			);
 		return parts.map(part => `Bash(${part.replace(/\s+/g, ' ')})`);
 	}
 	if (call.toolName === 'WebFetch' && typeof input['url'] === 'string') {
@@ -110,7 +118,7 @@ export function rulesToAllow(call: ToolCall): string[] {
 export type PolicyDocument = {rules: RuleSet; projects: Map<string, RuleSet>};
 
 /** A policy file that cannot be used: the message names the file, the line, what is wrong and what is accepted. */
-export class PolicyFileError extends Error {}
+export class PolicyFileError extends FleetError {}
 
 const DOCUMENT_KEYS = ['permissions', 'projects'];
 const RULE_SET_KEYS = ['allow', 'deny', 'ask'];

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
+import {InvalidInputError} from './errors.js';
 
 /**
  * One permission rule in Claude Code's own syntax, so that users can copy the rules they already have:
@@ -33,7 +34,7 @@ export const RULE_SYNTAX_HELP =
 	'Bash(npm test), Bash(npm test:*), Read(src/**), Edit(//abs/path), WebFetch(domain:docs.example.com).';
 
 /** Why a rule could not be read, in words that say what is accepted. */
-export class RuleSyntaxError extends Error {}
+export class RuleSyntaxError extends InvalidInputError {}
 
 const FILE_EDIT_TOOLS = new Set(['Edit', 'Write', 'MultiEdit', 'NotebookEdit']);
 const FILE_READ_TOOLS = new Set(['Read', 'Glob', 'Grep', 'LS']);

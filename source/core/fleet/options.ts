@@ -7,7 +7,9 @@ import type {SystemMonitor} from '../ports/system-monitor.js';
 import type {OutputLog, TaskStore} from '../ports/task-store.js';
 import type {WorkerDriver} from '../ports/worker-driver.js';
 import type {Workspaces} from '../ports/workspace.js';
+import type {PermissionPolicies} from '../ports/permission-policies.js';
 import type {AdmissionPolicy} from './admission.js';
+import {DEFAULT_ASK_OPTIONS, type AskOptions} from './question-desk.js';
 import {DEFAULT_RESOURCE_OPTIONS, type ResourceOptions} from './resource-gauge.js';
 
 /** What the fleet works with: every side effect goes through one of these. */
@@ -25,6 +27,8 @@ export type FleetPorts = {
 	workspaces?: Workspaces;
 	/** Rules that may hold the next start, asked after the ceiling, the stagger and the back-off. */
 	admissionPolicies?: AdmissionPolicy[];
+	/** The user's and the projects' permission rules; without them only a task's own rules answer questions. */
+	policies?: PermissionPolicies;
 	/** Runs a function on a later turn (the host's setImmediate), so a submit answers before its worker starts; without it the pump runs at once. */
 	defer?: (run: () => void) => void;
 };
@@ -53,6 +57,8 @@ export type FleetOptions = {
 	dailyBudgetUsd: number | undefined;
 	/** How long stop() waits for checkpoints and merges already under way before it gives up on them. */
 	stopDrainMs: number;
+	/** When a question nobody answers is announced, and what becomes of it in the end. */
+	ask: AskOptions;
 };
 
 export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
@@ -68,4 +74,5 @@ export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
 	workerMaxRssBytes: 4 * 1024 ** 3,
 	dailyBudgetUsd: undefined,
 	stopDrainMs: 15_000,
+	ask: DEFAULT_ASK_OPTIONS,
 };

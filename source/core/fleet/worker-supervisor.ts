@@ -16,6 +16,7 @@ import type {
 } from '../ports/worker-driver.js';
 import type {EventBus} from '../events.js';
 import type {StopIntent} from './exit-policy.js';
+import type {QuestionDesk} from './question-desk.js';
 import type {TaskLedger} from './task-ledger.js';
 
 export type WorkerView = {
@@ -68,6 +69,8 @@ export type SupervisorPorts = {
 	onRetrying(taskId: string, retry: {delayMs: number; error: string}): void;
 	/** A worker whose process tree grows past this is recycled (see #recycleIfOversized); read each time, so it can change. */
 	maxRssBytes(): number;
+	/** Answers questions by the permission rules, and keeps those left for a person. */
+	questions: QuestionDesk;
 };
 
 /** A worker this far over the cap is recycled even in the middle of its work: waiting for a pause could topple the machine. */
@@ -227,6 +230,11 @@ export class WorkerSupervisor {
 		return Boolean(worker?.handle && worker.question && worker.handle.answer(decision));
 	}
 
+	/** The question a worker waits on, if it waits on one. */
+	question(taskId: string): PermissionQuestion | undefined {
+		return this.#workers.get(taskId)?.question;
+	}
+
 	/** Types into a live worker; false when there is none. */
 	write(taskId: string, text: string): boolean {
 		const handle = this.#workers.get(taskId)?.handle;
@@ -288,6 +296,8 @@ export class WorkerSupervisor {
 		if (state === 'idle') delete worker.activity;
 		if (state === 'needs_input') worker.question = question;
 		else delete worker.question;
+		if (state !== 'needs_input') this.#ports.questions.settle(taskId);
+		else if (question && this.#answerByRules(task, question)) return;
 		const now = this.#ports.clock.now();
 		if (state === 'needs_input' && task.status === 'running') this.#ports.ledger.save(transition(task, 'needs_input', now), task.status);
 		if (state !== 'needs_input' && task.status === 'needs_input') this.#ports.ledger.save(transition(task, 'running', now), task.status);
@@ -296,11 +306,27 @@ export class WorkerSupervisor {
 		this.#stopIfOverBudget(taskId);
 	}
 
+	/**
+	 * A question the permission rules answer never reaches anyone: the worker is answered at once (and moves on before
+	 * its task is shown waiting). Any other question waits in the inbox.
+	 */
+	#answerByRules(task: Task, question: PermissionQuestion): boolean {
+		const desk = this.#ports.questions;
+		const ruled = desk.decide(task, question);
+		if (ruled && this.answer(task.id, ruled.decision)) {
+			desk.record(task.id, question, ruled.decision, 'rule', ruled.rules);
+			return true;
+		}
+		desk.open(task.id, question);
+		return false;
+	}
+
 	#onExit(taskId: string, exit: WorkerExit): void {
 		const worker = this.#workers.get(taskId);
 		const task = this.#ports.ledger.active(taskId);
 		if (!worker || !task) return;
 		worker.cancelTimeout();
+		this.#ports.questions.settle(taskId);
 		this.#workers.delete(taskId);
 		if (this.#workers.size === 0) this.#stopSampling();
 		this.#ports.closeOutput(taskId);
