@@ -1,0 +1,61 @@
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterAll, beforeAll, expect, it} from 'vitest';
+import {createSandbox, processesOfTask, type Sandbox} from '../helpers/ccfleet-process.js';
+import {waitFor} from '../helpers/wait-for.js';
+import {allTasks, askedBodies, delegate, isEnded} from './fleet-client.js';
+
+// SIGTERM (what `ccfleet stop` and systemd send) is the graceful path: the daemon stops admitting, ends its workers so
+// they resume at the next start, closes its store, removes its socket and exits 0.
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+	sandbox = await createSandbox({CCFLEET_MAX_WORKERS: '2'});
+});
+
+afterAll(async () => {
+	await sandbox.cleanup();
+});
+
+it('SIGTERM with two real-claude tasks running and one queued: exit 0, socket removed, logged; all three complete after a restart', async () => {
+	const first = await sandbox.startDaemon();
+	const tasks = [];
+	for (let index = 0; index < 3; index++) tasks.push(await delegate(sandbox, {prompt: `graceful ${index} [[slow:6000]] [[reply:finished ${index}]]`}));
+	const running = await waitFor(
+		'two workers waiting on the API',
+		async () => {
+			const busy = (await allTasks(sandbox)).filter(task => task.workerState === 'busy');
+			return busy.length === 2 && busy.every(task => askedBodies(sandbox).some(body => body.includes(task.prompt))) ? busy : undefined;
+		},
+		90_000,
+	);
+
+	const exited = new Promise<number | null>(resolve => first.once('exit', code => resolve(code)));
+	first.kill('SIGTERM');
+	expect(await exited).toBe(0);
+	expect(existsSync(path.join(sandbox.home, 'run', 'ccfleet.sock'))).toBe(false);
+	expect(sandbox.corePid()).toBeUndefined();
+	for (const task of running) expect(processesOfTask(task.id)).toEqual([]);
+
+	const log = readFileSync(path.join(sandbox.home, 'logs', 'ccfleet.log'), 'utf8')
+		.split('\n')
+		.filter(Boolean)
+		.map(line => JSON.parse(line) as Record<string, unknown>);
+	expect(log.map(entry => entry['msg'])).toEqual(expect.arrayContaining(['ccfleet daemon ready', 'stopping: running tasks will resume at the next start', 'stopped']));
+	expect(log.find(entry => entry['msg'] === 'stopped')).toMatchObject({level: 'info', signal: 'SIGTERM'});
+
+	await sandbox.startDaemon();
+	const final = await waitFor(
+		'all three to end after the restart',
+		async () => {
+			const all = await allTasks(sandbox);
+			return all.length === 3 && all.every(isEnded) ? all : undefined;
+		},
+		120_000,
+	);
+	const resumed = new Set(running.map(task => task.id));
+	for (const task of final) {
+		expect(task).toMatchObject({status: 'completed', result: `finished ${/graceful (\d)/.exec(task.prompt)![1]}`});
+		expect(task.attempts).toBe(resumed.has(task.id) ? 2 : 1);
+	}
+}, 240_000);
