@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
-import {cleanLine, clockTime, fit, screenText} from '../format.js';
+import {failureAdvice} from '../failure-advice.js';
+import {cleanLine, clockTime, fit, screenText, wrap} from '../format.js';
 import {selectedTask} from '../store.js';
 import {useDashboard} from '../store-context.js';
 import {useTheme} from '../theme.js';
@@ -32,7 +33,11 @@ export function OutputPane({width, height, isFocused}: OutputPaneProps) {
 		}
 		detail += output.live ? ' · live screen' : ' · log';
 		if (task.status === 'parked' && task.parkedUntil !== undefined) detail += ` · parked until ${clockTime(task.parkedUntil, now)}`;
-		if (lines.length === 0) note = '(no output yet)';
+		if (task.status === 'failed' && task.failureReason) {
+			// Why it failed, and what to do when it is the setup's fault, under whatever output there is.
+			const advice = failureAdvice(task.failureReason);
+			lines.push(...wrap(`✗ failed: ${task.failureReason}`, Math.max(10, width - 1)), ...(advice ? wrap(`→ ${advice}`, Math.max(10, width - 1)) : []));
+		} else if (lines.length === 0) note = '(no output yet)';
 	}
 	const end = Math.max(0, lines.length - scroll);
 	const visible = lines.slice(Math.max(0, end - rows), end);
