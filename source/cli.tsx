@@ -99,6 +99,10 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 			const {configure} = await import('./cli/configure-command.js');
 			return configure(config, flags as never);
 		}
+		case 'doctor': {
+			const {doctor} = await import('./cli/doctor-command.js');
+			return doctor(config, flags as never);
+		}
 		case 'attach': {
 			const id = needId('ccfleet attach');
 			// Unknown, ended, queued or headless: said before anything is printed or the terminal is touched.

@@ -17,6 +17,7 @@ export const MAIN_HELP = `
     $ ccfleet wait <id>...            wait until tasks end
     $ ccfleet attach <id>             a worker's own screen, keys passed through; Ctrl-] detaches
     $ ccfleet configure               the running core's limits (workers, CPU, memory, daily budget); change them
+    $ ccfleet doctor                  check claude, the login, the state directory, the database, the socket, disk and resources
     $ ccfleet stop [--cancel-running] stop the background core; running tasks resume on the next start
     $ ccfleet mcp                     the MCP server on stdio, for Claude Code
     $ ccfleet --daemon                run the core headless (for servers and systemd)
@@ -258,6 +259,21 @@ TASK_OPTIONS
     --cancel-running   cancel the running tasks instead, so that nothing resumes
 `,
 		flags: {cancelRunning: {type: 'boolean', default: false}},
+	},
+	doctor: {
+		description: 'ccfleet doctor — check that this machine can run the fleet, and say what to fix',
+		help: `
+  Usage
+    $ ccfleet doctor
+
+  Checks the claude binary and its version, a login (API key or subscription), the state directory and its modes,
+  the database's integrity, the socket, disk space and the resources the fleet may use. Each check prints ok, warn
+  or fail, and what to do when it is not ok. Exits 1 when a check failed.
+
+  Options
+    --json    print the checks as JSON
+`,
+		flags: {json: {type: 'boolean', default: false}},
 	},
 	attach: {
 		help: `
