@@ -7,6 +7,7 @@
 //                              `$key` in a string argument becomes the first "key":"value" of the previous call's
 //                              result; after the last call the answer is `FINAL:` + that call's result text
 //   [[slow:MS]] [[hang]] [[status:CODE:N]]  delay the content, never answer, fail the first N requests
+//   [[drop:N]]                 cut the connection without an answer for the first N requests (a network failure)
 //   [[usage-limit:SECONDS]] / [[usage-limit:SECONDS:KIND]]  the account's usage limit (KIND five_hour by default)
 //                              is reached for this prompt: its requests get the subscription 429 until SECONDS after
 //                              the first of them, then ordinary answers (a resumed conversation gets through)
@@ -30,6 +31,8 @@ export type Directives = {
 	calls?: {steps: ToolCall[]; messageIndex: number};
 	slowMs?: number;
 	status?: StatusDirective;
+	/** Counted per prompt line, as `status` is. */
+	drop?: StatusDirective;
 	hang?: boolean;
 	usageLimit?: UsageLimitDirective;
 	usageWarning?: boolean;
@@ -86,6 +89,14 @@ export function parseDirectives(messages: ApiMessage[]): Directives {
 				// between a first run and a resumed one, which must share the counter.
 				const line = text.split('\n').find(candidate => candidate.includes(match[0])) ?? match[0];
 				directives.status = {code: Number(match[1]), count: Number(match[2]), messageText: line};
+			}
+		}
+
+		if (directives.drop === undefined) {
+			const match = /\[\[drop:(\d+)\]\]/.exec(text);
+			if (match) {
+				const line = text.split('\n').find(candidate => candidate.includes(match[0])) ?? match[0];
+				directives.drop = {code: 0, count: Number(match[1]), messageText: line};
 			}
 		}
 

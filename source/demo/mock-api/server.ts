@@ -44,6 +44,7 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
 	const defaultReply = options.defaultReply ?? defaultMockReply;
 	const log = createRequestLog(options.onRequest);
 	const answerScriptedError = createScriptedErrors();
+	const dropped = new Map<string, number>();
 	const sockets = new Set<Socket>();
 	const hung = new Set<ServerResponse>();
 	let sequence = 0;
@@ -100,6 +101,13 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
 		}
 
 		if (directives.status && answerScriptedError(response, id, directives.status)) {
+			return;
+		}
+
+		const drops = directives.drop ? (dropped.get(directives.drop.messageText) ?? 0) : 0;
+		if (directives.drop && drops < directives.drop.count) {
+			dropped.set(directives.drop.messageText, drops + 1);
+			response.socket?.destroy();
 			return;
 		}
 
