@@ -7,6 +7,7 @@ import {registerInteractionTools} from './tools/interaction-tools.js';
 import {registerScheduleTools} from './tools/schedule-tools.js';
 import {registerTaskResources} from './task-resources.js';
 import {registerTaskTools} from './tools/task-tools.js';
+import {captureTools} from './tools/tool-registry.js';
 
 const SERVER_INFO = {name: 'ccfleet', version: '0.1.0'};
 
@@ -18,10 +19,13 @@ export function createFleetMcpServer(fleet: Fleet, extras: {scheduler?: Schedule
 			'ccfleet runs background Claude Code workers. Hand work off with delegate_task and collect the result with wait_for_task; ' +
 			'answer a worker that asks for permission with respond_to_task; look in with task_status, task_logs and fleet_status. Tasks survive restarts.',
 	});
+	// Every tool's arguments are checked by one reader that refuses unknown fields by name (tools/tool-registry.ts).
+	const tools = captureTools(server);
 	registerTaskTools(server, fleet);
 	registerInteractionTools(server, fleet);
 	registerFleetTools(server, fleet);
 	if (extras.scheduler) registerScheduleTools(server, extras.scheduler);
+	tools.install();
 	// Both dispose themselves (their fleet listeners and timers) when the connection closes.
 	const fleetResource = registerFleetResource(server, fleet, extras.scheduler ? {scheduler: extras.scheduler} : {});
 	registerTaskResources(server, fleet, [fleetResource]);

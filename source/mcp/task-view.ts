@@ -6,10 +6,24 @@ export type {TaskView} from '../protocol/views.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-export function taskView(fleet: Fleet, task: Task, options: {promptChars?: number} = {}): TaskView {
+/** How much of a prompt a task's view shows unless the whole is asked for: a prompt may be megabytes. */
+export const VIEW_PROMPT_CHARS = 2000;
+
+export type TaskViewOptions = {
+	/** Shorten the prompt to this many characters; a list view, which also leaves out the checkpoint. */
+	promptChars?: number;
+	/** The whole prompt, however long (task_status {id, fullPrompt: true}, and ccfleet's own CLI and dashboard). */
+	fullPrompt?: boolean;
+};
+
+export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}): TaskView {
 	const worker = fleet.worker(task.id);
-	const max = options.promptChars;
-	const prompt = max !== undefined && task.prompt.length > max ? `${task.prompt.slice(0, max)}… (${task.prompt.length} characters)` : task.prompt;
+	const max = options.fullPrompt ? undefined : (options.promptChars ?? VIEW_PROMPT_CHARS);
+	const prompt =
+		max !== undefined && task.prompt.length > max
+			? `${task.prompt.slice(0, max)}… (${task.prompt.length.toLocaleString('en-US')} characters; task_status {"id":"${task.id}","fullPrompt":true} has it all)`
+			: task.prompt;
+	const checkpoint = task.checkpoint && options.promptChars === undefined ? task.checkpoint : undefined;
 	const position = task.status === 'queued' ? fleet.queuePosition(task.id) : 0;
 	const waitingOn = task.status === 'queued' ? fleet.waitingOn(task.id) : [];
 	const view: TaskView = {
@@ -31,7 +45,18 @@ export function taskView(fleet: Fleet, task: Task, options: {promptChars?: numbe
 		...(task.continueFrom ? {continueFrom: task.continueFrom} : {}),
 		...(task.onDependencyFailure ? {onDependencyFailure: task.onDependencyFailure} : {}),
 		...(waitingOn.length > 0 ? {waitingOn} : {}),
-		...(task.checkpoint && options.promptChars === undefined ? {checkpoint: task.checkpoint} : {}),
+		// Its result is the task's own (shown once, as `result`); its time is ISO like every other time here.
+		...(checkpoint
+			? {
+					checkpoint: {
+						takenAt: iso(checkpoint.takenAt)!,
+						...(checkpoint.git ? {git: checkpoint.git} : {}),
+						outputTail: checkpoint.outputTail,
+						...(checkpoint.result !== undefined && checkpoint.result !== task.result ? {result: checkpoint.result} : {}),
+						sessionId: checkpoint.sessionId,
+					},
+				}
+			: {}),
 		sessionId: task.sessionId,
 		createdAt: iso(task.createdAt)!,
 		...(task.startedAt ? {startedAt: iso(task.startedAt)} : {}),

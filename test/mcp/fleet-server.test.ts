@@ -61,7 +61,8 @@ describe('the MCP tools', () => {
 		// Every answer has a declared shape, which the CLI and the dashboard read it through.
 		for (const tool of tools) expect(tool.outputSchema?.type, tool.name).toBe('object');
 		const delegate = tools.find(tool => tool.name === 'delegate_task')!;
-		expect(delegate.inputSchema.required).toEqual(['prompt', 'cwd']);
+		// cwd defaults to the calling session's directory (its roots).
+		expect(delegate.inputSchema.required).toEqual(['prompt']);
 	});
 
 	it('delegates a task and reports it, with a text copy of the structured result', async () => {
@@ -103,8 +104,8 @@ describe('the MCP tools', () => {
 			['delegate_task', {prompt: 'x', cwd: '/no/such/dir/anywhere'}, /does not exist/],
 			['delegate_task', {prompt: 'x', cwd, priority: 'urgent'}, /priority/],
 			['delegate_task', {prompt: 'x', cwd, timeoutMs: -1}, /timeoutMs/],
-			['delegate_task', {prompt: 'x', cwd, timeout: 60_000}, /Unknown field timeout\. Did you mean timeoutMs\?/],
-			['delegate_task', {prompt: 'x', cwd, maxOutputBuffer: 10}, /Did you mean maxOutputBytes\?/],
+			['delegate_task', {prompt: 'x', cwd, timeout: 60_000}, /Unknown field timeout; did you mean timeoutMs\?/],
+			['delegate_task', {prompt: 'x', cwd, maxOutputBuffer: 10}, /did you mean maxOutputBytes\?/],
 			['delegate_task', {prompt: 'x', cwd, permissionMode: 'yolo'}, /permissionMode/],
 			['delegate_task', {prompt: 'x'.repeat(16 * 1024 * 1024 + 1), cwd}, /prompt/],
 			['task_status', {id: 'nope'}, /No task with id "nope"/],
@@ -250,7 +251,7 @@ describe('answering and waiting', () => {
 		expect(text(refused)).toContain('No new worker starts while CPU load is at or above this percentage: above 0, at most 100.');
 		const unknown = await call('configure_fleet', {budget: 3});
 		expect(unknown.isError).toBe(true);
-		expect(text(unknown)).toContain('Unknown setting budget');
+		expect(text(unknown)).toContain('Unknown field budget. configure_fleet accepts: maxWorkers,');
 		expect(fleet.settings()).toMatchObject({maxWorkers: 3, cpuThresholdPercent: 80});
 	});
 });

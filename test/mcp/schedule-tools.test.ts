@@ -55,7 +55,7 @@ describe('the schedule tools', () => {
 			expect(names).toContain(name);
 		}
 		const schedule = tools.find(tool => tool.name === 'schedule_task')!;
-		expect(schedule.inputSchema.required).toEqual(['prompt', 'cwd']);
+		expect(schedule.inputSchema.required).toEqual(['prompt']);
 		expect(JSON.stringify(schedule.inputSchema)).toContain('0 9 * * 1-5');
 		expect(JSON.stringify(schedule.inputSchema)).toContain('catchup');
 	});

@@ -111,7 +111,7 @@ function unknownFieldsMessage(keys: readonly string[], accepted: readonly string
 }
 
 /** The accepted name a mistyped one most likely meant: the one sharing the longest start, or a near spelling. */
-function closestName(key: string, accepted: readonly string[]): string | undefined {
+export function closestName(key: string, accepted: readonly string[]): string | undefined {
 	const lower = key.toLowerCase();
 	let best: {name: string; score: number} | undefined;
 	for (const name of accepted) {

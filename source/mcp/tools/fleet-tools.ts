@@ -2,7 +2,8 @@ import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
 import {PRIORITIES} from '../../core/domain/task.js';
 import type {Fleet} from '../../core/fleet.js';
-import {fleetSettingsChangeSchema, type FleetSettings} from '../../core/domain/fleet-settings.js';
+import {fleetSettingsShape, type FleetSettings} from '../../core/domain/fleet-settings.js';
+import {listedInput} from './task-shape.js';
 import {fleetCounters} from '../fleet-feed.js';
 import {taskView} from '../task-view.js';
 import {clientLabel} from './task-tools.js';
@@ -16,14 +17,12 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: queueResultSchema,
 			title: 'Look at and rearrange the queue',
-			description:
-				'`list`: queued tasks in the order they will run, and what each waits for. `reprioritize`: move a queued task to another priority (P0 runs first). ' +
-				'`remove`: take a queued task off the queue (it ends as cancelled). `depend`: make a queued task also wait for other tasks (refused if that makes a cycle).',
+			description: 'list the queue in run order; or, for a queued task: reprioritize, remove, or depend (also wait for dependsOn).',
 			inputSchema: {
 				action: z.enum(['list', 'reprioritize', 'remove', 'depend']),
-				id: taskIdSchema.optional().describe('The queued task (reprioritize, remove, depend).'),
-				priority: z.enum(PRIORITIES).optional().describe('The new priority (reprioritize).'),
-				dependsOn: z.array(taskIdSchema).min(1).max(100).optional().describe('Tasks it must also wait for (depend).'),
+				id: taskIdSchema.optional().describe('The queued task.'),
+				priority: z.enum(PRIORITIES).optional(),
+				dependsOn: z.array(taskIdSchema).min(1).max(100).optional(),
 			},
 		},
 		async ({action, id, priority, dependsOn}) =>
@@ -38,7 +37,10 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 				}
 				if (!id) return failure(`${action} needs the id of a queued task (manage_queue {"action":"list"} shows them).`);
 				const task = fleet.get(id);
-				if (task.status !== 'queued') return failure(`Task ${id} is ${task.status}; only queued tasks can be ${action === 'remove' ? 'removed' : 'reprioritized'}.`);
+				if (task.status !== 'queued') {
+					const what = {remove: 'removed from the queue', reprioritize: 'reprioritized', depend: 'made to depend on other tasks'}[action];
+					return failure(`Task ${id} is ${task.status}; only a queued task can be ${what}.`);
+				}
 				if (action === 'depend') {
 					if (!dependsOn?.length) return failure('depend needs `dependsOn`: the task ids it must also wait for.');
 					const task = fleet.addDependencies(id, dependsOn);
@@ -59,7 +61,7 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: fleetStatusResultSchema,
 			title: 'The fleet at a glance',
-			description: 'Workers running and allowed, the queue, tasks per status, total cost, the tasks waiting for an answer, and the CPU and memory of the machine.',
+			description: 'Workers, queue, counts, cost, questions waiting, limits, CPU and memory.',
 			inputSchema: {},
 			annotations: {readOnlyHint: true},
 		},
@@ -86,10 +88,18 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: configureResultSchema,
 			title: "Change the fleet's limits while it runs",
-			description:
-				'Changes any of: maxWorkers (null: no ceiling, the machine decides), cpuThresholdPercent, memoryReserveBytes, workerMaxRssBytes, dailyBudgetUsd (null: none). ' +
-				'Without arguments it only reports the settings in force. A start held by the old values goes at once, e.g. after raising a spent daily budget.',
-			inputSchema: fleetSettingsChangeSchema,
+			description: 'Changes the given limits; without arguments reports them.',
+			// Listed with short descriptions; checked against the settings' own schema, bounds and all.
+			inputSchema: listedInput(
+				{
+					maxWorkers: fleetSettingsShape.maxWorkers.describe('Workers at once; null: no ceiling.'),
+					cpuThresholdPercent: fleetSettingsShape.cpuThresholdPercent.describe('No start at this CPU %.'),
+					memoryReserveBytes: fleetSettingsShape.memoryReserveBytes.describe('Kept free: bytes or "2GB".'),
+					workerMaxRssBytes: fleetSettingsShape.workerMaxRssBytes.describe('Recycle a worker past this.'),
+					dailyBudgetUsd: fleetSettingsShape.dailyBudgetUsd.describe('USD a day; null: none.'),
+				},
+				fleetSettingsShape,
+			),
 		},
 		async change =>
 			guard(() => {

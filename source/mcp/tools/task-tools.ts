@@ -3,9 +3,12 @@ import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
 import {ROLE_NAMES, ROLES} from '../../core/domain/roles.js';
 import {TASK_STATUSES} from '../../core/domain/task.js';
-import {MAX_PROMPT_CHARS, taskIdSchema, taskSpecSchema} from '../../core/domain/task-spec.js';
+import {MAX_PROMPT_CHARS, taskIdSchema} from '../../core/domain/task-spec.js';
 import type {Fleet} from '../../core/fleet.js';
+import type {TaskView} from '../../protocol/views.js';
 import {taskView} from '../task-view.js';
+import {NO_SESSION_DIRECTORY, sessionDirectory} from './session-directory.js';
+import {mcpTaskShape} from './task-shape.js';
 import {failure, guard, ok} from './tool-result.js';
 import {resumeResultSchema, rolesResultSchema, taskLogsResultSchema, taskResultSchema, taskStatusResultSchema} from '../../protocol/tool-results.js';
 
@@ -19,6 +22,24 @@ export function checkDirectory(cwd: string): string | undefined {
 		return `cwd ${cwd} does not exist. Give the absolute path of an existing project directory.`;
 	}
 	return undefined;
+}
+
+/**
+ * The directory a task runs in: the one given, else the calling session's (its roots, or the directory it stated);
+ * `{error}` says what is wrong when there is none or it cannot be used.
+ */
+export async function taskDirectory(server: McpServer, cwd: string | undefined): Promise<{cwd: string} | {error: string}> {
+	const directory = cwd ?? (await sessionDirectory(server));
+	if (directory === undefined) return {error: NO_SESSION_DIRECTORY};
+	const bad = checkDirectory(directory);
+	return bad ? {error: cwd === undefined ? `${bad} (It is this session's directory; give cwd.)` : bad} : {cwd: directory};
+}
+
+/** One line for a task: where it stands, for the text beside the structured answer. */
+export function taskLine(view: TaskView): string {
+	const where = view.queuePosition ? ` (#${view.queuePosition} in the queue)` : view.waitingOn?.length ? ` (waits for ${view.waitingOn.join(', ')})` : '';
+	const why = view.failureReason ? `: ${view.failureReason}` : view.question ? `: waits for an answer to "${view.question.question}" (respond_to_task)` : '';
+	return `Task ${view.id} is ${view.status}${where}${why}.`;
 }
 
 /** Who is on the other end, as recorded with what they do: `cli`, `dashboard`, or `mcp:<client name>`. */
@@ -37,23 +58,16 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 			outputSchema: taskResultSchema,
 			title: 'Delegate a task to a background Claude Code worker',
 			description:
-				'Queues a task for a separate Claude Code worker that runs in its own process, in the given directory, and returns at once with the task id. ' +
-				'Use it for self-contained work that can run while you do something else (reviews, refactors, test fixes, research). ' +
-				'The prompt must stand on its own: the worker does not see this conversation. ' +
-				'Then use wait_for_task to get the result, task_status to look in, and respond_to_task if the worker asks for permission.',
-			inputSchema: taskSpecSchema,
+				'Queues self-contained work (a review, refactor, fix, research) for a separate Claude Code worker that does not see this conversation; returns its id at once. wait_for_task gets the result.',
+			inputSchema: mcpTaskShape,
 		},
-		async spec =>
-			guard(() => {
-				const bad = checkDirectory(spec.cwd);
-				if (bad) return failure(bad);
-				const task = fleet.submit(spec);
+		async ({cwd, ...spec}) =>
+			guard(async () => {
+				const directory = await taskDirectory(server, cwd);
+				if ('error' in directory) return failure(directory.error);
+				const task = fleet.submit({...spec, cwd: directory.cwd});
 				const view = taskView(fleet, fleet.get(task.id), {promptChars: 200});
-				return ok(
-					{task: view},
-					`Task ${task.id} is ${view.status}${view.queuePosition ? ` (#${view.queuePosition} in the queue)` : ''}${view.waitingOn?.length ? ` and waits for ${view.waitingOn.join(', ')}` : ''}. ` +
-						`Get its result with wait_for_task {"ids":["${task.id}"]}. ${JSON.stringify({id: task.id})}`,
-				);
+				return ok({task: view}, `${taskLine(view)} Get its result with wait_for_task {"ids":["${task.id}"]}.`);
 			}),
 	);
 
@@ -62,13 +76,13 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: rolesResultSchema,
 			title: 'Roles a worker can take on',
-			description: "The roles delegate_task's `role` accepts, each with the instructions it adds to the worker's system prompt.",
+			description: "delegate_task's roles and the instructions each adds to the worker's system prompt.",
 			inputSchema: {},
 			annotations: {readOnlyHint: true},
 		},
 		async () => {
 			const roles = ROLE_NAMES.map(name => ({name, title: ROLES[name].title, instructions: ROLES[name].prompt}));
-			return ok({roles}, roles.map(role => `${role.name}: ${role.instructions}`).join('\n\n'));
+			return ok({roles}, `${roles.length} roles: ${roles.map(role => role.name).join(', ')}.`);
 		},
 	);
 
@@ -77,21 +91,29 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: taskStatusResultSchema,
 			title: 'Status of one task or of all tasks',
-			description:
-				'With an id: that task in full (status, result, failure reason, cost, tokens, lineage, and the permission question if it waits for one). ' +
-				'Without: the most recent tasks, optionally only some statuses, with counts. Statuses: queued, running, needs_input (a worker waits for a permission answer: use respond_to_task), completed, failed, cancelled.',
+			description: 'With id: that task in full (result, failure, cost, question; prompt shortened unless fullPrompt). Without: newest tasks and counts.',
 			inputSchema: {
 				id: taskIdSchema.optional(),
-				status: z.array(z.enum(TASK_STATUSES)).max(6).optional().describe('Only tasks in these statuses (without id).'),
-				limit: z.number().int().positive().max(1000).optional().describe('At most this many of the newest tasks (without id); default 50.'),
+				status: z.array(z.enum(TASK_STATUSES)).max(TASK_STATUSES.length).optional(),
+				limit: z.number().int().positive().max(1000).optional().describe('Default 50.'),
+				fullPrompt: z.boolean().optional(),
 			},
 			annotations: {readOnlyHint: true},
 		},
-		async ({id, status, limit}) =>
+		async ({id, status, limit, fullPrompt}) =>
 			guard(() => {
-				if (id) return ok({task: taskView(fleet, fleet.get(id))});
+				if (id) {
+					// ccfleet's own CLI and dashboard show a task's whole prompt; a model asks for it.
+					const view = taskView(fleet, fleet.get(id), {fullPrompt: fullPrompt === true || !clientLabel(server).startsWith('mcp:')});
+					return ok({task: view}, taskLine(view));
+				}
 				const tasks = fleet.list({...(status ? {statuses: status} : {}), limit: limit ?? 50}).map(task => taskView(fleet, task, {promptChars: 200}));
-				return ok({tasks, counts: fleet.counts()});
+				const counts = fleet.counts();
+				const summary = Object.entries(counts)
+					.filter(([, count]) => count > 0)
+					.map(([name, count]) => `${count} ${name}`)
+					.join(', ');
+				return ok({tasks, counts}, `${tasks.length} task${tasks.length === 1 ? '' : 's'} shown${summary ? ` (all: ${summary})` : ''}.`);
 			}),
 	);
 
@@ -100,14 +122,12 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: taskLogsResultSchema,
 			title: 'What a worker did',
-			description:
-				"A task's log: its prompt, each tool it used with a summary of what came back, the questions it asked, and its final answer. " +
-				"`tail` gives the last lines only; `since` (a byte offset from an earlier call's `bytes`) only what came after; `screen: true` adds a running worker's terminal screen.",
+			description: "A task's log: tools used and their results, questions, answer.",
 			inputSchema: {
 				id: taskIdSchema,
-				tail: z.number().int().positive().max(MAX_TAIL_LINES).optional().describe('Only the last N lines.'),
-				since: z.number().int().min(0).optional().describe('Only output after this many bytes (the `bytes` of an earlier call).'),
-				screen: z.boolean().optional().describe("Add the live worker's terminal screen."),
+				tail: z.number().int().positive().max(MAX_TAIL_LINES).optional().describe('Last N lines.'),
+				since: z.number().int().min(0).optional().describe('`bytes` of an earlier call.'),
+				screen: z.boolean().optional().describe('Add the live screen.'),
 			},
 			annotations: {readOnlyHint: true},
 		},
@@ -118,8 +138,11 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 				if (since !== undefined) text = Buffer.from(log.text, 'utf8').subarray(since).toString('utf8');
 				const lines = screen ? fleet.screen(id) : undefined;
 				const structured = {id, log: text, bytes: log.bytes, truncated: log.truncated, ...(lines ? {screen: lines} : {})};
-				const shown = text + (log.truncated ? '\n[the log reached its cap; later output was not kept]' : '') + (lines ? `\n--- screen ---\n${lines.join('\n')}` : '');
-				return ok(structured, shown || `Task ${id} has no ${since === undefined ? '' : 'new '}output yet.`);
+				// The log is in `log` only; the message says what it is.
+				const about = text
+					? `${Buffer.byteLength(text).toLocaleString('en-US')} bytes of task ${id}'s log${since === undefined ? '' : ` after byte ${since}`}; ${log.bytes} bytes in all (pass as since for what comes next).`
+					: `Task ${id} has no ${since === undefined ? '' : 'new '}output yet.`;
+				return ok(structured, `${about}${log.truncated ? ' The log reached its cap; later output was not kept.' : ''}`);
 			}),
 	);
 
@@ -128,10 +151,10 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: taskResultSchema,
 			title: 'Cancel a task',
-			description: 'Cancels a queued task, or stops a running one (its whole process tree). The reason is recorded with the task.',
+			description: 'Cancels a queued task or stops a running one (its whole process tree).',
 			inputSchema: {
 				id: taskIdSchema,
-				reason: z.string().max(2000).optional().describe('Why it is cancelled; kept with the task.'),
+				reason: z.string().max(2000).optional(),
 			},
 			annotations: {destructiveHint: true},
 		},
@@ -147,8 +170,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: taskResultSchema,
 			title: 'Run a finished task again',
-			description:
-				'Runs a completed, failed or cancelled task again from scratch as a new task (same prompt, directory and settings; a new Claude conversation). The new task records `retryOf`.',
+			description: 'Runs an ended task again as a new task with a fresh conversation.',
 			inputSchema: {id: taskIdSchema},
 		},
 		async ({id}) =>
@@ -163,12 +185,10 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: resumeResultSchema,
 			title: 'Continue a finished task',
-			description:
-				'Continues a completed, failed or cancelled task as a new task. If its Claude conversation is on disk the worker resumes it (claude --resume) and reads `additionalContext` as the next message; ' +
-				'otherwise a fresh worker gets a prompt that retells the task and its outcome. The new task records `parentTaskId`.',
+			description: 'Continues an ended task as a new task in its conversation, additionalContext as the next message.',
 			inputSchema: {
 				id: taskIdSchema,
-				additionalContext: z.string().max(MAX_PROMPT_CHARS).optional().describe('What to do next, e.g. "Also add tests" or "The build still fails: <output>".'),
+				additionalContext: z.string().max(MAX_PROMPT_CHARS).optional(),
 			},
 		},
 		async ({id, additionalContext}) =>
