@@ -42,7 +42,15 @@ export type Config = {
 	policyPath: string;
 	/** CCFLEET_ASK_NOTIFY_AFTER (0: never), CCFLEET_ASK_TIMEOUT (unset: never) and CCFLEET_ASK_TIMEOUT_ANSWER (deny or wait). */
 	ask: AskOptions;
+	notify: NotifyOptions;
 };
+
+/**
+ * Telling someone that a worker needs input, a task failed or the fleet is held. CCFLEET_NOTIFY_URL: a webhook that
+ * gets a POST (ntfy-compatible plain text, or JSON with CCFLEET_NOTIFY_FORMAT=json); CCFLEET_NOTIFY_DESKTOP=0 turns
+ * off notify-send; CCFLEET_BELL=0 keeps the dashboard from ringing the terminal bell.
+ */
+export type NotifyOptions = {url?: string; format: 'text' | 'json'; desktop: boolean; bell: boolean};
 
 /** A setting that cannot be used; the message names the variable, what it got, and what it accepts. */
 export class ConfigError extends Error {
@@ -161,7 +169,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			timeoutMs: env.CCFLEET_ASK_TIMEOUT && env.CCFLEET_ASK_TIMEOUT !== 'never' ? parseDuration(env.CCFLEET_ASK_TIMEOUT, 'CCFLEET_ASK_TIMEOUT') : undefined,
 			timeoutAnswer: parseTimeoutAnswer(env.CCFLEET_ASK_TIMEOUT_ANSWER),
 		},
+		notify: {
+			...(env.CCFLEET_NOTIFY_URL ? {url: parseNotifyUrl(env.CCFLEET_NOTIFY_URL)} : {}),
+			format: parseNotifyFormat(env.CCFLEET_NOTIFY_FORMAT),
+			desktop: env.CCFLEET_NOTIFY_DESKTOP ? parseBoolean(env.CCFLEET_NOTIFY_DESKTOP, 'CCFLEET_NOTIFY_DESKTOP') : true,
+			bell: env.CCFLEET_BELL ? parseBoolean(env.CCFLEET_BELL, 'CCFLEET_BELL') : true,
+		},
 	};
+}
+
+function parseNotifyUrl(text: string): string {
+	let url: URL | undefined;
+	try {
+		url = new URL(text.trim());
+	} catch {
+		url = undefined;
+	}
+	if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+		throw new ConfigError(`CCFLEET_NOTIFY_URL is "${text}"; give an http(s) URL that takes a POST, such as https://ntfy.sh/<your-topic>.`);
+	}
+	return url.toString();
+}
+
+function parseNotifyFormat(text: string | undefined): 'text' | 'json' {
+	const value = (text || 'text').trim().toLowerCase();
+	if (value !== 'text' && value !== 'json') throw new ConfigError(`CCFLEET_NOTIFY_FORMAT is "${text}"; use text (ntfy-compatible, the default) or json.`);
+	return value;
 }
 
 /** A duration, or 0 to turn the thing off. */

@@ -1,6 +1,7 @@
 import {mkdirSync} from 'node:fs';
 import type {Config} from './config.js';
 import {findClaudeBinary} from './adapters/claude/claude-binary.js';
+import {startNotifier} from './adapters/notify/index.js';
 import {HookServer} from './adapters/claude/hook-server.js';
 import {HeadlessWorkerDriver} from './adapters/claude/headless-driver.js';
 import {ModeRoutingDriver} from './adapters/claude/mode-routing-driver.js';
@@ -103,6 +104,9 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		);
 		fleet.on('fleet:error', ({message}) => logger.error(message));
 		cleanups.push(() => fleet.stop());
+		// Before start: a task that recovery fails is worth telling too. Closed before the fleet stops: a shutdown is no news.
+		const notifier = startNotifier(fleet, config.notify, env, logger);
+		if (notifier) cleanups.push(() => notifier.close());
 		// The same database file through a second connection; the task store above has already migrated it.
 		const schedules = new SqliteScheduleStore(config.databasePath);
 		cleanups.push(() => schedules.close());

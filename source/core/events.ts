@@ -16,6 +16,11 @@ export type FleetEvents = {
 	'fleet:error': {message: string; cause?: unknown};
 	/** Its settings changed while it runs (configure_fleet, `ccfleet configure`). */
 	'fleet:configured': {settings: FleetSettings};
+	/**
+	 * The fleet stopped starting work for the account's usage limit or the daily budget (`policy`, admission's name for
+	 * it); emitted once when the hold begins, not again until it was lifted. `until` is when it lifts by itself (epoch ms).
+	 */
+	'fleet:held': {policy: string; reason: string; until?: number};
 };
 
 export type FleetEventName = keyof FleetEvents;

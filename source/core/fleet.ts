@@ -69,7 +69,14 @@ export class Fleet {
 		this.#options = {...DEFAULT_FLEET_OPTIONS, ...options, resources: {...(options.resources ?? DEFAULT_FLEET_OPTIONS.resources)}};
 		this.#logger = ports.logger ?? silentLogger;
 		const report = (message: string, cause: unknown) => this.#report(message, cause);
-		this.#governance = new Governance({options: this.#options, clock: ports.clock, store: ports.store, system: ports.system, logger: this.#logger});
+		this.#governance = new Governance({
+			options: this.#options,
+			clock: ports.clock,
+			store: ports.store,
+			system: ports.system,
+			logger: this.#logger,
+			onHeld: held => this.#bus.emit('fleet:held', held),
+		});
 		// Spending changes only with a task; between changes the pump may ask as often as it likes.
 		this.#bus.on('task:updated', () => this.#governance.noteTaskChanged());
 		this.#admission = new Admission(ports.clock, this.#options, [...this.#governance.policies(), ...(ports.admissionPolicies ?? [])]);

@@ -1,5 +1,6 @@
 import {parseFleetSettingsChange, type FleetSettings} from '../domain/fleet-settings.js';
 import type {WorkerMode} from '../domain/task.js';
+import type {FleetEvents} from '../events.js';
 import type {Clock} from '../ports/clock.js';
 import type {Logger} from '../ports/logger.js';
 import type {SystemMonitor} from '../ports/system-monitor.js';
@@ -38,10 +39,14 @@ export class Governance {
 	readonly #logger: Logger;
 	#cancelWatch: (() => void) | undefined;
 	#isStopped = false;
+	readonly #onHeld: ((held: FleetEvents['fleet:held']) => void) | undefined;
+	/** The announced policies that hold the fleet now. */
+	readonly #holding = new Set<string>();
 
 	/** `options` is the fleet's own object: configure() changes it in place, where admission and the supervisor read it. */
-	constructor(ports: {options: FleetOptions; clock: Clock; store: TaskStore; system: SystemMonitor; logger: Logger}) {
+	constructor(ports: {options: FleetOptions; clock: Clock; store: TaskStore; system: SystemMonitor; logger: Logger; onHeld?: (held: FleetEvents['fleet:held']) => void}) {
 		const {options, clock, store} = ports;
+		this.#onHeld = ports.onHeld;
 		this.#options = options;
 		this.#clock = clock;
 		this.#system = ports.system;
@@ -58,7 +63,26 @@ export class Governance {
 
 	/** The usage limit first (it holds everything), then CPU and memory, then the budget. */
 	policies(): AdmissionPolicy[] {
-		return [this.usage.policy(), ...this.gauge.policies(), this.#budget.policy];
+		return [this.#announced(this.usage.policy(), () => this.usage.limitedUntil() !== undefined), ...this.gauge.policies(), this.#announced(this.#budget.policy)];
+	}
+
+	/**
+	 * The policy, telling onHeld when it begins to hold the fleet. `isHold` tells a hold worth telling from a pause
+	 * (the ramp after a usage limit's reset, the spacing while it is near).
+	 */
+	#announced(policy: AdmissionPolicy, isHold: () => boolean = () => true): AdmissionPolicy {
+		return {
+			...policy,
+			check: context => {
+				const verdict = policy.check(context);
+				if (verdict.admit || !isHold()) this.#holding.delete(policy.name);
+				else if (!this.#holding.has(policy.name)) {
+					this.#holding.add(policy.name);
+					this.#onHeld?.({policy: policy.name, reason: verdict.reason, ...(verdict.until === undefined ? {} : {until: verdict.until})});
+				}
+				return verdict;
+			},
+		};
 	}
 
 	/** A task changed: its cost may have, so the next budget check reads the store again. */
