@@ -105,7 +105,9 @@ export function readArguments(tool: string, schema: z.ZodObject, raw: Record<str
 	}
 	const parsed = schema.safeParse(input, {reportInput: true});
 	if (parsed.success) return parsed.data;
-	return describeIssue(tool, parsed.error.issues[0]!, shape);
+	// A misspelt field is also a missing one: naming the unknown field (and what it likely meant) says both.
+	const {issues} = parsed.error;
+	return describeIssue(tool, issues.find(issue => issue.code === 'unrecognized_keys') ?? issues[0]!, shape);
 }
 
 function acceptsNumber(schema: z.ZodType): boolean {
@@ -128,18 +130,24 @@ function describeIssue(tool: string, issue: z.core.$ZodIssue, shape: Record<stri
 	const field = issue.path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index ? '.' : ''}${String(part)}`)).join('');
 	const got = 'input' in issue ? JSON.stringify(issue.input) : undefined;
 	if (issue.code === 'unrecognized_keys') {
-		const guesses = issue.keys.map(key => closestName(key, accepted)).filter((guess): guess is string => guess !== undefined);
+		const guesses = issue.keys.map(key => guessField(key, accepted)).filter((guess): guess is string => guess !== undefined);
 		const plural = issue.keys.length === 1 ? '' : 's';
 		return `Unknown field${plural} ${issue.keys.join(', ')}${guesses.length ? `; did you mean ${guesses.join(', ')}?` : '.'} ${tool} accepts: ${accepted.join(', ') || 'no arguments'}.`;
 	}
 	if (issue.code === 'invalid_value') return `${field} ${got} is not accepted; use one of ${issue.values.map(value => String(value)).join(', ')}.`;
 	if (issue.code === 'invalid_type' && issue.input === undefined) {
-		const description = shape[String(issue.path[0])]?.description;
-		return `${tool} needs ${field}${description ? `: ${description}` : '.'}`;
+		const description = shape[String(issue.path[0])]?.description?.replace(/\.$/, '');
+		return `${tool} needs ${field}${description ? ` (${description})` : ''}.`;
 	}
 	if (issue.code === 'invalid_type') return `${field} must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, got ${shortJson(got)}.`;
 	// The rest (too long, too big, a bad format): zod's own words, with the field and what it got.
 	return `${field || tool}: ${issue.message}${got === undefined ? '' : ` (got ${shortJson(got)})`}.`;
+}
+
+/** The field a mistyped name meant: a near spelling, or the one it ends with (`taskId` for `id`). */
+function guessField(key: string, accepted: readonly string[]): string | undefined {
+	const lower = key.toLowerCase();
+	return closestName(key, accepted) ?? accepted.find(name => name.length >= 2 && lower.endsWith(name.toLowerCase()));
 }
 
 const shortJson = (json: string | undefined) => (json !== undefined && json.length > 80 ? `${json.slice(0, 80)}…` : json);
