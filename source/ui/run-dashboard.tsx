@@ -3,6 +3,7 @@ import {render} from 'ink';
 import type {Config} from '../config.js';
 import {connectFleet} from '../cli/client.js';
 import {App} from './app.js';
+import {watchForBell} from './bell.js';
 import type {QuitChoice} from './controller.js';
 import {createMcpFleetSource} from './fleet-source.js';
 import {startFleetSync} from './fleet-sync.js';
@@ -50,6 +51,8 @@ export async function runDashboard(config: Config, options: DashboardOptions = {
 		...(options.isEphemeralCore ? {isEphemeralCore: true} : {}),
 	});
 	const sync = startFleetSync(source, store);
+	// BEL: the terminal (or tmux) tells the person in whatever window they are; CCFLEET_BELL=0 keeps it quiet.
+	const stopBell = config.notify.bell ? watchForBell(store, () => process.stdout.write('\u0007')) : undefined;
 	const {stdout} = process;
 	// The alternate screen keeps hours of redraws out of the scrollback and gives the shell its screen back on exit.
 	const useAlternateScreen = stdout.isTTY;
@@ -99,6 +102,7 @@ export async function runDashboard(config: Config, options: DashboardOptions = {
 			await attachFromDashboard(config, store, attachTo);
 		}
 	} finally {
+		stopBell?.();
 		sync.dispose();
 		leaveAlternateScreen();
 		process.off('exit', leaveAlternateScreen);
