@@ -113,6 +113,8 @@ export function transition(task: Task, to: TaskStatus, now: number, changes: Par
 	const next: Task = {...task, ...changes, status: to, updatedAt: now};
 	if (to === 'running' && task.status === 'queued') next.startedAt = now;
 	if (isTerminal(to)) next.endedAt = now;
+	// An earlier attempt's failure is history (its log keeps it): a new attempt or a completion no longer shows it.
+	if (((to === 'running' && task.status === 'queued') || to === 'completed') && changes.failureReason === undefined) delete next.failureReason;
 	return next;
 }
 
