@@ -92,7 +92,11 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 		case 'resume':
 			return commands.resume(config, needId('ccfleet resume'), cli.input.slice(1).join(' ') || undefined, flags as never);
 		case 'respond':
-			return commands.respond(config, needId('ccfleet respond'), cli.input[1], cli.input.slice(2));
+			return commands.respond(config, needId('ccfleet respond'), cli.input[1], cli.input.slice(2), flags);
+		case 'inbox': {
+			const {inbox} = await import('./cli/inbox-command.js');
+			return inbox(config, cli.input, flags);
+		}
 		case 'wait':
 			return commands.wait(config, cli.input, flags as never);
 		case 'configure': {

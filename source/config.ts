@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import {ASK_TIMEOUT_ANSWERS, type AskOptions, type AskTimeoutAnswer} from './core/fleet/question-desk.js';
+import {ASK_TIMEOUT_ANSWERS, type AskOptions, type AskTimeoutAnswer} from './core/domain/ask-options.js';
 import {PERMISSION_MODES, WORKER_MODES, type PermissionMode, type WorkerMode} from './core/domain/task.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

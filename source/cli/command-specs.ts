@@ -14,6 +14,7 @@ export const MAIN_HELP = `
     $ ccfleet retry <id>              run a finished task again from scratch
     $ ccfleet resume <id> [context]   continue a finished task's conversation
     $ ccfleet respond <id> approve|deny [why]|text <text>   answer a worker that waits
+    $ ccfleet inbox                   every permission question waiting, oldest first; answer many at once
     $ ccfleet wait <id>...            wait until tasks end
     $ ccfleet attach <id>             a worker's own screen, keys passed through; Ctrl-] detaches
     $ ccfleet configure               the running core's limits (workers, CPU, memory, daily budget); change them
@@ -144,9 +145,32 @@ TASK_OPTIONS
     $ ccfleet respond <id> deny [why]
     $ ccfleet respond <id> text <what to type>
 
-  Answers the permission question of a worker in needs_input (see \`ccfleet status <id>\`), or types into it.
+  Answers the permission question of a worker in needs_input (see \`ccfleet inbox\`), or types into it.
+
+  Options
+    --always task|project   with approve: keep a rule so the same call passes without asking next time,
+                            for this task or for every task in its directory (kept in CCFLEET_HOME/policy.json)
 `,
-		flags: {},
+		flags: {always: {type: 'string'}},
+	},
+	inbox: {
+		help: `
+  Usage
+    $ ccfleet inbox                                  every question waiting, oldest first, with context
+    $ ccfleet inbox approve <rule> [--always task|project]
+    $ ccfleet inbox deny <rule> [why]
+
+  A rule names the calls to answer in Claude Code's permission syntax: 'Bash(npm test:*)', 'Edit(src/**)',
+  'WebFetch(domain:docs.example.com)'. Every waiting question it covers is answered alike.
+
+  Rules that answer questions before anyone is asked live in CCFLEET_HOME/policy.json and in a project's
+  .ccfleet/policy.json: {"permissions": {"allow": [...], "deny": [...], "ask": [...]}}; per task: --allow, --deny.
+
+  Options
+    --always task|project   with approve: also keep the rule for next time
+    --json                  the questions as JSON
+`,
+		flags: {always: {type: 'string'}, json: {type: 'boolean', default: false}},
 	},
 	wait: {
 		help: `

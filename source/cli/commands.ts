@@ -5,6 +5,7 @@ import {isTerminal} from '../core/domain/task.js';
 import type {TaskView} from '../protocol/views.js';
 import {CliError, connectFleet, createProgress, getTask, listTasks, stdout, withFleet, type FleetClient, type Output} from './client.js';
 import {specFromFlags} from './task-flags.js';
+import {checkedAlways} from './inbox-command.js';
 import {age, formatAdmission, formatTask, formatTaskTable, money, statusLabel} from './format.js';
 
 const POLL_MS = 400;
@@ -164,18 +165,21 @@ export async function resume(config: Config, id: string, context: string | undef
 }
 
 /** `ccfleet respond <id> approve|deny [message]|text <text>`. */
-export async function respond(config: Config, id: string, action: string | undefined, rest: string[], io: Output = stdout): Promise<number> {
+export async function respond(config: Config, id: string, action: string | undefined, rest: string[], flags: {always?: string} = {}, io: Output = stdout): Promise<number> {
 	if (action !== 'approve' && action !== 'deny' && action !== 'text') {
 		throw new CliError(`Say how to respond: ccfleet respond ${id} approve | deny [why] | text <what to type>.`);
 	}
 	const words = rest.join(' ');
 	if (action === 'text' && !words) throw new CliError('ccfleet respond <id> text needs the text to type.');
+	const always = checkedAlways(flags.always);
+	if (always && action !== 'approve') throw new CliError('--always goes with approve: it keeps a rule that allows the same call next time.');
 	return withFleet(config, async fleet => {
 		const {message} = await fleet.call('respond_to_task', {
 			id,
 			action,
 			...(action === 'deny' && words ? {message: words} : {}),
 			...(action === 'text' ? {text: words} : {}),
+			...(always ? {always} : {}),
 		});
 		io.out(message ?? `Answered task ${id}.`);
 		return 0;

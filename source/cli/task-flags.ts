@@ -8,7 +8,7 @@ import {taskSpecShape, type TaskSpec, type TaskSpecField} from '../core/domain/t
 import {CliError} from './client.js';
 
 /** How a flag's text becomes the spec's value. */
-type FlagKind = 'text' | 'choice' | 'list' | 'duration' | 'size' | 'usd' | 'number';
+type FlagKind = 'text' | 'choice' | 'list' | 'rules' | 'duration' | 'size' | 'usd' | 'number';
 
 /** One command-line flag for one field of the task spec. */
 export type TaskFlag = {
@@ -47,7 +47,8 @@ export const TASK_FLAGS: readonly TaskFlag[] = (Object.entries(taskSpecShape) as
 		if (field.endsWith('Bytes')) return {field, name: field.slice(0, -5), kind: 'size', description};
 		if (field.endsWith('Usd')) return {field, name: field, kind: 'usd', description};
 		if (inner instanceof z.ZodEnum) return {field, name: field, kind: 'choice', choices: inner.options as string[], description};
-		if (inner instanceof z.ZodArray) return {field, name: field, kind: 'list', description};
+		// A permission rule may hold a comma (Edit(src/{a,b}/**)): rules are given one per flag.
+		if (inner instanceof z.ZodArray) return {field, name: field, kind: field === 'allow' || field === 'deny' ? 'rules' : 'list', description};
 		if (inner instanceof z.ZodNumber) return {field, name: field, kind: 'number', description};
 		return {field, name: field, kind: 'text', description};
 	});
@@ -59,7 +60,7 @@ export function taskMeowFlags(): Record<string, MeowFlag> {
 	return Object.fromEntries(
 		TASK_FLAGS.map(flag => [
 			flag.name,
-			{type: 'string', ...(SHORT_FLAGS[flag.field] ? {shortFlag: SHORT_FLAGS[flag.field]} : {}), ...(flag.kind === 'list' ? {isMultiple: true} : {})},
+			{type: 'string', ...(SHORT_FLAGS[flag.field] ? {shortFlag: SHORT_FLAGS[flag.field]} : {}), ...(flag.kind === 'list' || flag.kind === 'rules' ? {isMultiple: true} : {})},
 		]),
 	);
 }
@@ -70,6 +71,8 @@ function placeholder(flag: TaskFlag): string {
 			return `<${flag.choices!.join('|')}>`;
 		case 'list':
 			return '<ids>';
+		case 'rules':
+			return '<rule>';
 		case 'duration':
 			return '<duration>';
 		case 'size':
@@ -91,6 +94,7 @@ const KIND_NOTES: Partial<Record<FlagKind, string>> = {
 	size: 'Give a size: 512KB, 10MB.',
 	usd: 'Give an amount in USD: 0.50, 2, $5.',
 	list: 'Comma-separated, or repeat the flag.',
+	rules: "Claude Code's permission-rule syntax; repeat the flag for more.",
 };
 
 /** The options part of a command's help, one flag each, its description wrapped under it. */
@@ -129,6 +133,8 @@ function valueOf(flag: TaskFlag, raw: unknown): unknown {
 				if (!Number.isFinite(value)) throw new CliError(`${option} is "${String(raw)}"; give a number.`);
 				return value;
 			}
+			case 'rules':
+				return (Array.isArray(raw) ? raw : [raw]).map(value => String(value).trim()).filter(Boolean);
 			case 'list':
 				return (Array.isArray(raw) ? raw : [raw])
 					.flatMap(value => String(value).split(','))

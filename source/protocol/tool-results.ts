@@ -37,6 +37,25 @@ export const waitResultSchema = z.object({
 	/** Why queued tasks do not start now, when they do not. */
 	heldBy: z.string().optional(),
 });
+/** A permission question waiting for a person or the main session, as the inbox lists it. */
+export const questionViewSchema = z.object({
+	taskId: z.string(),
+	cwd: z.string(),
+	/** The task's prompt, first line and shortened. */
+	prompt: z.string(),
+	toolName: z.string(),
+	toolInput: z.unknown(),
+	question: z.string(),
+	askedAt: z.string(),
+	waitingMs: z.number(),
+	/** The worker's last lines of output before it asked. */
+	context: z.array(z.string()),
+});
+export type QuestionView = z.infer<typeof questionViewSchema>;
+export const questionsResultSchema = z.object({...message, questions: z.array(questionViewSchema)});
+/** One task answered (by id), or every waiting question a rule covers (`matching`). */
+export const respondResultSchema = z.object({...message, task: taskViewSchema.optional(), answered: z.array(z.string()).optional()});
+
 export const queueResultSchema = z.object({...message, queue: z.array(taskViewSchema).optional(), task: taskViewSchema.optional()});
 export const fleetStatusResultSchema = fleetStatusSchema.extend(message);
 export const configureResultSchema = z.object({
@@ -58,7 +77,8 @@ export const TOOL_RESULTS = {
 	cancel_task: taskResultSchema,
 	retry_task: taskResultSchema,
 	resume_task: resumeResultSchema,
-	respond_to_task: taskResultSchema,
+	respond_to_task: respondResultSchema,
+	list_questions: questionsResultSchema,
 	wait_for_task: waitResultSchema,
 	manage_queue: queueResultSchema,
 	fleet_status: fleetStatusResultSchema,

@@ -254,7 +254,7 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 		},
 		async respond(id, answer) {
 			const args = answer.action === 'deny' && answer.message ? {id, action: 'deny', message: answer.message} : {id, action: answer.action};
-			return (await call('respond_to_task', args)).task;
+			return answered((await call('respond_to_task', args)).task, 'respond_to_task');
 		},
 		async reprioritize(id, priority) {
 			return answered((await call('manage_queue', {action: 'reprioritize', id, priority})).task, 'manage_queue');

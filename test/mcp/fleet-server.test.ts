@@ -48,6 +48,7 @@ describe('the MCP tools', () => {
 			'configure_fleet',
 			'delegate_task',
 			'fleet_status',
+			'list_questions',
 			'list_roles',
 			'manage_queue',
 			'respond_to_task',

@@ -129,7 +129,6 @@ export class PtyHooks {
 	#hold(payload: HookPayload, closed: AbortSignal): Promise<object> {
 		this.release();
 		const question = permissionQuestion(payload.tool_name, payload.tool_input);
-		this.#listener.onState('needs_input', question);
 		return new Promise(resolve => {
 			const held: HeldPermission = {
 				question,
@@ -145,6 +144,8 @@ export class PtyHooks {
 				this.#held = undefined;
 				if (!this.#turn.hasExited()) this.#listener.onState('busy');
 			});
+			// Held before it is announced: whoever hears of it (the fleet's permission rules) may answer it at once.
+			this.#listener.onState('needs_input', question);
 		});
 	}
 }

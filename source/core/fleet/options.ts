@@ -9,7 +9,7 @@ import type {WorkerDriver} from '../ports/worker-driver.js';
 import type {Workspaces} from '../ports/workspace.js';
 import type {PermissionPolicies} from '../ports/permission-policies.js';
 import type {AdmissionPolicy} from './admission.js';
-import {DEFAULT_ASK_OPTIONS, type AskOptions} from './question-desk.js';
+import {DEFAULT_ASK_OPTIONS, type AskOptions} from '../domain/ask-options.js';
 import {DEFAULT_RESOURCE_OPTIONS, type ResourceOptions} from './resource-gauge.js';
 
 /** What the fleet works with: every side effect goes through one of these. */

@@ -1,3 +1,4 @@
+import type {AskOptions} from '../domain/ask-options.js';
 import {formatDuration} from '../domain/duration.js';
 import {withAnswer, type AnsweredQuestion, type Answerer} from '../domain/permission-answer.js';
 import {decide, emptyRuleSet, PolicyFileError, type DecidingRule, type PolicyLevel} from '../domain/permission-policy.js';
@@ -8,20 +9,6 @@ import type {Clock} from '../ports/clock.js';
 import type {PermissionPolicies} from '../ports/permission-policies.js';
 import type {PermissionDecision, PermissionQuestion} from '../ports/worker-driver.js';
 import type {TaskLedger} from './task-ledger.js';
-
-/** What to do with a question nobody answered within CCFLEET_ASK_TIMEOUT. */
-export const ASK_TIMEOUT_ANSWERS = ['deny', 'wait'] as const;
-export type AskTimeoutAnswer = (typeof ASK_TIMEOUT_ANSWERS)[number];
-
-export type AskOptions = {
-	/** A question left this long is announced (question:unanswered) so someone is told; 0 turns that off. */
-	notifyAfterMs: number;
-	/** After this long its configured answer applies; undefined: it waits for as long as it takes. */
-	timeoutMs: number | undefined;
-	timeoutAnswer: AskTimeoutAnswer;
-};
-
-export const DEFAULT_ASK_OPTIONS: AskOptions = {notifyAfterMs: 2 * 60_000, timeoutMs: undefined, timeoutAnswer: 'deny'};
 
 /** A question waiting for a person, as the inbox lists it. */
 export type OpenQuestion = {taskId: string; question: PermissionQuestion; askedAt: number};

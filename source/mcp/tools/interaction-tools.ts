@@ -4,42 +4,79 @@ import {isTerminal} from '../../core/domain/task.js';
 import type {Fleet} from '../../core/fleet.js';
 import {taskView, type TaskView} from '../task-view.js';
 import {failure, guard, ok, taskIdSchema} from './tool-result.js';
-import {taskResultSchema, waitResultSchema} from '../../protocol/tool-results.js';
+import {questionsResultSchema, respondResultSchema, waitResultSchema} from '../../protocol/tool-results.js';
+import type {PermissionDecision} from '../../core/ports/worker-driver.js';
+import {questionViews} from '../question-view.js';
 
 /** Claude Code gives up on a tool call after its own limit; a wait returns well before it and says how to go on. */
 const WAIT_DEFAULT_MS = 50_000;
 const WAIT_MAX_MS = 55_000;
 const PROGRESS_EVERY_MS = 5_000;
 
-/** respond_to_task and wait_for_task: answering a worker and waiting for one. */
+/** respond_to_task, list_questions and wait_for_task: answering workers and waiting for them. */
 export function registerInteractionTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'respond_to_task',
 		{
-			outputSchema: taskResultSchema,
+			outputSchema: respondResultSchema,
 			title: 'Answer a worker that waits for input',
 			description:
-				'A task in status needs_input has a worker waiting on a permission question (task_status shows the tool, its input and the question). ' +
-				'`approve` lets the tool run; `deny` refuses it and the worker reads `message` as the reason. `text` types `text` into the worker as a person would, followed by Enter.',
+				'Answers the permission question of a task in needs_input (list_questions shows them all). approve lets the tool run, deny refuses it (the worker reads `message`), text types into the worker. ' +
+				'`matching` (a rule such as "Bash(npm test:*)") instead of `id` answers every waiting question it covers. `always` with approve adds a rule so the same call passes next time, for the task or its project.',
 			inputSchema: {
-				id: taskIdSchema,
-				action: z.enum(['approve', 'deny', 'text']).describe('approve or deny the pending permission question, or type text into the worker.'),
+				id: taskIdSchema.optional(),
+				action: z.enum(['approve', 'deny', 'text']),
 				message: z.string().max(10_000).optional().describe('With deny: why, so the worker can take another way.'),
 				text: z.string().max(100_000).optional().describe('With text: what to type.'),
+				matching: z.string().max(1000).optional().describe('A permission rule; answers every waiting question it covers.'),
+				always: z.enum(['task', 'project']).optional(),
 			},
 		},
-		async ({id, action, message, text}) =>
+		async ({id, action, message, text, matching, always}) =>
 			guard(() => {
+				const decision: PermissionDecision = action === 'deny' ? {behavior: 'deny', message: message?.trim() || 'The user denied this.'} : {behavior: 'allow'};
+				const options = always ? {always} : {};
+				if (matching !== undefined) {
+					if (action === 'text') return failure('`matching` answers permission questions: use approve or deny with it.');
+					const answered = fleet.respondMatching(matching, decision, options).map(task => task.id);
+					const verb = action === 'approve' ? 'Approved' : 'Denied';
+					return ok(
+						{answered},
+						answered.length > 0
+							? `${verb} ${answered.length} waiting question(s) ${matching} covers: ${answered.join(', ')}.`
+							: `No waiting question is covered by ${matching}.`,
+					);
+				}
+				if (!id) return failure('Give `id` (the task whose question to answer) or `matching` (a rule, to answer every waiting question it covers).');
 				const question = fleet.worker(id)?.question;
-				if (action === 'approve') fleet.respond(id, {behavior: 'allow'});
-				else if (action === 'deny') fleet.respond(id, {behavior: 'deny', message: message?.trim() || 'The user denied this.'});
-				else {
+				if (action === 'text') {
 					if (!text) return failure('action "text" needs `text`: what to type into the worker.');
 					fleet.sendInput(id, `${text}\r`);
-				}
+				} else fleet.respond(id, decision, options);
 				const view = taskView(fleet, fleet.get(id));
 				const what = action === 'text' ? 'Typed the text into' : `${action === 'approve' ? 'Approved' : 'Denied'} ${question?.question ?? 'the question'} for`;
-				return ok({task: view}, `${what} task ${id}; it is now ${view.status}.`);
+				const kept = always ? ` The same call passes without asking from now on, for this ${always}.` : '';
+				return ok({task: view}, `${what} task ${id}; it is now ${view.status}.${kept}`);
+			}),
+	);
+
+	server.registerTool(
+		'list_questions',
+		{
+			outputSchema: questionsResultSchema,
+			title: 'Every permission question waiting for an answer',
+			description:
+				'The inbox: every question a worker waits on across the fleet, oldest first, with its task, directory, tool call and the last lines before it. Answer with respond_to_task.',
+			inputSchema: {},
+			annotations: {readOnlyHint: true},
+		},
+		async () =>
+			guard(() => {
+				const questions = questionViews(fleet);
+				return ok(
+					{questions},
+					questions.length === 0 ? 'No question is waiting.' : questions.map(q => `${q.taskId} (${Math.round(q.waitingMs / 1000)} s): ${q.question}`).join('\n'),
+				);
 			}),
 	);
 
