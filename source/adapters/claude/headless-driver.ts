@@ -208,7 +208,7 @@ class HeadlessWorker {
 		});
 		if (message.is_error) {
 			this.#isOverBudget = message.subtype === 'error_max_budget_usd';
-			this.#outcome.failed(`claude stopped with an error (${message.subtype ?? 'error'}): ${(message.errors ?? []).join('; ') || message.result || 'no details'}`);
+			this.#outcome.failed(resultFailure(message));
 		} else {
 			this.#outcome.finished(message.result ?? '');
 		}
@@ -238,5 +238,24 @@ class HeadlessWorker {
 	#screenLine(text: string): void {
 		this.#screen.push(...text.split('\n'));
 		if (this.#screen.length > SCREEN_LINES) this.#screen.splice(0, this.#screen.length - SCREEN_LINES);
+	}
+}
+
+/**
+ * Why a turn whose result is an error failed, in words. claude marks an API error's result `success` (the run itself
+ * went as planned), so the subtype is named only when it says something.
+ */
+function resultFailure(message: StreamMessage): string {
+	const details = (message.errors ?? []).join('; ') || message.result || 'claude gave no details';
+	switch (message.subtype) {
+		case 'error_max_turns':
+			return `claude stopped at its limit of turns: ${details}`;
+		case 'error_max_budget_usd':
+			return `claude stopped when the task's budget was spent: ${details}`;
+		case 'error_during_execution':
+			return `claude stopped with an error during the turn: ${details}`;
+		case undefined:
+		default:
+			return `claude's turn failed: ${details}`;
 	}
 }

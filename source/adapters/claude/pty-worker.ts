@@ -18,6 +18,19 @@ export type PtyWorkerOptions = Required<Omit<PtyDriverOptions, 'logger'>> & {log
 
 /** If claude is still there this long after `/exit`, it is stopped. */
 const EXIT_GRACE_MS = 5_000;
+/** Longest wait at exit for the screen to show what claude wrote last. */
+const SCREEN_SETTLE_MS = 1_000;
+/** "Resume this session with:" and "claude --resume <id>", which claude prints as it exits. */
+const RESUME_HINT = /^(Resume this session with:?|claude --resume \S+)$/;
+
+/** Resolves when `work` does, or after `ms` at the latest. */
+function settled(work: Promise<void>, ms: number): Promise<void> {
+	let timer: NodeJS.Timeout | undefined;
+	const late = new Promise<void>(resolve => {
+		timer = setTimeout(resolve, ms);
+	});
+	return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 /** One claude TUI in a pty: its process, its screen, its hooks, and the handle the core holds. */
 export class PtyWorker {
@@ -166,17 +179,20 @@ export class PtyWorker {
 		this.#hooks.release();
 		this.#unregisterHooks();
 		this.#reportUsage();
-		const exit = this.#outcome.exit({exitCode, signal: signal ? signalName(signal) : null}, () => this.#lastWords());
-		this.#markExited();
-		this.#listener.onExit(exit);
+		// What claude wrote last (often why it stopped) may not be on the screen yet: the terminal renders in batches.
+		void settled(this.#screen.flush(), SCREEN_SETTLE_MS).then(() => {
+			const exit = this.#outcome.exit({exitCode, signal: signal ? signalName(signal) : null}, () => this.#lastWords());
+			this.#markExited();
+			this.#listener.onExit(exit);
+		});
 	}
 
 	/** When claude dies before any turn ends, its last screen usually says why ("Not logged in", a trust refusal). */
 	#lastWords(): string | undefined {
-		const lines = this.#screen
-			.lines()
-			.map(line => line.trim())
-			.filter(Boolean);
+		// The hint a TUI prints on its way out says nothing about why it left; what it showed before it left may.
+		const meaningful = (lines: string[]) => lines.map(line => line.trim()).filter(line => line && !RESUME_HINT.test(line));
+		const left = meaningful(this.#screen.left());
+		const lines = left.length > 0 ? left : meaningful(this.#screen.lines());
 		if (lines.length === 0) return undefined;
 		return `claude ended before finishing its turn. Its last screen: ${lines.slice(-4).join(' | ')}`;
 	}

@@ -5,9 +5,26 @@ const {Terminal} = xterm;
 /** A worker's screen, rendered by a headless terminal from the raw pty bytes. */
 export class WorkerScreen {
 	readonly #terminal: InstanceType<typeof Terminal>;
+	#left: string[] = [];
 
 	constructor(columns: number, rows: number) {
 		this.#terminal = new Terminal({cols: columns, rows, allowProposedApi: true, scrollback: 0});
+		// claude's TUI draws on the alternate screen and leaves it as it exits, which takes with it what it showed last:
+		// often why it stopped. That is kept. Returning false lets the terminal carry on as usual.
+		this.#terminal.parser.registerCsiHandler({prefix: '?', final: 'l'}, params => {
+			if (params.some(param => param === 1049 || param === 1047 || param === 47)) this.#keepBeforeLeaving();
+			return false;
+		});
+	}
+
+	/** The non-blank rows the alternate screen showed just before the program last left it. */
+	left(): string[] {
+		return this.#left;
+	}
+
+	#keepBeforeLeaving(): void {
+		const shown = this.lines().filter(line => line.trim());
+		if (shown.length > 0) this.#left = shown;
 	}
 
 	write(data: string): void {
