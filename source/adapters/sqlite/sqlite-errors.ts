@@ -10,9 +10,10 @@ export function isSqliteError(error: unknown): error is InstanceType<typeof Data
 /** What a damaged file means for the person who meets it: it is kept as it is, and how to get going again. */
 export function damagedDatabaseMessage(file: string, reason: string): string {
 	return (
-		`The ccfleet database at ${file} is damaged (${reason}). ccfleet does not write to it or replace it. ` +
-		`Stop ccfleet, move ${file} (with its -wal and -shm files) aside or restore it from a backup, and start ccfleet again; ` +
-		'`ccfleet doctor` checks the file, and the moved copy can still be read with the sqlite3 shell to recover tasks by hand.'
+		`The ccfleet database at ${file} is damaged (${reason}); ccfleet leaves it as it is and never overwrites it. ` +
+		`Stop ccfleet if it runs, move ${file} and its -wal and -shm files aside (or restore them from a backup), and start ccfleet ` +
+		'again: it creates a new, empty database. `ccfleet doctor` checks the file; the moved copy can still be read with the ' +
+		'sqlite3 shell (.recover) to get tasks back by hand.'
 	);
 }
 
