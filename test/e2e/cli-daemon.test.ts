@@ -34,7 +34,8 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		const {stdout, stderr, exitCode} = await sandbox.cli(['delegate', '--wait', 'Say hello [[reply:Hello through the whole fleet]]']);
 		expect(stderr).toContain('started a background daemon');
 		expect(exitCode).toBe(0);
-		expect(stdout.trim()).toBe('Hello through the whole fleet');
+		// The task's id first (so that a script can keep it), then its result.
+		expect(stdout.trim()).toMatch(/^\w+\nHello through the whole fleet$/);
 		expect(sandbox.corePid()).toBeGreaterThan(0);
 
 		const {stdout: table} = await sandbox.cli(['status']);
@@ -53,7 +54,7 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 	it("gives a worker its role's instructions in the system prompt", async () => {
 		const {stdout, exitCode} = await sandbox.cli(['delegate', '--wait', '--role', 'reviewer', 'Review [[reply:reviewed as a reviewer]]']);
 		expect(exitCode).toBe(0);
-		expect(stdout.trim()).toBe('reviewed as a reviewer');
+		expect(stdout.trim().split('\n').at(-1)).toBe('reviewed as a reviewer');
 		const request = sandbox.mock.mainRequests().find(entry => JSON.stringify(entry.body).includes('reviewed as a reviewer'));
 		expect(JSON.stringify((request!.body as {system?: unknown}).system)).toContain('You are the reviewer.');
 	});
