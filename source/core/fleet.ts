@@ -79,7 +79,7 @@ export class Fleet {
 		});
 		// Spending changes only with a task; between changes the pump may ask as often as it likes.
 		this.#bus.on('task:updated', () => this.#governance.noteTaskChanged());
-		this.#admission = new Admission(ports.clock, this.#options, [...this.#governance.policies(), ...(ports.admissionPolicies ?? [])]);
+		this.#admission = new Admission(ports.clock, this.#options, [...this.#governance.policies(), ...(ports.admissionPolicies ?? [])], ports.defer);
 		this.#ledger = new TaskLedger(ports.store, this.#bus, ports.clock, report);
 		this.#parking = new Parking({ledger: this.#ledger, queue: this.#queue, usage: this.#governance.usage, clock: ports.clock, onWoken: () => this.#pump()});
 		this.#finisher = new Finisher({
@@ -216,7 +216,7 @@ export class Fleet {
 		this.#ledger.insert(task);
 		this.#enqueueWhenReady(task);
 		// The caller (delegate_task) answers once the task is stored; its worker starts on the next turn.
-		this.#admission.defer(() => this.#pump(), this.#ports.defer);
+		this.#admission.defer(() => this.#pump());
 		return this.get(task.id);
 	}
 

@@ -23,8 +23,14 @@ function setup(maxWorkers = 8) {
 		},
 		{staggerMs: 0, maxWorkers},
 	);
+	/** Runs deferred pumps as the event loop would, including those they defer in turn; says how many turns it took. */
 	const runDeferred = () => {
-		for (const run of deferred.splice(0)) run();
+		let turns = 0;
+		while (deferred.length > 0) {
+			turns++;
+			for (const run of deferred.splice(0)) run();
+		}
+		return turns;
 	};
 	return {fleet, driver, deferred, runDeferred};
 }
@@ -51,8 +57,20 @@ describe('a submit answers before its worker starts', () => {
 		runDeferred();
 		// The last one, P0, goes first: the pump saw the whole burst.
 		expect(driver.started.map(worker => worker.spec.prompt)).toEqual(['task 19', 'task 0']);
+		expect(deferred).toHaveLength(0);
 		fleet.submit({prompt: 'one more', cwd: '/work'});
 		expect(deferred).toHaveLength(1);
+	});
+
+	it('starts one worker per turn, so a burst never holds the event loop for more than one process start', async () => {
+		const {fleet, driver, deferred, runDeferred} = setup(8);
+		await fleet.start();
+		for (let i = 0; i < 5; i++) fleet.submit({prompt: `task ${i}`, cwd: '/work'});
+		deferred.shift()!();
+		expect(driver.started).toHaveLength(1);
+		expect(deferred).toHaveLength(1);
+		expect(runDeferred()).toBe(4);
+		expect(driver.started).toHaveLength(5);
 	});
 
 	it('starts nothing from a deferred pump once the fleet stopped', async () => {

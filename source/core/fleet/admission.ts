@@ -64,12 +64,16 @@ export class Admission {
 	#isDeferred = false;
 	#isStopped = false;
 
-	constructor(clock: Clock, options: AdmissionOptions, extraPolicies: AdmissionPolicy[] = []) {
+	readonly #schedule: ((run: () => void) => void) | undefined;
+
+	/** `schedule` runs a function on a later turn of the host's event loop; without it every pump runs to its end at once. */
+	constructor(clock: Clock, options: AdmissionOptions, extraPolicies: AdmissionPolicy[] = [], schedule?: (run: () => void) => void) {
 		if (options.maxWorkers !== undefined && (!Number.isInteger(options.maxWorkers) || options.maxWorkers < 1)) {
 			throw new TypeError(`maxWorkers must be a whole number of at least 1, got ${options.maxWorkers}.`);
 		}
 		this.#clock = clock;
 		this.#options = options;
+		this.#schedule = schedule;
 		this.#policies = [
 			{
 				name: 'ceiling',
@@ -115,16 +119,23 @@ export class Admission {
 			}
 			this.#lastStartAt = this.#clock.now();
 			source.startNext();
+			if (this.#schedule && source.ready > 0) {
+				// One start per turn: the next waits for whatever the loop has queued meanwhile (an MCP answer, a hook),
+				// so a burst never holds the loop for more than one process start.
+				this.defer(() => this.pump(source));
+				return;
+			}
 		}
 	}
 
 	/**
-	 * Runs `pump` through `schedule` (the host's next turn of the event loop), once however often it is asked before
-	 * then: a caller that queued a task gets its answer without waiting for a worker to start (a process start takes
-	 * milliseconds), and a burst of submits makes one pump, not one each. Without `schedule` it pumps at once.
+	 * Runs `pump` on a later turn of the event loop, once however often it is asked before then: a caller that queued a
+	 * task gets its answer without waiting for a worker to start (a process start takes milliseconds), and a burst of
+	 * submits makes one pump, not one each. Without a way to schedule it pumps at once.
 	 */
-	defer(pump: () => void, schedule: ((run: () => void) => void) | undefined): void {
+	defer(pump: () => void): void {
 		if (this.#isStopped) return;
+		const schedule = this.#schedule;
 		if (!schedule) {
 			pump();
 			return;
