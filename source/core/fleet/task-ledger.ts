@@ -8,8 +8,8 @@ import {UnwrittenChanges} from './unwritten-changes.js';
 /** The first retry of a write the store refused comes this soon; each failure doubles it, up to the maximum. */
 const WRITE_RETRY_FIRST_MS = 100;
 const WRITE_RETRY_MAX_MS = 2_000;
-/** Tries left for unwritten changes when the fleet stops (each waits at most the store's short lock timeout). */
-const CLOSE_WRITE_ATTEMPTS = 20;
+/** Tries for unwritten changes when the fleet stops (each waits at most the store's short lock timeout; blocking is harmless then). */
+const CLOSE_WRITE_ATTEMPTS = 100;
 
 /**
  * The one way a task changes: store, then memory, then the bus. When the store refuses a write for a reason that
