@@ -100,10 +100,18 @@ function shellQuote(word: string): string {
 	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/**
+ * The project scope's `.mcp.json` is committed and read by every collaborator: it runs `ccfleet mcp` from their own
+ * PATH and names no state directory, since an absolute path of this checkout or a personal CCFLEET_HOME would be
+ * wrong on every other machine.
+ */
+const SHARED_COMMAND = {command: 'ccfleet', args: ['mcp']};
+
 function mcpSetup(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), scope: McpScope = 'user'): McpSetup {
-	const {command, args} = serverCommand(env);
+	const isShared = scope === 'project';
+	const {command, args} = isShared ? SHARED_COMMAND : serverCommand(env);
 	// A non-default state directory must reach the bridge too, or it would talk to (or start) another core.
-	const serverEnv: Record<string, string> = env.CCFLEET_HOME ? {CCFLEET_HOME: path.resolve(cwd, env.CCFLEET_HOME)} : {};
+	const serverEnv: Record<string, string> = env.CCFLEET_HOME && !isShared ? {CCFLEET_HOME: path.resolve(cwd, env.CCFLEET_HOME)} : {};
 	const entry: McpServerEntry = {type: 'stdio', command, args, env: serverEnv, alwaysLoad: true};
 	const envFlags = Object.entries(serverEnv).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
 	// The name goes before -e, whose variadic value would otherwise swallow it.
@@ -270,6 +278,11 @@ export async function installMcp(options: {scope?: string}, out: (text: string) 
 	}
 	if (scope === 'project') {
 		lines.push('Claude Code asks once per person to approve servers from .mcp.json; until then the server shows as "Pending approval".');
+		lines.push(".mcp.json runs `ccfleet mcp` from each collaborator's PATH (npm install -g ccfleet, or npm link in a checkout), with their own state directory.");
+		if (!onPath('ccfleet', process.env)) lines.push('ccfleet is not on your PATH yet: until it is, use --scope local here (it runs this checkout).');
+		if (process.env.CCFLEET_HOME) {
+			lines.push(`Your CCFLEET_HOME (${process.env.CCFLEET_HOME}) is yours, so it is not in .mcp.json: keep it set where Claude Code starts, or use --scope local.`);
+		}
 	}
 
 	lines.push('', 'To undo:', `  claude mcp remove --scope ${scope} ${MCP_SERVER_NAME}`);

@@ -156,9 +156,13 @@ describe('ccfleet mcp install', () => {
 		const {stdout, stderr, exitCode} = await sandbox.cli(['mcp', 'install', '--scope', 'project']);
 		expect(exitCode, stderr).toBe(0);
 		expect(stdout).toContain('Pending approval');
+		// Committed and read by every collaborator: no path of this checkout, no personal CCFLEET_HOME.
 		expect(readJson(path.join(sandbox.project, '.mcp.json'))).toEqual({
-			mcpServers: {ccfleet: {type: 'stdio', command: nodeCommand, args: [binPath, 'mcp'], env: {CCFLEET_HOME: sandbox.home}, alwaysLoad: true}},
+			mcpServers: {ccfleet: {type: 'stdio', command: 'ccfleet', args: ['mcp'], env: {}, alwaysLoad: true}},
 		});
+		expect(readFileSync(path.join(sandbox.project, '.mcp.json'), 'utf8')).not.toContain(sandbox.home);
+		expect(stdout).toContain(".mcp.json runs `ccfleet mcp` from each collaborator's PATH");
+		expect(stdout).toContain(`Your CCFLEET_HOME (${sandbox.home}) is yours, so it is not in .mcp.json`);
 		expect(readJson(projectSettings())).toEqual({permissions: {allow: ['mcp__ccfleet']}});
 		expect((await claude(['mcp', 'get', 'ccfleet'])).output).toContain('Scope: Project config');
 	});
