@@ -5,6 +5,7 @@ import {ConfirmDialog} from './components/confirm-dialog.js';
 import {DagPane} from './components/dag-pane.js';
 import {Header} from './components/header.js';
 import {HelpOverlay} from './components/help-overlay.js';
+import {InboxView} from './components/inbox-view.js';
 import {LimitsForm} from './components/limits-form.js';
 import {NewTaskForm} from './components/new-task-form.js';
 import {OutputPane} from './components/output-pane.js';
@@ -106,6 +107,9 @@ export function App({store, source, results, defaultCwd, homeDirectory, theme = 
 			break;
 		case 'confirm':
 			content = <ConfirmDialog width={body.width} height={body.height} />;
+			break;
+		case 'inbox':
+			content = <InboxView width={body.width} height={body.height} />;
 			break;
 		case 'normal':
 		case 'filter': {

@@ -2,6 +2,7 @@ import type {Key} from 'ink';
 import {createControllerContext, type ControllerDeps} from './controller/context.js';
 import {handleConfirmKey, handleDetailsKey, handleFilterKey, handleHelpKey} from './controller/dialogs.js';
 import {isNavigation, navigate} from './controller/navigation.js';
+import {createInboxKeys} from './controller/inbox-keys.js';
 import {handleLimitsKey} from './controller/limits-keys.js';
 import {handleFormKey} from './controller/new-task-keys.js';
 import {runAction} from './controller/task-actions.js';
@@ -24,9 +25,11 @@ export type Controller = {
 export function createController(deps: ControllerDeps): Controller {
 	const context = createControllerContext(deps);
 	const {store} = context;
+	const inbox = createInboxKeys(context);
 
 	const run = async (command: Command): Promise<void> => {
 		if (isNavigation(command)) navigate(context, command);
+		else if (command === 'inbox') inbox.open();
 		else await runAction(context, command);
 	};
 
@@ -65,6 +68,9 @@ export function createController(deps: ControllerDeps): Controller {
 				return;
 			case 'filter':
 				handleFilterKey(context, input, key);
+				return;
+			case 'inbox':
+				inbox.handleKey(input, key);
 				return;
 			case 'normal':
 				handleNormal(input, key);

@@ -2,7 +2,7 @@ import {CliError, type FleetClient} from '../cli/client.js';
 import type {Priority} from '../core/domain/task.js';
 import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../protocol/fleet-changes.js';
 import type {TaskSpec} from '../core/domain/task-spec.js';
-import type {ToolName, ToolResult} from '../protocol/tool-results.js';
+import type {QuestionView, ToolName, ToolResult} from '../protocol/tool-results.js';
 import type {FleetLimitsChange} from './limits.js';
 import type {ScheduleRunView, ScheduleView, TaskView} from '../protocol/views.js';
 
@@ -38,6 +38,8 @@ export type TaskOutput = {
 };
 
 export type PermissionAnswer = {action: 'approve'} | {action: 'deny'; message?: string};
+/** With an approval: keep a rule so the same call passes without asking from now on, for the task or its project. */
+export type RespondOptions = {always?: 'task' | 'project'};
 
 /** Hears what the core pushes. */
 export type FleetWatcher = {
@@ -77,9 +79,11 @@ export type FleetSource = {
 	cancel(id: string, reason: string): Promise<TaskView>;
 	/** Runs a finished task again from scratch; resolves to the new task. */
 	retry(id: string): Promise<TaskView>;
-	/** Continues a finished task's conversation; resolves to the new task. */
-	resume(id: string): Promise<TaskView>;
-	respond(id: string, answer: PermissionAnswer): Promise<TaskView>;
+	/** Continues a finished task's conversation, told `additionalContext` when given; resolves to the new task. */
+	resume(id: string, additionalContext?: string): Promise<TaskView>;
+	respond(id: string, answer: PermissionAnswer, options?: RespondOptions): Promise<TaskView>;
+	/** Every permission question waiting across the fleet, oldest first (the inbox). */
+	questions(): Promise<QuestionView[]>;
 	reprioritize(id: string, priority: Priority): Promise<TaskView>;
 	/** One task by id, for the DAG pane's members that are too old to be in the snapshot. */
 	task(id: string): Promise<TaskView>;
@@ -249,12 +253,16 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 		async retry(id) {
 			return (await call('retry_task', {id})).task;
 		},
-		async resume(id) {
-			return (await call('resume_task', {id})).task;
+		async resume(id, additionalContext) {
+			return (await call('resume_task', {id, ...(additionalContext ? {additionalContext} : {})})).task;
 		},
-		async respond(id, answer) {
+		async respond(id, answer, respondOptions = {}) {
 			const args = answer.action === 'deny' && answer.message ? {id, action: 'deny', message: answer.message} : {id, action: answer.action};
-			return answered((await call('respond_to_task', args)).task, 'respond_to_task');
+			const always = respondOptions.always ? {always: respondOptions.always} : {};
+			return answered((await call('respond_to_task', {...args, ...always})).task, 'respond_to_task');
+		},
+		async questions() {
+			return (await call('list_questions', {}, true)).questions;
 		},
 		async reprioritize(id, priority) {
 			return answered((await call('manage_queue', {action: 'reprioritize', id, priority})).task, 'manage_queue');

@@ -8,6 +8,7 @@ export type Command =
 	| 'nextPane'
 	| 'previousPane'
 	| 'nextNeedsInput'
+	| 'inbox'
 	| 'dag'
 	| 'schedules'
 	| 'pauseSchedule'
@@ -77,8 +78,9 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'resume', keys: [{input: 'R'}], label: 'R', description: 'resume a finished task', group: 'Tasks'},
 	{command: 'priorityUp', keys: [{input: '+'}, {input: '='}], label: '+', description: 'raise priority (P2→P1→P0)', group: 'Tasks'},
 	{command: 'priorityDown', keys: [{input: '-'}], label: '-', description: 'lower priority (P0→P1→P2)', group: 'Tasks'},
-	{command: 'attach', keys: [{input: 'a'}], label: 'a', description: 'its own screen (^] back)', group: 'Tasks'},
+	{command: 'attach', keys: [{input: 'a'}], label: 'a', description: 'attach: its screen (^] back)', group: 'Tasks'},
 	{command: 'approve', keys: [{input: 'y'}], label: 'y', description: 'approve permission prompt', group: 'Answer'},
+	{command: 'inbox', keys: [{input: 'I'}], label: 'I', description: 'inbox: all waiting questions', group: 'Answer'},
 	{
 		command: 'deny',
 		keys: [{input: 'n'}],

@@ -1,5 +1,6 @@
 import {createStore, type StoreApi} from 'zustand/vanilla';
 import type {Priority} from '../core/domain/task.js';
+import type {InboxState} from './inbox.js';
 import type {LimitField, LimitTexts} from './limits.js';
 import type {DashboardSchedule, DashboardTask, Snapshot, TaskOutput} from './fleet-source.js';
 import {derive, needsInput} from './store-derive.js';
@@ -40,7 +41,12 @@ export type LimitsDraft = {
 	isSubmitting: boolean;
 };
 
-export type Confirmation = {kind: 'cancel'; taskId: string} | {kind: 'cancelSchedule'; scheduleId: string} | {kind: 'quit'; running: number; isStopping: boolean};
+export type Confirmation =
+	| {kind: 'cancel'; taskId: string}
+	| {kind: 'cancelSchedule'; scheduleId: string}
+	| {kind: 'quit'; running: number; isStopping: boolean}
+	/** R: what to tell the resumed conversation, typed here (empty is fine). */
+	| {kind: 'resume'; taskId: string; text: string};
 
 export type Mode =
 	| {kind: 'normal'}
@@ -49,7 +55,8 @@ export type Mode =
 	| {kind: 'form'; draft: NewTaskDraft}
 	| {kind: 'limits'; draft: LimitsDraft}
 	| {kind: 'confirm'; confirmation: Confirmation}
-	| {kind: 'filter'};
+	| {kind: 'filter'}
+	| {kind: 'inbox'; inbox: InboxState};
 
 export type StatusMessage = {text: string; tone: 'info' | 'success' | 'error'; at: number};
 

@@ -1,7 +1,7 @@
 import {TASK_STATUSES, type Priority, type TaskStatus} from '../../source/core/domain/task.js';
 import type {FleetChanges} from '../../source/protocol/fleet-changes.js';
 import type {TaskSpec} from '../../source/core/domain/task-spec.js';
-import type {ToolResult} from '../../source/protocol/tool-results.js';
+import type {QuestionView, ToolResult} from '../../source/protocol/tool-results.js';
 import type {AdmissionView, TaskView} from '../../source/protocol/views.js';
 import type {FleetLimitsChange} from '../../source/ui/limits.js';
 import type {
@@ -11,6 +11,7 @@ import type {
 	FleetStatus,
 	FleetWatcher,
 	PermissionAnswer,
+	RespondOptions,
 	Snapshot,
 	SnapshotOptions,
 	TaskOutput,
@@ -85,6 +86,8 @@ export class FakeFleetSource implements FleetSource {
 	/** When set, snapshot() waits for it before answering. */
 	snapshotGate?: Promise<void>;
 	takenAt = NOW;
+	/** When each task's question was asked (ISO), for questions(). */
+	askedAt = new Map<string, string>();
 	#ids = 0;
 
 	constructor(tasks: DashboardTask[] = []) {
@@ -172,16 +175,41 @@ export class FakeFleetSource implements FleetSource {
 		return this.#add({prompt: task.prompt, cwd: task.cwd, priority: task.priority});
 	}
 
-	async resume(id: string): Promise<TaskView> {
-		this.#record('resume', id);
+	async resume(id: string, additionalContext?: string): Promise<TaskView> {
+		if (additionalContext === undefined) this.#record('resume', id);
+		else this.#record('resume', id, additionalContext);
 		const task = this.#get(id);
 		return this.#add({prompt: 'Continue the task from where you stopped and finish it.', cwd: task.cwd, priority: task.priority});
 	}
 
-	async respond(id: string, answer: PermissionAnswer): Promise<TaskView> {
-		this.#record('respond', id, answer);
+	async respond(id: string, answer: PermissionAnswer, options?: RespondOptions): Promise<TaskView> {
+		if (options?.always === undefined) this.#record('respond', id, answer);
+		else this.#record('respond', id, answer, options);
 		const {question: _question, ...rest} = this.#get(id);
 		return this.#replace({...rest, status: 'running', workerState: 'busy'});
+	}
+
+	/** The tasks that wait with a question, oldest question first; when each was asked comes from `askedAt` (else its start). */
+	async questions(): Promise<QuestionView[]> {
+		this.calls.push({method: 'questions', args: []});
+		const waiting = this.tasks.filter(task => task.question && (task.status === 'needs_input' || task.workerState === 'needs_input'));
+		const views = waiting.map(task => {
+			const askedAt = this.askedAt.get(task.id) ?? task.startedAt ?? task.createdAt;
+			const {toolName, toolInput, question} = task.question!;
+			const context = (this.outputs.get(task.id)?.lines ?? []).filter(line => line.trim() !== '');
+			return {
+				taskId: task.id,
+				cwd: task.cwd,
+				prompt: task.prompt.split('\n', 1)[0]!,
+				toolName,
+				toolInput,
+				question,
+				askedAt,
+				waitingMs: this.takenAt - Date.parse(askedAt),
+				context,
+			};
+		});
+		return views.sort((a, b) => Date.parse(a.askedAt) - Date.parse(b.askedAt));
 	}
 
 	async reprioritize(id: string, priority: Priority): Promise<TaskView> {

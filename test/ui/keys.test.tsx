@@ -148,7 +148,7 @@ describe('task commands', () => {
 		ui.unmount();
 	});
 
-	test('r retries a finished task; R resumes it', async () => {
+	test('r retries a finished task; R asks what to tell it (empty allowed) and resumes it', async () => {
 		const source = busyFleet();
 		const ui = await renderDashboard({source});
 		await ui.press('G');
@@ -157,8 +157,21 @@ describe('task commands', () => {
 		expect(ui.frame()).toContain('new1 retries fail0001; it is queued.');
 		expect(ui.frame()).toContain('new1');
 		await ui.press('R');
+		expect(ui.frame()).toContain('Resume fail0001');
+		expect(ui.frame()).toContain('Anything to tell it? (may stay empty)');
+		await ui.press(keys.enter);
 		expect(source.calls[1]).toEqual({method: 'resume', args: ['fail0001']});
 		expect(ui.frame()).toContain('new2 resumes fail0001');
+		await ui.press('R');
+		for (const char of 'use the v2 API') await ui.press(char);
+		await ui.press(keys.backspace);
+		expect(ui.frame()).toContain('> use the v2 AP█');
+		await ui.press(keys.enter);
+		expect(source.calls[2]).toEqual({method: 'resume', args: ['fail0001', 'use the v2 AP']});
+		await ui.press('R');
+		await ui.press(keys.escape);
+		expect(source.calls).toHaveLength(3);
+		expect(ui.frame()).toContain('fail0001 was not resumed.');
 		ui.unmount();
 	});
 
@@ -235,7 +248,7 @@ describe('filter and help', () => {
 		expect(frame).not.toContain('queued01');
 		await ui.press(keys.enter);
 		frame = ui.frame();
-		expect(frame).toContain('filter "test" (esc clears)');
+		expect(frame).toContain('filter "test" · esc clears');
 		expect(frame).not.toContain('done0001');
 		await ui.press(keys.escape);
 		expect(ui.frame()).toContain('done0001');

@@ -61,7 +61,7 @@ test('shows the last lines that fit, without escape codes from the worker', asyn
 	const output = outputOf(ui.frame());
 	expect(output).toContain('red    end');
 	expect(output).toContain('line 50');
-	expect(output).not.toMatch(/line 40\b/);
+	expect(output).not.toMatch(/line 30\b/);
 	expect(ui.rawFrame()).not.toContain('\u001B[31m');
 	ui.unmount();
 });

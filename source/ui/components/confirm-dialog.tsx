@@ -12,12 +12,14 @@ function scheduleToCancel(state: DashboardState) {
 	return state.schedules.find(schedule => schedule.id === id);
 }
 
-/** Asks before what cannot be undone: cancelling a task or a schedule, and quitting while workers run. */
+/** Asks before what cannot be undone (cancelling a task or a schedule, quitting while workers run) and what to add to a resume. */
 export function ConfirmDialog({width, height}: {width: number; height: number}) {
 	const theme = useTheme();
 	const confirmation = useDashboard(state => (state.mode.kind === 'confirm' ? state.mode.confirmation : undefined));
 	const task = useDashboard(state =>
-		state.mode.kind === 'confirm' && state.mode.confirmation.kind === 'cancel' ? findTask(state, state.mode.confirmation.taskId) : undefined,
+		state.mode.kind === 'confirm' && (state.mode.confirmation.kind === 'cancel' || state.mode.confirmation.kind === 'resume')
+			? findTask(state, state.mode.confirmation.taskId)
+			: undefined,
 	);
 	const schedule = useDashboard(scheduleToCancel);
 	const queued = useDashboard(state => state.snapshot?.fleet.queued ?? 0);
@@ -40,6 +42,18 @@ export function ConfirmDialog({width, height}: {width: number; height: number}) 
 		choices = [
 			['y', 'yes, cancel it'],
 			['n', 'no, keep it'],
+		];
+	} else if (confirmation.kind === 'resume') {
+		const id = confirmation.taskId;
+		title = `Resume ${id}`;
+		lines = [
+			task ? `${id} ${task.status}: ${oneLine(task.prompt)}` : id,
+			'It goes on from its conversation. Anything to tell it? (may stay empty)',
+			`> ${confirmation.text}█`,
+		];
+		choices = [
+			['enter', 'resume'],
+			['esc', 'do not resume'],
 		];
 	} else if (confirmation.kind === 'cancelSchedule') {
 		const id = confirmation.scheduleId;
@@ -88,7 +102,7 @@ export function ConfirmDialog({width, height}: {width: number; height: number}) 
 				<Box key={key} width={width} height={1} flexShrink={0}>
 					<Text wrap="truncate-end">
 						{'  '}
-						<Text {...theme.key}>{key.padEnd(4)}</Text>
+						<Text {...theme.key}>{key.padEnd(6)}</Text>
 						{what}
 					</Text>
 				</Box>

@@ -3,16 +3,45 @@ import {budgetText, heldReason, holdKind, shortHeldReason, usageLimitText, worke
 import {bytes, duration, money} from '../format.js';
 import {useDashboard} from '../store-context.js';
 import {fitSegments, SEPARATOR, type Segment} from '../fit-segments.js';
-import {useTheme} from '../theme.js';
+import {useTheme, type TextStyle} from '../theme.js';
 
 /**
  * The order in which pieces give way: the name, then long forms, then what says least about why a task does not
  * start. The hold's short form and the workers go last.
  */
-const RANK = {name: 0, heldSentence: 1, memoryLong: 2, cost: 3, cpu: 4, memory: 5, budget: 6, queued: 7, parked: 8, held: 9, workers: 10} as const;
+const RANK = {
+	heldSentence: 1,
+	memoryLong: 2,
+	cost: 3,
+	cpu: 4,
+	memory: 5,
+	budget: 6,
+	queued: 7,
+	parked: 8,
+	holdMeasure: 8.5,
+	held: 9,
+	heldShortest: 9.5,
+	workers: 10,
+	banner: 11,
+} as const;
 
 /** The hold's short form at most: room for the workers and the queue beside it in 80 columns. */
 const SHORT_HELD_CHARS = 24;
+/** Beside the name and the workers in 80 columns: a word or two. */
+const SHORTEST_HELD_CHARS = 12;
+
+/** The segments that fit whole: what cannot give way any more is left out rather than cut mid-word at the edge. */
+function wholeSegments(segments: Array<{text: string; style?: TextStyle}>, width: number): Array<{text: string; style?: TextStyle}> {
+	const kept: Array<{text: string; style?: TextStyle}> = [];
+	let used = 0;
+	for (const segment of segments) {
+		const length = (kept.length === 0 ? 0 : SEPARATOR.length) + [...segment.text].length;
+		if (used + length > width && kept.length > 0) break;
+		kept.push(segment);
+		used += length;
+	}
+	return kept;
+}
 
 /**
  * One line: the machine and the fleet at a glance, the most urgent first. Where it is too narrow, whole pieces
@@ -23,9 +52,10 @@ export function Header({width}: {width: number}) {
 	const fleet = useDashboard(state => state.snapshot?.fleet);
 	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
 	const banner = useDashboard(state => state.banner);
-	const segments: Segment[] = [{forms: [['ccfleet', RANK.name]], style: theme.paneTitle}];
-	// The banner (the demo's "nothing leaves this machine") comes before any news, so no width can cut it.
-	if (banner) segments.push({forms: [[banner]], style: {...theme.warning, bold: true}});
+	// The name stays at every width: it says what this screen is.
+	const segments: Segment[] = [{forms: [['ccfleet']], style: theme.paneTitle}];
+	// The banner (the demo's "nothing leaves this machine") comes before any news; only the narrowest width shortens it.
+	if (banner) segments.push({forms: [[banner, RANK.banner], [banner.split(/\s/)[0]!]], style: {...theme.warning, bold: true}});
 	if (fleet) {
 		const {system, admission} = fleet;
 		const waiting = fleet.needsInput.length;
@@ -44,12 +74,13 @@ export function Header({width}: {width: number}) {
 			const forms: Segment['forms'] = [
 				[`held: ${held}`, RANK.heldSentence],
 				[`held: ${shortHeldReason(fleet, SHORT_HELD_CHARS)}`, RANK.held],
+				[`held: ${shortHeldReason(fleet, SHORTEST_HELD_CHARS)}`, RANK.heldShortest],
 			];
 			segments.push({forms, style: theme.warning});
 		}
 		const free = `${bytes(system.memoryFreeBytes)}/${bytes(system.memoryTotalBytes)}`;
-		// The measure that holds the queue stays as long as the hold itself.
-		const memory: Segment['forms'] = [[`mem ${free} free`, kind === 'memory' ? RANK.held : RANK.memory]];
+		// The measure that holds the queue stays almost as long as the hold itself.
+		const memory: Segment['forms'] = [[`mem ${free} free`, kind === 'memory' ? RANK.holdMeasure : RANK.memory]];
 		// What the workers take beside what the machine has left: the two numbers admission weighs.
 		if (admission.workerBytes > 0) memory.unshift([`mem: workers ${bytes(admission.workerBytes)} · free ${free}`, RANK.memoryLong]);
 		const spent = budgetText(fleet);
@@ -58,13 +89,13 @@ export function Header({width}: {width: number}) {
 		if (spent !== undefined) segments.push({forms: [[spent, isBudgetHold ? RANK.held : RANK.budget]], ...(isBudgetHold ? {style: theme.warning} : {})});
 		segments.push(
 			{forms: [[money(fleet.costUsd), RANK.cost]]},
-			{forms: [[`CPU ${Math.round(system.cpuPercent)}%`, kind === 'cpu' ? RANK.held : RANK.cpu]]},
+			{forms: [[`CPU ${Math.round(system.cpuPercent)}%`, kind === 'cpu' ? RANK.holdMeasure : RANK.cpu]]},
 			{forms: memory},
 		);
 	} else {
 		segments.push({forms: [['connecting to the core…']], style: theme.muted});
 	}
-	const shown = fitSegments(segments, width);
+	const shown = wholeSegments(fitSegments(segments, width), width);
 	return (
 		<Box width={width} height={1} flexShrink={0}>
 			<Text wrap="truncate-end">

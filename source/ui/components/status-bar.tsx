@@ -10,6 +10,14 @@ const SHORT_HINTS = '? help · tab pane · N new · c cancel · y/n answer · i 
 const BUDGET_HINT = 'L raise the budget';
 const BUDGET_HINTS = [`${BUDGET_HINT} · ${HINTS}`, `${BUDGET_HINT} · ${SHORT_HINTS}`, `${BUDGET_HINT} · ? help · tab pane · N new · y/n answer · / filter · q quit`];
 
+/** The keys with the filter in force said first; the keys shorten so that `? help` and `q quit` stay in sight. */
+function filteredHints(filter: string, width: number): string {
+	const shownFilter = [...filter].length > 20 ? `${[...filter].slice(0, 19).join('')}…` : filter;
+	const head = `filter "${shownFilter}" · esc clears`;
+	const candidates = [`${head} · ${HINTS}`, `${head} · ${SHORT_HINTS}`, `${head} · ? help · / change · q quit`];
+	return candidates.find(text => [...text].length <= width) ?? candidates.at(-1)!;
+}
+
 /** The bottom line: the filter being typed, else the latest message, else a lost connection, else the main keys. */
 export function StatusBar({width}: {width: number}) {
 	const theme = useTheme();
@@ -41,7 +49,7 @@ export function StatusBar({width}: {width: number}) {
 	} else {
 		content = (
 			<Text {...theme.muted} wrap="truncate-end">
-				{filter === '' ? hints : `filter "${filter}" (esc clears) · ${hints}`}
+				{filter === '' ? hints : filteredHints(filter, width)}
 			</Text>
 		);
 	}

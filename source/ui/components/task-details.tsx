@@ -1,7 +1,9 @@
 import {Box, Text} from 'ink';
 import type {DashboardTask} from '../fleet-source.js';
 import {bytes, clockTime, count, duration, money, oneLine, wrap} from '../format.js';
-import {findTask} from '../store.js';
+import {isTerminal} from '../../core/domain/task.js';
+import {failureAdvice} from '../failure-advice.js';
+import {findTask, isLive, needsInput} from '../store.js';
 import {useDashboard} from '../store-context.js';
 import {useTheme} from '../theme.js';
 import {PaneTitle} from './pane-title.js';
@@ -13,15 +15,15 @@ function detailLines(task: DashboardTask, width: number, now: number): string[] 
 	const valueWidth = Math.max(10, width - LABEL_WIDTH - 2);
 	const fields: Array<[string, string | undefined]> = [
 		['id', task.id],
-		['status', task.status + (task.workerState ? ` (worker ${task.workerState})` : '')],
+		['status', task.status + (task.activity && isLive(task) ? ` (${task.activity.tool}${task.activity.detail ? `: ${task.activity.detail}` : ''})` : '')],
 		['waits for', task.question ? `${task.question.question}  → y approve · n deny` : undefined],
 		['parked until', task.parkedUntil === undefined ? undefined : parkedText(task.parkedUntil, now)],
 		['tool input', task.question ? oneLine(JSON.stringify(task.question.toolInput) ?? '') : undefined],
 		['priority', task.priority + (task.queuePosition ? `, #${task.queuePosition} in the queue` : '')],
 		['directory', task.cwd],
-		['created', task.createdAt],
-		['started', task.startedAt],
-		['ended', task.endedAt],
+		['created', localTime(task.createdAt)],
+		['started', localTime(task.startedAt)],
+		['ended', localTime(task.endedAt)],
 		['attempts', String(task.attempts)],
 		['cost', money(task.costUsd)],
 		[
@@ -32,6 +34,7 @@ function detailLines(task: DashboardTask, width: number, now: number): string[] 
 		['pid', task.pid === undefined ? undefined : String(task.pid)],
 		['exit code', task.exitCode === undefined ? undefined : String(task.exitCode)],
 		['failure', task.failureReason],
+		['what to do', failureAdvice(task.failureReason)],
 		['cancelled by', task.cancelledBy],
 		['session', task.sessionId],
 	];
@@ -43,6 +46,21 @@ function detailLines(task: DashboardTask, width: number, now: number): string[] 
 	lines.push('', 'prompt:', ...wrap(task.prompt, Math.max(10, width - 2)).map(line => `  ${line}`));
 	if (task.result !== undefined) lines.push('', 'result:', ...wrap(task.result, Math.max(10, width - 2)).map(line => `  ${line}`));
 	return lines;
+}
+
+/** The keys that do something to this task now: answer a question, cancel what has not ended, retry or resume what has. */
+function detailKeys(task: DashboardTask): string {
+	if (needsInput(task)) return ' · y approve · n deny · c cancel';
+	if (!isTerminal(task.status)) return ' · c cancel';
+	return ' · r retry · R resume';
+}
+
+/** An ISO time as the person's own clock reads it: `2026-11-30 14:05:09` in the local zone. */
+function localTime(iso: string | undefined): string | undefined {
+	if (iso === undefined) return undefined;
+	const at = new Date(iso);
+	const two = (n: number) => String(n).padStart(2, '0');
+	return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
 }
 
 /** When a parked task goes on, in local time and from now, and why it waits. */
@@ -71,7 +89,7 @@ export function TaskDetails({width, height}: {width: number; height: number}) {
 			))}
 			<Box flexGrow={1} />
 			<Text {...theme.muted} wrap="truncate-end">
-				{`  ↑↓ scroll${maxScroll > 0 ? ` (${scroll}/${maxScroll})` : ''} · esc close · y approve · n deny · c cancel`}
+				{`  ↑↓ scroll${maxScroll > 0 ? ` (${scroll}/${maxScroll})` : ''} · esc close${task ? detailKeys(task) : ''}`}
 			</Text>
 		</Box>
 	);

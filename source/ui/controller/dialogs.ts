@@ -2,9 +2,9 @@ import type {Key} from 'ink';
 import {setFilter, setMode, setStatus} from '../store.js';
 import type {ControllerContext} from './context.js';
 import {cancelSchedule} from './schedule-actions.js';
-import {cancelTask, stopAndQuit} from './task-actions.js';
+import {cancelTask, resumeTask, stopAndQuit} from './task-actions.js';
 
-/** Keys while a question is asked: cancel a task, cancel a schedule, or quit with workers running. */
+/** Keys while a question is asked: cancel a task, cancel a schedule, resume a task (with what to add), or quit with workers running. */
 export function handleConfirmKey(context: ControllerContext, input: string, key: Key): void {
 	const {store} = context;
 	const {mode} = store.getState();
@@ -30,6 +30,19 @@ export function handleConfirmKey(context: ControllerContext, input: string, key:
 				setStatus(store, `Schedule ${confirmation.scheduleId} stays.`);
 			}
 			return;
+		case 'resume':
+			if (key.return) {
+				setMode(store, {kind: 'normal'});
+				void resumeTask(context, confirmation.taskId, confirmation.text);
+			} else if (key.escape) {
+				setMode(store, {kind: 'normal'});
+				setStatus(store, `${confirmation.taskId} was not resumed.`);
+			} else if (key.backspace || key.delete) {
+				setMode(store, {kind: 'confirm', confirmation: {...confirmation, text: [...confirmation.text].slice(0, -1).join('')}});
+			} else if (!key.ctrl && !key.meta && input !== '') {
+				setMode(store, {kind: 'confirm', confirmation: {...confirmation, text: confirmation.text + input.replace(/[\r\n]+/g, ' ')}});
+			}
+			return;
 		case 'quit':
 			if (confirmation.isStopping) return;
 			if (input === 's') void stopAndQuit(context);
@@ -40,7 +53,7 @@ export function handleConfirmKey(context: ControllerContext, input: string, key:
 }
 
 /**
- * Keys in a task's details: scroll, close, or answer or cancel right there (`passOn` gets y, n and c as if typed in
+ * Keys in a task's details: scroll, close, or answer, cancel, retry or resume right there (`passOn` gets y, n, c, r and R as if typed in
  * the normal mode: acting right after reading the question is what the details are for).
  */
 export function handleDetailsKey(context: ControllerContext, input: string, key: Key, passOn: (input: string, key: Key) => void): void {
@@ -50,7 +63,7 @@ export function handleDetailsKey(context: ControllerContext, input: string, key:
 	if (key.escape || key.return || input === 'q') setMode(store, {kind: 'normal'});
 	else if (key.downArrow || input === 'j') setMode(store, {...mode, scroll: mode.scroll + 1});
 	else if (key.upArrow || input === 'k') setMode(store, {...mode, scroll: Math.max(0, mode.scroll - 1)});
-	else if (input === 'y' || input === 'n' || input === 'c') {
+	else if (['y', 'n', 'c', 'r', 'R'].includes(input)) {
 		setMode(store, {kind: 'normal'});
 		passOn(input, key);
 	}

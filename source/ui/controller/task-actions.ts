@@ -10,6 +10,17 @@ const DENY_MESSAGE = 'The user denied this from the ccfleet dashboard.';
 /** The commands that act on the fleet (or ask before they do), and quitting. */
 export type ActionCommand = Extract<Command, 'pauseSchedule' | 'approve' | 'deny' | 'cancel' | 'retry' | 'resume' | 'priorityUp' | 'priorityDown' | 'attach' | 'quit'>;
 
+/** Resumes a finished task's conversation, telling it `additionalContext` when there is any. */
+export async function resumeTask(context: ControllerContext, taskId: string, additionalContext: string): Promise<void> {
+	const {store, source, results} = context;
+	await context.act(async () => {
+		const created = additionalContext.trim() === '' ? await source.resume(taskId) : await source.resume(taskId, additionalContext.trim());
+		results.task(created);
+		setStatus(store, `${created.id} resumes ${taskId}; it is ${created.status}.`, 'success');
+		results.changed();
+	});
+}
+
 /** Runs an action command; resolves when the fleet has answered (the answer, or the refusal, is in the status bar). */
 export async function runAction(context: ControllerContext, command: ActionCommand): Promise<void> {
 	const {store, source, results} = context;
@@ -57,10 +68,14 @@ export async function runAction(context: ControllerContext, command: ActionComma
 				setStatus(store, `${task.id} is ${task.status}; only a finished task can be ${command === 'retry' ? 'retried' : 'resumed'}.`, 'error');
 				return;
 			}
+			if (command === 'resume') {
+				setMode(store, {kind: 'confirm', confirmation: {kind: 'resume', taskId: task.id, text: ''}});
+				return;
+			}
 			await context.act(async () => {
-				const created = command === 'retry' ? await source.retry(task.id) : await source.resume(task.id);
+				const created = await source.retry(task.id);
 				results.task(created);
-				setStatus(store, `${created.id} ${command === 'retry' ? 'retries' : 'resumes'} ${task.id}; it is ${created.status}.`, 'success');
+				setStatus(store, `${created.id} retries ${task.id}; it is ${created.status}.`, 'success');
 				results.changed();
 			});
 			return;
