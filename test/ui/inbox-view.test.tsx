@@ -207,11 +207,11 @@ describe('the inbox view', () => {
 		[120, 40],
 	])('at %ix%i no line is wider than the terminal and the columns line up', async (columns, rows) => {
 		const source = askingFleet(new FakeFleetSource());
-		source.tasks[1] = {...source.tasks[1]!, cwd: '/srv/checkouts/a-very-long-directory-name/with/many/levels/web'};
-		source.tasks[1]!.question = {
-			toolName: 'Bash',
-			toolInput: {command: `${CURL} --retry 5 --retry-delay 2 --header "Accept: application/json"`},
-			question: `Allow Bash(${CURL} --retry 5 --retry-delay 2 --header "Accept: application/json")?`,
+		const command = `${CURL} --retry 5 --retry-delay 2 --header "Accept: application/json"`;
+		source.tasks[1] = {
+			...source.tasks[1]!,
+			cwd: '/srv/checkouts/a-very-long-directory-name/with/many/levels/web',
+			question: {toolName: 'Bash', toolInput: {command}, question: `Allow Bash(${command})?`},
 		};
 		const ui = await renderDashboard({source, columns, rows});
 		await openInbox(ui);
