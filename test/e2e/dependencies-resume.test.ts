@@ -43,7 +43,12 @@ describe('dependencies and resume with the real claude', () => {
 		const second = await delegate({prompt: 'Write the migrations [[reply:migrations written]]', continueFrom: first.id});
 		expect(second).toMatchObject({status: 'queued', waitingOn: [first.id]});
 		const [a, b] = await waitAll([first.id, second.id]);
-		expect(a).toMatchObject({status: 'completed', checkpoint: {result: 'schema has tables users and orders', sessionId: a!.sessionId}});
+		// The checkpoint's result is the task's own, shown once as `result`.
+		expect(a).toMatchObject({
+			status: 'completed',
+			result: 'schema has tables users and orders',
+			checkpoint: {sessionId: a!.sessionId, takenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)},
+		});
 		expect(Date.parse(b!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a!.endedAt!));
 		expect(b!.result).toBe('migrations written');
 		const sent = bodies().find(body => body.includes('Write the migrations'));
