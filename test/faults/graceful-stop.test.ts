@@ -20,7 +20,7 @@ afterAll(async () => {
 it('SIGTERM with two real-claude tasks running and one queued: exit 0, socket removed, logged; all three complete after a restart', async () => {
 	const first = await sandbox.startDaemon();
 	const tasks = [];
-	for (let index = 0; index < 3; index++) tasks.push(await delegate(sandbox, {prompt: `graceful ${index} [[slow:6000]] [[reply:finished ${index}]]`}));
+	for (let index = 0; index < 3; index++) tasks.push(await delegate(sandbox, {prompt: `graceful ${index} [[slow:20000]] [[reply:finished ${index}]]`}));
 	const running = await waitFor(
 		'two workers waiting on the API',
 		async () => {
