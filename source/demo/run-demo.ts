@@ -84,7 +84,8 @@ export async function setupDemo(options: DemoOptions = {}): Promise<DemoSetup> {
 		const claude: ClaudeEnv = createClaudeEnv({mockUrl: mock.url, trustedDirs: [project]});
 		cleanups.push(() => claude.cleanup());
 		const env = demoEnv(options.env ?? process.env, claude);
-		const config = loadConfig({...env, CCFLEET_HOME: home, CCFLEET_MAX_WORKERS: String(DEMO_MAX_WORKERS), CCFLEET_STAGGER_MS: '150'});
+		// The demo shows the fleet at work: a laptop busy with something else must not hold its few mock workers.
+		const config = loadConfig({...env, CCFLEET_HOME: home, CCFLEET_MAX_WORKERS: String(DEMO_MAX_WORKERS), CCFLEET_STAGGER_MS: '150', CCFLEET_CPU_THRESHOLD: '100'});
 		mkdirSync(home, {recursive: true, mode: 0o700});
 		// The core's log would scribble over the dashboard; it goes to a file in the demo's state directory.
 		const logPath = path.join(home, 'demo.log');
@@ -135,6 +136,8 @@ function demoEnv(base: NodeJS.ProcessEnv, claude: ClaudeEnv): NodeJS.ProcessEnv 
 	const env: NodeJS.ProcessEnv = {};
 	for (const [key, value] of Object.entries(base)) {
 		if (/^(ANTHROPIC_|CLAUDE_CODE_USE_|CLAUDE_CONFIG_DIR$|CCFLEET_|AWS_BEARER_TOKEN_BEDROCK$)/.test(key)) continue;
+		// Workers run in their own pty, not in the person's tmux: claude would show a tmux hint on every screen.
+		if (key === 'TMUX' || key === 'TMUX_PANE') continue;
 		env[key] = value;
 	}
 	Object.assign(env, claude.env);

@@ -17,8 +17,11 @@ export type QueueRowProps = {
 	width: number;
 };
 
-/** The waiting column's width. */
+/** The waiting column's width; narrower in a narrow pane, where the prompt needs the room more. */
 const WAITS_FOR_CHARS = 22;
+const NARROW_WAITS_FOR_CHARS = 16;
+/** Below this, the pane is narrow. */
+const NARROW_QUEUE = 90;
 
 /** The place column's width: `#123`, `wait`, `park`. */
 const PLACE_CHARS = 4;
@@ -30,13 +33,13 @@ function placeLabel(task: DashboardTask): string {
 }
 
 /** What a queued task waits for, in a few words: the usage limit's reset for a parked one, its dependencies, then the fleet. */
-function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: number, blockers = ''): string {
+function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: number, blockers: string, chars: number): string {
 	if (task.status === 'parked') return task.parkedUntil === undefined ? 'parked: usage limit' : `parked until ${clockTime(task.parkedUntil, now)}`;
 	if (blockers !== '') return `task ${blockers}`;
 	if (fleet?.backoff && Date.parse(fleet.backoff.until) > now) return 'rate-limit back-off';
 	// The hold is the next task's, and every ready task waits behind it.
 	if (fleet && task.queuePosition !== undefined && isHeld(fleet)) {
-		return `held: ${shortHeldReason(fleet, WAITS_FOR_CHARS - 'held: '.length)}`;
+		return `held: ${shortHeldReason(fleet, chars - 'held: '.length)}`;
 	}
 	if (fleet && fleet.workers.running >= fleet.workers.allowed) return `a worker (${fleet.workers.running}/${fleet.workers.allowed} busy)`;
 	const ahead = (task.queuePosition ?? 1) - 1;
@@ -49,9 +52,10 @@ function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: numb
  */
 export const QueueRow = memo(function QueueRow({task, fleet, now, isSelected, isHighlighted, blockers, width}: QueueRowProps) {
 	const theme = useTheme();
+	const waitsChars = width < NARROW_QUEUE ? NARROW_WAITS_FOR_CHARS : WAITS_FOR_CHARS;
 	const text =
 		`${isSelected ? '›' : ' '} ${cell(placeLabel(task), PLACE_CHARS)} ${task.priority} ${cell(task.id, 8)} ${cell(elapsed(task.createdAt, now), 6)} ` +
-		`${cell(waitsFor(task, fleet, now, blockers), WAITS_FOR_CHARS)} ${oneLine(task.prompt)}`;
+		`${cell(waitsFor(task, fleet, now, blockers, waitsChars), waitsChars)} ${oneLine(task.prompt)}`;
 	return (
 		<Box width={width} height={1} flexShrink={0}>
 			<Text wrap="truncate-end" {...(task.status === 'parked' ? theme.status.parked : {})} {...(isHighlighted ? theme.selected : {})}>
