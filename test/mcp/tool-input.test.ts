@@ -160,6 +160,21 @@ describe('arguments', () => {
 	});
 });
 
+describe('the tool list', () => {
+	it('a main session carries in every request (alwaysLoad) stays under 10 KB, with no $schema or bounds repeated', async () => {
+		await connect();
+		const {tools} = await clients[0]!.listTools();
+		const modelFacing = tools.map(tool => ({name: tool.name, description: tool.description, input_schema: tool.inputSchema}));
+		expect(tools.length).toBeGreaterThanOrEqual(19);
+		expect(Buffer.byteLength(JSON.stringify(modelFacing))).toBeLessThan(10_000);
+		const listed = JSON.stringify(modelFacing);
+		expect(listed).not.toMatch(/"\$schema"|"maxLength"|"maximum"/);
+		// Descriptions stay where they teach: the roles, the units a field takes.
+		expect(listed).toContain('"enum":["architect","implementer","tester","reviewer","devops","documenter","generalist"]');
+		expect(listed).toContain('ms or \\"30m\\"');
+	});
+});
+
 describe('answers', () => {
 	const prompt = `Opening words. ${'Review every change in this diff. '.repeat(1800)}`; // about 60 KB
 

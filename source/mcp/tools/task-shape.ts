@@ -24,6 +24,8 @@ export const mcpTaskShape = {
 	mergeStrategy: taskSpecShape.mergeStrategy.describe('With worktree: manual (default), patch, auto (merge if clean).'),
 	model: taskSpecShape.model.describe('claude --model, e.g. sonnet.'),
 	permissionMode: taskSpecShape.permissionMode.describe('Default acceptEdits.'),
+	allow: taskSpecShape.allow.describe('Permission rules answered yes, e.g. "Bash(npm test:*)".'),
+	deny: taskSpecShape.deny.describe('Permission rules answered no.'),
 };
 
 /** The fields as a tool receives them: the spec, `cwd` not yet filled in. */
