@@ -26,10 +26,7 @@ import {Governance, type AdmissionState} from './fleet/governance.js';
 import {Parking} from './fleet/parking.js';
 import type {UsageLimitView} from './fleet/usage-limit.js';
 import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker-supervisor.js';
-import {QuestionDesk, type OpenQuestion} from './fleet/question-desk.js';
-import {ruleCovers, rulesToAllow} from './domain/permission-policy.js';
-import {parseRule} from './domain/permission-rule.js';
-import type {Answerer} from './domain/permission-answer.js';
+import {QuestionDesk, type AnswerOptions, type OpenQuestion} from './fleet/question-desk.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -103,6 +100,7 @@ export class Fleet {
 			policies: ports.policies,
 			options: () => this.#options.ask,
 			answer: (id, decision) => this.#supervisor.answer(id, decision),
+			question: id => this.#supervisor.question(id),
 			note: (id, text) => this.#appendOutput(id, text),
 			report,
 		});
@@ -412,23 +410,8 @@ export class Fleet {
 	 * approval into rules, for this task or for its project, so the same call passes without asking next time. Throws if
 	 * the task waits on none.
 	 */
-	respond(id: string, decision: PermissionDecision, {always, by = 'person'}: {always?: 'task' | 'project'; by?: Answerer} = {}): Task {
-		const task = this.get(id);
-		const question = this.#supervisor.question(id);
-		if (always && decision.behavior !== 'allow') throw new InvalidInputError('"always" goes with an approval: it adds a rule that allows the same call next time.');
-		// Made before answering, so a call no rule can allow is refused with the question still open.
-		const rules = always && question ? rulesToAllow(question) : [];
-		if (!question || !this.#supervisor.answer(id, decision)) {
-			throw new InvalidInputError(`Task ${id} is not waiting for a permission answer (it is ${task.status}). Check \`ccfleet status ${id}\`.`);
-		}
-		this.#questions.settle(id);
-		this.#questions.record(id, question, decision, by);
-		if (always === 'task') this.#ledger.update(id, {allow: [...new Set([...(this.get(id).allow ?? []), ...rules])]});
-		if (always === 'project') {
-			if (!this.#ports.policies) throw new InvalidInputError('This fleet has no policy file to keep project rules in; use always "task".');
-			const file = this.#ports.policies.allowForProject(task.cwd, rules);
-			this.#appendOutput(id, `[ccfleet] always allowed for ${task.cwd}: ${rules.join(', ')} (in ${file})\n`);
-		}
+	respond(id: string, decision: PermissionDecision, options: AnswerOptions = {}): Task {
+		this.#questions.respond(this.get(id), decision, options);
 		return this.get(id);
 	}
 
@@ -436,10 +419,8 @@ export class Fleet {
 	 * Answers alike every waiting question that `rule` covers (in Claude Code's rule syntax, e.g. "Bash(npm test)"),
 	 * oldest first; returns the tasks answered.
 	 */
-	respondMatching(ruleText: string, decision: PermissionDecision, options: {always?: 'task' | 'project'; by?: Answerer} = {}): Task[] {
-		const rule = parseRule(ruleText);
-		const matching = this.questions().filter(({taskId, question}) => ruleCovers(rule, question, {cwd: this.get(taskId).cwd, home: this.#ports.policies?.home ?? '/'}));
-		return matching.map(({taskId}) => this.respond(taskId, decision, options));
+	respondMatching(rule: string, decision: PermissionDecision, options: AnswerOptions = {}): Task[] {
+		return this.#questions.respondMatching(rule, decision, options).map(id => this.get(id));
 	}
 
 	/** Every permission question waiting for a person or the main session, oldest first. */

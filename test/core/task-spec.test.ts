@@ -19,6 +19,8 @@ const every: TaskSpec = {
 	mergeStrategy: 'auto',
 	model: 'opus',
 	permissionMode: 'plan',
+	allow: ['Bash(npm test:*)'],
+	deny: ['Bash(rm:*)'],
 };
 
 describe('the task spec', () => {
@@ -43,6 +45,7 @@ describe('the task spec', () => {
 		[{prompt: 'p', cwd: '/w', timeout: 5}, 'Unknown field timeout. Did you mean timeoutMs?'],
 		[{prompt: 'p', cwd: '/w', permisionMode: 'plan'}, 'Did you mean permissionMode?'],
 		[{prompt: 'p', cwd: '/w', colour: 'red'}, 'Unknown field colour. Accepted: prompt, cwd,'],
+		[{prompt: 'p', cwd: '/w', deny: ['Read', 'WebFetch(x.com)']}, 'deny[1]: "WebFetch(x.com)": a WebFetch rule names a domain, as in WebFetch(domain:docs.example.com).'],
 	])('refuses %j naming the field and what is accepted', (input, message) => {
 		expect(() => parseTaskSpec(input)).toThrow(InvalidInputError);
 		expect(() => parseTaskSpec(input)).toThrow(message);

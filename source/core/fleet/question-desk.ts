@@ -1,7 +1,8 @@
 import type {AskOptions} from '../domain/ask-options.js';
 import {formatDuration} from '../domain/duration.js';
 import {withAnswer, type AnsweredQuestion, type Answerer} from '../domain/permission-answer.js';
-import {decide, emptyRuleSet, PolicyFileError, type DecidingRule, type PolicyLevel} from '../domain/permission-policy.js';
+import {InvalidInputError} from '../domain/errors.js';
+import {decide, emptyRuleSet, PolicyFileError, ruleCovers, rulesToAllow, type DecidingRule, type PolicyLevel} from '../domain/permission-policy.js';
 import {parseRule} from '../domain/permission-rule.js';
 import type {Task} from '../domain/task.js';
 import type {EventBus} from '../events.js';
@@ -21,10 +22,15 @@ export type DeskPorts = {
 	options: () => AskOptions;
 	/** Answers the worker of a task; false when it no longer waits. */
 	answer(taskId: string, decision: PermissionDecision): boolean;
+	/** The question a task's worker waits on now. */
+	question(taskId: string): PermissionQuestion | undefined;
 	/** A line in the task's log. */
 	note(taskId: string, text: string): void;
 	report(message: string, cause: unknown): void;
 };
+
+/** How a person (or the main session) answers: `always` keeps a rule for next time, for the task or its project. */
+export type AnswerOptions = {always?: 'task' | 'project'; by?: Answerer};
 
 type Waiting = OpenQuestion & {cancelTimers: () => void};
 
@@ -88,6 +94,38 @@ export class QuestionDesk {
 	/** Every question waiting for a person, oldest first. */
 	waiting(): OpenQuestion[] {
 		return [...this.#waiting.values()].map(({taskId, question, askedAt}) => ({taskId, question, askedAt})).sort((a, b) => a.askedAt - b.askedAt);
+	}
+
+	/** A person's answer to the question `task` waits on. Throws InvalidInputError, answering nothing, when it cannot be given. */
+	respond(task: Task, decision: PermissionDecision, {always, by = 'person'}: AnswerOptions = {}): void {
+		const question = this.#ports.question(task.id);
+		if (!question) throw new InvalidInputError(`Task ${task.id} is not waiting for a permission answer (it is ${task.status}). Check \`ccfleet status ${task.id}\`.`);
+		if (always && decision.behavior !== 'allow') throw new InvalidInputError('"always" goes with an approval: it adds a rule that allows the same call next time.');
+		if (always === 'project' && !this.#ports.policies) throw new InvalidInputError('This fleet keeps no policy file for project rules; use always "task".');
+		// Made before answering, so that a call no rule can allow is refused while its question is still open.
+		const rules = always ? rulesToAllow(question) : [];
+		if (!this.#ports.answer(task.id, decision)) throw new InvalidInputError(`Task ${task.id} is no longer waiting for a permission answer.`);
+		this.settle(task.id);
+		this.record(task.id, question, decision, by);
+		if (always === 'task') this.#ports.ledger.update(task.id, {allow: [...new Set([...(this.#ports.ledger.active(task.id)?.allow ?? []), ...rules])]});
+		if (always === 'project') {
+			const file = this.#ports.policies!.allowForProject(task.cwd, rules);
+			this.#ports.note(task.id, `[ccfleet] always allowed for ${task.cwd}: ${rules.join(', ')} (kept in ${file})\n`);
+		}
+	}
+
+	/** Answers alike every waiting question `ruleText` covers as a whole, oldest first; returns their tasks' ids. */
+	respondMatching(ruleText: string, decision: PermissionDecision, options: AnswerOptions = {}): string[] {
+		const rule = parseRule(ruleText);
+		const home = this.#ports.policies?.home ?? '/';
+		const answered: string[] = [];
+		for (const {taskId, question} of this.waiting()) {
+			const task = this.#ports.ledger.active(taskId);
+			if (!task || !ruleCovers(rule, question, {cwd: task.cwd, home})) continue;
+			this.respond(task, decision, options);
+			answered.push(taskId);
+		}
+		return answered;
 	}
 
 	/** Writes an answer into the task's log and history. */
