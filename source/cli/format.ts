@@ -136,7 +136,9 @@ export function formatTask(task: TaskView): string {
 		['depends on', task.dependsOn?.join(', ')],
 		['continues from', task.continueFrom],
 		['waits for', task.waitingOn?.join(', ')],
-		['question', task.question ? `${task.question.question}  → answer in the dashboard, or with respond_to_task over MCP` : undefined],
+		['question', task.question ? `${task.question.question}  → ccfleet respond ${task.id} approve|deny (or ccfleet inbox)` : undefined],
+		['rules', [...(task.allow ?? []).map(rule => `allow ${rule}`), ...(task.deny ?? []).map(rule => `deny ${rule}`)].join(', ') || undefined],
+		['answered', task.answers?.length ? answersLine(task.answers) : undefined],
 		['exit code', task.exitCode === undefined ? undefined : String(task.exitCode)],
 		['failure', task.failureReason],
 		['cancelled by', task.cancelledBy],
@@ -148,4 +150,16 @@ export function formatTask(task: TaskView): string {
 	const body = lines.filter(([, value]) => value !== undefined).map(([key, value]) => `${key.padEnd(15)}${value}`);
 	if (task.result !== undefined) body.push('', 'result:', task.result);
 	return body.join('\n');
+}
+
+/** "3: 2 allowed by rules, 1 denied by a person; last: Allow Bash(npm test)? allowed by the user rule Bash(npm test:*)". */
+function answersLine(answers: NonNullable<TaskView['answers']>): string {
+	const counts = new Map<string, number>();
+	for (const answer of answers) {
+		const key = `${answer.answer === 'allow' ? 'allowed' : 'denied'} by ${answer.by === 'rule' ? 'rules' : answer.by === 'timeout' ? 'the ask timeout' : 'a person'}`;
+		counts.set(key, (counts.get(key) ?? 0) + 1);
+	}
+	const last = answers.at(-1)!;
+	const how = last.rule ? ` by the ${last.rule.level} rule ${last.rule.text}` : '';
+	return `${answers.length}: ${[...counts].map(([key, count]) => `${count} ${key}`).join(', ')}; last: ${last.summary} ${last.answer === 'allow' ? 'allowed' : 'denied'}${how}`;
 }

@@ -74,6 +74,8 @@ describe('ccfleet inbox', () => {
 			100,
 		);
 		expect((await questions()).map(question => question.taskId)).toEqual([first]);
+		const shown = await cli(['status', third]);
+		expect(shown.stdout).toMatch(/answered\s+1: 1 allowed by a person; last: Allow Bash\(mkdir -p made-by-third\)\? allowed/);
 		await cli(['respond', first, 'deny', 'not now']);
 	}, 180_000);
 
