@@ -34,7 +34,7 @@ describe('failure reasons in claude’s own words', () => {
 		const exit = await waitFor('exit', () => listener.exit);
 		expect(exit.exitCode).toBe(1);
 		expect(exit.error).toContain('claude ended before finishing its turn');
-		expect(exit.error).toContain('Error: the settings in ~/.claude/settings.json are not valid JSON (line 3). Fix the file and start claude again.');
+		expect(exit.error, exit.error).toContain('Error: the settings in ~/.claude/settings.json are not valid JSON (line 3). Fix the file and start claude again.');
 		expect(exit.error).not.toMatch(/Resume this session|claude --resume/);
 	});
 
