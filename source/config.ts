@@ -153,7 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		memoryReserveBytes: memoryReserve ? parseSizeOrZero(memoryReserve.value, memoryReserve.name) : 1024 ** 3,
 		workerMaxRssBytes: env.CCFLEET_WORKER_MAX_RSS ? parseSize(env.CCFLEET_WORKER_MAX_RSS, 'CCFLEET_WORKER_MAX_RSS') : 4 * 1024 ** 3,
 		dailyBudgetUsd: env.CCFLEET_DAILY_BUDGET_USD ? parseUsd(env.CCFLEET_DAILY_BUDGET_USD, 'CCFLEET_DAILY_BUDGET_USD') : undefined,
-		staggerMs: env.CCFLEET_STAGGER_MS ? parseWholeNumber(env.CCFLEET_STAGGER_MS, 'CCFLEET_STAGGER_MS', 0) : 250,
+		staggerMs: env.CCFLEET_STAGGER_MS ? parseWholeNumber(env.CCFLEET_STAGGER_MS, 'CCFLEET_STAGGER_MS', 0) : 0,
 		retryBaseMs: env.CCFLEET_RETRY_BASE ? parseDuration(env.CCFLEET_RETRY_BASE, 'CCFLEET_RETRY_BASE') : 10_000,
 		maxAttempts: env.CCFLEET_MAX_ATTEMPTS ? parseWholeNumber(env.CCFLEET_MAX_ATTEMPTS, 'CCFLEET_MAX_ATTEMPTS', 1) : 3,
 		taskTimeoutMs: env.TASK_TIMEOUT ? parseDuration(env.TASK_TIMEOUT, 'TASK_TIMEOUT') : 30 * 60_000,

@@ -6,6 +6,7 @@ import {HookServer} from './adapters/claude/hook-server.js';
 import {HeadlessWorkerDriver} from './adapters/claude/headless-driver.js';
 import {ModeRoutingDriver} from './adapters/claude/mode-routing-driver.js';
 import {PtyWorkerDriver} from './adapters/claude/pty-driver.js';
+import {claudeGlobalConfigPath, firstStartGate} from './adapters/claude/first-start-gate.js';
 import {PolicyFiles} from './adapters/fs/policy-files.js';
 import {FileOutputLog} from './adapters/fs/file-output-log.js';
 import {createGitCliInspector} from './adapters/git/git-cli-inspector.js';
@@ -89,6 +90,8 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				policies,
 				// A submit answers at once; workers start on the next turn of the event loop.
 				defer: run => setImmediate(run),
+				// The only start-ups that must not overlap: claude's first in a config it never ran with.
+				admissionPolicies: [firstStartGate(claudeGlobalConfigPath(env))],
 			},
 			{
 				maxWorkers: config.maxWorkers,

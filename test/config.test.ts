@@ -11,7 +11,7 @@ describe('config', () => {
 			taskTimeoutMs: 30 * 60_000,
 			maxOutputBytes: 10 * 1024 * 1024,
 			permissionMode: 'acceptEdits',
-			staggerMs: 250,
+			staggerMs: 0,
 			trustWorkspace: true,
 		});
 		expect(loadConfig({HOME: '/home/u'}).home).toBe('/home/u/.local/state/ccfleet');
