@@ -220,7 +220,7 @@ export async function checkAttachable(config: Config, id: string): Promise<void>
 			throw new CliError(`Task ${id} is ${task.status}; it has no worker yet. Attach once it runs (\`ccfleet status ${id}\` shows when).`);
 		}
 		if (task.mode === 'headless') {
-			throw new CliError(`Task ${id} runs headless (claude -p): it has no screen to attach to. Follow it with \`ccfleet logs -f ${id}\`.`);
+			throw new CliError(`Task ${id} runs headless (claude -p), which has no terminal to attach to. Use \`ccfleet logs ${id} --follow\` to watch it.`);
 		}
 	} finally {
 		await fleet.close();
