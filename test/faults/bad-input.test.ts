@@ -25,6 +25,7 @@ const tally = {
 	rejectedMarkers: new Set<string>(),
 	acceptedMarkers: new Set<string>(),
 	whatByMarker: new Map<string, string>(),
+	tasksFromRejected: 0,
 };
 
 beforeAll(async () => {
@@ -35,7 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	process.stdout.write(
-		`bad input: ${tally.tried} tried, ${tally.crashes} crashes, ${tally.unclear.length} answers without a clear error, ${tally.accepted.length} accepted (${tally.accepted.slice(0, 5).join('; ')})\n`,
+		`bad input: ${tally.tried} tried, ${tally.crashes} crashes, ${tally.tasksFromRejected} tasks created by refused requests, ${tally.unclear.length} answers without a clear error, ${tally.accepted.length} accepted (${tally.accepted.slice(0, 5).join('; ')})\n`,
 	);
 	await sandbox.cleanup();
 });
@@ -177,8 +178,9 @@ describe('bad input', () => {
 		const rpc = new RawRpc(child.stdout, child.stdin);
 		await rpc.initialize();
 		for (const line of GARBAGE_LINES) rpc.write(`${line}\n`);
-		await waitFor('an answer to every garbage line on stdio', () => rpc.answers.length >= 1 + GARBAGE_LINES.length, 30_000);
-		tally.tried += GARBAGE_LINES.length;
+		for (let index = 0; index < 3; index++) rpc.write(Buffer.concat([binaryGarbage(100 + index, 4000), Buffer.from('\n')]));
+		await waitFor('an answer to every garbage line on stdio', () => rpc.answers.length >= 1 + GARBAGE_LINES.length + 3, 30_000);
+		tally.tried += GARBAGE_LINES.length + 3;
 		for (const answer of rpc.answers.slice(1)) expect(isClearRefusal(answer)).toBe(true);
 		const tools = await listTools(rpc);
 		const requests = generateBadRequests(tools, {seed: SEED + 1, minimum: 150, cwd: sandbox.project, firstId: 5000}).slice(0, 150);
@@ -231,6 +233,7 @@ describe('bad input', () => {
 		const tasks = (answer.result?.structuredContent as {tasks: TaskView[]}).tasks;
 		const describe = (task: TaskView) => `${task.prompt.slice(0, 60)} (from ${tally.whatByMarker.get(/req-\d+/.exec(task.prompt)?.[0] ?? '') ?? 'no request'})`;
 		const fromRejected = tasks.filter(task => [...task.prompt.matchAll(/req-\d+/g)].some(match => tally.rejectedMarkers.has(match[0])));
+		tally.tasksFromRejected = fromRejected.length;
 		const unexplained = tasks.filter(task => ![...task.prompt.matchAll(/req-\d+/g)].some(match => tally.acceptedMarkers.has(match[0])));
 		expect(fromRejected.map(describe)).toEqual([]);
 		expect(unexplained.map(describe)).toEqual([]);
