@@ -191,6 +191,17 @@ describe('the inbox view', () => {
 		ui.unmount();
 	});
 
+	test('the header says I opens the inbox while several wait, and drops the hint first where it is narrow', async () => {
+		const ui = await renderDashboard({source: askingFleet(new FakeFleetSource()), columns: 120, rows: 30});
+		expect(ui.frame().split('\n')[0]).toContain('! 3 need input (i · I inbox)');
+		ui.unmount();
+		const narrow = await renderDashboard({source: askingFleet(new FakeFleetSource()), columns: 80, rows: 24});
+		const header = narrow.frame().split('\n')[0]!;
+		expect(header).toContain('! 3 need input (i)');
+		expect([...header].length).toBeLessThanOrEqual(80);
+		narrow.unmount();
+	});
+
 	test('with nothing waiting it says so; the help lists I', async () => {
 		const ui = await renderDashboard({source: new FakeFleetSource([makeTask({id: 'busy0001', status: 'running'})]), columns: 100, rows: 30});
 		await ui.press('I');

@@ -60,7 +60,9 @@ export function Header({width}: {width: number}) {
 		const {system, admission} = fleet;
 		const waiting = fleet.needsInput.length;
 		const backoffMs = fleet.backoff ? Date.parse(fleet.backoff.until) - now : 0;
-		if (waiting > 0) segments.push({forms: [[`! ${waiting} need${waiting === 1 ? 's' : ''} input (i)`]], style: theme.needsInput});
+		// With several waiting, the inbox (I) answers them together: said while there is room.
+		const needs = `! ${waiting} need${waiting === 1 ? 's' : ''} input`;
+		if (waiting > 0) segments.push({forms: waiting > 1 ? [[`${needs} (i · I inbox)`, RANK.cost], [`${needs} (i)`]] : [[`${needs} (i)`]], style: theme.needsInput});
 		if (backoffMs > 0) segments.push({forms: [[`rate-limited: back-off ${duration(backoffMs)}`]], style: theme.warning});
 		const limit = usageLimitText(fleet, now);
 		// Reached, the limit stops every start until its reset: as urgent as the back-off, so no width drops it.

@@ -18,7 +18,9 @@ function columnsFor(questions: readonly QuestionView[], home: string | undefined
 	const id = Math.max(8, ...questions.map(question => question.taskId.length));
 	const rest = width - MARK_WIDTH - id - GAP - WAITED_WIDTH - GAP;
 	const longest = Math.max(9, ...questions.map(question => [...shortDirectory(question.cwd, home, Infinity)].length));
-	const directory = Math.min(longest, Math.max(8, Math.floor(rest * DIRECTORY_SHARE)));
+	// Room for at least the last name of each directory (`…/name`) while that takes no more than half the row.
+	const lastNames = Math.max(...questions.map(question => [...(question.cwd.split('/').at(-1) ?? '')].length + 2));
+	const directory = Math.min(longest, Math.max(8, Math.floor(rest * DIRECTORY_SHARE), Math.min(lastNames, Math.floor(rest / 2))));
 	return {id, directory, question: Math.max(8, rest - directory - GAP)};
 }
 

@@ -12,8 +12,6 @@ export type InboxKeys = {
 	/** I: opens the inbox and fetches the questions; they are fetched again whenever the set of waiting tasks changes. */
 	open(): void;
 	handleKey(input: string, key: Key): void;
-	/** Resolves when the fetch in flight (and the one asked for after it) has landed; for tests. */
-	settled(): Promise<void>;
 };
 
 /** Which tasks wait, and on what: a change here means the inbox's list is out of date. */
@@ -204,5 +202,5 @@ export function createInboxKeys(context: ControllerContext): InboxKeys {
 		else if (input === 'r') void refetch();
 	};
 
-	return {open, handleKey, settled: () => inFlight ?? Promise.resolve()};
+	return {open, handleKey};
 }
