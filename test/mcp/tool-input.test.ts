@@ -146,6 +146,11 @@ describe('arguments', () => {
 		const result = await call('delegate_task', {prompt: 'x', timeoutMs: '30m', maxOutputBytes: '5MB', maxBudgetUsd: '$2'});
 		expect(result.structuredContent!['task']).toMatchObject({timeoutMs: 1_800_000, maxBudgetUsd: 2});
 		expect(fleet.get('t1').maxOutputBytes).toBe(5 * 1024 ** 2);
+		const waited = await call('wait_for_task', {ids: ['t1'], timeout: '1s'});
+		expect(waited.isError, text(waited)).toBeFalsy();
+		const configured = await call('configure_fleet', {memoryReserveBytes: '2GB', dailyBudgetUsd: '$25'});
+		expect(configured.isError, text(configured)).toBeFalsy();
+		expect(configured.structuredContent!['settings']).toMatchObject({memoryReserveBytes: 2 * 1024 ** 3, dailyBudgetUsd: 25});
 	});
 
 	it('filters task_status by every status at once, and says why manage_queue cannot make a running task depend', async () => {

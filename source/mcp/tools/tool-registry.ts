@@ -111,8 +111,8 @@ export function readArguments(tool: string, schema: z.ZodObject, raw: Record<str
 }
 
 function acceptsNumber(schema: z.ZodType): boolean {
-	const inner = schema instanceof z.ZodOptional || schema instanceof z.ZodNullable ? (schema.unwrap() as z.ZodType) : schema;
-	return inner instanceof z.ZodNumber;
+	if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) return acceptsNumber(schema.unwrap() as z.ZodType);
+	return schema instanceof z.ZodNumber;
 }
 
 /** "30m" for a duration in milliseconds, "5MB" for bytes, "$2" for USD; a plain number in a string as itself. */
