@@ -97,3 +97,30 @@ describe('task changes the store refuses', () => {
 		expect(reports).toEqual([expect.stringContaining('No task with id "ghost"')]);
 	});
 });
+
+describe('a change the store refuses for a reason of its own', () => {
+	it('does not hold up the writes of other tasks', async () => {
+		const store = new (class extends RefusingStore {
+			poisoned = '';
+			override update(task: Task): void {
+				if (task.id === this.poisoned) throw new Error('CHECK constraint failed');
+				super.update(task);
+			}
+		})();
+		const driver = new FakeWorkerDriver();
+		const clock = new FakeClock();
+		const fleet = createFleet({store, output: new MemoryOutputLog(), driver, clock, system: new FakeSystemMonitor(), ids: new SequentialIds()}, {staggerMs: 0});
+		await fleet.start();
+		const first = fleet.submit({prompt: 'one', cwd: '/work'}).id;
+		const second = fleet.submit({prompt: 'two', cwd: '/work'}).id;
+		await settle();
+		store.poisoned = first;
+		driver.worker(first).finish('one done');
+		driver.worker(second).finish('two done');
+		await settle();
+		clock.advance(5_000);
+		expect(store.get(second)!.status).toBe('completed');
+		expect(store.get(first)!.status).toBe('running');
+		expect(fleet.get(first).status).toBe('completed');
+	});
+});

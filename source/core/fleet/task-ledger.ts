@@ -189,7 +189,11 @@ export class TaskLedger {
 		}, this.#retryDelayMs);
 	}
 
-	/** Writes the queued changes in order; stops at the first the store refuses (it would refuse the rest too). */
+	/**
+	 * Writes the queued changes in order, and stops at the first the store refuses: a held lock or a full disk would
+	 * refuse the rest too, and each refusal may have waited for the lock. The refused change goes to the back, so that
+	 * a change the store refuses for a reason of its own does not hold up the others for ever.
+	 */
 	#flush(): void {
 		for (const task of this.#unwritten.tasks()) {
 			try {
@@ -197,6 +201,7 @@ export class TaskLedger {
 			} catch (error) {
 				if (!(error instanceof TaskNotFoundError)) {
 					this.#unwritten.noteFailure(messageOf(error));
+					this.#unwritten.moveToBack(task.id);
 					return;
 				}
 				this.#report(`Could not save task ${task.id}: ${error.message}`, error);

@@ -43,6 +43,13 @@ export class UnwrittenChanges {
 		this.#entries.set(task.id, earlier ? {...earlier, task} : {task, storedStatus: stored?.status, storedCostUsd: stored?.costUsd ?? 0});
 	}
 
+	moveToBack(id: string): void {
+		const entry = this.#entries.get(id);
+		if (!entry) return;
+		this.#entries.delete(id);
+		this.#entries.set(id, entry);
+	}
+
 	delete(id: string): void {
 		this.#entries.delete(id);
 	}
