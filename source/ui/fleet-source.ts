@@ -145,6 +145,15 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 		}
 	};
 
+	/** Connections seen to close: a call that failed on one of them failed for that, not for the core's refusal. */
+	const closed = new WeakSet<FleetClient>();
+	const watched = new WeakSet<FleetClient>();
+	const watchClosing = (target: FleetClient) => {
+		if (watched.has(target)) return;
+		watched.add(target);
+		target.onClose(() => closed.add(target));
+	};
+
 	const reconnect = (): Promise<void> => {
 		reconnecting ??= (async () => {
 			try {
@@ -166,10 +175,14 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 	 * through. A CliError is the core refusing a call (unknown id, wrong status): an answer, not a lost connection.
 	 */
 	const call = async <N extends ToolName>(tool: N, args: Record<string, unknown>, isRead = false): Promise<ToolResult<N>> => {
+		const used = client;
+		watchClosing(used);
 		try {
-			return await client.call(tool, args);
+			return await used.call(tool, args);
 		} catch (error) {
-			if (error instanceof CliError || !options.reconnect) throw error;
+			// The client words a lost connection as a CliError too; the connection's own close tells them apart.
+			const isLost = closed.has(used) || !(error instanceof CliError) || /Connection closed|Not connected/i.test(String(error));
+			if (!isLost || !options.reconnect) throw error;
 			if (!isRead) {
 				reconnect().catch(() => undefined);
 				throw error;
