@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type {Config} from '../config.js';
+import type {Fleet} from '../core/fleet.js';
 import type {Logger} from '../core/ports/logger.js';
 import {startCore} from '../core-host.js';
 import {createFileLogger, teeLogger} from '../adapters/system/file-logger.js';
@@ -12,6 +13,18 @@ export const DAEMON_STOP_TIMEOUT_MS = 60_000;
 const EXIT_GRACE_MS = 2000;
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/** One log line per task status change and per hold of the queue, so the log tells what the fleet did and why. */
+function logFleetActivity(fleet: Fleet, logger: Logger): void {
+	fleet.on('task:created', ({task}) => logger.info('task created', {task: task.id, mode: task.mode, priority: task.priority}));
+	fleet.on('task:updated', ({task, previous}) => {
+		if (task.status === previous) return;
+		const fields = {task: task.id, from: previous, attempts: task.attempts, costUsd: task.costUsd, ...(task.failureReason ? {reason: task.failureReason} : {})};
+		if (task.status === 'failed') logger.warn('task failed', fields);
+		else logger.info(`task ${task.status}`, fields);
+	});
+	fleet.on('fleet:held', ({policy, reason, until}) => logger.warn('queue held', {policy, reason, ...(until === undefined ? {} : {until: new Date(until).toISOString()})}));
+}
 
 /**
  * `ccfleet --daemon`: the core with no UI, until SIGTERM (`ccfleet stop`, systemd), SIGINT or SIGHUP. A stop is
@@ -31,6 +44,7 @@ export async function runDaemon(config: Config, stderrLogger: Logger): Promise<n
 		throw error;
 	}
 
+	logFleetActivity(host.fleet, logger);
 	logger.info('ccfleet daemon ready', {pid: process.pid, socket: config.socketPath, home: config.home, claude: host.claudePath, recovered: host.recovery});
 	const signal = await new Promise<NodeJS.Signals>(resolve => {
 		let stopping: NodeJS.Signals | undefined;

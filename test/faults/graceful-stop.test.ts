@@ -9,6 +9,12 @@ import {allTasks, askedBodies, delegate, isEnded} from './fleet-client.js';
 // they resume at the next start, closes its store, removes its socket and exits 0.
 let sandbox: Sandbox;
 
+const readLog = () =>
+	readFileSync(path.join(sandbox.home, 'logs', 'ccfleet.log'), 'utf8')
+		.split('\n')
+		.filter(Boolean)
+		.map(line => JSON.parse(line) as Record<string, unknown>);
+
 beforeAll(async () => {
 	sandbox = await createSandbox({CCFLEET_MAX_WORKERS: '2'});
 });
@@ -37,10 +43,7 @@ it('SIGTERM with two real-claude tasks running and one queued: exit 0, socket re
 	expect(sandbox.corePid()).toBeUndefined();
 	for (const task of running) expect(processesOfTask(task.id)).toEqual([]);
 
-	const log = readFileSync(path.join(sandbox.home, 'logs', 'ccfleet.log'), 'utf8')
-		.split('\n')
-		.filter(Boolean)
-		.map(line => JSON.parse(line) as Record<string, unknown>);
+	const log = readLog();
 	expect(log.map(entry => entry['msg'])).toEqual(expect.arrayContaining(['ccfleet daemon ready', 'stopping: running tasks will resume at the next start', 'stopped']));
 	expect(log.find(entry => entry['msg'] === 'stopped')).toMatchObject({level: 'info', signal: 'SIGTERM'});
 
@@ -57,5 +60,13 @@ it('SIGTERM with two real-claude tasks running and one queued: exit 0, socket re
 	for (const task of final) {
 		expect(task).toMatchObject({status: 'completed', result: `finished ${/graceful (\d)/.exec(task.prompt)![1]}`});
 		expect(task.attempts).toBe(resumed.has(task.id) ? 2 : 1);
+	}
+	// The log tells each task's story: created, running, back to the queue at the stop, completed after the restart.
+	const lines = readLog();
+	for (const task of final) {
+		const story = lines.filter(entry => entry['task'] === task.id).map(entry => entry['msg']);
+		expect(story[0]).toBe('task created');
+		expect(story).toContain('task running');
+		expect(story.at(-1)).toBe('task completed');
 	}
 }, 240_000);
