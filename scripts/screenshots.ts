@@ -1,21 +1,24 @@
 // `npm run screenshots`: the README's pictures of the dashboard, taken from a real run rather than drawn by hand.
-// A sandbox core runs real claude workers on the mock Anthropic API (busy ones, a dependency graph, one waiting
+// A core of its own runs real claude workers on the mock Anthropic API (busy ones, a dependency graph, one waiting
 // for permission); the real dashboard runs in tmux; at a few moments the pane is captured with its SGR escapes
 // (capture-pane -e), turned into HTML by the small converter below and rendered to PNG by headless Chromium.
 // Needs tmux and Chromium (Debian: apt-get install -y tmux chromium); fonts-symbola draws the few symbols of claude's
 // screen that DejaVu lacks (⎿ ⏵), which are boxes without it. Writes screenshots/{dashboard,permission,
 // attach,dag}.png; dag.png only once the dashboard has a DAG pane.
-import {execFileSync, spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {execFileSync, spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {execa} from 'execa';
+import {claudeBinary, createClaudeEnv} from '../source/demo/claude-env.js';
+import {startMockApi, type PromptScript} from '../source/demo/mock-anthropic-api.js';
 import type {TaskView} from '../source/protocol/views.js';
-import {binPath, createSandbox, type Sandbox} from '../test/helpers/ccfleet-process.js';
 import {hasTmux, startTmux, type Tmux} from '../test/helpers/tmux.js';
 import {waitFor} from '../test/helpers/wait-for.js';
 
 const OUTPUT_DIR = fileURLToPath(new URL('../screenshots/', import.meta.url));
+const binPath = fileURLToPath(new URL('../bin/ccfleet.js', import.meta.url));
 /** Wide enough for the side-by-side layout with room for the prompts in the Workers pane. */
 const COLUMNS = 160;
 const ROWS = 44;
@@ -214,14 +217,69 @@ function renderPng(chromium: string, html: string, png: string, columns: number,
 
 // The scenario ------------------------------------------------------------------------------------------------
 
-async function delegate(sandbox: Sandbox, prompt: string, ...flags: string[]): Promise<string> {
-	const {stdout, stderr, exitCode} = await sandbox.cli(['delegate', '--json', ...flags, prompt]);
-	if (exitCode !== 0) throw new Error(`delegate failed: ${stderr}`);
-	return (JSON.parse(stdout) as TaskView).id;
-}
+/** What each task is told, as a person would write it, and what the mock does with it (kept off the screen). */
+const PROMPTS = {
+	refactor: {text: 'Refactor the config loader to validate every key', script: '[[slow:120000]]'},
+	tests: {text: 'Write integration tests for the billing webhooks', script: '[[slow:120000]]'},
+	design: {text: 'Design the cache layer for the API', script: '[[slow:120000]]'},
+	measure: {text: 'Benchmark the storage engine under load', script: '[[slow:120000]]'},
+	lint: {text: 'Run the linter and fix its findings', script: '[[tool:bash:npm run lint --fix]]'},
+	build: {text: 'Implement the cache layer from the design', script: '[[slow:60000]]'},
+	docs: {text: 'Document the cache layer and its settings', script: '[[slow:60000]]'},
+	changelog: {text: 'Update the changelog for 0.4', script: '[[slow:60000]]'},
+} as const;
 
-async function status(sandbox: Sandbox, id: string): Promise<TaskView> {
-	return JSON.parse((await sandbox.cli(['status', id, '--json'])).stdout) as TaskView;
+/** A core of its own (a daemon) on the mock API, scripted beside the prompts, and the CLI to hand it tasks. */
+type Fleet = {
+	env: Record<string, string>;
+	project: string;
+	delegate(prompt: string, ...flags: string[]): Promise<string>;
+	status(id: string): Promise<TaskView>;
+	close(): Promise<void>;
+};
+
+async function startFleet(scratch: string): Promise<Fleet> {
+	const scripts: PromptScript[] = Object.values(PROMPTS).map(prompt => ({match: prompt.text, directives: prompt.script}));
+	const mock = await startMockApi({scripts});
+	const project = path.join(scratch, 'project');
+	const home = path.join(scratch, 'state');
+	mkdirSync(project, {recursive: true});
+	const claude = createClaudeEnv({mockUrl: mock.url, trustedDirs: [project]});
+	const env: Record<string, string> = {
+		...(Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(ANTHROPIC_|CCFLEET_|CLAUDE_|TMUX)/.test(key))) as Record<string, string>),
+		...claude.env,
+		CCFLEET_HOME: home,
+		CCFLEET_CLAUDE_BIN: claudeBinary(),
+		CCFLEET_MAX_WORKERS: String(MAX_WORKERS),
+		CCFLEET_STAGGER_MS: '100',
+		CCFLEET_CPU_THRESHOLD: '100',
+	};
+	// stdin closed: with a pipe left open, delegate would wait to read a prompt from it.
+	const cli = async (args: string[]) => execa(process.execPath, [binPath, ...args], {cwd: project, env, input: '', reject: false, timeout: 120_000});
+	const daemon: ChildProcess = spawn(process.execPath, [binPath, '--daemon'], {cwd: project, env, stdio: ['ignore', 'ignore', 'pipe']});
+	let log = '';
+	daemon.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+	await waitFor(`the daemon to be ready (log so far: ${log})`, () => log.includes('ccfleet daemon ready') || daemon.exitCode !== null, 30_000);
+	if (daemon.exitCode !== null) throw new Error(`the daemon exited: ${log}`);
+	console.log('screenshots: the core is ready; handing it the tasks…');
+	return {
+		env,
+		project,
+		async delegate(prompt, ...flags) {
+			const {stdout, stderr, exitCode} = await cli(['delegate', '--json', ...flags, prompt]);
+			if (exitCode !== 0) throw new Error(`delegate failed: ${stderr}`);
+			return (JSON.parse(stdout) as TaskView).id;
+		},
+		async status(id) {
+			return JSON.parse((await cli(['status', id, '--json'])).stdout) as TaskView;
+		},
+		async close() {
+			daemon.kill('SIGTERM');
+			await waitFor('the daemon to stop', () => !existsSync(path.join(home, 'ccfleet.lock')) || daemon.exitCode !== null, 15_000).catch(() => undefined);
+			await mock.close();
+			claude.cleanup();
+		},
+	};
 }
 
 /** Presses tab (or shift-tab) until the pane titled `title` has the focus (`▶ title`); false if no pane of that name comes round. */
@@ -251,7 +309,7 @@ async function main(): Promise<number> {
 	}
 	mkdirSync(OUTPUT_DIR, {recursive: true});
 	const scratch = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-screenshots-'));
-	let sandbox: Sandbox | undefined;
+	let fleet: Fleet | undefined;
 	let tmux: Tmux | undefined;
 	const written: string[] = [];
 	const shoot = (name: string, screen: string) => {
@@ -262,19 +320,17 @@ async function main(): Promise<number> {
 		console.log(`screenshots: ${path.relative(process.cwd(), png)}`);
 	};
 	try {
-		console.log('screenshots: starting a sandbox core with real claude workers on the mock API…');
-		sandbox = await createSandbox({CCFLEET_MAX_WORKERS: String(MAX_WORKERS)});
-		await sandbox.startDaemon();
-		// The mock's directives ([[slow:…]] and so on) are part of each prompt: they are what keeps a worker busy.
-		const busy = await delegate(sandbox, 'Refactor the config loader to validate every key [[slow:120000]]');
-		await delegate(sandbox, 'Write integration tests for the billing webhooks [[slow:120000]]');
-		const design = await delegate(sandbox, 'Design the cache layer for the API [[slow:120000]]', '--priority', 'P0');
-		const measure = await delegate(sandbox, 'Benchmark the storage engine under load [[slow:120000]]', '--priority', 'P0');
-		const waiting = await delegate(sandbox, 'Run the linter and fix its findings [[tool:bash:npm run lint --fix]]', '--permission-mode', 'default');
-		const build = await delegate(sandbox, 'Implement the cache layer from the design [[slow:60000]]', '--depends-on', `${design},${measure}`);
-		await delegate(sandbox, 'Document the cache layer and its settings [[slow:60000]]', '--depends-on', build);
-		await delegate(sandbox, 'Update the changelog for 0.4 [[slow:60000]]', '--priority', 'P2');
-		await waitFor('the waiting worker', async () => (await status(sandbox!, waiting)).status === 'needs_input', 90_000, 500);
+		console.log('screenshots: starting a core with real claude workers on the mock API…');
+		fleet = await startFleet(scratch);
+		const busy = await fleet.delegate(PROMPTS.refactor.text);
+		await fleet.delegate(PROMPTS.tests.text);
+		const design = await fleet.delegate(PROMPTS.design.text, '--priority', 'P0');
+		const measure = await fleet.delegate(PROMPTS.measure.text, '--priority', 'P0');
+		const waiting = await fleet.delegate(PROMPTS.lint.text, '--permission-mode', 'default');
+		const build = await fleet.delegate(PROMPTS.build.text, '--depends-on', `${design},${measure}`);
+		await fleet.delegate(PROMPTS.docs.text, '--depends-on', build);
+		await fleet.delegate(PROMPTS.changelog.text, '--priority', 'P2');
+		await waitFor('the waiting worker', async () => (await fleet!.status(waiting)).status === 'needs_input', 90_000, 500);
 
 		tmux = startTmux({
 			name: 'ccfleet-screenshots',
@@ -282,8 +338,8 @@ async function main(): Promise<number> {
 			columns: COLUMNS,
 			rows: ROWS,
 			term: 'xterm-256color',
-			cwd: sandbox.project,
-			env: sandbox.env,
+			cwd: fleet.project,
+			env: fleet.env,
 		});
 		await tmux.waitForText(`workers ${MAX_WORKERS}/${MAX_WORKERS}`, {timeoutMs: 30_000});
 		// The first row of Workers is the oldest live worker; its live claude screen fills the Output pane.
@@ -316,7 +372,7 @@ async function main(): Promise<number> {
 		// The DAG pane follows the selected task: select the middle of the graph in the Queue, then focus the DAG pane
 		// (if this dashboard has one) backwards with shift-tab, so that no other list takes the selection on the way.
 		if (await focusPane(tmux, 'Queue', 'Tab')) {
-			const isSelected = () => new RegExp(`^› +#\\S+ +P\\d ${build}`, 'm').test(tmux!.capture());
+			const isSelected = () => new RegExp(`^› +(#\\S+|wait) +P\\d ${build}`, 'm').test(tmux!.capture());
 			for (let presses = 0; presses < 10 && !isSelected(); presses++) {
 				tmux.press('j');
 				await new Promise(resolve => setTimeout(resolve, 300));
@@ -339,7 +395,7 @@ async function main(): Promise<number> {
 		return 0;
 	} finally {
 		tmux?.kill();
-		await sandbox?.cleanup();
+		await fleet?.close();
 		rmSync(scratch, {recursive: true, force: true});
 	}
 }

@@ -52,7 +52,7 @@ export function computeLayout(columns: number, rows: number, content: PaneConten
 	const isWide = columns >= WIDE_COLUMNS;
 	if (isWide) {
 		// The lists get a little more than half: a worker's row needs its prompt or question to be readable.
-		const listWidth = Math.floor(columns * (columns < 160 ? 0.56 : 0.5));
+		const listWidth = Math.floor(columns * (columns < 180 ? 0.56 : 0.5));
 		// One column of air between the lists and the output.
 		const rightWidth = columns - listWidth - 1;
 		// Schedules get the full width at the bottom: their columns (cron, zone, next, last run) need it.
