@@ -60,7 +60,11 @@ export function taskMeowFlags(): Record<string, MeowFlag> {
 	return Object.fromEntries(
 		TASK_FLAGS.map(flag => [
 			flag.name,
-			{type: 'string', ...(SHORT_FLAGS[flag.field] ? {shortFlag: SHORT_FLAGS[flag.field]} : {}), ...(flag.kind === 'list' || flag.kind === 'rules' ? {isMultiple: true} : {})},
+			{
+				type: 'string',
+				...(SHORT_FLAGS[flag.field] ? {shortFlag: SHORT_FLAGS[flag.field]} : {}),
+				...(flag.kind === 'list' || flag.kind === 'rules' ? {isMultiple: true} : {}),
+			},
 		]),
 	);
 }
