@@ -173,12 +173,9 @@ async function checkSocket(config: Config): Promise<CheckResult> {
 			}
 			return {name: 'socket', status: 'ok', detail: `no core is running (${socket} appears when one starts: \`ccfleet --daemon\` or \`ccfleet\`)`};
 		}
-		return {
-			name: 'socket',
-			status: 'fail',
-			detail: (error as Error).message,
-			next: 'Stop the core that holds it (`ccfleet stop`, or kill the pid in ccfleet.lock) and start it again.',
-		};
+		const message = (error as Error).message;
+		if (/longer than/.test(message)) return {name: 'socket', status: 'fail', detail: message, next: 'Point CCFLEET_HOME at a shorter path.'};
+		return {name: 'socket', status: 'fail', detail: message, next: 'Stop the core that holds it (`ccfleet stop`, or kill the pid in ccfleet.lock) and start it again.'};
 	}
 }
 

@@ -86,6 +86,15 @@ it('says a core answers on the socket', async () => {
 	}
 });
 
+it('fails a state directory whose socket path is too long for a Unix socket', async () => {
+	const deep = loadConfig({...env, CCFLEET_HOME: path.join(home, 'x'.repeat(120))});
+	expect(byName(await runDoctorChecks(deep, env))['socket']).toMatchObject({
+		status: 'fail',
+		detail: expect.stringMatching(/longer than/),
+		next: 'Point CCFLEET_HOME at a shorter path.',
+	});
+});
+
 it('`ccfleet doctor --json` exits 1 on a failing check and prints every check', async () => {
 	mkdirSync(path.join(home, 'logs'), {mode: 0o700});
 	writeFileSync(path.join(home, 'logs', 'ccfleet.log'), '', {mode: 0o644});
