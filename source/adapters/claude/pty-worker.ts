@@ -1,8 +1,8 @@
-import pty from 'node-pty';
 import type {Logger} from '../../core/ports/logger.js';
 import type {WorkerHandle, WorkerListener, WorkerSpec} from '../../core/ports/worker-driver.js';
+import {startPtyProcess, type ProcessEnd, type PtyProcess} from '../spawner/pty-process.js';
 import {readProcessStartTime} from '../system/process-info.js';
-import {WORKER_MARKER_ENV} from '../system/process-tree.js';
+import {killProcessTree, WORKER_MARKER_ENV} from '../system/process-tree.js';
 import {claudeArgs, fitsInArgv} from './claude-args.js';
 import {HOOK_SECRET_ENV, hookSettings} from './hook-server.js';
 import type {PtyDriverOptions} from './pty-driver.js';
@@ -10,7 +10,7 @@ import {PtyHooks} from './pty-hooks.js';
 import {WorkerScreen} from './screen.js';
 import {StartupScreen, type StartupDialog} from './startup-dialogs.js';
 import {claudeConfigDir, readTranscriptUsage, transcriptPath} from './transcript.js';
-import {signalName, TurnOutcome} from './worker-exit.js';
+import {TurnOutcome} from './worker-exit.js';
 import {workerEnv} from './worker-env.js';
 import {WorkerStopper} from './worker-stop.js';
 
@@ -39,13 +39,14 @@ export class PtyWorker {
 	readonly #listener: WorkerListener;
 	readonly #options: PtyWorkerOptions;
 	readonly #screen: WorkerScreen;
-	readonly #process: pty.IPty;
+	readonly #process: PtyProcess;
 	readonly #unregisterHooks: () => void;
 	readonly #transcript: string;
 	readonly #outcome = new TurnOutcome();
 	readonly #hooks: PtyHooks;
 	readonly #startup: StartupScreen;
 	readonly #stopper: WorkerStopper;
+	readonly #stopTarget: ConstructorParameters<typeof WorkerStopper>[0];
 	readonly #attached = new Set<(data: string) => void>();
 	#markExited!: () => void;
 	#hasExited = false;
@@ -87,21 +88,23 @@ export class PtyWorker {
 			[HOOK_SECRET_ENV]: hooks.secret,
 		});
 		try {
-			this.#process = pty.spawn(options.claudePath, args, {name: 'xterm-256color', cols: options.columns, rows: options.rows, cwd: spec.cwd, env});
+			this.#process = startPtyProcess(options.claudePath, args, {columns: options.columns, rows: options.rows, cwd: spec.cwd, env});
 		} catch (error) {
 			this.#unregisterHooks();
 			this.#screen.dispose();
-			throw new Error(`${options.claudePath} could not be started in ${spec.cwd}: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
+			throw new Error(this.#startFailure(error), {cause: error});
 		}
 		const child = this.#process;
-		this.#stopper = new WorkerStopper({
+		this.#stopTarget = {
 			taskId: spec.taskId,
-			pid: child.pid,
+			// Known once the process runs (the spawner starts it a moment later); a stop asked before is carried out then.
+			pid: undefined,
 			exited,
 			hasExited: () => this.#hasExited,
 			killGraceMs: options.killGraceMs,
 			logger: options.logger,
-		});
+		};
+		this.#stopper = new WorkerStopper(this.#stopTarget);
 		this.#startup = new StartupScreen(
 			{
 				screen: this.#screen,
@@ -131,14 +134,33 @@ export class PtyWorker {
 			},
 			resize: (columns, rows) => this.#resize(columns, rows),
 		};
-		listener.onSpawned({pid: child.pid, startTime: readProcessStartTime(child.pid) ?? 0});
-		listener.onState('starting');
+		child.started.then(
+			pid => this.#onStarted(pid),
+			(error: unknown) => {
+				this.#outcome.failed(this.#startFailure(error));
+				this.#onExit({exitCode: null, signal: null});
+			},
+		);
 		child.onData(data => {
 			this.#screen.write(data);
 			for (const onData of this.#attached) onData(data);
 			this.#startup.onOutput();
 		});
-		child.onExit(({exitCode, signal}) => this.#onExit(exitCode, signal));
+		child.onExit(end => this.#onExit(end));
+	}
+
+	#startFailure(error: unknown): string {
+		return `${this.#options.claudePath} could not be started in ${this.#spec.cwd}: ${error instanceof Error ? error.message : String(error)}`;
+	}
+
+	#onStarted(pid: number): void {
+		this.#stopTarget.pid = pid;
+		this.#listener.onSpawned({pid, startTime: readProcessStartTime(pid) ?? 0});
+		if (this.#stopper.isStopping) {
+			void killProcessTree({pid}, this.#options.killGraceMs, this.#spec.taskId);
+			return;
+		}
+		this.#listener.onState('starting');
 	}
 
 	#write(data: string): void {
@@ -171,7 +193,7 @@ export class PtyWorker {
 		if (usage) this.#listener.onUsage(usage);
 	}
 
-	#onExit(exitCode: number, signal: number | undefined): void {
+	#onExit(end: ProcessEnd): void {
 		if (this.#hasExited) return;
 		this.#hasExited = true;
 		this.#startup.dispose();
@@ -181,7 +203,7 @@ export class PtyWorker {
 		this.#reportUsage();
 		// What claude wrote last (often why it stopped) may not be on the screen yet: the terminal renders in batches.
 		void settled(this.#screen.flush(), SCREEN_SETTLE_MS).then(() => {
-			const exit = this.#outcome.exit({exitCode, signal: signal ? signalName(signal) : null}, () => this.#lastWords());
+			const exit = this.#outcome.exit(end, () => this.#lastWords());
 			this.#markExited();
 			this.#listener.onExit(exit);
 		});

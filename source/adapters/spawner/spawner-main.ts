@@ -1,0 +1,35 @@
+// The spawner: a small, long-lived child of the core that starts the pty workers' processes for it. A process start
+// forks its parent, and forking the core (130 MB and more, its page tables copied) held the core's event loop for
+// milliseconds per start; forking this process costs a fraction and holds nothing of the core's. The core opens each
+// worker's terminal itself and keeps its master end: the output never passes through here. Loads only node built-ins.
+import {spawn} from 'node:child_process';
+import {closeSync, constants, openSync} from 'node:fs';
+import type {SpawnerMessage, SpawnRequest} from './spawner-protocol.js';
+
+function send(message: SpawnerMessage): void {
+	process.send?.(message);
+}
+
+function start(request: SpawnRequest): void {
+	const {id} = request;
+	let fd: number | undefined;
+	try {
+		fd = openSync(request.tty, constants.O_RDWR | constants.O_NOCTTY);
+		// setsid --ctty makes the new process a session leader with the terminal as its controlling terminal (what
+		// forkpty does), then execs the file in place: the pid is the worker's. Job control and SIGWINCH work as in a
+		// terminal.
+		const child = spawn('setsid', ['--ctty', request.file, ...request.args], {cwd: request.cwd, env: request.env, stdio: [fd, fd, fd]});
+		child.once('spawn', () => send({type: 'spawned', id, pid: child.pid!}));
+		child.once('error', error => send({type: 'failed', id, message: error.message}));
+		child.once('exit', (exitCode, signal) => send({type: 'exit', id, exitCode, signal}));
+	} catch (error) {
+		send({type: 'failed', id, message: error instanceof Error ? error.message : String(error)});
+	} finally {
+		// The child has its own copy since spawn() returned; the core still holds one until it hears 'spawned'.
+		if (fd !== undefined) closeSync(fd);
+	}
+}
+
+process.on('message', message => start(message as SpawnRequest));
+// The core is gone: the workers it started end with their terminals, which it held.
+process.on('disconnect', () => process.exit(0));
