@@ -38,6 +38,9 @@ it('SIGTERM with two real-claude tasks running and one queued: exit 0, socket re
 
 	const exited = new Promise<number | null>(resolve => first.once('exit', code => resolve(code)));
 	first.kill('SIGTERM');
+	// A second SIGTERM while it stops (an impatient service manager, a second `ccfleet stop`) must not cut the stop short.
+	await waitFor('the stop to begin', () => readLog().some(entry => String(entry['msg']).startsWith('stopping')) || first.exitCode !== null, 30_000, 5);
+	if (first.exitCode === null) first.kill('SIGTERM');
 	expect(await exited).toBe(0);
 	expect(existsSync(path.join(sandbox.home, 'run', 'ccfleet.sock'))).toBe(false);
 	expect(sandbox.corePid()).toBeUndefined();
