@@ -1,4 +1,4 @@
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {QuestionView} from '../../source/protocol/tool-results.js';
@@ -9,7 +9,8 @@ import {waitFor} from '../helpers/wait-for.js';
 
 // The dashboard's inbox in a real terminal, over real claude workers on the mock API: three workers ask for Bash
 // (two `npm test`, one curl); I lists them oldest first; `a` on an npm test row marks both, `y` answers both at
-// once, and both tasks go on and complete while the curl one still waits. The layout is read at 80x24 and 120x40.
+// once, and both tasks go on and complete while the curl one still waits; A answers it "always, for this project".
+// The layout is read at 80x24 and 120x40.
 const CURL = 'curl -s --max-time 1 http://127.0.0.1:9/ping || echo curl-done';
 let sandbox: Sandbox;
 let tmux: Tmux | undefined;
@@ -105,8 +106,15 @@ describe.skipIf(!hasTmux())('the dashboard inbox in tmux', () => {
 		expect((await questions()).map(question => question.taskId)).toEqual([curl]);
 		expect(tmux.capture()).toContain('1 waiting, oldest first');
 
+		// A: approved, always for this project: the rule is kept in the policy file and the curl task goes on too.
+		tmux.press('A');
+		await tmux.waitForText(`Approved 1 question, always allowed for this project: ${curl}.`, {timeoutMs: 15_000});
+		await tmux.waitForText('No question is waiting.');
+		await waitFor(`${curl} to complete`, async () => (await status(curl)).status === 'completed', 90_000, 250);
+		const policy = JSON.parse(readFileSync(path.join(sandbox.home, 'policy.json'), 'utf8')) as {projects: Record<string, {allow: string[]}>};
+		expect(policy.projects[sandbox.project]?.allow).toContain('Bash(curl -s --max-time 1 http://127.0.0.1:9/ping)');
+
 		tmux.press('Escape');
 		await tmux.waitForText(/Workers/);
-		await sandbox.cli(['cancel', curl]);
 	}, 300_000);
 });
