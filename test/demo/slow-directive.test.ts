@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {TaskView} from '../../source/protocol/views.js';
 import {createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
+import {waitFor} from '../helpers/wait-for.js';
 
 // [[slow:MS]] is what keeps a real worker busy in many tests and in the demo. Without pings claude dropped the silent
 // stream after a few seconds and asked again, so a "slow" task really was a quick one that retried.
@@ -41,4 +42,58 @@ describe('the mock keeps a slow stream alive', () => {
 			expect(requests).toHaveLength(1);
 		}
 	}, 120_000);
+});
+
+describe('a running worker says what it does now and what it has cost so far', () => {
+	it.each(['pty', 'headless'] as const)(
+		'%s: the tool it runs and its argument, and cost and tokens before the task ends',
+		async mode => {
+			const {stdout} = await sandbox.cli([
+				'delegate',
+				'--json',
+				'--mode',
+				mode,
+				'--allow',
+				'Bash(sleep:*)',
+				`Wait a little in ${mode} [[tool:bash:sleep 8]] [[slow:4000]]`,
+			]);
+			const id = (JSON.parse(stdout) as TaskView).id;
+			const busy = await waitFor(
+				'the worker running its tool',
+				async () => {
+					const {stdout: view} = await sandbox.cli(['status', id, '--json']);
+					const task = JSON.parse(view) as TaskView;
+					if (task.status === 'completed' || task.status === 'failed') throw new Error(`it ended (${task.status}) before its tool was seen`);
+					return task.activity ? task : undefined;
+				},
+				60_000,
+				300,
+			);
+			expect(busy.activity).toEqual({tool: 'Bash', detail: 'sleep 8'});
+			// The turn so far is counted before the task ends: a headless worker from each message, a pty worker from the
+			// transcript at its tool hooks (the reply after the tool is slow, so the run lasts past them).
+			const counted = await waitFor(
+				'the cost so far',
+				async () => {
+					const task = JSON.parse((await sandbox.cli(['status', id, '--json'])).stdout) as TaskView;
+					return task.status === 'running' && task.costUsd > 0 && task.tokens.input > 0 ? task : undefined;
+				},
+				20_000,
+				300,
+			);
+			expect(counted.status).toBe('running');
+			const done = await waitFor(
+				'the task to end',
+				async () => {
+					const task = JSON.parse((await sandbox.cli(['status', id, '--json'])).stdout) as TaskView;
+					return task.status === 'running' || task.status === 'queued' ? undefined : task;
+				},
+				60_000,
+				500,
+			);
+			expect(done.status).toBe('completed');
+			expect(done.activity).toBeUndefined();
+		},
+		120_000,
+	);
 });

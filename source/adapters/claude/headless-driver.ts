@@ -1,5 +1,6 @@
 import {createInterface} from 'node:readline';
 import {execa, type ResultPromise} from 'execa';
+import type {TokenUsage} from '../../core/domain/task.js';
 import type {Logger} from '../../core/ports/logger.js';
 import {silentLogger} from '../../core/ports/logger.js';
 import type {PermissionDecision, PermissionQuestion, UsageLimitReport, WorkerDriver, WorkerHandle, WorkerListener, WorkerSpec} from '../../core/ports/worker-driver.js';
@@ -8,7 +9,7 @@ import {WORKER_MARKER_ENV} from '../system/process-tree.js';
 import {claudeArgs} from './claude-args.js';
 import {contentBlocks, parseStreamLine, toolResultLine, usageLimitReport, userMessage, type StreamMessage} from './stream-json.js';
 import {describeTool, permissionQuestion, toolActivity} from './tool-text.js';
-import {claudeConfigDir, hasTranscript} from './transcript.js';
+import {claudeConfigDir, costOf, hasTranscript} from './transcript.js';
 import {TurnOutcome} from './worker-exit.js';
 import {workerEnv} from './worker-env.js';
 import {WorkerStopper} from './worker-stop.js';
@@ -57,6 +58,8 @@ class HeadlessWorker {
 	#hasExited = false;
 	#hasUsageLimitEvents = false;
 	#isOverBudget = false;
+	/** Each API message's usage so far (its last report), for the cost before the result gives the exact one. */
+	readonly #messageUsage = new Map<string, {model: string; tokens: TokenUsage}>();
 
 	constructor(spec: WorkerSpec, listener: WorkerListener, options: Required<HeadlessDriverOptions>) {
 		this.#listener = listener;
@@ -131,6 +134,7 @@ class HeadlessWorker {
 					if (report) this.#reportUsageLimit(report);
 				}
 				this.#listener.onState(this.#pending ? 'needs_input' : 'busy', this.#pending?.question);
+				this.#reportUsageSoFar(message);
 				for (const block of contentBlocks(message.message?.content)) {
 					if (block.type === 'text' && typeof block.text === 'string' && block.text.trim()) this.#output(block.text);
 					if (block.type === 'tool_use') {
@@ -193,6 +197,32 @@ class HeadlessWorker {
 		this.#output(`[ccfleet] permission ${decision.behavior === 'allow' ? 'granted' : 'denied'}: ${pending.question.question}`);
 		this.#listener.onState('busy');
 		return true;
+	}
+
+	/** Cost and tokens while the task runs, summed over its API messages; the result then says them exactly. */
+	#reportUsageSoFar(message: StreamMessage): void {
+		const body = message.message as {id?: string; model?: string; usage?: StreamMessage['usage']} | undefined;
+		if (!body?.usage || body.model === '<synthetic>') return;
+		const {usage} = body;
+		this.#messageUsage.set(body.id ?? `message-${this.#messageUsage.size}`, {
+			model: body.model ?? '',
+			tokens: {
+				input: usage.input_tokens ?? 0,
+				output: usage.output_tokens ?? 0,
+				cacheRead: usage.cache_read_input_tokens ?? 0,
+				cacheCreation: usage.cache_creation_input_tokens ?? 0,
+			},
+		});
+		const tokens: TokenUsage = {input: 0, output: 0, cacheRead: 0, cacheCreation: 0};
+		let costUsd = 0;
+		for (const one of this.#messageUsage.values()) {
+			tokens.input += one.tokens.input;
+			tokens.output += one.tokens.output;
+			tokens.cacheRead += one.tokens.cacheRead;
+			tokens.cacheCreation += one.tokens.cacheCreation;
+			costUsd += costOf(one.model, one.tokens);
+		}
+		this.#listener.onUsage({costUsd, tokens});
 	}
 
 	#onResult(message: StreamMessage): void {
