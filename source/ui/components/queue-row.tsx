@@ -19,7 +19,7 @@ export type QueueRowProps = {
 
 /** The waiting column's width; narrower in a narrow pane, where the prompt needs the room more. */
 const WAITS_FOR_CHARS = 22;
-const NARROW_WAITS_FOR_CHARS = 16;
+const NARROW_WAITS_FOR_CHARS = 19;
 /** Below this, the pane is narrow. */
 const NARROW_QUEUE = 90;
 
