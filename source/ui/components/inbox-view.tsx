@@ -9,7 +9,7 @@ import {PaneTitle} from './pane-title.js';
 const MARK_WIDTH = 6;
 const WAITED_WIDTH = 6;
 const GAP = 2;
-/** The directory never takes more than this share of what the id and the time leave. */
+/** The directory's share of what the id and the time leave; up to half, to keep a long directory's last name whole. */
 const DIRECTORY_SHARE = 0.35;
 
 type Columns = {id: number; directory: number; question: number};
