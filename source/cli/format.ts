@@ -75,6 +75,12 @@ export function formatAdmission(fleet: FleetStatus, now = Date.now()): string {
 	lines.push(
 		`workers: ${workers.running} running${ceiling}${using}${room} · memory ${memory(system.memoryFreeBytes)} free of ${memory(system.memoryTotalBytes)}${reserve} · CPU ${Math.round(system.cpuPercent)} %${threshold}`,
 	);
+	if (fleet.unwritten) {
+		const {count, since, reason} = fleet.unwritten;
+		lines.push(
+			`not yet written to the database: ${count} change(s) for ${Math.max(1, Math.round((now - Date.parse(since)) / 1000))}s, kept in memory and retried: ${reason}`,
+		);
+	}
 	if (admission.dailyBudgetUsd !== undefined) {
 		lines.push(`daily budget: ${dollars(admission.spentTodayUsd)} of ${budget(admission.dailyBudgetUsd)} spent today`);
 	}

@@ -400,6 +400,11 @@ export class Fleet {
 		return this.#admission.backoff();
 	}
 
+	/** Changes the store refused and the fleet keeps writing again (see TaskLedger), if any wait. */
+	unwrittenChanges(): {count: number; since: number; reason: string} | undefined {
+		return this.#ledger.unwritten();
+	}
+
 	/** Total estimated cost of every task so far, in USD. */
 	totalCostUsd(): number {
 		return this.#ledger.totalCostUsd();

@@ -28,6 +28,7 @@ export function fleetCounters(fleet: Fleet): FleetCounters {
 	const counts = fleet.counts();
 	const backoff = fleet.backoff();
 	const usageLimit = fleet.usageLimit();
+	const unwritten = fleet.unwrittenChanges();
 	const {sample: _sample, pendingBytes: _pending, ...admission} = fleet.admissionState();
 	const byResources = admission.roomFor === undefined ? Number.POSITIVE_INFINITY : workers.length + admission.roomFor;
 	const allowed = Math.min(admission.maxWorkers ?? Number.POSITIVE_INFINITY, byResources);
@@ -40,6 +41,7 @@ export function fleetCounters(fleet: Fleet): FleetCounters {
 		costUsd: fleet.totalCostUsd(),
 		needsInput: workers.filter(worker => worker.question).map(worker => ({id: worker.taskId, question: worker.question!.question})),
 		...(backoff ? {backoff: {until: new Date(backoff.until).toISOString(), reason: backoff.reason}} : {}),
+		...(unwritten ? {unwritten: {count: unwritten.count, since: new Date(unwritten.since).toISOString(), reason: unwritten.reason}} : {}),
 		...(usageLimit
 			? {
 					usageLimit: {

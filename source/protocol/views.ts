@@ -152,6 +152,8 @@ export const fleetStatusSchema = z.object({
 	usageLimit: z.object({state: z.enum(['limited', 'ramping', 'warning']), kind: z.string().optional(), resetsAt: iso.optional()}).optional(),
 	/** The fleet-wide pause on new workers after the API turned one away. */
 	backoff: z.object({until: iso, reason: z.string()}).optional(),
+	/** Changes the database refused (a lock held by another process, a full disk): kept in memory and written again until it takes them. */
+	unwritten: z.object({count: z.number(), since: iso, reason: z.string()}).optional(),
 	system: z.object({cpuPercent: z.number(), memoryFreeBytes: z.number(), memoryTotalBytes: z.number()}),
 });
 export type FleetStatus = z.infer<typeof fleetStatusSchema>;

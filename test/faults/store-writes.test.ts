@@ -108,6 +108,8 @@ describe('a task ends while another process holds the database locked', () => {
 		expect(host.fleet.list({statuses: ['running']}).map(t => t.id)).not.toContain(task.id);
 		expect(host.fleet.list({statuses: ['completed']}).map(t => t.id)).toContain(task.id);
 		expect(host.fleet.counts().completed).toBe(1);
+		// fleet_status and `ccfleet status` say that changes wait to be written, and why.
+		expect(host.fleet.unwrittenChanges()).toMatchObject({count: 1, reason: expect.stringMatching(/lock/) as unknown});
 		// Several retries meet the lock before it goes.
 		const retriesUnderLock = Date.now() + 1_500;
 		await waitFor('retries to meet the lock', () => Date.now() > retriesUnderLock);
@@ -115,6 +117,7 @@ describe('a task ends while another process holds the database locked', () => {
 		await lock.release();
 
 		await waitFor('the end to reach the database', () => storedStatus(config.databasePath, task.id) === 'completed', 10_000);
+		expect(host.fleet.unwrittenChanges()).toBeUndefined();
 		const longestStallMs = probe.stop();
 		expect(longestStallMs, `the event loop was held for ${Math.round(longestStallMs)} ms at a stretch`).toBeLessThan(300);
 
