@@ -1,8 +1,9 @@
 // `npm run bench`: numbers for the issue's targets, printed, not asserted.
-//  1. the whole path with a fake claude that exits at once: submit over the socket → spawn → exit → stored;
+//  1. the whole path with a fake claude that exits at once: submit over the socket → spawn → exit → stored, pty and
+//     headless, tuned and at the default settings: throughput, the core's CPU per task and its RSS;
 //  2. submit-to-spawn latency with free worker slots;
 //  3. the real claude on the mock API: the orchestrator's own CPU time and memory per running worker.
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -14,10 +15,30 @@ import {startMockApi} from '../test/fixtures/mock-anthropic-api.js';
 import {claudeBinary, createClaudeEnv} from '../test/helpers/claude-env.js';
 
 const fakeClaude = fileURLToPath(new URL('../test/fixtures/fake-claude.sh', import.meta.url));
+const fakeHeadlessClaude = fileURLToPath(new URL('../test/fixtures/fake-claude-headless.sh', import.meta.url));
+const MB = 1024 ** 2;
 const only = process.argv[2];
 
 function percentile(sorted: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** CPU time (ms) of the core's node children: the spawner, which does the process starts the core used to do. */
+function childNodeCpuMs(): number {
+	let ticks = 0;
+	const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+	for (const pid of children) {
+		try {
+			const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+			if (!stat.includes('(node)')) continue;
+			const fields = stat.replace(/^.*\) /s, '').split(' ');
+			ticks += Number(fields[11]) + Number(fields[12]);
+		} catch {
+			// ended meanwhile
+		}
+	}
+	// Linux counts in clock ticks of 10 ms (USER_HZ 100).
+	return ticks * 10;
 }
 
 async function withCore<T>(env: Record<string, string>, run: (host: CoreHost, socketPath: string) => Promise<T>): Promise<T> {
@@ -33,10 +54,23 @@ async function withCore<T>(env: Record<string, string>, run: (host: CoreHost, so
 	}
 }
 
-async function throughput(total = 300): Promise<void> {
+/**
+ * The whole path with a fake claude: submit over the socket → start → exit → stored. Reports the throughput, the
+ * core's CPU per task (this process is the core), and its RSS before and at the peak. `tuned`: no stagger, 8 workers,
+ * the machine's load left out; otherwise the default settings, where the machine's CPU and memory admit.
+ */
+async function throughput(mode: 'pty' | 'headless', tuned: boolean, total: number): Promise<void> {
 	const cwd = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-cwd-'));
-	await withCore({CCFLEET_CLAUDE_BIN: fakeClaude, CCFLEET_STAGGER_MS: '0', CCFLEET_MAX_WORKERS: '8'}, async (host, socketPath) => {
+	const claude = mode === 'headless' ? fakeHeadlessClaude : fakeClaude;
+	const settings = tuned ? {CCFLEET_STAGGER_MS: '0', CCFLEET_MAX_WORKERS: '8', CCFLEET_CPU_THRESHOLD: '100', CCFLEET_MEMORY_RESERVE: '0'} : {};
+	await withCore({CCFLEET_CLAUDE_BIN: claude, CCFLEET_MODE: mode, ...settings}, async (host, socketPath) => {
 		const {client, close} = await connectMcpClient(socketPath, {name: 'bench'});
+		global.gc?.();
+		const rssAtStart = process.memoryUsage().rss;
+		let peakRss = rssAtStart;
+		const sampler = setInterval(() => {
+			peakRss = Math.max(peakRss, process.memoryUsage().rss);
+		}, 50);
 		let done = 0;
 		let failed = 0;
 		const finished = new Promise<void>(resolve => {
@@ -47,13 +81,21 @@ async function throughput(total = 300): Promise<void> {
 				if (done + failed === total) resolve();
 			});
 		});
+		const cpuBefore = process.cpuUsage();
+		const spawnerBefore = childNodeCpuMs();
 		const started = performance.now();
 		await Promise.all(Array.from({length: total}, (_, i) => client.callTool({name: 'delegate_task', arguments: {prompt: `bench task ${i}`, cwd}})));
 		const submitted = performance.now();
 		await finished;
 		const seconds = (performance.now() - started) / 1000;
+		const cpu = process.cpuUsage(cpuBefore);
+		const spawnerMs = childNodeCpuMs() - spawnerBefore;
+		clearInterval(sampler);
 		console.log(
-			`fake claude, ${total} tasks, 8 workers: ${(total / seconds).toFixed(1)} tasks/s end to end (target ≥ 50); submit of all over the socket ${(submitted - started).toFixed(0)} ms; ${failed} failed`,
+			`fake claude, ${mode}, ${total} tasks, ${tuned ? 'tuned (no stagger, 8 workers, no CPU/memory admission)' : 'default settings'}: ` +
+				`${(total / seconds).toFixed(1)} tasks/s end to end (target ≥ 50); core CPU ${((cpu.user + cpu.system) / 1000 / total).toFixed(1)} ms per task (target < 20), ` +
+				`its spawner ${(spawnerMs / total).toFixed(1)} ms per task; ` +
+				`core RSS ${(rssAtStart / MB).toFixed(0)} MB at start, ${(peakRss / MB).toFixed(0)} MB at peak; submit of all over the socket ${(submitted - started).toFixed(0)} ms; ${failed} failed`,
 		);
 		await close();
 	});
@@ -168,6 +210,11 @@ async function hookTransports(samples = 200): Promise<void> {
 }
 
 if (!only || only === 'hooks') await hookTransports();
-if (!only || only === 'throughput') await throughput();
+if (!only || only === 'throughput') {
+	for (const mode of ['pty', 'headless'] as const) {
+		await throughput(mode, true, 300);
+		await throughput(mode, false, 200);
+	}
+}
 if (!only || only === 'latency') await submitToSpawn();
 if (!only || only === 'real') await realWorkers();

@@ -2,11 +2,14 @@
 // loop. The core runs in this process with the fake claude; a burst of tasks is submitted at once, and meanwhile
 // node:perf_hooks' monitorEventLoopDelay records the loop's delays. Every start (TaskRunner.startNext: the ledger
 // write, the worker, its process) is timed on its own as well. Printed, not asserted.
+import childProcess from 'node:child_process';
 import {mkdtempSync, rmSync} from 'node:fs';
+import {syncBuiltinESMExports} from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
 import {fileURLToPath} from 'node:url';
+import pty from 'node-pty';
 import {loadConfig} from '../source/config.js';
 import {startCore} from '../source/core-host.js';
 import {TaskRunner} from '../source/core/fleet/task-runner.js';
@@ -30,6 +33,22 @@ prototype.startNext = function (this: TaskRunner) {
 	startTimes.push(performance.now() - started);
 };
 
+// The process start alone (node-pty's forkpty; child_process.spawn under execa), timed inside each start.
+const spawnTimes: number[] = [];
+function timed<F extends (...args: never[]) => unknown>(spawn: F): F {
+	return ((...args: Parameters<F>) => {
+		const started = performance.now();
+		try {
+			return spawn(...args);
+		} finally {
+			spawnTimes.push(performance.now() - started);
+		}
+	}) as F;
+}
+pty.spawn = timed(pty.spawn);
+childProcess.spawn = timed(childProcess.spawn);
+syncBuiltinESMExports();
+
 const home = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-stall-'));
 const cwd = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-cwd-'));
 const env = {
@@ -47,6 +66,7 @@ const host = await startCore(loadConfig(env), silentLogger, env);
 host.fleet.submit({prompt: 'warm up [[fake:sleep=0.1]]', cwd});
 while (host.fleet.counts().completed < 1) await new Promise(resolve => setTimeout(resolve, 20));
 startTimes.length = 0;
+spawnTimes.length = 0;
 const histogram = monitorEventLoopDelay({resolution: 1});
 histogram.enable();
 const wallStarted = performance.now();
@@ -56,10 +76,14 @@ histogram.disable();
 const seconds = (performance.now() - wallStarted) / 1000;
 const ms = (ns: number) => (ns / 1e6).toFixed(1);
 startTimes.sort((a, b) => a - b);
+spawnTimes.sort((a, b) => a - b);
 console.log(
 	`${mode}, ${tasks} tasks at ${workers} workers (stagger ${env.CCFLEET_STAGGER_MS} ms), ${seconds.toFixed(1)} s, ${host.fleet.counts().failed} failed: ` +
 		`event-loop delay p50 ${ms(histogram.percentile(50))} ms, p99 ${ms(histogram.percentile(99))} ms, max ${ms(histogram.max)} ms; ` +
 		`one start blocks p50 ${percentile(startTimes, 50).toFixed(1)} ms, p99 ${percentile(startTimes, 99).toFixed(1)} ms, max ${startTimes.at(-1)!.toFixed(1)} ms; ` +
+		(spawnTimes.length === 0
+			? 'no process forked by the core (the spawner starts them); '
+			: `of which the core's own process start p50 ${percentile(spawnTimes, 50).toFixed(1)} ms, max ${spawnTimes.at(-1)!.toFixed(1)} ms; `) +
 		`core RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`,
 );
 await host.close();
