@@ -35,18 +35,8 @@ function logFleetActivity(fleet: Fleet, logger: Logger): void {
 export async function runDaemon(config: Config, stderrLogger: Logger): Promise<number> {
 	const file = createFileLogger(path.join(config.logsDirectory, DAEMON_LOG_FILE), {level: config.logLevel});
 	const logger = teeLogger(stderrLogger, file);
-	let host: Awaited<ReturnType<typeof startCore>>;
-	try {
-		host = await startCore(config, logger);
-	} catch (error) {
-		logger.error('the core could not start', {error: (error as Error).message});
-		file.close();
-		throw error;
-	}
-
-	logFleetActivity(host.fleet, logger);
-	logger.info('ccfleet daemon ready', {pid: process.pid, socket: config.socketPath, home: config.home, claude: host.claudePath, recovered: host.recovery});
-	const signal = await new Promise<NodeJS.Signals>(resolve => {
+	// Listening from before the start: a SIGTERM while the core recovers its tasks stops it gracefully once it is up.
+	const stopSignal = new Promise<NodeJS.Signals>(resolve => {
 		let stopping: NodeJS.Signals | undefined;
 		for (const name of STOP_SIGNALS) {
 			// Kept listening after the first: a second signal during the stop must not kill the process half-way.
@@ -60,6 +50,18 @@ export async function runDaemon(config: Config, stderrLogger: Logger): Promise<n
 			});
 		}
 	});
+	let host: Awaited<ReturnType<typeof startCore>>;
+	try {
+		host = await startCore(config, logger);
+	} catch (error) {
+		logger.error('the core could not start', {error: (error as Error).message});
+		file.close();
+		throw error;
+	}
+
+	logFleetActivity(host.fleet, logger);
+	logger.info('ccfleet daemon ready', {pid: process.pid, socket: config.socketPath, home: config.home, claude: host.claudePath, recovered: host.recovery});
+	const signal = await stopSignal;
 	const running = host.fleet.list({statuses: ['running']}).length;
 	logger.info('stopping: running tasks will resume at the next start', {signal, running});
 	const stopTimer = setTimeout(() => {
