@@ -86,14 +86,19 @@ function describeIssue(issue: SchemaIssue): string {
 }
 
 /**
- * Turns the SDK's raw schema dump for bad request params into an invalid-params error (-32602) that says, in a line,
- * which member is wrong for which method; every other message passes unchanged.
+ * Turns the SDK's internal errors for a client's bad request into invalid-params errors (-32602) that say, in a line,
+ * what is wrong for which method: its raw schema dump for bad params, and the bare "Invalid URL" of resources/read.
+ * Every other message passes unchanged.
  */
-export function clarifySchemaDump(message: JSONRPCMessage, method: string | undefined): JSONRPCMessage {
+export function clarifySdkError(message: JSONRPCMessage, method: string | undefined): JSONRPCMessage {
 	if (!('error' in message) || message.error.code !== Number(ErrorCode.InternalError)) return message;
+	const invalidParams = (text: string): JSONRPCMessage => ({...message, error: {code: ErrorCode.InvalidParams, message: `Invalid params: ${text}`}});
+	if (method === 'resources/read' && message.error.message === 'Invalid URL') {
+		return invalidParams('the uri of resources/read is not an absolute URI. Use one that resources/list or resources/templates/list gives, e.g. ccfleet://tasks/<id>.');
+	}
 	const issues = readSchemaDump(message.error.message);
 	if (!issues) return message;
 	const subject = method ? `the params of ${method}` : 'the request params';
 	const hint = method === 'tools/call' ? ' A tool call needs params {"name": <tool>, "arguments": {…}}, arguments being an object; tools/list gives each schema.' : '';
-	return {...message, error: {code: ErrorCode.InvalidParams, message: `Invalid params: ${subject} are wrong: ${issues.map(describeIssue).join('; ')}.${hint}`}};
+	return invalidParams(`${subject} are wrong: ${issues.map(describeIssue).join('; ')}.${hint}`);
 }

@@ -2,7 +2,7 @@ import {type Socket} from 'node:net';
 import {serializeMessage, STDIO_DEFAULT_MAX_BUFFER_SIZE} from '@modelcontextprotocol/sdk/shared/stdio.js';
 import {type Transport} from '@modelcontextprotocol/sdk/shared/transport.js';
 import {JSONRPCMessageSchema, type JSONRPCMessage} from '@modelcontextprotocol/sdk/types.js';
-import {clarifySchemaDump, invalidRequestLine, looksLikeResponse, parseErrorLine, tooLargeLine, type JsonRpcErrorLine} from './jsonrpc-errors.js';
+import {clarifySdkError, invalidRequestLine, looksLikeResponse, parseErrorLine, tooLargeLine, type JsonRpcErrorLine} from './jsonrpc-errors.js';
 
 /** How long `close()` waits for the peer to finish the connection before cutting it. */
 const SOCKET_CLOSE_GRACE_MS = 1000;
@@ -30,7 +30,8 @@ export class TransportClosedError extends Error {
  *   the connection lives on. A malformed response is never answered, so two peers cannot answer each other forever.
  * - A line longer than `maxBufferSize` is reported through `onerror`, answered, and the socket is closed, since the
  *   framing can no longer be trusted.
- * - The SDK's raw schema dump for bad request params (-32603 with zod's issue list) leaves as a one-line -32602.
+ * - The SDK's internal errors for a bad request (its raw zod dump for bad params, resources/read's bare "Invalid URL")
+ *   leave as a one-line -32602.
  */
 export class SocketTransport implements Transport {
 	onclose?: () => void;
@@ -84,7 +85,7 @@ export class SocketTransport implements Transport {
 			method = this.#methodsById.get(message.id);
 			this.#methodsById.delete(message.id);
 		}
-		const line = serializeMessage(clarifySchemaDump(message, method));
+		const line = serializeMessage(clarifySdkError(message, method));
 		// The write callback fires once the bytes reach the kernel, so awaiting send() also respects backpressure.
 		await new Promise<void>((resolve, reject) => {
 			this.#socket.write(line, error => {

@@ -106,6 +106,24 @@ export function generateBadRequests(tools: ToolInfo[], options: {seed: number; m
 			call(`${tool.name}: an unknown member`, marker => ({params: {name: tool.name, arguments: args(marker)}, extra: pick([1, 'x', {}])}));
 		}
 	};
-	while (requests.length < options.minimum) round();
+	// Valid JSON-RPC with bad MCP: unknown methods, bad params of the other methods a client may call.
+	const protocol = () => {
+		const other = (what: string, method: string, params?: unknown) => {
+			const marker = `req-${id}`;
+			requests.push({what: `protocol: ${what}`, marker, message: {jsonrpc: '2.0', id: id++, method, ...(params === undefined ? {} : {params})}});
+		};
+		other('unknown method', pick(['tools/cal', 'task/delegate', 'rpc.discover', '', ' tools/list']));
+		other('tools/list with a numeric cursor', 'tools/list', {cursor: pick([5, true, {}])});
+		other('resources/read of no resource', 'resources/read', {uri: pick(['ccfleet://tasks/nope', 'file:///etc/passwd', 'not a uri'])});
+		other('resources/read with a numeric uri', 'resources/read', {uri: 42});
+		other('resources/read without params', 'resources/read');
+		other('logging/setLevel to no level', 'logging/setLevel', {level: pick(['loud', 7, null])});
+		other('prompts/get of no prompt', 'prompts/get', {name: 'nope'});
+		other('completion/complete of garbage', 'completion/complete', {ref: pick([null, 'x', {type: 'nope'}]), argument: {name: 1}});
+	};
+	while (requests.length < options.minimum) {
+		round();
+		protocol();
+	}
 	return requests;
 }

@@ -191,3 +191,17 @@ it('refuses a second start()', async () => {
 	const {transport} = await startTransport();
 	await expect(transport.start()).rejects.toThrow(/already started/);
 });
+
+it('turns the SDK\'s bare "Invalid URL" for resources/read into an invalid-params error that says which URIs exist', async () => {
+	const recorded = await startTransport();
+	client.write('{"jsonrpc":"2.0","id":4,"method":"resources/read","params":{"uri":"not a uri"}}\n');
+	await expect.poll(() => recorded.messages.length).toBe(1);
+	const received: Buffer[] = [];
+	client.on('data', (chunk: Buffer) => received.push(chunk));
+	await recorded.transport.send({jsonrpc: '2.0', id: 4, error: {code: -32603, message: 'Invalid URL'}});
+	await expect.poll(() => Buffer.concat(received).toString()).toMatch(/\n$/);
+	expect(JSON.parse(Buffer.concat(received).toString())).toMatchObject({
+		id: 4,
+		error: {code: -32602, message: expect.stringMatching(/^Invalid params: the uri of resources\/read is not an absolute URI/)},
+	});
+});
