@@ -39,3 +39,18 @@ test('a lost core is said until a snapshot succeeds again; the last snapshot sta
 	await ui.refresh();
 	expect(statusLine(ui.frame())).toContain('? help');
 });
+
+test('with a filter in force the bar says so and still shows help and quit, at 80 columns too', async () => {
+	for (const columns of [80, 120]) {
+		const ui = await renderDashboard({source: busyFleet(), columns, rows: 24});
+		await ui.press('/');
+		for (const char of 'a filter that matches nothing at all') await ui.press(char);
+		await ui.press('\r');
+		const line = statusLine(ui.frame());
+		expect(line).toMatch(/^filter "a filter that match…" · esc clears · /);
+		expect(line).toContain('? help');
+		expect(line).toMatch(/q quit$/);
+		expect([...line].length).toBeLessThanOrEqual(columns);
+		ui.unmount();
+	}
+});
