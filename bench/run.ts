@@ -62,7 +62,7 @@ async function withCore<T>(env: Record<string, string>, run: (host: CoreHost, so
 async function throughput(mode: 'pty' | 'headless', tuned: boolean, total: number): Promise<void> {
 	const cwd = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-cwd-'));
 	const claude = mode === 'headless' ? fakeHeadlessClaude : fakeClaude;
-	const settings = tuned ? {CCFLEET_STAGGER_MS: '0', CCFLEET_MAX_WORKERS: '8', CCFLEET_CPU_THRESHOLD: '100', CCFLEET_MEMORY_RESERVE: '0'} : {};
+	const settings: Record<string, string> = tuned ? {CCFLEET_STAGGER_MS: '0', CCFLEET_MAX_WORKERS: '8', CCFLEET_CPU_THRESHOLD: '100', CCFLEET_MEMORY_RESERVE: '0'} : {};
 	await withCore({CCFLEET_CLAUDE_BIN: claude, CCFLEET_MODE: mode, ...settings}, async (host, socketPath) => {
 		const {client, close} = await connectMcpClient(socketPath, {name: 'bench'});
 		global.gc?.();

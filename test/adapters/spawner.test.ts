@@ -1,8 +1,9 @@
 import {readFileSync} from 'node:fs';
 import os from 'node:os';
 import {describe, expect, it} from 'vitest';
+import {startPipedProcess} from '../../source/adapters/spawner/piped-process.js';
 import {startPtyProcess, type ProcessEnd, type PtyProcess} from '../../source/adapters/spawner/pty-process.js';
-import {sharedSpawner} from '../../source/adapters/spawner/spawner.js';
+import {spawnerStartsOnTerminals} from '../../source/adapters/spawner/spawner.js';
 import {waitFor} from '../helpers/wait-for.js';
 
 const env = {PATH: process.env['PATH'] ?? '/usr/bin:/bin', TERM: 'xterm-256color'};
@@ -27,7 +28,7 @@ function stat(pid: number): {ppid: number; session: number; tty: number} {
 
 describe.runIf(process.platform === 'linux')('worker processes started by the spawner', () => {
 	it('runs on its own terminal as a session leader with it as the controlling terminal, started by the spawner, not the core', async () => {
-		expect(sharedSpawner()).toBeDefined();
+		expect(spawnerStartsOnTerminals()).toBe(true);
 		const {child, output, ended} = run('echo ready; read line; echo "got $line"; exit 3');
 		const pid = await child.started;
 		await waitFor('the shell to be ready', () => output().includes('ready'));
@@ -79,5 +80,36 @@ describe.runIf(process.platform === 'linux')('worker processes started by the sp
 		expect(stat(nextPid).ppid).not.toBe(spawnerPid);
 		next.child.write('go\r');
 		expect(await next.ended).toEqual({exitCode: 5, signal: null});
+	});
+
+	it('with pipes: every byte a process writes at once and then exits with reaches the core, and stdin reaches the process', async () => {
+		const child = startPipedProcess('/bin/sh', ['-c', `head -c 300000 /dev/zero | tr '\\0' x; read line; echo "got $line" >&2; exit 4`], {cwd: os.tmpdir(), env});
+		let out = 0;
+		let err = '';
+		child.stdout.on('data', (chunk: Buffer) => {
+			out += chunk.length;
+		});
+		child.stderr.on('data', (chunk: Buffer) => {
+			err += chunk.toString();
+		});
+		child.stdin.write('hello\n');
+		const pid = await child.started;
+		// Its own session, so that stopping it can end the whole group.
+		expect(stat(pid).session).toBe(pid);
+		expect(await child.ended).toEqual({exitCode: 4, signal: null});
+		expect(out).toBe(300_000);
+		expect(err).toBe('got hello\n');
+	});
+
+	it('with pipes: output written just before a fast exit is not lost', async () => {
+		for (let i = 0; i < 5; i++) {
+			const child = startPipedProcess('/bin/sh', ['-c', 'echo last words; exit 1'], {cwd: os.tmpdir(), env});
+			let out = '';
+			child.stdout.on('data', (chunk: Buffer) => {
+				out += chunk.toString();
+			});
+			expect(await child.ended).toEqual({exitCode: 1, signal: null});
+			expect(out).toBe('last words\n');
+		}
 	});
 });

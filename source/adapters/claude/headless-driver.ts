@@ -1,11 +1,11 @@
 import {createInterface} from 'node:readline';
-import {execa, type ResultPromise} from 'execa';
 import type {TokenUsage} from '../../core/domain/task.js';
 import type {Logger} from '../../core/ports/logger.js';
 import {silentLogger} from '../../core/ports/logger.js';
 import type {PermissionDecision, PermissionQuestion, UsageLimitReport, WorkerDriver, WorkerHandle, WorkerListener, WorkerSpec} from '../../core/ports/worker-driver.js';
 import {readProcessStartTime} from '../system/process-info.js';
-import {WORKER_MARKER_ENV} from '../system/process-tree.js';
+import {startPipedProcess, type PipedProcess} from '../spawner/piped-process.js';
+import {killProcessTree, WORKER_MARKER_ENV} from '../system/process-tree.js';
 import {claudeArgs} from './claude-args.js';
 import {contentBlocks, parseStreamLine, toolResultLine, usageLimitReport, userMessage, type StreamMessage} from './stream-json.js';
 import {describeTool, permissionQuestion, toolActivity} from './tool-text.js';
@@ -50,7 +50,7 @@ export class HeadlessWorkerDriver implements WorkerDriver {
 class HeadlessWorker {
 	readonly handle: WorkerHandle;
 	readonly #listener: WorkerListener;
-	readonly #process: ResultPromise;
+	readonly #process: PipedProcess;
 	readonly #screen: string[] = [];
 	readonly #outcome = new TurnOutcome();
 	readonly #stopper: WorkerStopper;
@@ -65,54 +65,60 @@ class HeadlessWorker {
 		this.#listener = listener;
 		const env = workerEnv(options.env, {CLAUDE_CODE_EMIT_SESSION_STATE_EVENTS: '1', [WORKER_MARKER_ENV]: spec.taskId});
 		// Its own process group and session, so stop() can end everything it started.
-		this.#process = execa(options.claudePath, [...HEADLESS_FLAGS, ...claudeArgs(spec)], {
-			cwd: spec.cwd,
-			env,
-			extendEnv: false,
-			detached: true,
-			buffer: false,
-			reject: false,
-			stdin: 'pipe',
-			stdout: 'pipe',
-			stderr: 'pipe',
-			cleanup: false,
-		});
+		// Started by the spawner, not a fork of the core (see spawner-main.ts).
+		this.#process = startPipedProcess(options.claudePath, [...HEADLESS_FLAGS, ...claudeArgs(spec)], {cwd: spec.cwd, env});
 		const child = this.#process;
-		this.#stopper = new WorkerStopper({
+		let markExited!: () => void;
+		const exited = new Promise<void>(resolve => {
+			markExited = resolve;
+		});
+		const stopTarget: ConstructorParameters<typeof WorkerStopper>[0] = {
 			taskId: spec.taskId,
-			pid: child.pid,
-			exited: child,
+			// Known once the spawner started it; a stop asked before is carried out then.
+			pid: undefined,
+			exited,
 			hasExited: () => this.#hasExited,
 			killGraceMs: options.killGraceMs,
 			logger: options.logger,
-		});
+		};
+		this.#stopper = new WorkerStopper(stopTarget);
 		this.handle = {
 			stop: reason => this.#stopper.stop(reason),
 			screen: () => [...this.#screen],
 			answer: decision => this.#answer(decision),
 			write: data => this.#send(userMessage(data.replace(/\r$/, ''))),
 		};
-		if (child.pid === undefined) {
-			// execa reports a spawn failure (missing binary, bad cwd) through the promise, handled in #watchExit.
-			this.#screenLine(`could not start ${options.claudePath}`);
-		} else {
-			listener.onSpawned({pid: child.pid, startTime: readProcessStartTime(child.pid) ?? 0});
-		}
-		listener.onState('starting');
-		createInterface({input: child.stdout!}).on('line', line => this.#onLine(line));
+		createInterface({input: child.stdout}).on('line', line => this.#onLine(line));
 		let stderr = '';
-		child.stderr!.on('data', (chunk: Buffer) => {
+		child.stderr.on('data', (chunk: Buffer) => {
 			stderr = (stderr + chunk.toString()).slice(-2_000);
 		});
-		child.stdin!.on('error', () => undefined);
+		child.stdin.on('error', () => undefined);
 		// The prompt goes in on stdin, so it may be megabytes long (argv caps one argument at 128 KiB).
 		this.#send(userMessage(spec.prompt));
-		void this.#watchExit(() => stderr);
+		child.started.then(
+			pid => {
+				stopTarget.pid = pid;
+				listener.onSpawned({pid, startTime: readProcessStartTime(pid) ?? 0});
+				if (this.#stopper.isStopping) void killProcessTree({pid}, options.killGraceMs, spec.taskId);
+				else listener.onState('starting');
+				void this.#watchExit(() => stderr).finally(markExited);
+			},
+			(error: unknown) => {
+				// A spawn failure (missing binary, bad cwd): the worker ends at once, saying why.
+				const reason = `could not start ${options.claudePath} in ${spec.cwd}: ${error instanceof Error ? error.message : String(error)}`;
+				this.#screenLine(reason);
+				this.#outcome.failed(reason);
+				this.#hasExited = true;
+				markExited();
+				listener.onExit(this.#outcome.exit({exitCode: null, signal: null}, () => reason));
+			},
+		);
 	}
 
 	#send(message: object): void {
-		if (this.#hasExited || this.#process.stdin?.destroyed) return;
-		this.#process.stdin?.write(`${JSON.stringify(message)}\n`);
+		if (this.#hasExited || this.#process.stdin.destroyed) return;
+		this.#process.stdin.write(`${JSON.stringify(message)}\n`);
 	}
 
 	#onLine(line: string): void {
@@ -246,15 +252,15 @@ class HeadlessWorker {
 		if (message.result && !this.#screen.join('\n').endsWith(message.result)) this.#output(message.result);
 		this.#listener.onState('idle');
 		// One task is one turn: closing stdin lets claude finish and exit 0.
-		this.#process.stdin?.end();
+		this.#process.stdin.end();
 	}
 
 	async #watchExit(stderr: () => string): Promise<void> {
-		const result = await this.#process;
+		const end = await this.#process.ended;
 		this.#hasExited = true;
-		const exit = this.#outcome.exit({exitCode: result.exitCode ?? null, signal: result.signal ?? null}, () => {
+		const exit = this.#outcome.exit(end, () => {
 			const tail = stderr().trim();
-			return `claude ended before finishing its turn${tail ? `: ${tail.split('\n').slice(-3).join(' | ')}` : result.failed && result.message ? `: ${result.message}` : '.'}`;
+			return `claude ended before finishing its turn${tail ? `: ${tail.split('\n').slice(-3).join(' | ')}` : '.'}`;
 		});
 		if (this.#isOverBudget && exit.result === undefined) exit.isOverBudget = true;
 		this.#listener.onExit(exit);

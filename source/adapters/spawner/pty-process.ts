@@ -1,7 +1,7 @@
 import pty from 'node-pty';
 import {signalName} from '../claude/worker-exit.js';
 import {PtyPair} from './pty-pair.js';
-import {sharedSpawner, type ProcessEnd} from './spawner.js';
+import {sharedSpawner, spawnerStartsOnTerminals, type ProcessEnd, type Spawner} from './spawner.js';
 
 export type {ProcessEnd} from './spawner.js';
 
@@ -27,11 +27,10 @@ const DRAIN_MS = 500;
  * node-pty forks the core itself.
  */
 export function startPtyProcess(file: string, args: string[], options: PtyProcessOptions): PtyProcess {
-	const spawner = sharedSpawner();
-	return spawner ? spawnedPty(spawner, file, args, options) : forkedPty(file, args, options);
+	return spawnerStartsOnTerminals() ? spawnedPty(sharedSpawner(), file, args, options) : forkedPty(file, args, options);
 }
 
-function spawnedPty(spawner: NonNullable<ReturnType<typeof sharedSpawner>>, file: string, args: string[], options: PtyProcessOptions): PtyProcess {
+function spawnedPty(spawner: Spawner, file: string, args: string[], options: PtyProcessOptions): PtyProcess {
 	const pair = new PtyPair(options.columns, options.rows);
 	const remote = spawner.start({file, args, cwd: options.cwd, env: {...options.env, PWD: options.cwd}, tty: pair.path});
 	remote.started.then(

@@ -1,4 +1,5 @@
 import {execFileSync, fork, type ChildProcess} from 'node:child_process';
+import type {Socket} from 'node:net';
 import {isProcessAlive} from '../system/process-info.js';
 import type {SpawnerMessage, SpawnRequest} from './spawner-protocol.js';
 
@@ -15,7 +16,13 @@ export type RemoteProcess = {
 /** How often the processes of a spawner that died are looked at, to learn when they end. */
 const ORPHAN_POLL_MS = 500;
 
-type Entry = {resolveStarted(pid: number): void; rejectStarted(error: Error): void; resolveEnded(end: ProcessEnd): void; pid?: number};
+type Entry = {
+	resolveStarted(pid: number): void;
+	rejectStarted(error: Error): void;
+	resolveEnded(end: ProcessEnd): void;
+	onPipe?: (fd: 0 | 1 | 2, pipe: Socket) => void;
+	pid?: number;
+};
 
 /**
  * The core's side of the spawner (spawner-main.ts): forks it at the first start, sends it start requests and hears
@@ -26,8 +33,11 @@ export class Spawner {
 	#nextId = 1;
 	readonly #entries = new Map<number, Entry>();
 
-	/** Starts `file` on the terminal at `tty` (a pty's slave end, which the caller holds open until `started`). */
-	start(request: Omit<SpawnRequest, 'id'>): RemoteProcess {
+	/**
+	 * Starts `file` on the terminal at `tty` (a pty's slave end, which the caller holds open until `started`), or
+	 * without `tty` with pipes, each handed to `onPipe` as it arrives (stdin, stdout, stderr, after `started`).
+	 */
+	start(request: Omit<SpawnRequest, 'id'>, onPipe?: (fd: 0 | 1 | 2, pipe: Socket) => void): RemoteProcess {
 		const id = this.#nextId++;
 		let entry!: Entry;
 		const started = new Promise<number>((resolve, reject) => {
@@ -38,6 +48,7 @@ export class Spawner {
 		});
 		// A start that failed never ends: nobody waits on `ended` then, but nothing should report it unhandled either.
 		started.catch(() => undefined);
+		if (onPipe) entry.onPipe = onPipe;
 		this.#entries.set(id, entry);
 		try {
 			this.#spawner().send({...request, id} satisfies SpawnRequest);
@@ -55,7 +66,7 @@ export class Spawner {
 		// From the sources (tests, a run without a build) the spawner needs tsx to load TypeScript, as the core does.
 		const execArgv = isSource ? ['--import', import.meta.resolve('tsx')] : [];
 		const child = fork(main, [], {execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json'});
-		child.on('message', message => this.#onMessage(message as SpawnerMessage));
+		child.on('message', (message, handle) => this.#onMessage(message as SpawnerMessage, handle as Socket | undefined));
 		child.once('exit', () => this.#onSpawnerExit(child));
 		// Neither the spawner nor its channel keeps the core running: the core's own handles (its socket, the workers'
 		// terminals) decide that.
@@ -65,13 +76,16 @@ export class Spawner {
 		return child;
 	}
 
-	#onMessage(message: SpawnerMessage): void {
+	#onMessage(message: SpawnerMessage, handle: Socket | undefined): void {
 		const entry = this.#entries.get(message.id);
 		if (!entry) return;
 		switch (message.type) {
 			case 'spawned':
 				entry.pid = message.pid;
 				entry.resolveStarted(message.pid);
+				break;
+			case 'stdio':
+				if (handle) entry.onPipe?.(message.fd, handle);
 				break;
 			case 'failed':
 				this.#entries.delete(message.id);
@@ -109,15 +123,22 @@ export class Spawner {
 	}
 }
 
-let shared: Spawner | undefined | null;
+let shared: Spawner | undefined;
+let startsOnTerminals: boolean | undefined;
+
+/** The spawner every worker of this process shares. */
+export function sharedSpawner(): Spawner {
+	shared ??= new Spawner();
+	return shared;
+}
 
 /**
- * The spawner every pty worker of this process shares, or undefined where it cannot work (no Linux `setsid` to give
- * the process its controlling terminal): workers are then forked by node-pty in the core.
+ * Whether the spawner can start a process on a terminal: it needs Linux's `setsid --ctty` to give the process its
+ * controlling terminal. Where it cannot, node-pty forks the core for pty workers as before.
  */
-export function sharedSpawner(): Spawner | undefined {
-	if (shared === undefined) shared = process.platform === 'linux' && hasSetsid() ? new Spawner() : null;
-	return shared ?? undefined;
+export function spawnerStartsOnTerminals(): boolean {
+	startsOnTerminals ??= process.platform === 'linux' && hasSetsid();
+	return startsOnTerminals;
 }
 
 function hasSetsid(): boolean {
