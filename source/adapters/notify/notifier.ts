@@ -126,7 +126,7 @@ export function createNotifier(source: NotifierSource, options: NotifierOptions)
 			tell({
 				kind: 'question',
 				taskId,
-				title: `ccfleet: ${taskId} has waited ${Math.round(waitingMs / 60_000)} min`,
+				title: `ccfleet: ${taskId} has waited ${waitingMs < 60_000 ? `${Math.round(waitingMs / 1000)} s` : `${Math.round(waitingMs / 60_000)} min`}`,
 				message: `${question.question}\nIt waits for an answer: ccfleet respond ${taskId} approve|deny (or y/n in the dashboard)`,
 			});
 		}),
