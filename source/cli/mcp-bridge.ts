@@ -15,5 +15,5 @@ export async function runMcpBridge(config: Config): Promise<number> {
 		if (!(error instanceof NoCoreRunningError)) throw error;
 		await startDaemon(config);
 	}
-	return runStdioBridge({socketPath: config.socketPath, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr});
+	return runStdioBridge({socketPath: config.socketPath, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd()});
 }

@@ -1,5 +1,6 @@
 import {type Socket} from 'node:net';
 import {type Readable, type Writable} from 'node:stream';
+import {clientCwdStamp} from './client-cwd.js';
 import {connectToSocket} from './socket-server.js';
 
 /** After stdin ends, how long the core gets to finish the connection before the bridge cuts it. */
@@ -14,6 +15,8 @@ export type StdioBridgeOptions = {
 	stderr: Writable;
 	/** @default SOCKET_CONNECT_TIMEOUT_MS */
 	connectTimeoutMs?: number;
+	/** The MCP client's working directory, told to the core in initialize's params._meta (see client-cwd.ts). */
+	cwd?: string;
 };
 
 function errnoCode(error: unknown): string | undefined {
@@ -49,6 +52,8 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<numbe
 		return 1;
 	}
 
+	// Everything else passes as bytes; only the first line (initialize) may gain the client's directory.
+	const upstream = options.cwd === undefined ? stdin : stdin.pipe(clientCwdStamp(options.cwd));
 	const exitCode = await new Promise<number>(resolve => {
 		let failure: string | undefined;
 		let graceTimer: NodeJS.Timeout | undefined;
@@ -74,7 +79,8 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<numbe
 
 		const handleSocketClose = () => {
 			clearTimeout(graceTimer);
-			stdin.unpipe(socket);
+			upstream.unpipe(socket);
+			stdin.unpipe();
 			stdin.off('end', handleStdinEnd);
 			stdin.off('error', handleStdinError);
 			stdout.off('error', handleStdoutError);
@@ -90,7 +96,7 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<numbe
 		stdin.on('error', handleStdinError);
 		stdout.on('error', handleStdoutError);
 		// stdin's end becomes the socket's end (a half-close) through pipe(); stdout stays open since it is not ours.
-		stdin.pipe(socket);
+		upstream.pipe(socket);
 		socket.pipe(stdout, {end: false});
 	});
 
