@@ -26,6 +26,8 @@ describe('workerEnv', () => {
 				CLAUDE_CODE_CHILD_NOTES_DIR: '/n',
 				CLAUDE_CODE_EXECPATH: '/bin/claude',
 				CLAUDE_EFFORT: 'high',
+				TMUX: '/tmp/tmux-0/default,1,0',
+				TMUX_PANE: '%3',
 				UNSET: undefined,
 			},
 			{CCFLEET_TASK_ID: 't1'},

@@ -14,6 +14,10 @@ const PARENT_SESSION_VARS = new Set([
 	'CLAUDE_PROJECT_DIR',
 	'CLAUDE_ENV_FILE',
 	'AI_AGENT',
+	// The core may run inside the person's tmux, but a worker's terminal is its own pty: told it is in tmux, claude
+	// shows tmux hints on every worker's screen.
+	'TMUX',
+	'TMUX_PANE',
 ]);
 const PARENT_SESSION_PREFIXES = ['CLAUDE_CODE_SESSION_', 'CLAUDE_CODE_CHILD_', 'CLAUDE_CODE_MESSAGING_'];
 
