@@ -3,6 +3,7 @@
 //     headless, tuned and at the default settings: throughput, the core's CPU per task and its RSS;
 //  2. submit-to-spawn latency with free worker slots;
 //  3. the real claude on the mock API: the orchestrator's own CPU time and memory per running worker.
+import {spawn} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,6 +101,52 @@ async function throughput(mode: 'pty' | 'headless', tuned: boolean, total: numbe
 		await close();
 	});
 	rmSync(cwd, {recursive: true, force: true});
+}
+
+/**
+ * The core as users run it: `ccfleet --daemon` (the build in dist/ when it is fresh), its RSS once it is ready and at
+ * its peak while 300 fake tasks go through it at the default settings with 8 workers.
+ */
+async function daemonMemory(total = 300): Promise<void> {
+	const home = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-daemon-'));
+	const cwd = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-cwd-'));
+	const env = {...process.env, CCFLEET_HOME: home, CCFLEET_CLAUDE_BIN: fakeClaude, CCFLEET_MAX_WORKERS: '8'};
+	const config = loadConfig(env);
+	const bin = fileURLToPath(new URL('../bin/ccfleet.js', import.meta.url));
+	const daemon = spawn(process.execPath, [bin, '--daemon'], {env, stdio: 'ignore'});
+	const rssMb = () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
+	try {
+		let connection: Awaited<ReturnType<typeof connectMcpClient>> | undefined;
+		for (let tries = 0; !connection && tries < 300; tries++) {
+			connection = await connectMcpClient(config.socketPath, {name: 'bench'}).catch(() => undefined);
+			if (!connection) await new Promise(resolve => setTimeout(resolve, 100));
+		}
+		if (!connection) throw new Error('the daemon did not start');
+		await new Promise(resolve => setTimeout(resolve, 1_000));
+		const atStart = rssMb();
+		let peak = atStart;
+		const sampler = setInterval(() => {
+			peak = Math.max(peak, rssMb());
+		}, 50);
+		const ids: string[] = [];
+		for (let i = 0; i < total; i++) {
+			const result = (await connection.client.callTool({name: 'delegate_task', arguments: {prompt: `daemon ${i}`, cwd}})) as {structuredContent?: {task?: {id: string}}};
+			ids.push(result.structuredContent!.task!.id);
+		}
+		for (;;) {
+			const status = (await connection.client.callTool({name: 'task_status', arguments: {id: ids.at(-1)}})) as {structuredContent?: {task?: {endedAt?: number}}};
+			if (status.structuredContent?.task?.endedAt) break;
+			await new Promise(resolve => setTimeout(resolve, 200));
+		}
+		clearInterval(sampler);
+		console.log(`ccfleet --daemon: RSS ${atStart.toFixed(0)} MB once ready, ${peak.toFixed(0)} MB at its peak while ${total} fake tasks ran through 8 workers`);
+		await connection.close();
+	} finally {
+		daemon.kill('SIGTERM');
+		await new Promise(resolve => daemon.once('exit', resolve));
+		rmSync(home, {recursive: true, force: true});
+		rmSync(cwd, {recursive: true, force: true});
+	}
 }
 
 async function submitToSpawn(samples = 100): Promise<void> {
@@ -216,5 +263,6 @@ if (!only || only === 'throughput') {
 		await throughput(mode, false, 200);
 	}
 }
+if (!only || only === 'daemon') await daemonMemory();
 if (!only || only === 'latency') await submitToSpawn();
 if (!only || only === 'real') await realWorkers();
