@@ -105,7 +105,7 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 		}
 		case 'doctor': {
 			const {doctor} = await import('./cli/doctor-command.js');
-			return doctor(config, flags as never);
+			return doctor(config, flags);
 		}
 		case 'attach': {
 			const id = needId('ccfleet attach');

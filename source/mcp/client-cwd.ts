@@ -1,22 +1,22 @@
 import {Transform} from 'node:stream';
 
 /**
- * Where `ccfleet mcp` tells the core the directory its MCP client (Claude Code) runs in: a key of the `initialize`
- * request's `params._meta`, which MCP leaves to implementations. The core can read it from the first message of a
- * connection, e.g. as the default working directory of delegate_task.
+ * Where `ccfleet mcp` tells the core the directory its MCP client (Claude Code) runs in: an experimental capability of
+ * the `initialize` request (`capabilities.experimental.ccfleet.cwd`), which the server keeps with the client's other
+ * capabilities, so that the tools can read it later as the default working directory of delegate_task.
  */
-export const CLIENT_CWD_META = 'ccfleet/cwd';
+export const STATED_CWD_CAPABILITY = 'ccfleet';
 
 /** Longest first line looked into; a longer one passes untouched. */
 const MAX_FIRST_LINE_BYTES = 1024 * 1024;
 
-type Initialize = {method: 'initialize'; params?: {_meta?: Record<string, unknown>}};
+type Initialize = {method: 'initialize'; params?: {capabilities?: {experimental?: Record<string, unknown>}}};
 
 function isInitialize(message: unknown): message is Initialize {
 	return typeof message === 'object' && message !== null && (message as {method?: unknown}).method === 'initialize';
 }
 
-/** The line with `cwd` added to an initialize request's params._meta; any other line as it was. */
+/** The line with `cwd` added to an initialize request's capabilities; any other line as it was. A cwd the client stated itself wins. */
 export function withClientCwd(line: string, cwd: string): string {
 	let message: unknown;
 	try {
@@ -26,7 +26,11 @@ export function withClientCwd(line: string, cwd: string): string {
 	}
 	if (!isInitialize(message)) return line;
 	const params = message.params ?? {};
-	return JSON.stringify({...message, params: {...params, _meta: {...params._meta, [CLIENT_CWD_META]: cwd}}});
+	const capabilities = params.capabilities ?? {};
+	const experimental = capabilities.experimental ?? {};
+	const stated = (experimental[STATED_CWD_CAPABILITY] ?? {}) as Record<string, unknown>;
+	const ccfleet = {cwd, ...stated};
+	return JSON.stringify({...message, params: {...params, capabilities: {...capabilities, experimental: {...experimental, [STATED_CWD_CAPABILITY]: ccfleet}}}});
 }
 
 /** Passes bytes through untouched, except the first line (MCP's initialize comes first), which gets `cwd`. */

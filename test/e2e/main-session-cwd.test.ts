@@ -5,6 +5,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {TaskView} from '../../source/protocol/views.js';
 import {binPath, createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
 import {claudeBinary} from '../helpers/claude-env.js';
+import {Client} from '@modelcontextprotocol/sdk/client/index.js';
+import {StdioClientTransport} from '@modelcontextprotocol/sdk/client/stdio.js';
 
 // A real `claude -p` main session calls delegate_task with only a prompt, the way Delegate's users call it: the task
 // runs in the session's own directory, which ccfleet learns from the roots Claude Code declares (roots/list).
@@ -46,4 +48,26 @@ describe('a main session delegating with only a prompt', () => {
 		const task = tasks.tasks.find(candidate => candidate.prompt.startsWith('Where am I'));
 		expect(task).toMatchObject({cwd: session, status: 'completed', result: 'here'});
 	}, 90_000);
+
+	it('from a client that declares no roots, gets a task in the directory `ccfleet mcp` was started in', async () => {
+		const started = path.join(sandbox.project, 'service-b');
+		mkdirSync(started);
+		const transport = new StdioClientTransport({
+			command: process.execPath,
+			args: [binPath, 'mcp'],
+			cwd: started,
+			env: {...sandbox.env, CCFLEET_HOME: sandbox.home},
+			stderr: 'ignore',
+		});
+		const client = new Client({name: 'no-roots', version: '1'});
+		await client.connect(transport);
+		try {
+			expect(client.getServerCapabilities()?.tools).toBeDefined();
+			const result = await client.callTool({name: 'delegate_task', arguments: {prompt: 'Where now [[reply:there]]'}});
+			expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+			expect((result.structuredContent as {task: TaskView}).task.cwd).toBe(started);
+		} finally {
+			await client.close();
+		}
+	}, 60_000);
 });

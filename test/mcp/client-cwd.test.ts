@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {PassThrough} from 'node:stream';
 import {afterEach, describe, expect, it} from 'vitest';
-import {CLIENT_CWD_META, clientCwdStamp, withClientCwd} from '../../source/mcp/client-cwd.js';
+import {clientCwdStamp, STATED_CWD_CAPABILITY, withClientCwd} from '../../source/mcp/client-cwd.js';
 import {runStdioBridge} from '../../source/mcp/stdio-bridge.js';
 import {waitFor} from '../helpers/wait-for.js';
 
@@ -16,13 +16,17 @@ afterEach(() => {
 });
 
 describe("the MCP client's working directory, told by `ccfleet mcp`", () => {
-	it("goes into initialize's params._meta, beside what the client put there; other lines stay as they were", () => {
+	it("goes into initialize's experimental capabilities, beside what the client put there; other lines stay as they were", () => {
 		const stamped = JSON.parse(
-			withClientCwd(JSON.stringify({...initialize, params: {...initialize.params, _meta: {other: 1}}}), '/home/me/project'),
-		) as typeof initialize & {
-			params: {_meta: Record<string, unknown>};
+			withClientCwd(JSON.stringify({...initialize, params: {...initialize.params, capabilities: {roots: {}, experimental: {other: 1}}}}), '/home/me/project'),
+		) as {params: {capabilities: Record<string, unknown>; clientInfo: unknown}};
+		expect(stamped.params.capabilities).toEqual({roots: {}, experimental: {other: 1, [STATED_CWD_CAPABILITY]: {cwd: '/home/me/project'}}});
+		const own = JSON.parse(
+			withClientCwd(JSON.stringify({...initialize, params: {...initialize.params, capabilities: {experimental: {ccfleet: {cwd: '/mine'}}}}}), '/p'),
+		) as {
+			params: {capabilities: {experimental: Record<string, unknown>}};
 		};
-		expect(stamped.params._meta).toEqual({other: 1, [CLIENT_CWD_META]: '/home/me/project'});
+		expect(own.params.capabilities.experimental).toEqual({ccfleet: {cwd: '/mine'}});
 		expect(stamped.params.clientInfo).toEqual(initialize.params.clientInfo);
 		const call = JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/call', params: {name: 'x'}});
 		expect(withClientCwd(call, '/p')).toBe(call);
@@ -40,7 +44,7 @@ describe("the MCP client's working directory, told by `ccfleet mcp`", () => {
 		stamp.end(rest.slice(5));
 		await new Promise(resolve => stamp.once('end', resolve));
 		const [line, ...others] = Buffer.concat(chunks).toString().split('\n');
-		expect((JSON.parse(line!) as {params: {_meta: Record<string, unknown>}}).params._meta).toEqual({[CLIENT_CWD_META]: '/p'});
+		expect((JSON.parse(line!) as {params: {capabilities: unknown}}).params.capabilities).toEqual({experimental: {[STATED_CWD_CAPABILITY]: {cwd: '/p'}}});
 		expect(others.join('\n')).toBe(rest);
 	});
 
@@ -61,7 +65,9 @@ describe("the MCP client's working directory, told by `ccfleet mcp`", () => {
 		const bridged = runStdioBridge({socketPath, stdin, stdout: new PassThrough(), stderr: new PassThrough(), cwd: '/work/there'});
 		stdin.end(`${JSON.stringify(initialize)}\n`);
 		await waitFor('the core to receive initialize', () => received.endsWith('\n'));
-		expect((JSON.parse(received) as {params: {_meta: Record<string, unknown>}}).params._meta[CLIENT_CWD_META]).toBe('/work/there');
+		expect(
+			(JSON.parse(received) as {params: {capabilities: {experimental: Record<string, {cwd: string}>}}}).params.capabilities.experimental[STATED_CWD_CAPABILITY]!.cwd,
+		).toBe('/work/there');
 		expect(await bridged).toBe(0);
 	});
 });

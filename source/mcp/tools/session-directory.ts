@@ -1,15 +1,9 @@
 import {fileURLToPath} from 'node:url';
 import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
+import {STATED_CWD_CAPABILITY} from '../client-cwd.js';
 
 /** How long the client gets to answer roots/list before the stated directory is used instead. */
 const ROOTS_TIMEOUT_MS = 5_000;
-/**
- * Where a client that declares no roots states its directory: `capabilities.experimental.ccfleet.cwd` in its
- * initialize request. `ccfleet mcp` (the stdio bridge) can add its own working directory there, which is the
- * directory Claude Code started it in.
- */
-export const STATED_CWD_CAPABILITY = 'ccfleet';
-
 /**
  * The calling session's directory, the default `cwd` of a task it delegates or schedules: the first file:// root the
  * client declares (roots/list, when it declared the roots capability; Claude Code answers with its project directory),
