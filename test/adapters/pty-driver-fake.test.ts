@@ -40,6 +40,14 @@ describe('PtyWorkerDriver with the fake claude', () => {
 		expect(listener.output).toContain('fake result for w1');
 	});
 
+	it('completes a finished turn whose claude is too slow to leave after /exit: it is ended, and that end is no failure', async () => {
+		const listener = new RecordingListener();
+		driver.start(spec('done, then lingers [[fake:slow-exit]]'), listener);
+		const exit = await waitFor('exit', () => listener.exit, 20_000);
+		expect(exit).toEqual({exitCode: 0, signal: null, result: `fake result for w${n}`});
+		expect(isProcessAlive(listener.process!.pid)).toBe(false);
+	}, 30_000);
+
 	it('reports a non-zero exit with the last screen as the reason', async () => {
 		const listener = new RecordingListener();
 		driver.start(spec('[[fake:exit=3]]'), listener);

@@ -52,6 +52,8 @@ export class PtyWorker {
 	#hasExited = false;
 	#turnStarted = false;
 	#exitTimer: NodeJS.Timeout | undefined;
+	/** Stopped by the grace timer after `/exit`, not by anyone's stop. */
+	#isLeavingAfterTurn = false;
 
 	constructor(spec: WorkerSpec, listener: WorkerListener, options: PtyWorkerOptions) {
 		this.#spec = spec;
@@ -185,7 +187,12 @@ export class PtyWorker {
 	#endSession(): void {
 		if (this.#hasExited || this.#stopper.isStopping) return;
 		this.#write('/exit\r');
-		this.#exitTimer ??= setTimeout(() => void this.#stopper.stop('claude did not exit after /exit'), EXIT_GRACE_MS);
+		this.#exitTimer ??= setTimeout(() => {
+			// The turn is over and its answer is in hand: a claude too slow to leave (a loaded machine) is ended, and that
+			// end is the clean exit it was asked for, not a failure of the work it finished.
+			this.#isLeavingAfterTurn = true;
+			void this.#stopper.stop('claude did not exit after /exit');
+		}, EXIT_GRACE_MS);
 	}
 
 	#reportUsage(): void {
@@ -203,7 +210,7 @@ export class PtyWorker {
 		this.#reportUsage();
 		// What claude wrote last (often why it stopped) may not be on the screen yet: the terminal renders in batches.
 		void settled(this.#screen.flush(), SCREEN_SETTLE_MS).then(() => {
-			const exit = this.#outcome.exit(end, () => this.#lastWords());
+			const exit = this.#outcome.exit(this.#isLeavingAfterTurn ? {exitCode: 0, signal: null} : end, () => this.#lastWords());
 			this.#markExited();
 			this.#listener.onExit(exit);
 		});
