@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {mkdirSync} from 'node:fs';
 import type {Config} from './config.js';
 import {findClaudeBinary} from './adapters/claude/claude-binary.js';
@@ -8,6 +9,7 @@ import {ModeRoutingDriver} from './adapters/claude/mode-routing-driver.js';
 import {PtyWorkerDriver} from './adapters/claude/pty-driver.js';
 import {claudeGlobalConfigPath, firstStartGate} from './adapters/claude/first-start-gate.js';
 import {PolicyFiles} from './adapters/fs/policy-files.js';
+import {ChangeJournalFile} from './adapters/fs/change-journal-file.js';
 import {FileOutputLog} from './adapters/fs/file-output-log.js';
 import {createGitCliInspector} from './adapters/git/git-cli-inspector.js';
 import {GitWorktrees} from './adapters/git/git-worktrees.js';
@@ -88,6 +90,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				git,
 				workspaces: new GitWorktrees(config.home),
 				policies,
+				journal: new ChangeJournalFile(path.join(config.home, 'unwritten-changes.json')),
 				// A submit answers at once; workers start on the next turn of the event loop.
 				defer: run => setImmediate(run),
 				// The only start-ups that must not overlap: claude's first in a config it never ran with.

@@ -77,7 +77,7 @@ export class Fleet {
 		// Spending changes only with a task; between changes the pump may ask as often as it likes.
 		this.#bus.on('task:updated', () => this.#governance.noteTaskChanged());
 		this.#admission = new Admission(ports.clock, this.#options, [...this.#governance.policies(), ...(ports.admissionPolicies ?? [])], ports.defer);
-		this.#ledger = new TaskLedger(ports.store, this.#bus, ports.clock, report);
+		this.#ledger = new TaskLedger(ports.store, this.#bus, ports.clock, report, ports.journal);
 		this.#parking = new Parking({ledger: this.#ledger, queue: this.#queue, usage: this.#governance.usage, clock: ports.clock, onWoken: () => this.#pump()});
 		this.#finisher = new Finisher({
 			ledger: this.#ledger,
@@ -180,6 +180,8 @@ export class Fleet {
 	async start(): Promise<RecoveryReport> {
 		if (this.#phase !== 'new') throw new Error('Fleet.start() may be called once.');
 		this.#phase = 'running';
+		const replayed = this.#ledger.replayJournal();
+		if (replayed > 0) this.#logger.warn('wrote the task changes the last run could not', {count: replayed});
 		const report = await recoverUnfinished({
 			ledger: this.#ledger,
 			system: this.#ports.system,

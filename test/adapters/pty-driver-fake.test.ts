@@ -45,7 +45,7 @@ describe('PtyWorkerDriver with the fake claude', () => {
 		driver.start(spec('done, then lingers [[fake:slow-exit]]'), listener);
 		const exit = await waitFor('exit', () => listener.exit, 20_000);
 		expect(exit).toEqual({exitCode: 0, signal: null, result: `fake result for w${n}`});
-		expect(isProcessAlive(listener.process!.pid)).toBe(false);
+		expect(isProcessAlive(listener.process!)).toBe(false);
 	}, 30_000);
 
 	it('reports a non-zero exit with the last screen as the reason', async () => {

@@ -1,5 +1,5 @@
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -125,6 +125,37 @@ describe('a task ends while another process holds the database locked', () => {
 		host = await startCore(config, logger, env);
 		expect(host.recovery).toEqual({queued: 0, resumed: 0, restarted: 0, failed: 0});
 		expect(host.fleet.get(task.id)).toMatchObject({status: 'completed', attempts: 1, result: `fake result for ${task.id}`});
+		expect(host.fleet.workers()).toEqual([]);
+	}, 60_000);
+});
+
+describe("the core stops while the database still refuses a task's end", () => {
+	it('keeps the end in a journal, writes it first at the next start, and does not run the task again', async () => {
+		const home = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-journal-'));
+		const project = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-journal-project-'));
+		cleanups.push(() => rmSync(home, {recursive: true, force: true}));
+		const env = {...process.env, CCFLEET_HOME: home, CCFLEET_CLAUDE_BIN: fakeClaude, CCFLEET_STAGGER_MS: '0', CCFLEET_CPU_THRESHOLD: '100', CCFLEET_MEMORY_RESERVE: '0'};
+		const config = loadConfig(env);
+		const logger = recordingLogger();
+		let host: CoreHost = await startCore(config, logger, env);
+		cleanups.push(() => host.close());
+		const task = host.fleet.submit({prompt: 'work a while [[fake:sleep=1]]', cwd: project});
+		await waitFor('the worker to run', () => host.fleet.get(task.id).worker);
+		const lock = await lockFromAnotherProcess(config.databasePath);
+		await waitFor('the task to end in the fleet', () => host.fleet.get(task.id).status === 'completed', 20_000);
+		await host.close();
+		const journal = path.join(home, 'unwritten-changes.json');
+		expect(logger.errors.join('\n')).toContain(`They are kept in ${journal} and written first at the next start`);
+		expect(existsSync(journal)).toBe(true);
+		expect(statSync(journal).mode & 0o777).toBe(0o600);
+		await lock.release();
+		expect(storedStatus(config.databasePath, task.id)).toBe('running');
+
+		host = await startCore(config, logger, env);
+		expect(host.recovery).toEqual({queued: 0, resumed: 0, restarted: 0, failed: 0});
+		expect(host.fleet.get(task.id)).toMatchObject({status: 'completed', attempts: 1, result: `fake result for ${task.id}`});
+		expect(storedStatus(config.databasePath, task.id)).toBe('completed');
+		expect(existsSync(journal)).toBe(false);
 		expect(host.fleet.workers()).toEqual([]);
 	}, 60_000);
 });

@@ -8,6 +8,7 @@ import type {OutputLog, TaskStore} from '../ports/task-store.js';
 import type {WorkerDriver} from '../ports/worker-driver.js';
 import type {Workspaces} from '../ports/workspace.js';
 import type {PermissionPolicies} from '../ports/permission-policies.js';
+import type {ChangeJournal} from '../ports/change-journal.js';
 import type {AdmissionPolicy} from './admission.js';
 import {DEFAULT_ASK_OPTIONS, type AskOptions} from '../domain/ask-options.js';
 import {DEFAULT_RESOURCE_OPTIONS, type ResourceOptions} from './resource-gauge.js';
@@ -27,6 +28,8 @@ export type FleetPorts = {
 	workspaces?: Workspaces;
 	/** Rules that may hold the next start, asked after the ceiling, the stagger and the back-off. */
 	admissionPolicies?: AdmissionPolicy[];
+	/** Keeps the changes the store never took when the fleet stops, for the next start to write first. */
+	journal?: ChangeJournal;
 	/** The user's and the projects' permission rules; without them only a task's own rules answer questions. */
 	policies?: PermissionPolicies;
 	/** Runs a function on a later turn (the host's setImmediate), so a submit answers before its worker starts; without it the pump runs at once. */

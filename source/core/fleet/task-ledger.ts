@@ -1,7 +1,8 @@
-import {TaskNotFoundError} from '../domain/errors.js';
+import {FleetError, TaskNotFoundError} from '../domain/errors.js';
 import {isTerminal, type Task, type TaskStatus} from '../domain/task.js';
 import type {EventBus} from '../events.js';
 import type {Clock} from '../ports/clock.js';
+import type {ChangeJournal} from '../ports/change-journal.js';
 import type {TaskFilter, TaskStore} from '../ports/task-store.js';
 import {UnwrittenChanges} from './unwritten-changes.js';
 
@@ -32,8 +33,11 @@ export class TaskLedger {
 	#retryDelayMs = WRITE_RETRY_FIRST_MS;
 	#isClosed = false;
 
-	constructor(store: TaskStore, bus: EventBus, clock: Clock, report: (message: string, cause: unknown) => void) {
+	readonly #journal: ChangeJournal | undefined;
+
+	constructor(store: TaskStore, bus: EventBus, clock: Clock, report: (message: string, cause: unknown) => void, journal?: ChangeJournal) {
 		this.#store = store;
+		this.#journal = journal;
 		this.#bus = bus;
 		this.#clock = clock;
 		this.#report = report;
@@ -146,12 +150,40 @@ export class TaskLedger {
 		this.#cancelRetry = undefined;
 		for (let attempt = 0; attempt < CLOSE_WRITE_ATTEMPTS && this.#unwritten.size > 0; attempt++) this.#flush();
 		if (this.#unwritten.size === 0) return;
-		const lost = this.#unwritten.describe();
-		this.#report(
-			`ccfleet stopped with ${this.#unwritten.size} task change(s) the database never took (${this.#unwritten.state()?.reason}): ${lost}. ` +
-				'The database still holds their earlier state; at the next start those tasks are recovered from it.',
-			undefined,
-		);
+		const which = `${this.#unwritten.size} task change(s) the database never took (${this.#unwritten.state()?.reason}): ${this.#unwritten.describe()}`;
+		try {
+			if (!this.#journal) throw new Error('this fleet keeps no journal');
+			this.#journal.keep(this.#unwritten.tasks());
+			this.#report(`ccfleet stopped with ${which}. They are kept in ${this.#journal.location} and written first at the next start.`, undefined);
+		} catch (error) {
+			this.#report(
+				`ccfleet stopped with ${which}, and could not keep them elsewhere (${messageOf(error)}). ` +
+					'The database still holds their earlier state; at the next start those tasks are recovered from it.',
+				error,
+			);
+		}
+	}
+
+	/**
+	 * Writes what the last run kept in the journal (changes its database never took) before anything is recovered, so
+	 * a task whose end was known then is not run again. Throws, recovering nothing, when the store still refuses them.
+	 */
+	replayJournal(): number {
+		const kept = this.#journal?.pending() ?? [];
+		for (const task of kept) {
+			try {
+				this.#store.update(task);
+			} catch (error) {
+				if (error instanceof TaskNotFoundError) continue;
+				throw new FleetError(
+					`The last run left ${kept.length} task change(s) in ${this.#journal!.location} that the database still refuses (${messageOf(error)}). ` +
+						'Nothing was started, so no finished task runs again: free the database (see `ccfleet doctor`) and start ccfleet again.',
+					{cause: error},
+				);
+			}
+		}
+		if (kept.length > 0) this.#journal!.clear();
+		return kept.length;
 	}
 
 	/** Keeps a change the store refused, and tries it again later; the first refusal of a spell is reported. */
