@@ -19,7 +19,9 @@ function newestIn(directory) {
 
 // `ccfleet mcp` alone is the stdio bridge Claude Code keeps running all session: it goes straight to its own small
 // entry, which loads no argument parser, MCP SDK or dashboard (about a third of the memory, a fraction of the start).
-const entry = process.argv.length === 3 && process.argv[2] === 'mcp' ? 'cli/mcp-main' : 'cli';
+// `ccfleet --daemon` alone is the core: its entry loads no argument parser, React or Ink.
+const ENTRIES = {mcp: 'cli/mcp-main', '--daemon': 'cli/daemon-main'};
+const entry = (process.argv.length === 3 && ENTRIES[process.argv[2]]) || 'cli';
 
 if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestIn(`${root}source`)) {
 	await import(`../dist/${entry}.js`);

@@ -38,6 +38,17 @@ function safeExists(file: string): boolean {
 	}
 }
 
+describe('`ccfleet --daemon`, the core', () => {
+	it('reaches no argument parser, React or Ink: only the core and what it runs with', () => {
+		const reached = [...reachedPackages(path.join(sourceRoot, 'cli/daemon-main.ts'))];
+		// The check sees what the dashboard loads, so their absence below means something.
+		expect([...reachedPackages(path.join(sourceRoot, 'cli.tsx'))]).toEqual(expect.arrayContaining(['meow']));
+		expect([...reachedPackages(path.join(sourceRoot, 'ui/run-dashboard.tsx'))]).toEqual(expect.arrayContaining(['ink', 'react']));
+		expect(reached.filter(name => ['meow', 'ink', 'react', 'zustand', 'ink-testing-library'].includes(name))).toEqual([]);
+		expect(reached).toEqual(expect.arrayContaining(['better-sqlite3', 'node-pty']));
+	});
+});
+
 describe('`ccfleet mcp`, the stdio bridge', () => {
 	it('reaches no MCP SDK, zod, argument parser, dashboard, database or pty: only node built-ins', () => {
 		const reached = [...reachedPackages(path.join(sourceRoot, 'cli/mcp-main.ts'))];
