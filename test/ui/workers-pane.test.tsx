@@ -26,6 +26,12 @@ test('shows each worker with state, elapsed time, cost, tokens and memory', asyn
 	ui.unmount();
 });
 
+test('a live worker that has reported no usage yet shows … for cost and tokens, not a $0 that reads as free', async () => {
+	const ui = await renderDashboard({source: new FakeFleetSource([makeTask({id: 'new00001', status: 'running', workerState: 'busy'})])});
+	expect(line(ui.frame(), 'new00001')).toMatch(/new00001 busy\s+\S+\s+…\s+…\s/);
+	ui.unmount();
+});
+
 test('a running task whose worker is between turns reads as running, not idle', async () => {
 	const ui = await renderDashboard({source: new FakeFleetSource([makeTask({id: 'idle0001', status: 'running', workerState: 'idle'})])});
 	expect(line(ui.frame(), 'idle0001')).toMatch(/idle0001 running/);

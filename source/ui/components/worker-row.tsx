@@ -66,10 +66,13 @@ export const WorkerRow = memo(function WorkerRow({task, now, isSelected, isHighl
 	const isWaiting = needsInput(task);
 	// Input and output tokens: what the work cost; cache reads dwarf them and mean little to a person.
 	const tokens = task.tokens.input + task.tokens.output + task.tokens.cacheCreation;
+	// A live worker that has not reported any usage yet (claude writes it when an answer completes) shows "…", not a
+	// $0 that reads as "free".
+	const isUnreported = isLive(task) && task.costUsd === 0 && tokens === 0;
 	const values: Record<Column, string> = {
 		time: isLive(task) ? elapsed(task.startedAt, now) : elapsed(task.startedAt, task.endedAt),
-		cost: money(task.costUsd),
-		tokens: count(tokens),
+		cost: isUnreported ? '…' : money(task.costUsd),
+		tokens: isUnreported ? '…' : count(tokens),
 		rss: bytes(task.rssBytes),
 	};
 	const columns = workerColumns(width).map(column => `${cell(values[column], WIDTHS[column])} `);
