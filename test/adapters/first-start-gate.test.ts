@@ -61,6 +61,14 @@ describe('the first-start gate', () => {
 		expect(gate.check({running: 7, now: 60}).admit).toBe(true);
 	});
 
+	it('opens when the first worker, still running, has written no identity 20 s after it started (a config kept elsewhere)', () => {
+		const gate = firstStartGate(tempConfig(undefined));
+		expect(gate.check({running: 0, now: 1_000}).admit).toBe(true);
+		expect(gate.check({running: 1, now: 20_999}).admit).toBe(false);
+		expect(gate.check({running: 1, now: 21_000}).admit).toBe(true);
+		expect(gate.check({running: 2, now: 21_001}).admit).toBe(true);
+	});
+
 	it('with the real claude and a fresh config, eight tasks at once all run as one installation (one device id)', async () => {
 		const mock = await startMockApi();
 		cleanups.push(() => mock.close());
