@@ -19,8 +19,11 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-poll-'));
 const cwd = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-poll-cwd-'));
+// A claude config that has an identity already, as on any machine where claude has run: the first-start gate is open.
+writeFileSync(path.join(home, '.claude.json'), JSON.stringify({userID: 'bench'}));
 const env = {
 	...process.env,
+	CLAUDE_CONFIG_DIR: home,
 	CCFLEET_HOME: home,
 	CCFLEET_CLAUDE_BIN: fakeClaude,
 	CCFLEET_MAX_WORKERS: String(RUNNING),
