@@ -62,7 +62,7 @@ describe('the permission desk', () => {
 		expect(done.answers).toEqual([
 			expect.objectContaining({answer: 'allow', by: 'rule', toolName: 'Bash', rule: {text: 'Bash(npm test:*)', level: 'task', source: `task ${task.id}`}}),
 		]);
-		expect(fleet.logs(task.id).text).toContain('[ccfleet] allowed Allow Bash(npm test)? by the task rule Bash(npm test:*)');
+		expect(fleet.logs(task.id).text).toContain('[ccfleet] allowed Bash(npm test) by the task rule Bash(npm test:*)');
 	});
 
 	it("denies by a project rule with the rule's message, which the worker reads", async () => {

@@ -148,7 +148,9 @@ export class QuestionDesk {
 				: by === 'timeout'
 					? 'as nobody answered in time'
 					: 'by a person';
-		this.#ports.note(taskId, `[ccfleet] ${answer === 'allow' ? 'allowed' : 'denied'} ${question.question} ${how}\n`);
+		// "Allow Bash(npm test)?" is claude's question; the log says what was done with the call.
+		const call = question.question.replace(/^Allow\s+/, '').replace(/\?$/, '');
+		this.#ports.note(taskId, `[ccfleet] ${answer === 'allow' ? 'allowed' : 'denied'} ${call} ${how}\n`);
 		this.#ports.ledger.update(taskId, {answers: withAnswer(task.answers, entry)});
 	}
 
