@@ -59,6 +59,8 @@ describe('the inbox view', () => {
 		expect(line(frame, 'Context')).toContain('npm00001 · Run it (npm00001)');
 		expect(frame).toContain('I will run the tests now.');
 		expect(frame).not.toContain('busy0001');
+		// The bottom line offers no dashboard keys that do nothing here (N new, c cancel…), only the way back.
+		expect(frame.split('\n').at(-1)).toBe('inbox: its keys are above · esc, q or I back to the dashboard');
 		// Moving the selection shows the other task's context.
 		await ui.press('j');
 		expect(line(ui.frame(), 'curl0001')).toMatch(/^›/);

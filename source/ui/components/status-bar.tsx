@@ -6,6 +6,8 @@ import {useTheme} from '../theme.js';
 
 const HINTS = '? help · tab pane · enter details · N new · c cancel · y/n answer · i needs input · / filter · q quit';
 const SHORT_HINTS = '? help · tab pane · N new · c cancel · y/n answer · i input · / filter · q quit';
+/** In the inbox its own keys are above; the bottom line says only how to leave it, instead of keys that do not apply there. */
+const INBOX_HINTS = 'inbox: its keys are above · esc, q or I back to the dashboard';
 /** Put first while the spent daily budget holds the queue: the one key that lets the held work go on. */
 const BUDGET_HINT = 'L raise the budget';
 const BUDGET_HINTS = [`${BUDGET_HINT} · ${HINTS}`, `${BUDGET_HINT} · ${SHORT_HINTS}`, `${BUDGET_HINT} · ? help · tab pane · N new · y/n answer · / filter · q quit`];
@@ -22,6 +24,7 @@ function filteredHints(filter: string, width: number): string {
 export function StatusBar({width}: {width: number}) {
 	const theme = useTheme();
 	const isFiltering = useDashboard(state => state.mode.kind === 'filter');
+	const isInbox = useDashboard(state => state.mode.kind === 'inbox');
 	const filter = useDashboard(state => state.filter);
 	const status = useDashboard(state => state.status);
 	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
@@ -49,7 +52,7 @@ export function StatusBar({width}: {width: number}) {
 	} else {
 		content = (
 			<Text {...theme.muted} wrap="truncate-end">
-				{filter === '' ? hints : filteredHints(filter, width)}
+				{isInbox ? INBOX_HINTS : filter === '' ? hints : filteredHints(filter, width)}
 			</Text>
 		);
 	}
