@@ -58,7 +58,9 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<numbe
 		let failure: string | undefined;
 		let graceTimer: NodeJS.Timeout | undefined;
 
+		let isStdinDone = false;
 		const handleStdinEnd = () => {
+			isStdinDone = true;
 			graceTimer = setTimeout(() => socket.destroy(), BRIDGE_END_GRACE_MS);
 		};
 
@@ -87,6 +89,9 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<numbe
 			// Nothing reads stdin any more; pausing lets a process whose stdin stays open exit.
 			stdin.pause();
 			if (failure !== undefined) report(failure);
+			// The core went away under a session still open (ccfleet stop, a crash): not this bridge's failure, but the
+			// client's log should say why its server ended and how to get it back.
+			else if (!isStdinDone) report(`the ccfleet core closed the connection (it stopped or restarted); reconnect (in Claude Code: /mcp) to start it again.`);
 			resolve(failure === undefined ? 0 : 1);
 		};
 

@@ -86,12 +86,16 @@ it('exits 0 when its stdin closes, after the core closes the connection', async 
 	await core.waitClosed(1);
 });
 
-it('exits 0 when the core closes the connection', async () => {
+it('exits 0 when the core closes the connection, saying on stderr why the session ended and how to get it back', async () => {
 	const {finished} = spawnBridge();
 	await expect.poll(() => core.connectionCount, {timeout: 10_000}).toBe(1);
 	await core.listener.close();
 	const {code, stdout, stderr} = await finished;
-	expect({code, stdout, stderr}).toEqual({code: 0, stdout: '', stderr: ''});
+	expect({code, stdout, stderr}).toEqual({
+		code: 0,
+		stdout: '',
+		stderr: 'ccfleet mcp: the ccfleet core closed the connection (it stopped or restarted); reconnect (in Claude Code: /mcp) to start it again.\n',
+	});
 });
 
 it('exits 1 with a message on stderr, and nothing on stdout, when no core runs', async () => {
