@@ -1,3 +1,5 @@
+// Longer than ~300 lines for a reason: it is data, each command's help text and flags in one table, so that the
+// help a person reads and the flags meow parses cannot drift apart; there is no logic to split along.
 /** Every command's help and flags, for meow. Plain data: the bridge (`ccfleet mcp`) loads it too. */
 
 export const MAIN_HELP = `

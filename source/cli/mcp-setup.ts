@@ -1,4 +1,5 @@
-import {accessSync, constants, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync} from 'node:fs';
+import {accessSync, constants, readFileSync, realpathSync, statSync} from 'node:fs';
+import {writeFileAtomically} from '../adapters/fs/write-file-atomically.js';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -202,10 +203,7 @@ function readSettings(file: string): Settings {
 
 /** Writes through a temporary file and a rename, so a Claude Code session watching the file never reads half of it. */
 function writeSettings(file: string, settings: Settings): void {
-	mkdirSync(path.dirname(file), {recursive: true});
-	const temporary = `${file}.ccfleet-${process.pid}.tmp`;
-	writeFileSync(temporary, `${JSON.stringify(settings, null, 2)}\n`, {mode: 0o600});
-	renameSync(temporary, file);
+	writeFileAtomically(file, `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 type ClaudeRun = {exitCode: number | undefined; output: string; failed: boolean; reason?: string};

@@ -1,3 +1,6 @@
+// Longer than ~300 lines for a reason: one object, the dashboard's whole link to the core over MCP — the snapshot,
+// the pushed changes, output, and every action — shares one client, its reconnection and its fallback polling; the
+// types above it are the contract the fake source in the tests implements.
 import {CliError, type FleetClient} from '../cli/client.js';
 import type {Priority} from '../core/domain/task.js';
 import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../protocol/fleet-changes.js';
@@ -6,11 +9,8 @@ import type {QuestionView, ToolName, ToolResult} from '../protocol/tool-results.
 import type {FleetLimitsChange} from './limits.js';
 import type {ScheduleRunView, ScheduleView, TaskView} from '../protocol/views.js';
 
-/** A task as the dashboard shows it. */
-export type DashboardTask = TaskView & {
-	/** Resident memory of the worker process. The core does not report it yet; the Workers pane shows `-` until it does. */
-	rssBytes?: number;
-};
+/** A task as the dashboard shows it: the core's view, worker memory and current activity included. */
+export type DashboardTask = TaskView;
 
 /** A schedule as the dashboard shows it: list_schedules' view plus its latest run (get_schedule), once it has run. */
 export type DashboardSchedule = ScheduleView & {lastRun?: ScheduleRunView};

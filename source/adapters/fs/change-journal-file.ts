@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type {Task} from '../../core/domain/task.js';
 import type {ChangeJournal} from '../../core/ports/change-journal.js';
+import {writeFileAtomically} from './write-file-atomically.js';
 
-/** The journal as one small JSON file beside the database, written whole (temporary file, then rename), 0600. */
+/** The journal as one small JSON file beside the database, written whole and private (writeFileAtomically). */
 export class ChangeJournalFile implements ChangeJournal {
 	readonly location: string;
 
@@ -12,15 +12,7 @@ export class ChangeJournalFile implements ChangeJournal {
 	}
 
 	keep(tasks: readonly Task[]): void {
-		const temporary = `${this.location}.${process.pid}.tmp`;
-		fs.mkdirSync(path.dirname(this.location), {recursive: true, mode: 0o700});
-		try {
-			fs.writeFileSync(temporary, JSON.stringify({version: 1, tasks}), {mode: 0o600});
-			fs.renameSync(temporary, this.location);
-		} catch (error) {
-			fs.rmSync(temporary, {force: true});
-			throw error;
-		}
+		writeFileAtomically(this.location, JSON.stringify({version: 1, tasks}));
 	}
 
 	pending(): Task[] {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {emptyRuleSet, parsePolicyDocument, PolicyFileError, type PolicyDocument, type PolicyLevel, type RuleSet} from '../../core/domain/permission-policy.js';
 import type {PermissionPolicies} from '../../core/ports/permission-policies.js';
+import {writeFileAtomically} from './write-file-atomically.js';
 
 /** A project keeps rules for all who work in it (committed with it) here. */
 export const PROJECT_POLICY_FILE = path.join('.ccfleet', 'policy.json');
@@ -62,10 +63,7 @@ export class PolicyFiles implements PermissionPolicies {
 		const entry = (projects[key] ??= {});
 		entry.allow = [...new Set([...(entry.allow ?? []), ...rules])];
 		raw['projects'] = projects;
-		const temporary = `${file}.${process.pid}.tmp`;
-		fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700});
-		fs.writeFileSync(temporary, `${JSON.stringify(raw, null, '\t')}\n`, {mode: 0o600});
-		fs.renameSync(temporary, file);
+		writeFileAtomically(file, `${JSON.stringify(raw, null, '\t')}\n`);
 		this.#cache.delete(file);
 		return file;
 	}
