@@ -1,0 +1,278 @@
+// The fleet page: counts, the questions waiting for an answer, the task list, a task's live log and a new-task form,
+// kept current by the server's event streams (/events for the fleet, /tasks/:id/logs for one task's log).
+import {api, ApiError, forgetToken, loadToken, saveToken, stream, Unauthorized} from './api.js';
+import {questionCard, taskRow} from './render.js';
+import {openTaskView, closeTaskView, updateTaskView} from './task-view.js';
+
+const $ = id => document.getElementById(id);
+const CWD_KEY = 'ccfleet.cwd';
+const SHOWN_TASKS = 60;
+const ACTIVE_ORDER = {needs_input: 0, running: 1, parked: 2, queued: 3};
+const RECONNECT_MAX_MS = 15_000;
+
+const state = {tasks: new Map(), questions: [], counters: undefined, fleetAbort: undefined, renderQueued: false, questionsLoading: undefined};
+
+// Token ------------------------------------------------------------------------------------------------------------
+
+function showTokenForm(message) {
+	state.fleetAbort?.abort();
+	closeTaskView();
+	setConnection('offline');
+	$('fleet-view').hidden = true;
+	$('task-view').hidden = true;
+	$('token-view').hidden = false;
+	$('token-message').textContent = message ?? '';
+	$('token-message').hidden = !message;
+	$('token-input').value = '';
+	$('token-input').focus();
+}
+
+function handleFailure(error) {
+	if (error instanceof Unauthorized) {
+		forgetToken();
+		showTokenForm(`The server refused this token (${error.message}). Enter a valid one; \`ccfleet token create --name phone\` makes one.`);
+		return true;
+	}
+	return false;
+}
+
+$('token-form').addEventListener('submit', event => {
+	event.preventDefault();
+	const value = $('token-input').value.trim();
+	if (!value) return;
+	saveToken(value);
+	void connect();
+});
+
+// Fleet -------------------------------------------------------------------------------------------------------------
+
+function setConnection(which) {
+	$('connection').dataset.state = which;
+	$('connection').textContent = which;
+}
+
+async function connect() {
+	$('token-view').hidden = true;
+	try {
+		await refreshAll();
+	} catch (error) {
+		if (handleFailure(error)) return;
+		setConnection('reconnecting');
+	}
+	route();
+	void followFleet();
+}
+
+async function refreshAll() {
+	const [fleet, list] = await Promise.all([api('GET', '/fleet'), api('GET', `/tasks?limit=${SHOWN_TASKS}`)]);
+	state.counters = fleet;
+	state.tasks = new Map((list.tasks ?? []).map(task => [task.id, task]));
+	await loadQuestions();
+	scheduleRender();
+}
+
+/** Follows /events for as long as the page lives; reconnects with back-off and catches up from its first (full) event. */
+async function followFleet() {
+	let delay = 1000;
+	for (;;) {
+		const controller = new AbortController();
+		state.fleetAbort = controller;
+		try {
+			await stream(
+				'/events',
+				(name, changes) => {
+					if (name !== 'fleet') return;
+					setConnection('live');
+					delay = 1000;
+					applyChanges(changes);
+				},
+				controller.signal,
+			);
+		} catch (error) {
+			if (handleFailure(error) || controller.signal.aborted) return;
+		}
+		if (controller.signal.aborted) return;
+		setConnection('reconnecting');
+		await new Promise(resolve => setTimeout(resolve, delay));
+		delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+	}
+}
+
+function applyChanges(changes) {
+	for (const task of changes.tasks ?? []) {
+		state.tasks.set(task.id, task);
+		updateTaskView(task);
+	}
+	if (changes.fleet) state.counters = {...state.counters, ...changes.fleet};
+	const waiting = new Set(
+		state.counters?.needsInput?.map(entry => entry.id) ?? [...state.tasks.values()].filter(task => task.status === 'needs_input').map(task => task.id),
+	);
+	const shown = new Set(state.questions.map(question => question.taskId));
+	if (waiting.size !== shown.size || [...waiting].some(id => !shown.has(id))) void loadQuestions().then(scheduleRender, handleFailure);
+	scheduleRender();
+}
+
+async function loadQuestions() {
+	// One request at a time; a change that comes meanwhile asks again once it is done.
+	if (state.questionsLoading) return state.questionsLoading.then(() => loadQuestions());
+	state.questionsLoading = api('GET', '/questions').then(
+		result => {
+			state.questions = result.questions ?? [];
+		},
+		error => {
+			if (error instanceof Unauthorized) throw error;
+		},
+	);
+	try {
+		await state.questionsLoading;
+	} finally {
+		state.questionsLoading = undefined;
+	}
+}
+
+async function answer(taskId, choice) {
+	await api('POST', `/tasks/${encodeURIComponent(taskId)}/respond`, choice).catch(error => {
+		if (!handleFailure(error)) throw error;
+	});
+	state.questions = state.questions.filter(question => question.taskId !== taskId);
+	scheduleRender();
+}
+
+// Rendering ---------------------------------------------------------------------------------------------------------
+
+function scheduleRender() {
+	if (state.renderQueued) return;
+	state.renderQueued = true;
+	requestAnimationFrame(() => {
+		state.renderQueued = false;
+		renderCounts();
+		renderQuestions();
+		renderTasks();
+	});
+}
+
+function renderCounts() {
+	const fleet = state.counters;
+	if (!fleet) return;
+	const counts = fleet.counts ?? {};
+	const values = {
+		running: fleet.workers?.running ?? counts.running ?? 0,
+		queued: fleet.queued ?? counts.queued ?? 0,
+		waiting: counts.needs_input ?? 0,
+		failed: counts.failed ?? 0,
+	};
+	for (const [kind, value] of Object.entries(values)) {
+		$(`count-${kind}`).textContent = String(value);
+		$(`count-${kind}`).parentElement.toggleAttribute('data-active', value > 0);
+	}
+	const held = [];
+	if (fleet.usageLimit?.state === 'limited')
+		held.push(`Usage limit reached${fleet.usageLimit.resetsAt ? ` until ${new Date(fleet.usageLimit.resetsAt).toLocaleTimeString()}` : ''}.`);
+	if (fleet.backoff) held.push(`Paused until ${new Date(fleet.backoff.until).toLocaleTimeString()}: ${fleet.backoff.reason}`);
+	if (fleet.admission?.heldBy && values.queued > 0) held.push(`Queue held: ${fleet.admission.heldBy}`);
+	$('held').textContent = held.join(' ');
+	$('held').hidden = held.length === 0;
+}
+
+function renderQuestions() {
+	const list = $('questions');
+	const existing = new Map([...list.children].map(card => [card.dataset.taskId, card]));
+	const wanted = state.questions.map(question => question.taskId);
+	// Cards that stay are kept as they are, so a deny message being typed is not lost.
+	for (const [id, card] of existing) if (!wanted.includes(id)) card.remove();
+	for (const question of state.questions) {
+		if (existing.has(question.taskId)) continue;
+		list.append(questionCard(question, choice => answer(question.taskId, choice), openTask));
+	}
+	$('questions-count').textContent = String(state.questions.length);
+	$('questions-count').toggleAttribute('data-active', state.questions.length > 0);
+	$('questions-empty').hidden = state.questions.length > 0;
+}
+
+function taskOrder(a, b) {
+	const rankA = ACTIVE_ORDER[a.status] ?? 9;
+	const rankB = ACTIVE_ORDER[b.status] ?? 9;
+	if (rankA !== rankB) return rankA - rankB;
+	return Date.parse(b.endedAt ?? b.startedAt ?? b.createdAt) - Date.parse(a.endedAt ?? a.startedAt ?? a.createdAt);
+}
+
+function renderTasks() {
+	const tasks = [...state.tasks.values()].sort(taskOrder).slice(0, SHOWN_TASKS);
+	$('tasks').replaceChildren(...tasks.map(task => taskRow(task, openTask)));
+	$('tasks-empty').hidden = tasks.length > 0;
+	if (!$('new-cwd').value) $('new-cwd').value = localStorage.getItem(CWD_KEY) ?? tasks[0]?.cwd ?? '';
+}
+
+// New task ----------------------------------------------------------------------------------------------------------
+
+$('new-task-form').addEventListener('submit', event => {
+	event.preventDefault();
+	void submitTask(event.submitter ?? event.target.querySelector('button'));
+});
+
+async function submitTask(button) {
+	const prompt = $('new-prompt').value.trim();
+	const cwd = $('new-cwd').value.trim();
+	const priority = $('new-priority').value;
+	$('new-task-error').hidden = true;
+	$('new-task-done').hidden = true;
+	button.disabled = true;
+	try {
+		const result = await api('POST', '/tasks', {prompt, cwd, ...(priority ? {priority} : {})});
+		localStorage.setItem(CWD_KEY, cwd);
+		if (result.task) {
+			state.tasks.set(result.task.id, result.task);
+			$('new-task-done').textContent = `Started task ${result.task.id} (${result.task.status}).`;
+			$('new-task-done').hidden = false;
+		}
+		$('new-prompt').value = '';
+		scheduleRender();
+	} catch (error) {
+		if (!handleFailure(error)) {
+			$('new-task-error').textContent = error instanceof ApiError ? error.message : String(error);
+			$('new-task-error').hidden = false;
+		}
+	} finally {
+		button.disabled = false;
+	}
+}
+
+// Routing: #task=<id> shows one task; anything else the fleet -------------------------------------------------------
+
+function openTask(id) {
+	location.hash = `task=${encodeURIComponent(id)}`;
+}
+
+function route() {
+	if (!$('token-view').hidden) return;
+	const match = /^#task=([^&]+)$/.exec(location.hash);
+	if (match) {
+		$('fleet-view').hidden = true;
+		$('task-view').hidden = false;
+		const id = decodeURIComponent(match[1]);
+		openTaskView(id, state.tasks.get(id), {answer, onFailure: handleFailure});
+		window.scrollTo(0, 0);
+	} else {
+		closeTaskView();
+		$('task-view').hidden = true;
+		$('fleet-view').hidden = false;
+	}
+}
+
+window.addEventListener('hashchange', route);
+$('back').addEventListener('click', () => {
+	if (history.length > 1 && location.hash.startsWith('#task=')) history.back();
+	else location.hash = '';
+});
+$('home').addEventListener('click', () => {
+	location.hash = '';
+});
+
+// Start: a token given as #token=… is kept and taken out of the address bar (and so out of the history).
+const given = /^#token=(.+)$/.exec(location.hash);
+if (given) {
+	saveToken(decodeURIComponent(given[1]));
+	history.replaceState(null, '', location.pathname + location.search);
+}
+if (given || loadToken()) void connect();
+else showTokenForm();
