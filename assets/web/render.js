@@ -32,6 +32,7 @@ export function statusPill(status) {
 export function formatCost(task) {
 	const live = task.status === 'running' || task.status === 'needs_input';
 	if (task.costUsd === 0 && live) return '…';
+	if (task.costUsd === 0 && task.status === 'queued') return '';
 	return `$${task.costUsd.toFixed(task.costUsd < 1 ? 3 : 2)}`;
 }
 
@@ -63,7 +64,7 @@ export function describeInput(toolInput) {
  * A waiting question with Approve and Deny. Deny first opens a box for an optional message the worker reads.
  * `onAnswer(answer)` is called with {action, message?} and returns a promise; the card shows its error if it fails.
  */
-export function questionCard(question, onAnswer, onOpen) {
+export function questionCard(question, onAnswer, onOpen, {isCompact = false} = {}) {
 	const error = h('p', {class: 'error', role: 'alert', hidden: true});
 	const message = h('textarea', {rows: 2, placeholder: 'Why not, or what to do instead (optional)', 'aria-label': 'Message for the worker'});
 	const denyBox = h(
@@ -88,15 +89,18 @@ export function questionCard(question, onAnswer, onOpen) {
 	const card = h(
 		'li',
 		{class: 'card', dataset: {taskId: question.taskId}},
-		h(
-			'div',
-			{class: 'meta'},
-			h('button', {type: 'button', class: 'link mono', onclick: () => onOpen(question.taskId)}, question.taskId),
-			h('span', {}, question.askedAt ? `asked ${ago(question.askedAt)} ago` : ''),
-		),
-		h('p', {class: 'prompt'}, firstLine(question.prompt)),
-		h('div', {class: 'cwd mono'}, question.cwd),
-		h('p', {class: 'question'}, question.question || `Allow ${question.toolName}?`),
+		// Compact: on the task's own view, which shows its id, prompt and directory above.
+		!isCompact &&
+			h(
+				'div',
+				{class: 'meta'},
+				h('button', {type: 'button', class: 'link mono', onclick: () => onOpen(question.taskId)}, question.taskId),
+				h('span', {}, question.askedAt ? `asked ${ago(question.askedAt)} ago` : ''),
+			),
+		!isCompact && h('p', {class: 'prompt'}, firstLine(question.prompt)),
+		!isCompact && h('div', {class: 'cwd mono'}, question.cwd),
+		// claude's question repeats the whole input ("Allow Bash(npm test)?"); the tool's name and its input read better.
+		h('p', {class: 'question', title: question.question}, 'Allow ', h('b', {}, question.toolName), ' to run:'),
 		h('pre', {class: 'tool-input'}, describeInput(question.toolInput)),
 		h('div', {class: 'actions'}, approve, deny),
 		denyBox,

@@ -115,6 +115,7 @@ function renderQuestion(task) {
 		{taskId: task.id, prompt: firstLine(task.prompt), cwd: task.cwd, ...task.question},
 		choice => session.answer(task.id, choice),
 		() => undefined,
+		{isCompact: true},
 	);
 	box.append(card);
 }
