@@ -11,6 +11,7 @@ import {claudeGlobalConfigPath, firstStartGate} from './adapters/claude/first-st
 import {PolicyFiles} from './adapters/fs/policy-files.js';
 import {ChangeJournalFile} from './adapters/fs/change-journal-file.js';
 import {FileOutputLog} from './adapters/fs/file-output-log.js';
+import {userConfigDirectory, WorkflowFiles} from './adapters/fs/workflow-files.js';
 import {createGitCliInspector} from './adapters/git/git-cli-inspector.js';
 import {GitWorktrees} from './adapters/git/git-worktrees.js';
 import {SqliteScheduleStore} from './adapters/sqlite/sqlite-schedule-store.js';
@@ -95,6 +96,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				defer: run => setImmediate(run),
 				// The only start-ups that must not overlap: claude's first in a config it never ran with.
 				admissionPolicies: [firstStartGate(claudeGlobalConfigPath(env))],
+				userDefinitions: new WorkflowFiles(userConfigDirectory(env)),
 			},
 			{
 				maxWorkers: config.maxWorkers,

@@ -27,12 +27,16 @@ import {Parking} from './fleet/parking.js';
 import type {UsageLimitView} from './fleet/usage-limit.js';
 import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker-supervisor.js';
 import {QuestionDesk, type AnswerOptions, type OpenQuestion} from './fleet/question-desk.js';
+import {builtInRole} from './domain/roles.js';
+import {buildCatalog, findRole, type WorkflowCatalog} from './domain/workflow-catalog.js';
+import {startWorkflow, type StartedWorkflow, type WorkflowRequest} from './fleet/workflows.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
 export type {RecoveryReport} from './fleet/recovery.js';
 export type {WorkerView} from './fleet/worker-supervisor.js';
 export type {AdmissionState} from './fleet/governance.js';
+export type {StartedWorkflow, WorkflowRequest} from './fleet/workflows.js';
 
 export type FleetCounts = Record<TaskStatus, number>;
 
@@ -144,6 +148,7 @@ export class Fleet {
 			onStarting: task => this.#governance.noteStarted(task.id, task.mode),
 			limitedUntil: () => this.#governance.usage.limitedUntil(),
 			onParked: () => this.#parking.arm(),
+			roleInstructions: name => (this.#ports.userDefinitions ? this.catalog().roles.find(role => role.name === name)?.prompt : builtInRole(name)?.prompt),
 		});
 		const queue = this.#queue;
 		const supervisor = this.#supervisor;
@@ -204,20 +209,66 @@ export class Fleet {
 		return this.#create(input, {});
 	}
 
-	/** `extra` (lineage, a session to resume) is part of the task from its first write, before it can start. */
+	/** `extra` (lineage, a session to resume, a workflow's id for it) is part of the task from its first write, before it can start. */
 	#create(input: TaskSpec, extra: Partial<Task>): Task {
-		if (this.#phase === 'stopping' || this.#phase === 'stopped') throw new FleetStoppedError();
-		const spec = validateTaskInput(input, {maxPromptChars: this.#options.maxPromptChars, isKnownTask: id => this.#ledger.find(id) !== undefined});
-		const ids = {id: this.#ports.ids.taskId(), sessionId: this.#ports.ids.sessionId()};
+		const spec = this.#validate(input);
+		const ids = {id: extra.id ?? this.#ports.ids.taskId(), sessionId: this.#ports.ids.sessionId()};
 		const task: Task = {...createTask(spec, ids, this.#ports.clock.now(), this.#options.defaults), ...extra};
-		if (task.isolation === 'worktree' && !this.#ports.workspaces) {
-			throw new InvalidInputError('Worktree isolation is not available in this ccfleet (no git). Run the task without isolation.');
-		}
 		this.#ledger.insert(task);
 		this.#enqueueWhenReady(task);
 		// The caller (delegate_task) answers once the task is stored; its worker starts on the next turn.
 		this.#admission.defer(() => this.#pump());
 		return this.get(task.id);
+	}
+
+	/** Everything submit checks; `planned` are tasks of a workflow about to be created, which its steps may depend on. */
+	#validate(input: TaskSpec, planned: ReadonlySet<string> = new Set()): TaskSpec {
+		if (this.#phase === 'stopping' || this.#phase === 'stopped') throw new FleetStoppedError();
+		const spec = validateTaskInput(input, {maxPromptChars: this.#options.maxPromptChars, isKnownTask: id => planned.has(id) || this.#ledger.find(id) !== undefined});
+		// A built-in role needs no look at the user's files; any other must be defined there.
+		if (spec.role !== undefined && !builtInRole(spec.role)) findRole(this.catalog(), spec.role);
+		if (spec.isolation === 'worktree' && !this.#ports.workspaces) {
+			throw new InvalidInputError('Worktree isolation is not available in this ccfleet (no git). Run the task without isolation.');
+		}
+		return spec;
+	}
+
+	/** Every role and workflow template: the built-in ones and the user's (read afresh), with the faults of files that cannot be used. */
+	catalog(): WorkflowCatalog {
+		const user = this.#ports.userDefinitions;
+		return buildCatalog(user ? {roles: user.roles(), workflows: user.workflows()} : undefined);
+	}
+
+	/**
+	 * Starts a workflow: one task per step of the template, created all at once or not at all, each depending on its
+	 * steps' tasks and told their checkpoints when it starts. Throws InvalidInputError naming the step at fault.
+	 */
+	createWorkflow(request: WorkflowRequest): StartedWorkflow {
+		return startWorkflow(request, {
+			catalog: this.catalog(),
+			newTaskId: () => this.#ports.ids.taskId(),
+			validate: (spec, planned) => this.#validate(spec, planned),
+			create: (spec, extra) => this.#create(spec, extra),
+			discard: (task, reason) => void this.cancel(task.id, {by: 'ccfleet', reason}).catch(() => undefined),
+		});
+	}
+
+	/** A workflow's tasks, dependencies first; throws InvalidInputError when no task has that workflow id. */
+	workflowTasks(id: string): Task[] {
+		const tasks = this.#ledger.list().filter(task => task.workflow?.id === id);
+		if (tasks.length === 0) throw new InvalidInputError(`No workflow with id "${id}". Its id (wf-…) is shown by \`ccfleet status\` beside each of its steps.`);
+		return tasks;
+	}
+
+	/**
+	 * Cancels every step of a workflow that has not ended; resolves with all its tasks in their final state. The last
+	 * steps go first, so that a dependent is cancelled rather than failed by its dependency's end.
+	 */
+	async cancelWorkflow(id: string, how: {by: string; reason?: string}): Promise<Task[]> {
+		const open = () => this.workflowTasks(id).filter(task => !isTerminal(task.status));
+		for (const task of open().reverse()) if (!this.#supervisor.has(task.id)) await this.cancel(task.id, how);
+		await Promise.all(open().map(task => this.cancel(task.id, how)));
+		return this.workflowTasks(id);
 	}
 
 	/** Whether the task's Claude conversation is on disk (under the directory its worker ran in). */

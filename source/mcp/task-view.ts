@@ -35,6 +35,7 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 		permissionMode: task.permissionMode,
 		mode: task.mode,
 		...(task.role ? {role: task.role} : {}),
+		...(task.workflow ? {workflow: task.workflow} : {}),
 		...(task.isolation ? {isolation: task.isolation, ...(task.mergeStrategy ? {mergeStrategy: task.mergeStrategy} : {})} : {}),
 		...(task.worktree ? {worktree: task.worktree} : {}),
 		...(task.merge ? {merge: task.merge} : {}),

@@ -1,7 +1,6 @@
 import {z} from 'zod';
 import {MISSED_RUN_POLICIES, RUN_OUTCOMES, SCHEDULE_KINDS, SCHEDULE_STATUSES} from '../core/domain/schedule.js';
 import {DEPENDENCY_FAILURE_POLICIES, ISOLATIONS, PERMISSION_MODES, PRIORITIES, TASK_STATUSES, WORKER_MODES} from '../core/domain/task-enums.js';
-import {ROLE_NAMES, type Role} from '../core/domain/roles.js';
 import {taskSpecShape} from '../core/domain/task-spec.js';
 import {ANSWERERS} from '../core/domain/permission-answer.js';
 import {MERGE_STRATEGIES} from '../core/ports/workspace.js';
@@ -59,7 +58,10 @@ export const taskViewSchema = z.object({
 	cwd: z.string(),
 	permissionMode: z.enum(PERMISSION_MODES),
 	mode: z.enum(WORKER_MODES),
-	role: z.enum(ROLE_NAMES as [Role, ...Role[]]).optional(),
+	/** A built-in role or one of the user's. */
+	role: z.string().optional(),
+	/** The workflow this task is a step of: its id (wf-…), its template's name, the step. */
+	workflow: z.object({id: z.string(), name: z.string(), step: z.string()}).optional(),
 	isolation: z.enum(ISOLATIONS).optional(),
 	mergeStrategy: z.enum(MERGE_STRATEGIES).optional(),
 	worktree: worktreeSchema.optional(),

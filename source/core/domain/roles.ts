@@ -35,3 +35,16 @@ export const ROLES = {
 
 export type Role = keyof typeof ROLES;
 export const ROLE_NAMES = Object.keys(ROLES) as Role[];
+
+/** A role as the catalogue knows it: built in, or defined in the user's config directory (`source` is its file). */
+export type RoleDefinition = {name: string; title: string; prompt: string; source: string};
+
+/** What a role's name may be: it is also a file name (`roles/<name>.yaml`) and a word in a workflow template. */
+export const ROLE_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,39}$/;
+
+export const BUILT_IN_ROLES: readonly RoleDefinition[] = ROLE_NAMES.map(name => ({name, title: ROLES[name].title, prompt: ROLES[name].prompt, source: 'built-in'}));
+
+/** The instructions of a built-in role, or undefined for a name that is not one. */
+export function builtInRole(name: string): RoleDefinition | undefined {
+	return BUILT_IN_ROLES.find(role => role.name === name);
+}

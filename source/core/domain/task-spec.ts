@@ -2,7 +2,7 @@ import {z} from 'zod';
 import {MERGE_STRATEGIES} from '../ports/workspace.js';
 import {InvalidInputError} from './errors.js';
 import {parseRule, RuleSyntaxError} from './permission-rule.js';
-import {ROLE_NAMES, type Role} from './roles.js';
+import {ROLE_NAME_PATTERN, ROLE_NAMES} from './roles.js';
 import {DEPENDENCY_FAILURE_POLICIES, ISOLATIONS, PERMISSION_MODES, PRIORITIES, WORKER_MODES} from './task-enums.js';
 
 /** Longest prompt accepted: megabytes, so that `git diff | ccfleet delegate "Review"` fits. */
@@ -66,10 +66,14 @@ export const taskSpecShape = {
 		.describe(
 			'If a dependency fails or is cancelled: fail (default) ends this task as failed, skip ends it as skipped, run runs it anyway and tells it which dependency failed.',
 		),
+	// A name, checked against the role catalogue (built-in and the user's roles/ directory) when the task is submitted.
 	role: z
-		.enum(ROLE_NAMES as [Role, ...Role[]])
+		.string()
+		.regex(ROLE_NAME_PATTERN, 'a role name is lower-case letters, digits, - and _')
 		.optional()
-		.describe("A role whose instructions are added to the worker's system prompt: architect, implementer, tester, reviewer, devops, documenter, generalist."),
+		.describe(
+			`A role whose instructions are added to the worker's system prompt: ${ROLE_NAMES.join(', ')}, or one defined in the roles/ folder of ccfleet's config directory.`,
+		),
 	mode: z
 		.enum(WORKER_MODES)
 		.optional()

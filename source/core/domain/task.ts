@@ -3,6 +3,7 @@ import type {MergeOutcome, Worktree} from '../ports/workspace.js';
 import type {Priority, PermissionMode, TaskStatus, WorkerMode} from './task-enums.js';
 import type {TaskSpec} from './task-spec.js';
 import type {AnsweredQuestion} from './permission-answer.js';
+import type {WorkflowMembership} from './workflow-expansion.js';
 
 export * from './task-enums.js';
 
@@ -70,6 +71,8 @@ export type Task = Omit<TaskSpec, keyof ResolvedSettings> &
 		merge?: MergeOutcome;
 		/** Its permission questions answered so far, latest last (at most ANSWER_HISTORY_LIMIT). */
 		answers?: AnsweredQuestion[];
+		/** The workflow this task is a step of. */
+		workflow?: WorkflowMembership;
 	};
 
 const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped']);

@@ -9,6 +9,7 @@ import type {WorkerDriver} from '../ports/worker-driver.js';
 import type {Workspaces} from '../ports/workspace.js';
 import type {PermissionPolicies} from '../ports/permission-policies.js';
 import type {ChangeJournal} from '../ports/change-journal.js';
+import type {UserDefinitions} from '../ports/workflow-catalog.js';
 import type {AdmissionPolicy} from './admission.js';
 import {DEFAULT_ASK_OPTIONS, type AskOptions} from '../domain/ask-options.js';
 import {DEFAULT_RESOURCE_OPTIONS, type ResourceOptions} from './resource-gauge.js';
@@ -32,6 +33,8 @@ export type FleetPorts = {
 	journal?: ChangeJournal;
 	/** The user's and the projects' permission rules; without them only a task's own rules answer questions. */
 	policies?: PermissionPolicies;
+	/** The user's own roles and workflow templates; without it only the built-in ones exist. */
+	userDefinitions?: UserDefinitions;
 	/** Runs a function on a later turn (the host's setImmediate), so a submit answers before its worker starts; without it the pump runs at once. */
 	defer?: (run: () => void) => void;
 };

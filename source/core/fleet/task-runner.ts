@@ -1,5 +1,4 @@
 import {formatDuration} from '../domain/duration.js';
-import {ROLES} from '../domain/roles.js';
 import {transition, type Task} from '../domain/task.js';
 import type {Clock} from '../ports/clock.js';
 import type {WorkerExit} from '../ports/worker-driver.js';
@@ -30,6 +29,8 @@ export type TaskRunnerPorts = {
 	limitedUntil(): number | undefined;
 	/** A task was parked at the usage limit. */
 	onParked(task: Task): void;
+	/** The instructions of a role (built-in or the user's), or undefined when no role has that name now. */
+	roleInstructions(name: string): string | undefined;
 };
 
 /**
@@ -71,9 +72,16 @@ export class TaskRunner {
 			permissionMode: task.permissionMode,
 			mode: task.mode,
 			...(task.model ? {model: task.model} : {}),
-			...(task.role ? {systemPrompt: ROLES[task.role].prompt} : {}),
+			...(task.role ? this.#roleSettings(task.id, task.role) : {}),
 			...(task.maxBudgetUsd === undefined ? {} : {maxBudgetUsd: task.maxBudgetUsd}),
 		});
+	}
+
+	/** A user's role can vanish between submit and start (its file removed): the worker then runs, told so in its log. */
+	#roleSettings(taskId: string, role: string): {systemPrompt?: string} {
+		const instructions = this.#ports.roleInstructions(role);
+		if (instructions === undefined) this.#ports.note(taskId, `ccfleet: the role "${role}" is no longer defined; the worker runs without its instructions.\n`);
+		return instructions === undefined ? {} : {systemPrompt: instructions};
 	}
 
 	/** Carries out what the exit policy says a worker's exit means for its task. */

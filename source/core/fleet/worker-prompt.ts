@@ -1,6 +1,7 @@
 import {continuationPreamble, failedDependenciesNote} from '../domain/checkpoint.js';
 import type {Task} from '../domain/task.js';
 import {dependenciesOf} from '../domain/task-input.js';
+import {workflowPreamble} from '../domain/workflow-prompt.js';
 
 /** What a resumed worker is told when its conversation continues after ccfleet lost it mid-turn. */
 export const RESUME_PROMPT =
@@ -30,6 +31,8 @@ export function promptWithDependencies(task: Task, find: (id: string) => Task | 
 	if (failed.length > 0) prompt = failedDependenciesNote(failed) + prompt;
 	const from = task.continueFrom ? find(task.continueFrom) : undefined;
 	if (from) prompt = continuationPreamble(from) + prompt;
+	// A workflow step continues from every step it depends on, each one's checkpoint in turn.
+	if (task.workflow) prompt = workflowPreamble(task, (task.dependsOn ?? []).map(find).filter((dependency): dependency is Task => dependency !== undefined)) + prompt;
 	return prompt;
 }
 
