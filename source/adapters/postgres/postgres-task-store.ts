@@ -1,0 +1,107 @@
+import type pg from 'pg';
+import {FleetError, TaskNotFoundError} from '../../core/domain/errors.js';
+import {TASK_STATUSES, type Task, type TaskStatus} from '../../core/domain/task.js';
+import type {TaskFilter} from '../../core/ports/task-store.js';
+import {COLUMNS, fromRow, toRow, type TaskRow} from '../sqlite/task-row.js';
+
+/** Columns stored as jsonb: written as the JSON text toRow makes, read back as text for fromRow to parse. */
+const JSON_COLUMNS: ReadonlySet<string> = new Set(['depends_on', 'checkpoint', 'worktree', 'merge', 'allow_rules', 'deny_rules', 'answers', 'workflow']);
+
+/** The select list that reads a row in the shape sqlite/task-row.ts maps. */
+export const TASK_SELECT = COLUMNS.map(column => (JSON_COLUMNS.has(column) ? `${column}::text AS ${column}` : column)).join(', ');
+const UPDATE_SET = COLUMNS.filter(column => column !== 'id')
+	.map((column, index) => `${column} = $${index + 2}`)
+	.join(', ');
+
+/** Where a task may run: only on one host, or only on hosts with a label. Neither: anywhere. */
+export type Placement = {host?: string; label?: string};
+
+/** A task as the fleet's shared table holds it: the task, and which host holds it now (or last held it). */
+export type HeldTask = {task: Task; hostId: string | undefined; placement: Placement};
+
+/**
+ * The TaskStore port's operations on the shared PostgreSQL, asynchronous (a network round trip cannot block the event
+ * loop as SQLite's local write may). Same semantics as SqliteTaskStore: values in, values out, one statement each.
+ * update() writes a task's own fields only; who holds it (host, lease) is task-claims.ts's business, so a core's write
+ * can never undo a claim or a takeover.
+ */
+export class PostgresTaskStore {
+	readonly #pool: pg.Pool;
+
+	constructor(pool: pg.Pool) {
+		this.#pool = pool;
+	}
+
+	async insert(task: Task, placement: Placement = {}): Promise<void> {
+		const row = toRow(task);
+		const values = [...COLUMNS.map(column => row[column]), placement.host ?? null, placement.label ?? null];
+		try {
+			await this.#pool.query(`INSERT INTO tasks (${COLUMNS.join(', ')}, pin_host, pin_label) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')})`, values);
+		} catch (error) {
+			if ((error as {code?: string}).code === '23505') throw new FleetError(`A task with id "${task.id}" already exists; a new task needs a fresh id.`, {cause: error});
+			throw error;
+		}
+	}
+
+	/** Replaces the task's fields; throws TaskNotFoundError when no such task is stored. */
+	async update(task: Task): Promise<void> {
+		const row = toRow(task);
+		const {rowCount} = await this.#pool.query(
+			`UPDATE tasks SET ${UPDATE_SET} WHERE id = $1`,
+			COLUMNS.map(column => row[column]),
+		);
+		if (rowCount === 0) throw new TaskNotFoundError(task.id);
+	}
+
+	async get(id: string): Promise<Task | undefined> {
+		const {rows} = await this.#pool.query<TaskRow>(`SELECT ${TASK_SELECT} FROM tasks WHERE id = $1`, [id]);
+		return rows[0] && fromRow(rows[0]);
+	}
+
+	/** The task with who holds it and where it may run. */
+	async held(id: string): Promise<HeldTask | undefined> {
+		const {rows} = await this.#pool.query<TaskRow & HolderColumns>(`SELECT ${TASK_SELECT}, host_id, pin_host, pin_label FROM tasks WHERE id = $1`, [id]);
+		return rows[0] && heldFromRow(rows[0]);
+	}
+
+	/** Oldest first unless `limit` is set (then the newest `limit`, still oldest first). */
+	async list(filter: TaskFilter = {}): Promise<Task[]> {
+		const {statuses, limit} = filter;
+		if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new TypeError(`TaskFilter.limit must be a whole number ≥ 0, got ${String(limit)}.`);
+		if (statuses?.length === 0 || limit === 0) return [];
+		const where = statuses === undefined ? '' : 'WHERE status = ANY($1)';
+		const values: unknown[] = statuses === undefined ? [] : [statuses];
+		const sql =
+			limit === undefined
+				? `SELECT ${TASK_SELECT} FROM tasks ${where} ORDER BY seq`
+				: `SELECT * FROM (SELECT seq, ${TASK_SELECT} FROM tasks ${where} ORDER BY seq DESC LIMIT ${limit}) newest ORDER BY seq`;
+		const {rows} = await this.#pool.query<TaskRow>(sql, values);
+		return rows.map(row => fromRow(row));
+	}
+
+	async countByStatus(): Promise<Record<TaskStatus, number>> {
+		const counts = Object.fromEntries(TASK_STATUSES.map(status => [status, 0])) as Record<TaskStatus, number>;
+		const {rows} = await this.#pool.query<{status: string; count: number}>('SELECT status, count(*)::integer AS count FROM tasks GROUP BY status');
+		for (const {status, count} of rows) if (status in counts) counts[status as TaskStatus] = count;
+		return counts;
+	}
+
+	/** Every task's cost, or with `since` (epoch ms) of those that started then or later: fleet-wide, since every host writes here. */
+	async totalCostUsd(since?: number): Promise<number> {
+		const {rows} = await this.#pool.query<{total: number | null}>(
+			since === undefined ? 'SELECT sum(cost_usd) AS total FROM tasks' : 'SELECT sum(cost_usd) AS total FROM tasks WHERE coalesce(started_at, created_at) >= $1',
+			since === undefined ? [] : [since],
+		);
+		return rows[0]?.total ?? 0;
+	}
+}
+
+type HolderColumns = {host_id: string | null; pin_host: string | null; pin_label: string | null};
+
+export function heldFromRow(row: TaskRow & HolderColumns): HeldTask {
+	return {
+		task: fromRow(row),
+		hostId: row.host_id ?? undefined,
+		placement: {...(row.pin_host === null ? {} : {host: row.pin_host}), ...(row.pin_label === null ? {} : {label: row.pin_label})},
+	};
+}
