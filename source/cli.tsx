@@ -117,6 +117,14 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 			process.stderr.write(`\r\nccfleet: ${how === 'detached' ? `detached from ${id}; it goes on running` : `task ${id} ended`}.\n`);
 			return 0;
 		}
+		case 'serve': {
+			const {serve} = await import('./cli/serve-command.js');
+			return serve(config, flags);
+		}
+		case 'token': {
+			const {token} = await import('./cli/token-command.js');
+			return token(config, cli.input, flags);
+		}
 		case 'stop': {
 			const {stop} = await import('./cli/stop-command.js');
 			return stop(config, flags as never);

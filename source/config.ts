@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {ASK_TIMEOUT_ANSWERS, type AskOptions, type AskTimeoutAnswer} from './core/domain/ask-options.js';
 import {PERMISSION_MODES, WORKER_MODES, type PermissionMode, type WorkerMode} from './core/domain/task.js';
+import {httpSettingsFromEnv, type HttpSettings} from './http/http-settings.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -43,6 +44,8 @@ export type Config = {
 	/** CCFLEET_ASK_NOTIFY_AFTER (0: never), CCFLEET_ASK_TIMEOUT (unset: never) and CCFLEET_ASK_TIMEOUT_ANSWER (deny or wait). */
 	ask: AskOptions;
 	notify: NotifyOptions;
+	/** CCFLEET_HTTP (host:port) and its companions, or `ccfleet serve`: the core also serves HTTP. Off when undefined. */
+	http?: HttpSettings;
 };
 
 /**
@@ -175,7 +178,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			desktop: env.CCFLEET_NOTIFY_DESKTOP ? parseBoolean(env.CCFLEET_NOTIFY_DESKTOP, 'CCFLEET_NOTIFY_DESKTOP') : true,
 			bell: env.CCFLEET_BELL ? parseBoolean(env.CCFLEET_BELL, 'CCFLEET_BELL') : true,
 		},
+		...optionalHttp(env),
 	};
+}
+
+function optionalHttp(env: NodeJS.ProcessEnv): {http?: HttpSettings} {
+	const http = httpSettingsFromEnv(env);
+	return http ? {http} : {};
 }
 
 function parseNotifyUrl(text: string): string {

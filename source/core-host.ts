@@ -31,12 +31,16 @@ import {serveAttach} from './attach/attach-server.js';
 import {createFleetMcpServer} from './mcp/fleet-server.js';
 import {SocketTransport} from './mcp/socket-transport.js';
 import {listenOnSocket} from './mcp/socket-server.js';
+import {startHttpServer} from './http/http-server.js';
+import {tokenFilePath} from './http/token-store.js';
 
 export type CoreHost = {
 	fleet: Fleet;
 	scheduler: Scheduler;
 	recovery: RecoveryReport;
 	claudePath: string;
+	/** Where the core serves HTTP (REST, MCP, the page) when config.http asks it to. */
+	httpUrl?: string;
 	/** Stops the fleet (running tasks go back to the queue to resume), closes the socket, releases the lock. Idempotent. */
 	close(): Promise<void>;
 };
@@ -130,12 +134,25 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		cleanups.push(() => socket.close());
 		const attachSocket = await listenOnSocket(config.attachSocketPath, connection => serveAttach(fleet, connection));
 		cleanups.push(() => attachSocket.close());
+		// Last: a remote client reaches the core only once everything it could ask for is up.
+		const http = config.http
+			? await startHttpServer({
+					settings: config.http,
+					fleet,
+					scheduler,
+					tokenFile: tokenFilePath(config.home),
+					createMcpServer: () => createFleetMcpServer(fleet, {scheduler}),
+					logger,
+				})
+			: undefined;
+		if (http) cleanups.push(() => http.close());
 		let closing: Promise<void> | undefined;
 		return {
 			fleet,
 			scheduler,
 			recovery,
 			claudePath: claude.path,
+			...(http ? {httpUrl: http.url} : {}),
 			close: () => (closing ??= closeAll()),
 		};
 	} catch (error) {

@@ -23,6 +23,8 @@ export const MAIN_HELP = `
     $ ccfleet doctor                  check claude, the login, the state directory, the database, the socket, disk and resources
     $ ccfleet stop [--cancel-running] stop the background core; running tasks resume on the next start
     $ ccfleet mcp                     the MCP server on stdio, for Claude Code
+    $ ccfleet serve --http <addr>     run the core serving MCP, a REST API and the page over HTTP (see ccfleet serve --help)
+    $ ccfleet token create|list|revoke   the bearer tokens of the HTTP API
     $ ccfleet --daemon                run the core headless (for servers and systemd)
     $ ccfleet --demo                  the dashboard on a mock API with scripted tasks: no account needed,
                                       nothing leaves this machine, everything is removed on quit
@@ -46,6 +48,8 @@ export const MAIN_HELP = `
     CCFLEET_RETRY_BASE        first pause before such a retry, doubling each time (default 10s)
     CCFLEET_CLAUDE_BIN        the claude to run (default: claude on PATH, else the bundled one)
     LOG_LEVEL                 debug, info, warn, error (default info)
+    CCFLEET_HTTP              host:port: every core start also serves HTTP there (as ccfleet serve --http; default off);
+                              with CCFLEET_HTTP_HOST_NAMES, CCFLEET_TLS_CERT, CCFLEET_TLS_KEY, CCFLEET_HTTP_INSECURE=1
 `;
 
 export type CommandSpec = {
@@ -268,6 +272,54 @@ TASK_OPTIONS
 			memoryReserve: {type: 'string'},
 			workerMaxRss: {type: 'string'},
 			dailyBudget: {type: 'string'},
+			json: {type: 'boolean', default: false},
+		},
+	},
+	serve: {
+		description: 'ccfleet serve — run the core and serve the fleet over HTTP: MCP at /mcp, a REST API, the page',
+		help: `
+  Usage
+    $ ccfleet serve --http 127.0.0.1:7777
+    $ ccfleet serve --http 0.0.0.0:7777 --tls-cert cert.pem --tls-key key.pem --host-name fleet.example.ts.net
+
+  Runs the core in the foreground (as ccfleet --daemon does) and serves HTTP beside its socket, until Ctrl-C or
+  ccfleet stop. Every request needs a token (ccfleet token create --name <name>) as Authorization: Bearer <token>,
+  except the page itself, which asks for one. A core that already runs must be stopped first; CCFLEET_HTTP makes
+  every core start serve HTTP instead. Safest from a phone: an SSH tunnel or Tailscale to a loopback address.
+
+  Options
+    --http <host:port>     where to listen (127.0.0.1:7777: this machine only)
+    --host-name <name>     a name clients reach this machine by (Host and Origin are checked); repeatable
+    --tls-cert <pem>       serve HTTPS with this certificate (with --tls-key); needed beyond loopback
+    --tls-key <pem>        the certificate's private key
+    --insecure             plain HTTP beyond loopback anyway (tokens cross the network in clear)
+`,
+		flags: {
+			http: {type: 'string'},
+			hostName: {type: 'string', isMultiple: true},
+			tlsCert: {type: 'string'},
+			tlsKey: {type: 'string'},
+			insecure: {type: 'boolean', default: false},
+		},
+	},
+	token: {
+		description: 'ccfleet token — the bearer tokens of the HTTP API',
+		help: `
+  Usage
+    $ ccfleet token create --name phone [--read-only]   prints a new token once (stored only as a hash)
+    $ ccfleet token list                                 the tokens' names, access and age
+    $ ccfleet token revoke phone                         requests with it get 401 from now on
+
+  A read-only token can look (status, logs, events) but gets 403 on anything that changes the fleet.
+
+  Options
+    --name <name>    the token's name (letters, digits, . _ -)
+    --read-only      the token can only read
+    --json           list as JSON
+`,
+		flags: {
+			name: {type: 'string'},
+			readOnly: {type: 'boolean', default: false},
 			json: {type: 'boolean', default: false},
 		},
 	},

@@ -32,7 +32,7 @@ function logFleetActivity(fleet: Fleet, logger: Logger): void {
  * checkpoints under way are drained, the store is closed and the socket removed; then the exit code is 0.
  * Logs go to `logger` (stderr) and, as JSON lines, to $CCFLEET_HOME/logs/ccfleet.log.
  */
-export async function runDaemon(config: Config, stderrLogger: Logger): Promise<number> {
+export async function runDaemon(config: Config, stderrLogger: Logger, hooks: {onReady?: (host: {httpUrl?: string}) => void} = {}): Promise<number> {
 	const file = createFileLogger(path.join(config.logsDirectory, DAEMON_LOG_FILE), {level: config.logLevel});
 	const logger = teeLogger(stderrLogger, file);
 	// Listening from before the start: a SIGTERM while the core recovers its tasks stops it gracefully once it is up.
@@ -60,7 +60,15 @@ export async function runDaemon(config: Config, stderrLogger: Logger): Promise<n
 	}
 
 	logFleetActivity(host.fleet, logger);
-	logger.info('ccfleet daemon ready', {pid: process.pid, socket: config.socketPath, home: config.home, claude: host.claudePath, recovered: host.recovery});
+	logger.info('ccfleet daemon ready', {
+		pid: process.pid,
+		socket: config.socketPath,
+		home: config.home,
+		claude: host.claudePath,
+		recovered: host.recovery,
+		...(host.httpUrl ? {http: host.httpUrl} : {}),
+	});
+	hooks.onReady?.(host);
 	const signal = await stopSignal;
 	const running = host.fleet.list({statuses: ['running']}).length;
 	logger.info('stopping: running tasks will resume at the next start', {signal, running});

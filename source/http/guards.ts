@@ -1,0 +1,100 @@
+import type {IncomingMessage} from 'node:http';
+import {HttpError} from './router.js';
+import {LOOPBACK_NAMES} from './http-settings.js';
+import type {TokenFile, TokenHolder} from './token-store.js';
+
+/** Failed token attempts one client address may make per window before it gets 429. */
+export const MAX_FAILED_ATTEMPTS = 10;
+export const FAILED_ATTEMPTS_WINDOW_MS = 60_000;
+
+const TOKEN_HELP = 'Create one on the fleet machine with `ccfleet token create --name <name>` and send it as `Authorization: Bearer <token>`.';
+
+/** The host name of a Host header or an Origin, lower-cased, without port or IPv6 brackets. */
+function hostNameOf(value: string): string | undefined {
+	try {
+		return new URL(value.includes('://') ? value : `http://${value}`).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * Refuses a request whose Host or Origin names a host this server was not told it goes by: a web page on another
+ * site whose name was rebound to 127.0.0.1 (DNS rebinding) must not reach the fleet through the user's browser.
+ */
+export function checkHostAndOrigin(request: IncomingMessage, names: readonly string[]): void {
+	const accepted = new Set([...LOOPBACK_NAMES, ...names]);
+	const list = [...accepted].join(', ');
+	const host = request.headers.host;
+	const hostName = host ? hostNameOf(host) : undefined;
+	if (!hostName || !accepted.has(hostName)) {
+		throw new HttpError(
+			403,
+			`Host "${host ?? ''}" is not a name this server answers to (DNS rebinding protection). Accepted: ${list}. Add a name with --host-name (CCFLEET_HTTP_HOST_NAMES).`,
+		);
+	}
+	const origin = request.headers.origin;
+	if (origin === undefined) return;
+	const originName = hostNameOf(origin);
+	if (!originName || !accepted.has(originName)) {
+		throw new HttpError(
+			403,
+			`Origin "${origin}" is not allowed: only pages served by this fleet itself (${list}) may call it. Add a name with --host-name (CCFLEET_HTTP_HOST_NAMES).`,
+		);
+	}
+}
+
+/**
+ * Counts failed token attempts per client address in fixed windows; an address past MAX_FAILED_ATTEMPTS is refused
+ * (429 with Retry-After) until its window ends, even with a good token, so tokens cannot be guessed at speed.
+ */
+export class FailedAttempts {
+	readonly #byAddress = new Map<string, {count: number; since: number}>();
+
+	constructor(private readonly now: () => number = Date.now) {}
+
+	/** Throws 429 when `address` spent its attempts. */
+	check(address: string): void {
+		const entry = this.#current(address);
+		if (!entry || entry.count < MAX_FAILED_ATTEMPTS) return;
+		const seconds = Math.max(1, Math.ceil((entry.since + FAILED_ATTEMPTS_WINDOW_MS - this.now()) / 1000));
+		throw new HttpError(429, `Too many requests with a wrong token from ${address}; try again in ${seconds} s with a valid token.`, {'Retry-After': String(seconds)});
+	}
+
+	record(address: string): void {
+		const entry = this.#current(address);
+		if (entry) entry.count++;
+		else this.#byAddress.set(address, {count: 1, since: this.now()});
+		// Addresses whose window ended are dropped as new ones come, so the map stays small under a scan.
+		if (this.#byAddress.size > 1000) for (const key of [...this.#byAddress.keys()]) this.#current(key);
+	}
+
+	#current(address: string): {count: number; since: number} | undefined {
+		const entry = this.#byAddress.get(address);
+		if (entry && this.now() - entry.since >= FAILED_ATTEMPTS_WINDOW_MS) {
+			this.#byAddress.delete(address);
+			return undefined;
+		}
+		return entry;
+	}
+}
+
+/** The holder of the request's bearer token; 401 (and a recorded attempt, when a token was given) otherwise. */
+export function authenticate(request: IncomingMessage, tokens: TokenFile, attempts: FailedAttempts): TokenHolder {
+	const address = request.socket.remoteAddress ?? 'unknown';
+	attempts.check(address);
+	const header = request.headers.authorization;
+	const challenge = {'WWW-Authenticate': 'Bearer realm="ccfleet"'};
+	if (!header) throw new HttpError(401, `This needs a token: no Authorization header was sent. ${TOKEN_HELP}`, challenge);
+	const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+	if (!match) attempts.record(address);
+	if (!match) throw new HttpError(401, `The Authorization header must be "Bearer <token>". ${TOKEN_HELP}`, challenge);
+	const holder = tokens.verify(match[1]!);
+	if (!holder) {
+		attempts.record(address);
+		throw new HttpError(401, `The token is not valid (revoked, mistyped, or from another machine). ${TOKEN_HELP}`, {
+			'WWW-Authenticate': 'Bearer realm="ccfleet", error="invalid_token"',
+		});
+	}
+	return holder;
+}

@@ -1,0 +1,141 @@
+import {randomUUID} from 'node:crypto';
+import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
+import {StreamableHTTPServerTransport} from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {isInitializeRequest, type JSONRPCMessage} from '@modelcontextprotocol/sdk/types.js';
+import type {Logger} from '../core/ports/logger.js';
+import {NO_SESSION_DIRECTORY} from '../mcp/tools/session-directory.js';
+import {readJsonBody} from './request-body.js';
+import {sendJson, type HttpRoute, type RouteContext} from './router.js';
+import type {TokenHolder} from './token-store.js';
+
+/**
+ * The tools a read-only token may call: they change nothing. Every other tool, including one added later, counts as
+ * a write until it is listed here.
+ */
+export const READ_ONLY_TOOLS: ReadonlySet<string> = new Set([
+	'task_status',
+	'task_logs',
+	'list_roles',
+	'fleet_status',
+	'list_questions',
+	'wait_for_task',
+	'list_schedules',
+	'get_schedule',
+]);
+
+/** A session no request touched for this long is closed (its client went away without a DELETE). */
+export const MCP_SESSION_IDLE_MS = 60 * 60_000;
+const SWEEP_EVERY_MS = 5 * 60_000;
+
+/** Over HTTP the client's own directory is on its machine (or at least not known here): the refusal says so. */
+const HTTP_NO_DIRECTORY =
+	'cwd is missing. Over HTTP ccfleet cannot take your directory from your session (this client declares no roots), and your directory may be on another machine. ' +
+	'Give cwd: the absolute path of the project directory on the fleet machine.';
+const SESSION_DIRECTORY_NOTE = "(It is this session's directory; give cwd.)";
+const HTTP_SESSION_DIRECTORY_NOTE = '(It is the root your client declared; over HTTP that may be a path on another machine. Give cwd: a directory on the fleet machine.)';
+
+type Session = {transport: StreamableHTTPServerTransport; server: McpServer; holder: string; lastSeen: number; open: number};
+
+const rpcError = (code: number, message: string, id: unknown = null) => ({jsonrpc: '2.0', error: {code, message}, id});
+
+/** A tool result whose refusal speaks of "this session's directory" as if the client were local, told for HTTP. */
+function forHttp(message: JSONRPCMessage): JSONRPCMessage {
+	const result = (message as {result?: {isError?: boolean; content?: {type: string; text?: string}[]}}).result;
+	const first = result?.isError ? result.content?.[0] : undefined;
+	if (!first?.text) return message;
+	if (first.text === NO_SESSION_DIRECTORY) first.text = HTTP_NO_DIRECTORY;
+	else if (first.text.endsWith(SESSION_DIRECTORY_NOTE)) first.text = `${first.text.slice(0, -SESSION_DIRECTORY_NOTE.length)}${HTTP_SESSION_DIRECTORY_NOTE}`;
+	return message;
+}
+
+/** The write tool a read-only token tries to call in this body (one message or a batch), with the request's id. */
+function forbiddenCall(body: unknown, holder: TokenHolder): {tool: string; id: unknown} | undefined {
+	if (!holder.isReadOnly) return undefined;
+	for (const message of Array.isArray(body) ? body : [body]) {
+		const {method, params, id} = (message ?? {}) as {method?: unknown; params?: {name?: unknown}; id?: unknown};
+		if (method === 'tools/call' && !READ_ONLY_TOOLS.has(String(params?.name))) return {tool: String(params?.name), id};
+	}
+	return undefined;
+}
+
+/**
+ * MCP over streamable HTTP at /mcp: a session per initialize, each with its own McpServer from `createServer` (the
+ * same tools and resources as the socket), bound to the token that opened it.
+ */
+export function createMcpEndpoint(createServer: () => McpServer, logger: Logger): {route: HttpRoute; close(): Promise<void>} {
+	const sessions = new Map<string, Session>();
+	const sweeper = setInterval(() => {
+		const now = Date.now();
+		for (const session of sessions.values()) {
+			// A session with a stream open (a GET listening for notifications) is in use however quiet it is.
+			if (session.open > 0) session.lastSeen = now;
+			else if (now - session.lastSeen > MCP_SESSION_IDLE_MS) void session.server.close();
+		}
+	}, SWEEP_EVERY_MS);
+	sweeper.unref();
+
+	const open = async (holder: TokenHolder): Promise<Session> => {
+		const server = createServer();
+		const session = {server, holder: holder.name, lastSeen: Date.now(), open: 0} as Session;
+		const transport = new StreamableHTTPServerTransport({sessionIdGenerator: randomUUID, onsessioninitialized: id => void sessions.set(id, session)});
+		session.transport = transport;
+		const send = transport.send.bind(transport);
+		transport.send = (message, options) => send(forHttp(message), options);
+		transport.onclose = () => {
+			if (transport.sessionId) sessions.delete(transport.sessionId);
+		};
+		await server.connect(transport);
+		return session;
+	};
+
+	const handle = async ({request, response, holder}: RouteContext) => {
+		const who = holder!;
+		const sessionId = request.headers['mcp-session-id'];
+		const body = request.method === 'POST' ? await readJsonBody(request) : undefined;
+		let session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+		if (sessionId !== undefined && (!session || session.holder !== who.name)) {
+			// 404 tells a client its session is gone so it initializes again; another token's session is not told apart.
+			sendJson(response, 404, rpcError(-32001, 'Session not found: it ended or the core restarted. Initialize a new session.'));
+			return;
+		}
+		if (!session) {
+			if (request.method !== 'POST' || !(Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body))) {
+				sendJson(response, 400, rpcError(-32000, 'No Mcp-Session-Id header: start with an initialize request (POST), then send its session id with every request.'));
+				return;
+			}
+			session = await open(who);
+		}
+		const forbidden = forbiddenCall(body, who);
+		if (forbidden) {
+			sendJson(
+				response,
+				403,
+				rpcError(-32003, `The token "${who.name}" is read-only and ${forbidden.tool} changes the fleet. Use a token made without --read-only.`, forbidden.id ?? null),
+			);
+			return;
+		}
+		session.lastSeen = Date.now();
+		session.open++;
+		response.once('close', () => {
+			session.open--;
+			session.lastSeen = Date.now();
+		});
+		await session.transport.handleRequest(request, response, body);
+	};
+
+	return {
+		route: {method: ['GET', 'POST', 'DELETE'], path: '/mcp', access: 'read', handle},
+		async close() {
+			clearInterval(sweeper);
+			const all = [...sessions.values()];
+			sessions.clear();
+			for (const session of all) {
+				try {
+					await session.server.close();
+				} catch (error) {
+					logger.warn('an MCP session over HTTP did not close cleanly', {error: String(error)});
+				}
+			}
+		},
+	};
+}

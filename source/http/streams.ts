@@ -1,0 +1,81 @@
+import type {ServerResponse} from 'node:http';
+import {isTerminal} from '../core/domain/task.js';
+import type {Fleet} from '../core/fleet.js';
+import type {Scheduler} from '../core/scheduler.js';
+import {fleetCounters, startFleetFeed} from '../mcp/fleet-feed.js';
+import {runView, scheduleView} from '../mcp/schedule-view.js';
+import {taskView} from '../mcp/task-view.js';
+import type {FleetChanges, ScheduleChange} from '../protocol/fleet-changes.js';
+import {startSse} from './sse.js';
+
+/** Output is read from the log at most this often while a worker writes, however fast it writes. */
+export const LOG_FLUSH_MS = 100;
+/** How many tasks the first event of /events carries (the newest); later events carry every change. */
+const SNAPSHOT_TASKS = 500;
+const PROMPT_CHARS = 200;
+
+/**
+ * Follows one task's log as server-sent events: `output` {text} with what the log gained, `status` {task view} on
+ * each change of the task, and `end` {task view} once it ended, after its last output; then the stream closes.
+ */
+export function streamTaskLog(fleet: Fleet, id: string, response: ServerResponse): void {
+	const stream = startSse(response);
+	let sentBytes = 0;
+	let timer: NodeJS.Timeout | undefined;
+	const flushOutput = () => {
+		clearTimeout(timer);
+		timer = undefined;
+		const log = fleet.logs(id);
+		const bytes = Buffer.from(log.text, 'utf8');
+		if (bytes.length > sentBytes) {
+			stream.send('output', {text: bytes.subarray(sentBytes).toString('utf8')});
+			sentBytes = bytes.length;
+		}
+	};
+	const finishIfEnded = (): boolean => {
+		const task = fleet.get(id);
+		if (!isTerminal(task.status)) return false;
+		flushOutput();
+		stream.send('end', taskView(fleet, task));
+		stream.close();
+		return true;
+	};
+	const offOutput = fleet.on('worker:output', ({taskId}) => {
+		if (taskId === id) timer ??= setTimeout(flushOutput, LOG_FLUSH_MS);
+	});
+	const offStatus = fleet.on('task:updated', ({task}) => {
+		if (task.id !== id) return;
+		stream.send('status', taskView(fleet, task));
+		finishIfEnded();
+	});
+	stream.onClose(() => {
+		offOutput();
+		offStatus();
+		clearTimeout(timer);
+	});
+	flushOutput();
+	stream.send('status', taskView(fleet, fleet.get(id)));
+	finishIfEnded();
+}
+
+/** Everything the page needs to draw the fleet at once: every schedule and the newest tasks, as change sets carry them. */
+export function fleetSnapshot(fleet: Fleet, scheduler: Scheduler | undefined): FleetChanges {
+	const schedules: ScheduleChange[] = (scheduler?.list() ?? []).map(schedule => {
+		const change: ScheduleChange = scheduleView(schedule, {promptChars: PROMPT_CHARS});
+		const lastRun = scheduler!.runs(schedule.id, 1)[0];
+		return lastRun ? {...change, lastRun: runView(lastRun)} : change;
+	});
+	const tasks = fleet.list({limit: SNAPSHOT_TASKS}).map(task => taskView(fleet, task, {promptChars: PROMPT_CHARS}));
+	return {tasks, output: [], schedules, fleet: fleetCounters(fleet)};
+}
+
+/**
+ * /events: `fleet` events carrying what the ccfleet://fleet resource notification carries in its `_meta` (FleetChanges),
+ * the first one a snapshot of the whole fleet.
+ */
+export function streamFleetEvents(fleet: Fleet, scheduler: Scheduler | undefined, response: ServerResponse): void {
+	const stream = startSse(response);
+	stream.send('fleet', fleetSnapshot(fleet, scheduler));
+	const stop = startFleetFeed(fleet, changes => stream.send('fleet', changes), scheduler ? {scheduler} : {});
+	stream.onClose(stop);
+}
