@@ -43,7 +43,7 @@ const CLAIM_SQL = `
 				SELECT 1
 				FROM (SELECT jsonb_array_elements_text(coalesce(t.depends_on, '[]'::jsonb)) UNION SELECT t.continue_from) dependency (id)
 				JOIN tasks d ON d.id = dependency.id
-				WHERE d.status <> 'completed' AND NOT (t.on_dependency_failure = 'run' AND d.status IN ('failed', 'cancelled', 'skipped'))
+				WHERE d.status <> 'completed' AND NOT (coalesce(t.on_dependency_failure, 'fail') = 'run' AND d.status IN ('failed', 'cancelled', 'skipped'))
 			)
 		ORDER BY t.priority, t.created_at, t.seq
 		LIMIT $3
