@@ -1,11 +1,11 @@
 // The fleet page: counts, the questions waiting for an answer, the task list, a task's live log and a new-task form,
 // kept current by the server's event streams (/events for the fleet, /tasks/:id/logs for one task's log).
-import {api, ApiError, forgetToken, loadToken, saveToken, stream, Unauthorized} from './api.js';
+import {api, forgetToken, loadToken, saveToken, stream, Unauthorized} from './api.js';
 import {questionCard, taskRow} from './render.js';
 import {openTaskView, closeTaskView, updateTaskView} from './task-view.js';
+import {CWD_KEY, recall, setUpNewTaskForm} from './new-task.js';
 
 const $ = id => document.getElementById(id);
-const CWD_KEY = 'ccfleet.cwd';
 const SHOWN_TASKS = 60;
 const ACTIVE_ORDER = {needs_input: 0, running: 1, parked: 2, queued: 3};
 const RECONNECT_MAX_MS = 15_000;
@@ -16,6 +16,7 @@ const state = {tasks: new Map(), questions: [], counters: undefined, fleetAbort:
 
 function showTokenForm(message) {
 	state.fleetAbort?.abort();
+	$('go-new').hidden = true;
 	closeTaskView();
 	setConnection('offline');
 	$('fleet-view').hidden = true;
@@ -53,6 +54,7 @@ function setConnection(which) {
 
 async function connect() {
 	$('token-view').hidden = true;
+	$('go-new').hidden = false;
 	try {
 		await refreshAll();
 	} catch (error) {
@@ -200,41 +202,7 @@ function renderTasks() {
 	const tasks = [...state.tasks.values()].sort(taskOrder).slice(0, SHOWN_TASKS);
 	$('tasks').replaceChildren(...tasks.map(task => taskRow(task, openTask)));
 	$('tasks-empty').hidden = tasks.length > 0;
-	if (!$('new-cwd').value) $('new-cwd').value = localStorage.getItem(CWD_KEY) ?? tasks[0]?.cwd ?? '';
-}
-
-// New task ----------------------------------------------------------------------------------------------------------
-
-$('new-task-form').addEventListener('submit', event => {
-	event.preventDefault();
-	void submitTask(event.submitter ?? event.target.querySelector('button'));
-});
-
-async function submitTask(button) {
-	const prompt = $('new-prompt').value.trim();
-	const cwd = $('new-cwd').value.trim();
-	const priority = $('new-priority').value;
-	$('new-task-error').hidden = true;
-	$('new-task-done').hidden = true;
-	button.disabled = true;
-	try {
-		const result = await api('POST', '/tasks', {prompt, cwd, ...(priority ? {priority} : {})});
-		localStorage.setItem(CWD_KEY, cwd);
-		if (result.task) {
-			state.tasks.set(result.task.id, result.task);
-			$('new-task-done').textContent = `Started task ${result.task.id} (${result.task.status}).`;
-			$('new-task-done').hidden = false;
-		}
-		$('new-prompt').value = '';
-		scheduleRender();
-	} catch (error) {
-		if (!handleFailure(error)) {
-			$('new-task-error').textContent = error instanceof ApiError ? error.message : String(error);
-			$('new-task-error').hidden = false;
-		}
-	} finally {
-		button.disabled = false;
-	}
+	if (!$('new-cwd').value) $('new-cwd').value = recall(CWD_KEY) ?? tasks[0]?.cwd ?? '';
 }
 
 // Routing: #task=<id> shows one task; anything else the fleet -------------------------------------------------------
@@ -259,10 +227,22 @@ function route() {
 	}
 }
 
+setUpNewTaskForm({
+	onCreated(task) {
+		state.tasks.set(task.id, task);
+		scheduleRender();
+	},
+	onFailure: handleFailure,
+});
 window.addEventListener('hashchange', route);
 $('back').addEventListener('click', () => {
 	if (history.length > 1 && location.hash.startsWith('#task=')) history.back();
 	else location.hash = '';
+});
+$('go-new').addEventListener('click', () => {
+	location.hash = '';
+	$('new-prompt').scrollIntoView({block: 'center'});
+	$('new-prompt').focus();
 });
 $('home').addEventListener('click', () => {
 	location.hash = '';

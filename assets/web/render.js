@@ -45,9 +45,10 @@ export function firstLine(text, max = 120) {
 
 export function ago(iso) {
 	const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-	if (seconds < 60) return `${seconds} s`;
-	if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-	return `${Math.round(seconds / 3600)} h`;
+	if (seconds < 5) return 'just now';
+	if (seconds < 60) return `${seconds} s ago`;
+	if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+	return `${Math.round(seconds / 3600)} h ago`;
 }
 
 /** A tool call's input as a person reads it: a Bash command as itself, anything else as indented JSON. */
@@ -95,7 +96,7 @@ export function questionCard(question, onAnswer, onOpen, {isCompact = false} = {
 				'div',
 				{class: 'meta'},
 				h('button', {type: 'button', class: 'link mono', onclick: () => onOpen(question.taskId)}, question.taskId),
-				h('span', {}, question.askedAt ? `asked ${ago(question.askedAt)} ago` : ''),
+				h('span', {}, question.askedAt ? `asked ${ago(question.askedAt)}` : ''),
 			),
 		!isCompact && h('p', {class: 'prompt'}, firstLine(question.prompt)),
 		!isCompact && h('div', {class: 'cwd mono'}, question.cwd),
@@ -135,8 +136,8 @@ export function taskRow(task, onOpen) {
 		h(
 			'button',
 			{type: 'button', class: 'task', dataset: {taskId: task.id, status: task.status}, onclick: () => onOpen(task.id)},
-			statusPill(task.status),
-			h('span', {class: 'prompt'}, firstLine(task.prompt, 200), h('span', {class: 'sub mono'}, sub)),
+			h('span', {class: 'prompt'}, firstLine(task.prompt, 200)),
+			h('span', {class: 'sub'}, statusPill(task.status), h('span', {class: 'mono'}, sub)),
 			h('span', {class: 'cost'}, formatCost(task)),
 		),
 	);
