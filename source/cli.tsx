@@ -135,6 +135,11 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 			const {schedule} = await import('./cli/schedule-commands.js');
 			return schedule(config, cli.input, flags as never);
 		}
+		case 'workflow': {
+			if (flags['help'] === true) cli.showHelp(0);
+			const {workflow} = await import('./cli/workflow-commands.js');
+			return workflow(config, cli.input, flags as never);
+		}
 		case 'pipeline': {
 			if (flags['help'] === true) cli.showHelp(0);
 			const {pipeline} = await import('./cli/schedule-commands.js');

@@ -13,6 +13,7 @@ export const MAIN_HELP = `
     $ ccfleet cancel <id> [reason]    cancel a queued or running task
     $ ccfleet schedule <subcommand>   run a task later or on a cron schedule (create, list, get, pause, resume, cancel)
     $ ccfleet pipeline <p1> <p2> …    run prompts one after another, with --delay between them
+    $ ccfleet workflow <name> <goal>  a workflow of role tasks (feature, bug-fix, refactor, code-review); list, cancel
     $ ccfleet retry <id>              run a finished task again from scratch
     $ ccfleet resume <id> [context]   continue a finished task's conversation
     $ ccfleet respond <id> approve|deny [why]|text <text>   answer a worker that waits
@@ -246,6 +247,39 @@ TASK_OPTIONS
 `,
 		flags: {
 			delay: {type: 'string'},
+			json: {type: 'boolean', default: false},
+		},
+	},
+	workflow: {
+		taskFlags: true,
+		help: `
+  Usage
+    $ ccfleet workflow <template> "<goal>" [options]   start one: a task per step, each after its dependencies
+    $ ccfleet workflow list [--json]                   the templates, their steps and roles; files that cannot be used
+    $ ccfleet workflow cancel <id> [reason]            cancel every step of workflow <id> (wf-…) not yet ended
+
+  Built in: feature (design → implement → test and document → review), bug-fix, refactor, code-review.
+  Each step is a task in a role; it starts once the steps it depends on completed, and its prompt carries the
+  goal and what each of them left (result, git state, last output lines). \`ccfleet status\` shows each step.
+
+  Your own templates: \${XDG_CONFIG_HOME:-~/.config}/ccfleet/workflows/<name>.yaml (or .json); one of a built-in's
+  name replaces it. Your own roles: …/ccfleet/roles/<name>.yaml ({title, prompt}) or <name>.md (the instructions).
+    description: Ship a release
+    steps:
+      - {id: build, role: implementer, prompt: "Build {{goal}}"}
+      - {id: audit, role: reviewer, prompt: "Audit the build", dependsOn: [build], model: opus}
+
+  Options
+TASK_OPTIONS
+    --file, -f <path>        read the goal (or more of it) from a file
+    --wait, -w               stay until every step ended, and print each outcome
+    --json                   print JSON
+  The task options apply to every step; a step's own setting in the template wins (--role and the
+  dependencies are each step's own).
+`,
+		flags: {
+			file: {type: 'string', shortFlag: 'f'},
+			wait: {type: 'boolean', shortFlag: 'w', default: false},
 			json: {type: 'boolean', default: false},
 		},
 	},

@@ -35,7 +35,9 @@ export function formatTaskTable(tasks: TaskView[], columns = process.stdout.colu
 	const used = widths.reduce((sum, width) => sum + width + 2, 0);
 	const promptWidth = Math.max(20, columns - used - 1);
 	const line = (cells: string[], prompt: string) => `${cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}  ${prompt}`;
-	return [line(header, 'PROMPT'), ...tasks.map((task, i) => line(rows[i]!, oneLine(task.prompt, promptWidth)))].join('\n');
+	// A workflow's step says which it is before its prompt, which repeats the workflow's goal in every step.
+	const prompt = (task: TaskView) => (task.workflow ? `[${task.workflow.name}:${task.workflow.step}] ${task.prompt}` : task.prompt);
+	return [line(header, 'PROMPT'), ...tasks.map((task, i) => line(rows[i]!, oneLine(prompt(task), promptWidth)))].join('\n');
 }
 
 /** `310 MB`, `4.2 GB`: the units people read memory in. */
@@ -124,6 +126,7 @@ export function formatTask(task: TaskView): string {
 		['priority', task.priority],
 		['mode', task.mode],
 		['role', task.role],
+		['workflow', task.workflow ? `${task.workflow.name} ${task.workflow.id}, step ${task.workflow.step}` : undefined],
 		[
 			'isolation',
 			task.isolation

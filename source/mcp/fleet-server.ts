@@ -7,6 +7,7 @@ import {registerInteractionTools} from './tools/interaction-tools.js';
 import {registerScheduleTools} from './tools/schedule-tools.js';
 import {registerTaskResources} from './task-resources.js';
 import {registerTaskTools} from './tools/task-tools.js';
+import {registerWorkflowTools} from './tools/workflow-tools.js';
 import {captureTools} from './tools/tool-registry.js';
 
 const SERVER_INFO = {name: 'ccfleet', version: '0.1.0'};
@@ -24,6 +25,7 @@ export function createFleetMcpServer(fleet: Fleet, extras: {scheduler?: Schedule
 	registerTaskTools(server, fleet);
 	registerInteractionTools(server, fleet);
 	registerFleetTools(server, fleet);
+	registerWorkflowTools(server, fleet);
 	if (extras.scheduler) registerScheduleTools(server, extras.scheduler);
 	tools.install();
 	// Both dispose themselves (their fleet listeners and timers) when the connection closes.

@@ -28,6 +28,18 @@ export const taskLogsResultSchema = z.object({
 	screen: z.array(z.string()).optional(),
 });
 export const rolesResultSchema = z.object({...message, roles: z.array(z.object({name: z.string(), title: z.string(), instructions: z.string()}))});
+/** A workflow and its steps' tasks, dependencies first. */
+export const workflowResultSchema = z.object({...message, workflow: z.object({id: z.string(), name: z.string()}), tasks: z.array(taskViewSchema)});
+export const workflowTemplateViewSchema = z.object({
+	name: z.string(),
+	description: z.string(),
+	/** `built-in`, or the file it was read from. */
+	source: z.string(),
+	steps: z.array(z.object({id: z.string(), role: z.string(), dependsOn: z.array(z.string())})),
+});
+export type WorkflowTemplateView = z.infer<typeof workflowTemplateViewSchema>;
+/** The templates there are, and the user's files that cannot be used (each naming its file and step). */
+export const workflowTemplatesResultSchema = z.object({...message, templates: z.array(workflowTemplateViewSchema), faults: z.array(z.string())});
 export const waitResultSchema = z.object({
 	...message,
 	tasks: z.array(taskViewSchema),
@@ -90,6 +102,9 @@ export const TOOL_RESULTS = {
 	pause_schedule: scheduleResultSchema,
 	resume_schedule: scheduleResultSchema,
 	cancel_schedule: scheduleResultSchema,
+	create_workflow: workflowResultSchema,
+	list_workflow_templates: workflowTemplatesResultSchema,
+	cancel_workflow: workflowResultSchema,
 } as const;
 
 export type ToolName = keyof typeof TOOL_RESULTS;

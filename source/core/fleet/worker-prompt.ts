@@ -32,7 +32,12 @@ export function promptWithDependencies(task: Task, find: (id: string) => Task | 
 	const from = task.continueFrom ? find(task.continueFrom) : undefined;
 	if (from) prompt = continuationPreamble(from) + prompt;
 	// A workflow step continues from every step it depends on, each one's checkpoint in turn.
-	if (task.workflow) prompt = workflowPreamble(task, (task.dependsOn ?? []).map(find).filter((dependency): dependency is Task => dependency !== undefined)) + prompt;
+	if (task.workflow)
+		prompt =
+			workflowPreamble(
+				task,
+				(task.dependsOn ?? []).map(find).filter((dependency): dependency is Task => dependency !== undefined),
+			) + prompt;
 	return prompt;
 }
 

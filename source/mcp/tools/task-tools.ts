@@ -1,7 +1,6 @@
 import {statSync} from 'node:fs';
 import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
-import {ROLE_NAMES, ROLES} from '../../core/domain/roles.js';
 import {TASK_STATUSES} from '../../core/domain/task.js';
 import {MAX_PROMPT_CHARS, taskIdSchema} from '../../core/domain/task-spec.js';
 import type {Fleet} from '../../core/fleet.js';
@@ -81,7 +80,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 			annotations: {readOnlyHint: true},
 		},
 		async () => {
-			const roles = ROLE_NAMES.map(name => ({name, title: ROLES[name].title, instructions: ROLES[name].prompt}));
+			const roles = fleet.catalog().roles.map(role => ({name: role.name, title: role.title, instructions: role.prompt}));
 			return ok({roles}, `${roles.length} roles: ${roles.map(role => role.name).join(', ')}.`);
 		},
 	);

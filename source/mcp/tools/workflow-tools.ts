@@ -1,0 +1,97 @@
+import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
+import {z} from 'zod';
+import type {Task} from '../../core/domain/task.js';
+import type {WorkflowTemplate} from '../../core/domain/workflow-template.js';
+import type {Fleet} from '../../core/fleet.js';
+import {workflowResultSchema, workflowTemplatesResultSchema, type WorkflowTemplateView} from '../../protocol/tool-results.js';
+import {taskView} from '../task-view.js';
+import {listedInput, mcpTaskShape} from './task-shape.js';
+import {clientLabel, taskDirectory} from './task-tools.js';
+import {failure, guard, ok} from './tool-result.js';
+
+/** A workflow shares every setting of a task with all its steps, but not what makes each step itself. */
+const {prompt: _prompt, dependsOn: _dependsOn, continueFrom: _continueFrom, role: _role, ...workflowSettings} = mcpTaskShape;
+
+export function templateView(template: WorkflowTemplate): WorkflowTemplateView {
+	return {
+		name: template.name,
+		description: template.description,
+		source: template.source,
+		steps: template.steps.map(step => ({id: step.id, role: step.role, dependsOn: step.dependsOn ?? []})),
+	};
+}
+
+/** `design → implement → test, document → review`: the steps by their dependencies, for a one-line answer. */
+function stepLine(tasks: readonly Task[]): string {
+	return tasks.map(task => `${task.workflow?.step ?? task.id} ${task.id} (${task.status})`).join(', ');
+}
+
+/** create_workflow, list_workflow_templates, cancel_workflow. */
+export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
+	server.registerTool(
+		'create_workflow',
+		{
+			outputSchema: workflowResultSchema,
+			title: 'Start a workflow of role tasks',
+			description:
+				"Expands a template (feature, bug-fix, refactor, code-review, or the user's) into one role task per step, each starting when its dependencies completed, with their results. Takes delegate_task fields for every step.",
+			inputSchema: listedInput(
+				{
+					template: z.string().min(1).max(100).describe('See list_workflow_templates.'),
+					goal: z.string().min(1).describe('What it is for; every step gets it.'),
+					cwd: mcpTaskShape.cwd,
+				},
+				workflowSettings,
+			),
+		},
+		async ({template, goal, cwd, ...settings}) =>
+			guard(async () => {
+				const directory = await taskDirectory(server, cwd);
+				if ('error' in directory) return failure(directory.error);
+				const started = fleet.createWorkflow({...settings, template, goal, cwd: directory.cwd});
+				const tasks = started.tasks.map(task => taskView(fleet, fleet.get(task.id), {promptChars: 200}));
+				return ok(
+					{workflow: {id: started.id, name: started.name}, tasks},
+					`Workflow ${started.id} (${started.name}) created ${tasks.length} tasks: ${stepLine(started.tasks)}. Wait for the last with wait_for_task {"ids":["${tasks.at(-1)!.id}"]}; cancel_workflow stops them all.`,
+				);
+			}),
+	);
+
+	server.registerTool(
+		'list_workflow_templates',
+		{
+			outputSchema: workflowTemplatesResultSchema,
+			title: 'Workflow templates',
+			description: "create_workflow's templates: steps, roles, dependencies; and user files that cannot be used.",
+			inputSchema: {},
+			annotations: {readOnlyHint: true},
+		},
+		async () =>
+			guard(() => {
+				const catalog = fleet.catalog();
+				const templates = catalog.templates.map(templateView);
+				const faults = catalog.faults.filter(fault => fault.kind === 'workflow').map(fault => fault.message);
+				return ok(
+					{templates, faults},
+					`${templates.length} templates: ${templates.map(known => known.name).join(', ')}.${faults.length ? ` ${faults.length} file(s) cannot be used: ${faults.join(' ')}` : ''}`,
+				);
+			}),
+	);
+
+	server.registerTool(
+		'cancel_workflow',
+		{
+			outputSchema: workflowResultSchema,
+			title: 'Cancel a workflow',
+			description: 'Cancels every step of a workflow that has not ended.',
+			inputSchema: {id: z.string().min(1).max(100).describe('wf-…'), reason: z.string().max(2000).optional()},
+			annotations: {destructiveHint: true},
+		},
+		async ({id, reason}) =>
+			guard(async () => {
+				const tasks = await fleet.cancelWorkflow(id, {by: clientLabel(server), ...(reason ? {reason} : {})});
+				const name = tasks[0]?.workflow?.name ?? '';
+				return ok({workflow: {id, name}, tasks: tasks.map(task => taskView(fleet, task, {promptChars: 200}))}, `Workflow ${id} (${name}): ${stepLine(tasks)}.`);
+			}),
+	);
+}
