@@ -1,5 +1,6 @@
 /**
- * A throwaway PostgreSQL for one test file: initdb into a temporary directory, the server on a Unix socket in it (and
+ * A throwaway PostgreSQL for one test file: a fresh cluster in a temporary directory (a copy of one initdb made once per
+ * machine, see templateCluster), the server on a Unix socket in it (and
  * on 127.0.0.1 at a free port when asked), fsync off, stopped and removed at the end even when a test fails.
  * PostgreSQL refuses to run as root, so as root the server runs as Debian's `postgres` user in a directory it owns.
  *
@@ -21,7 +22,7 @@ export type PostgresServer = {
 	readonly tcpUrl: string | undefined;
 	readonly socketDir: string;
 	readonly port: number;
-	/** Milliseconds from initdb to the first accepted connection. */
+	/** Milliseconds from the start (the copy of the cluster, or initdb the first time) to the first accepted connection. */
 	readonly startupMs: number;
 	/** A fresh empty database; returns its URL on the socket. */
 	createDatabase(name?: string): Promise<string>;
@@ -55,7 +56,7 @@ export async function startPostgres(options: {tcp?: boolean} = {}): Promise<Post
 	const started = performance.now();
 	const bin = findBinaries();
 	const owner = serverOwner();
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-pg-'));
+	const dir = fs.mkdtempSync(path.join(scratchRoot(), 'ccfleet-pg-'));
 	const dataDir = path.join(dir, 'data');
 	if (owner) fs.chownSync(dir, owner.uid, owner.gid);
 	let child: ChildProcess | undefined;
@@ -66,12 +67,9 @@ export async function startPostgres(options: {tcp?: boolean} = {}): Promise<Post
 	};
 	process.once('exit', onExit);
 	try {
-		const init = spawnSync(path.join(bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale=C'], {
-			encoding: 'utf8',
-			env: serverEnv(),
-			...(owner ?? {}),
-		});
-		if (init.status !== 0) throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr}`);
+		const template = templateCluster(bin, owner);
+		const copy = spawnSync('cp', ['-a', template, dataDir], {encoding: 'utf8', ...(owner ?? {})});
+		if (copy.status !== 0) throw new Error(`Could not copy the initialised cluster ${template} to ${dataDir}: ${copy.error?.message ?? copy.stderr}`);
 		fs.writeFileSync(
 			path.join(dataDir, 'pg_hba.conf'),
 			[`local all ${SUPERUSER} trust`, 'local all all scram-sha-256', `host all ${SUPERUSER} 127.0.0.1/32 trust`, 'host all all 127.0.0.1/32 scram-sha-256', ''].join(
@@ -125,6 +123,57 @@ export async function startPostgres(options: {tcp?: boolean} = {}): Promise<Post
 		fs.rmSync(dir, {recursive: true, force: true});
 		throw error;
 	}
+}
+
+/** Room a cluster needs where it lives: its files (about 40 MB), WAL segments of 16 MB, the tests' rows. */
+const SCRATCH_MIN_BYTES = 512 * 1024 ** 2;
+
+/**
+ * Where clusters live: /dev/shm (memory) when it has room, since copying and writing a cluster there is ten times
+ * quicker than on this machine's disk (72 ms against 800 ms for the copy, measured under load); else the temporary
+ * directory. A container's /dev/shm is often 64 MB, too small, hence the check.
+ */
+function scratchRoot(): string {
+	try {
+		const stats = fs.statfsSync('/dev/shm');
+		if (stats.bavail * stats.bsize >= SCRATCH_MIN_BYTES) {
+			fs.accessSync('/dev/shm', fs.constants.W_OK);
+			return '/dev/shm';
+		}
+	} catch {
+		// No /dev/shm (not Linux) or not writable: the temporary directory serves.
+	}
+	return os.tmpdir();
+}
+
+/**
+ * An initialised, never started cluster to copy (cp -a takes a fifth of initdb's time, which is most of a start):
+ * made once per machine, PostgreSQL version and user, where clusters live. Made under a name of its own and
+ * renamed into place, so test files starting at once never see half of one.
+ */
+function templateCluster(bin: string, owner: {uid: number; gid: number} | undefined): string {
+	const version = spawnSync(path.join(bin, 'initdb'), ['--version'], {encoding: 'utf8'})
+		.stdout.trim()
+		.replace(/[^\w.]+/g, '-');
+	const template = path.join(scratchRoot(), `ccfleet-pg-template-${version}-${owner?.uid ?? process.getuid?.() ?? 'user'}`);
+	if (fs.existsSync(path.join(template, 'PG_VERSION'))) return template;
+	const building = `${template}.${process.pid}.${Date.now()}`;
+	const init = spawnSync(path.join(bin, 'initdb'), ['-D', building, '-U', SUPERUSER, '--auth=trust', '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale=C'], {
+		encoding: 'utf8',
+		env: serverEnv(),
+		...(owner ?? {}),
+	});
+	if (init.status !== 0) {
+		fs.rmSync(building, {recursive: true, force: true});
+		throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr}`);
+	}
+	try {
+		fs.renameSync(building, template);
+	} catch {
+		// Another test file made it first; theirs is as good.
+		fs.rmSync(building, {recursive: true, force: true});
+	}
+	return template;
 }
 
 /** The newest installed PostgreSQL's bin directory (Debian: /usr/lib/postgresql/<major>/bin), else initdb on the PATH. */

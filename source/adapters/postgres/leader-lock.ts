@@ -14,6 +14,8 @@ export type LeaderLockOptions = {
 };
 
 const DEFAULT_CHECK_MS = 1_000;
+/** Checks a host that lost the lead with its session sits out, so that a follower whose session is sound leads next. */
+const HOLD_OFF_CHECKS = 3;
 
 /**
  * One leader among the hosts (the one whose scheduler fires schedules), by a session-level advisory lock
@@ -34,6 +36,8 @@ export class LeaderLock {
 	#timer: NodeJS.Timeout | undefined;
 	#isStopped = false;
 	#isChecking = false;
+	/** After losing the lead with its session, this host lets a healthy follower take the lock first. */
+	#holdOffUntil = 0;
 
 	constructor(url: string, options: LeaderLockOptions) {
 		this.#url = url;
@@ -72,7 +76,7 @@ export class LeaderLock {
 	}
 
 	async #check(): Promise<void> {
-		if (this.#isChecking || this.#isStopped) return;
+		if (this.#isChecking || this.#isStopped || Date.now() < this.#holdOffUntil) return;
 		this.#isChecking = true;
 		try {
 			const client = this.#client ?? (await this.#open());
@@ -104,6 +108,7 @@ export class LeaderLock {
 	#drop(error: unknown): void {
 		const client = this.#client;
 		this.#client = undefined;
+		if (this.#isLeader) this.#holdOffUntil = Date.now() + HOLD_OFF_CHECKS * this.#checkMs;
 		this.#setLeader(false);
 		if (!this.#isStopped) this.#options.onError?.(error);
 		void client?.end().catch(() => {});
