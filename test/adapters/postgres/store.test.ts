@@ -136,7 +136,7 @@ describe('PostgresTaskStore', () => {
 		const full = fullTask('full', {
 			allow: ['Bash(npm test)'],
 			deny: ['Bash(rm *)'],
-			answers: [{at: 5, toolName: 'Bash', summary: 'npm test', answer: 'allow', by: 'cli', message: 'ok "quoted" ✅'}],
+			answers: [{at: 5, toolName: 'Bash', summary: 'npm test', answer: 'allow', by: 'person', message: 'ok "quoted" ✅'}],
 			isolation: 'worktree',
 			mergeStrategy: 'patch',
 			worktree: {repoRoot: '/r', path: '/r/.wt', branch: 'ccfleet/full', baseSha: 'abc'},
