@@ -97,6 +97,10 @@ async function runCommand(command: string, argv: string[]): Promise<number> {
 			const {inbox} = await import('./cli/inbox-command.js');
 			return inbox(config, cli.input, flags);
 		}
+		case 'worktrees': {
+			const {worktrees} = await import('./cli/worktrees-command.js');
+			return worktrees(config, cli.input, flags);
+		}
 		case 'wait':
 			return commands.wait(config, cli.input, flags as never);
 		case 'configure': {

@@ -18,6 +18,7 @@ export const MAIN_HELP = `
     $ ccfleet resume <id> [context]   continue a finished task's conversation
     $ ccfleet respond <id> approve|deny [why]|text <text>   answer a worker that waits
     $ ccfleet inbox                   every permission question waiting, oldest first; answer many at once
+    $ ccfleet worktrees [prune]       worktrees and branches isolated tasks left; remove finished ones
     $ ccfleet wait <id>...            wait until tasks end
     $ ccfleet attach <id>             a worker's own screen, keys passed through; Ctrl-] detaches
     $ ccfleet configure               the running core's limits (workers, CPU, memory, daily budget); change them
@@ -178,6 +179,23 @@ TASK_OPTIONS
     --json                  the questions as JSON
 `,
 		flags: {always: {type: 'string'}, json: {type: 'boolean', default: false}},
+	},
+	worktrees: {
+		help: `
+  Usage
+    $ ccfleet worktrees                    worktrees and branches isolated tasks left: task, state, branch
+    $ ccfleet worktrees prune [--unmerged] remove finished tasks' leftovers
+
+  A task run with --isolation worktree works on branch ccfleet/<id> in a worktree of its own. When it ends, the
+  worktree is removed and the branch is settled by its --merge-strategy: manual and patch keep the branch; auto lands
+  it on the base branch through the merge queue (rebased, verified with --verify or \`git config ccfleet.verify\`)
+  and deletes it; pr pushes it and opens a pull request with gh. A branch is deleted only once its work is merged.
+
+  Options
+    --unmerged   with prune: delete unmerged branches too (their work is lost)
+    --json       as JSON
+`,
+		flags: {unmerged: {type: 'boolean', default: false}, json: {type: 'boolean', default: false}},
 	},
 	wait: {
 		help: `

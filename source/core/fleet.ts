@@ -22,6 +22,7 @@ import {TaskLedger} from './fleet/task-ledger.js';
 import {TaskRunner} from './fleet/task-runner.js';
 import {CONTINUE_PROMPT, retellPrompt, workingDirectory} from './fleet/worker-prompt.js';
 import {needsWorktree, prepareWorktree} from './fleet/worktree-preparer.js';
+import {listWorktrees, pruneWorktrees, type PruneReport, type WorktreeEntry} from './fleet/worktree-housekeeping.js';
 import {Governance, type AdmissionState} from './fleet/governance.js';
 import {Parking} from './fleet/parking.js';
 import type {UsageLimitView} from './fleet/usage-limit.js';
@@ -197,6 +198,8 @@ export class Fleet {
 			enqueue: task => this.#enqueueWhenReady(task),
 		});
 		this.#logger.info('fleet started', report);
+		// Worktrees of tasks that ended while the core was stopping (waiting in the merge queue) are settled now.
+		if (this.#ports.workspaces) this.#finisher.resettle(this.#ledger.list({statuses: ['completed', 'failed', 'cancelled']}));
 		this.#parking.arm();
 		// Admission decides by measurement from the first start on.
 		await this.#governance.sample();
@@ -207,6 +210,37 @@ export class Fleet {
 	/** Validates and queues a new task. Throws InvalidInputError naming the bad field. */
 	submit(input: TaskSpec): Task {
 		return this.#create(input, {});
+	}
+
+	/**
+	 * submit, after asking the repository what an isolated task needs (git and a commit; for auto and pr the base
+	 * branch, recorded as the checkout's current one when none is given; for pr a remote and a logged-in gh), so that
+	 * a missing piece is said now rather than when the work is done.
+	 */
+	async submitChecked(input: TaskSpec): Promise<Task> {
+		const workspaces = this.#ports.workspaces;
+		const spec = validateTaskInput(input, {maxPromptChars: this.#options.maxPromptChars, isKnownTask: id => this.#ledger.find(id) !== undefined});
+		if (spec.isolation !== 'worktree' || !workspaces) return this.submit(spec);
+		const checked = await workspaces.check(spec.cwd, {strategy: spec.mergeStrategy ?? 'manual', ...(spec.base ? {base: spec.base} : {})}).catch((error: unknown) => {
+			throw new InvalidInputError(error instanceof Error ? error.message : String(error));
+		});
+		return this.submit({...spec, ...(checked.base ? {base: checked.base} : {})});
+	}
+
+	/** Worktrees and branches isolated tasks still have, with what became of each. */
+	async worktrees(): Promise<WorktreeEntry[]> {
+		if (!this.#ports.workspaces) return [];
+		return listWorktrees(this.#isolatedTasks(), this.#ports.workspaces);
+	}
+
+	/** Removes finished tasks' leftover worktrees, and their branches once merged (or all, with `unmerged`). */
+	async pruneWorktrees(options: {unmerged: boolean}): Promise<PruneReport> {
+		if (!this.#ports.workspaces) return {removedDirectories: [], deletedBranches: [], keptBranches: []};
+		return pruneWorktrees(this.#isolatedTasks(), this.#ports.workspaces, options);
+	}
+
+	#isolatedTasks(): Task[] {
+		return this.#ledger.list().filter(task => task.worktree !== undefined);
 	}
 
 	/** `extra` (lineage, a session to resume, a workflow's id for it) is part of the task from its first write, before it can start. */

@@ -8,6 +8,7 @@ import {registerScheduleTools} from './tools/schedule-tools.js';
 import {registerTaskResources} from './task-resources.js';
 import {registerTaskTools} from './tools/task-tools.js';
 import {registerWorkflowTools} from './tools/workflow-tools.js';
+import {registerWorktreeTools} from './tools/worktree-tools.js';
 import {captureTools} from './tools/tool-registry.js';
 
 const SERVER_INFO = {name: 'ccfleet', version: '0.1.0'};
@@ -26,6 +27,7 @@ export function createFleetMcpServer(fleet: Fleet, extras: {scheduler?: Schedule
 	registerInteractionTools(server, fleet);
 	registerFleetTools(server, fleet);
 	registerWorkflowTools(server, fleet);
+	registerWorktreeTools(server, fleet);
 	if (extras.scheduler) registerScheduleTools(server, extras.scheduler);
 	tools.install();
 	// Both dispose themselves (their fleet listeners and timers) when the connection closes.

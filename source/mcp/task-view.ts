@@ -37,6 +37,8 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 		...(task.role ? {role: task.role} : {}),
 		...(task.workflow ? {workflow: task.workflow} : {}),
 		...(task.isolation ? {isolation: task.isolation, ...(task.mergeStrategy ? {mergeStrategy: task.mergeStrategy} : {})} : {}),
+		...(task.base ? {base: task.base} : {}),
+		...(task.verify ? {verify: task.verify} : {}),
 		...(task.worktree ? {worktree: task.worktree} : {}),
 		...(task.merge ? {merge: task.merge} : {}),
 		...(task.model ? {model: task.model} : {}),

@@ -78,6 +78,26 @@ export const configureResultSchema = z.object({
 export const scheduleResultSchema = z.object({...message, schedule: scheduleViewSchema});
 export const schedulesResultSchema = z.object({...message, schedules: z.array(scheduleViewSchema)});
 export const scheduleWithRunsResultSchema = z.object({...message, schedule: scheduleViewSchema, runs: z.array(scheduleRunViewSchema)});
+export const worktreeEntrySchema = z.object({
+	taskId: z.string(),
+	status: z.string(),
+	branch: z.string(),
+	path: z.string(),
+	hasDirectory: z.boolean(),
+	hasBranch: z.boolean(),
+	state: z.enum(['in use', 'landing', 'kept', 'merged']),
+	note: z.string(),
+	pullRequestUrl: z.string().optional(),
+});
+export const worktreesResultSchema = z.object({
+	...message,
+	worktrees: z.array(worktreeEntrySchema),
+	/** With prune: what was removed and what was kept. */
+	pruned: z
+		.object({removedDirectories: z.array(z.string()), deletedBranches: z.array(z.string()), keptBranches: z.array(z.object({taskId: z.string(), branch: z.string()}))})
+		.optional(),
+});
+export type WorktreeEntryView = z.infer<typeof worktreeEntrySchema>;
 export const pipelineResultSchema = z.object({...message, pipelineId: z.string(), schedules: z.array(scheduleViewSchema), firstTaskId: z.string().optional()});
 
 /** Each tool's answer, by tool name: what `FleetClient.call` reads an answer through. */
@@ -93,6 +113,7 @@ export const TOOL_RESULTS = {
 	list_questions: questionsResultSchema,
 	wait_for_task: waitResultSchema,
 	manage_queue: queueResultSchema,
+	worktrees: worktreesResultSchema,
 	fleet_status: fleetStatusResultSchema,
 	configure_fleet: configureResultSchema,
 	schedule_task: scheduleResultSchema,

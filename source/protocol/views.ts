@@ -22,6 +22,9 @@ const mergeOutcomeSchema = z.object({
 	merged: z.boolean(),
 	patchPath: z.string().optional(),
 	branchKept: z.boolean(),
+	pullRequestUrl: z.string().optional(),
+	landedSha: z.string().optional(),
+	conflictFiles: z.array(z.string()).optional(),
 });
 
 const checkpointSchema = z.object({
@@ -30,6 +33,7 @@ const checkpointSchema = z.object({
 	outputTail: z.array(z.string()),
 	result: z.string().optional(),
 	sessionId: z.string(),
+	pullRequestUrl: z.string().optional(),
 });
 
 const permissionQuestionSchema = z.object({toolName: z.string(), toolInput: z.unknown(), question: z.string()});
@@ -64,6 +68,8 @@ export const taskViewSchema = z.object({
 	workflow: z.object({id: z.string(), name: z.string(), step: z.string()}).optional(),
 	isolation: z.enum(ISOLATIONS).optional(),
 	mergeStrategy: z.enum(MERGE_STRATEGIES).optional(),
+	base: z.string().optional(),
+	verify: z.string().optional(),
 	worktree: worktreeSchema.optional(),
 	merge: mergeOutcomeSchema.optional(),
 	model: z.string().optional(),

@@ -20,7 +20,9 @@ describe('task flags, made from the task spec', () => {
 			'--max-budget-usd <usd>',
 			'--depends-on <ids>',
 			'--continue-from <id>',
-			'--merge-strategy <manual|patch|auto>',
+			'--merge-strategy <manual|patch|auto|pr>',
+			'--base <text>',
+			'--verify <text>',
 		]) {
 			expect(help).toContain(option);
 		}

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {Task} from '../../source/core/domain/task.js';
 import {createFleet} from '../../source/core/fleet.js';
-import type {Worktree} from '../../source/core/ports/workspace.js';
+import type {FinishPlan, Worktree} from '../../source/core/ports/workspace.js';
 import {FakeClock} from '../fakes/fake-clock.js';
 import {FakeSystemMonitor} from '../fakes/fake-system-monitor.js';
 import {FakeWorkerDriver} from '../fakes/fake-worker-driver.js';
@@ -35,7 +35,10 @@ function fakeWorkspaces() {
 				calls.push(`reopen ${worktree.path} for ${taskId}`);
 				return {...worktree, baseSha: 'branch-head'};
 			},
-			finish: async (worktree: Worktree, strategy: 'manual' | 'patch' | 'auto', taskId: string) => {
+			check: async () => ({}),
+			inspect: async () => ({directory: false, branch: true, merged: false}),
+			remove: async () => ({directory: false, branch: true, merged: false}),
+			finish: async (worktree: Worktree, {strategy}: FinishPlan, taskId: string) => {
 				calls.push(`finish ${taskId} ${strategy}`);
 				return {strategy, summary: `finished ${worktree.branch}`, merged: false, branchKept: true};
 			},

@@ -540,7 +540,10 @@ describe('worktree isolation', () => {
 				return {repoRoot: '/work', path: `/state/worktrees/${taskId}`, branch: `ccfleet/${taskId}`, baseSha: 'base'};
 			},
 			reopen: async (worktree: {repoRoot: string; path: string; branch: string; baseSha: string}) => worktree,
-			finish: async (worktree: {branch: string}, strategy: string, taskId: string) => {
+			check: async () => ({}),
+			inspect: async () => ({directory: false, branch: false, merged: true}),
+			remove: async () => ({directory: false, branch: false, merged: true}),
+			finish: async (worktree: {branch: string}, {strategy}: {strategy: string}, taskId: string) => {
 				calls.push(`finish ${taskId} ${strategy}`);
 				return {strategy: strategy as 'auto', summary: `done with ${worktree.branch}`, merged: strategy === 'auto', branchKept: strategy !== 'auto'};
 			},

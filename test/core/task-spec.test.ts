@@ -17,6 +17,8 @@ const every: TaskSpec = {
 	mode: 'headless',
 	isolation: 'worktree',
 	mergeStrategy: 'auto',
+	base: 'main',
+	verify: 'npm test',
 	model: 'opus',
 	permissionMode: 'plan',
 	allow: ['Bash(npm test:*)'],

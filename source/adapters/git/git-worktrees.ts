@@ -1,26 +1,52 @@
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {execa} from 'execa';
-import type {MergeOutcome, MergeStrategy, Workspaces, Worktree} from '../../core/ports/workspace.js';
+import type {FinishPlan, LeftoverState, MergeOutcome, MergeStrategy, Workspaces, Worktree} from '../../core/ports/workspace.js';
+import {landOnBase} from './git-landing.js';
+import {branchTip, currentBranch, FALLBACK_IDENTITY, git, mustGit} from './git-run.js';
+import {ghProblem, openPullRequest, pushRemote} from './pull-request.js';
 
-const GIT_TIMEOUT_MS = 60_000;
-/** Commits made for the worker carry this author when the user's git has none configured. */
-const FALLBACK_IDENTITY = ['-c', 'user.name=ccfleet', '-c', 'user.email=ccfleet@localhost'];
-
-async function git(cwd: string, args: string[]): Promise<{ok: boolean; stdout: string; stderr: string}> {
-	const result = await execa('git', args, {cwd, reject: false, timeout: GIT_TIMEOUT_MS, stdin: 'ignore'});
-	return {ok: result.exitCode === 0, stdout: String(result.stdout).trim(), stderr: String(result.stderr).trim()};
-}
-
-async function mustGit(cwd: string, args: string[], what: string): Promise<string> {
-	const result = await git(cwd, args);
-	if (!result.ok) throw new Error(`${what} failed (git ${args.join(' ')}): ${result.stderr || result.stdout || 'no output'}`);
-	return result.stdout;
-}
+export type GitWorktreesOptions = {
+	/** How long a verify command may run before landing gives up on it. @default 30 minutes */
+	verifyTimeoutMs?: number;
+};
 
 /** Worktrees under `<CCFLEET_HOME>/worktrees/<task id>`, on branches `ccfleet/<task id>`; patches under `patches/`. */
 export class GitWorktrees implements Workspaces {
-	constructor(private readonly home: string) {}
+	readonly #verifyTimeoutMs: number;
+
+	constructor(
+		private readonly home: string,
+		options: GitWorktreesOptions = {},
+	) {
+		this.#verifyTimeoutMs = options.verifyTimeoutMs ?? 30 * 60_000;
+	}
+
+	async check(cwd: string, plan: {strategy: MergeStrategy; base?: string}): Promise<{base?: string}> {
+		if (!existsSync(cwd)) throw new Error(`${cwd} does not exist, so it cannot have a worktree.`);
+		const repoRoot = (await git(cwd, ['rev-parse', '--show-toplevel'])).stdout;
+		if (!repoRoot)
+			throw new Error(`${cwd} is not in a git repository, so worktree isolation cannot be used. Run \`git init\` and commit there first, or submit without isolation.`);
+		if (!(await git(repoRoot, ['rev-parse', '--verify', '--quiet', 'HEAD'])).ok) {
+			throw new Error(`${repoRoot} has no commit yet, and a worktree starts from one. Commit something first, or submit without isolation.`);
+		}
+		if (plan.strategy !== 'auto' && plan.strategy !== 'pr') return {};
+		const base = plan.base ?? (await currentBranch(repoRoot));
+		if (!base)
+			throw new Error(
+				`${repoRoot} is not on a branch (detached HEAD), so there is no base branch to ${plan.strategy === 'pr' ? 'open the pull request against' : 'land on'}. Give one with --base.`,
+			);
+		if (!(await branchTip(repoRoot, base))) {
+			const branches = (await git(repoRoot, ['branch', '--format=%(refname:short)'])).stdout.split('\n').filter(name => name && !name.startsWith('ccfleet/'));
+			throw new Error(`The base branch ${base} does not exist in ${repoRoot}. Branches: ${branches.slice(0, 10).join(', ')}.`);
+		}
+		if (plan.strategy === 'pr') {
+			if (!(await pushRemote(repoRoot, base)))
+				throw new Error(`${repoRoot} has no remote to push the branch to (merge strategy pr). Add one (git remote add origin <url>), or use another merge strategy.`);
+			const problem = await ghProblem(repoRoot);
+			if (problem) throw new Error(problem);
+		}
+		return {base};
+	}
 
 	async create(cwd: string, taskId: string): Promise<Worktree> {
 		const repoRoot = (await git(cwd, ['rev-parse', '--show-toplevel'])).stdout;
@@ -46,20 +72,50 @@ export class GitWorktrees implements Workspaces {
 		return {...worktree, baseSha};
 	}
 
-	async finish(worktree: Worktree, strategy: MergeStrategy, taskId: string): Promise<MergeOutcome> {
-		await mustGit(worktree.path, ['add', '-A'], "Staging the worker's changes");
-		const staged = await git(worktree.path, ['diff', '--cached', '--quiet']);
-		if (!staged.ok) await mustGit(worktree.path, [...FALLBACK_IDENTITY, 'commit', '-q', '-m', `ccfleet task ${taskId}`], "Committing the worker's changes");
+	async finish(worktree: Worktree, plan: FinishPlan, taskId: string): Promise<MergeOutcome> {
+		const {strategy} = plan;
+		if (existsSync(worktree.path)) {
+			await mustGit(worktree.path, ['add', '-A'], "Staging the worker's changes");
+			const staged = await git(worktree.path, ['diff', '--cached', '--quiet']);
+			if (!staged.ok) await mustGit(worktree.path, [...FALLBACK_IDENTITY, 'commit', '-q', '-m', `ccfleet task ${taskId}`], "Committing the worker's changes");
+		} else if (!(await branchTip(worktree.repoRoot, worktree.branch))) {
+			return {strategy, summary: `Its worktree and branch ${worktree.branch} are gone; nothing to settle.`, merged: false, branchKept: false};
+		}
 		const changed = (await git(worktree.repoRoot, ['rev-list', '--count', `${worktree.baseSha}..${worktree.branch}`])).stdout !== '0';
-		await git(worktree.repoRoot, ['worktree', 'remove', '--force', worktree.path]);
 		if (!changed) {
+			await this.#removeDirectory(worktree);
 			await git(worktree.repoRoot, ['branch', '-D', worktree.branch]);
 			return {strategy, summary: 'The task changed no files.', merged: false, branchKept: false};
 		}
-		switch (strategy) {
+		let outcome: MergeOutcome;
+		try {
+			outcome = await this.#settle(worktree, plan, taskId);
+		} finally {
+			// The branch keeps every commit; the directory is only a checkout of it.
+			await this.#removeDirectory(worktree);
+		}
+		// Its work is in the base now; git deletes a branch only once no worktree has it checked out.
+		if (outcome.merged) await git(worktree.repoRoot, ['branch', '-D', worktree.branch]);
+		return outcome;
+	}
+
+	async inspect(worktree: Worktree, base: string | undefined): Promise<LeftoverState> {
+		const tip = await branchTip(worktree.repoRoot, worktree.branch);
+		return {directory: existsSync(worktree.path), branch: tip !== undefined, merged: tip === undefined || (await this.#isMerged(worktree, base))};
+	}
+
+	async remove(worktree: Worktree, {base, unmerged}: {base: string | undefined; unmerged: boolean}): Promise<LeftoverState> {
+		await this.#removeDirectory(worktree);
+		const before = await this.inspect(worktree, base);
+		if (before.branch && (before.merged || unmerged)) await git(worktree.repoRoot, ['branch', '-D', worktree.branch]);
+		return this.inspect(worktree, base);
+	}
+
+	async #settle(worktree: Worktree, plan: FinishPlan, taskId: string): Promise<MergeOutcome> {
+		switch (plan.strategy) {
 			case 'manual':
 				return {
-					strategy,
+					strategy: 'manual',
 					summary: `The changes are on branch ${worktree.branch}; merge it when you are ready (git merge ${worktree.branch}).`,
 					merged: false,
 					branchKept: true,
@@ -70,7 +126,7 @@ export class GitWorktrees implements Workspaces {
 				mkdirSync(path.dirname(patchPath), {recursive: true, mode: 0o700});
 				writeFileSync(patchPath, `${patch}\n`, {mode: 0o600});
 				return {
-					strategy,
+					strategy: 'patch',
 					summary: `The changes are in ${patchPath} (git am ${patchPath}); branch ${worktree.branch} keeps them too.`,
 					merged: false,
 					patchPath,
@@ -78,32 +134,27 @@ export class GitWorktrees implements Workspaces {
 				};
 			}
 			case 'auto':
-				return this.#merge(worktree);
+				return landOnBase(worktree, plan, {verifyTimeoutMs: this.#verifyTimeoutMs, repositoryVerify});
+			case 'pr':
+				return openPullRequest(worktree, plan);
 		}
 	}
 
-	/** Merges into the checkout the task came from, only when that cannot disturb anyone's work there. */
-	async #merge(worktree: Worktree): Promise<MergeOutcome> {
-		const dirty = (await git(worktree.repoRoot, ['status', '--porcelain'])).stdout;
-		if (dirty) {
-			return {
-				strategy: 'auto',
-				summary: `Not merged: ${worktree.repoRoot} has uncommitted changes. The work is on branch ${worktree.branch}.`,
-				merged: false,
-				branchKept: true,
-			};
-		}
-		const merge = await git(worktree.repoRoot, [...FALLBACK_IDENTITY, 'merge', '--no-edit', worktree.branch]);
-		if (!merge.ok) {
-			await git(worktree.repoRoot, ['merge', '--abort']);
-			return {
-				strategy: 'auto',
-				summary: `Not merged: it conflicts with ${worktree.repoRoot} (${merge.stdout.split('\n').at(-1) ?? ''}). The work is on branch ${worktree.branch}.`,
-				merged: false,
-				branchKept: true,
-			};
-		}
-		await git(worktree.repoRoot, ['branch', '-d', worktree.branch]);
-		return {strategy: 'auto', summary: `Merged into ${worktree.repoRoot}.`, merged: true, branchKept: false};
+	async #isMerged(worktree: Worktree, base: string | undefined): Promise<boolean> {
+		const target = base ?? (await currentBranch(worktree.repoRoot));
+		if (!target) return false;
+		return (await git(worktree.repoRoot, ['merge-base', '--is-ancestor', worktree.branch, target])).ok;
 	}
+
+	async #removeDirectory(worktree: Worktree): Promise<void> {
+		if (existsSync(worktree.path)) await git(worktree.repoRoot, ['worktree', 'remove', '--force', worktree.path]);
+		// A directory removed by hand leaves git's record of it behind.
+		await git(worktree.repoRoot, ['worktree', 'prune']);
+	}
+}
+
+/** A repository's own verify command: `git config ccfleet.verify "npm test"`. */
+async function repositoryVerify(repoRoot: string): Promise<string | undefined> {
+	const configured = await git(repoRoot, ['config', '--get', 'ccfleet.verify']);
+	return configured.ok && configured.stdout ? configured.stdout : undefined;
 }

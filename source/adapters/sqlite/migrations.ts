@@ -161,6 +161,19 @@ export const MIGRATIONS: readonly Migration[] = [
 			ALTER TABLE tasks ADD COLUMN answers TEXT; -- JSON AnsweredQuestion[]
 		`,
 	},
+	{
+		version: 11,
+		description: "an isolated task's base branch and verify command",
+		sql: `
+			ALTER TABLE tasks ADD COLUMN base_branch TEXT;
+			ALTER TABLE tasks ADD COLUMN verify_command TEXT;
+		`,
+	},
+	{
+		version: 12,
+		description: 'the workflow a task is a step of',
+		sql: `ALTER TABLE tasks ADD COLUMN workflow TEXT; -- JSON WorkflowMembership {id, name, step}`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

@@ -1,7 +1,7 @@
 /** A task as one row of the tasks table, and back: the only place that knows the columns. */
 import {FleetError} from '../../core/domain/errors.js';
 import type {AnsweredQuestion} from '../../core/domain/permission-answer.js';
-import {ROLE_NAMES, type Role} from '../../core/domain/roles.js';
+import type {WorkflowMembership} from '../../core/domain/workflow-expansion.js';
 import {
 	DEPENDENCY_FAILURE_POLICIES,
 	ISOLATIONS,
@@ -66,6 +66,9 @@ export type TaskRow = {
 	allow_rules: string | null;
 	deny_rules: string | null;
 	answers: string | null;
+	base_branch: string | null;
+	verify_command: string | null;
+	workflow: string | null;
 };
 
 export const COLUMNS = [
@@ -114,6 +117,9 @@ export const COLUMNS = [
 	'allow_rules',
 	'deny_rules',
 	'answers',
+	'base_branch',
+	'verify_command',
+	'workflow',
 ] as const satisfies ReadonlyArray<keyof TaskRow>;
 
 export function toRow(task: Task): TaskRow {
@@ -163,6 +169,9 @@ export function toRow(task: Task): TaskRow {
 		allow_rules: task.allow ? JSON.stringify(task.allow) : null,
 		deny_rules: task.deny ? JSON.stringify(task.deny) : null,
 		answers: task.answers ? JSON.stringify(task.answers) : null,
+		base_branch: task.base ?? null,
+		verify_command: task.verify ?? null,
+		workflow: task.workflow ? JSON.stringify(task.workflow) : null,
 	};
 }
 
@@ -205,7 +214,8 @@ export function fromRow(row: TaskRow): Task {
 		...(row.continue_from === null ? {} : {continueFrom: row.continue_from}),
 		...(row.on_dependency_failure === null ? {} : {onDependencyFailure: checked(row, 'on_dependency_failure', DEPENDENCY_FAILURE_POLICIES)}),
 		...(row.checkpoint === null ? {} : {checkpoint: JSON.parse(row.checkpoint) as Checkpoint}),
-		...(row.role === null ? {} : {role: checked(row, 'role', ROLE_NAMES)}),
+		// Any name: a user's role is known only to the catalogue, and the task's runner looks it up when it starts.
+		...(row.role === null ? {} : {role: row.role}),
 		...(row.isolation === null ? {} : {isolation: checked(row, 'isolation', ISOLATIONS)}),
 		...(row.merge_strategy === null ? {} : {mergeStrategy: checked(row, 'merge_strategy', MERGE_STRATEGIES)}),
 		...(row.worktree === null ? {} : {worktree: JSON.parse(row.worktree) as Worktree}),
@@ -214,12 +224,15 @@ export function fromRow(row: TaskRow): Task {
 		...(row.allow_rules === null ? {} : {allow: JSON.parse(row.allow_rules) as string[]}),
 		...(row.deny_rules === null ? {} : {deny: JSON.parse(row.deny_rules) as string[]}),
 		...(row.answers === null ? {} : {answers: JSON.parse(row.answers) as AnsweredQuestion[]}),
+		...(row.base_branch === null ? {} : {base: row.base_branch}),
+		...(row.verify_command === null ? {} : {verify: row.verify_command}),
+		...(row.workflow === null ? {} : {workflow: JSON.parse(row.workflow) as WorkflowMembership}),
 	};
 }
 
-function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode | DependencyFailurePolicy | Role | Isolation | MergeStrategy>(
+function checked<T extends Priority | TaskStatus | PermissionMode | WorkerMode | DependencyFailurePolicy | Isolation | MergeStrategy>(
 	row: TaskRow,
-	column: 'priority' | 'status' | 'permission_mode' | 'mode' | 'on_dependency_failure' | 'role' | 'isolation' | 'merge_strategy',
+	column: 'priority' | 'status' | 'permission_mode' | 'mode' | 'on_dependency_failure' | 'isolation' | 'merge_strategy',
 	allowed: readonly T[],
 ): T {
 	const value = row[column];

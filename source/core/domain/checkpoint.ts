@@ -25,6 +25,7 @@ export function continuationPreamble(from: Task): string {
 		const dirty = checkpoint.git.dirtyFiles.length ? `uncommitted changes in ${checkpoint.git.dirtyFiles.join(', ')}` : 'no uncommitted changes';
 		parts.push(`The repository was then on branch ${checkpoint.git.branch} at ${checkpoint.git.sha}, with ${dirty}.`);
 	}
+	if (from.merge) parts.push(`Its changes: ${from.merge.summary}`);
 	if (checkpoint?.outputTail.length) parts.push(`The last lines of its output:\n${checkpoint.outputTail.join('\n')}`);
 	return `${parts.join('\n\n')}\n\n---\n\n`;
 }

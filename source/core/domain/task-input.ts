@@ -8,7 +8,7 @@ export function dependenciesOf(task: {dependsOn?: string[] | undefined; continue
 
 /**
  * Reads a task's spec and checks what the schema alone cannot: a prompt with more than blanks, an absolute directory,
- * a merge strategy only with a worktree. Throws InvalidInputError naming the first field that cannot be accepted, and
+ * a merge strategy only with a worktree, a base branch and a verify command only with a merge that uses them. Throws InvalidInputError naming the first field that cannot be accepted, and
  * what would be. Dependencies are not looked up here (a schedule's template names them before they matter).
  */
 export function checkTaskSpec(input: unknown, options: {maxPromptChars?: number} = {}): TaskSpec {
@@ -24,6 +24,12 @@ export function checkTaskSpec(input: unknown, options: {maxPromptChars?: number}
 	}
 	if (spec.mergeStrategy !== undefined && spec.isolation !== 'worktree') {
 		throw new InvalidInputError('A merge strategy applies only with isolation "worktree"; add it, or leave the merge strategy out.');
+	}
+	if (spec.base !== undefined && spec.mergeStrategy !== 'auto' && spec.mergeStrategy !== 'pr') {
+		throw new InvalidInputError('A base branch applies only to merge strategy auto or pr (isolation "worktree"); add one, or leave the base out.');
+	}
+	if (spec.verify !== undefined && spec.mergeStrategy !== 'auto') {
+		throw new InvalidInputError('A verify command applies only to merge strategy auto (it decides whether the work lands); add it, or leave verify out.');
 	}
 	return spec;
 }

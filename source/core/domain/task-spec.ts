@@ -2,7 +2,7 @@ import {z} from 'zod';
 import {MERGE_STRATEGIES} from '../ports/workspace.js';
 import {InvalidInputError} from './errors.js';
 import {parseRule, RuleSyntaxError} from './permission-rule.js';
-import {ROLE_NAME_PATTERN, ROLE_NAMES} from './roles.js';
+import {ROLE_NAMES} from './roles.js';
 import {DEPENDENCY_FAILURE_POLICIES, ISOLATIONS, PERMISSION_MODES, PRIORITIES, WORKER_MODES} from './task-enums.js';
 
 /** Longest prompt accepted: megabytes, so that `git diff | ccfleet delegate "Review"` fits. */
@@ -69,7 +69,8 @@ export const taskSpecShape = {
 	// A name, checked against the role catalogue (built-in and the user's roles/ directory) when the task is submitted.
 	role: z
 		.string()
-		.regex(ROLE_NAME_PATTERN, 'a role name is lower-case letters, digits, - and _')
+		.min(1)
+		.max(40)
 		.optional()
 		.describe(
 			`A role whose instructions are added to the worker's system prompt: ${ROLE_NAMES.join(', ')}, or one defined in the roles/ folder of ccfleet's config directory.`,
@@ -88,8 +89,21 @@ export const taskSpecShape = {
 		.enum(MERGE_STRATEGIES)
 		.optional()
 		.describe(
-			'With isolation worktree, when the task completes: manual (default) keeps the changes on the branch, patch also writes a patch file, auto merges into your checkout when it is clean and there is no conflict.',
+			'With isolation worktree, when the task completes: manual (default) keeps the changes on the branch, patch also writes a patch file, auto lands them on the base branch through the merge queue (rebased, verified, never over uncommitted changes), pr pushes the branch and opens a pull request with gh.',
 		),
+	base: z
+		.string()
+		.min(1)
+		.max(250)
+		.regex(/^(?!-)(?!.*\.\.)[^\s~^:?*[\\]+$/, 'a branch name, e.g. "main"')
+		.optional()
+		.describe("With merge strategy auto or pr: the branch the work goes into (the pull request's base). Default: the checkout's current branch."),
+	verify: z
+		.string()
+		.min(1)
+		.max(2000)
+		.optional()
+		.describe('With merge strategy auto: a shell command run in the worktree after rebasing onto the base, e.g. "npm test"; the work lands only if it passes.'),
 	model: z.string().min(1).max(200).optional().describe('claude --model for the worker, e.g. "sonnet" or "opus"; default: claude\'s own.'),
 	permissionMode: z.enum(PERMISSION_MODES).optional().describe('claude --permission-mode for the worker; default acceptEdits (file edits allowed, other tools ask).'),
 	allow: ruleListSchema.optional().describe('Permission rules answered yes without asking, for this task, e.g. ["Bash(npm test:*)", "Edit(src/**)"].'),
@@ -162,16 +176,19 @@ const FIELD_LABELS: Partial<Record<TaskSpecField, string>> = {
 	mode: 'worker mode',
 	permissionMode: 'permission mode',
 	mergeStrategy: 'merge strategy',
+	base: 'base branch',
+	verify: 'verify command',
 	timeoutMs: 'timeout',
 	maxOutputBytes: 'output cap',
 	maxBudgetUsd: 'budget',
 };
 
-/** What a numeric field accepts, for the message when it gets something else. */
+/** What a numeric (or otherwise shaped) field accepts, for the message when it gets something else. */
 const NUMBER_RULES: Partial<Record<TaskSpecField, string>> = {
 	timeoutMs: `a positive number of milliseconds, at most ${MAX_TIMEOUT_MS} (7 days)`,
 	maxOutputBytes: `a positive whole number of bytes, at most ${MAX_OUTPUT_CAP_BYTES} (1 GiB)`,
 	maxBudgetUsd: `a positive amount in USD, at most ${MAX_TASK_BUDGET_USD}`,
+	base: 'a branch name such as "main" (no spaces, no "..", not starting with "-")',
 };
 
 /** One sentence for a person: which field, what was wrong, what would be accepted. */

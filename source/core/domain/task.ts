@@ -85,6 +85,8 @@ export type Checkpoint = {
 	outputTail: string[];
 	result?: string;
 	sessionId: string;
+	/** The pull request its work was proposed in (merge strategy pr). */
+	pullRequestUrl?: string;
 };
 
 export function isTerminal(status: TaskStatus): boolean {
@@ -151,6 +153,8 @@ export function createTask(input: NewTaskInput, ids: {id: string; sessionId: str
 		...(input.allow?.length ? {allow: [...input.allow]} : {}),
 		...(input.deny?.length ? {deny: [...input.deny]} : {}),
 		...(input.isolation && input.isolation !== 'none' ? {isolation: input.isolation, mergeStrategy: input.mergeStrategy ?? 'manual'} : {}),
+		...(input.base ? {base: input.base} : {}),
+		...(input.verify ? {verify: input.verify} : {}),
 		sessionId: ids.sessionId,
 		createdAt: now,
 		updatedAt: now,

@@ -1,9 +1,11 @@
 import {CHECKPOINT_OUTPUT_LINES, takeCheckpoint} from '../domain/checkpoint.js';
+import {pullRequestText} from '../domain/pull-request-text.js';
 import {transition, type Task} from '../domain/task.js';
 import type {Clock} from '../ports/clock.js';
 import type {GitInspector} from '../ports/git.js';
 import type {OutputLog} from '../ports/task-store.js';
-import type {Workspaces} from '../ports/workspace.js';
+import type {FinishPlan, Workspaces} from '../ports/workspace.js';
+import {LandingQueue} from './landing-queue.js';
 import type {TaskLedger} from './task-ledger.js';
 import {workingDirectory} from './worker-prompt.js';
 
@@ -30,6 +32,7 @@ export type FinisherPorts = {
 export class Finisher {
 	readonly #ports: FinisherPorts;
 	readonly #inFlight = new Set<Promise<void>>();
+	readonly #landings = new LandingQueue();
 
 	constructor(ports: FinisherPorts) {
 		this.#ports = ports;
@@ -40,8 +43,35 @@ export class Finisher {
 		const next = transition(task, status, this.#ports.clock.now(), changes);
 		delete next.resumePending;
 		if (!this.#ports.ledger.save(next, task.status)) return;
-		const settling = this.#settle(next).finally(() => this.#inFlight.delete(settling));
-		this.#inFlight.add(settling);
+		this.#track(this.#settle(next));
+	}
+
+	/**
+	 * Settles again the worktrees of tasks that ended but whose merge was never recorded (the core stopped while they
+	 * waited in the merge queue): in dependency order, then in the order they ended.
+	 */
+	resettle(tasks: readonly Task[]): void {
+		const unsettled = tasks.filter(task => task.worktree && !task.merge);
+		const ids = new Set(unsettled.map(task => task.id));
+		const placed = new Set<string>();
+		const order: Task[] = [];
+		const place = (task: Task, path: Set<string>): void => {
+			if (placed.has(task.id) || path.has(task.id)) return;
+			path.add(task.id);
+			for (const id of task.dependsOn ?? []) {
+				const dependency = ids.has(id) ? unsettled.find(other => other.id === id) : undefined;
+				if (dependency) place(dependency, path);
+			}
+			placed.add(task.id);
+			order.push(task);
+		};
+		for (const task of [...unsettled].sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))) place(task, new Set());
+		for (const task of order) this.#track(this.#settle(task, {isCheckpointed: task.checkpoint !== undefined}));
+	}
+
+	/** Landings waiting in the merge queue or running. */
+	get landingsWaiting(): number {
+		return this.#landings.waiting();
 	}
 
 	/** Checkpoints and merges still running. */
@@ -70,25 +100,45 @@ export class Finisher {
 		}
 	}
 
-	async #settle(task: Task): Promise<void> {
+	#track(settling: Promise<void>): void {
+		const tracked = settling.finally(() => this.#inFlight.delete(tracked));
+		this.#inFlight.add(tracked);
+	}
+
+	async #settle(task: Task, {isCheckpointed = false} = {}): Promise<void> {
 		const {ledger, output, clock, git, workspaces} = this.#ports;
 		let ended = task;
 		try {
 			// A task that never ran has nothing to record.
-			if (task.attempts > 0) {
+			if (task.attempts > 0 && !isCheckpointed) {
 				const snapshot = await git?.snapshot(workingDirectory(task)).catch(() => undefined);
 				const tail = output.read(task.id, {tailLines: CHECKPOINT_OUTPUT_LINES}).text;
 				ended = ledger.amend(task.id, current => ({checkpoint: takeCheckpoint(current, clock.now(), tail, snapshot)})) ?? ended;
 			}
-			if (task.worktree && !task.merge && workspaces) {
-				// Only completed work is merged or written out; a failed task's work stays on its branch for a person.
+			const worktree = task.worktree;
+			if (worktree && !task.merge && workspaces) {
+				// Only completed work is merged, proposed or written out; a failed task's work stays on its branch for a person.
 				const strategy = task.status === 'completed' ? (task.mergeStrategy ?? 'manual') : 'manual';
-				const merge = await workspaces.finish(task.worktree, strategy, task.id);
-				ended = ledger.amend(task.id, () => ({merge})) ?? ended;
+				const plan: FinishPlan = {
+					strategy,
+					...(task.base ? {base: task.base} : {}),
+					...(task.verify ? {verify: task.verify} : {}),
+					workdir: workingDirectory(task),
+					...(strategy === 'pr' ? {pullRequest: pullRequestText(ended)} : {}),
+					log: line => this.#ports.note(task.id, `[ccfleet] ${line}\n`),
+				};
+				const finishing = () => workspaces.finish(worktree, plan, task.id);
+				if (strategy === 'auto' && this.#landings.waiting(worktree.repoRoot) > 0) plan.log('waiting for the merge queue: earlier tasks land on this repository first');
+				const merge = strategy === 'auto' ? await this.#landings.run(worktree.repoRoot, finishing) : await finishing();
+				ended =
+					ledger.amend(task.id, current => ({
+						merge,
+						...(merge.pullRequestUrl && current.checkpoint ? {checkpoint: {...current.checkpoint, pullRequestUrl: merge.pullRequestUrl}} : {}),
+					})) ?? ended;
 				this.#ports.note(task.id, `[ccfleet] ${merge.summary}\n`);
 			}
 		} catch (error) {
-			this.#ports.report(`Could not take the checkpoint of task ${task.id}: ${error instanceof Error ? error.message : String(error)}`, error);
+			this.#ports.report(`Could not take the checkpoint or settle the worktree of task ${task.id}: ${error instanceof Error ? error.message : String(error)}`, error);
 		}
 		this.#ports.onSettled(ended);
 	}

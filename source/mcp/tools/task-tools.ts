@@ -64,7 +64,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 			guard(async () => {
 				const directory = await taskDirectory(server, cwd);
 				if ('error' in directory) return failure(directory.error);
-				const task = fleet.submit({...spec, cwd: directory.cwd});
+				const task = await fleet.submitChecked({...spec, cwd: directory.cwd});
 				const view = taskView(fleet, fleet.get(task.id), {promptChars: 200});
 				return ok({task: view}, `${taskLine(view)} Get its result with wait_for_task {"ids":["${task.id}"]}.`);
 			}),
