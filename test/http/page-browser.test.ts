@@ -93,14 +93,16 @@ describe('the web page in headless Chromium', () => {
 	};
 
 	it('shows the questions of waiting workers; Approve runs the tool, Deny refuses it, and both tasks complete', async () => {
-		mkdirSync(path.join(sandbox.project, 'build-cache'));
-		const approved = await delegateWaiting('Prepare the release folder for v2.4 and note what goes in it', 'mkdir -p release/v2.4');
-		const denied = await delegateWaiting('Free some disk space in this checkout', 'rm -rf build-cache');
-
 		const page = await openPhone(`#token=${token}`);
 		// The token leaves the address bar (and the history) and stays in this browser.
 		await expect.poll(() => page.url()).toBe(`${base}/`);
 		expect(await page.evaluate(() => localStorage.getItem('ccfleet.token'))).toBe(token);
+		await expect.poll(() => page.locator('#connection').textContent(), {timeout: WAIT_MS}).toBe('live');
+
+		// The workers start after the page opened: their questions reach it through /events alone.
+		mkdirSync(path.join(sandbox.project, 'build-cache'));
+		const approved = await delegateWaiting('Prepare the release folder for v2.4 and note what goes in it', 'mkdir -p release/v2.4');
+		const denied = await delegateWaiting('Free some disk space in this checkout', 'rm -rf build-cache');
 
 		const approveCard = page.locator(`#questions .card[data-task-id="${approved}"]`);
 		const denyCard = page.locator(`#questions .card[data-task-id="${denied}"]`);
