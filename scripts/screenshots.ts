@@ -4,7 +4,8 @@
 // (capture-pane -e), turned into HTML by the small converter below and rendered to PNG by headless Chromium.
 // Needs tmux and Chromium (Debian: apt-get install -y tmux chromium); fonts-symbola draws the few symbols of claude's
 // screen that DejaVu lacks (⎿ ⏵), which are boxes without it. Writes screenshots/{dashboard,permission,
-// attach,dag}.png; dag.png only once the dashboard has a DAG pane.
+// attach,dag}.png; dag.png only once the dashboard has a DAG pane; and web-phone.png, the web page on a phone,
+// by running test/http/page-browser.test.ts with SCREENSHOTS=1.
 import {execFileSync, spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
@@ -391,7 +392,10 @@ async function main(): Promise<number> {
 		// The pictures are taken; a dashboard slow to quit is worth saying, not failing for (tmux is killed below).
 		const quit = await waitFor('the dashboard to quit', () => tmux!.pane().isDead, 30_000, 200).catch(() => false);
 		if (!quit) console.log(`screenshots: note: the dashboard had not exited 30 s after q, s; its screen:\n${tmux.capture().trimEnd()}`);
-		console.log(`screenshots: wrote ${written.length} PNG${written.length === 1 ? '' : 's'} (${COLUMNS}x${ROWS} terminal).`);
+		// The web page's phone picture is taken by its browser test, at the moment two real questions wait on the page.
+		await execa('npx', ['vitest', 'run', 'test/http/page-browser.test.ts', '-t', 'questions'], {env: {SCREENSHOTS: '1'}, stdio: 'inherit', cwd: path.dirname(OUTPUT_DIR)});
+		written.push(path.join(OUTPUT_DIR, 'web-phone.png'));
+		console.log(`screenshots: wrote ${written.length} PNG${written.length === 1 ? '' : 's'} (${COLUMNS}x${ROWS} terminal; web-phone.png 390x844 at 2x).`);
 		return 0;
 	} finally {
 		tmux?.kill();
