@@ -48,9 +48,14 @@ export function streamTaskLog(fleet: Fleet, id: string, response: ServerResponse
 		stream.send('status', taskView(fleet, task));
 		finishIfEnded();
 	});
+	// A question (needs_input) and its answer are the worker's state, not the task's record.
+	const offWorker = fleet.on('worker:state', ({taskId}) => {
+		if (taskId === id) stream.send('status', taskView(fleet, fleet.get(id)));
+	});
 	stream.onClose(() => {
 		offOutput();
 		offStatus();
+		offWorker();
 		clearTimeout(timer);
 	});
 	flushOutput();

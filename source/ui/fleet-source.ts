@@ -77,6 +77,8 @@ export type FleetSource = {
 	/** Hands a task spec to the fleet, whole: the same spec delegate_task, the CLI and schedules take. */
 	delegate(spec: TaskSpec): Promise<TaskView>;
 	cancel(id: string, reason: string): Promise<TaskView>;
+	/** Cancels every unfinished step of a workflow; resolves to all its steps. */
+	cancelWorkflow?(id: string, reason: string): Promise<TaskView[]>;
 	/** Runs a finished task again from scratch; resolves to the new task. */
 	retry(id: string): Promise<TaskView>;
 	/** Continues a finished task's conversation, told `additionalContext` when given; resolves to the new task. */
@@ -262,6 +264,9 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 		},
 		async cancel(id, reason) {
 			return (await call('cancel_task', {id, reason})).task;
+		},
+		async cancelWorkflow(id, reason) {
+			return (await call('cancel_workflow', {id, reason})).tasks;
 		},
 		async retry(id) {
 			return (await call('retry_task', {id})).task;

@@ -34,11 +34,11 @@ export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 			outputSchema: workflowResultSchema,
 			title: 'Start a workflow of role tasks',
 			description:
-				"Expands a template (feature, bug-fix, refactor, code-review, or the user's) into one role task per step, each starting when its dependencies completed, with their results. Takes delegate_task fields for every step.",
+				'Runs a template (see list_workflow_templates) as one role task per step, each after its dependencies, given their results. Takes delegate_task fields.',
 			inputSchema: listedInput(
 				{
-					template: z.string().min(1).max(100).describe('See list_workflow_templates.'),
-					goal: z.string().min(1).describe('What it is for; every step gets it.'),
+					template: z.string().min(1).max(100).describe('e.g. feature, bug-fix.'),
+					goal: z.string().min(1).describe('Every step gets it.'),
 					cwd: mcpTaskShape.cwd,
 				},
 				workflowSettings,
@@ -62,7 +62,7 @@ export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: workflowTemplatesResultSchema,
 			title: 'Workflow templates',
-			description: "create_workflow's templates: steps, roles, dependencies; and user files that cannot be used.",
+			description: "create_workflow's templates: steps, roles, dependencies.",
 			inputSchema: {},
 			annotations: {readOnlyHint: true},
 		},
@@ -83,7 +83,7 @@ export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: workflowResultSchema,
 			title: 'Cancel a workflow',
-			description: 'Cancels every step of a workflow that has not ended.',
+			description: 'Cancels every unfinished step.',
 			inputSchema: {id: z.string().min(1).max(100).describe('wf-…'), reason: z.string().max(2000).optional()},
 			annotations: {destructiveHint: true},
 		},

@@ -1,8 +1,8 @@
 import type {Key} from 'ink';
-import {setFilter, setMode, setStatus} from '../store.js';
+import {findTask, setFilter, setMode, setStatus} from '../store.js';
 import type {ControllerContext} from './context.js';
 import {cancelSchedule} from './schedule-actions.js';
-import {cancelTask, resumeTask, stopAndQuit} from './task-actions.js';
+import {cancelTask, cancelWorkflow, resumeTask, stopAndQuit} from './task-actions.js';
 
 /** Keys while a question is asked: cancel a task, cancel a schedule, resume a task (with what to add), or quit with workers running. */
 export function handleConfirmKey(context: ControllerContext, input: string, key: Key): void {
@@ -12,15 +12,20 @@ export function handleConfirmKey(context: ControllerContext, input: string, key:
 	const {confirmation} = mode;
 	const isNo = input === 'n' || key.escape || input === 'q';
 	switch (confirmation.kind) {
-		case 'cancel':
+		case 'cancel': {
+			const workflowId = findTask(store.getState(), confirmation.taskId)?.workflow?.id;
 			if (input === 'y') {
 				setMode(store, {kind: 'normal'});
 				void cancelTask(context, confirmation.taskId);
+			} else if (input === 'w' && workflowId) {
+				setMode(store, {kind: 'normal'});
+				void cancelWorkflow(context, workflowId);
 			} else if (isNo) {
 				setMode(store, {kind: 'normal'});
 				setStatus(store, `${confirmation.taskId} keeps running.`);
 			}
 			return;
+		}
 		case 'cancelSchedule':
 			if (input === 'y') {
 				setMode(store, {kind: 'normal'});

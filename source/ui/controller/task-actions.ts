@@ -143,6 +143,17 @@ export function cancelTask(context: ControllerContext, taskId: string): Promise<
 	});
 }
 
+/** The cancel question answered "the whole workflow": every unfinished step of the task's workflow. */
+export function cancelWorkflow(context: ControllerContext, workflowId: string): Promise<void> {
+	return context.act(async () => {
+		if (!context.source.cancelWorkflow) throw new Error('This core cannot cancel a workflow; cancel its steps one by one.');
+		const tasks = await context.source.cancelWorkflow(workflowId, CANCEL_REASON);
+		for (const task of tasks) context.results.task(task);
+		setStatus(context.store, `Workflow ${workflowId}: ${tasks.filter(task => task.status === 'cancelled').length} of ${tasks.length} steps cancelled.`, 'success');
+		context.results.changed();
+	});
+}
+
 /** The quit question answered "stop them": cancels every live worker, and quits once all are stopped. */
 export async function stopAndQuit(context: ControllerContext): Promise<void> {
 	const {store} = context;
