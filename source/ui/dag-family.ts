@@ -52,9 +52,12 @@ export function familyOf(tasks: readonly DashboardTask[], extras: Readonly<Recor
 	return {members, missing};
 }
 
-/** The family as the layout takes it, oldest first, so the drawing stays put when the selection moves within it. */
+/**
+ * The family as the layout takes it, oldest first, so the drawing stays put when the selection moves within it. A
+ * workflow's step is labelled by its step and role: its prompt repeats the workflow's goal in every step.
+ */
 export function familyNodes(members: readonly DashboardTask[]): DagNode[] {
 	return [...members]
 		.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || (a.id < b.id ? -1 : 1))
-		.map(task => ({id: task.id, status: task.status, parents: parentsOf(task), label: task.prompt}));
+		.map(task => ({id: task.id, status: task.status, parents: parentsOf(task), label: task.workflow ? `${task.workflow.step} (${task.role ?? 'no role'})` : task.prompt}));
 }

@@ -23,13 +23,15 @@ export function DagPane({width, height, isFocused}: DagPaneProps) {
 	const pointedId = useDashboard(dagTaskId);
 	const family = useMemo(() => familyOf(tasks ?? [], extras, selectedId), [tasks, extras, selectedId]);
 	const nodes = useMemo(() => familyNodes(family.members), [family]);
+	const workflow = family.members[0]?.workflow;
 	const rows = Math.max(0, height - 1);
 	const layout = layoutDag(nodes, {...(pointedId === undefined ? {} : {selectedId: pointedId}), height: rows, width});
 	let note: string | undefined;
 	let detail = '';
 	if (!selectedId) note = 'Select a task to see what it depends on and what depends on it.';
 	else {
-		detail = `${selectedId} · ${nodes.length} task${nodes.length === 1 ? '' : 's'}`;
+		// A workflow's graph goes under the workflow's name: its steps are the family.
+		detail = workflow ? `workflow ${workflow.name} ${workflow.id} · ${nodes.length} steps` : `${selectedId} · ${nodes.length} task${nodes.length === 1 ? '' : 's'}`;
 		if (layout.total > rows) detail += ` · ${layout.start + 1}-${layout.start + layout.rows.length} of ${layout.total} rows`;
 		if (family.missing.length > 0) detail += ` · fetching ${family.missing.length}…`;
 		if (nodes.length === 1 && family.missing.length === 0) {
