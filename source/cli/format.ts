@@ -133,7 +133,9 @@ export function formatTask(task: TaskView): string {
 				? `${task.isolation}${task.mergeStrategy ? ` (merge: ${task.mergeStrategy})` : ''}${task.worktree ? ` in ${task.worktree.path} on ${task.worktree.branch}` : ''}`
 				: undefined,
 		],
+		['base', task.base ? `${task.base}${task.verify ? `, verified with \`${task.verify}\` before landing` : ''}` : undefined],
 		['changes', task.merge?.summary],
+		['pull request', task.merge?.pullRequestUrl],
 		['retry of', task.retryOf],
 		['continues', task.parentTaskId],
 		['cwd', task.cwd],
