@@ -106,11 +106,13 @@ function applyChanges(changes) {
 		updateTaskView(task);
 	}
 	if (changes.fleet) state.counters = {...state.counters, ...changes.fleet};
+	// Keyed by task and question, so a worker that asks again after an answer gets its new card.
 	const waiting = new Set(
-		state.counters?.needsInput?.map(entry => entry.id) ?? [...state.tasks.values()].filter(task => task.status === 'needs_input').map(task => task.id),
+		state.counters?.needsInput?.map(entry => `${entry.id} ${entry.question}`) ??
+			[...state.tasks.values()].filter(task => task.status === 'needs_input').map(task => `${task.id} ${task.question?.question}`),
 	);
-	const shown = new Set(state.questions.map(question => question.taskId));
-	if (waiting.size !== shown.size || [...waiting].some(id => !shown.has(id))) void loadQuestions().then(scheduleRender, handleFailure);
+	const shown = new Set(state.questions.map(question => `${question.taskId} ${question.question}`));
+	if (waiting.size !== shown.size || [...waiting].some(key => !shown.has(key))) void loadQuestions().then(scheduleRender, handleFailure);
 	scheduleRender();
 }
 
@@ -178,13 +180,16 @@ function renderCounts() {
 
 function renderQuestions() {
 	const list = $('questions');
-	const existing = new Map([...list.children].map(card => [card.dataset.taskId, card]));
-	const wanted = state.questions.map(question => question.taskId);
+	const keyOf = question => `${question.taskId} ${question.askedAt}`;
+	const existing = new Map([...list.children].map(card => [card.dataset.key, card]));
+	const wanted = new Set(state.questions.map(keyOf));
 	// Cards that stay are kept as they are, so a deny message being typed is not lost.
-	for (const [id, card] of existing) if (!wanted.includes(id)) card.remove();
+	for (const [key, card] of existing) if (!wanted.has(key)) card.remove();
 	for (const question of state.questions) {
-		if (existing.has(question.taskId)) continue;
-		list.append(questionCard(question, choice => answer(question.taskId, choice), openTask));
+		if (existing.has(keyOf(question))) continue;
+		const card = questionCard(question, choice => answer(question.taskId, choice), openTask);
+		card.dataset.key = keyOf(question);
+		list.append(card);
 	}
 	$('questions-count').textContent = String(state.questions.length);
 	$('questions-count').toggleAttribute('data-active', state.questions.length > 0);
