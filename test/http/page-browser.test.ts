@@ -140,6 +140,34 @@ describe('the web page in headless Chromium', () => {
 		await page.locator('#fleet-view').waitFor();
 	}, 240_000);
 
+	it("follows a task's log live: answered on its own view, it goes on and ends with its result; a read-only token sees the refusal", async () => {
+		const id = await delegateWaiting('Record the version of npm for the build notes', 'npm --version');
+		const created = await sandbox.cli(['token', 'create', '--name', 'watcher', '--read-only']);
+		expect(created.exitCode, created.stderr).toBe(0);
+
+		let page = await openPhone(`#token=${created.stdout.trim()}`);
+		const card = page.locator(`#questions .card[data-task-id="${id}"]`);
+		await card.waitFor({timeout: WAIT_MS});
+		await card.getByRole('button', {name: 'Approve'}).tap();
+		await expect.poll(() => card.locator('.error').textContent()).toContain('is read-only');
+		expect(await card.getByRole('button', {name: 'Approve'}).isEnabled()).toBe(true);
+		await context!.close();
+
+		page = await openPhone(`#token=${token}`);
+		await page.locator(`#tasks .task[data-task-id="${id}"][data-status="needs_input"]`).tap();
+		await expect.poll(() => page.locator('#task-log').textContent(), {timeout: WAIT_MS}).toContain('permission needed: Bash(npm --version)');
+		expect(await page.locator('#task-status').textContent()).toBe('waiting');
+		const question = page.locator('#task-question .card');
+		expect(await question.locator('.tool-input').textContent()).toBe('npm --version');
+		await question.getByRole('button', {name: 'Approve'}).tap();
+		// What the worker does after the answer arrives on the open stream: the same view, never reloaded.
+		await expect.poll(() => page.locator('#task-log').textContent(), {timeout: WAIT_MS}).toContain('by a person');
+		await page.locator('#task-result').waitFor({timeout: WAIT_MS});
+		expect(await page.locator('#task-status').textContent()).toBe('done');
+		expect(await page.locator('#task-cancel').isVisible()).toBe(false);
+		expect(page.url()).toBe(`${base}/#task=${id}`);
+	}, 240_000);
+
 	it('starts a task from the form, shows it in the list and its result; a refused one shows the server error', async () => {
 		const page = await openPhone(`#token=${token}`);
 		await page.locator('#fleet-view').waitFor();
