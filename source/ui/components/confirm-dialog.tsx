@@ -41,7 +41,7 @@ export function ConfirmDialog({width, height}: {width: number; height: number}) 
 		];
 		choices = [
 			['y', 'yes, cancel it'],
-			...(task?.workflow ? ([['w', `cancel the whole workflow ${task.workflow.name} (${task.workflow.id}): every step not yet ended`]] as Array<[string, string]>) : []),
+			...(task?.workflow ? ([['w', `cancel the whole workflow ${task.workflow.name} (${task.workflow.id})`]] as Array<[string, string]>) : []),
 			['n', 'no, keep it'],
 		];
 	} else if (confirmation.kind === 'resume') {
