@@ -16,6 +16,26 @@ const UPDATE_SET = COLUMNS.filter(column => column !== 'id')
 /** Where a task may run: only on one host, or only on hosts with a label. Neither: anywhere. */
 export type Placement = {host?: string; label?: string};
 
+/**
+ * Another host holds the task now (this host's lease ran out and it was taken over): this host's write is refused, so
+ * that a host that was cut off cannot overwrite the new holder's state. The host stops its worker and forgets the task.
+ */
+export class TaskHeldElsewhereError extends FleetError {
+	constructor(
+		readonly taskId: string,
+		readonly hostId: string | undefined,
+		readonly holder: string | undefined,
+	) {
+		const now = holder ? `host ${holder} holds it now` : 'it went back to the queue';
+		super(
+			hostId
+				? `Task ${taskId} is no longer held by this host (${hostId}): ${now}, because this host's lease ran out. This host stops its worker; the task goes on ` +
+						"where it is held. If this host's heartbeats keep lapsing, look at its load and its link to the database."
+				: `Task ${taskId} changed hands meanwhile (${now}); send the change to the host that holds it, which carries out changes to its own tasks.`,
+		);
+	}
+}
+
 /** A task as the fleet's shared table holds it: the task, and which host holds it now (or last held it). */
 export type HeldTask = {task: Task; hostId: string | undefined; placement: Placement};
 
@@ -27,9 +47,16 @@ export type HeldTask = {task: Task; hostId: string | undefined; placement: Place
  */
 export class PostgresTaskStore {
 	readonly #pool: pg.Pool;
+	readonly #hostId: string | undefined;
 
-	constructor(pool: pg.Pool) {
+	/**
+	 * With `hostId`, writes are fenced: update() changes a task only while this host holds it, and otherwise throws
+	 * TaskHeldElsewhereError (a task nobody holds changes through updateFree). Without it (tools, tests), update()
+	 * writes whoever holds the task.
+	 */
+	constructor(pool: pg.Pool, options: {hostId?: string} = {}) {
 		this.#pool = pool;
+		this.#hostId = options.hostId;
 	}
 
 	async insert(task: Task, placement: Placement = {}): Promise<void> {
@@ -43,14 +70,35 @@ export class PostgresTaskStore {
 		}
 	}
 
-	/** Replaces the task's fields; throws TaskNotFoundError when no such task is stored. */
+	/** Replaces the task's fields; throws TaskNotFoundError when no such task is stored, TaskHeldElsewhereError when fenced out. */
 	async update(task: Task): Promise<void> {
 		const row = toRow(task);
-		const {rowCount} = await this.#pool.query(
-			`UPDATE tasks SET ${UPDATE_SET} WHERE id = $1`,
+		const values: unknown[] = COLUMNS.map(column => row[column]);
+		const fence = this.#hostId === undefined ? '' : ` AND host_id = $${values.push(this.#hostId)}`;
+		await this.#write(task.id, `UPDATE tasks SET ${UPDATE_SET} WHERE id = $1${fence}`, values, this.#hostId);
+	}
+
+	/**
+	 * Changes a queued task that no host holds (cancel it, re-prioritise it): any host may, since nobody runs it.
+	 * Throws TaskHeldElsewhereError when a host claimed it meanwhile: the change must then go to that host.
+	 */
+	async updateFree(task: Task): Promise<void> {
+		const row = toRow(task);
+		await this.#write(
+			task.id,
+			`UPDATE tasks SET ${UPDATE_SET} WHERE id = $1 AND host_id IS NULL AND status = 'queued'`,
 			COLUMNS.map(column => row[column]),
+			undefined,
 		);
-		if (rowCount === 0) throw new TaskNotFoundError(task.id);
+	}
+
+	/** `asHolder`: the host that wrote as the task's holder (for the error), none for a change to a free task. */
+	async #write(id: string, sql: string, values: unknown[], asHolder: string | undefined): Promise<void> {
+		const {rowCount} = await this.#pool.query(sql, values);
+		if (rowCount !== 0) return;
+		const held = await this.held(id);
+		if (held) throw new TaskHeldElsewhereError(id, asHolder, held.hostId);
+		throw new TaskNotFoundError(id);
 	}
 
 	async get(id: string): Promise<Task | undefined> {

@@ -28,22 +28,29 @@ const HELD = HELD_STATUSES.map(status => `'${status}'`).join(', ');
 /** epoch ms on the database's clock, the same shape as the core's times. */
 const DB_NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::double precision';
 
+/** A dependency `d` of task `t` that holds it back: not completed, and not ended in a way `t` runs after anyway. */
+const UNMET = `d.status <> 'completed' AND NOT (coalesce(t.on_dependency_failure, 'fail') = 'run' AND d.status IN ('failed', 'cancelled', 'skipped'))`;
+/** A dependency that dooms `t`: ended without completing, and `t` does not run anyway; the core's gate fails or skips `t`. */
+const DOOMING = `d.status IN ('failed', 'cancelled', 'skipped') AND coalesce(t.on_dependency_failure, 'fail') <> 'run'`;
+
 /**
- * A task is claimable when it is queued, held by nobody, placed here (or anywhere), and every task it depends on (or
- * continues from) has completed, or has ended otherwise and it runs anyway (onDependencyFailure: run). A dependency
- * that is not stored counts as met, as the core's DependencyGate counts it. Running order: priority, then age.
+ * Claims, in running order (priority, then age), up to $3 queued tasks nobody holds, placed here or anywhere, whose
+ * dependencies (dependsOn and continueFrom) satisfy `dependencies`: `NOT EXISTS` a dependency that is unmet (runnable
+ * tasks), or `EXISTS` one that dooms it. A dependency that is not stored counts as met, as the core's DependencyGate
+ * counts it. Each claim is logged.
  */
-const CLAIM_SQL = `
+function claimSql(dependencies: string): string {
+	return `
 	WITH picked AS (
 		SELECT t.seq FROM tasks t
 		WHERE t.status = 'queued' AND t.host_id IS NULL
 			AND (t.pin_host IS NULL OR t.pin_host = $1)
 			AND (t.pin_label IS NULL OR t.pin_label = ANY($2::text[]))
-			AND NOT EXISTS (
+			AND ${dependencies} (
 				SELECT 1
 				FROM (SELECT jsonb_array_elements_text(coalesce(t.depends_on, '[]'::jsonb)) UNION SELECT t.continue_from) dependency (id)
 				JOIN tasks d ON d.id = dependency.id
-				WHERE d.status <> 'completed' AND NOT (coalesce(t.on_dependency_failure, 'fail') = 'run' AND d.status IN ('failed', 'cancelled', 'skipped'))
+				WHERE ${dependencies === 'EXISTS' ? DOOMING : UNMET}
 			)
 		ORDER BY t.priority, t.created_at, t.seq
 		LIMIT $3
@@ -56,6 +63,10 @@ const CLAIM_SQL = `
 		INSERT INTO task_claims (task_id, host_id, event) SELECT id, $1, 'claimed' FROM claimed
 	)
 	SELECT * FROM claimed ORDER BY priority, created_at, seq`;
+}
+
+const CLAIM_SQL = claimSql('NOT EXISTS');
+const CLAIM_DOOMED_SQL = claimSql('EXISTS');
 
 /**
  * Frees the tasks `chosen` selects (rows locked, with their holder and status): nobody holds them, and one that was
@@ -115,6 +126,18 @@ export class TaskClaims {
 		if (!Number.isInteger(max) || max < 0) throw new TypeError(`claim() max must be a whole number ≥ 0, got ${max}.`);
 		if (max === 0) return [];
 		const {rows} = await this.#pool.query<TaskRow>(CLAIM_SQL, [this.hostId, this.labels, max, this.leaseMs]);
+		return rows.map(row => fromRow(row));
+	}
+
+	/**
+	 * Claims up to `max` queued tasks that will never run: a dependency ended without completing and they do not run
+	 * anyway. Some host must end them (failed or skipped, as onDependencyFailure says), and the core's DependencyGate
+	 * does that once this host holds them; no worker starts, so admission need not be asked.
+	 */
+	async claimDoomed(max: number): Promise<Task[]> {
+		if (!Number.isInteger(max) || max < 0) throw new TypeError(`claimDoomed() max must be a whole number ≥ 0, got ${max}.`);
+		if (max === 0) return [];
+		const {rows} = await this.#pool.query<TaskRow>(CLAIM_DOOMED_SQL, [this.hostId, this.labels, max, this.leaseMs]);
 		return rows.map(row => fromRow(row));
 	}
 

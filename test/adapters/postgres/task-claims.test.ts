@@ -2,8 +2,9 @@ import type pg from 'pg';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
 import {migrate} from '../../../source/adapters/postgres/migrations.js';
-import {PostgresTaskStore, type Placement} from '../../../source/adapters/postgres/postgres-task-store.js';
+import {PostgresTaskStore, TaskHeldElsewhereError, type Placement} from '../../../source/adapters/postgres/postgres-task-store.js';
 import {TaskClaims} from '../../../source/adapters/postgres/task-claims.js';
+import {TaskNotFoundError} from '../../../source/core/domain/errors.js';
 import type {Task} from '../../../source/core/domain/task.js';
 import {minimalTask} from '../../contracts/task-store.contract.js';
 import {usePostgres} from '../../helpers/postgres-server.js';
@@ -105,6 +106,9 @@ describe('claim', () => {
 		await store.update(minimalTask('dep', {status: 'completed'}));
 		expect(ids(await claims.claim(10)).sort()).toEqual(['continues-dep', 'needs-dep']);
 		expect(await claims.claim(10)).toEqual([]);
+		// The one that will never run is claimed apart, so that this host's DependencyGate ends it.
+		expect(ids(await claims.claimDoomed(10))).toEqual(['fails-with-dep']);
+		expect(await claims.claimDoomed(10)).toEqual([]);
 	});
 
 	it('leaves a task pinned to another host, or asking for a label this host lacks, to the hosts it names', async () => {
@@ -124,6 +128,36 @@ describe('claim', () => {
 		await expect(new TaskClaims(pool, {hostId: 'a'}).claim(-1)).rejects.toThrow('claim() max must be a whole number ≥ 0');
 		expect(() => new TaskClaims(pool, {hostId: ' '})).toThrow('hostId must be a non-empty string');
 		expect(() => new TaskClaims(pool, {hostId: 'a', leaseMs: 0})).toThrow('leaseMs must be a number of milliseconds > 0');
+	});
+});
+
+describe('fenced writes', () => {
+	it('refuses a write from a host that no longer holds the task, and lets any host change a task nobody holds', async () => {
+		const pool = await host();
+		const a = new TaskClaims(pool, {hostId: 'a'});
+		const b = new TaskClaims(pool, {hostId: 'b'});
+		const asA = new PostgresTaskStore(pool, {hostId: 'a'});
+		const asB = new PostgresTaskStore(pool, {hostId: 'b'});
+		await add('t');
+		await add('free', {createdAt: 5_000});
+		expect(ids(await a.claim(1))).toEqual(['t']);
+		await asA.update(minimalTask('t', {status: 'running', attempts: 1}));
+		// a is cut off; its task goes back to the queue and b takes it.
+		await a.release(['t']);
+		expect(ids(await b.claim(1))).toEqual(['t']);
+		const refused = asA.update(minimalTask('t', {status: 'completed'}));
+		await expect(refused).rejects.toThrow(TaskHeldElsewhereError);
+		await expect(refused).rejects.toThrow('no longer held by this host (a): host b holds it now');
+		await asB.update(minimalTask('t', {status: 'running', attempts: 2}));
+		expect((await store.get('t'))?.attempts).toBe(2);
+		await expect(asA.update(minimalTask('missing'))).rejects.toThrow(TaskNotFoundError);
+
+		await asA.updateFree(minimalTask('free', {createdAt: 5_000, priority: 'P0'}));
+		expect((await store.get('free'))?.priority).toBe('P0');
+		await b.claim(1);
+		await expect(asA.updateFree(minimalTask('free', {createdAt: 5_000, status: 'cancelled'}))).rejects.toThrow(
+			'changed hands meanwhile (host b holds it now); send the change to the host that holds it',
+		);
 	});
 });
 
