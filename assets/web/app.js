@@ -1,6 +1,6 @@
 // The fleet page: counts, the questions waiting for an answer, the task list, a task's live log and a new-task form,
 // kept current by the server's event streams (/events for the fleet, /tasks/:id/logs for one task's log).
-import {api, forgetToken, loadToken, saveToken, stream, Unauthorized} from './api.js';
+import {api, ApiError, forgetToken, loadToken, saveToken, stream, Unauthorized} from './api.js';
 import {questionCard, taskRow} from './render.js';
 import {openTaskView, closeTaskView, updateTaskView} from './task-view.js';
 import {CWD_KEY, recall, setUpNewTaskForm} from './new-task.js';
@@ -10,7 +10,17 @@ const SHOWN_TASKS = 60;
 const ACTIVE_ORDER = {needs_input: 0, running: 1, parked: 2, queued: 3};
 const RECONNECT_MAX_MS = 15_000;
 
-const state = {tasks: new Map(), questions: [], counters: undefined, fleetAbort: undefined, renderQueued: false, questionsLoading: undefined};
+const state = {
+	tasks: new Map(),
+	questions: [],
+	counters: undefined,
+	fleetAbort: undefined,
+	renderQueued: false,
+	questionsLoading: undefined,
+	isQuestionsStale: false,
+	/** Whether the open task was opened from the list, so Back can go back in the history instead of adding to it. */
+	isFromList: false,
+};
 
 // Token ------------------------------------------------------------------------------------------------------------
 
@@ -28,10 +38,16 @@ function showTokenForm(message) {
 	$('token-input').focus();
 }
 
+/** A refused token (401), or too many wrong ones from this address (429), brings the token form back; true then. */
 function handleFailure(error) {
 	if (error instanceof Unauthorized) {
 		forgetToken();
-		showTokenForm(`The server refused this token (${error.message}). Enter a valid one; \`ccfleet token create --name phone\` makes one.`);
+		// The server's first sentence says why; its advice on headers is for scripts, the form's hint is for people.
+		showTokenForm(`The server refused this token: ${error.message.split(/(?<=\.) /)[0]}`);
+		return true;
+	}
+	if (error instanceof ApiError && error.status === 429) {
+		showTokenForm(error.message);
 		return true;
 	}
 	return false;
@@ -116,17 +132,19 @@ function applyChanges(changes) {
 	scheduleRender();
 }
 
+/** One request at a time; a change that comes meanwhile has it asked again once it is done. */
 async function loadQuestions() {
-	// One request at a time; a change that comes meanwhile asks again once it is done.
-	if (state.questionsLoading) return state.questionsLoading.then(() => loadQuestions());
-	state.questionsLoading = api('GET', '/questions').then(
-		result => {
+	if (state.questionsLoading) {
+		state.isQuestionsStale = true;
+		return state.questionsLoading;
+	}
+	state.questionsLoading = (async () => {
+		do {
+			state.isQuestionsStale = false;
+			const result = await api('GET', '/questions');
 			state.questions = result.questions ?? [];
-		},
-		error => {
-			if (error instanceof Unauthorized) throw error;
-		},
-	);
+		} while (state.isQuestionsStale);
+	})();
 	try {
 		await state.questionsLoading;
 	} finally {
@@ -213,6 +231,7 @@ function renderTasks() {
 // Routing: #task=<id> shows one task; anything else the fleet -------------------------------------------------------
 
 function openTask(id) {
+	state.isFromList = true;
 	location.hash = `task=${encodeURIComponent(id)}`;
 }
 
@@ -226,6 +245,7 @@ function route() {
 		openTaskView(id, state.tasks.get(id), {answer, onFailure: handleFailure});
 		window.scrollTo(0, 0);
 	} else {
+		state.isFromList = false;
 		closeTaskView();
 		$('task-view').hidden = true;
 		$('fleet-view').hidden = false;
@@ -241,7 +261,7 @@ setUpNewTaskForm({
 });
 window.addEventListener('hashchange', route);
 $('back').addEventListener('click', () => {
-	if (history.length > 1 && location.hash.startsWith('#task=')) history.back();
+	if (state.isFromList) history.back();
 	else location.hash = '';
 });
 $('go-new').addEventListener('click', () => {
