@@ -75,6 +75,20 @@ describe('MCP over HTTP', () => {
 		await waitFor('a notification of the task completing', () => changes.some(set => set.tasks.some(task => task.id === id && task.status === 'completed')), 60_000);
 	}, 60_000);
 
+	it('reports the progress of a long wait_for_task on the request’s stream', async () => {
+		const client = await connect(http.token);
+		const created = await client.callTool({name: 'delegate_task', arguments: {prompt: 'Slowly [[slow:7000]] [[reply:slow one]]', cwd: http.sandbox.project}});
+		const {id} = (created.structuredContent as {task: TaskView}).task;
+		const progress: number[] = [];
+		const waited = await client.callTool({name: 'wait_for_task', arguments: {ids: [id]}}, undefined, {
+			timeout: 90_000,
+			onprogress: ({progress: value}) => progress.push(value),
+		});
+		expect((waited.structuredContent as {tasks: TaskView[]}).tasks[0]).toMatchObject({status: 'completed', result: 'slow one'});
+		expect(progress.length).toBeGreaterThan(0);
+		expect(progress).toEqual([...progress].sort((a, b) => a - b));
+	}, 90_000);
+
 	it('lets a read-only token read but not change anything (403), and refuses a missing token (401)', async () => {
 		const viewer = await connect(http.readOnlyToken, 'viewer');
 		const status = await viewer.callTool({name: 'fleet_status', arguments: {}});
