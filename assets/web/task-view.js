@@ -19,7 +19,7 @@ export function closeTaskView() {
 /** Shows task `id` (from `cached` at once when the list has it) and follows its log. */
 export function openTaskView(id, cached, {answer, onFailure}) {
 	closeTaskView();
-	current = {id, abort: new AbortController(), answer, onFailure, questionKey: undefined};
+	current = {id, abort: new AbortController(), answer, onFailure, questionKey: undefined, fullPrompt: undefined, hasEnded: false};
 	$('task-log').textContent = '';
 	$('task-result').hidden = true;
 	$('task-error').hidden = true;
@@ -31,9 +31,12 @@ export function openTaskView(id, cached, {answer, onFailure}) {
 		$('task-prompt').textContent = '';
 	}
 	const session = current;
-	api('GET', `/tasks/${encodeURIComponent(id)}`).then(
+	// The stream's views carry the prompt shortened; the page shows it whole.
+	api('GET', `/tasks/${encodeURIComponent(id)}?fullPrompt=true`).then(
 		result => {
-			if (result.task) updateTaskView(result.task);
+			if (session !== current || typeof result.task?.prompt !== 'string') return;
+			session.fullPrompt = result.task.prompt;
+			$('task-prompt').textContent = result.task.prompt;
 		},
 		error => {
 			if (session === current && !onFailure(error)) showError(error.message);
@@ -85,11 +88,13 @@ function showError(message) {
 
 /** Applies a newer view of a task, if it is the one shown. */
 export function updateTaskView(task) {
-	if (!current || task.id !== current.id) return;
+	// A view that comes late (a list event after the stream's end) never takes an ended task back.
+	if (!current || task.id !== current.id || (current.hasEnded && !ENDED.has(task.status))) return;
+	current.hasEnded = ENDED.has(task.status);
 	$('task-status').replaceWith(Object.assign(statusPill(task.status), {id: 'task-status'}));
 	$('task-id').textContent = task.id;
 	$('task-cost').textContent = formatCost(task);
-	$('task-prompt').textContent = task.prompt;
+	$('task-prompt').textContent = current.fullPrompt ?? task.prompt;
 	$('task-cwd').textContent = task.cwd;
 	$('task-cancel').hidden = ENDED.has(task.status);
 	renderQuestion(task);

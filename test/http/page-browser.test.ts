@@ -141,7 +141,9 @@ describe('the web page in headless Chromium', () => {
 	}, 240_000);
 
 	it("follows a task's log live: answered on its own view, it goes on and ends with its result; a read-only token sees the refusal", async () => {
-		const id = await delegateWaiting('Record the version of npm for the build notes', 'npm --version');
+		// Longer than the views the streams carry (2,000 characters): the task's own view shows it whole.
+		const notes = `Record the version of npm for the build notes.\n${'The build notes list every tool and its version. '.repeat(45)}`;
+		const id = await delegateWaiting(notes, 'npm --version');
 		const created = await sandbox.cli(['token', 'create', '--name', 'watcher', '--read-only']);
 		expect(created.exitCode, created.stderr).toBe(0);
 
@@ -157,6 +159,7 @@ describe('the web page in headless Chromium', () => {
 		await page.locator(`#tasks .task[data-task-id="${id}"][data-status="needs_input"]`).tap();
 		await expect.poll(() => page.locator('#task-log').textContent(), {timeout: WAIT_MS}).toContain('permission needed: Bash(npm --version)');
 		expect(await page.locator('#task-status').textContent()).toBe('waiting');
+		await expect.poll(() => page.locator('#task-prompt').textContent()).toBe(`${notes}\n[[tool:bash:npm --version]]`);
 		const question = page.locator('#task-question .card');
 		expect(await question.locator('.tool-input').textContent()).toBe('npm --version');
 		await question.getByRole('button', {name: 'Approve'}).tap();
