@@ -2,14 +2,14 @@ import type pg from 'pg';
 import {openSession} from './connection.js';
 import {TASKS_CHANNEL} from './schema.js';
 
-/** What the tasks trigger announces: which task changed, its status and holder now. */
-export type TaskChange = {id: string; status: string; host: string | null; op: 'insert' | 'update'};
+/** What the tasks trigger announces: which task changed, its status and holder now, and the change's number (tasks.change_seq). */
+export type TaskChange = {id: string; status: string; host: string | null; op: 'insert' | 'update'; seq: number};
 
 export type ChangeListenerOptions = {
 	onChange(change: TaskChange): void;
 	/**
 	 * The session came back after a drop. Notifications sent meanwhile are lost (PostgreSQL keeps none for a session
-	 * that is gone), so whoever mirrors the tasks reads them again now.
+	 * that is gone), so whoever mirrors the tasks reads what changed after the last `seq` it saw (changedSince).
 	 */
 	onReconnect?(): void;
 	/** A drop or a failed reconnect, for the log; the listener keeps trying. */

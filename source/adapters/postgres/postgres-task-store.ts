@@ -112,6 +112,18 @@ export class PostgresTaskStore {
 		return rows[0] && heldFromRow(rows[0]);
 	}
 
+	/**
+	 * Every task changed after change number `seq` (0: all), in change order, with the newest number among them: how a
+	 * host that missed notifications catches up. Numbers grow with every change but may skip.
+	 */
+	async changedSince(seq: number, limit = 1000): Promise<{tasks: HeldTask[]; lastSeq: number}> {
+		const {rows} = await this.#pool.query<TaskRow & HolderColumns & {change_seq: number}>(
+			`SELECT ${TASK_SELECT}, host_id, pin_host, pin_label, change_seq::double precision AS change_seq FROM tasks WHERE change_seq > $1 ORDER BY change_seq LIMIT $2`,
+			[seq, limit],
+		);
+		return {tasks: rows.map(row => heldFromRow(row)), lastSeq: rows.at(-1)?.change_seq ?? seq};
+	}
+
 	/** Oldest first unless `limit` is set (then the newest `limit`, still oldest first). */
 	async list(filter: TaskFilter = {}): Promise<Task[]> {
 		const {statuses, limit} = filter;

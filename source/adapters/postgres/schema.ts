@@ -13,7 +13,7 @@ import type {Migration} from '../sqlite/migrations.js';
 /** Statuses a host holds a task in; a task in any other status is finished (its host_id says where it ran). */
 export const HELD_STATUSES = ['queued', 'running', 'needs_input', 'parked'] as const;
 
-/** The channel every change to a task is announced on (not lease renewals): `{id, status, host, op}` as JSON. */
+/** The channel every change to a task is announced on (not lease renewals): `{id, status, host, op, seq}` as JSON. */
 export const TASKS_CHANNEL = 'ccfleet_tasks';
 
 const held = HELD_STATUSES.map(status => `'${status}'`).join(', ');
@@ -156,13 +156,31 @@ export const PG_MIGRATIONS: readonly Migration[] = [
 				updated_by text
 			);
 
-			-- Every change to a task reaches the other hosts at once; a heartbeat's lease renewal alone is no news.
+			-- Every change to a task gets the next number of one fleet-wide sequence (a heartbeat's lease renewal is no
+			-- change): a host that missed notifications (its listening session dropped) reads what changed after the last
+			-- number it saw, and nothing else.
+			CREATE SEQUENCE tasks_change_seq;
+			ALTER TABLE tasks ADD COLUMN change_seq bigint NOT NULL DEFAULT nextval('tasks_change_seq');
+			CREATE INDEX tasks_by_change ON tasks (change_seq);
+			CREATE FUNCTION ccfleet_number_task_change() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				IF (to_jsonb(NEW) - 'lease_until' - 'change_seq') IS DISTINCT FROM (to_jsonb(OLD) - 'lease_until' - 'change_seq') THEN
+					NEW.change_seq := nextval('tasks_change_seq');
+				END IF;
+				RETURN NEW;
+			END
+			$$;
+			CREATE TRIGGER tasks_number_change BEFORE UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION ccfleet_number_task_change();
+			-- ...and reaches the other hosts at once.
 			CREATE FUNCTION ccfleet_notify_task() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN
-				IF TG_OP = 'UPDATE' AND (to_jsonb(NEW) - 'lease_until') = (to_jsonb(OLD) - 'lease_until') THEN
+				IF TG_OP = 'UPDATE' AND NEW.change_seq = OLD.change_seq THEN
 					RETURN NULL;
 				END IF;
-				PERFORM pg_notify('${TASKS_CHANNEL}', json_build_object('id', NEW.id, 'status', NEW.status, 'host', NEW.host_id, 'op', lower(TG_OP))::text);
+				PERFORM pg_notify(
+					'${TASKS_CHANNEL}',
+					json_build_object('id', NEW.id, 'status', NEW.status, 'host', NEW.host_id, 'op', lower(TG_OP), 'seq', NEW.change_seq)::text
+				);
 				RETURN NULL;
 			END
 			$$;

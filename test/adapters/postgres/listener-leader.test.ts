@@ -59,7 +59,7 @@ describe('TaskChangeListener', () => {
 		const median = latencies[latencies.length >> 1]!;
 		// Typically 1–3 ms here; generous, since the machine is shared with other tests.
 		expect(median).toBeLessThan(100);
-		expect(heard.at(-1)).toEqual({id: 't19', status: 'queued', host: null, op: 'insert'});
+		expect(heard.at(-1)).toEqual({id: 't19', status: 'queued', host: null, op: 'insert', seq: expect.any(Number)});
 
 		await claims.claim(1);
 		await waitFor('the claim to be heard', () => heard.some(change => change.host === 'a'));
@@ -68,7 +68,8 @@ describe('TaskChangeListener', () => {
 		await store.update(minimalTask('t1', {status: 'cancelled'}));
 		await waitFor('the cancel to be heard', () => heard.length > count);
 		// The heartbeat, which came first, announced nothing: the next thing heard is the cancel.
-		expect(heard.slice(count)).toEqual([{id: 't1', status: 'cancelled', host: null, op: 'update'}]);
+		expect(heard.slice(count)).toEqual([{id: 't1', status: 'cancelled', host: null, op: 'update', seq: expect.any(Number)}]);
+		expect(heard.at(-1)!.seq).toBeGreaterThan(heard.at(-2)!.seq);
 	});
 
 	it('comes back after its session is killed, says so, and hears again', async () => {

@@ -3,6 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {connectionError, openPool, redact} from '../../../source/adapters/postgres/connection.js';
 import {LATEST_PG_SCHEMA_VERSION, migrate, PostgresSchemaTooNewError, schemaVersion} from '../../../source/adapters/postgres/migrations.js';
 import {PostgresTaskStore} from '../../../source/adapters/postgres/postgres-task-store.js';
+import {TaskClaims} from '../../../source/adapters/postgres/task-claims.js';
 import {PG_MIGRATIONS} from '../../../source/adapters/postgres/schema.js';
 import {FleetError, TaskNotFoundError} from '../../../source/core/domain/errors.js';
 import {COLUMNS} from '../../../source/adapters/sqlite/task-row.js';
@@ -147,6 +148,27 @@ describe('PostgresTaskStore', () => {
 		expect(await tasks.get('full')).toEqual(full);
 		expect(await tasks.get('minimal')).toEqual(minimalTask('minimal'));
 		expect(await tasks.get('missing')).toBeUndefined();
+	});
+
+	it('numbers every change but a lease renewal, so a host that missed notifications reads only what changed', async () => {
+		const db = await pool();
+		await migrate(db);
+		const tasks = new PostgresTaskStore(db);
+		await tasks.insert(minimalTask('a'));
+		await tasks.insert(minimalTask('b'));
+		const all = await tasks.changedSince(0);
+		expect(all.tasks.map(({task}) => task.id)).toEqual(['a', 'b']);
+		const claims = new TaskClaims(db, {hostId: 'h'});
+		await claims.claim(1);
+		const afterClaim = await tasks.changedSince(all.lastSeq);
+		expect(afterClaim.tasks.map(({task, hostId}) => `${task.id}@${hostId}`)).toEqual(['a@h']);
+		await claims.heartbeat();
+		expect((await tasks.changedSince(afterClaim.lastSeq)).tasks).toEqual([]);
+		await tasks.update(minimalTask('b', {priority: 'P0'}));
+		await tasks.update(minimalTask('a', {status: 'running'}));
+		const later = await tasks.changedSince(afterClaim.lastSeq);
+		expect(later.tasks.map(({task}) => task.id)).toEqual(['b', 'a']);
+		expect(later.lastSeq).toBeGreaterThan(afterClaim.lastSeq);
 	});
 
 	it('updates, lists, counts and sums costs like the SQLite store', async () => {
