@@ -171,7 +171,7 @@ describe('the web page in headless Chromium', () => {
 		expect(page.url()).toBe(`${base}/#task=${id}`);
 	}, 240_000);
 
-	it('starts a task from the form, shows it in the list and its result; a refused one shows the server error', async () => {
+	it('starts tasks from the form (a refused one shows the server error), shows one to its result and cancels another from its view', async () => {
 		const page = await openPhone(`#token=${token}`);
 		await page.locator('#fleet-view').waitFor();
 
@@ -192,6 +192,26 @@ describe('the web page in headless Chromium', () => {
 
 		await page.locator(`#tasks .task[data-task-id="${id}"]`).tap();
 		await expect.poll(() => page.locator('#task-result-text').textContent(), {timeout: WAIT_MS}).toContain('hello from the page');
+
+		// A slow one, cancelled from its own view once the question "Cancel task …?" is confirmed.
+		await page.locator('#back').tap();
+		await page.locator('#new-prompt').fill('Take your time [[slow:120000]]');
+		await page.locator('#new-priority').selectOption('P0');
+		await page.getByRole('button', {name: 'Start task'}).tap();
+		await expect.poll(() => page.locator('#new-task-done').textContent()).not.toContain(id);
+		const slow = /Started task (\S+)/.exec((await page.locator('#new-task-done').textContent()) ?? '')?.[1];
+		await page.locator(`#tasks .task[data-task-id="${slow}"]`).tap();
+		const asked: string[] = [];
+		page.once('dialog', dialog => {
+			asked.push(dialog.message());
+			void dialog.accept();
+		});
+		await page.getByRole('button', {name: 'Cancel task'}).tap();
+		await expect.poll(() => page.locator('#task-status').textContent(), {timeout: WAIT_MS}).toBe('cancelled');
+		expect(asked).toEqual([`Cancel task ${slow}? Its worker is stopped.`]);
+		expect(await page.locator('#task-result-title').textContent()).toBe('Task cancelled');
+		expect(await page.locator('#task-cancel').isVisible()).toBe(false);
+		expect(JSON.parse((await sandbox.cli(['status', slow!, '--json'])).stdout)).toMatchObject({status: 'cancelled', priority: 'P0'});
 	}, 240_000);
 
 	it('a refused token brings back the token form with the error; a good one entered there opens the fleet', async () => {
