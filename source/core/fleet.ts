@@ -275,13 +275,27 @@ export class Fleet {
 
 	/**
 	 * Starts a workflow: one task per step of the template, created all at once or not at all, each depending on its
-	 * steps' tasks and told their checkpoints when it starts. Throws InvalidInputError naming the step at fault.
+	 * steps' tasks and told their checkpoints when it starts. An isolated step's repository is checked as
+	 * submitChecked does. Rejects with InvalidInputError naming the step at fault.
 	 */
-	createWorkflow(request: WorkflowRequest): StartedWorkflow {
+	createWorkflow(request: WorkflowRequest): Promise<StartedWorkflow> {
+		const workspaces = this.#ports.workspaces;
+		// One look per directory and merge settings: the steps of a workflow mostly share them, and a look may ask gh.
+		const looks = new Map<string, Promise<{base?: string}>>();
 		return startWorkflow(request, {
 			catalog: this.catalog(),
 			newTaskId: () => this.#ports.ids.taskId(),
 			validate: (spec, planned) => this.#validate(spec, planned),
+			checkRepository: async spec => {
+				if (spec.isolation !== 'worktree' || !workspaces) return spec;
+				const options = {strategy: spec.mergeStrategy ?? 'manual', ...(spec.base ? {base: spec.base} : {})};
+				const key = JSON.stringify([spec.cwd, options]);
+				if (!looks.has(key)) looks.set(key, workspaces.check(spec.cwd, options));
+				const checked = await looks.get(key)!.catch((error: unknown) => {
+					throw new InvalidInputError(error instanceof Error ? error.message : String(error));
+				});
+				return checked.base ? {...spec, base: checked.base} : spec;
+			},
 			create: (spec, extra) => this.#create(spec, extra),
 			discard: (task, reason) => void this.cancel(task.id, {by: 'ccfleet', reason}).catch(() => undefined),
 		});

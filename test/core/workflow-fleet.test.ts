@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {InvalidInputError} from '../../source/core/domain/errors.js';
 import {createFleet} from '../../source/core/fleet.js';
 import type {ConfigFile, UserDefinitions} from '../../source/core/ports/workflow-catalog.js';
+import type {Workspaces} from '../../source/core/ports/workspace.js';
 import {FakeClock} from '../fakes/fake-clock.js';
 import {FakeSystemMonitor} from '../fakes/fake-system-monitor.js';
 import {FakeWorkerDriver} from '../fakes/fake-worker-driver.js';
@@ -31,7 +32,7 @@ describe('Fleet workflows', () => {
 	it('creates one task per step with its workflow recorded, and runs each step after its dependencies with their checkpoints', async () => {
 		const {fleet, driver} = setup();
 		await fleet.start();
-		const started = fleet.createWorkflow({template: 'feature', goal: 'Add CSV export', cwd: '/work', priority: 'P0'});
+		const started = await fleet.createWorkflow({template: 'feature', goal: 'Add CSV export', cwd: '/work', priority: 'P0'});
 		expect(started).toMatchObject({id: 'wf-t1', name: 'feature'});
 		expect(started.tasks.map(task => [task.id, task.workflow?.step, task.role, task.dependsOn ?? []])).toEqual([
 			['t2', 'design', 'architect', []],
@@ -70,15 +71,48 @@ describe('Fleet workflows', () => {
 		const {fleet, store} = setup();
 		await fleet.start();
 		// No workspaces port: worktree isolation is refused, for the first step already.
-		expect(() => fleet.createWorkflow({template: 'bug-fix', goal: 'Fix the crash', cwd: '/work', isolation: 'worktree'})).toThrow(
+		await expect(fleet.createWorkflow({template: 'bug-fix', goal: 'Fix the crash', cwd: '/work', isolation: 'worktree'})).rejects.toThrow(
 			'Workflow "bug-fix", step "reproduce": Worktree isolation is not available',
 		);
-		expect(() => fleet.createWorkflow({template: 'bug-fix', goal: 'Fix the crash', cwd: 'relative'})).toThrow(
+		await expect(fleet.createWorkflow({template: 'bug-fix', goal: 'Fix the crash', cwd: 'relative'})).rejects.toThrow(
 			/step "reproduce": The working directory \(cwd\) must be an absolute path/,
 		);
-		expect(() => fleet.createWorkflow({template: 'bug-fix', goal: '  ', cwd: '/work'})).toThrow('The goal is empty.');
-		expect(() => fleet.createWorkflow({template: 'shipping', goal: 'x', cwd: '/work'})).toThrow('Unknown workflow "shipping".');
+		await expect(fleet.createWorkflow({template: 'bug-fix', goal: '  ', cwd: '/work'})).rejects.toThrow('The goal is empty.');
+		await expect(fleet.createWorkflow({template: 'shipping', goal: 'x', cwd: '/work'})).rejects.toThrow('Unknown workflow "shipping".');
 		expect(store.list()).toEqual([]);
+	});
+
+	it("checks an isolated workflow's repository once, as delegate does, and creates nothing when it lacks what is needed", async () => {
+		const looks: string[] = [];
+		let isRepository = false;
+		const workspaces = {
+			check: async (cwd: string, plan: {strategy: string; base?: string}) => {
+				looks.push(`${cwd} ${plan.strategy}`);
+				if (!isRepository) throw new Error(`${cwd} is not in a git repository. Run git init, or leave isolation out.`);
+				return {base: 'main'};
+			},
+			create: async (cwd: string, taskId: string) => ({repoRoot: cwd, path: `/wt/${taskId}`, branch: `ccfleet/${taskId}`, baseSha: 'abc123'}),
+		} as unknown as Workspaces;
+		const store = new MemoryTaskStore();
+		const fleet = createFleet({
+			store,
+			output: new MemoryOutputLog(),
+			driver: new FakeWorkerDriver(),
+			clock: new FakeClock(),
+			system: new FakeSystemMonitor(),
+			ids: new SequentialIds(),
+			workspaces,
+		});
+		await fleet.start();
+		await expect(fleet.createWorkflow({template: 'refactor', goal: 'Split the parser', cwd: '/work', isolation: 'worktree', mergeStrategy: 'auto'})).rejects.toThrow(
+			'Workflow "refactor", step "plan": /work is not in a git repository. Run git init, or leave isolation out.',
+		);
+		expect(store.list()).toEqual([]);
+		isRepository = true;
+		looks.length = 0;
+		const {tasks} = await fleet.createWorkflow({template: 'refactor', goal: 'Split the parser', cwd: '/work', isolation: 'worktree', mergeStrategy: 'auto'});
+		expect(tasks.map(task => [task.isolation, task.mergeStrategy, task.base])).toEqual(Array.from({length: 4}, () => ['worktree', 'auto', 'main']));
+		expect(looks).toEqual(['/work auto']);
 	});
 
 	it('refuses a bad user template by file and step, and runs a good one with a user role', async () => {
@@ -94,10 +128,10 @@ describe('Fleet workflows', () => {
 			],
 		});
 		await fleet.start();
-		expect(() => fleet.createWorkflow({template: 'release', goal: 'v2', cwd: '/work'})).toThrow(
+		await expect(fleet.createWorkflow({template: 'release', goal: 'v2', cwd: '/work'})).rejects.toThrow(
 			'The workflow "release" cannot be used: /cfg/ccfleet/workflows/release.yaml: step "deploy": depends on unknown step "buidl" (steps: deploy)',
 		);
-		const {tasks} = fleet.createWorkflow({template: 'fly', goal: 'Lisbon', cwd: '/work'});
+		const {tasks} = await fleet.createWorkflow({template: 'fly', goal: 'Lisbon', cwd: '/work'});
 		expect(tasks[0]).toMatchObject({role: 'pilot', workflow: {name: 'fly', step: 'takeoff'}});
 		expect(driver.started[0]!.spec.systemPrompt).toBe('You fly the release.');
 		expect(driver.started[0]!.spec.prompt).toContain('Take off to Lisbon');
@@ -117,7 +151,7 @@ describe('Fleet workflows', () => {
 	it('cancels every step not yet ended when the workflow is cancelled', async () => {
 		const {fleet, driver} = setup();
 		await fleet.start();
-		const {id, tasks} = fleet.createWorkflow({template: 'code-review', goal: 'Review the parser', cwd: '/work'});
+		const {id, tasks} = await fleet.createWorkflow({template: 'code-review', goal: 'Review the parser', cwd: '/work'});
 		expect(driver.started.map(worker => worker.spec.taskId)).toEqual(['t2', 't3']);
 		driver.started[0]!.finish('no findings');
 		await settle();

@@ -98,6 +98,18 @@ describe('workflows with the real claude', () => {
 		const refused = await sandbox.cli(['workflow', 'release', 'ship v2']);
 		expect(refused.exitCode).toBe(1);
 		expect(refused.stderr).toContain(`release.yaml: step "deploy": depends on unknown step "buidl"`);
+		const refusal = async (args: Record<string, unknown>) => {
+			const result = await connection.client.callTool({name: 'create_workflow', arguments: {cwd: sandbox.project, ...args}});
+			expect(result.isError).toBe(true);
+			return (result.content as Array<{text: string}>)[0]!.text;
+		};
+		expect(await refusal({template: 'feature', goal: 'x', role: 'tester'})).toMatch(
+			/^Unknown field role\b.* create_workflow accepts: cwd, priority, .*, template, goal\.$/,
+		);
+		expect(await refusal({template: 'shipping', goal: 'x'})).toBe(
+			'Unknown workflow "shipping". Workflows: feature, bug-fix, refactor, code-review, ship (`ccfleet workflow list`).',
+		);
+		expect(await refusal({template: 'ship', goal: 'x', isolation: 'worktree'})).toMatch(/^Workflow "ship", step "plan": /);
 		const listed = await sandbox.cli(['workflow', 'list']);
 		expect(listed.stdout).toContain('review (reviewer) after test, document');
 		expect(listed.stdout).toContain('Cannot be used (fix the file):');
@@ -158,6 +170,15 @@ describe('workflows with the real claude', () => {
 		const fly = requestOf(encoded('Fly the v2 release'));
 		expect(fly).toContain(encoded(`## Step "plan" (architect), task ${tasks[0]!.id}, completed\n\nIts result:\nPLAN-42 chosen`));
 		expect(fly).toContain('You are the pilot. You fly the release.');
+	});
+
+	it("waits for a workflow from the CLI with --wait and prints each step's outcome", {timeout: 180_000}, async () => {
+		const run = await sandbox.cli(['workflow', 'ship', 'the v3 release', '--wait']);
+		expect(run.exitCode, run.stderr).toBe(0);
+		const [id, ...outcomes] = run.stdout.trim().split('\n');
+		expect(id).toMatch(/^wf-/);
+		expect(outcomes).toEqual([expect.stringMatching(/^\w+ completed: PLAN-42 chosen$/), expect.stringMatching(/^\w+ completed: LANDED-7$/)]);
+		expect(run.stderr).toMatch(/fly +\w+ +queued +pilot +after plan/);
 	});
 
 	it('cancels every step of a workflow, the running one and those waiting', {timeout: 120_000}, async () => {

@@ -48,7 +48,7 @@ export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 			guard(async () => {
 				const directory = await taskDirectory(server, cwd);
 				if ('error' in directory) return failure(directory.error);
-				const started = fleet.createWorkflow({...settings, template, goal, cwd: directory.cwd});
+				const started = await fleet.createWorkflow({...settings, template, goal, cwd: directory.cwd});
 				const tasks = started.tasks.map(task => taskView(fleet, fleet.get(task.id), {promptChars: 200}));
 				return ok(
 					{workflow: {id: started.id, name: started.name}, tasks},
