@@ -57,6 +57,7 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 						outputTail: checkpoint.outputTail,
 						...(checkpoint.result !== undefined && checkpoint.result !== task.result ? {result: checkpoint.result} : {}),
 						sessionId: checkpoint.sessionId,
+						...(checkpoint.pullRequestUrl ? {pullRequestUrl: checkpoint.pullRequestUrl} : {}),
 					},
 				}
 			: {}),

@@ -52,10 +52,10 @@ describe('the merge queue on a real repository (auto)', () => {
 			queue.run(repo, () => worktrees.finish(second!, finishPlan({strategy: 'auto'}), 'c2')),
 			queue.run(repo, () => worktrees.finish(third!, finishPlan({strategy: 'auto'}), 'c3')),
 		]);
-		expect(one!.merged).toBe(true);
+		expect(one.merged).toBe(true);
 		expect(two).toMatchObject({merged: false, branchKept: true, conflictFiles: ['a.txt']});
-		expect(two!.summary).toBe('Not merged: it conflicts with main in a.txt. The work is on branch ccfleet/c2: rebase it onto main and resolve, or merge by hand.');
-		expect(three!.merged).toBe(true);
+		expect(two.summary).toBe('Not merged: it conflicts with main in a.txt. The work is on branch ccfleet/c2: rebase it onto main and resolve, or merge by hand.');
+		expect(three.merged).toBe(true);
 		expect(readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('first version\n');
 		expect(await git('show', 'ccfleet/c2:a.txt')).toBe('second version');
 		expect(await history(git)).toEqual(['first', 'ccfleet task c1', 'ccfleet task c3']);

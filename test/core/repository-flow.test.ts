@@ -3,6 +3,15 @@ import {InvalidInputError} from '../../source/core/domain/errors.js';
 import {pullRequestText} from '../../source/core/domain/pull-request-text.js';
 import {checkTaskSpec} from '../../source/core/domain/task-input.js';
 import {LandingQueue} from '../../source/core/fleet/landing-queue.js';
+import {createTask, type Task} from '../../source/core/domain/task.js';
+import {createFleet} from '../../source/core/fleet.js';
+import type {Workspaces, Worktree} from '../../source/core/ports/workspace.js';
+import {FakeClock} from '../fakes/fake-clock.js';
+import {FakeSystemMonitor} from '../fakes/fake-system-monitor.js';
+import {FakeWorkerDriver} from '../fakes/fake-worker-driver.js';
+import {MemoryOutputLog} from '../fakes/memory-output-log.js';
+import {MemoryTaskStore} from '../fakes/memory-task-store.js';
+import {SequentialIds} from '../fakes/sequential-ids.js';
 
 describe('merge settings of a task', () => {
 	it.each([
@@ -94,3 +103,61 @@ async function waitUntil(condition: () => boolean): Promise<void> {
 	for (let turn = 0; turn < 100 && !condition(); turn++) await new Promise(resolve => setImmediate(resolve));
 	expect(condition()).toBe(true);
 }
+
+describe('landings left unsettled by a stop', () => {
+	it('are settled at the next start in the order the tasks ended, a dependency before its dependent; settled ones are left alone', async () => {
+		const store = new MemoryTaskStore();
+		const worktree = (id: string): Worktree => ({repoRoot: '/repo', path: `/state/worktrees/${id}`, branch: `ccfleet/${id}`, baseSha: 'base'});
+		const ended = (id: string, endedAt: number, extra: Partial<Task> = {}): Task => ({
+			...createTask({prompt: id, cwd: '/repo', isolation: 'worktree', mergeStrategy: 'auto'}, {id, sessionId: `s-${id}`}, 0, {
+				priority: 'P1',
+				permissionMode: 'acceptEdits',
+				mode: 'pty',
+				timeoutMs: 1000,
+			}),
+			status: 'completed',
+			attempts: 1,
+			endedAt,
+			worktree: worktree(id),
+			checkpoint: {takenAt: endedAt, outputTail: [], sessionId: `s-${id}`},
+			...extra,
+		});
+		// b ended first but depends on a; c was settled before the stop.
+		store.insert(ended('a', 300));
+		store.insert(ended('b', 100, {dependsOn: ['a']}));
+		store.insert(ended('c', 50, {merge: {strategy: 'auto', summary: 'Landed.', merged: true, branchKept: false}}));
+		store.insert(ended('d', 200));
+		const order: string[] = [];
+		const workspaces: Workspaces = {
+			check: async () => ({}),
+			create: async (_cwd, id) => worktree(id),
+			reopen: async found => found,
+			inspect: async () => ({directory: false, branch: false, merged: true}),
+			remove: async () => ({directory: false, branch: false, merged: true}),
+			finish: async (_worktree, plan, id) => {
+				order.push(`${id} ${plan.strategy}`);
+				return {strategy: plan.strategy, summary: `landed ${id}`, merged: true, branchKept: false};
+			},
+		};
+		const fleet = createFleet(
+			{
+				store,
+				output: new MemoryOutputLog(),
+				driver: new FakeWorkerDriver(),
+				clock: new FakeClock(),
+				system: new FakeSystemMonitor(),
+				ids: new SequentialIds(),
+				workspaces,
+			},
+			{staggerMs: 0},
+		);
+		await fleet.start();
+		await waitUntil(() => order.length === 3);
+		// b ended first, so its chain goes first: a (which it depends on), then b; then d.
+		expect(order).toEqual(['a auto', 'b auto', 'd auto']);
+		await waitUntil(() => store.get('b')!.merge !== undefined);
+		expect(store.get('a')!.merge!.summary).toBe('landed a');
+		expect(store.get('c')!.merge!.summary).toBe('Landed.');
+		await fleet.stop();
+	});
+});

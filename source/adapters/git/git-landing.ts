@@ -56,11 +56,12 @@ export async function landOnBase(worktree: Worktree, plan: FinishPlan, options: 
 		}
 		const tip = (await git(worktree.path, ['rev-parse', 'HEAD'])).stdout;
 		const moved = await moveBase(repoRoot, base, baseSha, tip);
-		if (moved === 'base-moved') {
+		if (moved.kind === 'base-moved') {
 			plan.log(`${base} moved while landing; rebasing again (attempt ${attempt + 1} of ${LANDING_ATTEMPTS})`);
 			continue;
 		}
-		if (moved !== 'ok') return kept(`${moved} The work is on branch ${branch}, rebased onto ${base}${verify ? ' and verified' : ''}: git merge --ff-only ${branch}.`);
+		if (moved.kind === 'refused')
+			return kept(`${moved.why} The work is on branch ${branch}, rebased onto ${base}${verify ? ' and verified' : ''}: git merge --ff-only ${branch}.`);
 		const verified = verify ? `, verified with \`${verify}\`` : '';
 		return {
 			strategy: 'auto',
@@ -73,23 +74,29 @@ export async function landOnBase(worktree: Worktree, plan: FinishPlan, options: 
 	return kept(`Not merged: ${base} kept moving while landing (${LANDING_ATTEMPTS} attempts). The work is on branch ${branch}.`);
 }
 
-/**
- * Moves `base` from `from` to `to` (a descendant). 'base-moved' when someone else moved it first; a sentence when it
- * must not or could not be moved.
- */
-async function moveBase(repoRoot: string, base: string, from: string, to: string): Promise<'ok' | 'base-moved' | string> {
+/** Moving the base: done, lost a race (someone moved it first), or refused (why, in a sentence). */
+type BaseMove = {kind: 'moved'} | {kind: 'base-moved'} | {kind: 'refused'; why: string};
+
+/** Moves `base` from `from` to `to` (a descendant of `from`). */
+async function moveBase(repoRoot: string, base: string, from: string, to: string): Promise<BaseMove> {
 	const checkout = await checkoutOf(repoRoot, base);
 	if (!checkout) {
 		const update = await git(repoRoot, ['update-ref', '-m', 'ccfleet: land', `refs/heads/${base}`, to, from]);
-		if (update.ok) return 'ok';
-		return (await branchTip(repoRoot, base)) === from ? `Not merged: git would not move ${base} (${lastLine(update.stderr)}).` : 'base-moved';
+		if (update.ok) return {kind: 'moved'};
+		return (await branchTip(repoRoot, base)) === from
+			? {kind: 'refused', why: `Not merged: git would not move ${base} (${lastLine(update.stderr)}).`}
+			: {kind: 'base-moved'};
 	}
 	const dirty = await uncommittedFiles(checkout);
-	if (dirty.length > 0)
-		return `Not merged: ${checkout} has uncommitted changes (${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}), and ccfleet never touches them.`;
+	if (dirty.length > 0) {
+		const files = `${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}`;
+		return {kind: 'refused', why: `Not merged: ${checkout} has uncommitted changes (${files}), and ccfleet never touches them.`};
+	}
 	const merge = await git(checkout, ['merge', '--ff-only', '--quiet', to]);
-	if (merge.ok) return 'ok';
-	return (await branchTip(repoRoot, base)) === from ? `Not merged: git refused to fast-forward ${checkout} (${lastLine(merge.stderr)}).` : 'base-moved';
+	if (merge.ok) return {kind: 'moved'};
+	return (await branchTip(repoRoot, base)) === from
+		? {kind: 'refused', why: `Not merged: git refused to fast-forward ${checkout} (${lastLine(merge.stderr)}).`}
+		: {kind: 'base-moved'};
 }
 
 /** The task's directory inside the worktree, where its verify command runs. */
