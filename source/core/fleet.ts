@@ -270,7 +270,7 @@ export class Fleet {
 	/** Every role and workflow template: the built-in ones and the user's (read afresh), with the faults of files that cannot be used. */
 	catalog(): WorkflowCatalog {
 		const user = this.#ports.userDefinitions;
-		return buildCatalog(user ? {roles: user.roles(), workflows: user.workflows()} : undefined);
+		return buildCatalog(user ? {roles: user.roles(), workflows: user.workflows(), directory: user.directory} : undefined);
 	}
 
 	/**

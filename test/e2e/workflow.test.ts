@@ -107,9 +107,16 @@ describe('workflows with the real claude', () => {
 			/^Unknown field role\b.* create_workflow accepts: cwd, priority, .*, template, goal\.$/,
 		);
 		expect(await refusal({template: 'shipping', goal: 'x'})).toBe(
-			'Unknown workflow "shipping". Workflows: feature, bug-fix, refactor, code-review, ship (`ccfleet workflow list`).',
+			`Unknown workflow "shipping". Workflows: feature, bug-fix, refactor, code-review, ship (\`ccfleet workflow list\`); a new one goes in ${workflowsDirectory()}/shipping.yaml.`,
 		);
 		expect(await refusal({template: 'ship', goal: 'x', isolation: 'worktree'})).toMatch(/^Workflow "ship", step "plan": /);
+		const {roles} = await call<{roles: Array<{name: string; instructions: string}>}>('list_roles', {});
+		expect(roles.find(role => role.name === 'pilot')?.instructions).toBe('You are the pilot. You fly the release.');
+		const delegated = await connection.client.callTool({name: 'delegate_task', arguments: {prompt: 'fly', cwd: sandbox.project, role: 'astronaut'}});
+		expect(delegated.isError).toBe(true);
+		expect((delegated.content as Array<{text: string}>)[0]!.text).toBe(
+			`Unknown role "astronaut". Roles: architect, implementer, tester, reviewer, devops, documenter, generalist, pilot; a new one goes in ${configHome}/ccfleet/roles/astronaut.md (its instructions) or .yaml ({title, prompt}).`,
+		);
 		const listed = await sandbox.cli(['workflow', 'list']);
 		expect(listed.stdout).toContain('review (reviewer) after test, document');
 		expect(listed.stdout).toContain('Cannot be used (fix the file):');

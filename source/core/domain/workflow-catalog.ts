@@ -13,6 +13,8 @@ export type WorkflowCatalog = {
 	roles: RoleDefinition[];
 	templates: WorkflowTemplate[];
 	faults: CatalogFault[];
+	/** Where the user's roles/ and workflows/ are, when there is such a place. */
+	directory?: string;
 };
 
 /** Names a template may not take: they are `ccfleet workflow`'s own subcommands. */
@@ -25,7 +27,7 @@ const roleFileSchema = z.strictObject({
 });
 
 /** Builds the catalogue from the user's files (none: the built-ins alone). A bad file is a fault, never a crash. */
-export function buildCatalog(files: {roles: readonly ConfigFile[]; workflows: readonly ConfigFile[]} = {roles: [], workflows: []}): WorkflowCatalog {
+export function buildCatalog(files: {roles: readonly ConfigFile[]; workflows: readonly ConfigFile[]; directory?: string} = {roles: [], workflows: []}): WorkflowCatalog {
 	const faults: CatalogFault[] = [];
 	const roles = new Map(BUILT_IN_ROLES.map(role => [role.name, role]));
 	for (const file of files.roles) {
@@ -55,7 +57,7 @@ export function buildCatalog(files: {roles: readonly ConfigFile[]; workflows: re
 			faults.push({kind: 'workflow', path: file.path, name: file.name, message: error.message});
 		}
 	}
-	return {roles: [...roles.values()], templates: [...templates.values()], faults};
+	return {roles: [...roles.values()], templates: [...templates.values()], faults, ...(files.directory === undefined ? {} : {directory: files.directory})};
 }
 
 /** A role file: YAML or JSON `{prompt, title?}`, or Markdown whose text is the prompt. */
@@ -85,7 +87,8 @@ export function findTemplate(catalog: WorkflowCatalog, name: string): WorkflowTe
 	if (template) return template;
 	const fault = catalog.faults.find(candidate => candidate.kind === 'workflow' && candidate.name === name);
 	if (fault) throw new InvalidInputError(`The workflow "${name}" cannot be used: ${fault.message} Fix the file and try again.`);
-	throw new InvalidInputError(`Unknown workflow "${name}". Workflows: ${catalog.templates.map(known => known.name).join(', ')} (\`ccfleet workflow list\`).`);
+	const where = catalog.directory ? `; a new one goes in ${catalog.directory}/workflows/${name}.yaml` : '';
+	throw new InvalidInputError(`Unknown workflow "${name}". Workflows: ${catalog.templates.map(known => known.name).join(', ')} (\`ccfleet workflow list\`)${where}.`);
 }
 
 /** The role of that name; InvalidInputError naming the roles there are (and a fault in its file, if it has one). */
@@ -94,7 +97,8 @@ export function findRole(catalog: WorkflowCatalog, name: string): RoleDefinition
 	if (role) return role;
 	const fault = catalog.faults.find(candidate => candidate.kind === 'role' && candidate.name === name);
 	if (fault) throw new InvalidInputError(`The role "${name}" cannot be used: ${fault.message} Fix the file and try again.`);
-	throw new InvalidInputError(
-		`Unknown role "${name}". Roles: ${catalog.roles.map(known => known.name).join(', ')}; a new one goes in the roles/ folder of ccfleet's config directory.`,
-	);
+	const where = catalog.directory
+		? `${catalog.directory}/roles/${name}.md (its instructions) or .yaml ({title, prompt})`
+		: "the roles/ folder of ccfleet's config directory";
+	throw new InvalidInputError(`Unknown role "${name}". Roles: ${catalog.roles.map(known => known.name).join(', ')}; a new one goes in ${where}.`);
 }
