@@ -60,14 +60,7 @@ export class PostgresTaskStore {
 	}
 
 	async insert(task: Task, placement: Placement = {}): Promise<void> {
-		const row = toRow(task);
-		const values = [...COLUMNS.map(column => row[column]), placement.host ?? null, placement.label ?? null];
-		try {
-			await this.#pool.query(`INSERT INTO tasks (${COLUMNS.join(', ')}, pin_host, pin_label) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')})`, values);
-		} catch (error) {
-			if ((error as {code?: string}).code === '23505') throw new FleetError(`A task with id "${task.id}" already exists; a new task needs a fresh id.`, {cause: error});
-			throw error;
-		}
+		await insertTask(this.#pool, task, placement);
 	}
 
 	/** Replaces the task's fields; throws TaskNotFoundError when no such task is stored, TaskHeldElsewhereError when fenced out. */
@@ -153,6 +146,18 @@ export class PostgresTaskStore {
 			since === undefined ? [] : [since],
 		);
 		return rows[0]?.total ?? 0;
+	}
+}
+
+/** Inserts a task on a pool or inside a caller's transaction (a schedule firing stores its task with its run). */
+export async function insertTask(client: pg.Pool | pg.PoolClient, task: Task, placement: Placement = {}): Promise<void> {
+	const row = toRow(task);
+	const values = [...COLUMNS.map(column => row[column]), placement.host ?? null, placement.label ?? null];
+	try {
+		await client.query(`INSERT INTO tasks (${COLUMNS.join(', ')}, pin_host, pin_label) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')})`, values);
+	} catch (error) {
+		if ((error as {code?: string}).code === '23505') throw new FleetError(`A task with id "${task.id}" already exists; a new task needs a fresh id.`, {cause: error});
+		throw error;
 	}
 }
 

@@ -1,0 +1,133 @@
+import type pg from 'pg';
+import {FleetError} from '../../core/domain/errors.js';
+import {ScheduleNotFoundError, type NewScheduleRun, type Schedule, type ScheduleRun} from '../../core/domain/schedule.js';
+import type {Task} from '../../core/domain/task.js';
+import type {ScheduleFilter} from '../../core/ports/schedule-store.js';
+import {insertTask, type Placement} from './postgres-task-store.js';
+import {RUN_COLUMNS, RUN_SELECT, SCHEDULE_COLUMNS, runFromRow, runValues, scheduleFromRow, scheduleValues, type RunRow, type ScheduleRow} from './schedule-row.js';
+
+const params = (count: number, from = 1) => Array.from({length: count}, (_, index) => `$${index + from}`).join(', ');
+const SELECT_SCHEDULE = `SELECT ${SCHEDULE_COLUMNS.join(', ')} FROM schedules`;
+const UPDATE_SCHEDULE = `UPDATE schedules SET ${SCHEDULE_COLUMNS.slice(1)
+	.map((column, index) => `${column} = $${index + 2}`)
+	.join(', ')} WHERE id = $1`;
+const INSERT_RUN = `INSERT INTO schedule_runs (${RUN_COLUMNS.join(', ')}, fired_by) VALUES (${params(RUN_COLUMNS.length + 1)}) RETURNING ${RUN_SELECT}`;
+
+/**
+ * The ScheduleStore port's operations on the shared PostgreSQL, asynchronous, plus fireOnce: how a schedule's due time
+ * fires exactly once across hosts even when two of them believe they lead (one's session died and it does not know yet).
+ */
+export class PostgresScheduleStore {
+	readonly #pool: pg.Pool;
+	readonly #hostId: string;
+
+	/** `hostId`: recorded with every run this host fires. */
+	constructor(pool: pg.Pool, hostId: string) {
+		this.#pool = pool;
+		this.#hostId = hostId;
+	}
+
+	async insert(schedule: Schedule): Promise<void> {
+		try {
+			await this.#pool.query(`INSERT INTO schedules (${SCHEDULE_COLUMNS.join(', ')}) VALUES (${params(SCHEDULE_COLUMNS.length)})`, scheduleValues(schedule));
+		} catch (error) {
+			if ((error as {code?: string}).code === '23505')
+				throw new FleetError(`A schedule with id "${schedule.id}" already exists; a new schedule needs a fresh id.`, {cause: error});
+			throw error;
+		}
+	}
+
+	async update(schedule: Schedule): Promise<void> {
+		const {rowCount} = await this.#pool.query(UPDATE_SCHEDULE, scheduleValues(schedule));
+		if (rowCount === 0) throw new ScheduleNotFoundError(schedule.id);
+	}
+
+	async get(id: string): Promise<Schedule | undefined> {
+		const {rows} = await this.#pool.query<ScheduleRow>(`${SELECT_SCHEDULE} WHERE id = $1`, [id]);
+		return rows[0] && scheduleFromRow(rows[0]);
+	}
+
+	/** Oldest first. */
+	async list(filter: ScheduleFilter = {}): Promise<Schedule[]> {
+		if (filter.statuses?.length === 0) return [];
+		const {rows} = await this.#pool.query<ScheduleRow>(
+			`${SELECT_SCHEDULE} WHERE ($1::text[] IS NULL OR status = ANY($1)) AND ($2::text IS NULL OR pipeline_id = $2) ORDER BY seq`,
+			[filter.statuses ?? null, filter.pipelineId ?? null],
+		);
+		return rows.map(row => scheduleFromRow(row));
+	}
+
+	/** Records a run and, in the same transaction, the schedule's new state when given. */
+	async addRun(run: NewScheduleRun, schedule?: Schedule): Promise<ScheduleRun> {
+		return this.#transaction(async client => {
+			const recorded = await this.#insertRun(client, run);
+			if (schedule) {
+				const {rowCount} = await client.query(UPDATE_SCHEDULE, scheduleValues(schedule));
+				if (rowCount === 0) throw new ScheduleNotFoundError(schedule.id);
+			}
+			return recorded;
+		});
+	}
+
+	async updateRun(run: ScheduleRun): Promise<void> {
+		const sets = RUN_COLUMNS.map((column, index) => `${column} = $${index + 2}`).join(', ');
+		const {rowCount} = await this.#pool.query(`UPDATE schedule_runs SET ${sets} WHERE id = $1`, [run.id, ...runValues(run)]);
+		if (rowCount === 0) throw new FleetError(`No run ${run.id} of schedule ${run.scheduleId} is stored; only a run that addRun returned can be updated.`);
+	}
+
+	/** The newest `limit` runs of a schedule (all when absent), oldest first. */
+	async runs(scheduleId: string, limit?: number): Promise<ScheduleRun[]> {
+		if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new TypeError(`runs() limit must be a whole number ≥ 0, got ${String(limit)}.`);
+		const {rows} = await this.#pool.query<RunRow>(
+			`SELECT * FROM (SELECT ${RUN_SELECT} FROM schedule_runs WHERE schedule_id = $1 ORDER BY id DESC LIMIT $2) newest ORDER BY id`,
+			[scheduleId, limit ?? null],
+		);
+		return rows.map(row => runFromRow(row));
+	}
+
+	async pendingRuns(): Promise<ScheduleRun[]> {
+		const {rows} = await this.#pool.query<RunRow>(`SELECT ${RUN_SELECT} FROM schedule_runs WHERE outcome = 'started' ORDER BY id`);
+		return rows.map(row => runFromRow(row));
+	}
+
+	/**
+	 * Fires one due time at most once across the fleet: in one transaction, moves the schedule on to `next` only if it
+	 * still is where this host read it (active, due at `dueAt`), stores the run's task (when it starts one) and records
+	 * the run. Returns the run, or undefined when another host moved the schedule first; then nothing is written, and
+	 * the caller must not start the task. Whoever leads only decides who tries; this decides who fires.
+	 */
+	async fireOnce(dueAt: number, next: Schedule, run: NewScheduleRun, task?: {task: Task; placement?: Placement}): Promise<ScheduleRun | undefined> {
+		return this.#transaction(async client => {
+			const values = scheduleValues(next);
+			const {rowCount} = await client.query(`${UPDATE_SCHEDULE} AND status = 'active' AND next_run_at = $${values.push(dueAt)}`, values);
+			if (rowCount === 0) return undefined;
+			if (task) await insertTask(client, task.task, task.placement);
+			return this.#insertRun(client, run);
+		});
+	}
+
+	async #insertRun(client: pg.PoolClient, run: NewScheduleRun): Promise<ScheduleRun> {
+		try {
+			const {rows} = await client.query<RunRow>(INSERT_RUN, [...runValues(run), this.#hostId]);
+			return runFromRow(rows[0]!);
+		} catch (error) {
+			if ((error as {code?: string}).code === '23503') throw new ScheduleNotFoundError(run.scheduleId);
+			throw error;
+		}
+	}
+
+	async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+		const client = await this.#pool.connect();
+		try {
+			await client.query('BEGIN');
+			const result = await work(client);
+			await client.query('COMMIT');
+			return result;
+		} catch (error) {
+			await client.query('ROLLBACK').catch(() => {});
+			throw error;
+		} finally {
+			client.release();
+		}
+	}
+}
