@@ -1,5 +1,6 @@
 import {afterEach, expect, test} from 'vitest';
 import type {TaskView} from '../../source/protocol/views.js';
+import {keys} from '../helpers/keys.js';
 import {cleanupDashboards, renderDashboard} from '../helpers/render.js';
 import {FakeFleetSource, iso, makeTask} from './fake-fleet-source.js';
 
@@ -37,6 +38,8 @@ test('the DAG shows a workflow under its name, each step by its step and role', 
 	expect(line('impl0001')).toMatch(/impl0001 running\s+implement \(implementer\)/);
 	expect(line('revi0001')).toMatch(/revi0001 queued\s+review \(reviewer\)/);
 	expect(frame).not.toMatch(/●.*Add CSV export/);
+	await ui.press(keys.enter);
+	expect(ui.frame()).toMatch(/workflow +feature wf-k3f9, step implement \(implementer\)/);
 	ui.unmount();
 });
 

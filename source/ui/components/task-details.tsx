@@ -20,6 +20,7 @@ function detailLines(task: DashboardTask, width: number, now: number): string[] 
 		['parked until', task.parkedUntil === undefined ? undefined : parkedText(task.parkedUntil, now)],
 		['tool input', task.question ? oneLine(JSON.stringify(task.question.toolInput) ?? '') : undefined],
 		['priority', task.priority + (task.queuePosition ? `, #${task.queuePosition} in the queue` : '')],
+		['workflow', task.workflow ? `${task.workflow.name} ${task.workflow.id}, step ${task.workflow.step}${task.role ? ` (${task.role})` : ''}` : undefined],
 		['directory', task.cwd],
 		['worktree', task.worktree ? `${task.worktree.branch} (merge: ${task.mergeStrategy ?? 'manual'}${task.base ? ` onto ${task.base}` : ''})` : undefined],
 		['verify', task.verify],
