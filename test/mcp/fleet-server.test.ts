@@ -45,11 +45,14 @@ describe('the MCP tools', () => {
 		const {tools} = await client.listTools();
 		expect(tools.map(tool => tool.name).sort()).toEqual([
 			'cancel_task',
+			'cancel_workflow',
 			'configure_fleet',
+			'create_workflow',
 			'delegate_task',
 			'fleet_status',
 			'list_questions',
 			'list_roles',
+			'list_workflow_templates',
 			'manage_queue',
 			'respond_to_task',
 			'resume_task',
@@ -57,6 +60,7 @@ describe('the MCP tools', () => {
 			'task_logs',
 			'task_status',
 			'wait_for_task',
+			'worktrees',
 		]);
 		for (const tool of tools) expect(tool.description!.length).toBeGreaterThan(40);
 		// Every answer has a declared shape, which the CLI and the dashboard read it through.
