@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {Client} from '@modelcontextprotocol/sdk/client/index.js';
 import {StreamableHTTPClientTransport} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import {ResourceUpdatedNotificationSchema} from '@modelcontextprotocol/sdk/types.js';
+import {ListRootsRequestSchema, ResourceUpdatedNotificationSchema} from '@modelcontextprotocol/sdk/types.js';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {connectMcpClient} from '../../source/mcp/socket-client.js';
 import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../../source/protocol/fleet-changes.js';
@@ -107,6 +107,29 @@ describe('MCP over HTTP', () => {
 		expect(raw.status).toBe(403);
 		expect(raw.json()).toMatchObject({jsonrpc: '2.0', id: 9, error: {code: -32003}});
 		await expect(connect(undefined)).rejects.toThrow(/This needs a token/);
+	});
+
+	it('says over HTTP that a declared root which is not a directory here may be on another machine', async () => {
+		const transport = new StreamableHTTPClientTransport(new URL(`${http.url}/mcp`), {requestInit: {headers: {Authorization: `Bearer ${http.token}`}}});
+		const client = new Client({name: 'remote-with-roots', version: '1'}, {capabilities: {roots: {}}});
+		client.setRequestHandler(ListRootsRequestSchema, () => ({roots: [{uri: 'file:///home/someone/elsewhere', name: 'elsewhere'}]}));
+		await client.connect(transport);
+		clients.push(client);
+		const result = await client.callTool({name: 'delegate_task', arguments: {prompt: 'x'}});
+		expect(result.isError).toBe(true);
+		expect(JSON.stringify(result.content)).toMatch(/cwd \/home\/someone\/elsewhere does not exist.*over HTTP that may be a path on another machine/);
+	});
+
+	it('ends a session on DELETE: its id gets 404 afterwards', async () => {
+		const client = await connect(http.token);
+		const transport = client.transport as StreamableHTTPClientTransport;
+		const sessionId = transport.sessionId!;
+		await transport.terminateSession();
+		const after = await http.call('POST', '/mcp', {
+			headers: {'Mcp-Session-Id': sessionId, Accept: 'application/json, text/event-stream', 'Mcp-Protocol-Version': '2025-06-18'},
+			body: {jsonrpc: '2.0', id: 3, method: 'ping'},
+		});
+		expect(after.status).toBe(404);
 	});
 
 	it("keeps a session to the token that opened it: another token's requests get 404", async () => {
