@@ -65,7 +65,7 @@ export class PostgresTaskStore {
 
 	/** Replaces the task's fields; throws TaskNotFoundError when no such task is stored, TaskHeldElsewhereError when fenced out. */
 	async update(task: Task): Promise<void> {
-		const row = toRow(task);
+		const row = rowFor(task);
 		const values: unknown[] = COLUMNS.map(column => row[column]);
 		const fence = this.#hostId === undefined ? '' : ` AND host_id = $${values.push(this.#hostId)}`;
 		await this.#write(task.id, `UPDATE tasks SET ${UPDATE_SET} WHERE id = $1${fence}`, values, this.#hostId);
@@ -76,7 +76,7 @@ export class PostgresTaskStore {
 	 * Throws TaskHeldElsewhereError when a host claimed it meanwhile: the change must then go to that host.
 	 */
 	async updateFree(task: Task): Promise<void> {
-		const row = toRow(task);
+		const row = rowFor(task);
 		await this.#write(
 			task.id,
 			`UPDATE tasks SET ${UPDATE_SET} WHERE id = $1 AND host_id IS NULL AND status = 'queued'`,
@@ -149,9 +149,25 @@ export class PostgresTaskStore {
 	}
 }
 
+/**
+ * The task's row as PostgreSQL can store it. PostgreSQL text and jsonb cannot hold NUL, which worker output (and so a
+ * checkpoint's tail) can contain; it becomes U+FFFD, the replacement character, rather than failing the write. In JSON
+ * text a NUL is the escape \u0000, replaced only where its backslash is not itself escaped.
+ */
+export function rowFor(task: Task): TaskRow {
+	const row = toRow(task);
+	const safe: Record<string, unknown> = {};
+	for (const [column, value] of Object.entries(row)) {
+		safe[column] = typeof value !== 'string' ? value : JSON_COLUMNS.has(column) ? value.replace(ESCAPED_NUL, '$1\\ufffd') : value.replaceAll('\0', '\ufffd');
+	}
+	return safe as TaskRow;
+}
+
+const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
 /** Inserts a task on a pool or inside a caller's transaction (a schedule firing stores its task with its run). */
 export async function insertTask(client: pg.Pool | pg.PoolClient, task: Task, placement: Placement = {}): Promise<void> {
-	const row = toRow(task);
+	const row = rowFor(task);
 	const values = [...COLUMNS.map(column => row[column]), placement.host ?? null, placement.label ?? null];
 	try {
 		await client.query(`INSERT INTO tasks (${COLUMNS.join(', ')}, pin_host, pin_label) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')})`, values);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type pg from 'pg';
 import {afterEach, describe, expect, it} from 'vitest';
 import {connectionError, openPool, redact} from '../../../source/adapters/postgres/connection.js';
@@ -8,7 +9,7 @@ import {PG_MIGRATIONS} from '../../../source/adapters/postgres/schema.js';
 import {FleetError, TaskNotFoundError} from '../../../source/core/domain/errors.js';
 import {COLUMNS} from '../../../source/adapters/sqlite/task-row.js';
 import {fullTask, minimalTask} from '../../contracts/task-store.contract.js';
-import {usePostgres} from '../../helpers/postgres-server.js';
+import {startPostgres, usePostgres} from '../../helpers/postgres-server.js';
 
 const server = usePostgres({tcp: true});
 const pools: pg.Pool[] = [];
@@ -33,12 +34,23 @@ afterEach(async () => {
 });
 
 describe('the throwaway server', () => {
-	it('starts in under 2 s and answers on its Unix socket and on 127.0.0.1', async () => {
-		expect(server().startupMs).toBeLessThan(2_000);
+	it('answers on its Unix socket and on 127.0.0.1, with fsync off', async () => {
 		const overSocket = await pool(server().url);
 		const overTcp = await pool(server().tcpUrl);
 		expect((await overSocket.query<{fsync: string}>('SHOW fsync')).rows[0]?.fsync).toBe('off');
 		expect((await overTcp.query<{one: number}>('SELECT 1 AS one')).rows[0]?.one).toBe(1);
+	});
+
+	it('starts another in under 2 s once the machine has made its first (initdb runs once per machine)', async () => {
+		const another = await startPostgres();
+		try {
+			expect(another.startupMs).toBeLessThan(2_000);
+			expect(another.socketDir).not.toBe(server().socketDir);
+			expect((await another.query('SELECT 1 AS one')).rows).toEqual([{one: 1}]);
+		} finally {
+			await another.stop();
+		}
+		expect(fs.existsSync(another.socketDir)).toBe(false);
 	});
 });
 
@@ -169,6 +181,17 @@ describe('PostgresTaskStore', () => {
 		const later = await tasks.changedSince(afterClaim.lastSeq);
 		expect(later.tasks.map(({task}) => task.id)).toEqual(['b', 'a']);
 		expect(later.lastSeq).toBeGreaterThan(afterClaim.lastSeq);
+	});
+
+	it('stores a NUL, which PostgreSQL cannot hold, as U+FFFD, and leaves an escaped backslash before u0000 alone', async () => {
+		const tasks = await store();
+		const checkpoint = {takenAt: 1, outputTail: ['tail\u0000end', String.raw`a literal \u0000 typed`], sessionId: 's'};
+		await tasks.insert(minimalTask('nul', {prompt: 'before\u0000after', checkpoint}));
+		const read = await tasks.get('nul');
+		expect(read?.prompt).toBe('before\ufffdafter');
+		expect(read?.checkpoint?.outputTail).toEqual(['tail\ufffdend', String.raw`a literal \u0000 typed`]);
+		await tasks.update(minimalTask('nul', {result: '\u0000'}));
+		expect((await tasks.get('nul'))?.result).toBe('\ufffd');
 	});
 
 	it('updates, lists, counts and sums costs like the SQLite store', async () => {
