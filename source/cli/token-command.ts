@@ -19,11 +19,14 @@ export function token(config: Config, input: readonly string[], flags: TokenFlag
 			const name = flags.name ?? rest[0];
 			if (!name) throw new CliError('ccfleet token create needs a name: ccfleet token create --name phone [--read-only].', 2);
 			const secret = file.create(name, {isReadOnly: flags.readOnly === true});
+			const address = config.http
+				? `${config.http.tls ? 'https' : 'http'}://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}`
+				: 'http://127.0.0.1:7777';
 			io.out(secret);
 			notes.out(
 				`ccfleet: token "${name}" created${flags.readOnly ? ' (read-only: it can look, not change anything)' : ''}. It is shown only this once; keep it in a password manager.\n` +
-					`  curl:        curl -H "Authorization: Bearer <token>" http://127.0.0.1:7777/fleet\n` +
-					`  Claude Code: claude mcp add --transport http ccfleet http://127.0.0.1:7777/mcp --header "Authorization: Bearer <token>"\n` +
+					`  curl:        curl -H "Authorization: Bearer <token>" ${address}/fleet\n` +
+					`  Claude Code: claude mcp add --transport http ccfleet ${address}/mcp --header "Authorization: Bearer <token>"\n` +
 					`  (with the address \`ccfleet serve\` printed). Revoke it with: ccfleet token revoke ${name}`,
 			);
 			return 0;

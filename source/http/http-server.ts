@@ -102,7 +102,9 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 	});
 	server.on('error', error => logger.error('the HTTP server failed', {error: String(error)}));
 	const {port} = server.address() as AddressInfo;
-	const shownHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+	// On every interface, the URL to give out is one by a name clients reach (and Host may carry), when one was given.
+	const host = isWildcard(settings.host) ? (settings.hostNames[0] ?? settings.host) : settings.host;
+	const shownHost = host.includes(':') ? `[${host}]` : host;
 	const url = `${settings.tls ? 'https' : 'http'}://${shownHost}:${port}`;
 
 	let closing: Promise<void> | undefined;

@@ -28,7 +28,10 @@ function openApiPath(path: string): string {
 
 function operation(route: ToolRoute, tool: Tool | undefined): Schema {
 	const pathFields = route.pathFields ?? [];
-	const parameters = pathFields.map(name => ({name, in: 'path', required: true, schema: {type: 'string'}}));
+	const parameters = [
+		...pathFields.map(name => ({name, in: 'path', required: true, schema: {type: 'string'}})),
+		...Object.entries(route.query ?? {}).map(([name, description]) => ({name, in: 'query', required: false, description, schema: {type: 'string'}})),
+	];
 	const method = typeof route.method === 'string' ? route.method : route.method[0]!;
 	const status = String(route.status ?? 200);
 	const content = tool?.outputSchema

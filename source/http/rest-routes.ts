@@ -6,7 +6,14 @@ import {wantsEventStream} from './sse.js';
 import {streamFleetEvents, streamTaskLog} from './streams.js';
 
 /** The REST route of each tool, for the OpenAPI document: which tool answers it, and which fields come from the path. */
-export type ToolRoute = HttpRoute & {tool?: string; pathFields?: string[]; status?: number};
+export type ToolRoute = HttpRoute & {tool?: string; pathFields?: string[]; status?: number; query?: Record<string, string>};
+
+/** The query parameters of the routes that take any, with what each means (for the OpenAPI document too). */
+const QUERIES = {
+	list: {status: 'Statuses, separated by commas: queued,running,needs_input,…', limit: 'How many tasks (default 50, at most 1000)'},
+	task: {fullPrompt: 'true: the whole prompt, not its first 200 characters'},
+	logs: {tail: 'The last N lines only'},
+};
 
 /** The refusal of a task without cwd: over HTTP the fleet cannot know the caller's directory. */
 export const NO_CWD = "cwd is required over HTTP: the absolute path of the project directory on the fleet machine (the caller's own directory is not known here).";
@@ -69,7 +76,8 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 		access: 'read',
 		tool: 'task_status',
 		summary: 'The newest tasks (?status=queued,running&limit=50) and counts',
-		handle: context => answer(context, 'task_status', listQuery(readQuery(context.url, ['status', 'limit']))),
+		query: QUERIES.list,
+		handle: context => answer(context, 'task_status', listQuery(readQuery(context.url, Object.keys(QUERIES.list)))),
 	},
 	{
 		method: 'POST',
@@ -92,8 +100,9 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 		tool: 'task_status',
 		pathFields: ['id'],
 		summary: 'One task in full (?fullPrompt=true for the whole prompt)',
+		query: QUERIES.task,
 		handle: context => {
-			const query = readQuery(context.url, ['fullPrompt']);
+			const query = readQuery(context.url, Object.keys(QUERIES.task));
 			knownTask(context.services.fleet, context.params['id']!);
 			return answer(context, 'task_status', {id: context.params['id'], ...(query['fullPrompt'] === undefined ? {} : {fullPrompt: query['fullPrompt'] === 'true'})});
 		},
@@ -103,8 +112,9 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 		path: '/tasks/:id/logs',
 		access: 'read',
 		summary: "A task's log as text/plain (?tail=N lines); with Accept: text/event-stream, its output as it comes (events output, status, end)",
+		query: QUERIES.logs,
 		handle: ({url, params, response, request, services}) => {
-			const query = readQuery(url, ['tail']);
+			const query = readQuery(url, Object.keys(QUERIES.logs));
 			const id = params['id']!;
 			knownTask(services.fleet, id);
 			if (wantsEventStream(request)) {

@@ -130,6 +130,8 @@ describe('the routes with a good token', () => {
 		const respond = document.paths['/tasks/{id}/respond']!['post']!.requestBody!.content['application/json']!.schema;
 		expect(respond.properties).not.toHaveProperty('id');
 		expect(respond.properties).toHaveProperty('action');
+		const list = (document.paths['/tasks']!['get'] as {parameters?: {name: string; in: string}[]}).parameters;
+		expect(list).toEqual([expect.objectContaining({name: 'status', in: 'query'}), expect.objectContaining({name: 'limit', in: 'query'})]);
 	});
 });
 
