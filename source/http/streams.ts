@@ -41,7 +41,15 @@ export function streamTaskLog(fleet: Fleet, id: string, response: ServerResponse
 		return true;
 	};
 	const offOutput = fleet.on('worker:output', ({taskId}) => {
-		if (taskId === id) timer ??= setTimeout(flushOutput, LOG_FLUSH_MS);
+		if (taskId !== id) return;
+		timer ??= setTimeout(() => {
+			try {
+				flushOutput();
+			} catch {
+				// The task was removed (or its log could not be read) under the stream: end it rather than the process.
+				stream.close();
+			}
+		}, LOG_FLUSH_MS);
 	});
 	const offStatus = fleet.on('task:updated', ({task}) => {
 		if (task.id !== id) return;
