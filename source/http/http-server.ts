@@ -75,6 +75,12 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 			}
 			await match.route.handle({request, response, url, params: match.params, holder, services});
 		} catch (error) {
+			if (error instanceof HttpError && (error.status === 401 || error.status === 429) && request.headers.authorization) {
+				// Someone holds a wrong token (or guesses): worth a line in the daemon's log, with where it came from.
+				logger.warn(error.status === 429 ? 'HTTP requests refused: too many wrong tokens' : 'an HTTP request with a wrong token', {
+					address: request.socket.remoteAddress,
+				});
+			}
 			if (error instanceof HttpError) sendError(response, error.status, error.message, error.headers);
 			else if (error instanceof FleetError) sendError(response, 400, error.message);
 			else {

@@ -23,6 +23,8 @@ export const READ_ONLY_TOOLS: ReadonlySet<string> = new Set([
 	'get_schedule',
 ]);
 
+/** Sessions one token keeps open at most; opening one more closes its least recently used (a client that restarts without a DELETE leaves its old one). */
+export const MAX_SESSIONS_PER_TOKEN = 32;
 /** A session no request touched for this long is closed (its client went away without a DELETE). */
 export const MCP_SESSION_IDLE_MS = 60 * 60_000;
 const SWEEP_EVERY_MS = 5 * 60_000;
@@ -75,6 +77,11 @@ export function createMcpEndpoint(createServer: () => McpServer, logger: Logger)
 	sweeper.unref();
 
 	const open = async (holder: TokenHolder): Promise<Session> => {
+		const own = [...sessions.values()].filter(session => session.holder === holder.name);
+		if (own.length >= MAX_SESSIONS_PER_TOKEN) {
+			const oldest = own.reduce((least, session) => (session.lastSeen < least.lastSeen ? session : least));
+			await oldest.server.close();
+		}
 		const server = createServer();
 		const session = {server, holder: holder.name, lastSeen: Date.now(), open: 0} as Session;
 		const transport = new StreamableHTTPServerTransport({sessionIdGenerator: randomUUID, onsessioninitialized: id => void sessions.set(id, session)});

@@ -3,6 +3,7 @@ import {Client} from '@modelcontextprotocol/sdk/client/index.js';
 import {StreamableHTTPClientTransport} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {ListRootsRequestSchema, ResourceUpdatedNotificationSchema} from '@modelcontextprotocol/sdk/types.js';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {MAX_SESSIONS_PER_TOKEN} from '../../source/http/mcp-endpoint.js';
 import {connectMcpClient} from '../../source/mcp/socket-client.js';
 import {FLEET_URI, fleetChangesOf, type FleetChanges} from '../../source/protocol/fleet-changes.js';
 import type {TaskView} from '../../source/protocol/views.js';
@@ -130,6 +131,32 @@ describe('MCP over HTTP', () => {
 			body: {jsonrpc: '2.0', id: 3, method: 'ping'},
 		});
 		expect(after.status).toBe(404);
+	});
+
+	it('keeps at most MAX_SESSIONS_PER_TOKEN sessions per token, closing the least recently used', async () => {
+		const token = (await http.sandbox.cli(['token', 'create', '--name', 'restless'])).stdout.trim();
+		const headers = {Accept: 'application/json, text/event-stream'};
+		const initialize = {
+			jsonrpc: '2.0',
+			id: 1,
+			method: 'initialize',
+			params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'restless', version: '1'}},
+		};
+		const ids: string[] = [];
+		for (let index = 0; index <= MAX_SESSIONS_PER_TOKEN; index++) {
+			const answer = await http.call('POST', '/mcp', {token, headers, body: initialize});
+			expect(answer.status).toBe(200);
+			ids.push(String(answer.headers['mcp-session-id']));
+		}
+		const ping = (id: string) =>
+			http.call('POST', '/mcp', {
+				token,
+				headers: {...headers, 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18'},
+				body: {jsonrpc: '2.0', id: 2, method: 'ping'},
+			});
+		expect((await ping(ids[0]!)).status).toBe(404);
+		expect((await ping(ids[1]!)).status).toBe(200);
+		expect((await ping(ids.at(-1)!)).status).toBe(200);
 	});
 
 	it("keeps a session to the token that opened it: another token's requests get 404", async () => {

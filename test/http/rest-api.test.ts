@@ -1,3 +1,5 @@
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {TaskView} from '../../source/protocol/views.js';
 import {MAX_BODY_BYTES} from '../../source/http/request-body.js';
@@ -211,5 +213,7 @@ describe('DNS rebinding and guessing', () => {
 		expect(limited.json().error).toMatch(/Too many requests with a wrong token.*try again in \d+ s/);
 		expect((await http.call('GET', '/fleet', {from})).status).toBe(429);
 		expect((await request(http.url, 'GET', '/fleet', {token: http.token, from: '127.0.0.10'})).status).toBe(200);
+		const log = readFileSync(path.join(http.sandbox.home, 'logs', 'ccfleet.log'), 'utf8');
+		expect(log).toMatch(/HTTP requests refused: too many wrong tokens.*"address":"127\.0\.0\.9"/);
 	});
 });
