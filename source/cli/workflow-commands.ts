@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs';
 import type {Config} from '../config.js';
+import {isWorkflowId, WORKFLOW_ID_PREFIX} from '../core/domain/workflow-expansion.js';
 import type {WorkflowTemplateView} from '../protocol/tool-results.js';
 import type {TaskView} from '../protocol/views.js';
 import {CliError, stdout, withFleet, type Output} from './client.js';
@@ -32,8 +33,10 @@ export async function workflow(config: Config, input: string[], flags: WorkflowF
 			if (!id) throw new CliError('ccfleet workflow cancel needs a workflow id (wf-…). `ccfleet status` shows it beside each step.');
 			const reason = rest.slice(1).join(' ').trim();
 			return withFleet(config, async fleet => {
-				const result = await fleet.call('cancel_workflow', {id, ...(reason ? {reason} : {})});
-				io.out(flags.json ? JSON.stringify(result, null, 2) : `Workflow ${id} (${result.workflow.name}):\n${stepTable(result.tasks)}`);
+				if (!isWorkflowId(id)) throw new CliError(`"${id}" is not a workflow id (they start with ${WORKFLOW_ID_PREFIX}); cancel one task with ccfleet cancel ${id}.`);
+				const result = await fleet.call('cancel_task', {id, ...(reason ? {reason} : {})});
+				const steps = result.tasks ?? [result.task];
+				io.out(flags.json ? JSON.stringify(steps, null, 2) : `Workflow ${id} (${steps[0]?.workflow?.name ?? ''}):\n${stepTable(steps)}`);
 				return 0;
 			});
 		}

@@ -28,6 +28,8 @@ export const taskLogsResultSchema = z.object({
 	screen: z.array(z.string()).optional(),
 });
 export const rolesResultSchema = z.object({...message, roles: z.array(z.object({name: z.string(), title: z.string(), instructions: z.string()}))});
+/** cancel_task's answer: the task; for a workflow's id, its last step as `task` and every step as `tasks`. */
+export const cancelResultSchema = z.object({...message, task: taskViewSchema, tasks: z.array(taskViewSchema).optional()});
 /** A workflow and its steps' tasks, dependencies first. */
 export const workflowResultSchema = z.object({...message, workflow: z.object({id: z.string(), name: z.string()}), tasks: z.array(taskViewSchema)});
 export const workflowTemplateViewSchema = z.object({
@@ -106,7 +108,7 @@ export const TOOL_RESULTS = {
 	list_roles: rolesResultSchema,
 	task_status: taskStatusResultSchema,
 	task_logs: taskLogsResultSchema,
-	cancel_task: taskResultSchema,
+	cancel_task: cancelResultSchema,
 	retry_task: taskResultSchema,
 	resume_task: resumeResultSchema,
 	respond_to_task: respondResultSchema,
@@ -125,7 +127,6 @@ export const TOOL_RESULTS = {
 	cancel_schedule: scheduleResultSchema,
 	create_workflow: workflowResultSchema,
 	list_workflow_templates: workflowTemplatesResultSchema,
-	cancel_workflow: workflowResultSchema,
 } as const;
 
 export type ToolName = keyof typeof TOOL_RESULTS;

@@ -266,7 +266,8 @@ export function createMcpFleetSource(initial: FleetClient, options: McpFleetSour
 			return (await call('cancel_task', {id, reason})).task;
 		},
 		async cancelWorkflow(id, reason) {
-			return (await call('cancel_workflow', {id, reason})).tasks;
+			const answer = await call('cancel_task', {id, reason});
+			return answer.tasks ?? [answer.task];
 		},
 		async retry(id) {
 			return (await call('retry_task', {id})).task;

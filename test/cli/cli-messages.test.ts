@@ -57,7 +57,6 @@ describe('without a core', () => {
 			[['--priority', 'P9'], '--priority P9 is not one of P0, P1, P2.'],
 			[['--mode', 'turbo'], '--mode turbo is not one of pty, headless.'],
 			[['--permission-mode', 'x'], '--permission-mode x is not one of default, acceptEdits, plan, auto, dontAsk, bypassPermissions.'],
-			[['--role', 'x'], '--role x is not one of architect, implementer, tester, reviewer, devops, documenter, generalist.'],
 		];
 		for (const [flags, message] of cases) {
 			const {stderr, exitCode} = await sandbox.cli(['delegate', 'x', ...flags]);

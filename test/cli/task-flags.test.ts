@@ -66,7 +66,6 @@ describe('task flags, made from the task spec', () => {
 		[{maxOutput: 'lots'}, '--max-output is "lots"'],
 		[{maxBudgetUsd: 'free'}, '--max-budget-usd is "free"; give an amount in USD above 0'],
 		[{maxBudgetUsd: '20000'}, 'The budget must be a positive amount in USD, at most 10000, got 20000.'],
-		[{role: 'wizard'}, '--role wizard is not one of architect, implementer'],
 		[{mergeStrategy: 'auto'}, 'A merge strategy applies only with isolation "worktree"'],
 		[{cwd: '/no/such/dir'}, '--cwd /no/such/dir is not an existing directory'],
 	])('refuses %j with a message naming the flag', (flags, message) => {

@@ -117,6 +117,9 @@ describe('workflows with the real claude', () => {
 		expect((delegated.content as Array<{text: string}>)[0]!.text).toBe(
 			`Unknown role "astronaut". Roles: architect, implementer, tester, reviewer, devops, documenter, generalist, pilot; a new one goes in ${configHome}/ccfleet/roles/astronaut.md (its instructions) or .yaml ({title, prompt}).`,
 		);
+		const cliRole = await sandbox.cli(['delegate', 'fly', '--role', 'astronaut']);
+		expect(cliRole.exitCode).toBe(1);
+		expect(cliRole.stderr).toMatch(/^ccfleet: Unknown role "astronaut"\. Roles: architect, .*, pilot; a new one goes in /);
 		const listed = await sandbox.cli(['workflow', 'list']);
 		expect(listed.stdout).toContain('review (reviewer) after test, document');
 		expect(listed.stdout).toContain('Cannot be used (fix the file):');

@@ -45,7 +45,6 @@ describe('the MCP tools', () => {
 		const {tools} = await client.listTools();
 		expect(tools.map(tool => tool.name).sort()).toEqual([
 			'cancel_task',
-			'cancel_workflow',
 			'configure_fleet',
 			'create_workflow',
 			'delegate_task',

@@ -17,6 +17,13 @@ export type WorkflowSettings = Omit<TaskSpec, 'prompt' | 'dependsOn' | 'continue
 /** One step made into a task's spec, with the task id chosen for it beforehand so that dependents can name it. */
 export type PlannedStep = {taskId: string; spec: TaskSpec; workflow: WorkflowMembership};
 
+/** A workflow's id starts so; a task's never does (its ids are [0-9a-z]), so one field can take either. */
+export const WORKFLOW_ID_PREFIX = 'wf-';
+
+export function isWorkflowId(id: string): boolean {
+	return id.startsWith(WORKFLOW_ID_PREFIX);
+}
+
 /** Longest goal accepted: it is repeated in every step's prompt. */
 export const MAX_GOAL_CHARS = 1024 * 1024;
 

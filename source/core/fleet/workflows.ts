@@ -2,7 +2,7 @@ import {InvalidInputError} from '../domain/errors.js';
 import type {Task} from '../domain/task.js';
 import type {TaskSpec} from '../domain/task-spec.js';
 import {findTemplate, type WorkflowCatalog} from '../domain/workflow-catalog.js';
-import {expandWorkflow, MAX_GOAL_CHARS, type PlannedStep, type WorkflowSettings} from '../domain/workflow-expansion.js';
+import {expandWorkflow, MAX_GOAL_CHARS, WORKFLOW_ID_PREFIX, type PlannedStep, type WorkflowSettings} from '../domain/workflow-expansion.js';
 
 /** What starts a workflow: a template's name, the goal every step works towards, and settings for every step. */
 export type WorkflowRequest = {template: string; goal: string} & WorkflowSettings;
@@ -33,7 +33,7 @@ export async function startWorkflow(request: WorkflowRequest, ports: WorkflowSta
 	if (!trimmed) throw new InvalidInputError('The goal is empty. Say what the workflow is for, e.g. "Add CSV export to the report page".');
 	if (trimmed.length > MAX_GOAL_CHARS) throw new InvalidInputError(`The goal has ${trimmed.length} characters; at most ${MAX_GOAL_CHARS} are accepted.`);
 	const template = findTemplate(ports.catalog, name);
-	const workflowId = `wf-${ports.newTaskId()}`;
+	const workflowId = `${WORKFLOW_ID_PREFIX}${ports.newTaskId()}`;
 	const planned = expandWorkflow(template, {goal: trimmed, settings, workflowId, newTaskId: () => ports.newTaskId()});
 	const plannedIds = new Set(planned.map(step => step.taskId));
 	const checked: PlannedStep[] = [];

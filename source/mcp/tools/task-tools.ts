@@ -9,7 +9,8 @@ import {taskView} from '../task-view.js';
 import {NO_SESSION_DIRECTORY, sessionDirectory} from './session-directory.js';
 import {mcpTaskShape} from './task-shape.js';
 import {failure, guard, ok} from './tool-result.js';
-import {resumeResultSchema, rolesResultSchema, taskLogsResultSchema, taskResultSchema, taskStatusResultSchema} from '../../protocol/tool-results.js';
+import {cancelResultSchema, resumeResultSchema, rolesResultSchema, taskLogsResultSchema, taskResultSchema, taskStatusResultSchema} from '../../protocol/tool-results.js';
+import {isWorkflowId} from '../../core/domain/workflow-expansion.js';
 
 const MAX_TAIL_LINES = 10_000;
 
@@ -148,9 +149,9 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'cancel_task',
 		{
-			outputSchema: taskResultSchema,
-			title: 'Cancel a task',
-			description: 'Cancels a queued task or stops a running one (its whole process tree).',
+			outputSchema: cancelResultSchema,
+			title: 'Cancel a task or a workflow',
+			description: 'Cancels a queued task or stops a running one (its whole process tree); a workflow id (wf-…) cancels its unfinished steps.',
 			inputSchema: {
 				id: taskIdSchema,
 				reason: z.string().max(2000).optional(),
@@ -159,7 +160,13 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 		},
 		async ({id, reason}) =>
 			guard(async () => {
-				const task = await fleet.cancel(id, {by: clientLabel(server), ...(reason ? {reason} : {})});
+				const how = {by: clientLabel(server), ...(reason ? {reason} : {})};
+				if (isWorkflowId(id)) {
+					const steps = await fleet.cancelWorkflow(id, how);
+					const lines = steps.map(step => `${step.workflow?.step ?? ''} ${step.id} ${step.status}`).join(', ');
+					return ok({task: taskView(fleet, steps.at(-1)!), tasks: steps.map(step => taskView(fleet, step, {promptChars: 200}))}, `Workflow ${id}: ${lines}.`);
+				}
+				const task = await fleet.cancel(id, how);
 				return ok({task: taskView(fleet, task)}, `Task ${id} is ${task.status}.`);
 			}),
 	);

@@ -6,7 +6,7 @@ import type {Fleet} from '../../core/fleet.js';
 import {workflowResultSchema, workflowTemplatesResultSchema, type WorkflowTemplateView} from '../../protocol/tool-results.js';
 import {taskView} from '../task-view.js';
 import {listedInput, mcpTaskShape} from './task-shape.js';
-import {clientLabel, taskDirectory} from './task-tools.js';
+import {taskDirectory} from './task-tools.js';
 import {failure, guard, ok} from './tool-result.js';
 
 /** A workflow shares every setting of a task with all its steps, but not what makes each step itself. */
@@ -26,20 +26,20 @@ function stepLine(tasks: readonly Task[]): string {
 	return tasks.map(task => `${task.workflow?.step ?? task.id} ${task.id} (${task.status})`).join(', ');
 }
 
-/** create_workflow, list_workflow_templates, cancel_workflow. */
+/** create_workflow and list_workflow_templates; cancel_task takes a workflow's id to cancel it. */
 export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 	server.registerTool(
 		'create_workflow',
 		{
 			outputSchema: workflowResultSchema,
 			title: 'Start a workflow of role tasks',
-			description:
-				'Runs a template (see list_workflow_templates) as one role task per step, each after its dependencies, given their results. Takes delegate_task fields.',
+			description: 'One role task per step of a template, each after its dependencies, given their results. Takes delegate_task fields.',
 			inputSchema: listedInput(
 				{
 					template: z.string().min(1).max(100).describe('e.g. feature, bug-fix.'),
-					goal: z.string().min(1).describe('Every step gets it.'),
-					cwd: mcpTaskShape.cwd,
+					goal: z.string().min(1),
+					// Described in delegate_task: the calling session's directory by default.
+					cwd: z.string().min(1).max(4096).optional(),
 				},
 				workflowSettings,
 			),
@@ -52,7 +52,7 @@ export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 				const tasks = started.tasks.map(task => taskView(fleet, fleet.get(task.id), {promptChars: 200}));
 				return ok(
 					{workflow: {id: started.id, name: started.name}, tasks},
-					`Workflow ${started.id} (${started.name}) created ${tasks.length} tasks: ${stepLine(started.tasks)}. Wait for the last with wait_for_task {"ids":["${tasks.at(-1)!.id}"]}; cancel_workflow stops them all.`,
+					`Workflow ${started.id} (${started.name}) created ${tasks.length} tasks: ${stepLine(started.tasks)}. Wait for the last with wait_for_task {"ids":["${tasks.at(-1)!.id}"]}; cancel_task {"id":"${started.id}"} stops them all.`,
 				);
 			}),
 	);
@@ -75,23 +75,6 @@ export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 					{templates, faults},
 					`${templates.length} templates: ${templates.map(known => known.name).join(', ')}.${faults.length ? ` ${faults.length} file(s) cannot be used: ${faults.join(' ')}` : ''}`,
 				);
-			}),
-	);
-
-	server.registerTool(
-		'cancel_workflow',
-		{
-			outputSchema: workflowResultSchema,
-			title: 'Cancel a workflow',
-			description: 'Cancels every unfinished step.',
-			inputSchema: {id: z.string().min(1).max(100).describe('wf-…'), reason: z.string().max(2000).optional()},
-			annotations: {destructiveHint: true},
-		},
-		async ({id, reason}) =>
-			guard(async () => {
-				const tasks = await fleet.cancelWorkflow(id, {by: clientLabel(server), ...(reason ? {reason} : {})});
-				const name = tasks[0]?.workflow?.name ?? '';
-				return ok({workflow: {id, name}, tasks: tasks.map(task => taskView(fleet, task, {promptChars: 200}))}, `Workflow ${id} (${name}): ${stepLine(tasks)}.`);
 			}),
 	);
 }
