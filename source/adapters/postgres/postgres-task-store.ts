@@ -37,7 +37,7 @@ export class TaskHeldElsewhereError extends FleetError {
 }
 
 /** A task as the fleet's shared table holds it: the task, and which host holds it now (or last held it). */
-export type HeldTask = {task: Task; hostId: string | undefined; placement: Placement};
+export type HeldTask = {task: Task; hostId: string | undefined; placement: Placement; /** tasks.change_seq: this state's number. */ changeSeq: number};
 
 /**
  * The TaskStore port's operations on the shared PostgreSQL, asynchronous (a network round trip cannot block the event
@@ -59,25 +59,29 @@ export class PostgresTaskStore {
 		this.#hostId = options.hostId;
 	}
 
-	async insert(task: Task, placement: Placement = {}): Promise<void> {
-		await insertTask(this.#pool, task, placement);
+	/** Returns the change number the insert got. */
+	async insert(task: Task, placement: Placement = {}): Promise<number> {
+		return insertTask(this.#pool, task, placement);
 	}
 
-	/** Replaces the task's fields; throws TaskNotFoundError when no such task is stored, TaskHeldElsewhereError when fenced out. */
-	async update(task: Task): Promise<void> {
+	/**
+	 * Replaces the task's fields and returns the change number it got; throws TaskNotFoundError when no such task is
+	 * stored, TaskHeldElsewhereError when fenced out.
+	 */
+	async update(task: Task): Promise<number> {
 		const row = rowFor(task);
 		const values: unknown[] = COLUMNS.map(column => row[column]);
 		const fence = this.#hostId === undefined ? '' : ` AND host_id = $${values.push(this.#hostId)}`;
-		await this.#write(task.id, `UPDATE tasks SET ${UPDATE_SET} WHERE id = $1${fence}`, values, this.#hostId);
+		return this.#write(task.id, `UPDATE tasks SET ${UPDATE_SET} WHERE id = $1${fence}`, values, this.#hostId);
 	}
 
 	/**
 	 * Changes a queued task that no host holds (cancel it, re-prioritise it): any host may, since nobody runs it.
 	 * Throws TaskHeldElsewhereError when a host claimed it meanwhile: the change must then go to that host.
 	 */
-	async updateFree(task: Task): Promise<void> {
+	async updateFree(task: Task): Promise<number> {
 		const row = rowFor(task);
-		await this.#write(
+		return this.#write(
 			task.id,
 			`UPDATE tasks SET ${UPDATE_SET} WHERE id = $1 AND host_id IS NULL AND status = 'queued'`,
 			COLUMNS.map(column => row[column]),
@@ -86,9 +90,9 @@ export class PostgresTaskStore {
 	}
 
 	/** `asHolder`: the host that wrote as the task's holder (for the error), none for a change to a free task. */
-	async #write(id: string, sql: string, values: unknown[], asHolder: string | undefined): Promise<void> {
-		const {rowCount} = await this.#pool.query(sql, values);
-		if (rowCount !== 0) return;
+	async #write(id: string, sql: string, values: unknown[], asHolder: string | undefined): Promise<number> {
+		const {rows} = await this.#pool.query<{change_seq: number}>(`${sql} RETURNING change_seq::double precision AS change_seq`, values);
+		if (rows[0]) return rows[0].change_seq;
 		const held = await this.held(id);
 		if (held) throw new TaskHeldElsewhereError(id, asHolder, held.hostId);
 		throw new TaskNotFoundError(id);
@@ -101,8 +105,14 @@ export class PostgresTaskStore {
 
 	/** The task with who holds it and where it may run. */
 	async held(id: string): Promise<HeldTask | undefined> {
-		const {rows} = await this.#pool.query<TaskRow & HolderColumns>(`SELECT ${TASK_SELECT}, host_id, pin_host, pin_label FROM tasks WHERE id = $1`, [id]);
+		const {rows} = await this.#pool.query<HeldRow>(`SELECT ${HELD_SELECT} FROM tasks WHERE id = $1`, [id]);
 		return rows[0] && heldFromRow(rows[0]);
+	}
+
+	/** The tasks with these ids that exist, with who holds them. */
+	async heldMany(ids: readonly string[]): Promise<HeldTask[]> {
+		const {rows} = await this.#pool.query<HeldRow>(`SELECT ${HELD_SELECT} FROM tasks WHERE id = ANY($1::text[]) ORDER BY seq`, [ids]);
+		return rows.map(row => heldFromRow(row));
 	}
 
 	/**
@@ -110,10 +120,7 @@ export class PostgresTaskStore {
 	 * host that missed notifications catches up. Numbers grow with every change but may skip.
 	 */
 	async changedSince(seq: number, limit = 1000): Promise<{tasks: HeldTask[]; lastSeq: number}> {
-		const {rows} = await this.#pool.query<TaskRow & HolderColumns & {change_seq: number}>(
-			`SELECT ${TASK_SELECT}, host_id, pin_host, pin_label, change_seq::double precision AS change_seq FROM tasks WHERE change_seq > $1 ORDER BY change_seq LIMIT $2`,
-			[seq, limit],
-		);
+		const {rows} = await this.#pool.query<HeldRow>(`SELECT ${HELD_SELECT} FROM tasks WHERE change_seq > $1 ORDER BY change_seq LIMIT $2`, [seq, limit]);
 		return {tasks: rows.map(row => heldFromRow(row)), lastSeq: rows.at(-1)?.change_seq ?? seq};
 	}
 
@@ -166,22 +173,28 @@ export function rowFor(task: Task): TaskRow {
 const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 
 /** Inserts a task on a pool or inside a caller's transaction (a schedule firing stores its task with its run). */
-export async function insertTask(client: pg.Pool | pg.PoolClient, task: Task, placement: Placement = {}): Promise<void> {
+export async function insertTask(client: pg.Pool | pg.PoolClient, task: Task, placement: Placement = {}): Promise<number> {
 	const row = rowFor(task);
 	const values = [...COLUMNS.map(column => row[column]), placement.host ?? null, placement.label ?? null];
 	try {
-		await client.query(`INSERT INTO tasks (${COLUMNS.join(', ')}, pin_host, pin_label) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')})`, values);
+		const {rows} = await client.query<{change_seq: number}>(
+			`INSERT INTO tasks (${COLUMNS.join(', ')}, pin_host, pin_label) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING change_seq::double precision AS change_seq`,
+			values,
+		);
+		return rows[0]!.change_seq;
 	} catch (error) {
 		if ((error as {code?: string}).code === '23505') throw new FleetError(`A task with id "${task.id}" already exists; a new task needs a fresh id.`, {cause: error});
 		throw error;
 	}
 }
 
-type HolderColumns = {host_id: string | null; pin_host: string | null; pin_label: string | null};
+type HeldRow = TaskRow & {host_id: string | null; pin_host: string | null; pin_label: string | null; change_seq: number};
+const HELD_SELECT = `${TASK_SELECT}, host_id, pin_host, pin_label, change_seq::double precision AS change_seq`;
 
-export function heldFromRow(row: TaskRow & HolderColumns): HeldTask {
+export function heldFromRow(row: HeldRow): HeldTask {
 	return {
 		task: fromRow(row),
+		changeSeq: row.change_seq,
 		hostId: row.host_id ?? undefined,
 		placement: {...(row.pin_host === null ? {} : {host: row.pin_host}), ...(row.pin_label === null ? {} : {label: row.pin_label})},
 	};
