@@ -172,7 +172,7 @@ describe('Fleet', () => {
 		await fleet.start();
 		submit(fleet, 'review it', {role: 'reviewer'});
 		expect(driver.worker('t1').spec.systemPrompt).toMatch(/^You are the reviewer\./);
-		expect(() => submit(fleet, 'x', {role: 'wizard' as never})).toThrow(/Unknown role "wizard". Roles: architect, implementer/);
+		expect(() => submit(fleet, 'x', {role: 'wizard'})).toThrow(/Unknown role "wizard". Roles: architect, implementer/);
 	});
 
 	it('accepts a prompt of several megabytes', async () => {
