@@ -105,6 +105,7 @@ export function createMcpEndpoint(createServer: () => McpServer, logger: Logger)
 			sendJson(response, 404, rpcError(-32001, 'Session not found: it ended or the core restarted. Initialize a new session.'));
 			return;
 		}
+		const isNew = !session;
 		if (!session) {
 			if (request.method !== 'POST' || !(Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body))) {
 				sendJson(response, 400, rpcError(-32000, 'No Mcp-Session-Id header: start with an initialize request (POST), then send its session id with every request.'));
@@ -128,6 +129,8 @@ export function createMcpEndpoint(createServer: () => McpServer, logger: Logger)
 			session.lastSeen = Date.now();
 		});
 		await session.transport.handleRequest(request, response, body);
+		// An initialize the transport refused opened no session: its server is closed, not left behind.
+		if (isNew && !session.transport.sessionId) await session.server.close();
 	};
 
 	return {
