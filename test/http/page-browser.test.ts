@@ -34,6 +34,7 @@ describe('the web page in headless Chromium', () => {
 	let token: string;
 
 	beforeAll(async () => {
+		if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it (Debian: apt-get install -y chromium) or point CHROMIUM=/path/to/chrome at one.`);
 		sandbox = await createSandbox({CCFLEET_MAX_WORKERS: '3', CCFLEET_MODE: 'headless'});
 		base = `http://127.0.0.1:${await freePort()}`;
 		await sandbox.startDaemon({CCFLEET_HTTP: new URL(base).host});
