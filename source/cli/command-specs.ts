@@ -118,6 +118,7 @@ TASK_OPTIONS
     $ ccfleet cancel <id> [reason]
 
   Stops a running task's whole process tree, or takes a queued task off the queue. The reason is kept.
+  A workflow's id (wf-…) cancels every step of it not yet ended.
 `,
 		flags: {},
 	},

@@ -138,8 +138,9 @@ export async function logs(config: Config, id: string, flags: {tail?: number; fo
 
 export async function cancel(config: Config, id: string, reason: string | undefined, io: Output = stdout): Promise<number> {
 	return withFleet(config, async fleet => {
-		const {task} = await fleet.call('cancel_task', {id, ...(reason ? {reason} : {})});
-		io.out(`${task.id} ${task.status}${task.failureReason ? ` (${task.failureReason})` : ''}`);
+		const {task, tasks} = await fleet.call('cancel_task', {id, ...(reason ? {reason} : {})});
+		// A workflow's id cancels all its steps; each says where it ended.
+		for (const each of tasks ?? [task]) io.out(`${each.id} ${each.status}${each.failureReason ? ` (${each.failureReason})` : ''}`);
 		return 0;
 	});
 }

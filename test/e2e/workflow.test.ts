@@ -159,6 +159,7 @@ describe('workflows with the real claude', () => {
 		expect(request.review).toContain(checkpointOf(test!));
 		expect(request.review).toContain(checkpointOf(document!));
 		expect(request.review).toContain('You are the reviewer.');
+		expect((await sandbox.cli(['status'])).stdout).toMatch(new RegExp(`${tasks[4]!.id} +completed .*\\[feature:review\\] Review the whole change`));
 		const status = await sandbox.cli(['status', tasks[4]!.id]);
 		expect(status.stdout).toMatch(new RegExp(`workflow +feature ${workflowId}, step review`));
 	});
@@ -208,5 +209,14 @@ describe('workflows with the real claude', () => {
 			['review', 'cancelled', 'changed our minds'],
 		]);
 		expect(steps.every(task => task.cancelledBy === 'cli')).toBe(true);
+		// ccfleet cancel takes a workflow's id as well, and says where each step ended.
+		const other = (await sandbox.cli(['workflow', 'code-review', 'Hang on [[slow:120000]]'])).stdout.trim();
+		const plain = await sandbox.cli(['cancel', other, 'not now']);
+		expect(plain.exitCode, plain.stderr).toBe(0);
+		expect(plain.stdout.split('\n')).toEqual([
+			expect.stringMatching(/^\w+ cancelled \(not now\)$/),
+			expect.stringMatching(/^\w+ cancelled \(not now\)$/),
+			expect.stringMatching(/^\w+ cancelled \(not now\)$/),
+		]);
 	});
 });
