@@ -191,6 +191,15 @@ describe('user roles and templates from the config directory', () => {
 		expect(findTemplate(catalog, 'feature').source).toBe('built-in');
 	});
 
+	it('refuses a broken template that would replace a built-in, rather than run the built-in instead', () => {
+		write('workflows/feature.yaml', 'description: Ours\nsteps:\n  - {id: a, role: tester}\n');
+		const catalog = load();
+		expect(catalog.templates.map(template => template.name)).toEqual(['bug-fix', 'refactor', 'code-review']);
+		expect(() => findTemplate(catalog, 'feature')).toThrow(
+			`The workflow "feature" cannot be used: ${path.join(directory, 'workflows/feature.yaml')}: step "a": missing field "prompt".`,
+		);
+	});
+
 	it('refuses a role file without a prompt, naming the file', () => {
 		write('roles/pilot.yaml', 'title: Pilot\n');
 		const catalog = load();

@@ -55,6 +55,8 @@ export function buildCatalog(files: {roles: readonly ConfigFile[]; workflows: re
 		} catch (error) {
 			if (!(error instanceof WorkflowTemplateError)) throw error;
 			faults.push({kind: 'workflow', path: file.path, name: file.name, message: error.message});
+			// The user meant to replace the built-in of that name: running the built-in instead would hide their mistake.
+			templates.delete(file.name);
 		}
 	}
 	return {roles: [...roles.values()], templates: [...templates.values()], faults, ...(files.directory === undefined ? {} : {directory: files.directory})};
