@@ -151,7 +151,8 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: cancelResultSchema,
 			title: 'Cancel a task or a workflow',
-			description: 'Cancels a queued task or stops a running one (its whole process tree); a workflow id (wf-…) cancels its unfinished steps.',
+			// A workflow's id (wf-…) is taken too; create_workflow's answer says so, where the model meets that id.
+			description: 'Cancels a queued task or stops a running one (its whole process tree).',
 			inputSchema: {
 				id: taskIdSchema,
 				reason: z.string().max(2000).optional(),

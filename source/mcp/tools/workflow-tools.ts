@@ -33,7 +33,7 @@ export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 		{
 			outputSchema: workflowResultSchema,
 			title: 'Start a workflow of role tasks',
-			description: 'One role task per step of a template, each after its dependencies, given their results. Takes delegate_task fields.',
+			description: 'Runs a workflow template: a role task per step, each after its dependencies. Takes delegate_task fields.',
 			inputSchema: listedInput(
 				{
 					template: z.string().min(1).max(100).describe('e.g. feature, bug-fix.'),
