@@ -175,7 +175,8 @@ describe('the tool list', () => {
 		const listed = JSON.stringify(modelFacing);
 		expect(listed).not.toMatch(/"\$schema"|"maxLength"|"maximum"/);
 		// Descriptions stay where they teach: the roles, the units a field takes.
-		expect(listed).toContain('"enum":["architect","implementer","tester","reviewer","devops","documenter","generalist"]');
+		// Roles are open (a user's own from the config directory): the field points at list_roles.
+		expect(listed).toContain('"role":{"description":"See list_roles.","type":"string"}');
 		expect(listed).toContain('ms or \\"30m\\"');
 	});
 });

@@ -19,20 +19,21 @@ type Entry = {schema: z.ZodObject | undefined; callback: Callback; definition: T
 const asObject = (schema: z.ZodRawShape | z.ZodObject) => (schema instanceof z.ZodObject ? schema : z.object(schema));
 
 /**
- * Bounds a model never comes near (a prompt's 16 MiB, a timeout's 7 days) and the server checks anyway: left out of
+ * Bounds a model never comes near (a prompt's 16 MiB, a timeout's 7 days, a branch name's shape) and the server checks anyway: left out of
  * the input schemas a main session carries in every request. Types, enums, required fields and descriptions stay.
  */
-const UNLISTED_BOUNDS = new Set(['minLength', 'maxLength', 'minItems', 'maxItems', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+const UNLISTED_BOUNDS = new Set(['minLength', 'maxLength', 'minItems', 'maxItems', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'pattern']);
 
 function compact(value: unknown, isItem = false): unknown {
-	if (Array.isArray(value)) return value.map(item => compact(item));
+	if (Array.isArray(value)) return value.map(item => compact(item, isItem));
 	if (typeof value !== 'object' || value === null) return value;
 	const entries = Object.entries(value as Record<string, unknown>).filter(
 		([key, item]) => !UNLISTED_BOUNDS.has(key) && key !== '$schema' && !(key === 'description' && (isItem || item === taskIdSchema.description)),
 	);
 	// An enum's values say its type.
 	const isEnum = entries.some(([key]) => key === 'enum');
-	return Object.fromEntries(entries.filter(([key]) => !(isEnum && key === 'type')).map(([key, item]) => [key, compact(item, key === 'items')]));
+	// An array's items and a field's alternatives (anyOf: a value or null) are described by the field itself.
+	return Object.fromEntries(entries.filter(([key]) => !(isEnum && key === 'type')).map(([key, item]) => [key, compact(item, key === 'items' || key === 'anyOf')]));
 }
 
 /** A zod object as the JSON Schema of a tool list: the input compacted (see UNLISTED_BOUNDS), without the `$schema` line each tool would repeat. */
