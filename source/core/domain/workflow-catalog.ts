@@ -18,7 +18,7 @@ export type WorkflowCatalog = {
 };
 
 /** Names a template may not take: they are `ccfleet workflow`'s own subcommands. */
-const RESERVED_NAMES = ['list', 'cancel', 'show'];
+const RESERVED_NAMES = ['list', 'cancel'];
 
 const roleFileSchema = z.strictObject({
 	name: z.string().regex(ROLE_NAME_PATTERN).optional(),
