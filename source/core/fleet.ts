@@ -405,7 +405,7 @@ export class Fleet {
 	/** Runs a finished task again from scratch as a new task: every setting of it, a new conversation. */
 	retry(id: string): Task {
 		const original = this.#ended(id, 'retry');
-		return this.#create(specOf(original), {retryOf: original.id});
+		return this.#create(specOf(original), {retryOf: original.id, ...stepOf(original)});
 	}
 
 	/**
@@ -418,9 +418,9 @@ export class Fleet {
 		const context = additionalContext?.trim();
 		const spec = specOf(parent);
 		if (this.#canResume(parent)) {
-			return this.#create({...spec, prompt: context || CONTINUE_PROMPT}, {parentTaskId: parent.id, sessionId: parent.sessionId, resumePending: true});
+			return this.#create({...spec, prompt: context || CONTINUE_PROMPT}, {parentTaskId: parent.id, sessionId: parent.sessionId, resumePending: true, ...stepOf(parent)});
 		}
-		return this.#create({...spec, prompt: retellPrompt(parent, context)}, {parentTaskId: parent.id});
+		return this.#create({...spec, prompt: retellPrompt(parent, context)}, {parentTaskId: parent.id, ...stepOf(parent)});
 	}
 
 	#ended(id: string, action: string): Task {
@@ -608,6 +608,11 @@ export class Fleet {
 		this.#logger.error(message);
 		this.#bus.emit('fleet:error', {message, cause});
 	}
+}
+
+/** A workflow step run again stays that step of its workflow: its dependencies' checkpoints, its place in the DAG, cancel. */
+function stepOf(task: Task): Partial<Task> {
+	return task.workflow ? {workflow: task.workflow} : {};
 }
 
 function errorMessage(error: unknown): string {

@@ -65,6 +65,13 @@ describe('Fleet workflows', () => {
 		expect(review).toContain('## Step "document" (documenter), task t5, completed\n\nIts result:\nDOCS WRITTEN');
 		expect(review).toContain('on branch main at abc123');
 		expect(fleet.workflowTasks('wf-t1').map(task => task.id)).toEqual(['t2', 't3', 't4', 't5', 't6']);
+		// Run again, a step stays in its workflow and is told its dependencies' checkpoints again.
+		worker('t6').exit({exitCode: 1, signal: null});
+		await settle();
+		const again = fleet.retry('t6');
+		expect(again).toMatchObject({retryOf: 't6', workflow: {id: 'wf-t1', name: 'feature', step: 'review'}, dependsOn: ['t4', 't5']});
+		expect(worker(again.id).spec.prompt).toContain('## Step "test" (tester), task t4, completed');
+		expect(fleet.workflowTasks('wf-t1').map(task => task.id)).toEqual(['t2', 't3', 't4', 't5', 't6', again.id]);
 	});
 
 	it('creates nothing when a step cannot be accepted, naming the step', async () => {
