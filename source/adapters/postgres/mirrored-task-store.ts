@@ -116,6 +116,20 @@ export class MirroredTaskStore implements TaskStore {
 		return total;
 	}
 
+	/**
+	 * Takes tasks this host just claimed into the mirror, as the claim returned them, before the core writes them: a
+	 * claim can come back before the notification of the task's insert (found by the three-hosts test), and update()
+	 * of a task the mirror has not heard of would throw TaskNotFoundError. A newer state of this host's own wins.
+	 */
+	adopt(tasks: readonly Task[]): void {
+		this.#assertOpen();
+		for (const task of tasks) {
+			if (this.#queue.has(task.id)) continue;
+			this.#tasks.set(task.id, structuredClone(task));
+			if (this.#options.hostId !== undefined) this.#holders.set(task.id, this.#options.hostId);
+		}
+	}
+
 	/** Which host holds a task, as this mirror last heard (undefined: nobody, or this host wrote it last). */
 	holder(id: string): string | undefined {
 		return this.#holders.get(id);
