@@ -1,3 +1,4 @@
+import {randomUUID} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {createServer as createHttpsServer} from 'node:https';
@@ -12,11 +13,14 @@ import {checkExposure, type HttpSettings} from './http-settings.js';
 import {createMcpEndpoint} from './mcp-endpoint.js';
 import {findRoute, HttpError, sendError, type HttpRoute, type HttpServices} from './router.js';
 import {ROUTES} from './routes.js';
-import {TokenFile} from './token-store.js';
+import {OpenRequests} from './open-requests.js';
+import {TokenFile, TokenFileError} from './token-store.js';
 import {ToolCaller} from './tool-caller.js';
 
 /** How long close() lets open streams (SSE, MCP GETs) end before it cuts them. */
 const CLOSE_GRACE_MS = 1000;
+/** How soon a revoked token's open streams and MCP sessions end (the file's stat is all it costs while unchanged). */
+export const REVOCATION_CHECK_MS = 1000;
 
 export type HttpListener = {
 	/** The URL clients use, e.g. http://127.0.0.1:7777 (the real port when 0 was asked for). */
@@ -53,6 +57,14 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 	const routes: HttpRoute[] = [mcp.route, ...ROUTES];
 	const services: HttpServices = {fleet: options.fleet, tools, ...(options.scheduler ? {scheduler: options.scheduler} : {})};
 	const hostNames = settings.hostNames.concat(isWildcard(settings.host) ? [] : [settings.host.toLowerCase()]);
+	const open = new OpenRequests();
+	const revocations = setInterval(() => {
+		if (open.size === 0 && mcp.sessionCount() === 0) return;
+		const valid = tokens.validIds();
+		open.endWhere(tokenId => !valid.has(tokenId));
+		void mcp.closeSessionsWhere(tokenId => !valid.has(tokenId));
+	}, REVOCATION_CHECK_MS);
+	revocations.unref();
 
 	const handle = async (request: IncomingMessage, response: ServerResponse) => {
 		response.setHeader('X-Content-Type-Options', 'nosniff');
@@ -63,6 +75,7 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 			const match = findRoute(routes, request.method ?? 'GET', url.pathname);
 			const isPublic = match !== undefined && 'route' in match && match.route.access === 'public';
 			const holder = isPublic ? undefined : authenticate(request, tokens, attempts);
+			if (holder) open.add(response, holder.tokenId);
 			if (!match) throw new HttpError(404, `No route ${url.pathname}. The API is described at /openapi.json; MCP is at /mcp.`);
 			if (!('route' in match)) {
 				throw new HttpError(405, `${url.pathname} takes ${match.allowed.join(', ')}, not ${request.method}.`, {Allow: match.allowed.join(', ')});
@@ -82,10 +95,26 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 				});
 			}
 			if (error instanceof HttpError) sendError(response, error.status, error.message, error.headers);
-			else if (error instanceof FleetError) sendError(response, 400, error.message);
+			else if (error instanceof TokenFileError) {
+				// The file's path and the parser's words are for the fleet's owner, not for whoever knocks.
+				logger.error(error.message);
+				sendError(response, 503, 'The fleet cannot check tokens now: its token file is damaged. On the fleet machine, the daemon log says which file and what to do.');
+			} else if (error instanceof FleetError) sendError(response, 400, error.message);
 			else {
-				logger.error('an HTTP request failed', {method: request.method, url: request.url, error: String(error)});
-				sendError(response, 500, `ccfleet could not do that: ${error instanceof Error ? error.message : String(error)}. The daemon log has details.`);
+				// An unexpected error's message can hold paths and internals: the client gets a reference to find it in the log.
+				const reference = randomUUID().slice(0, 8);
+				logger.error('an HTTP request failed', {
+					reference,
+					method: request.method,
+					path: request.url?.split('?')[0],
+					error: String(error),
+					stack: (error as Error)?.stack,
+				});
+				sendError(
+					response,
+					500,
+					`ccfleet could not do that: an internal error (reference ${reference}). The daemon log on the fleet machine has its details under that reference.`,
+				);
 			}
 		}
 	};
@@ -116,6 +145,9 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 	let closing: Promise<void> | undefined;
 	const close = async () => {
 		const closed = new Promise<void>(resolve => server.close(() => resolve()));
+		clearInterval(revocations);
+		// Streams end now, cleanly (their clients see the end, not a cut): a stop should not wait on a phone's page.
+		open.endStreams();
 		await mcp.close();
 		await tools.close();
 		server.closeIdleConnections();

@@ -21,6 +21,32 @@ export const READ_ONLY_TOOLS: ReadonlySet<string> = new Set([
 	'wait_for_task',
 	'list_schedules',
 	'get_schedule',
+	'list_workflow_templates',
+]);
+
+/**
+ * The MCP methods a read-only token may send; tools/call then only for READ_ONLY_TOOLS. An allow-list too: a method
+ * the SDK or ccfleet adds later is refused to a read-only token until it is judged and listed here. Responses (to the
+ * server's own requests, such as roots/list) carry no method and pass.
+ */
+export const READ_ONLY_METHODS: ReadonlySet<string> = new Set([
+	'initialize',
+	'ping',
+	'tools/list',
+	'tools/call',
+	'resources/list',
+	'resources/templates/list',
+	'resources/read',
+	'resources/subscribe',
+	'resources/unsubscribe',
+	'prompts/list',
+	'prompts/get',
+	'completion/complete',
+	'logging/setLevel',
+	'notifications/initialized',
+	'notifications/cancelled',
+	'notifications/progress',
+	'notifications/roots/list_changed',
 ]);
 
 /** Sessions one token keeps open at most; opening one more closes its least recently used (a client that restarts without a DELETE leaves its old one). */
@@ -36,7 +62,8 @@ const HTTP_NO_DIRECTORY =
 const SESSION_DIRECTORY_NOTE = "(It is this session's directory; give cwd.)";
 const HTTP_SESSION_DIRECTORY_NOTE = '(It is the root your client declared; over HTTP that may be a path on another machine. Give cwd: a directory on the fleet machine.)';
 
-type Session = {transport: StreamableHTTPServerTransport; server: McpServer; holder: string; lastSeen: number; open: number};
+/** `tokenId`: the token that opened the session, the only one that may use it. */
+type Session = {transport: StreamableHTTPServerTransport; server: McpServer; tokenId: string; lastSeen: number; open: number};
 
 const rpcError = (code: number, message: string, id: unknown = null) => ({jsonrpc: '2.0', error: {code, message}, id});
 
@@ -50,12 +77,17 @@ function forHttp(message: JSONRPCMessage): JSONRPCMessage {
 	return message;
 }
 
-/** The write tool a read-only token tries to call in this body (one message or a batch), with the request's id. */
-function forbiddenCall(body: unknown, holder: TokenHolder): {tool: string; id: unknown} | undefined {
+/** Why a read-only token may not send this body (one message or a batch), with the refused request's id; undefined when it may. */
+function forbiddenCall(body: unknown, holder: TokenHolder): {reason: string; id: unknown} | undefined {
 	if (!holder.isReadOnly) return undefined;
 	for (const message of Array.isArray(body) ? body : [body]) {
 		const {method, params, id} = (message ?? {}) as {method?: unknown; params?: {name?: unknown}; id?: unknown};
-		if (method === 'tools/call' && !READ_ONLY_TOOLS.has(String(params?.name))) return {tool: String(params?.name), id};
+		if (method === undefined) continue;
+		const name = typeof method === 'string' ? method : JSON.stringify(method);
+		if (!READ_ONLY_METHODS.has(name)) return {reason: `may not send ${name} (it may send ${[...READ_ONLY_METHODS].join(', ')})`, id};
+		if (method === 'tools/call' && !READ_ONLY_TOOLS.has(String(params?.name))) {
+			return {reason: `${String(params?.name)} changes the fleet (it may call ${[...READ_ONLY_TOOLS].join(', ')})`, id};
+		}
 	}
 	return undefined;
 }
@@ -64,7 +96,15 @@ function forbiddenCall(body: unknown, holder: TokenHolder): {tool: string; id: u
  * MCP over streamable HTTP at /mcp: a session per initialize, each with its own McpServer from `createServer` (the
  * same tools and resources as the socket), bound to the token that opened it.
  */
-export function createMcpEndpoint(createServer: () => McpServer, logger: Logger): {route: HttpRoute; close(): Promise<void>} {
+export type McpEndpoint = {
+	route: HttpRoute;
+	sessionCount(): number;
+	/** Closes the sessions of the tokens `isRevoked` says are gone (their GET streams end with them). */
+	closeSessionsWhere(isRevoked: (tokenId: string) => boolean): Promise<void>;
+	close(): Promise<void>;
+};
+
+export function createMcpEndpoint(createServer: () => McpServer, logger: Logger): McpEndpoint {
 	const sessions = new Map<string, Session>();
 	const sweeper = setInterval(() => {
 		const now = Date.now();
@@ -77,13 +117,13 @@ export function createMcpEndpoint(createServer: () => McpServer, logger: Logger)
 	sweeper.unref();
 
 	const open = async (holder: TokenHolder): Promise<Session> => {
-		const own = [...sessions.values()].filter(session => session.holder === holder.name);
+		const own = [...sessions.values()].filter(session => session.tokenId === holder.tokenId);
 		if (own.length >= MAX_SESSIONS_PER_TOKEN) {
 			const oldest = own.reduce((least, session) => (session.lastSeen < least.lastSeen ? session : least));
 			await oldest.server.close();
 		}
 		const server = createServer();
-		const session = {server, holder: holder.name, lastSeen: Date.now(), open: 0} as Session;
+		const session = {server, tokenId: holder.tokenId, lastSeen: Date.now(), open: 0} as Session;
 		const transport = new StreamableHTTPServerTransport({sessionIdGenerator: randomUUID, onsessioninitialized: id => void sessions.set(id, session)});
 		session.transport = transport;
 		const send = transport.send.bind(transport);
@@ -100,7 +140,7 @@ export function createMcpEndpoint(createServer: () => McpServer, logger: Logger)
 		const sessionId = request.headers['mcp-session-id'];
 		const body = request.method === 'POST' ? await readJsonBody(request) : undefined;
 		let session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
-		if (sessionId !== undefined && (!session || session.holder !== who.name)) {
+		if (sessionId !== undefined && (!session || session.tokenId !== who.tokenId)) {
 			// 404 tells a client its session is gone so it initializes again; another token's session is not told apart.
 			sendJson(response, 404, rpcError(-32001, 'Session not found: it ended or the core restarted. Initialize a new session.'));
 			return;
@@ -118,7 +158,7 @@ export function createMcpEndpoint(createServer: () => McpServer, logger: Logger)
 			sendJson(
 				response,
 				403,
-				rpcError(-32003, `The token "${who.name}" is read-only and ${forbidden.tool} changes the fleet. Use a token made without --read-only.`, forbidden.id ?? null),
+				rpcError(-32003, `The token "${who.name}" is read-only and ${forbidden.reason}. Use a token made without --read-only.`, forbidden.id ?? null),
 			);
 			return;
 		}
@@ -133,19 +173,25 @@ export function createMcpEndpoint(createServer: () => McpServer, logger: Logger)
 		if (isNew && !session.transport.sessionId) await session.server.close();
 	};
 
+	const closeAll = async (ending: Session[]) => {
+		for (const session of ending) {
+			try {
+				await session.server.close();
+			} catch (error) {
+				logger.warn('an MCP session over HTTP did not close cleanly', {error: String(error)});
+			}
+		}
+	};
+
 	return {
 		route: {method: ['GET', 'POST', 'DELETE'], path: '/mcp', access: 'read', handle},
+		sessionCount: () => sessions.size,
+		closeSessionsWhere: isRevoked => closeAll([...sessions.values()].filter(session => isRevoked(session.tokenId))),
 		async close() {
 			clearInterval(sweeper);
 			const all = [...sessions.values()];
 			sessions.clear();
-			for (const session of all) {
-				try {
-					await session.server.close();
-				} catch (error) {
-					logger.warn('an MCP session over HTTP did not close cleanly', {error: String(error)});
-				}
-			}
+			await closeAll(all);
 		},
 	};
 }

@@ -4,8 +4,16 @@ import path from 'node:path';
 import {writeFileAtomically} from '../adapters/fs/write-file-atomically.js';
 import {FleetError} from '../core/domain/errors.js';
 
-/** What a request's bearer token stands for. */
-export type TokenHolder = {name: string; isReadOnly: boolean};
+/**
+ * What a request's bearer token stands for. `tokenId` (the token's sha256) tells two tokens of one name apart: a
+ * token revoked and made again under its name gets none of the old one's sessions, and its streams end.
+ */
+export type TokenHolder = {name: string; isReadOnly: boolean; tokenId: string};
+
+/** The token file cannot be read: the CLI says so with the file; an HTTP client only learns that tokens cannot be checked. */
+export class TokenFileError extends FleetError {
+	override name = 'TokenFileError';
+}
 
 /** A token as the file keeps it: its sha256, never the token itself. */
 export type StoredToken = {name: string; sha256: string; readOnly: boolean; createdAt: string};
@@ -45,7 +53,7 @@ export class TokenFile {
 			const parsed = JSON.parse(readFileSync(this.filePath, 'utf8')) as {tokens?: StoredToken[]};
 			tokens = Array.isArray(parsed.tokens) ? parsed.tokens.filter(token => typeof token?.name === 'string' && /^[0-9a-f]{64}$/.test(String(token.sha256))) : [];
 		} catch (error) {
-			throw new FleetError(
+			throw new TokenFileError(
 				`The token file ${this.filePath} cannot be read (${(error as Error).message}). Move it away and create tokens again with \`ccfleet token create\`.`,
 			);
 		}
@@ -80,9 +88,18 @@ export class TokenFile {
 		const presented = sha256(token);
 		let holder: TokenHolder | undefined;
 		for (const stored of this.list()) {
-			if (timingSafeEqual(presented, Buffer.from(stored.sha256, 'hex')) && !holder) holder = {name: stored.name, isReadOnly: stored.readOnly};
+			if (timingSafeEqual(presented, Buffer.from(stored.sha256, 'hex')) && !holder) holder = {name: stored.name, isReadOnly: stored.readOnly, tokenId: stored.sha256};
 		}
 		return holder;
+	}
+
+	/** The ids (sha256) of the tokens valid now; none when the file cannot be read, so that nothing stays open on a doubt. */
+	validIds(): Set<string> {
+		try {
+			return new Set(this.list().map(token => token.sha256));
+		} catch {
+			return new Set();
+		}
 	}
 
 	#write(tokens: StoredToken[]): void {

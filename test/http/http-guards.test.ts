@@ -1,7 +1,7 @@
 import type {IncomingMessage} from 'node:http';
 import {describe, expect, it} from 'vitest';
 import {ConfigError} from '../../source/config.js';
-import {checkHostAndOrigin, FailedAttempts, FAILED_ATTEMPTS_WINDOW_MS, MAX_FAILED_ATTEMPTS} from '../../source/http/guards.js';
+import {checkHostAndOrigin, clientOf, FailedAttempts, FAILED_ATTEMPTS_WINDOW_MS, MAX_FAILED_ATTEMPTS, MAX_TRACKED_CLIENTS} from '../../source/http/guards.js';
 import {checkExposure, httpSettingsFromEnv, isLoopback, parseListenAddress, type HttpSettings} from '../../source/http/http-settings.js';
 import {findRoute, HttpError, type HttpRoute} from '../../source/http/router.js';
 
@@ -88,6 +88,30 @@ describe('failed token attempts', () => {
 		expect(refusal(() => attempts.check('10.0.0.1'))?.headers['Retry-After']).toBe('1');
 		now += 1000;
 		expect(refusal(() => attempts.check('10.0.0.1'))).toBeUndefined();
+	});
+
+	it('counts an IPv6 /64 as one client, and ::ffff:a.b.c.d as a.b.c.d, so new addresses of one network buy no attempts', () => {
+		expect(clientOf('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+		expect(clientOf('2001:0db8:0001:0002:ffff:1:2:3')).toBe('2001:db8:1:2::/64');
+		expect(clientOf('::1')).toBe('0:0:0:0::/64');
+		expect(clientOf('::ffff:10.1.2.3')).toBe('10.1.2.3');
+		expect(clientOf('10.1.2.3')).toBe('10.1.2.3');
+		const attempts = new FailedAttempts(() => 0);
+		for (let attempt = 0; attempt < MAX_FAILED_ATTEMPTS; attempt++) attempts.record(`2001:db8:1:2::${attempt.toString(16)}`);
+		expect(refusal(() => attempts.check('2001:db8:1:2:abcd::99'))?.status).toBe(429);
+		expect(refusal(() => attempts.check('2001:db8:1:3::1'))).toBeUndefined();
+		for (let attempt = 0; attempt < MAX_FAILED_ATTEMPTS; attempt++) attempts.record('::ffff:10.9.9.9');
+		expect(refusal(() => attempts.check('10.9.9.9'))?.status).toBe(429);
+	});
+
+	it('remembers a bounded number of clients under a scan from very many addresses, dropping ended windows first', () => {
+		let now = 0;
+		const attempts = new FailedAttempts(() => now);
+		for (let index = 0; index < MAX_TRACKED_CLIENTS * 3; index++) attempts.record(`10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`);
+		expect(attempts.trackedClients).toBeLessThanOrEqual(MAX_TRACKED_CLIENTS);
+		now += FAILED_ATTEMPTS_WINDOW_MS;
+		attempts.record('192.0.2.1');
+		expect(attempts.trackedClients).toBe(1);
 	});
 });
 

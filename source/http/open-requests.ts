@@ -1,0 +1,35 @@
+import type {ServerResponse} from 'node:http';
+
+/**
+ * The requests in flight that a token let in, with the token's id: event streams, MCP GET streams, long MCP calls.
+ * A token is checked when a request comes, so without this a stream opened before `ccfleet token revoke` would
+ * keep flowing to the revoked holder, and a stop would wait for streams to be cut instead of ending them.
+ */
+export class OpenRequests {
+	readonly #open = new Map<ServerResponse, string>();
+
+	get size(): number {
+		return this.#open.size;
+	}
+
+	add(response: ServerResponse, tokenId: string): void {
+		this.#open.set(response, tokenId);
+		response.once('close', () => this.#open.delete(response));
+	}
+
+	/** Ends every request whose token `isRevoked` says is gone. */
+	endWhere(isRevoked: (tokenId: string) => boolean): void {
+		for (const [response, tokenId] of [...this.#open]) if (isRevoked(tokenId)) end(response);
+	}
+
+	/** Ends every stream (a response already under way); a request still being answered is left to finish. */
+	endStreams(): void {
+		for (const response of [...this.#open.keys()]) if (response.headersSent) end(response);
+	}
+}
+
+/** A stream that started is ended as streams end (its client sees a clean end); one that did not is cut. */
+function end(response: ServerResponse): void {
+	if (response.headersSent) response.end();
+	else response.destroy();
+}
