@@ -65,12 +65,15 @@ export class MirroredTaskStore implements TaskStore {
 		});
 	}
 
-	/** Loads every task and starts listening; `url` is the pool's (the listener needs a session of its own). */
+	/** Starts listening and loads every task; `url` is the pool's (the listener needs a session of its own). */
 	static async open(pool: pg.Pool, url: string, options: MirrorOptions = {}): Promise<MirroredTaskStore> {
 		const store = new MirroredTaskStore(pool, url, options);
 		// Listening first, so that nothing committed between the load and the LISTEN is missed; what arrives twice is harmless.
 		await store.#listener.start();
-		await store.#catchUp();
+		// Oldest first, as list() promises; later arrivals go to the end, in the order they are heard.
+		const {tasks, lastSeq} = await store.#rows.all();
+		for (const held of tasks) store.#apply(held);
+		store.#lastSeq = lastSeq;
 		return store;
 	}
 

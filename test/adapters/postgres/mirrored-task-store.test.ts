@@ -70,6 +70,17 @@ describe('MirroredTaskStore across hosts', () => {
 		expect(a.get('t1')?.status).toBe('running');
 	});
 
+	it('lists oldest first in a mirror opened later, also when an older task changed last', async () => {
+		const a = await mirror({name: 'mirror-a'});
+		a.insert(minimalTask('first'));
+		a.insert(minimalTask('second'));
+		a.update(minimalTask('first', {priority: 'P0'}));
+		await a.flush();
+		const later = await mirror({name: 'mirror-later'});
+		expect(later.list().map(task => task.id)).toEqual(['first', 'second']);
+		expect(later.get('first')?.priority).toBe('P0');
+	});
+
 	it('tells a host that lost a task, and leaves the new holder’s state alone', async () => {
 		const lost: Array<{id: string; holder: string | undefined}> = [];
 		const a = await mirror({name: 'mirror-a', hostId: 'a', onLost: (id, holder) => lost.push({id, holder})});
