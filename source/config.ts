@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {ASK_TIMEOUT_ANSWERS, type AskOptions, type AskTimeoutAnswer} from './core/domain/ask-options.js';
 import {PERMISSION_MODES, WORKER_MODES, type PermissionMode, type WorkerMode} from './core/domain/task.js';
+import {ConfigError} from './config-error.js';
 import {httpSettingsFromEnv, type HttpSettings} from './http/http-settings.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -55,10 +56,7 @@ export type Config = {
  */
 export type NotifyOptions = {url?: string; format: 'text' | 'json'; desktop: boolean; bell: boolean};
 
-/** A setting that cannot be used; the message names the variable, what it got, and what it accepts. */
-export class ConfigError extends Error {
-	override name = 'ConfigError';
-}
+export {ConfigError} from './config-error.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const DURATION_UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000};

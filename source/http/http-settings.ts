@@ -1,4 +1,4 @@
-import {ConfigError} from '../config.js';
+import {ConfigError} from '../config-error.js';
 
 /** Where and how the core serves HTTP (REST, MCP over streamable HTTP, the page): `ccfleet serve` or CCFLEET_HTTP. */
 export type HttpSettings = {
