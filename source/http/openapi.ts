@@ -12,6 +12,8 @@ const ERRORS = {
 	'404': 'No such task or route.',
 	'413': 'The body is too large.',
 	'429': 'Too many failed token attempts from this address (see Retry-After).',
+	'500': 'An internal error; the message gives a reference to find it in the daemon log on the fleet machine.',
+	'503': 'Tokens cannot be checked now (the token file on the fleet machine is damaged).',
 };
 
 /** The JSON Schema of a tool's input without the fields the path carries (the id of /tasks/:id/…). */
@@ -28,8 +30,10 @@ function openApiPath(path: string): string {
 
 function operation(route: ToolRoute, tool: Tool | undefined): Schema {
 	const pathFields = route.pathFields ?? [];
+	// From the path itself, so a route cannot leave one out (a tool's pathFields only say which input fields it fills).
+	const inPath = [...route.path.matchAll(/:(\w+)/g)].map(match => match[1]!);
 	const parameters = [
-		...pathFields.map(name => ({name, in: 'path', required: true, schema: {type: 'string'}})),
+		...inPath.map(name => ({name, in: 'path', required: true, schema: {type: 'string'}})),
 		...Object.entries(route.query ?? {}).map(([name, description]) => ({name, in: 'query', required: false, description, schema: {type: 'string'}})),
 	];
 	const method = typeof route.method === 'string' ? route.method : route.method[0]!;
@@ -44,9 +48,8 @@ function operation(route: ToolRoute, tool: Tool | undefined): Schema {
 	const errors = Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [code, {description, content: {'application/json': {schema: ERROR_SCHEMA}}}]));
 	return {
 		summary: route.summary,
-		...(tool
-			? {description: `${tool.description ?? ''} (The MCP tool ${tool.name}; the same input and result.)`, operationId: `${method.toLowerCase()}_${tool.name}`}
-			: {}),
+		operationId: route.operationId,
+		...(tool ? {description: `${tool.description ?? ''} (The MCP tool ${tool.name}; the same input and result.)`} : {}),
 		...(parameters.length ? {parameters} : {}),
 		...(method === 'POST' && tool ? {requestBody: {required: true, content: {'application/json': {schema: withoutFields(tool.inputSchema, pathFields)}}}} : {}),
 		responses: {[status]: {description: 'Done', content}, ...errors},

@@ -6,7 +6,7 @@ import {wantsEventStream} from './sse.js';
 import {streamFleetEvents, streamTaskLog} from './streams.js';
 
 /** The REST route of each tool, for the OpenAPI document: which tool answers it, and which fields come from the path. */
-export type ToolRoute = HttpRoute & {tool?: string; pathFields?: string[]; status?: number; query?: Record<string, string>};
+export type ToolRoute = HttpRoute & {operationId: string; tool?: string; pathFields?: string[]; status?: number; query?: Record<string, string>};
 
 /** The query parameters of the routes that take any, with what each means (for the OpenAPI document too). */
 const QUERIES = {
@@ -65,6 +65,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 	{
 		method: 'GET',
 		path: '/fleet',
+		operationId: 'getFleet',
 		access: 'read',
 		tool: 'fleet_status',
 		summary: 'The fleet at a glance',
@@ -73,6 +74,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 	{
 		method: 'GET',
 		path: '/tasks',
+		operationId: 'listTasks',
 		access: 'read',
 		tool: 'task_status',
 		summary: 'The newest tasks (?status=queued,running&limit=50) and counts',
@@ -82,6 +84,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 	{
 		method: 'POST',
 		path: '/tasks',
+		operationId: 'delegateTask',
 		access: 'write',
 		tool: 'delegate_task',
 		status: 201,
@@ -96,6 +99,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 	{
 		method: 'GET',
 		path: '/tasks/:id',
+		operationId: 'getTask',
 		access: 'read',
 		tool: 'task_status',
 		pathFields: ['id'],
@@ -110,6 +114,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 	{
 		method: 'GET',
 		path: '/tasks/:id/logs',
+		operationId: 'getTaskLogs',
 		access: 'read',
 		summary: "A task's log as text/plain (?tail=N lines); with Accept: text/event-stream, its output as it comes (events output, status, end)",
 		query: QUERIES.logs,
@@ -131,6 +136,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 	{
 		method: 'POST',
 		path: '/tasks/:id/cancel',
+		operationId: 'cancelTask',
 		access: 'write',
 		tool: 'cancel_task',
 		pathFields: ['id'],
@@ -144,6 +150,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 	{
 		method: 'POST',
 		path: '/tasks/:id/respond',
+		operationId: 'respondToTask',
 		access: 'write',
 		tool: 'respond_to_task',
 		pathFields: ['id'],
@@ -157,6 +164,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 	{
 		method: 'GET',
 		path: '/questions',
+		operationId: 'listQuestions',
 		access: 'read',
 		tool: 'list_questions',
 		summary: 'Every question workers wait on',
@@ -165,6 +173,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 	{
 		method: 'GET',
 		path: '/events',
+		operationId: 'streamEvents',
 		access: 'read',
 		summary: 'Server-sent events: `fleet` with a snapshot first, then each change set (as the ccfleet://fleet resource notification carries)',
 		handle: ({url, response, services}) => {
