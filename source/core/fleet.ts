@@ -9,7 +9,7 @@ import {formatDuration} from './domain/duration.js';
 import {EventBus, type FleetEventName, type FleetEvents} from './events.js';
 import {silentLogger, type Logger} from './ports/logger.js';
 import type {SystemSample} from './ports/system-monitor.js';
-import type {OutputRead, TaskFilter} from './ports/task-store.js';
+import type {OutputRead, OutputReadOptions, TaskFilter} from './ports/task-store.js';
 import type {PermissionDecision, UsageLimitReport} from './ports/worker-driver.js';
 import {PriorityQueue} from './queue.js';
 import {Admission, type PumpSource} from './fleet/admission.js';
@@ -391,8 +391,8 @@ export class Fleet {
 		return this.#supervisor.views();
 	}
 
-	/** The task's output log (capped), whole or its last lines. */
-	logs(id: string, options?: {tailLines?: number}): OutputRead {
+	/** The task's output log (capped), whole, its last lines, or what follows a byte offset. */
+	logs(id: string, options?: OutputReadOptions): OutputRead {
 		this.get(id);
 		return this.#ports.output.read(id, options);
 	}

@@ -25,12 +25,11 @@ export function streamTaskLog(fleet: Fleet, id: string, response: ServerResponse
 	const flushOutput = () => {
 		clearTimeout(timer);
 		timer = undefined;
-		const log = fleet.logs(id);
-		const bytes = Buffer.from(log.text, 'utf8');
-		if (bytes.length > sentBytes) {
-			stream.send('output', {text: bytes.subarray(sentBytes).toString('utf8')});
-			sentBytes = bytes.length;
-		}
+		// Only what was appended since the last flush is read: a long log is not read again ten times a second.
+		const {text} = fleet.logs(id, {sinceBytes: sentBytes});
+		if (!text) return;
+		stream.send('output', {text});
+		sentBytes += Buffer.byteLength(text);
 	};
 	const finishIfEnded = (): boolean => {
 		const task = fleet.get(id);

@@ -120,6 +120,26 @@ export function describeOutputLog(name: string, makeLog: (maxBytes: number) => O
 			});
 		});
 
+		describe('sinceBytes', () => {
+			it('reads what was appended after an earlier read, the marker included once the cap is reached', () => {
+				const l = open(20);
+				l.append('t', 'wörld\n');
+				const first = l.read('t');
+				l.append('t', 'then 🚀\n');
+				const offset = Buffer.byteLength(first.text);
+				expect(l.read('t', {sinceBytes: offset})).toStrictEqual({text: 'then 🚀\n', bytes: offset + Buffer.byteLength('then 🚀\n'), truncated: false});
+				expect(l.read('t', {sinceBytes: 1000}).text).toBe('');
+				expect(l.read('never', {sinceBytes: 3}).text).toBe('');
+				const before = Buffer.byteLength(l.read('t').text);
+				l.append('t', 'and much more than fits');
+				const rest = l.read('t', {sinceBytes: before});
+				expect(rest.truncated).toBe(true);
+				expect(l.read('t').text).toBe(`${l.read('t', {sinceBytes: 0}).text}`);
+				expect(Buffer.from(l.read('t').text).subarray(before).toString()).toBe(rest.text);
+				for (const sinceBytes of [-1, 1.5, Number.NaN]) expect(() => l.read('t', {sinceBytes}), String(sinceBytes)).toThrow(TypeError);
+			});
+		});
+
 		describe('cap', () => {
 			it('keeps what fits, adds one marker line, and counts and keeps nothing more', () => {
 				const l = open(100);

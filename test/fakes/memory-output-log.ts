@@ -1,6 +1,6 @@
-import {truncationMarker} from '../../source/adapters/fs/file-output-log.js';
+import {assertSinceBytes, truncationMarker} from '../../source/adapters/fs/file-output-log.js';
 import {FleetError} from '../../source/core/domain/errors.js';
-import type {OutputLog, OutputRead} from '../../source/core/ports/task-store.js';
+import type {OutputLog, OutputRead, OutputReadOptions} from '../../source/core/ports/task-store.js';
 
 /** MAX_OUTPUT_BUFFER's default, so core tests see the cap the real fleet has. */
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
@@ -37,8 +37,9 @@ export class MemoryOutputLog implements OutputLog {
 		if (read < text.length) log.marker = truncationMarker(Math.max(maxBytes, log.bytes));
 	}
 
-	read(taskId: string, options: {tailLines?: number} = {}): OutputRead {
-		const {tailLines} = options;
+	read(taskId: string, options: OutputReadOptions = {}): OutputRead {
+		const {tailLines, sinceBytes} = options;
+		assertSinceBytes(sinceBytes);
 		if (tailLines !== undefined && (!Number.isSafeInteger(tailLines) || tailLines < 0)) {
 			throw new TypeError(`read option tailLines must be a whole number ≥ 0, got ${String(tailLines)}.`);
 		}
@@ -46,7 +47,8 @@ export class MemoryOutputLog implements OutputLog {
 		const log = this.#logs.get(taskId);
 		if (!log) return {text: '', bytes: 0, truncated: false};
 		const text = log.text + (log.marker ?? '');
-		return {text: tailLines === undefined ? text : lastLines(text, tailLines), bytes: log.bytes, truncated: log.marker !== undefined};
+		const read = sinceBytes !== undefined ? Buffer.from(text, 'utf8').subarray(sinceBytes).toString('utf8') : tailLines === undefined ? text : lastLines(text, tailLines);
+		return {text: read, bytes: log.bytes, truncated: log.marker !== undefined};
 	}
 
 	closeTask(): void {}

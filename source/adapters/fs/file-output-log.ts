@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {FleetError} from '../../core/domain/errors.js';
-import {type OutputLog, type OutputRead} from '../../core/ports/task-store.js';
+import {type OutputLog, type OutputRead, type OutputReadOptions} from '../../core/ports/task-store.js';
 
 /** How much is read at a time when walking back from the end of a log for its last lines. */
 const TAIL_CHUNK_BYTES = 64 * 1024;
@@ -77,11 +77,12 @@ export class FileOutputLog implements OutputLog {
 		this.#release(log);
 	}
 
-	read(taskId: string, options: {tailLines?: number} = {}): OutputRead {
-		const {tailLines} = options;
+	read(taskId: string, options: OutputReadOptions = {}): OutputRead {
+		const {tailLines, sinceBytes} = options;
 		if (tailLines !== undefined && (!Number.isSafeInteger(tailLines) || tailLines < 0)) {
 			throw new TypeError(`read option tailLines must be a whole number ≥ 0, got ${String(tailLines)}.`);
 		}
+		assertSinceBytes(sinceBytes);
 
 		const file = this.#file(taskId);
 		let fd: number;
@@ -96,7 +97,7 @@ export class FileOutputLog implements OutputLog {
 			const size = fs.fstatSync(fd).size;
 			const known = this.#logs.get(taskId);
 			const {bytes, truncated} = known ?? inspect(fd, size);
-			const text = tailLines === undefined ? fs.readFileSync(fd, 'utf8') : readTail(fd, size, tailLines);
+			const text = sinceBytes !== undefined ? readFrom(fd, size, sinceBytes) : tailLines === undefined ? fs.readFileSync(fd, 'utf8') : readTail(fd, size, tailLines);
 			return {text, bytes, truncated};
 		} finally {
 			fs.closeSync(fd);
@@ -201,6 +202,21 @@ function inspect(fd: number, size: number): {bytes: number; truncated: boolean} 
 	// stands where the cap it names was reached, so that output is not mistaken for a full log and cut off.
 	const isAtCap = before <= stated && before >= stated - MAX_UTF8_BACKOFF_BYTES;
 	return isAtCap ? {bytes: before, truncated: true} : {bytes: size, truncated: false};
+}
+
+/** A read option sinceBytes, when given, is a byte offset: a whole number ≥ 0. */
+export function assertSinceBytes(sinceBytes: number | undefined): void {
+	if (sinceBytes !== undefined && (!Number.isSafeInteger(sinceBytes) || sinceBytes < 0)) {
+		throw new TypeError(`read option sinceBytes must be a whole number ≥ 0, got ${String(sinceBytes)}.`);
+	}
+}
+
+/** The file from byte `start` to its end (nothing when it is not that long). */
+function readFrom(fd: number, size: number, start: number): string {
+	if (start >= size) return '';
+	const rest = Buffer.alloc(size - start);
+	readExactly(fd, rest, start);
+	return rest.toString('utf8');
 }
 
 function assertMaxBytes(maxBytes: number, name: string): void {

@@ -36,12 +36,17 @@ export type OutputRead = {
 	truncated: boolean;
 };
 
+export type OutputReadOptions = {tailLines?: number; sinceBytes?: number};
+
 /** Each task's output, in a file of its own, capped at a configured number of bytes. */
 export type OutputLog = {
 	/** Appends to the task's log; past `maxBytes` (default: the log's own cap) output is dropped, with a marker. */
 	append(taskId: string, text: string, maxBytes?: number): void;
-	/** The whole log, or its last `tailLines` lines. */
-	read(taskId: string, options?: {tailLines?: number}): OutputRead;
+	/**
+	 * The whole log, its last `tailLines` lines, or what follows its first `sinceBytes` bytes (the length of what an
+	 * earlier read returned: a follower reads only what was appended since). `bytes` is the whole log's either way.
+	 */
+	read(taskId: string, options?: OutputReadOptions): OutputRead;
 	/** Releases what is held open for a task that will write no more (it can still be read). */
 	closeTask(taskId: string): void;
 	close(): void;
