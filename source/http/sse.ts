@@ -2,6 +2,11 @@ import type {IncomingMessage, ServerResponse} from 'node:http';
 
 /** A comment line this often keeps proxies and load balancers from closing a quiet stream. */
 export const SSE_KEEPALIVE_MS = 15_000;
+/**
+ * Bytes a stream may hold unsent for a client that does not read (a phone asleep on a slow network): past them the
+ * stream is cut rather than grown without bound in the core's memory. The page reconnects and starts from a snapshot.
+ */
+export const SSE_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 export type SseStream = {
 	send(event: string, data: unknown): void;
@@ -17,7 +22,7 @@ export function wantsEventStream(request: IncomingMessage): boolean {
 }
 
 /** Starts a server-sent event stream on `response`: `event:` and `data:` (one JSON line) per event, a comment every SSE_KEEPALIVE_MS. */
-export function startSse(response: ServerResponse, keepaliveMs = SSE_KEEPALIVE_MS): SseStream {
+export function startSse(response: ServerResponse, keepaliveMs = SSE_KEEPALIVE_MS, maxBufferedBytes = SSE_MAX_BUFFERED_BYTES): SseStream {
 	response.writeHead(200, {'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no'});
 	response.flushHeaders();
 	const cleanups: (() => void)[] = [];
@@ -33,7 +38,12 @@ export function startSse(response: ServerResponse, keepaliveMs = SSE_KEEPALIVE_M
 	response.once('close', finish);
 	return {
 		send(event, data) {
-			if (!isClosed) response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+			if (isClosed) return;
+			response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+			if (response.writableLength > maxBufferedBytes) {
+				finish();
+				response.destroy();
+			}
 		},
 		close() {
 			finish();

@@ -39,25 +39,28 @@ export function streamTaskLog(fleet: Fleet, id: string, response: ServerResponse
 		stream.close();
 		return true;
 	};
+	// A task removed (or a log unreadable) under the stream ends the stream: a throw would reach the fleet's bus as an error.
+	const orEnd = (run: () => void) => {
+		try {
+			run();
+		} catch {
+			stream.close();
+		}
+	};
 	const offOutput = fleet.on('worker:output', ({taskId}) => {
 		if (taskId !== id) return;
-		timer ??= setTimeout(() => {
-			try {
-				flushOutput();
-			} catch {
-				// The task was removed (or its log could not be read) under the stream: end it rather than the process.
-				stream.close();
-			}
-		}, LOG_FLUSH_MS);
+		timer ??= setTimeout(() => orEnd(flushOutput), LOG_FLUSH_MS);
 	});
 	const offStatus = fleet.on('task:updated', ({task}) => {
 		if (task.id !== id) return;
-		stream.send('status', taskView(fleet, task));
-		finishIfEnded();
+		orEnd(() => {
+			stream.send('status', taskView(fleet, task));
+			finishIfEnded();
+		});
 	});
 	// A question (needs_input) and its answer are the worker's state, not the task's record.
 	const offWorker = fleet.on('worker:state', ({taskId}) => {
-		if (taskId === id) stream.send('status', taskView(fleet, fleet.get(id)));
+		if (taskId === id) orEnd(() => stream.send('status', taskView(fleet, fleet.get(id))));
 	});
 	stream.onClose(() => {
 		offOutput();

@@ -1,5 +1,6 @@
 import {request as httpRequest} from 'node:http';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {TaskNotFoundError} from '../../source/core/domain/errors.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {startInProcess, type InProcessServer} from './in-process-server.js';
 
@@ -52,4 +53,29 @@ describe('200 streams opened and dropped', () => {
 		// Generous: 200 streams' worth of views and buffers held would be far more than this.
 		expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(20 * 1024 * 1024);
 	}, 60_000);
+});
+
+describe('a task that goes away under its log stream', () => {
+	it('ends the stream instead of throwing into the fleet', {timeout: 10_000}, async () => {
+		const task = server.fleet.submit({prompt: 'removed', cwd: '/work'});
+		const errors: string[] = [];
+		const offErrors = server.fleet.on('fleet:error', ({message}) => errors.push(message));
+		const response = await fetch(`${server.url}/tasks/${task.id}/logs`, {headers: {Authorization: `Bearer ${server.token}`, Accept: 'text/event-stream'}});
+		const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+		await reader.read();
+		const get = server.fleet.get.bind(server.fleet);
+		server.fleet.get = id => {
+			if (id === task.id) throw new TaskNotFoundError(id);
+			return get(id);
+		};
+		try {
+			server.driver.worker(task.id).listener.onState('busy');
+			// Read to the end: a stream left open fails the test by its timeout.
+			while (!(await reader.read()).done);
+		} finally {
+			server.fleet.get = get;
+			offErrors();
+		}
+		expect(errors).toEqual([]);
+	});
 });
