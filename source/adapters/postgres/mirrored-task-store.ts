@@ -12,6 +12,8 @@ import {WriteQueue, type WriteQueueState} from './write-queue.js';
 /** Notifications are read in batches: one query for all the tasks that changed within this long. */
 const FETCH_BATCH_MS = 5;
 const CATCH_UP_PAGE = 1000;
+/** How long a stopping host waits for its queued writes to reach the database. */
+const CLOSE_WRITES_MS = 5_000;
 
 export type MirrorOptions = {
 	/** This host's id: writes are fenced by it (only the holder's write goes in). Without it, writes are not fenced. */
@@ -148,7 +150,7 @@ export class MirroredTaskStore implements TaskStore {
 		return this.#queue.state();
 	}
 
-	/** Refuses further work and stops listening; writes still queued go on in the background (await `closed()`). */
+	/** Refuses further work and stops listening; writes still queued go on until `closed()` gives up on them. */
 	close(): void {
 		if (this.#isClosed) return;
 		this.#isClosed = true;
@@ -156,10 +158,14 @@ export class MirroredTaskStore implements TaskStore {
 		void this.#listener.stop();
 	}
 
-	/** After close(): resolves when the last queued write is done. */
-	async closed(): Promise<void> {
-		await this.#queue.flush();
+	/**
+	 * After close(): waits up to `timeoutMs` for the writes still queued, then stops trying, and returns the tasks whose
+	 * newest state never reached the database (none when all went in), for the host to keep in its journal or report.
+	 */
+	async closed(timeoutMs = CLOSE_WRITES_MS): Promise<Task[]> {
+		const unwritten = await this.#queue.stop(timeoutMs);
 		await this.#listener.stop();
+		return unwritten;
 	}
 
 	#heard(change: TaskChange): void {

@@ -28,9 +28,11 @@ export class WriteQueue {
 	readonly #rows: PostgresTaskStore;
 	readonly #hooks: WriteQueueHooks;
 	#pending = new Map<string, Entry>();
-	#inFlight: string | undefined;
+	#inFlight: Entry | undefined;
 	#running: Promise<void> | undefined;
 	#failure: {since: number; reason: string} | undefined;
+	#isStopped = false;
+	#wake: (() => void) | undefined;
 
 	constructor(rows: PostgresTaskStore, hooks: WriteQueueHooks) {
 		this.#rows = rows;
@@ -50,12 +52,28 @@ export class WriteQueue {
 
 	/** Whether a write of this task is waiting or under way (this host's state is newer than the database's). */
 	has(id: string): boolean {
-		return this.#pending.has(id) || this.#inFlight === id;
+		return this.#pending.has(id) || this.#inFlight?.task.id === id;
 	}
 
 	/** Resolves once nothing waits (every write made before it went in or was dropped). */
 	async flush(): Promise<void> {
 		while (this.#running) await this.#running;
+	}
+
+	/**
+	 * Gives the writes still waiting `timeoutMs` to go in, then stops trying (the host is stopping). Returns the tasks
+	 * that were never written, newest state each, for the caller to keep elsewhere (the journal) or report.
+	 */
+	async stop(timeoutMs: number): Promise<Task[]> {
+		let timer: NodeJS.Timeout | undefined;
+		await Promise.race([this.flush(), new Promise(resolve => (timer = setTimeout(resolve, timeoutMs)))]);
+		clearTimeout(timer);
+		this.#isStopped = true;
+		this.#wake?.();
+		// A write still under way is not waited for (it may hang on a lock); it is named as unwritten, though it may land.
+		const unwritten = new Map<string, Task>(this.#inFlight ? [[this.#inFlight.task.id, this.#inFlight.task]] : []);
+		for (const [id, entry] of this.#pending) unwritten.set(id, entry.task);
+		return [...unwritten.values()];
 	}
 
 	state(): WriteQueueState | undefined {
@@ -71,10 +89,10 @@ export class WriteQueue {
 
 	async #drain(): Promise<void> {
 		let delayMs = RETRY_FIRST_MS;
-		for (let next = this.#pending.entries().next(); !next.done; next = this.#pending.entries().next()) {
+		for (let next = this.#pending.entries().next(); !next.done && !this.#isStopped; next = this.#pending.entries().next()) {
 			const [id, entry] = next.value;
 			this.#pending.delete(id);
-			this.#inFlight = id;
+			this.#inFlight = entry;
 			try {
 				this.#hooks.onWritten?.(id, await this.#write(entry));
 				this.#failure = undefined;
@@ -90,7 +108,14 @@ export class WriteQueue {
 				this.#pending = new Map([[id, newer ? {op: entry.op === 'insert' ? 'insert' : newer.op, task: newer.task} : entry], ...this.#pending]);
 				this.#failure = {since: this.#failure?.since ?? Date.now(), reason: error instanceof Error ? error.message : String(error)};
 				this.#hooks.onRetrying(error);
-				await new Promise(resolve => setTimeout(resolve, delayMs));
+				await new Promise<void>(resolve => {
+					const timer = setTimeout(resolve, delayMs);
+					this.#wake = () => {
+						clearTimeout(timer);
+						resolve();
+					};
+				});
+				this.#wake = undefined;
 				delayMs = Math.min(RETRY_MAX_MS, delayMs * 2);
 			} finally {
 				this.#inFlight = undefined;

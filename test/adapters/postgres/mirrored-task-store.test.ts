@@ -50,6 +50,29 @@ describe('the TaskStore contract, on a mirror of PostgreSQL', () => {
 });
 
 describe('MirroredTaskStore across hosts', () => {
+	it('gives up on writes the database does not take within the close timeout, and names them', async () => {
+		const a = await mirror({name: 'mirror-closing'});
+		a.insert(minimalTask('kept'));
+		await a.flush();
+		const locker = await admin.connect();
+		try {
+			await locker.query('BEGIN');
+			await locker.query('LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE');
+			a.update(minimalTask('kept', {priority: 'P0'}));
+			await waitFor('the write to wait on the lock', async () => {
+				const {rows} = await admin.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'mirror-closing' AND wait_event_type = 'Lock'");
+				return rows.length > 0;
+			});
+			// The waiting write fails (its session ends), and the next try meets the closing queue.
+			await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'mirror-closing' AND wait_event_type = 'Lock'");
+			a.close();
+			expect((await a.closed(100)).map(task => `${task.id}:${task.priority}`)).toEqual(['kept:P0']);
+		} finally {
+			await locker.query('COMMIT');
+			locker.release();
+		}
+	});
+
 	it('shows a task one host wrote to another, announced with its previous status, and keeps it for a mirror opened later', async () => {
 		const heard: Array<{id: string; status: TaskStatus; previous: TaskStatus | undefined}> = [];
 		const a = await mirror({name: 'mirror-a'});
