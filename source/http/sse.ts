@@ -39,11 +39,13 @@ export function startSse(response: ServerResponse, keepaliveMs = SSE_KEEPALIVE_M
 	return {
 		send(event, data) {
 			if (isClosed) return;
-			response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+			// Measured before writing, so one large event (a log's first flush) still goes to a client that keeps up.
 			if (response.writableLength > maxBufferedBytes) {
 				finish();
 				response.destroy();
+				return;
 			}
+			response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 		},
 		close() {
 			finish();
