@@ -1,11 +1,12 @@
 import {randomUUID} from 'node:crypto';
+import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {StreamableHTTPServerTransport} from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {isInitializeRequest, type JSONRPCMessage} from '@modelcontextprotocol/sdk/types.js';
 import type {Logger} from '../core/ports/logger.js';
 import {NO_SESSION_DIRECTORY} from '../mcp/tools/session-directory.js';
 import {readJsonBody} from './request-body.js';
-import {sendJson, type HttpRoute, type RouteContext} from './router.js';
+import {HttpError, sendJson, type HttpRoute, type RouteContext} from './router.js';
 import type {TokenHolder} from './token-store.js';
 
 /**
@@ -77,6 +78,19 @@ function forHttp(message: JSONRPCMessage): JSONRPCMessage {
 	return message;
 }
 
+const REFUSED = Symbol('refused');
+
+/** The body of a POST; a body that is too large or not JSON is refused in JSON-RPC (-32600, -32700), as MCP clients read errors. */
+async function readMcpBody(request: IncomingMessage, response: ServerResponse): Promise<unknown> {
+	try {
+		return await readJsonBody(request);
+	} catch (error) {
+		if (!(error instanceof HttpError)) throw error;
+		sendJson(response, error.status, rpcError(error.status === 413 ? -32600 : -32700, error.message), error.headers);
+		return REFUSED;
+	}
+}
+
 /** Why a read-only token may not send this body (one message or a batch), with the refused request's id; undefined when it may. */
 function forbiddenCall(body: unknown, holder: TokenHolder): {reason: string; id: unknown} | undefined {
 	if (!holder.isReadOnly) return undefined;
@@ -138,7 +152,8 @@ export function createMcpEndpoint(createServer: () => McpServer, logger: Logger)
 	const handle = async ({request, response, holder}: RouteContext) => {
 		const who = holder!;
 		const sessionId = request.headers['mcp-session-id'];
-		const body = request.method === 'POST' ? await readJsonBody(request) : undefined;
+		const body = request.method === 'POST' ? await readMcpBody(request, response) : undefined;
+		if (body === REFUSED) return;
 		let session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
 		if (sessionId !== undefined && (!session || session.tokenId !== who.tokenId)) {
 			// 404 tells a client its session is gone so it initializes again; another token's session is not told apart.
