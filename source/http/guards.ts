@@ -78,9 +78,16 @@ function expandIPv6(address: string): string[] {
  */
 export class FailedAttempts {
 	/** In the order windows began (an entry whose window ended is deleted before its client is counted again). */
-	readonly #byClient = new Map<string, {count: number; since: number}>();
+	readonly #byClient = new Map<string, {count: number; since: number; isTold?: boolean}>();
 
-	constructor(private readonly now: () => number = Date.now) {}
+	/**
+	 * @param onLimited runs once per client and window, at its first 429: the daemon's log gets a line per client
+	 * limited, not one per refused request (a client hammering on would otherwise fill the disk with them).
+	 */
+	constructor(
+		private readonly now: () => number = Date.now,
+		private readonly onLimited: (client: string) => void = () => undefined,
+	) {}
 
 	get trackedClients(): number {
 		return this.#byClient.size;
@@ -90,6 +97,8 @@ export class FailedAttempts {
 	check(address: string): void {
 		const entry = this.#current(clientOf(address));
 		if (!entry || entry.count < MAX_FAILED_ATTEMPTS) return;
+		if (!entry.isTold) this.onLimited(clientOf(address));
+		entry.isTold = true;
 		const seconds = Math.max(1, Math.ceil((entry.since + FAILED_ATTEMPTS_WINDOW_MS - this.now()) / 1000));
 		throw new HttpError(429, `Too many requests with a wrong token from ${address}; try again in ${seconds} s with a valid token.`, {'Retry-After': String(seconds)});
 	}
@@ -110,7 +119,7 @@ export class FailedAttempts {
 		this.#byClient.set(client, {count: 1, since: this.now()});
 	}
 
-	#current(client: string): {count: number; since: number} | undefined {
+	#current(client: string): {count: number; since: number; isTold?: boolean} | undefined {
 		const entry = this.#byClient.get(client);
 		if (entry && this.now() - entry.since >= FAILED_ATTEMPTS_WINDOW_MS) {
 			this.#byClient.delete(client);

@@ -8,7 +8,7 @@ import {FleetError} from '../core/domain/errors.js';
 import type {Fleet} from '../core/fleet.js';
 import type {Logger} from '../core/ports/logger.js';
 import type {Scheduler} from '../core/scheduler.js';
-import {authenticate, checkHostAndOrigin, FailedAttempts} from './guards.js';
+import {authenticate, checkHostAndOrigin, FAILED_ATTEMPTS_WINDOW_MS, FailedAttempts} from './guards.js';
 import {checkExposure, type HttpSettings} from './http-settings.js';
 import {createMcpEndpoint} from './mcp-endpoint.js';
 import {findRoute, HttpError, sendError, type HttpRoute, type HttpServices} from './router.js';
@@ -51,7 +51,9 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 	const warning = checkExposure(settings);
 	if (warning) (options.warn ?? (line => process.stderr.write(`${line}\n`)))(warning);
 	const tokens = new TokenFile(options.tokenFile);
-	const attempts = new FailedAttempts();
+	const attempts = new FailedAttempts(Date.now, client =>
+		logger.warn('HTTP requests refused: too many wrong tokens', {client, forSeconds: FAILED_ATTEMPTS_WINDOW_MS / 1000}),
+	);
 	const tools = new ToolCaller(options.createMcpServer);
 	const mcp = createMcpEndpoint(options.createMcpServer, logger);
 	const routes: HttpRoute[] = [mcp.route, ...ROUTES];
@@ -88,11 +90,10 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 			}
 			await match.route.handle({request, response, url, params: match.params, holder, services});
 		} catch (error) {
-			if (error instanceof HttpError && (error.status === 401 || error.status === 429) && request.headers.authorization) {
-				// Someone holds a wrong token (or guesses): worth a line in the daemon's log, with where it came from.
-				logger.warn(error.status === 429 ? 'HTTP requests refused: too many wrong tokens' : 'an HTTP request with a wrong token', {
-					address: request.socket.remoteAddress,
-				});
+			if (error instanceof HttpError && error.status === 401 && request.headers.authorization) {
+				// Someone holds a wrong token (or guesses): worth a line in the daemon's log, with where it came from. At most
+				// MAX_FAILED_ATTEMPTS per client and window; the 429s after them are told once, by `attempts`.
+				logger.warn('an HTTP request with a wrong token', {address: request.socket.remoteAddress});
 			}
 			if (error instanceof HttpError) sendError(response, error.status, error.message, error.headers);
 			else if (error instanceof TokenFileError) {

@@ -1,5 +1,6 @@
 import {writeFileSync} from 'node:fs';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {MAX_FAILED_ATTEMPTS} from '../../source/http/guards.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {startInProcess, type InProcessServer} from './in-process-server.js';
 
@@ -116,5 +117,16 @@ describe('a stop', () => {
 		const ends = Promise.all([outcome(log), outcome(events)]);
 		await server.listener.close();
 		expect(await ends).toEqual(['ended', 'ended']);
+	});
+});
+
+describe('wrong tokens in the daemon log', () => {
+	it('are logged each up to the limit, then the client once, not every request it goes on sending', async () => {
+		for (let attempt = 0; attempt < 40; attempt++) {
+			const answer = await fetch(`${server.url}/fleet`, {headers: auth('ccf_guess')});
+			expect(answer.status).toBe(attempt < MAX_FAILED_ATTEMPTS ? 401 : 429);
+		}
+		expect(server.logged.filter(line => line.includes('an HTTP request with a wrong token'))).toHaveLength(MAX_FAILED_ATTEMPTS);
+		expect(server.logged.filter(line => line.includes('too many wrong tokens'))).toHaveLength(1);
 	});
 });
