@@ -1,4 +1,5 @@
 import type {Config} from '../config.js';
+import {publicUrl} from '../http/http-settings.js';
 import {TokenFile, tokenFilePath} from '../http/token-store.js';
 import {stdout, type Output} from './client.js';
 import {CliError} from './errors.js';
@@ -19,9 +20,7 @@ export function token(config: Config, input: readonly string[], flags: TokenFlag
 			const name = flags.name ?? rest[0];
 			if (!name) throw new CliError('ccfleet token create needs a name: ccfleet token create --name phone [--read-only].', 2);
 			const secret = file.create(name, {isReadOnly: flags.readOnly === true});
-			const address = config.http
-				? `${config.http.tls ? 'https' : 'http'}://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}`
-				: 'http://127.0.0.1:7777';
+			const address = config.http ? publicUrl(config.http) : 'http://127.0.0.1:7777';
 			io.out(secret);
 			notes.out(
 				`ccfleet: token "${name}" created${flags.readOnly ? ' (read-only: it can look, not change anything)' : ''}. It is shown only this once; keep it in a password manager.\n` +

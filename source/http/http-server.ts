@@ -9,7 +9,7 @@ import type {Fleet} from '../core/fleet.js';
 import type {Logger} from '../core/ports/logger.js';
 import type {Scheduler} from '../core/scheduler.js';
 import {authenticate, checkHostAndOrigin, FAILED_ATTEMPTS_WINDOW_MS, FailedAttempts} from './guards.js';
-import {checkExposure, type HttpSettings} from './http-settings.js';
+import {checkExposure, isWildcard, publicUrl, type HttpSettings} from './http-settings.js';
 import {createMcpEndpoint} from './mcp-endpoint.js';
 import {findRoute, HttpError, sendError, type HttpRoute, type HttpServices} from './router.js';
 import {ROUTES} from './routes.js';
@@ -138,10 +138,7 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 	});
 	server.on('error', error => logger.error('the HTTP server failed', {error: String(error)}));
 	const {port} = server.address() as AddressInfo;
-	// On every interface, the URL to give out is one by a name clients reach (and Host may carry), when one was given.
-	const host = isWildcard(settings.host) ? (settings.hostNames[0] ?? settings.host) : settings.host;
-	const shownHost = host.includes(':') ? `[${host}]` : host;
-	const url = `${settings.tls ? 'https' : 'http'}://${shownHost}:${port}`;
+	const url = publicUrl(settings, port);
 
 	let closing: Promise<void> | undefined;
 	const close = async () => {
@@ -159,8 +156,6 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 	};
 	return {url, port, close: () => (closing ??= close())};
 }
-
-const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '[::]';
 
 function readPem(file: string, what: string): string {
 	try {

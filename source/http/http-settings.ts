@@ -75,3 +75,15 @@ export function checkExposure(settings: HttpSettings): string | undefined {
 	}
 	return `ccfleet: WARNING: serving plain HTTP on ${settings.host}:${settings.port} without TLS (--insecure): anyone on the network path can read tokens and tasks.`;
 }
+
+/** Binding to these serves every interface: no client reaches the server by that address. */
+export const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::' || host === '[::]';
+
+/**
+ * The URL to give out (printed by serve, token create, the daemon's log): on every interface, one by the first
+ * --host-name (a name clients reach, which Host may carry) when one was given. `port`: the real one when 0 was asked.
+ */
+export function publicUrl(settings: HttpSettings, port = settings.port): string {
+	const host = isWildcard(settings.host) ? (settings.hostNames[0] ?? settings.host) : settings.host;
+	return `${settings.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

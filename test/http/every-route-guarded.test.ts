@@ -40,7 +40,8 @@ it('asks a token of every route but the page and its assets (401), and says how 
 it('refuses a foreign Host or Origin on every route, the page included, before anything else (403)', async () => {
 	for (const route of all()) {
 		for (const method of methods(route.method)) {
-			for (const headers of [{Host: 'rebound.example.com:7777'}, {Origin: 'https://evil.example.com'}]) {
+			const foreign: Record<string, string>[] = [{Host: 'rebound.example.com:7777'}, {Origin: 'https://evil.example.com'}];
+			for (const headers of foreign) {
 				const answer = await request(server.url, method, concrete(route.path), {token: server.token, headers});
 				expect(answer.status, `${method} ${route.path} ${JSON.stringify(headers)}`).toBe(403);
 				expect(answer.json().error).toMatch(/--host-name/);
