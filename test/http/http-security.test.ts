@@ -114,9 +114,13 @@ describe('a stop', () => {
 		const task = server.fleet.submit({prompt: 'followed', cwd: '/work'});
 		const log = await fetch(`${server.url}/tasks/${task.id}/logs`, {headers: {...auth(server.token), Accept: 'text/event-stream'}});
 		const events = await fetch(`${server.url}/events`, {headers: auth(server.readOnlyToken)});
-		const ends = Promise.all([outcome(log), outcome(events)]);
+		const session = await openSession(server.token);
+		const notifications = await fetch(`${server.url}/mcp`, {headers: {...auth(server.token), Accept: 'text/event-stream', 'Mcp-Session-Id': session}});
+		expect(notifications.status).toBe(200);
+		const ends = Promise.all([outcome(log), outcome(events), outcome(notifications)]);
 		await server.listener.close();
-		expect(await ends).toEqual(['ended', 'ended']);
+		expect(await ends).toEqual(['ended', 'ended', 'ended']);
+		expect(server.busListeners()).toBe(0);
 	});
 });
 
