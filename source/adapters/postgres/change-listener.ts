@@ -5,8 +5,8 @@ import {TASKS_CHANNEL} from './schema.js';
 /** What the tasks trigger announces: which task changed, its status and holder now, and the change's number (tasks.change_seq). */
 export type TaskChange = {id: string; status: string; host: string | null; op: 'insert' | 'update'; seq: number};
 
-export type ChangeListenerOptions = {
-	onChange(change: TaskChange): void;
+export type ChangeListenerOptions<Change = TaskChange> = {
+	onChange(change: Change): void;
 	/**
 	 * The session came back after a drop. Notifications sent meanwhile are lost (PostgreSQL keeps none for a session
 	 * that is gone), so whoever mirrors the tasks reads what changed after the last `seq` it saw (changedSince).
@@ -24,20 +24,20 @@ const RECONNECT_FIRST_MS = 50;
 const RECONNECT_MAX_MS = 5_000;
 
 /**
- * Hears every task change any host makes, on a session of its own (LISTEN belongs to one connection, which a pool
+ * Hears every change announced on a channel (the tasks channel unless told otherwise) by any host, on a session of its own (LISTEN belongs to one connection, which a pool
  * would hand to others): an idle host learns of new work as soon as it is committed, without polling. When the
  * session drops it reconnects with back-off and says so (onReconnect), since what was announced meanwhile is lost.
  */
-export class TaskChangeListener {
+export class ChangeListener<Change = TaskChange> {
 	readonly #url: string;
-	readonly #options: ChangeListenerOptions;
+	readonly #options: ChangeListenerOptions<Change>;
 	readonly #channel: string;
 	#client: pg.Client | undefined;
 	#retryMs = RECONNECT_FIRST_MS;
 	#timer: NodeJS.Timeout | undefined;
 	#isStopped = false;
 
-	constructor(url: string, options: ChangeListenerOptions) {
+	constructor(url: string, options: ChangeListenerOptions<Change>) {
 		this.#url = url;
 		this.#options = options;
 		this.#channel = options.channel ?? TASKS_CHANNEL;
@@ -70,7 +70,7 @@ export class TaskChangeListener {
 		client.on('notification', message => {
 			if (message.channel !== this.#channel || message.payload === undefined) return;
 			try {
-				this.#options.onChange(JSON.parse(message.payload) as TaskChange);
+				this.#options.onChange(JSON.parse(message.payload) as Change);
 			} catch (error) {
 				this.#options.onError?.(error);
 			}
@@ -116,3 +116,6 @@ export class TaskChangeListener {
 		this.#timer.unref();
 	}
 }
+
+/** The listener on the tasks channel, by the name its users know. */
+export {ChangeListener as TaskChangeListener};

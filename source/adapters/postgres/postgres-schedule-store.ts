@@ -12,6 +12,7 @@ const UPDATE_SCHEDULE = `UPDATE schedules SET ${SCHEDULE_COLUMNS.slice(1)
 	.map((column, index) => `${column} = $${index + 2}`)
 	.join(', ')} WHERE id = $1`;
 const INSERT_RUN = `INSERT INTO schedule_runs (${RUN_COLUMNS.join(', ')}, fired_by) VALUES (${params(RUN_COLUMNS.length + 1)}) RETURNING ${RUN_SELECT}`;
+const INSERT_RUN_WITH_ID = `INSERT INTO schedule_runs (${RUN_COLUMNS.join(', ')}, fired_by, id) VALUES (${params(RUN_COLUMNS.length + 2)}) RETURNING ${RUN_SELECT}`;
 
 /**
  * The ScheduleStore port's operations on the shared PostgreSQL, asynchronous, plus fireOnce: how a schedule's due time
@@ -57,10 +58,13 @@ export class PostgresScheduleStore {
 		return rows.map(row => scheduleFromRow(row));
 	}
 
-	/** Records a run and, in the same transaction, the schedule's new state when given. */
-	async addRun(run: NewScheduleRun, schedule?: Schedule): Promise<ScheduleRun> {
+	/**
+	 * Records a run and, in the same transaction, the schedule's new state when given. With `id` (one reserveRunIds
+	 * handed out), the run gets that id; otherwise the next of the sequence.
+	 */
+	async addRun(run: NewScheduleRun, schedule?: Schedule, id?: number): Promise<ScheduleRun> {
 		return this.#transaction(async client => {
-			const recorded = await this.#insertRun(client, run);
+			const recorded = await this.#insertRun(client, run, id);
 			if (schedule) {
 				const {rowCount} = await client.query(UPDATE_SCHEDULE, scheduleValues(schedule));
 				if (rowCount === 0) throw new ScheduleNotFoundError(schedule.id);
@@ -85,6 +89,29 @@ export class PostgresScheduleStore {
 		return rows.map(row => runFromRow(row));
 	}
 
+	async run(id: number): Promise<ScheduleRun | undefined> {
+		const {rows} = await this.#pool.query<RunRow>(`SELECT ${RUN_SELECT} FROM schedule_runs WHERE id = $1`, [id]);
+		return rows[0] && runFromRow(rows[0]);
+	}
+
+	/** Every run, oldest first: a mirror's first load. */
+	async allRuns(): Promise<ScheduleRun[]> {
+		const {rows} = await this.#pool.query<RunRow>(`SELECT ${RUN_SELECT} FROM schedule_runs ORDER BY id`);
+		return rows.map(row => runFromRow(row));
+	}
+
+	/**
+	 * Takes `count` run ids from the fleet-wide sequence for this host to hand out itself, in increasing order: a
+	 * mirror must return a run's id at once, before its write reaches the database.
+	 */
+	async reserveRunIds(count: number): Promise<number[]> {
+		const {rows} = await this.#pool.query<{id: number}>(
+			"SELECT nextval(pg_get_serial_sequence('schedule_runs', 'id'))::double precision AS id FROM generate_series(1, $1) ORDER BY 1",
+			[count],
+		);
+		return rows.map(row => row.id);
+	}
+
 	async pendingRuns(): Promise<ScheduleRun[]> {
 		const {rows} = await this.#pool.query<RunRow>(`SELECT ${RUN_SELECT} FROM schedule_runs WHERE outcome = 'started' ORDER BY id`);
 		return rows.map(row => runFromRow(row));
@@ -106,9 +133,12 @@ export class PostgresScheduleStore {
 		});
 	}
 
-	async #insertRun(client: pg.PoolClient, run: NewScheduleRun): Promise<ScheduleRun> {
+	async #insertRun(client: pg.PoolClient, run: NewScheduleRun, id?: number): Promise<ScheduleRun> {
 		try {
-			const {rows} = await client.query<RunRow>(INSERT_RUN, [...runValues(run), this.#hostId]);
+			const {rows} =
+				id === undefined
+					? await client.query<RunRow>(INSERT_RUN, [...runValues(run), this.#hostId])
+					: await client.query<RunRow>(INSERT_RUN_WITH_ID, [...runValues(run), this.#hostId, id]);
 			return runFromRow(rows[0]!);
 		} catch (error) {
 			if ((error as {code?: string}).code === '23503') throw new ScheduleNotFoundError(run.scheduleId);

@@ -13,6 +13,9 @@ import type {Migration} from '../sqlite/migrations.js';
 /** Statuses a host holds a task in; a task in any other status is finished (its host_id says where it ran). */
 export const HELD_STATUSES = ['queued', 'running', 'needs_input', 'parked'] as const;
 
+/** The channel every change to a schedule or a run is announced on: `{table, id}` as JSON. */
+export const SCHEDULES_CHANNEL = 'ccfleet_schedules';
+
 /** The channel every change to a task is announced on (not lease renewals): `{id, status, host, op, seq}` as JSON. */
 export const TASKS_CHANNEL = 'ccfleet_tasks';
 
@@ -185,6 +188,15 @@ export const PG_MIGRATIONS: readonly Migration[] = [
 			END
 			$$;
 			CREATE TRIGGER tasks_notify AFTER INSERT OR UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION ccfleet_notify_task();
+			-- Schedules and runs are few and change seldom: each change is announced, and readers fetch the row.
+			CREATE FUNCTION ccfleet_notify_schedule() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				PERFORM pg_notify('${SCHEDULES_CHANNEL}', json_build_object('table', TG_TABLE_NAME, 'id', NEW.id)::text);
+				RETURN NULL;
+			END
+			$$;
+			CREATE TRIGGER schedules_notify AFTER INSERT OR UPDATE ON schedules FOR EACH ROW EXECUTE FUNCTION ccfleet_notify_schedule();
+			CREATE TRIGGER schedule_runs_notify AFTER INSERT OR UPDATE ON schedule_runs FOR EACH ROW EXECUTE FUNCTION ccfleet_notify_schedule();
 		`,
 	},
 ];
