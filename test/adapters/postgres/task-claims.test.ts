@@ -163,7 +163,8 @@ describe('fenced writes', () => {
 
 describe('leases', () => {
 	it('lets another host take over the tasks of a host that stopped beating, and not those of one that beats', async () => {
-		const leaseMs = 400;
+		// Long enough that the beating host keeps its lease on a loaded machine (its beats come every 100 ms).
+		const leaseMs = 1_000;
 		const dead = new TaskClaims(await host(), {hostId: 'dead', leaseMs});
 		const alive = new TaskClaims(await host(), {hostId: 'alive', leaseMs});
 		const rescuer = new TaskClaims(await host(), {hostId: 'rescuer', leaseMs});
@@ -174,7 +175,7 @@ describe('leases', () => {
 		expect(ids(await alive.claim(1))).toEqual(['a1']);
 		// d1 runs on the dead host; d2 was claimed but not started yet.
 		await store.update(minimalTask('d1', {createdAt: 1, status: 'running', startedAt: 5, attempts: 1, worker: {pid: 42, startTime: 7}, resumePending: true}));
-		const beating = setInterval(() => void alive.heartbeat(), 50);
+		const beating = setInterval(() => void alive.heartbeat(), 100);
 		try {
 			expect(await rescuer.reclaimExpired()).toEqual([]);
 			const takeovers = await waitFor('the dead host to lose its tasks', async () => {
