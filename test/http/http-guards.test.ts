@@ -1,7 +1,8 @@
 import type {IncomingMessage} from 'node:http';
 import {describe, expect, it} from 'vitest';
 import {ConfigError} from '../../source/config.js';
-import {checkHostAndOrigin, clientOf, FailedAttempts, FAILED_ATTEMPTS_WINDOW_MS, MAX_FAILED_ATTEMPTS, MAX_TRACKED_CLIENTS} from '../../source/http/guards.js';
+import {clientOf, FailedAttempts, FAILED_ATTEMPTS_WINDOW_MS, MAX_FAILED_ATTEMPTS, MAX_TRACKED_CLIENTS} from '../../source/http/failed-attempts.js';
+import {checkHostAndOrigin} from '../../source/http/guards.js';
 import {checkExposure, httpSettingsFromEnv, isLoopback, parseListenAddress, type HttpSettings} from '../../source/http/http-settings.js';
 import {findRoute, HttpError, type HttpRoute} from '../../source/http/router.js';
 

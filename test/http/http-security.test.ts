@@ -1,6 +1,6 @@
 import {writeFileSync} from 'node:fs';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {MAX_FAILED_ATTEMPTS} from '../../source/http/guards.js';
+import {MAX_FAILED_ATTEMPTS} from '../../source/http/failed-attempts.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {startInProcess, type InProcessServer} from './in-process-server.js';
 
