@@ -200,6 +200,18 @@ describe('leases', () => {
 		expect((await rescuer.history('d1'))[1]?.detail).toBe('was running on dead; queued again for any host');
 	});
 
+	it('frees each expired task once when several hosts reclaim at the same moment', async () => {
+		const dead = new TaskClaims(await host(), {hostId: 'dead', leaseMs: 1});
+		for (let index = 0; index < 30; index++) await add(`x${index}`, {createdAt: index});
+		expect(await dead.claim(30)).toHaveLength(30);
+		const rescuers = await Promise.all(['r1', 'r2', 'r3'].map(async id => new TaskClaims(await host(), {hostId: id})));
+		await waitFor('the leases to run out', async () => (await pools[0]!.query('SELECT 1 FROM tasks WHERE lease_until < now()')).rowCount === 30);
+		const freed = (await Promise.all(rescuers.flatMap(rescuer => [rescuer.reclaimExpired(), rescuer.reclaimExpired()]))).flat();
+		expect(freed.map(takeover => takeover.taskId).sort()).toEqual(Array.from({length: 30}, (_, index) => `x${index}`).sort());
+		const {rows} = await pools[0]!.query<{count: number}>("SELECT count(*)::integer AS count FROM task_claims WHERE event = 'lease-expired'");
+		expect(rows[0]?.count).toBe(30);
+	});
+
 	it('gives back released tasks to any host, and records hosts with their heartbeats', async () => {
 		const a = new TaskClaims(await host(), {hostId: 'a', labels: ['gpu']});
 		const b = new TaskClaims(await host(), {hostId: 'b'});
