@@ -56,6 +56,7 @@ export async function startPostgres(options: {tcp?: boolean} = {}): Promise<Post
 	const started = performance.now();
 	const bin = findBinaries();
 	const owner = serverOwner();
+	sweepStale(scratchRoot());
 	const dir = fs.mkdtempSync(path.join(scratchRoot(), 'ccfleet-pg-'));
 	const dataDir = path.join(dir, 'data');
 	if (owner) fs.chownSync(dir, owner.uid, owner.gid);
@@ -122,6 +123,24 @@ export async function startPostgres(options: {tcp?: boolean} = {}): Promise<Post
 		process.removeListener('exit', onExit);
 		fs.rmSync(dir, {recursive: true, force: true});
 		throw error;
+	}
+}
+
+/** A cluster directory this old with no server in it was left by a test process that was killed (SIGKILL skips every cleanup). */
+const STALE_AFTER_MS = 10 * 60_000;
+
+/** Removes clusters that killed test processes left behind, so /dev/shm does not fill up run after run. */
+function sweepStale(root: string): void {
+	for (const name of fs.readdirSync(root)) {
+		if (!name.startsWith('ccfleet-pg-') || name.startsWith('ccfleet-pg-template-')) continue;
+		const dir = path.join(root, name);
+		try {
+			const isOld = Date.now() - fs.statSync(dir).mtimeMs > STALE_AFTER_MS;
+			// A running server keeps postmaster.pid in its data directory.
+			if (isOld && !fs.existsSync(path.join(dir, 'data', 'postmaster.pid'))) fs.rmSync(dir, {recursive: true, force: true});
+		} catch {
+			// Another test file removed it meanwhile, or it is not ours to read: leave it.
+		}
 	}
 }
 
