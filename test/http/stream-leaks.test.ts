@@ -20,10 +20,13 @@ function openAndDrop(route: string, headers: Record<string, string> = {}): Promi
 	return new Promise((resolve, reject) => {
 		const outgoing = httpRequest(`${server.url}${route}`, {headers: {Authorization: `Bearer ${server.token}`, Accept: 'text/event-stream', ...headers}}, incoming => {
 			if (incoming.statusCode !== 200) reject(new Error(`${route}: ${incoming.statusCode}`));
-			incoming.once('data', () => {
+			const drop = () => {
 				outgoing.destroy();
 				resolve();
-			});
+			};
+			// An MCP stream sends nothing until there is news: its headers say it is set up.
+			if (route === '/mcp') drop();
+			else incoming.once('data', drop);
 		});
 		outgoing.on('error', error => {
 			if (!outgoing.destroyed) reject(error);
@@ -78,4 +81,39 @@ describe('a task that goes away under its log stream', () => {
 		}
 		expect(errors).toEqual([]);
 	});
+});
+
+describe("an MCP session's notification stream opened and dropped again and again", () => {
+	it('can be opened again each time, and leaves the session as it was', async () => {
+		const headers = {Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream'};
+		const initialize = {jsonrpc: '2.0', id: 1, method: 'initialize', params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'test', version: '1'}}};
+		const opened = await fetch(`${server.url}/mcp`, {method: 'POST', headers, body: JSON.stringify(initialize)});
+		await opened.text();
+		const session = opened.headers.get('mcp-session-id')!;
+		const initialized = await fetch(`${server.url}/mcp`, {
+			method: 'POST',
+			headers: {...headers, 'Mcp-Session-Id': session},
+			body: JSON.stringify({jsonrpc: '2.0', method: 'notifications/initialized'}),
+		});
+		expect(initialized.status).toBe(202);
+		const listeners = server.busListeners();
+		const timersBefore = timers();
+		for (let round = 0; round < 50; round++) {
+			// The SDK answers 409 while a session's stream is open: a dropped one must not count as open.
+			await waitFor(
+				'the dropped stream to be let go',
+				async () => {
+					try {
+						await openAndDrop('/mcp', {'Mcp-Session-Id': session});
+						return true;
+					} catch {
+						return undefined;
+					}
+				},
+				5000,
+			);
+		}
+		await waitFor('the session to hold what it held', () => server.busListeners() === listeners || undefined, 10_000);
+		await waitFor('no timer of the streams to be left', () => timers() <= timersBefore || undefined, 10_000);
+	}, 60_000);
 });
