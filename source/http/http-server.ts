@@ -53,7 +53,7 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 	if (warning) (options.warn ?? (line => process.stderr.write(`${line}\n`)))(warning);
 	const tokens = new TokenFile(options.tokenFile);
 	const attempts = new FailedAttempts(Date.now, client =>
-		logger.warn('HTTP requests refused: too many wrong tokens', {client, forSeconds: FAILED_ATTEMPTS_WINDOW_MS / 1000}),
+		logger.warn('HTTP requests refused: too many wrong tokens', {address: client, forSeconds: FAILED_ATTEMPTS_WINDOW_MS / 1000}),
 	);
 	const tools = new ToolCaller(options.createMcpServer);
 	const mcp = createMcpEndpoint(options.createMcpServer, logger);
