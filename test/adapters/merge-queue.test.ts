@@ -157,3 +157,29 @@ describe('pull requests (pr) with a real bare remote and a gh stand-in', () => {
 		);
 	});
 });
+
+describe('landing after a stop cut it short', () => {
+	it('checks the branch out again when its directory is gone, and lands it; one already landed is not landed twice', async () => {
+		const {repo, git} = await testRepository();
+		const worktree = await worktrees.create(repo, 'cut1');
+		writeFileSync(path.join(worktree.path, 'cut.txt'), 'cut\n');
+		await git('-C', worktree.path, 'add', '.');
+		await git('-C', worktree.path, 'commit', '-qm', 'ccfleet task cut1');
+		await git('worktree', 'remove', '--force', worktree.path);
+		const outcome = await worktrees.finish(worktree, finishPlan({strategy: 'auto'}), 'cut1');
+		expect(outcome).toMatchObject({merged: true});
+		expect(await history(git)).toEqual(['first', 'ccfleet task cut1']);
+
+		// Landed, but the stop came before the branch was deleted and the outcome written.
+		const landed = await worktrees.create(repo, 'cut2');
+		writeFileSync(path.join(landed.path, 'twice.txt'), 'once\n');
+		await git('-C', landed.path, 'add', '.');
+		await git('-C', landed.path, 'commit', '-qm', 'ccfleet task cut2');
+		await git('worktree', 'remove', '--force', landed.path);
+		await git('merge', '-q', '--ff-only', 'ccfleet/cut2');
+		expect(await worktrees.finish(landed, finishPlan({strategy: 'auto'}), 'cut2')).toMatchObject({merged: true});
+		expect(await history(git)).toEqual(['first', 'ccfleet task cut1', 'ccfleet task cut2']);
+		expect(await git('branch', '--list', 'ccfleet/*')).toBe('');
+		expect(existsSync(landed.path)).toBe(false);
+	});
+});

@@ -80,6 +80,9 @@ export class GitWorktrees implements Workspaces {
 			if (!staged.ok) await mustGit(worktree.path, [...FALLBACK_IDENTITY, 'commit', '-q', '-m', `ccfleet task ${taskId}`], "Committing the worker's changes");
 		} else if (!(await branchTip(worktree.repoRoot, worktree.branch))) {
 			return {strategy, summary: `Its worktree and branch ${worktree.branch} are gone; nothing to settle.`, merged: false, branchKept: false};
+		} else if (strategy === 'auto') {
+			// Landing was cut short (the core stopped) after the directory went: landing rebases in it, so check it out again.
+			await mustGit(worktree.repoRoot, ['worktree', 'add', worktree.path, worktree.branch], `Checking out ${worktree.branch} again to land it`);
 		}
 		const changed = (await git(worktree.repoRoot, ['rev-list', '--count', `${worktree.baseSha}..${worktree.branch}`])).stdout !== '0';
 		if (!changed) {

@@ -69,11 +69,6 @@ export class Finisher {
 		for (const task of order) this.#track(this.#settle(task, {isCheckpointed: task.checkpoint !== undefined}));
 	}
 
-	/** Landings waiting in the merge queue or running. */
-	get landingsWaiting(): number {
-		return this.#landings.waiting();
-	}
-
 	/** Checkpoints and merges still running. */
 	get pending(): number {
 		return this.#inFlight.size;
