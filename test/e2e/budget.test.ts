@@ -70,5 +70,5 @@ describe('the daily budget with the real claude', () => {
 		});
 		expect(state.spentTodayUsd).toBeGreaterThanOrEqual(cost * 3.9);
 		expect((await status(after)).status).toBe('queued');
-	});
+	}, 240_000);
 });
