@@ -58,7 +58,9 @@ export class MirroredScheduleStore implements ScheduleStore {
 			onChange: change => {
 				this.#hearing = this.#hearing.then(() => this.#heard(change));
 			},
-			onReconnect: () => void this.#reload(),
+			onReconnect: () => {
+				this.#load().catch((error: unknown) => options.onError?.(`Could not read the shared schedules again: ${messageOf(error)}`, error));
+			},
 			onError: error => options.onError?.(`The schedule change listener: ${messageOf(error)}`, error),
 			applicationName: `ccfleet schedules ${options.hostId}`,
 		});
@@ -67,8 +69,13 @@ export class MirroredScheduleStore implements ScheduleStore {
 	static async open(pool: pg.Pool, url: string, options: ScheduleMirrorOptions): Promise<MirroredScheduleStore> {
 		const store = new MirroredScheduleStore(pool, url, options);
 		await store.#listener.start();
-		await store.#reload();
-		store.#runIds = await store.#rows.reserveRunIds(RUN_ID_BLOCK);
+		try {
+			await store.#load();
+			store.#runIds = await store.#rows.reserveRunIds(RUN_ID_BLOCK);
+		} catch (error) {
+			await store.#listener.stop();
+			throw error;
+		}
 		return store;
 	}
 
@@ -206,7 +213,7 @@ export class MirroredScheduleStore implements ScheduleStore {
 	}
 
 	/** Everything, oldest first: at open and after the listener reconnected. What this host still writes wins. */
-	async #reload(): Promise<void> {
+	async #load(): Promise<void> {
 		const [schedules, runs] = await Promise.all([this.#rows.list(), this.#rows.allRuns()]);
 		for (const schedule of schedules) this.#applySchedule(schedule);
 		for (const run of runs) this.#applyRun(run);

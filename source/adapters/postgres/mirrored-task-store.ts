@@ -11,7 +11,6 @@ import {WriteQueue, type WriteQueueState} from './write-queue.js';
 
 /** Notifications are read in batches: one query for all the tasks that changed within this long. */
 const FETCH_BATCH_MS = 5;
-const CATCH_UP_PAGE = 1000;
 /** How long a stopping host waits for its queued writes to reach the database. */
 const CLOSE_WRITES_MS = 5_000;
 
@@ -28,7 +27,7 @@ export type MirrorOptions = {
 
 /**
  * TaskStore on PostgreSQL, synchronous as the port is: every task is mirrored in memory (loaded at open, kept current
- * by the tasks channel and, after a dropped listener, by the change numbers), reads come from the mirror, and writes
+ * by the tasks channel, read again whole after a dropped listener), reads come from the mirror, and writes
  * apply to the mirror at once and reach the database behind it, in order, one at a time, the newest state of a task
  * replacing an older one still waiting. `flush()` resolves once everything written before it is committed.
  *
@@ -45,7 +44,6 @@ export class MirroredTaskStore implements TaskStore {
 	readonly #listener: TaskChangeListener;
 	readonly #toFetch = new Set<string>();
 	#fetchTimer: NodeJS.Timeout | undefined;
-	#lastSeq = 0;
 	#isClosed = false;
 
 	private constructor(pool: pg.Pool, url: string, options: MirrorOptions) {
@@ -61,7 +59,7 @@ export class MirroredTaskStore implements TaskStore {
 		});
 		this.#listener = new TaskChangeListener(url, {
 			onChange: change => this.#heard(change),
-			onReconnect: () => void this.#catchUp(),
+			onReconnect: () => void this.#reload(),
 			onError: error => options.onError?.(`The task change listener: ${messageOf(error)}`, error),
 			applicationName: `ccfleet mirror ${options.hostId ?? ''}`.trim(),
 		});
@@ -73,9 +71,12 @@ export class MirroredTaskStore implements TaskStore {
 		// Listening first, so that nothing committed between the load and the LISTEN is missed; what arrives twice is harmless.
 		await store.#listener.start();
 		// Oldest first, as list() promises; later arrivals go to the end, in the order they are heard.
-		const {tasks, lastSeq} = await store.#rows.all();
-		for (const held of tasks) store.#apply(held);
-		store.#lastSeq = lastSeq;
+		try {
+			await store.#load();
+		} catch (error) {
+			await store.#listener.stop();
+			throw error;
+		}
 		return store;
 	}
 
@@ -179,19 +180,29 @@ export class MirroredTaskStore implements TaskStore {
 				held => held.forEach(one => this.#apply(one)),
 				(error: unknown) => {
 					this.#options.onError?.(`Could not read tasks other hosts changed; reading them again: ${messageOf(error)}`, error);
-					void this.#catchUp();
+					void this.#reload();
 				},
 			);
 		}, FETCH_BATCH_MS);
 	}
 
-	/** Reads every change after the last one seen, page by page: at open, and after the listener reconnected. */
-	async #catchUp(): Promise<void> {
-		for (;;) {
-			const {tasks, lastSeq} = await this.#rows.changedSince(this.#lastSeq, CATCH_UP_PAGE);
-			for (const held of tasks) this.#apply(held);
-			this.#lastSeq = Math.max(this.#lastSeq, lastSeq);
-			if (tasks.length < CATCH_UP_PAGE) return;
+	/**
+	 * Reads every task again: at open, after the listener reconnected (what was announced meanwhile is lost) and after
+	 * a failed read. Not "what changed after the last number seen": numbers are taken when a statement runs, not when
+	 * it commits, so a change with a lower number can commit after one with a higher number was read, and would be
+	 * skipped. Rows this mirror already has at that number or newer are left as they are.
+	 */
+	async #load(): Promise<void> {
+		const {tasks} = await this.#rows.all();
+		for (const held of tasks) this.#apply(held);
+	}
+
+	/** #load in the background: a failure is reported, and the next reconnect or failed read tries again. */
+	async #reload(): Promise<void> {
+		try {
+			await this.#load();
+		} catch (error) {
+			this.#options.onError?.(`Could not read the shared tasks again: ${messageOf(error)}`, error);
 		}
 	}
 
@@ -200,7 +211,6 @@ export class MirroredTaskStore implements TaskStore {
 	 * the mirror already has this state or a later one (a read that raced this host's own write).
 	 */
 	#apply({task, hostId, changeSeq}: HeldTask): void {
-		this.#lastSeq = Math.max(this.#lastSeq, changeSeq);
 		if (this.#isClosed || this.#queue.has(task.id) || changeSeq <= (this.#seqOf.get(task.id) ?? 0)) return;
 		this.#seqOf.set(task.id, changeSeq);
 		const previousHolder = this.#holders.get(task.id);

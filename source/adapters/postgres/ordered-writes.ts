@@ -66,13 +66,13 @@ export class OrderedWrites {
 				delayMs = RETRY_FIRST_MS;
 			} catch (error) {
 				if (isFinal(error)) {
-					this.#hooks.onRefused(key, error);
+					tell(() => this.#hooks.onRefused(key, error));
 					continue;
 				}
 				// Tried again first (a newer write under the same key reads the same newest state).
 				this.#pending.delete(key);
 				this.#pending = new Map([[key, write], ...this.#pending]);
-				this.#hooks.onRetrying(error);
+				tell(() => this.#hooks.onRetrying(error));
 				await new Promise<void>(resolve => {
 					const timer = setTimeout(resolve, delayMs);
 					this.#wake = () => {
@@ -94,4 +94,13 @@ function isFinal(error: unknown): boolean {
 	if (error instanceof FleetError || error instanceof ScheduleNotFoundError) return true;
 	const code = (error as {code?: unknown})?.code;
 	return typeof code === 'string' && /^(?:22|23|42)/.test(code);
+}
+
+/** Calls a hook; a hook that throws must not stop the writes behind it (nor leave a rejected promise nobody handles). */
+function tell(hook: () => void): void {
+	try {
+		hook();
+	} catch {
+		// The hook's owner reports its own failures; the queue goes on.
+	}
 }

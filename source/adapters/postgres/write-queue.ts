@@ -94,12 +94,13 @@ export class WriteQueue {
 			this.#pending.delete(id);
 			this.#inFlight = entry;
 			try {
-				this.#hooks.onWritten?.(id, await this.#write(entry));
+				const changeSeq = await this.#write(entry);
+				tell(() => this.#hooks.onWritten?.(id, changeSeq));
 				this.#failure = undefined;
 				delayMs = RETRY_FIRST_MS;
 			} catch (error) {
 				if (isFinal(error)) {
-					this.#hooks.onRefused(entry.task, error);
+					tell(() => this.#hooks.onRefused(entry.task, error));
 					continue;
 				}
 				// Tried again first, with the newest state if a later one came meanwhile.
@@ -107,7 +108,7 @@ export class WriteQueue {
 				this.#pending.delete(id);
 				this.#pending = new Map([[id, newer ? {op: entry.op === 'insert' ? 'insert' : newer.op, task: newer.task} : entry], ...this.#pending]);
 				this.#failure = {since: this.#failure?.since ?? Date.now(), reason: error instanceof Error ? error.message : String(error)};
-				this.#hooks.onRetrying(error);
+				tell(() => this.#hooks.onRetrying(error));
 				await new Promise<void>(resolve => {
 					const timer = setTimeout(resolve, delayMs);
 					this.#wake = () => {
@@ -140,4 +141,13 @@ function isFinal(error: unknown): boolean {
 	if (error instanceof TaskHeldElsewhereError || error instanceof TaskNotFoundError || error instanceof FleetError) return true;
 	const code = (error as {code?: unknown})?.code;
 	return typeof code === 'string' && /^(?:22|23|42)/.test(code);
+}
+
+/** Calls a hook; a hook that throws must not stop the writes behind it (nor leave a rejected promise nobody handles). */
+function tell(hook: () => void): void {
+	try {
+		hook();
+	} catch {
+		// The hook's owner reports its own failures; the queue goes on.
+	}
 }

@@ -93,6 +93,16 @@ describe('MirroredTaskStore across hosts', () => {
 		expect(a.get('t1')?.status).toBe('running');
 	});
 
+	it('reads everything again after its listening session was killed, so a change announced meanwhile is not lost', async () => {
+		const a = await mirror({name: 'mirror-a', hostId: 'a'});
+		const {rows} = await admin.query<{pid: number}>("SELECT pid FROM pg_stat_activity WHERE application_name = 'ccfleet mirror a'");
+		expect(rows).toHaveLength(1);
+		await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+		// Written while nobody listens for a: its notification goes nowhere (the reconnect waits at least 50 ms).
+		await new PostgresTaskStore(admin).insert(minimalTask('while-deaf'));
+		await waitFor('a to have the task written while its listener was down', () => a.get('while-deaf'));
+	});
+
 	it('lists oldest first in a mirror opened later, also when an older task changed last', async () => {
 		const a = await mirror({name: 'mirror-a'});
 		a.insert(minimalTask('first'));
