@@ -78,7 +78,7 @@ export async function startHttpServer(options: StartHttpOptions): Promise<HttpLi
 			const match = findRoute(routes, request.method ?? 'GET', url.pathname);
 			const isPublic = match !== undefined && 'route' in match && match.route.access === 'public';
 			const holder = isPublic ? undefined : authenticate(request, tokens, attempts);
-			if (holder) open.add(response, holder.tokenId);
+			if (holder) open.add(response, holder);
 			if (!match) throw new HttpError(404, `No route ${url.pathname}. The API is described at /openapi.json; MCP is at /mcp.`);
 			if (!('route' in match)) {
 				throw new HttpError(405, `${url.pathname} takes ${match.allowed.join(', ')}, not ${request.method}.`, {Allow: match.allowed.join(', ')});

@@ -1,4 +1,11 @@
 import type {ServerResponse} from 'node:http';
+import {HttpError} from './router.js';
+
+/**
+ * Requests one token may have open at once (streams mostly: a page holds /events and a log or two per tab). Each
+ * stream holds listeners and buffers in the core, so a leaked or buggy client cannot open them without end.
+ */
+export const MAX_OPEN_PER_TOKEN = 64;
 
 /**
  * The requests in flight that a token let in, with the token's id: event streams, MCP GET streams, long MCP calls.
@@ -12,7 +19,18 @@ export class OpenRequests {
 		return this.#open.size;
 	}
 
-	add(response: ServerResponse, tokenId: string): void {
+	/** Counts the request against its token; 429 when the token has MAX_OPEN_PER_TOKEN open already. */
+	add(response: ServerResponse, holder: {name: string; tokenId: string}): void {
+		const {tokenId} = holder;
+		let count = 0;
+		for (const id of this.#open.values()) if (id === tokenId) count++;
+		if (count >= MAX_OPEN_PER_TOKEN) {
+			throw new HttpError(
+				429,
+				`The token "${holder.name}" has ${count} requests open (event streams, mostly), the most one token may; close some (pages or tabs left open) and try again.`,
+				{'Retry-After': '5'},
+			);
+		}
 		this.#open.set(response, tokenId);
 		response.once('close', () => this.#open.delete(response));
 	}

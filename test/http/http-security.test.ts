@@ -1,6 +1,7 @@
 import {writeFileSync} from 'node:fs';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {MAX_FAILED_ATTEMPTS} from '../../source/http/failed-attempts.js';
+import {MAX_OPEN_PER_TOKEN} from '../../source/http/open-requests.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {startInProcess, type InProcessServer} from './in-process-server.js';
 
@@ -132,5 +133,24 @@ describe('wrong tokens in the daemon log', () => {
 		}
 		expect(server.logged.filter(line => line.includes('an HTTP request with a wrong token'))).toHaveLength(MAX_FAILED_ATTEMPTS);
 		expect(server.logged.filter(line => line.includes('too many wrong tokens'))).toHaveLength(1);
+	});
+});
+
+describe('requests open at once', () => {
+	it('are bounded per token (429 past them), not for other tokens, and free again as streams close', async () => {
+		const controllers = Array.from({length: MAX_OPEN_PER_TOKEN}, () => new AbortController());
+		const streams = await Promise.all(controllers.map(controller => fetch(`${server.url}/events`, {headers: auth(server.token), signal: controller.signal})));
+		expect(streams.map(stream => stream.status)).toEqual(streams.map(() => 200));
+		const refused = await fetch(`${server.url}/fleet`, {headers: auth(server.token)});
+		expect(refused.status).toBe(429);
+		expect(((await refused.json()) as {error: string}).error).toMatch(/has 64 requests open.*close some/);
+		expect((await fetch(`${server.url}/fleet`, {headers: auth(server.readOnlyToken)})).status).toBe(200);
+		controllers[0]!.abort();
+		await waitFor(
+			'a closed stream to free its place',
+			async () => (await fetch(`${server.url}/fleet`, {headers: auth(server.token)})).status === 200 || undefined,
+			10_000,
+		);
+		for (const controller of controllers) controller.abort();
 	});
 });
