@@ -9,7 +9,7 @@ export type ChangeListenerOptions<Change = TaskChange> = {
 	onChange(change: Change): void;
 	/**
 	 * The session came back after a drop. Notifications sent meanwhile are lost (PostgreSQL keeps none for a session
-	 * that is gone), so whoever mirrors the tasks reads what changed after the last `seq` it saw (changedSince).
+	 * that is gone), so whoever mirrors the tasks reads them again now.
 	 */
 	onReconnect?(): void;
 	/** A drop or a failed reconnect, for the log; the listener keeps trying. */

@@ -116,8 +116,10 @@ export class PostgresTaskStore {
 	}
 
 	/**
-	 * Every task changed after change number `seq` (0: all), in change order, with the newest number among them: how a
-	 * host that missed notifications catches up. Numbers grow with every change but may skip.
+	 * Every task changed after change number `seq` (0: all), in change order, with the newest number among them.
+	 * Numbers grow with every change but may skip, and are taken when a statement runs, not when it commits: a change
+	 * with a lower number can commit after a higher one was read. So this suits a look at what changed lately, not a
+	 * mirror's catching up (which reads everything again).
 	 */
 	async changedSince(seq: number, limit = 1000): Promise<{tasks: HeldTask[]; lastSeq: number}> {
 		const {rows} = await this.#pool.query<HeldRow>(`SELECT ${HELD_SELECT} FROM tasks WHERE change_seq > $1 ORDER BY change_seq LIMIT $2`, [seq, limit]);

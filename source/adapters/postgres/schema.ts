@@ -160,8 +160,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
 			);
 
 			-- Every change to a task gets the next number of one fleet-wide sequence (a heartbeat's lease renewal is no
-			-- change): a host that missed notifications (its listening session dropped) reads what changed after the last
-			-- number it saw, and nothing else.
+			-- change): a mirror keeps a row only if its number is newer than the one it has (reads can race its own
+			-- writes), and tools can read what changed lately.
 			CREATE SEQUENCE tasks_change_seq;
 			ALTER TABLE tasks ADD COLUMN change_seq bigint NOT NULL DEFAULT nextval('tasks_change_seq');
 			CREATE INDEX tasks_by_change ON tasks (change_seq);
