@@ -162,7 +162,7 @@ describe('PostgresTaskStore', () => {
 		expect(await tasks.get('missing')).toBeUndefined();
 	});
 
-	it('numbers every change but a lease renewal, so a host that missed notifications reads only what changed', async () => {
+	it('numbers every change but a lease renewal, and lists what changed after a number', async () => {
 		const db = await pool();
 		await migrate(db);
 		const tasks = new PostgresTaskStore(db);
