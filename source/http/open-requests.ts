@@ -1,5 +1,6 @@
 import type {ServerResponse} from 'node:http';
 import {HttpError} from './router.js';
+import type {TokenHolder} from './token-store.js';
 
 /**
  * Requests one token may have open at once (streams mostly: a page holds /events and a log or two per tab). Each
@@ -20,7 +21,7 @@ export class OpenRequests {
 	}
 
 	/** Counts the request against its token; 429 when the token has MAX_OPEN_PER_TOKEN open already. */
-	add(response: ServerResponse, holder: {name: string; tokenId: string}): void {
+	add(response: ServerResponse, holder: TokenHolder): void {
 		const {tokenId} = holder;
 		let count = 0;
 		for (const id of this.#open.values()) if (id === tokenId) count++;
