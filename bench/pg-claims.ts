@@ -1,7 +1,8 @@
 // `npx tsx bench/pg-claims.ts` (not in `npm run bench` yet): how long one host's claim of the next runnable task
 // takes on a shared PostgreSQL, with 1, 2 and 3 hosts (one pool each) claiming from the same 600 tasks at once, one
 // task per claim as a host with one free slot does; then how soon an idle host takes a task another host submitted
-// (LISTEN/NOTIFY wakes it, then it claims); beside what one host's SQLite store pays per task today (insert, then the
+// (LISTEN/NOTIFY wakes it, then it claims); what the core pays per task through MirroredTaskStore (the synchronous part)
+// and how soon its queue has written them; beside what one host's SQLite store pays per task today (insert, then the
 // update that starts it). PostgreSQL is a throwaway one (test/helpers/postgres-server.ts: needs `apt-get install
 // postgresql`), or the database CCFLEET_BENCH_DATABASE_URL names (its tasks are deleted). Printed, not asserted.
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import type pg from 'pg';
 import {TaskChangeListener} from '../source/adapters/postgres/change-listener.js';
 import {openPool} from '../source/adapters/postgres/connection.js';
 import {migrate} from '../source/adapters/postgres/migrations.js';
+import {MirroredTaskStore} from '../source/adapters/postgres/mirrored-task-store.js';
 import {PostgresTaskStore} from '../source/adapters/postgres/postgres-task-store.js';
 import {TaskClaims} from '../source/adapters/postgres/task-claims.js';
 import {SqliteTaskStore} from '../source/adapters/sqlite/sqlite-task-store.js';
@@ -98,6 +100,34 @@ async function wakeLatency(url: string): Promise<void> {
 	await Promise.all([submitter.end(), idle.end()]);
 }
 
+/**
+ * What the core would pay on PostgreSQL through the mirror: the synchronous insert + update (memory, then queued), and
+ * how long the queue takes to get all of them into the database.
+ */
+async function mirrorPerTask(url: string): Promise<void> {
+	const pool = await openPool(url, {max: 2});
+	const store = await MirroredTaskStore.open(pool, url, {hostId: 'bench'});
+	const latencies: number[] = [];
+	const started = performance.now();
+	for (let index = 0; index < TASKS; index++) {
+		const queued = task(`m${index}`);
+		const before = performance.now();
+		store.insert(queued);
+		store.update(transition(queued, 'running', Date.now()));
+		latencies.push(performance.now() - before);
+	}
+	const queuedMs = performance.now() - started;
+	await store.flush();
+	const writtenMs = performance.now() - started;
+	console.log(
+		`PostgreSQL through the mirror, one host: insert + update per task ${summary(latencies)} (the core's share); ` +
+			`all ${TASKS} in the database after ${writtenMs.toFixed(0)} ms (queued in ${queuedMs.toFixed(0)} ms)`,
+	);
+	store.close();
+	await store.closed();
+	await pool.end();
+}
+
 /** What one host pays per task on SQLite now: the insert at submit, the update that starts it. */
 function sqlitePerTask(): void {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-sqlite-'));
@@ -123,6 +153,7 @@ try {
 	if (server) console.log(`throwaway PostgreSQL ready in ${server.startupMs.toFixed(0)} ms (fsync off)`);
 	for (const hosts of [1, 2, 3]) await claimRace(await freshDatabase(server), hosts);
 	await wakeLatency(await freshDatabase(server));
+	await mirrorPerTask(await freshDatabase(server));
 	sqlitePerTask();
 } finally {
 	await server?.stop();
