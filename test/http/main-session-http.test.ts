@@ -1,4 +1,4 @@
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {mkdirSync} from 'node:fs';
 import path from 'node:path';
 import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -6,8 +6,8 @@ import type {TaskView} from '../../source/protocol/views.js';
 import {claudeBinary} from '../helpers/claude-env.js';
 import {createHttpSandbox, type HttpSandbox} from './http-sandbox.js';
 
-// A real `claude -p` main session with ccfleet added as `claude mcp add --transport http … --header "Authorization: …"`
-// would have it: an http entry with the bearer header. It delegates, waits, and gets the result.
+// A real `claude -p` main session with ccfleet added by `claude mcp add --transport http … --header "Authorization: …"`:
+// it delegates, waits, and gets the result.
 let http: HttpSandbox;
 
 beforeAll(async () => {
@@ -19,14 +19,23 @@ afterAll(async () => {
 });
 
 async function runMainSession(session: string, prompt: string): Promise<string | undefined> {
-	const config = path.join(http.sandbox.claude.homeDir, 'mcp-http.json');
-	const entry = {type: 'http', url: `${http.url}/mcp`, headers: {Authorization: `Bearer ${http.token}`}};
-	writeFileSync(config, JSON.stringify({mcpServers: {ccfleet: entry}}));
-	const run = await execa(
+	// As a user would: `claude mcp add --transport http` writes the entry, with the bearer header, into claude's own
+	// user configuration; the session then finds it there.
+	const added = await execa(
 		claudeBinary(),
-		['-p', '--output-format', 'stream-json', '--verbose', '--mcp-config', config, '--strict-mcp-config', '--allowedTools', 'mcp__ccfleet', '--', prompt],
-		{cwd: session, env: http.sandbox.env, stdin: 'ignore', reject: false, timeout: 90_000},
+		['mcp', 'add', '--scope', 'user', '--transport', 'http', 'ccfleet', `${http.url}/mcp`, '--header', `Authorization: Bearer ${http.token}`],
+		{cwd: session, env: http.sandbox.env, stdin: 'ignore', reject: false, timeout: 60_000},
 	);
+	expect(added.exitCode, added.stderr || added.stdout).toBe(0);
+	const listed = await execa(claudeBinary(), ['mcp', 'get', 'ccfleet'], {cwd: session, env: http.sandbox.env, stdin: 'ignore', reject: false, timeout: 60_000});
+	expect(listed.stdout).toContain('Type: http');
+	const run = await execa(claudeBinary(), ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', 'mcp__ccfleet', '--', prompt], {
+		cwd: session,
+		env: http.sandbox.env,
+		stdin: 'ignore',
+		reject: false,
+		timeout: 90_000,
+	});
 	expect(run.exitCode, run.stderr).toBe(0);
 	return run.stdout
 		.split('\n')
