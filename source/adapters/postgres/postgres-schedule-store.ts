@@ -3,11 +3,14 @@ import {FleetError} from '../../core/domain/errors.js';
 import {ScheduleNotFoundError, type NewScheduleRun, type Schedule, type ScheduleRun} from '../../core/domain/schedule.js';
 import type {Task} from '../../core/domain/task.js';
 import type {ScheduleFilter} from '../../core/ports/schedule-store.js';
+import {RUN_COLUMNS, SCHEDULE_COLUMNS, runFromRow, runToRow, scheduleFromRow, scheduleToRow, type RunRow, type ScheduleRow} from '../sqlite/schedule-row.js';
 import {insertTask, type Placement} from './postgres-task-store.js';
-import {RUN_COLUMNS, RUN_SELECT, SCHEDULE_COLUMNS, runFromRow, runValues, scheduleFromRow, scheduleValues, type RunRow, type ScheduleRow} from './schedule-row.js';
 
 const params = (count: number, from = 1) => Array.from({length: count}, (_, index) => `$${index + from}`).join(', ');
-const SELECT_SCHEDULE = `SELECT ${SCHEDULE_COLUMNS.join(', ')} FROM schedules`;
+/** Rows in the shape sqlite/schedule-row.ts maps: the jsonb task template as its text (pg would hand it over parsed). */
+const SELECT_SCHEDULE = `SELECT ${SCHEDULE_COLUMNS.map(column => (column === 'task' ? 'task::text AS task' : column)).join(', ')} FROM schedules`;
+/** Run ids are bigserial, which pg returns as strings; as double precision they come back as numbers, exact to 2^53. */
+const RUN_SELECT = `id::double precision AS id, ${RUN_COLUMNS.join(', ')}`;
 const UPDATE_SCHEDULE = `UPDATE schedules SET ${SCHEDULE_COLUMNS.slice(1)
 	.map((column, index) => `${column} = $${index + 2}`)
 	.join(', ')} WHERE id = $1`;
@@ -160,4 +163,16 @@ export class PostgresScheduleStore {
 			client.release();
 		}
 	}
+}
+
+/** The values of SCHEDULE_COLUMNS, in order. */
+function scheduleValues(schedule: Schedule): unknown[] {
+	const row = scheduleToRow(schedule);
+	return SCHEDULE_COLUMNS.map(column => row[column]);
+}
+
+/** The values of RUN_COLUMNS, in order. */
+function runValues(run: NewScheduleRun): unknown[] {
+	const row = runToRow(run);
+	return RUN_COLUMNS.map(column => row[column]);
 }

@@ -1,6 +1,6 @@
 /**
- * A schedule and a run as rows of the PostgreSQL tables, and back. The same mapping as sqlite/sqlite-schedule-store.ts
- * (which keeps its own private), with the task template as jsonb (pg parses it) and run ids as bigint read as numbers.
+ * A schedule and a run as rows of the schedules and schedule_runs tables, and back: the only place that knows the
+ * columns, for SQLite and PostgreSQL alike (postgres-schedule-store.ts reads its jsonb task as text to match).
  */
 import {FleetError} from '../../core/domain/errors.js';
 import {
@@ -13,6 +13,40 @@ import {
 	type ScheduleRun,
 	type ScheduleTaskTemplate,
 } from '../../core/domain/schedule.js';
+
+export type ScheduleRow = {
+	id: string;
+	kind: string;
+	cron: string | null;
+	run_at: number | null;
+	timezone: string;
+	missed_run_policy: string;
+	status: string;
+	/** The task template as JSON text. */
+	task: string;
+	next_run_at: number | null;
+	last_run_at: number | null;
+	created_at: number;
+	updated_at: number;
+	end_reason: string | null;
+	pipeline_id: string | null;
+	pipeline_step: number | null;
+	pipeline_steps: number | null;
+	pipeline_delay_ms: number | null;
+};
+
+export type RunRow = {
+	/** Given by the database (or, on PostgreSQL, reserved from its sequence); read as a number. */
+	id: number;
+	schedule_id: string;
+	scheduled_for: number;
+	fired_at: number;
+	task_id: string | null;
+	outcome: string;
+	ended_at: number | null;
+	missed_count: number | null;
+	detail: string | null;
+};
 
 export const SCHEDULE_COLUMNS = [
 	'id',
@@ -34,63 +68,31 @@ export const SCHEDULE_COLUMNS = [
 	'pipeline_delay_ms',
 ] as const satisfies ReadonlyArray<keyof ScheduleRow>;
 
-export const RUN_COLUMNS = ['schedule_id', 'scheduled_for', 'fired_at', 'task_id', 'outcome', 'ended_at', 'missed_count', 'detail'] as const;
-/** Run ids are bigserial, which pg returns as strings; as double precision they come back as numbers, exact to 2^53. */
-export const RUN_SELECT = `id::double precision AS id, ${RUN_COLUMNS.join(', ')}`;
+/** The columns a run is written with (runToRow's); its id is the database's. */
+export const RUN_COLUMNS = ['schedule_id', 'scheduled_for', 'fired_at', 'task_id', 'outcome', 'ended_at', 'missed_count', 'detail'] as const satisfies ReadonlyArray<
+	keyof RunRow
+>;
 
-type ScheduleRow = {
-	id: string;
-	kind: string;
-	cron: string | null;
-	run_at: number | null;
-	timezone: string;
-	missed_run_policy: string;
-	status: string;
-	/** jsonb: pg hands it over parsed. */
-	task: ScheduleTaskTemplate;
-	next_run_at: number | null;
-	last_run_at: number | null;
-	created_at: number;
-	updated_at: number;
-	end_reason: string | null;
-	pipeline_id: string | null;
-	pipeline_step: number | null;
-	pipeline_steps: number | null;
-	pipeline_delay_ms: number | null;
-};
-type RunRow = {
-	id: number;
-	schedule_id: string;
-	scheduled_for: number;
-	fired_at: number;
-	task_id: string | null;
-	outcome: string;
-	ended_at: number | null;
-	missed_count: number | null;
-	detail: string | null;
-};
-
-/** The values of SCHEDULE_COLUMNS, in order. */
-export function scheduleValues(schedule: Schedule): unknown[] {
-	return [
-		schedule.id,
-		schedule.kind,
-		schedule.cron ?? null,
-		schedule.runAt ?? null,
-		schedule.timezone,
-		schedule.missedRunPolicy,
-		schedule.status,
-		JSON.stringify(schedule.task),
-		schedule.nextRunAt ?? null,
-		schedule.lastRunAt ?? null,
-		schedule.createdAt,
-		schedule.updatedAt,
-		schedule.endReason ?? null,
-		schedule.pipeline?.pipelineId ?? null,
-		schedule.pipeline?.step ?? null,
-		schedule.pipeline?.steps ?? null,
-		schedule.pipeline?.delayMs ?? null,
-	];
+export function scheduleToRow(schedule: Schedule): ScheduleRow {
+	return {
+		id: schedule.id,
+		kind: schedule.kind,
+		cron: schedule.cron ?? null,
+		run_at: schedule.runAt ?? null,
+		timezone: schedule.timezone,
+		missed_run_policy: schedule.missedRunPolicy,
+		status: schedule.status,
+		task: JSON.stringify(schedule.task),
+		next_run_at: schedule.nextRunAt ?? null,
+		last_run_at: schedule.lastRunAt ?? null,
+		created_at: schedule.createdAt,
+		updated_at: schedule.updatedAt,
+		end_reason: schedule.endReason ?? null,
+		pipeline_id: schedule.pipeline?.pipelineId ?? null,
+		pipeline_step: schedule.pipeline?.step ?? null,
+		pipeline_steps: schedule.pipeline?.steps ?? null,
+		pipeline_delay_ms: schedule.pipeline?.delayMs ?? null,
+	};
 }
 
 /** Optional fields are left out when NULL, so a stored schedule reads back deep-equal to what was written. */
@@ -103,7 +105,7 @@ export function scheduleFromRow(row: ScheduleRow): Schedule {
 		timezone: row.timezone,
 		missedRunPolicy: checked(row.id, 'missed_run_policy', row.missed_run_policy, MISSED_RUN_POLICIES),
 		status: checked(row.id, 'status', row.status, SCHEDULE_STATUSES),
-		task: row.task,
+		task: JSON.parse(row.task) as ScheduleTaskTemplate,
 		...(row.next_run_at === null ? {} : {nextRunAt: row.next_run_at}),
 		...(row.last_run_at === null ? {} : {lastRunAt: row.last_run_at}),
 		createdAt: row.created_at,
@@ -115,9 +117,17 @@ export function scheduleFromRow(row: ScheduleRow): Schedule {
 	};
 }
 
-/** The values of RUN_COLUMNS, in order. */
-export function runValues(run: NewScheduleRun): unknown[] {
-	return [run.scheduleId, run.scheduledFor, run.firedAt, run.taskId ?? null, run.outcome, run.endedAt ?? null, run.missedCount ?? null, run.detail ?? null];
+export function runToRow(run: NewScheduleRun): Omit<RunRow, 'id'> {
+	return {
+		schedule_id: run.scheduleId,
+		scheduled_for: run.scheduledFor,
+		fired_at: run.firedAt,
+		task_id: run.taskId ?? null,
+		outcome: run.outcome,
+		ended_at: run.endedAt ?? null,
+		missed_count: run.missedCount ?? null,
+		detail: run.detail ?? null,
+	};
 }
 
 export function runFromRow(row: RunRow): ScheduleRun {
@@ -133,8 +143,6 @@ export function runFromRow(row: RunRow): ScheduleRun {
 		...(row.detail === null ? {} : {detail: row.detail}),
 	};
 }
-
-export type {RunRow, ScheduleRow};
 
 function checked<T extends string>(id: string, column: string, value: string, allowed: readonly T[]): T {
 	if ((allowed as readonly string[]).includes(value)) return value as T;
