@@ -37,7 +37,8 @@ export class MirroredScheduleStore implements ScheduleStore {
 	/** Runs not written yet that were added with their schedule's new state: run id → schedule id. */
 	readonly #runSchedules = new Map<number, string>();
 	readonly #rows: PostgresScheduleStore;
-	readonly #writes: OrderedWrites;
+	/** Each write reads the newest state when it runs, so a failed one is tried again as it is. */
+	readonly #writes: OrderedWrites<() => Promise<void>>;
 	readonly #listener: ChangeListener<ScheduleChange>;
 	readonly #options: ScheduleMirrorOptions;
 	#runIds: number[] = [];
@@ -48,8 +49,9 @@ export class MirroredScheduleStore implements ScheduleStore {
 	private constructor(pool: pg.Pool, url: string, options: ScheduleMirrorOptions) {
 		this.#options = options;
 		this.#rows = new PostgresScheduleStore(pool, options.hostId);
-		this.#writes = new OrderedWrites({
-			onRefused: (key, error) => options.onError?.(`A schedule change (${key}) could not be written and was dropped: ${messageOf(error)}`, error),
+		this.#writes = new OrderedWrites<() => Promise<void>>({
+			write: write => write(),
+			onRefused: (key, _write, error) => options.onError?.(`A schedule change (${key}) could not be written and was dropped: ${messageOf(error)}`, error),
 			onRetrying: error => options.onError?.(`Writing schedules to the shared database failed; retrying: ${messageOf(error)}`, error),
 		});
 		this.#listener = new ChangeListener<ScheduleChange>(url, {
@@ -164,7 +166,7 @@ export class MirroredScheduleStore implements ScheduleStore {
 	async closed(timeoutMs = CLOSE_WRITES_MS): Promise<string[]> {
 		const unwritten = await this.#writes.stop(timeoutMs);
 		await this.#listener.stop();
-		return unwritten;
+		return [...unwritten.keys()];
 	}
 
 	#writeSchedule(id: string): void {

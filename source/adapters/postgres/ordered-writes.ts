@@ -1,78 +1,104 @@
 import {FleetError} from '../../core/domain/errors.js';
-import {ScheduleNotFoundError} from '../../core/domain/schedule.js';
 
 /** The first retry of a write that failed for a passing reason comes this soon; each failure doubles it, up to the maximum. */
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 2_000;
 
-export type OrderedWritesHooks = {
-	/** The database refused a write for good (a constraint, an unknown row); it was dropped. */
-	onRefused(key: string, error: unknown): void;
-	/** A write failed for a reason that passes; it is tried again first. */
+export type OrderedWritesOptions<Entry, Written> = {
+	/** Writes one entry to the database. */
+	write(entry: Entry): Promise<Written>;
+	/**
+	 * What is tried again when `failed` failed for a passing reason and `newer` was asked for under its key meanwhile
+	 * (it takes the failed one's place at the front). Without it, `failed` is.
+	 */
+	retry?(failed: Entry, newer: Entry | undefined): Entry;
+	/** An entry went in; `written` is what write returned. */
+	onWritten?(key: string, written: Written): void;
+	/** The database refused an entry for good (a constraint, an unknown row, another host's task); it was dropped. */
+	onRefused(key: string, entry: Entry, error: unknown): void;
+	/** A write failed for a reason that passes (the connection, the server restarting); it is tried again first. */
 	onRetrying(error: unknown): void;
 };
 
 /**
- * Writes to PostgreSQL in the order they were asked for, one at a time, each under a key: a write asked for again
- * under a key still waiting keeps its place (so each write must read the newest state when it runs). A write that
- * fails for a passing reason is tried again first, with back-off; one refused for good is reported and dropped.
- * The schedules' mirror uses it; the tasks' has WriteQueue, which also merges an insert with later updates.
+ * Writes to PostgreSQL in the order they were asked for, one at a time, each under a key: an entry asked for again
+ * under a key still waiting replaces the waiting one and keeps its place. A write that fails for a passing reason is
+ * tried again first, with back-off; one refused for good is reported and dropped. The schedules' mirror queues
+ * writes that read the newest state when they run; the tasks' WriteQueue queues task states.
  */
-export class OrderedWrites {
-	readonly #hooks: OrderedWritesHooks;
-	#pending = new Map<string, () => Promise<void>>();
-	#inFlight: string | undefined;
+export class OrderedWrites<Entry, Written = void> {
+	readonly #options: OrderedWritesOptions<Entry, Written>;
+	#pending = new Map<string, Entry>();
+	#inFlight: {key: string; entry: Entry} | undefined;
 	#running: Promise<void> | undefined;
 	#isStopped = false;
 	#wake: (() => void) | undefined;
 
-	constructor(hooks: OrderedWritesHooks) {
-		this.#hooks = hooks;
+	constructor(options: OrderedWritesOptions<Entry, Written>) {
+		this.#options = options;
 	}
 
-	push(key: string, write: () => Promise<void>): void {
-		this.#pending.set(key, write);
+	push(key: string, entry: Entry): void {
+		this.#pending.set(key, entry);
 		this.#running ??= this.#drain().finally(() => {
 			this.#running = undefined;
 		});
 	}
 
-	has(key: string): boolean {
-		return this.#pending.has(key) || this.#inFlight === key;
+	/** The entry waiting under `key` (not one under way). */
+	waiting(key: string): Entry | undefined {
+		return this.#pending.get(key);
 	}
 
+	/** Whether a write under `key` is waiting or under way. */
+	has(key: string): boolean {
+		return this.#pending.has(key) || this.#inFlight?.key === key;
+	}
+
+	/** How many writes are waiting or under way. */
+	count(): number {
+		return this.#pending.size + (this.#inFlight === undefined ? 0 : 1);
+	}
+
+	/** Resolves once nothing waits (every write asked for before it went in or was dropped). */
 	async flush(): Promise<void> {
 		while (this.#running) await this.#running;
 	}
 
-	/** Gives the waiting writes `timeoutMs`, then stops trying; returns the keys never written (one under way included). */
-	async stop(timeoutMs: number): Promise<string[]> {
+	/**
+	 * Gives the waiting writes `timeoutMs`, then stops trying. Returns the entries never written, by key, in order, the
+	 * newest of each; one under way is not waited for (it may hang on a lock) and counts as unwritten, though it may land.
+	 */
+	async stop(timeoutMs: number): Promise<Map<string, Entry>> {
 		let timer: NodeJS.Timeout | undefined;
 		await Promise.race([this.flush(), new Promise(resolve => (timer = setTimeout(resolve, timeoutMs)))]);
 		clearTimeout(timer);
 		this.#isStopped = true;
 		this.#wake?.();
-		return [...new Set([...(this.#inFlight === undefined ? [] : [this.#inFlight]), ...this.#pending.keys()])];
+		const unwritten = new Map<string, Entry>(this.#inFlight ? [[this.#inFlight.key, this.#inFlight.entry]] : []);
+		for (const [key, entry] of this.#pending) unwritten.set(key, entry);
+		return unwritten;
 	}
 
 	async #drain(): Promise<void> {
 		let delayMs = RETRY_FIRST_MS;
 		for (let next = this.#pending.entries().next(); !next.done && !this.#isStopped; next = this.#pending.entries().next()) {
-			const [key, write] = next.value;
+			const [key, entry] = next.value;
 			this.#pending.delete(key);
-			this.#inFlight = key;
+			this.#inFlight = {key, entry};
 			try {
-				await write();
+				const written = await this.#options.write(entry);
+				tell(() => this.#options.onWritten?.(key, written));
 				delayMs = RETRY_FIRST_MS;
 			} catch (error) {
 				if (isFinal(error)) {
-					tell(() => this.#hooks.onRefused(key, error));
+					tell(() => this.#options.onRefused(key, entry, error));
 					continue;
 				}
-				// Tried again first (a newer write under the same key reads the same newest state).
+				const newer = this.#pending.get(key);
 				this.#pending.delete(key);
-				this.#pending = new Map([[key, write], ...this.#pending]);
-				tell(() => this.#hooks.onRetrying(error));
+				this.#pending = new Map([[key, this.#options.retry ? this.#options.retry(entry, newer) : entry], ...this.#pending]);
+				tell(() => this.#options.onRetrying(error));
 				await new Promise<void>(resolve => {
 					const timer = setTimeout(resolve, delayMs);
 					this.#wake = () => {
@@ -89,9 +115,12 @@ export class OrderedWrites {
 	}
 }
 
-/** Errors no retry can mend: our own refusals, and PostgreSQL refusing the row itself (data, constraint, schema). */
+/**
+ * Errors no retry can mend: our own refusals (FleetError, which TaskHeldElsewhereError, TaskNotFoundError and
+ * ScheduleNotFoundError are), and PostgreSQL refusing the row itself (data, constraint, schema).
+ */
 function isFinal(error: unknown): boolean {
-	if (error instanceof FleetError || error instanceof ScheduleNotFoundError) return true;
+	if (error instanceof FleetError) return true;
 	const code = (error as {code?: unknown})?.code;
 	return typeof code === 'string' && /^(?:22|23|42)/.test(code);
 }

@@ -1,10 +1,6 @@
-import {FleetError, TaskNotFoundError} from '../../core/domain/errors.js';
 import type {Task} from '../../core/domain/task.js';
+import {OrderedWrites} from './ordered-writes.js';
 import {TaskHeldElsewhereError, type PostgresTaskStore} from './postgres-task-store.js';
-
-/** The first retry of a write that failed for a passing reason comes this soon; each failure doubles it, up to the maximum. */
-const RETRY_FIRST_MS = 100;
-const RETRY_MAX_MS = 2_000;
 
 export type WriteQueueState = {count: number; since: number; reason: string};
 
@@ -20,44 +16,50 @@ export type WriteQueueHooks = {
 };
 
 /**
- * Task writes on their way to PostgreSQL, in the order they were made, one at a time: a later state of a task replaces
- * a waiting earlier one (a write replaces the whole row, so the newest wins and nothing is lost), a write that fails for
- * a passing reason is tried again first, with back-off, and one refused for good is reported and dropped.
+ * Task writes on their way to PostgreSQL, in the order they were made, one at a time (OrderedWrites, keyed by task
+ * id): a later state of a task replaces a waiting earlier one (a write replaces the whole row, so the newest wins and
+ * nothing is lost), an insert still waiting stays an insert, and the queue remembers since when writes have failed.
  */
 export class WriteQueue {
 	readonly #rows: PostgresTaskStore;
-	readonly #hooks: WriteQueueHooks;
-	#pending = new Map<string, Entry>();
-	#inFlight: Entry | undefined;
-	#running: Promise<void> | undefined;
+	readonly #writes: OrderedWrites<Entry, number>;
 	#failure: {since: number; reason: string} | undefined;
-	#isStopped = false;
-	#wake: (() => void) | undefined;
 
 	constructor(rows: PostgresTaskStore, hooks: WriteQueueHooks) {
 		this.#rows = rows;
-		this.#hooks = hooks;
+		this.#writes = new OrderedWrites<Entry, number>({
+			write: entry => this.#write(entry),
+			// Tried again with the newest state if a later one came meanwhile; an insert that never went in stays one.
+			retry: (failed, newer) => (newer ? {op: failed.op === 'insert' ? 'insert' : newer.op, task: newer.task} : failed),
+			onWritten: (id, changeSeq) => {
+				this.#failure = undefined;
+				hooks.onWritten?.(id, changeSeq);
+			},
+			onRefused: (_id, entry, error) => hooks.onRefused(entry.task, error),
+			onRetrying: error => {
+				this.#failure = {since: this.#failure?.since ?? Date.now(), reason: error instanceof Error ? error.message : String(error)};
+				hooks.onRetrying(error);
+			},
+		});
 	}
 
 	insert(task: Task): void {
-		this.#pending.set(task.id, {op: 'insert', task});
-		this.#run();
+		this.#writes.push(task.id, {op: 'insert', task});
 	}
 
 	update(task: Task): void {
 		// An insert still waiting becomes an insert of the newest state.
-		this.#pending.set(task.id, {op: this.#pending.get(task.id)?.op ?? 'update', task});
-		this.#run();
+		this.#writes.push(task.id, {op: this.#writes.waiting(task.id)?.op ?? 'update', task});
 	}
 
 	/** Whether a write of this task is waiting or under way (this host's state is newer than the database's). */
 	has(id: string): boolean {
-		return this.#pending.has(id) || this.#inFlight?.task.id === id;
+		return this.#writes.has(id);
 	}
 
 	/** Resolves once nothing waits (every write made before it went in or was dropped). */
 	async flush(): Promise<void> {
-		while (this.#running) await this.#running;
+		return this.#writes.flush();
 	}
 
 	/**
@@ -65,63 +67,12 @@ export class WriteQueue {
 	 * that were never written, newest state each, for the caller to keep elsewhere (the journal) or report.
 	 */
 	async stop(timeoutMs: number): Promise<Task[]> {
-		let timer: NodeJS.Timeout | undefined;
-		await Promise.race([this.flush(), new Promise(resolve => (timer = setTimeout(resolve, timeoutMs)))]);
-		clearTimeout(timer);
-		this.#isStopped = true;
-		this.#wake?.();
-		// A write still under way is not waited for (it may hang on a lock); it is named as unwritten, though it may land.
-		const unwritten = new Map<string, Task>(this.#inFlight ? [[this.#inFlight.task.id, this.#inFlight.task]] : []);
-		for (const [id, entry] of this.#pending) unwritten.set(id, entry.task);
-		return [...unwritten.values()];
+		return [...(await this.#writes.stop(timeoutMs)).values()].map(entry => entry.task);
 	}
 
 	state(): WriteQueueState | undefined {
-		const count = this.#pending.size + (this.#inFlight === undefined ? 0 : 1);
+		const count = this.#writes.count();
 		return this.#failure && count > 0 ? {count, ...this.#failure} : undefined;
-	}
-
-	#run(): void {
-		this.#running ??= this.#drain().finally(() => {
-			this.#running = undefined;
-		});
-	}
-
-	async #drain(): Promise<void> {
-		let delayMs = RETRY_FIRST_MS;
-		for (let next = this.#pending.entries().next(); !next.done && !this.#isStopped; next = this.#pending.entries().next()) {
-			const [id, entry] = next.value;
-			this.#pending.delete(id);
-			this.#inFlight = entry;
-			try {
-				const changeSeq = await this.#write(entry);
-				tell(() => this.#hooks.onWritten?.(id, changeSeq));
-				this.#failure = undefined;
-				delayMs = RETRY_FIRST_MS;
-			} catch (error) {
-				if (isFinal(error)) {
-					tell(() => this.#hooks.onRefused(entry.task, error));
-					continue;
-				}
-				// Tried again first, with the newest state if a later one came meanwhile.
-				const newer = this.#pending.get(id);
-				this.#pending.delete(id);
-				this.#pending = new Map([[id, newer ? {op: entry.op === 'insert' ? 'insert' : newer.op, task: newer.task} : entry], ...this.#pending]);
-				this.#failure = {since: this.#failure?.since ?? Date.now(), reason: error instanceof Error ? error.message : String(error)};
-				tell(() => this.#hooks.onRetrying(error));
-				await new Promise<void>(resolve => {
-					const timer = setTimeout(resolve, delayMs);
-					this.#wake = () => {
-						clearTimeout(timer);
-						resolve();
-					};
-				});
-				this.#wake = undefined;
-				delayMs = Math.min(RETRY_MAX_MS, delayMs * 2);
-			} finally {
-				this.#inFlight = undefined;
-			}
-		}
 	}
 
 	async #write({op, task}: Entry): Promise<number> {
@@ -133,21 +84,5 @@ export class WriteQueue {
 			if (error instanceof TaskHeldElsewhereError && error.holder === undefined) return this.#rows.updateFree(task);
 			throw error;
 		}
-	}
-}
-
-/** Errors no retry can mend: the task is another host's or gone, or PostgreSQL refuses the row itself (data, constraint, schema). */
-function isFinal(error: unknown): boolean {
-	if (error instanceof TaskHeldElsewhereError || error instanceof TaskNotFoundError || error instanceof FleetError) return true;
-	const code = (error as {code?: unknown})?.code;
-	return typeof code === 'string' && /^(?:22|23|42)/.test(code);
-}
-
-/** Calls a hook; a hook that throws must not stop the writes behind it (nor leave a rejected promise nobody handles). */
-function tell(hook: () => void): void {
-	try {
-		hook();
-	} catch {
-		// The hook's owner reports its own failures; the queue goes on.
 	}
 }
