@@ -30,7 +30,11 @@ export class ToolCaller {
 	/** The tool list as MCP clients see it (input and output JSON Schemas from the tools' zod schemas). */
 	async tools(): Promise<Tool[]> {
 		this.#tools ??= this.#connection('openapi').then(async ({client}) => (await client.listTools()).tools);
-		return this.#tools;
+		// A failure is not kept: /openapi.json would otherwise answer 500 until the core restarts.
+		return this.#tools.catch((error: unknown) => {
+			this.#tools = undefined;
+			throw error;
+		});
 	}
 
 	async close(): Promise<void> {
