@@ -46,7 +46,7 @@ export async function startInProcess(settings: Partial<HttpSettings> = {}): Prom
 	// Counted at the facade, so every subscription the HTTP layer makes (streams, MCP sessions, feeds) is seen.
 	let active = 0;
 	const on = fleet.on.bind(fleet);
-	fleet.on = ((event, listener) => {
+	fleet.on = (event, listener) => {
 		active++;
 		const off = on(event, listener);
 		let isOff = false;
@@ -55,7 +55,7 @@ export async function startInProcess(settings: Partial<HttpSettings> = {}): Prom
 			isOff = true;
 			off();
 		};
-	});
+	};
 	await fleet.start();
 	const tokens = new TokenFile(path.join(home, 'http-tokens.json'));
 	const token = tokens.create('test');
