@@ -86,6 +86,11 @@ describe('the MCP tools', () => {
 		expect(all.structuredContent!.counts).toMatchObject({completed: 1, running: 1});
 		const logs = await call('task_logs', {id: 't1', tail: 1});
 		expect(logs.structuredContent).toMatchObject({id: 't1', log: 'fixed it\n', truncated: false});
+		// `since` a byte count an earlier call returned: only what came after it.
+		const first = Buffer.byteLength('› Fix the build\n');
+		const after = await call('task_logs', {id: 't1', since: first});
+		expect(after.structuredContent).toMatchObject({log: 'fixed it\n', bytes: (logs.structuredContent as {bytes: number}).bytes});
+		expect(text(after)).toContain(`after byte ${first}`);
 	});
 
 	it('cancels a task and records which client did it and why', async () => {

@@ -133,9 +133,10 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 		},
 		async ({id, tail, since, screen}) =>
 			guard(() => {
-				const log = fleet.logs(id, tail ? {tailLines: tail} : {});
+				// Only what follows `since` is read from the log (a poller's every call would otherwise read it whole).
+				const log = fleet.logs(id, tail ? {tailLines: tail} : since !== undefined ? {sinceBytes: since} : {});
 				let text = log.text;
-				if (since !== undefined) text = Buffer.from(log.text, 'utf8').subarray(since).toString('utf8');
+				if (since !== undefined && tail) text = Buffer.from(log.text, 'utf8').subarray(since).toString('utf8');
 				const lines = screen ? fleet.screen(id) : undefined;
 				const structured = {id, log: text, bytes: log.bytes, truncated: log.truncated, ...(lines ? {screen: lines} : {})};
 				// The log is in `log` only; the message says what it is.
