@@ -31,6 +31,7 @@ import {QuestionDesk, type AnswerOptions, type OpenQuestion} from './fleet/quest
 import {builtInRole} from './domain/roles.js';
 import {buildCatalog, findRole, type WorkflowCatalog} from './domain/workflow-catalog.js';
 import {startWorkflow, type StartedWorkflow, type WorkflowRequest} from './fleet/workflows.js';
+import {SharedQueue} from './fleet/shared-queue.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -63,6 +64,8 @@ export class Fleet {
 	readonly #governance: Governance;
 	readonly #parking: Parking;
 	readonly #questions: QuestionDesk;
+	/** Several hosts share the store: this host's claims on it. Undefined on one host. */
+	readonly #shared: SharedQueue | undefined;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
@@ -119,6 +122,10 @@ export class Fleet {
 			closeOutput: id => ports.output.closeTask(id),
 			onExit: (task, exit, stopping) => {
 				this.#governance.noteEnded(task.id, exit.usageLimit);
+				if (this.#shared?.exited(task.id)) {
+					this.#pump();
+					return;
+				}
 				this.#runner.handleExit(task, exit, stopping);
 				this.#pump();
 			},
@@ -169,6 +176,25 @@ export class Fleet {
 			// Parked tasks whose reset came go first, before anything else in the queue takes the ramp's few starts.
 			prepare: () => this.#parking.releaseDue(),
 		};
+		this.#shared = ports.coordinator
+			? new SharedQueue({
+					coordinator: ports.coordinator,
+					clock: ports.clock,
+					ledger,
+					logger: this.#logger,
+					ready: () => queue.size,
+					running: () => supervisor.size,
+					hasWorker: id => supervisor.has(id),
+					verdict: () => this.#admission.verdict(supervisor.size),
+					ceiling: () => this.#options.maxWorkers,
+					enqueue: task => this.#enqueueWhenReady(task),
+					unqueue: id => this.#gate.forget(id),
+					stopWorker: (id, reason) => void supervisor.stop(id, {kind: 'shutdown'}, reason),
+					pump: () => this.#pump(),
+					note: (id, text) => this.#appendOutput(id, text),
+					report,
+				})
+			: undefined;
 	}
 
 	get options(): Readonly<FleetOptions> {
@@ -188,6 +214,8 @@ export class Fleet {
 		this.#phase = 'running';
 		const replayed = this.#ledger.replayJournal();
 		if (replayed > 0) this.#logger.warn('wrote the task changes the last run could not', {count: replayed});
+		// With a shared store only the tasks this host holds are its to recover; the others' are theirs.
+		const held = this.#ports.coordinator ? new Set(await this.#ports.coordinator.held()) : undefined;
 		const report = await recoverUnfinished({
 			ledger: this.#ledger,
 			system: this.#ports.system,
@@ -196,13 +224,16 @@ export class Fleet {
 			maxAttempts: this.#options.maxAttempts,
 			canResume: task => this.#canResume(task),
 			enqueue: task => this.#enqueueWhenReady(task),
+			...(held ? {holds: (task: Task) => held.has(task.id)} : {}),
 		});
 		this.#logger.info('fleet started', report);
-		// Worktrees of tasks that ended while the core was stopping (waiting in the merge queue) are settled now.
-		if (this.#ports.workspaces) this.#finisher.resettle(this.#ledger.list({statuses: ['completed', 'failed', 'cancelled']}));
+		// Worktrees of tasks that ended while the core was stopping (waiting in the merge queue) are settled now; a
+		// shared store lists other hosts' tasks too, whose worktrees are on their disks, so not there (not yet).
+		if (this.#ports.workspaces && !this.#shared) this.#finisher.resettle(this.#ledger.list({statuses: ['completed', 'failed', 'cancelled']}));
 		this.#parking.arm();
 		// Admission decides by measurement from the first start on.
 		await this.#governance.sample();
+		this.#shared?.start();
 		this.#pump();
 		return report;
 	}
@@ -248,6 +279,12 @@ export class Fleet {
 		const spec = this.#validate(input);
 		const ids = {id: extra.id ?? this.#ports.ids.taskId(), sessionId: this.#ports.ids.sessionId()};
 		const task: Task = {...createTask(spec, ids, this.#ports.clock.now(), this.#options.defaults), ...extra};
+		if (this.#shared) {
+			// Any host may take it; this one usually does first, on its next pump, when it has room.
+			this.#ledger.insertUnheld(task);
+			this.#admission.defer(() => this.#pump());
+			return this.get(task.id);
+		}
 		this.#ledger.insert(task);
 		this.#enqueueWhenReady(task);
 		// The caller (delegate_task) answers once the task is stored; its worker starts on the next turn.
@@ -346,6 +383,7 @@ export class Fleet {
 	 * other in a circle.
 	 */
 	addDependencies(id: string, dependsOn: string[]): Task {
+		this.#assertHeld(id, 'change the dependencies of');
 		const dependencies = this.#gate.checkNewDependencies(this.get(id), dependsOn);
 		this.#gate.forget(id);
 		this.#ledger.update(id, {dependsOn: dependencies});
@@ -436,6 +474,7 @@ export class Fleet {
 		if (!PRIORITIES.includes(priority)) throw new InvalidInputError(`Unknown priority ${JSON.stringify(priority)}; use one of ${PRIORITIES.join(', ')}.`);
 		const task = this.get(id);
 		if (task.status !== 'queued') throw new InvalidInputError(`Task ${id} is ${task.status}; only a queued task can change priority.`);
+		this.#assertHeld(id, 'reprioritise');
 		if (task.priority === priority) return task;
 		if (this.#queue.has(id)) {
 			this.#queue.remove(id);
@@ -542,6 +581,7 @@ export class Fleet {
 		const task = this.get(id);
 		const why = reason?.trim() || 'no reason given';
 		if (isTerminal(task.status)) throw new InvalidInputError(`Task ${id} already ended (${task.status}); there is nothing to cancel.`);
+		this.#assertHeld(id, 'cancel');
 		if (!this.#supervisor.has(id)) {
 			this.#gate.forget(id);
 			this.#finisher.finish(task, 'cancelled', {cancelledBy: by, failureReason: why});
@@ -563,6 +603,7 @@ export class Fleet {
 		this.#admission.stop();
 		this.#governance.stop();
 		this.#parking.stop();
+		await this.#shared?.stop();
 		await this.#supervisor.stopAll({kind: 'shutdown'}, 'ccfleet is shutting down');
 		const drained = await this.#finisher.drain(this.#options.stopDrainMs);
 		if (!drained) {
@@ -575,9 +616,32 @@ export class Fleet {
 		this.#phase = 'stopped';
 	}
 
+	/**
+	 * A task changed on another host of a shared store: announced as this host's own changes are, and a dependency that
+	 * ended there releases (or ends) the tasks here that waited on it.
+	 */
+	remoteChanged(task: Task, previous: TaskStatus | undefined): void {
+		if (previous === undefined) this.#bus.emit('task:created', {task});
+		else this.#bus.emit('task:updated', {task, previous});
+		if (isTerminal(task.status) && this.#phase === 'running') {
+			this.#gate.release(task);
+			this.#pump();
+		}
+	}
+
+	/** With a shared store, only the host holding a task changes it; carrying changes to the holder is not built yet. */
+	#assertHeld(id: string, action: string): void {
+		if (!this.#shared || this.#ledger.active(id)) return;
+		throw new InvalidInputError(
+			`Task ${id} is not held by this host (${this.#shared.hostId}): it waits for a host to claim it, or another host runs it. ` +
+				`To ${action} it, ask the host that runs it (its daemon's socket or HTTP); changing another host's task from here is not built yet.`,
+		);
+	}
+
 	#pump(): void {
 		if (this.#phase !== 'running') return;
 		this.#admission.pump(this.#pumpSource);
+		this.#shared?.refill();
 		this.#governance.watch(this.#queue.size > 0 || this.#supervisor.size > 0, () => this.#pump());
 	}
 

@@ -10,6 +10,7 @@ import type {Workspaces} from '../ports/workspace.js';
 import type {PermissionPolicies} from '../ports/permission-policies.js';
 import type {ChangeJournal} from '../ports/change-journal.js';
 import type {UserDefinitions} from '../ports/workflow-catalog.js';
+import type {TaskCoordinator} from '../ports/task-coordinator.js';
 import type {AdmissionPolicy} from './admission.js';
 import {DEFAULT_ASK_OPTIONS, type AskOptions} from '../domain/ask-options.js';
 import {DEFAULT_RESOURCE_OPTIONS, type ResourceOptions} from './resource-gauge.js';
@@ -37,6 +38,8 @@ export type FleetPorts = {
 	userDefinitions?: UserDefinitions;
 	/** Runs a function on a later turn (the host's setImmediate), so a submit answers before its worker starts; without it the pump runs at once. */
 	defer?: (run: () => void) => void;
+	/** Several hosts share the store: tasks are claimed from it rather than owned by whoever inserted them. Without it, one host. */
+	coordinator?: TaskCoordinator;
 };
 
 export type FleetOptions = {

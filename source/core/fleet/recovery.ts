@@ -21,6 +21,8 @@ export type RecoveryPorts = {
 	canResume(task: Task): boolean;
 	/** Puts a queued task where it belongs: waiting for its worktree or dependencies, or in the queue. */
 	enqueue(task: Task): void;
+	/** With a shared store: whether this host holds the task (others' tasks are theirs to recover). Without it, all are. */
+	holds?(task: Task): boolean;
 };
 
 /**
@@ -31,6 +33,7 @@ export type RecoveryPorts = {
 export async function recoverUnfinished(ports: RecoveryPorts): Promise<RecoveryReport> {
 	const report: RecoveryReport = {queued: 0, resumed: 0, restarted: 0, failed: 0};
 	for (const task of ports.ledger.list({statuses: ['queued', 'parked', 'running', 'needs_input']})) {
+		if (ports.holds && !ports.holds(task)) continue;
 		if (task.status === 'parked') {
 			// Still waiting for its usage limit to reset: it stays parked, and the fleet wakes it at the reset.
 			ports.ledger.adopt(task);

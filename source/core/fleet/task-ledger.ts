@@ -86,6 +86,21 @@ export class TaskLedger {
 		if (!isTerminal(task.status)) this.#active.set(task.id, task);
 	}
 
+	/** Lets go of an unfinished task without writing it: another host holds it now, or this host gave it back. */
+	forget(id: string): void {
+		this.#active.delete(id);
+	}
+
+	/**
+	 * Stores a new task for any host of a shared store to claim, and announces it; this host holds it only once it
+	 * claims it. Throws when the store refuses it.
+	 */
+	insertUnheld(task: Task): void {
+		if (this.#isClosed) throw new Error(`Task ${task.id} arrived after the fleet stopped; it was not stored.`);
+		this.#store.insert(task);
+		this.#bus.emit('task:created', {task});
+	}
+
 	/** Stores a new task and announces it. Throws when the store refuses it, so the caller learns it was not taken. */
 	insert(task: Task): void {
 		if (this.#isClosed) throw new Error(`Task ${task.id} arrived after the fleet stopped; it was not stored.`);

@@ -25,6 +25,11 @@ export type TaskStore = {
 	 * not started yet counts from its creation): what a daily budget has spent.
 	 */
 	totalCostUsd(since?: number): number;
+	/**
+	 * Resolves once every write made before it is durable, for a store that writes behind (the shared PostgreSQL one);
+	 * a face that promises a task is stored awaits it. A store whose every call is one transaction has none.
+	 */
+	flush?(): Promise<void>;
 	close(): void;
 };
 
