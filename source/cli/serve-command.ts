@@ -48,7 +48,8 @@ export async function serve(config: Config, flags: ServeFlags): Promise<number> 
 			process.stderr.write(
 				`ccfleet: serving the fleet at ${url}: MCP at ${url}/mcp, the REST API described at ${url}/openapi.json. Ctrl-C stops (running tasks resume at the next start).\n` +
 					`  ${hasTokens ? 'Tokens: ccfleet token list;' : 'No token exists yet:'} make one with  ccfleet token create --name <name> [--read-only]\n` +
-					`  Claude Code: claude mcp add --transport http ccfleet ${url}/mcp --header "Authorization: Bearer <token>"\n`,
+					`  Claude Code: claude mcp add --transport http ccfleet ${url}/mcp --header "Authorization: Bearer <token>"\n` +
+					`  The page (a phone, a browser): open ${url}/#token=<token> once; the page keeps the token and takes it out of the address.\n`,
 			);
 		},
 	});

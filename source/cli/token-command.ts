@@ -26,6 +26,7 @@ export function token(config: Config, input: readonly string[], flags: TokenFlag
 				`ccfleet: token "${name}" created${flags.readOnly ? ' (read-only: it can look, not change anything)' : ''}. It is shown only this once; keep it in a password manager.\n` +
 					`  curl:        curl -H "Authorization: Bearer <token>" ${address}/fleet\n` +
 					`  Claude Code: claude mcp add --transport http ccfleet ${address}/mcp --header "Authorization: Bearer <token>"\n` +
+					`  The page:    open ${address}/#token=<token> once (the page keeps it)\n` +
 					`  (with the address \`ccfleet serve\` printed). Revoke it with: ccfleet token revoke ${name}`,
 			);
 			return 0;

@@ -53,6 +53,7 @@ describe('ccfleet serve', () => {
 		expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 		expect(stderr()).toContain('ccfleet token create --name');
 		expect(stderr()).toContain(`claude mcp add --transport http ccfleet ${url}/mcp --header "Authorization: Bearer <token>"`);
+		expect(stderr()).toContain(`open ${url}/#token=<token> once`);
 		const answer = await fetch(`${url}/fleet`, {headers: {Authorization: `Bearer ${token}`}});
 		expect(answer.status).toBe(200);
 		// A second serve for the same state directory is refused, with the ways on.

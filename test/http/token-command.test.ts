@@ -29,6 +29,7 @@ it('prints the token alone on stdout, keeps only its hash in a 0600 file, and ne
 	expect(notes).not.toContain(secret);
 	expect(statSync(tokenFilePath(home)).mode & 0o777).toBe(0o600);
 	expect(notes).toContain('claude mcp add --transport http ccfleet http://127.0.0.1:7777/mcp');
+	expect(notes).toContain('open http://127.0.0.1:7777/#token=<token> once');
 });
 
 it('gives out the address clients reach: the first --host-name when serving on every interface, https with TLS', () => {
