@@ -47,7 +47,15 @@ export type Config = {
 	notify: NotifyOptions;
 	/** CCFLEET_HTTP (host:port) and its companions, or `ccfleet serve`: the core also serves HTTP. Off when undefined. */
 	http?: HttpSettings;
+	/** CCFLEET_DATABASE_URL and its companions: several hosts share one fleet on PostgreSQL. Undefined: this host's SQLite. */
+	shared?: SharedSettings;
 };
+
+/**
+ * CCFLEET_DATABASE_URL (postgres://…), CCFLEET_HOST_ID (default: the machine's hostname; the same at every start,
+ * unique in the fleet), CCFLEET_HOST_LABELS (comma list) and CCFLEET_LEASE_MS (how long a silent host keeps its tasks).
+ */
+export type SharedSettings = {databaseUrl: string; hostId: string; labels: string[]; leaseMs: number | undefined};
 
 /**
  * Telling someone that a worker needs input, a task failed or the fleet is held. CCFLEET_NOTIFY_URL: a webhook that
@@ -177,7 +185,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			bell: env.CCFLEET_BELL ? parseBoolean(env.CCFLEET_BELL, 'CCFLEET_BELL') : true,
 		},
 		...optionalHttp(env),
+		...optionalShared(env),
 	};
+}
+
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+function optionalShared(env: NodeJS.ProcessEnv): {shared?: SharedSettings} {
+	const url = env.CCFLEET_DATABASE_URL?.trim();
+	if (!url) return {};
+	if (!/^postgres(?:ql)?:\/\/\S*$/.test(url)) {
+		throw new ConfigError(
+			"CCFLEET_DATABASE_URL is not a PostgreSQL URL; give postgres://user:password@host:5432/database (or postgresql://…, or postgres://user@/database?host=/run/postgresql for a Unix socket), or unset it to keep this host's own SQLite.",
+		);
+	}
+	const hostId = env.CCFLEET_HOST_ID?.trim() || os.hostname();
+	if (!HOST_NAME.test(hostId)) {
+		throw new ConfigError(
+			`CCFLEET_HOST_ID is "${hostId}"; give 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit, the same at every start of this host.`,
+		);
+	}
+	const labels = (env.CCFLEET_HOST_LABELS ?? '')
+		.split(',')
+		.map(label => label.trim())
+		.filter(label => label !== '');
+	const bad = labels.find(label => !HOST_NAME.test(label));
+	if (bad !== undefined) {
+		throw new ConfigError(`CCFLEET_HOST_LABELS has "${bad}"; give a comma list of names of letters, digits, dots, dashes or underscores (gpu,big-ram).`);
+	}
+	const leaseMs = env.CCFLEET_LEASE_MS ? parseWholeNumber(env.CCFLEET_LEASE_MS, 'CCFLEET_LEASE_MS', 300) : undefined;
+	return {shared: {databaseUrl: url, hostId, labels: [...new Set(labels)], leaseMs}};
 }
 
 function optionalHttp(env: NodeJS.ProcessEnv): {http?: HttpSettings} {

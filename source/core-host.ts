@@ -16,6 +16,9 @@ import {createGitCliInspector} from './adapters/git/git-cli-inspector.js';
 import {GitWorktrees} from './adapters/git/git-worktrees.js';
 import {SqliteScheduleStore} from './adapters/sqlite/sqlite-schedule-store.js';
 import {SqliteTaskStore} from './adapters/sqlite/sqlite-task-store.js';
+import {redact} from './adapters/postgres/connection.js';
+import {openSharedTasks} from './adapters/postgres/task-coordinator.js';
+import type {TaskStore} from './core/ports/task-store.js';
 import {OsSystemMonitor} from './adapters/system/os-system-monitor.js';
 import {currentProcessIdentity} from './adapters/system/process-info.js';
 import {randomIds} from './adapters/system/random-ids.js';
@@ -69,8 +72,25 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		policies.check();
 		const claude = findClaudeBinary(env);
 		logger.info('using claude', {path: claude.path, source: claude.source});
-		const store = new SqliteTaskStore(config.databasePath);
-		cleanups.push(() => store.close());
+		// Several hosts share one fleet on PostgreSQL (CCFLEET_DATABASE_URL); otherwise the tasks are in this host's SQLite.
+		const late: {fleet?: Fleet} = {};
+		const shared = config.shared
+			? await openSharedTasks(config.shared.databaseUrl, {
+					hostId: config.shared.hostId,
+					labels: config.shared.labels,
+					...(config.shared.leaseMs === undefined ? {} : {leaseMs: config.shared.leaseMs}),
+					logger,
+					// Other hosts' tasks reach the views, subscriptions and the scheduler as this host's own changes do.
+					onRemoteChange: (task, previous) => late.fleet?.remoteChanged(task, previous),
+				})
+			: undefined;
+		if (shared) {
+			const {hostId, labels, databaseUrl} = config.shared!;
+			logger.info('tasks are shared with every host on this PostgreSQL database', {host: hostId, labels, database: redact(databaseUrl)});
+			logger.warn("schedules stay in this host's own SQLite for now: each host fires only the schedules made on it");
+		}
+		const store: TaskStore = shared?.store ?? new SqliteTaskStore(config.databasePath);
+		cleanups.push(() => (shared ? shared.close() : store.close()));
 		const output = new FileOutputLog(config.logsDirectory, {maxBytes: config.maxOutputBytes});
 		cleanups.push(() => output.close());
 		const hooks = new HookServer();
@@ -101,6 +121,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				// The only start-ups that must not overlap: claude's first in a config it never ran with.
 				admissionPolicies: [firstStartGate(claudeGlobalConfigPath(env))],
 				userDefinitions: new WorkflowFiles(userConfigDirectory(env)),
+				...(shared ? {coordinator: shared.coordinator} : {}),
 			},
 			{
 				maxWorkers: config.maxWorkers,
@@ -114,6 +135,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				ask: config.ask,
 			},
 		);
+		late.fleet = fleet;
 		fleet.on('fleet:error', ({message}) => logger.error(message));
 		cleanups.push(() => fleet.stop());
 		// Before start: a task that recovery fails is worth telling too. Closed before the fleet stops: a shutdown is no news.

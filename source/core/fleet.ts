@@ -545,6 +545,11 @@ export class Fleet {
 		return this.#ledger.unwritten();
 	}
 
+	/** Resolves once every task change so far is durable (a store that writes behind); at once for one that does not. */
+	async flush(): Promise<void> {
+		await this.#ports.store.flush?.();
+	}
+
 	/** Total estimated cost of every task so far, in USD. */
 	totalCostUsd(): number {
 		return this.#ledger.totalCostUsd();

@@ -66,6 +66,8 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 				const directory = await taskDirectory(server, cwd);
 				if ('error' in directory) return failure(directory.error);
 				const task = await fleet.submitChecked({...spec, cwd: directory.cwd});
+				// On a shared store the task is written behind: answered once it is there for every host to see.
+				await fleet.flush();
 				const view = taskView(fleet, fleet.get(task.id), {promptChars: 200});
 				return ok({task: view}, `${taskLine(view)} Get its result with wait_for_task {"ids":["${task.id}"]}.`);
 			}),

@@ -1,0 +1,127 @@
+import {spawn, type ChildProcess} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import pg from 'pg';
+import {afterEach, describe, expect, it} from 'vitest';
+import {connectFleet, type FleetClient} from '../../source/cli/client.js';
+import {ConfigError, loadConfig} from '../../source/config.js';
+import {binPath} from '../helpers/ccfleet-process.js';
+import {usePostgres} from '../helpers/postgres-server.js';
+import {waitFor} from '../helpers/wait-for.js';
+
+// Three daemons, each with a home of its own and a host id, share one fleet on one PostgreSQL: a queue every host
+// takes work from, each task run exactly once, and a killed host's tasks finished by the others.
+const fakeClaude = fileURLToPath(new URL('../fixtures/fake-claude.sh', import.meta.url));
+const postgres = usePostgres();
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+type Host = {id: string; env: Record<string, string>; child: ChildProcess; log(): string};
+
+async function startHost(id: string, url: string, extra: Record<string, string> = {}): Promise<Host> {
+	const home = mkdtempSync(path.join(os.tmpdir(), `ccfleet-${id}-`));
+	cleanups.push(() => rmSync(home, {recursive: true, force: true}));
+	const env: Record<string, string> = {
+		...(process.env as Record<string, string>),
+		CCFLEET_HOME: home,
+		CCFLEET_CLAUDE_BIN: fakeClaude,
+		CCFLEET_DATABASE_URL: url,
+		CCFLEET_HOST_ID: id,
+		CCFLEET_MAX_WORKERS: '4',
+		CCFLEET_STAGGER_MS: '0',
+		CCFLEET_CPU_THRESHOLD: '100',
+		CCFLEET_MEMORY_RESERVE: '0',
+		...extra,
+	};
+	const child = spawn(process.execPath, [binPath, '--daemon'], {env, stdio: ['ignore', 'ignore', 'pipe']});
+	let log = '';
+	child.stderr.on('data', (chunk: Buffer) => {
+		log += chunk.toString();
+	});
+	cleanups.push(async () => {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		const exited = new Promise(resolve => child.once('exit', resolve));
+		child.kill('SIGTERM');
+		await exited;
+	});
+	await waitFor(`host ${id} to be ready`, () => log.includes('ccfleet daemon ready') || child.exitCode !== null, 60_000);
+	if (child.exitCode !== null) throw new Error(`host ${id} exited: ${log}`);
+	return {id, env, child, log: () => log};
+}
+
+async function client(host: Host): Promise<FleetClient> {
+	const fleet = await connectFleet(loadConfig(host.env), {startDaemon: false, name: 'multi-host-test'});
+	cleanups.push(() => fleet.close());
+	return fleet;
+}
+
+async function database(url: string): Promise<pg.Pool> {
+	const pool = new pg.Pool({connectionString: url, max: 2});
+	cleanups.push(() => pool.end());
+	return pool;
+}
+
+/** Submits `count` tasks spread over the hosts' sockets, a few at a time over each. */
+async function submitSpread(clients: FleetClient[], count: number, prompt: (i: number) => string, cwd: string): Promise<string[]> {
+	const ids: string[] = [];
+	for (let i = 0; i < count; i += 30) {
+		const batch = Array.from({length: Math.min(30, count - i)}, (_, j) => clients[(i + j) % clients.length]!.call('delegate_task', {prompt: prompt(i + j), cwd}));
+		ids.push(...(await Promise.all(batch)).map(result => result.task.id));
+	}
+	return ids;
+}
+
+async function statuses(pool: pg.Pool): Promise<{id: string; status: string; attempts: number; host_id: string | null}[]> {
+	return (await pool.query<{id: string; status: string; attempts: number; host_id: string | null}>('SELECT id, status, attempts, host_id FROM tasks')).rows;
+}
+
+async function claimsPerTask(pool: pg.Pool): Promise<Map<string, number>> {
+	const {rows} = await pool.query<{task_id: string; n: string}>("SELECT task_id, count(*) AS n FROM task_claims WHERE event = 'claimed' GROUP BY task_id");
+	return new Map(rows.map(row => [row.task_id, Number(row.n)]));
+}
+
+describe('several hosts on one PostgreSQL', () => {
+	it('refuses a database URL that is not PostgreSQL and a bad host id, saying what is accepted', () => {
+		expect(() => loadConfig({CCFLEET_HOME: '/tmp/x', CCFLEET_DATABASE_URL: 'mysql://db/fleet'})).toThrow(ConfigError);
+		expect(() => loadConfig({CCFLEET_HOME: '/tmp/x', CCFLEET_DATABASE_URL: 'mysql://db/fleet'})).toThrow(/give postgres:\/\/user:password@host:5432\/database/);
+		expect(() => loadConfig({CCFLEET_HOME: '/tmp/x', CCFLEET_DATABASE_URL: 'postgres://db/fleet', CCFLEET_HOST_ID: 'a b'})).toThrow(
+			/CCFLEET_HOST_ID is "a b"; give 1–63 letters/,
+		);
+		expect(loadConfig({CCFLEET_HOME: '/tmp/x', CCFLEET_DATABASE_URL: 'postgres://db/fleet', CCFLEET_HOST_LABELS: 'gpu, big-ram,gpu'}).shared).toMatchObject({
+			databaseUrl: 'postgres://db/fleet',
+			hostId: os.hostname(),
+			labels: ['gpu', 'big-ram'],
+		});
+		expect(loadConfig({CCFLEET_HOME: '/tmp/x'}).shared).toBeUndefined();
+	});
+
+	it('runs 300 tasks submitted over three daemons exactly once each, on more than one host', async () => {
+		const url = await postgres().createDatabase();
+		const project = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-multi-project-'));
+		cleanups.push(() => rmSync(project, {recursive: true, force: true}));
+		const hosts = await Promise.all(['h1', 'h2', 'h3'].map(id => startHost(id, url)));
+		expect(hosts[0]!.log()).toMatch(/schedules stay in this host's own SQLite/);
+		const clients = await Promise.all(hosts.map(host => client(host)));
+		const pool = await database(url);
+		const started = performance.now();
+		const ids = await submitSpread(clients, 300, i => `task ${i}`, project);
+		expect(new Set(ids).size).toBe(300);
+		await waitFor('every task to complete', async () => (await statuses(pool)).filter(task => task.status === 'completed').length === 300, 90_000, 100);
+		const seconds = (performance.now() - started) / 1000;
+		const rows = await statuses(pool);
+		expect(rows.filter(task => task.attempts !== 1)).toEqual([]);
+		const claims = await claimsPerTask(pool);
+		expect(ids.filter(id => claims.get(id) !== 1)).toEqual([]);
+		const perHost = new Map<string, number>();
+		for (const task of rows) perHost.set(task.host_id ?? '?', (perHost.get(task.host_id ?? '?') ?? 0) + 1);
+		console.log(`300 tasks on three hosts in ${seconds.toFixed(1)} s:`, Object.fromEntries(perHost));
+		expect([...perHost.keys()].filter(id => ['h1', 'h2', 'h3'].includes(id)).length).toBeGreaterThan(1);
+		// A host's view shows a task submitted over another host's socket, as it ended wherever it ran.
+		await waitFor('h3 to see the end of a task submitted on h1', async () => (await clients[2]!.call('task_status', {id: ids[0]})).task?.status === 'completed');
+	}, 150_000);
+});
