@@ -1,5 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -7,7 +7,7 @@ import pg from 'pg';
 import {afterEach, describe, expect, it} from 'vitest';
 import {connectFleet, type FleetClient} from '../../source/cli/client.js';
 import {ConfigError, loadConfig} from '../../source/config.js';
-import {binPath} from '../helpers/ccfleet-process.js';
+import {binPath, processesOfTask} from '../helpers/ccfleet-process.js';
 import {usePostgres} from '../helpers/postgres-server.js';
 import {waitFor} from '../helpers/wait-for.js';
 
@@ -124,4 +124,46 @@ describe('several hosts on one PostgreSQL', () => {
 		// A host's view shows a task submitted over another host's socket, as it ended wherever it ran.
 		await waitFor('h3 to see the end of a task submitted on h1', async () => (await clients[2]!.call('task_status', {id: ids[0]})).task?.status === 'completed');
 	}, 150_000);
+
+	it("finishes a killed host's running tasks on the others after its lease, none run twice to the end", async () => {
+		const url = await postgres().createDatabase();
+		const project = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-multi-project-'));
+		cleanups.push(() => rmSync(project, {recursive: true, force: true}));
+		// A short lease, so the test waits seconds rather than the default 15 s; beats every third of it.
+		const lease = {CCFLEET_LEASE_MS: '2000'};
+		// The victim starts alone, takes four tasks and is killed while it runs them.
+		const victim = await startHost('k2', url, lease);
+		const pool = await database(url);
+		const victimClient = await client(victim);
+		// claude's first start-up in a fresh config runs alone (the first-start gate); after one, workers start together.
+		const [warmUp] = await submitSpread([victimClient], 1, () => 'warm up', project);
+		await waitFor('the warm-up task to complete', async () => (await statuses(pool)).find(task => task.id === warmUp)?.status === 'completed');
+		const first = await submitSpread([victimClient], 4, i => `task ${i} [[fake:sleep=5]]`, project);
+		await waitFor('k2 to run four tasks', async () => (await statuses(pool)).filter(task => task.status === 'running' && task.host_id === 'k2').length === 4);
+		const corePid = (JSON.parse(readFileSync(path.join(victim.env.CCFLEET_HOME!, 'ccfleet.lock'), 'utf8')) as {pid: number}).pid;
+		process.kill(corePid, 'SIGKILL');
+		if (corePid !== victim.child.pid) victim.child.kill('SIGKILL');
+		const onVictim = (await statuses(pool)).filter(task => task.host_id === 'k2' && task.status === 'running').map(task => task.id);
+		expect(onVictim.sort()).toEqual([...first].sort());
+		// Its workers outlive it (their terminal's owner is gone); they can no longer write anything, but are ended here.
+		cleanups.push(() => {
+			for (const id of onVictim) for (const pid of processesOfTask(id)) process.kill(pid, 'SIGKILL');
+		});
+		// The others join after the kill, and more tasks come; they take the victim's tasks once its lease ran out.
+		const others = await Promise.all(['k1', 'k3'].map(id => startHost(id, url, lease)));
+		const rest = await submitSpread(await Promise.all(others.map(host => client(host))), 8, i => `task ${i + 4} [[fake:sleep=1]]`, project);
+		const ids = [...first, ...rest];
+		await waitFor('every task to complete', async () => (await statuses(pool)).every(task => task.status === 'completed'), 60_000, 100);
+		const rows = new Map((await statuses(pool)).map(task => [task.id, task]));
+		expect(rows.size).toBe(13);
+		const claims = await claimsPerTask(pool);
+		for (const id of ids) {
+			const taken = onVictim.includes(id);
+			expect(claims.get(id), id).toBe(taken ? 2 : 1);
+			expect(rows.get(id)!.attempts, id).toBe(taken ? 2 : 1);
+			if (taken) expect(['k1', 'k3']).toContain(rows.get(id)!.host_id);
+		}
+		const expired = await pool.query<{task_id: string}>("SELECT task_id FROM task_claims WHERE event = 'lease-expired' AND host_id = 'k2'");
+		expect(expired.rows.map(row => row.task_id).sort()).toEqual([...onVictim].sort());
+	}, 120_000);
 });
