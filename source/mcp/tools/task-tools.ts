@@ -184,8 +184,9 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 			inputSchema: {id: taskIdSchema},
 		},
 		async ({id}) =>
-			guard(() => {
+			guard(async () => {
 				const task = fleet.retry(id);
+				await fleet.flush();
 				return ok({task: taskView(fleet, fleet.get(task.id), {promptChars: 200})}, `Task ${task.id} retries ${id}; it is ${fleet.get(task.id).status}.`);
 			}),
 	);
@@ -202,8 +203,9 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 			},
 		},
 		async ({id, additionalContext}) =>
-			guard(() => {
+			guard(async () => {
 				const task = fleet.resume(id, additionalContext);
+				await fleet.flush();
 				const resumedConversation = task.sessionId === fleet.get(id).sessionId;
 				const how = resumedConversation ? 'resumes its conversation' : 'retells it to a fresh worker (its conversation is not on disk)';
 				return ok({task: taskView(fleet, fleet.get(task.id), {promptChars: 200}), resumedConversation}, `Task ${task.id} continues ${id} and ${how}.`);
