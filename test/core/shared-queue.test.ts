@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {isTerminal, type Task} from '../../source/core/domain/task.js';
 import {createFleet, type FleetOptions} from '../../source/core/fleet.js';
+import type {AdmissionPolicy} from '../../source/core/fleet/admission.js';
 import type {TaskCoordinator} from '../../source/core/ports/task-coordinator.js';
 import {FakeClock} from '../fakes/fake-clock.js';
 import {FakeSystemMonitor} from '../fakes/fake-system-monitor.js';
@@ -81,14 +82,17 @@ class SharedDatabase {
 	}
 }
 
-function host(database: SharedDatabase, hostId: string, options: Partial<FleetOptions> = {}) {
+function host(database: SharedDatabase, hostId: string, options: Partial<FleetOptions> = {}, admissionPolicies: AdmissionPolicy[] = []) {
 	const clock = new FakeClock();
 	const driver = new FakeWorkerDriver();
 	const output = new MemoryOutputLog();
 	const coordinator = database.coordinator(hostId);
 	let n = 0;
 	const ids = {taskId: () => `${hostId}-${++n}`, sessionId: () => `00000000-0000-4000-8000-${hostId.padStart(6, '0')}${String(++n).padStart(6, '0')}`};
-	const fleet = createFleet({store: database.store, output, driver, clock, system: new FakeSystemMonitor(), ids, coordinator}, {staggerMs: 0, maxWorkers: 2, ...options});
+	const fleet = createFleet(
+		{store: database.store, output, driver, clock, system: new FakeSystemMonitor(), ids, coordinator, admissionPolicies},
+		{staggerMs: 0, maxWorkers: 2, ...options},
+	);
 	return {fleet, clock, driver, output, coordinator};
 }
 
@@ -137,6 +141,33 @@ describe('Fleet on a shared store (a coordinator)', () => {
 		expect(database.claims.every(claim => claim.max <= 2)).toBe(true);
 		expect(a.coordinator.maxInFlight).toBe(1);
 		expect(b.coordinator.maxInFlight).toBe(1);
+	});
+
+	it('claims nothing while admission holds starts, and claims when the hold ends (its time, or a worker ending)', async () => {
+		const database = new SharedDatabase();
+		const holding = {until: 0};
+		const hold: AdmissionPolicy = {
+			name: 'test-hold',
+			check: ({now}) => (now < holding.until ? {admit: false, reason: 'held by the test', until: holding.until} : {admit: true}),
+		};
+		const a = host(database, 'a', {maxWorkers: 1}, [hold]);
+		await a.fleet.start();
+		holding.until = a.clock.now() + 10_000;
+		const held = a.fleet.submit({prompt: 'held', cwd: '/work'});
+		await settle();
+		expect(database.holders.has(held.id)).toBe(false);
+		a.clock.advance(10_000);
+		await settle();
+		expect(database.holders.get(held.id)).toBe('a');
+		expect(a.driver.started.map(worker => worker.spec.taskId)).toEqual([held.id]);
+		// At the ceiling: the next task stays for any host until this one ends.
+		const next = a.fleet.submit({prompt: 'next', cwd: '/work'});
+		await settle();
+		expect(database.holders.has(next.id)).toBe(false);
+		a.driver.worker(held.id).finish('ok');
+		await settle();
+		expect(database.holders.get(next.id)).toBe('a');
+		expect(a.driver.started.map(worker => worker.spec.taskId)).toEqual([held.id, next.id]);
 	});
 
 	it('stops the worker of a task the heartbeat says it lost, writing nothing of it, with a line in its log', async () => {
