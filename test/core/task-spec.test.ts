@@ -23,6 +23,8 @@ const every: TaskSpec = {
 	permissionMode: 'plan',
 	allow: ['Bash(npm test:*)'],
 	deny: ['Bash(rm:*)'],
+	host: 'build-1',
+	label: 'big-ram',
 };
 
 describe('the task spec', () => {

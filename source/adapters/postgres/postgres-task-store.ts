@@ -182,11 +182,12 @@ const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 
 /** Inserts a task on a pool or inside a caller's transaction (a schedule firing stores its task with its run). */
 export async function insertTask(client: pg.Pool | pg.PoolClient, task: Task, placement: Placement = {}): Promise<number> {
-	const row = rowFor(task);
-	const values = [...COLUMNS.map(column => row[column]), placement.host ?? null, placement.label ?? null];
+	// The pins are the task's own fields (host, label), mapped to pin_host and pin_label by task-row.ts; `placement` overrides them.
+	const row = rowFor({...task, ...(placement.host ? {host: placement.host} : {}), ...(placement.label ? {label: placement.label} : {})});
+	const values = COLUMNS.map(column => row[column]);
 	try {
 		const {rows} = await client.query<{change_seq: number}>(
-			`INSERT INTO tasks (${COLUMNS.join(', ')}, pin_host, pin_label) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING change_seq::double precision AS change_seq`,
+			`INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING change_seq::double precision AS change_seq`,
 			values,
 		);
 		return rows[0]!.change_seq;
@@ -196,8 +197,8 @@ export async function insertTask(client: pg.Pool | pg.PoolClient, task: Task, pl
 	}
 }
 
-type HeldRow = TaskRow & {host_id: string | null; pin_host: string | null; pin_label: string | null; change_seq: number};
-const HELD_SELECT = `${TASK_SELECT}, host_id, pin_host, pin_label, change_seq::double precision AS change_seq`;
+type HeldRow = TaskRow & {host_id: string | null; change_seq: number};
+const HELD_SELECT = `${TASK_SELECT}, host_id, change_seq::double precision AS change_seq`;
 
 export function heldFromRow(row: HeldRow): HeldTask {
 	return {

@@ -174,6 +174,14 @@ export const MIGRATIONS: readonly Migration[] = [
 		description: 'the workflow a task is a step of',
 		sql: `ALTER TABLE tasks ADD COLUMN workflow TEXT; -- JSON WorkflowMembership {id, name, step}`,
 	},
+	{
+		version: 13,
+		description: 'where a task may run: pinned to one host or to hosts with a label',
+		sql: `
+			ALTER TABLE tasks ADD COLUMN pin_host TEXT;
+			ALTER TABLE tasks ADD COLUMN pin_label TEXT;
+		`,
+	},
 ];
 
 /** The schema version this build of ccfleet writes. */

@@ -69,6 +69,8 @@ export type TaskRow = {
 	base_branch: string | null;
 	verify_command: string | null;
 	workflow: string | null;
+	pin_host: string | null;
+	pin_label: string | null;
 };
 
 export const COLUMNS = [
@@ -120,6 +122,8 @@ export const COLUMNS = [
 	'base_branch',
 	'verify_command',
 	'workflow',
+	'pin_host',
+	'pin_label',
 ] as const satisfies ReadonlyArray<keyof TaskRow>;
 
 export function toRow(task: Task): TaskRow {
@@ -172,6 +176,8 @@ export function toRow(task: Task): TaskRow {
 		base_branch: task.base ?? null,
 		verify_command: task.verify ?? null,
 		workflow: task.workflow ? JSON.stringify(task.workflow) : null,
+		pin_host: task.host ?? null,
+		pin_label: task.label ?? null,
 	};
 }
 
@@ -227,6 +233,8 @@ export function fromRow(row: TaskRow): Task {
 		...(row.base_branch === null ? {} : {base: row.base_branch}),
 		...(row.verify_command === null ? {} : {verify: row.verify_command}),
 		...(row.workflow === null ? {} : {workflow: JSON.parse(row.workflow) as WorkflowMembership}),
+		...(row.pin_host === null ? {} : {host: row.pin_host}),
+		...(row.pin_label === null ? {} : {label: row.pin_label}),
 	};
 }
 

@@ -28,6 +28,9 @@ const ruleListSchema = z
 	)
 	.max(200);
 
+/** A host id or label: 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit. */
+const hostNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a host id or label: letters, digits, dots, dashes or underscores');
+
 export const taskIdSchema = z.string().min(1).max(100).describe('A task id, as delegate_task returned it, e.g. "k3f9a2zq".');
 
 /**
@@ -108,6 +111,9 @@ export const taskSpecShape = {
 	permissionMode: z.enum(PERMISSION_MODES).optional().describe('claude --permission-mode for the worker; default acceptEdits (file edits allowed, other tools ask).'),
 	allow: ruleListSchema.optional().describe('Permission rules answered yes without asking, for this task, e.g. ["Bash(npm test:*)", "Edit(src/**)"].'),
 	deny: ruleListSchema.optional().describe('Permission rules answered no without asking (the worker is told why), e.g. ["Bash(rm:*)"].'),
+	// Names as CCFLEET_HOST_ID and CCFLEET_HOST_LABELS accept them, so that a pin can match a host at all.
+	host: hostNameSchema.optional().describe('Run only on this host (its CCFLEET_HOST_ID).'),
+	label: hostNameSchema.optional().describe('Run only on a host with this label (CCFLEET_HOST_LABELS), e.g. "big-ram".'),
 };
 
 export type TaskSpecField = keyof typeof taskSpecShape;
@@ -189,6 +195,8 @@ const NUMBER_RULES: Partial<Record<TaskSpecField, string>> = {
 	maxOutputBytes: `a positive whole number of bytes, at most ${MAX_OUTPUT_CAP_BYTES} (1 GiB)`,
 	maxBudgetUsd: `a positive amount in USD, at most ${MAX_TASK_BUDGET_USD}`,
 	base: 'a branch name such as "main" (no spaces, no "..", not starting with "-")',
+	host: 'a host id: 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+	label: 'a host label: 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit (e.g. "big-ram")',
 };
 
 /** One sentence for a person: which field, what was wrong, what would be accepted. */

@@ -155,6 +155,8 @@ export function createTask(input: NewTaskInput, ids: {id: string; sessionId: str
 		...(input.isolation && input.isolation !== 'none' ? {isolation: input.isolation, mergeStrategy: input.mergeStrategy ?? 'manual'} : {}),
 		...(input.base ? {base: input.base} : {}),
 		...(input.verify ? {verify: input.verify} : {}),
+		...(input.host ? {host: input.host} : {}),
+		...(input.label ? {label: input.label} : {}),
 		sessionId: ids.sessionId,
 		createdAt: now,
 		updatedAt: now,
