@@ -1,4 +1,5 @@
 import path from 'node:path';
+import os from 'node:os';
 import {mkdirSync} from 'node:fs';
 import type {Config} from './config.js';
 import {findClaudeBinary} from './adapters/claude/claude-binary.js';
@@ -18,6 +19,7 @@ import {SqliteScheduleStore} from './adapters/sqlite/sqlite-schedule-store.js';
 import {SqliteTaskStore} from './adapters/sqlite/sqlite-task-store.js';
 import {redact} from './adapters/postgres/connection.js';
 import {openSharedTasks} from './adapters/postgres/task-coordinator.js';
+import {openSharedGovernance} from './adapters/postgres/shared-governance.js';
 import type {TaskStore} from './core/ports/task-store.js';
 import {OsSystemMonitor} from './adapters/system/os-system-monitor.js';
 import {currentProcessIdentity} from './adapters/system/process-info.js';
@@ -91,6 +93,9 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		}
 		const store: TaskStore = shared?.store ?? new SqliteTaskStore(config.databasePath);
 		cleanups.push(() => (shared ? shared.close() : store.close()));
+		// One account: a usage limit any host meets holds every host's new starts until its reset (the budget counts every host's tasks already).
+		const governance = config.shared ? await openSharedGovernance(config.shared.databaseUrl, config.shared.hostId) : undefined;
+		if (governance) cleanups.push(() => governance.close());
 		const output = new FileOutputLog(config.logsDirectory, {maxBytes: config.maxOutputBytes});
 		cleanups.push(() => output.close());
 		const hooks = new HookServer();
@@ -122,6 +127,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				admissionPolicies: [firstStartGate(claudeGlobalConfigPath(env))],
 				userDefinitions: new WorkflowFiles(userConfigDirectory(env)),
 				...(shared ? {coordinator: shared.coordinator} : {}),
+				...(governance ? {sharedGovernance: governance.governance} : {}),
 			},
 			{
 				maxWorkers: config.maxWorkers,
@@ -133,6 +139,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				maxAttempts: config.maxAttempts,
 				defaults: {priority: 'P1', permissionMode: config.permissionMode, mode: config.workerMode, timeoutMs: config.taskTimeoutMs},
 				ask: config.ask,
+				host: hostIdentity(config, env),
 			},
 		);
 		late.fleet = fleet;
@@ -181,4 +188,14 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		await closeAll();
 		throw error;
 	}
+}
+
+/**
+ * This host's id and labels: the shared settings' when the fleet is shared; alone, the same variables read plainly
+ * (nothing else depends on them there), so that a task pinned elsewhere is refused naming them.
+ */
+function hostIdentity(config: Config, env: NodeJS.ProcessEnv): {id: string; labels: string[]} {
+	if (config.shared) return {id: config.shared.hostId, labels: config.shared.labels};
+	const labels = (env.CCFLEET_HOST_LABELS ?? '').split(',').map(label => label.trim());
+	return {id: env.CCFLEET_HOST_ID?.trim() || os.hostname(), labels: [...new Set(labels.filter(label => label !== ''))]};
 }

@@ -32,6 +32,7 @@ import {builtInRole} from './domain/roles.js';
 import {buildCatalog, findRole, type WorkflowCatalog} from './domain/workflow-catalog.js';
 import {startWorkflow, type StartedWorkflow, type WorkflowRequest} from './fleet/workflows.js';
 import {SharedQueue} from './fleet/shared-queue.js';
+import {checkPlacement} from './fleet/placement.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -80,6 +81,7 @@ export class Fleet {
 			store: ports.store,
 			system: ports.system,
 			logger: this.#logger,
+			...(ports.sharedGovernance ? {shared: ports.sharedGovernance} : {}),
 			onHeld: held => this.#bus.emit('fleet:held', held),
 		});
 		// Spending changes only with a task; between changes the pump may ask as often as it likes.
@@ -233,6 +235,9 @@ export class Fleet {
 		this.#parking.arm();
 		// Admission decides by measurement from the first start on.
 		await this.#governance.sample();
+		// A usage limit another host met holds this one from its first start on, and whenever another host meets one.
+		await this.#governance.readShared();
+		this.#governance.watchShared(() => this.#pump());
 		this.#shared?.start();
 		this.#pump();
 		return report;
@@ -301,6 +306,8 @@ export class Fleet {
 		if (spec.isolation === 'worktree' && !this.#ports.workspaces) {
 			throw new InvalidInputError('Worktree isolation is not available in this ccfleet (no git). Run the task without isolation.');
 		}
+		// Shared: another host may match the pin (or join later). Alone: a pin this host does not match could never start.
+		if (!this.#ports.coordinator) checkPlacement(spec, this.#options.host);
 		return spec;
 	}
 
@@ -656,7 +663,7 @@ export class Fleet {
 	 * nobody, and its conversation is on disk to go on from.
 	 */
 	#onUsageLimit(taskId: string, report: UsageLimitReport): void {
-		const until = this.#governance.usage.note(report);
+		const until = this.#governance.noteUsageLimit(report);
 		if (until === undefined) return;
 		this.#logger.warn('the usage limit is reached; new workers wait for its reset', {taskId, kind: report.kind, resetsAt: new Date(until).toISOString()});
 		void this.#supervisor.stop(taskId, {kind: 'park', until}, 'parked at the usage limit');

@@ -3,6 +3,7 @@ import type {WorkerMode} from '../domain/task.js';
 import type {FleetEvents} from '../events.js';
 import type {Clock} from '../ports/clock.js';
 import type {Logger} from '../ports/logger.js';
+import type {SharedGovernance} from '../ports/shared-governance.js';
 import type {SystemMonitor} from '../ports/system-monitor.js';
 import type {TaskStore} from '../ports/task-store.js';
 import type {UsageLimitReport} from '../ports/worker-driver.js';
@@ -38,14 +39,27 @@ export class Governance {
 	readonly #system: SystemMonitor;
 	readonly #logger: Logger;
 	#cancelWatch: (() => void) | undefined;
+	readonly #shared: SharedGovernance | undefined;
+	#cancelShared: (() => void) | undefined;
+	/** The shared database could not be read at the last try (said once, not at every try). */
+	#sharedFailing = false;
 	#isStopped = false;
 	readonly #onHeld: ((held: FleetEvents['fleet:held']) => void) | undefined;
 	/** The announced policies that hold the fleet now. */
 	readonly #holding = new Set<string>();
 
 	/** `options` is the fleet's own object: configure() changes it in place, where admission and the supervisor read it. */
-	constructor(ports: {options: FleetOptions; clock: Clock; store: TaskStore; system: SystemMonitor; logger: Logger; onHeld?: (held: FleetEvents['fleet:held']) => void}) {
+	constructor(ports: {
+		options: FleetOptions;
+		clock: Clock;
+		store: TaskStore;
+		system: SystemMonitor;
+		logger: Logger;
+		shared?: SharedGovernance;
+		onHeld?: (held: FleetEvents['fleet:held']) => void;
+	}) {
 		const {options, clock, store} = ports;
+		this.#shared = ports.shared;
 		this.#onHeld = ports.onHeld;
 		this.#options = options;
 		this.#clock = clock;
@@ -97,7 +111,56 @@ export class Governance {
 
 	noteEnded(taskId: string, usageLimit: UsageLimitReport | undefined): void {
 		this.gauge.noteEnded(taskId);
-		if (usageLimit) this.usage.note(usageLimit);
+		if (usageLimit) this.noteUsageLimit(usageLimit);
+	}
+
+	/** A worker here reported on the usage limit; returns its reset when it is reached. Every other host sharing the fleet learns it. */
+	noteUsageLimit(report: UsageLimitReport): number | undefined {
+		const until = this.usage.note(report);
+		if (until !== undefined && this.#shared) {
+			this.#shared.noteUsageLimit(until, report.kind).catch((error: unknown) => {
+				this.#logger.warn('could not tell the other hosts that the usage limit is reached; they learn it when their own workers meet it', {
+					error: error instanceof Error ? error.message : String(error),
+				});
+			});
+		}
+		return until;
+	}
+
+	/**
+	 * With several hosts: reads the usage limit any host noted; true when it holds this host's starts longer than it
+	 * knew. A failed read is said once (not at every try) and changes nothing.
+	 */
+	async readShared(): Promise<boolean> {
+		if (!this.#shared) return false;
+		try {
+			const limit = await this.#shared.usageLimit();
+			if (this.#sharedFailing) this.#logger.info('the usage limit other hosts noted can be read again');
+			this.#sharedFailing = false;
+			if (!limit || !this.usage.hear(limit)) return false;
+			this.#logger.warn('another host met the usage limit; new workers here wait for its reset', {
+				...(limit.notedBy ? {host: limit.notedBy} : {}),
+				resetsAt: new Date(limit.until).toISOString(),
+			});
+			return true;
+		} catch (error) {
+			if (!this.#sharedFailing)
+				this.#logger.warn('could not read the usage limit other hosts noted; tries again', {error: error instanceof Error ? error.message : String(error)});
+			this.#sharedFailing = true;
+			return false;
+		}
+	}
+
+	/** With several hosts: readShared() every `sharedStateMs`, calling `onHeld` when it holds this host longer, until stop(). */
+	watchShared(onHeld: () => void): void {
+		if (!this.#shared || this.#isStopped || this.#cancelShared) return;
+		this.#cancelShared = this.#clock.setTimeout(() => {
+			void this.readShared().then(held => {
+				this.#cancelShared = undefined;
+				if (held) onHeld();
+				this.watchShared(onHeld);
+			});
+		}, this.#options.sharedStateMs);
 	}
 
 	/** The knobs in force: the ceiling, the CPU threshold, the memory reserve, the recycling size, the daily budget. */
@@ -170,5 +233,7 @@ export class Governance {
 		this.#isStopped = true;
 		this.#cancelWatch?.();
 		this.#cancelWatch = undefined;
+		this.#cancelShared?.();
+		this.#cancelShared = undefined;
 	}
 }

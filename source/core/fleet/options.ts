@@ -11,6 +11,7 @@ import type {PermissionPolicies} from '../ports/permission-policies.js';
 import type {ChangeJournal} from '../ports/change-journal.js';
 import type {UserDefinitions} from '../ports/workflow-catalog.js';
 import type {TaskCoordinator} from '../ports/task-coordinator.js';
+import type {SharedGovernance} from '../ports/shared-governance.js';
 import type {AdmissionPolicy} from './admission.js';
 import {DEFAULT_ASK_OPTIONS, type AskOptions} from '../domain/ask-options.js';
 import {DEFAULT_RESOURCE_OPTIONS, type ResourceOptions} from './resource-gauge.js';
@@ -40,6 +41,8 @@ export type FleetPorts = {
 	defer?: (run: () => void) => void;
 	/** Several hosts share the store: tasks are claimed from it rather than owned by whoever inserted them. Without it, one host. */
 	coordinator?: TaskCoordinator;
+	/** Several hosts share one account: a usage limit one host meets holds them all (read every `sharedStateMs`). Without it, this host's own. */
+	sharedGovernance?: SharedGovernance;
 };
 
 export type FleetOptions = {
@@ -49,6 +52,8 @@ export type FleetOptions = {
 	resources: ResourceOptions;
 	/** How often the machine's CPU and memory are sampled while there is work. */
 	systemSampleMs: number;
+	/** With several hosts: how often the usage limit other hosts noted is read. */
+	sharedStateMs: number;
 	/** Least time between two worker start-ups: concurrent claude start-ups race on their shared config file. */
 	staggerMs: number;
 	defaults: TaskDefaults;
@@ -68,12 +73,15 @@ export type FleetOptions = {
 	stopDrainMs: number;
 	/** When a question nobody answers is announced, and what becomes of it in the end. */
 	ask: AskOptions;
+	/** This host's id and labels (CCFLEET_HOST_ID, CCFLEET_HOST_LABELS): on one host, a task pinned elsewhere is refused at submit. */
+	host?: {id: string; labels: readonly string[]};
 };
 
 export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
 	maxWorkers: 4,
 	resources: DEFAULT_RESOURCE_OPTIONS,
 	systemSampleMs: 1000,
+	sharedStateMs: 1000,
 	staggerMs: 250,
 	defaults: {priority: 'P1', permissionMode: 'acceptEdits', mode: 'pty', timeoutMs: 30 * 60_000},
 	maxAttempts: 3,

@@ -71,6 +71,19 @@ export class UsageLimit {
 		return this.#limitedUntil;
 	}
 
+	/**
+	 * A limit another host of a shared fleet met (one account, one limit): new starts here wait for its reset too, and
+	 * come back by the same ramp; no worker here is stopped, since none of them was refused. Returns whether it holds
+	 * this host later than it already knew (an echo of its own limit, or an old one, changes nothing).
+	 */
+	hear(limit: {until: number; kind?: string}): boolean {
+		if (limit.until <= this.#clock.now() || (this.#limitedUntil !== undefined && limit.until <= this.#limitedUntil)) return false;
+		this.#limitedUntil = limit.until;
+		if (limit.kind) this.#kind = limit.kind;
+		this.#startsSinceReset = 0;
+		return true;
+	}
+
 	/** A worker started (it counts toward the ramp). */
 	noteStarted(): void {
 		const now = this.#clock.now();
