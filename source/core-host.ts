@@ -1,4 +1,5 @@
 import path from 'node:path';
+import os from 'node:os';
 import {mkdirSync} from 'node:fs';
 import type {Config} from './config.js';
 import {findClaudeBinary} from './adapters/claude/claude-binary.js';
@@ -138,6 +139,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				maxAttempts: config.maxAttempts,
 				defaults: {priority: 'P1', permissionMode: config.permissionMode, mode: config.workerMode, timeoutMs: config.taskTimeoutMs},
 				ask: config.ask,
+				host: hostIdentity(config, env),
 			},
 		);
 		late.fleet = fleet;
@@ -186,4 +188,14 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		await closeAll();
 		throw error;
 	}
+}
+
+/**
+ * This host's id and labels: the shared settings' when the fleet is shared; alone, the same variables read plainly
+ * (nothing else depends on them there), so that a task pinned elsewhere is refused naming them.
+ */
+function hostIdentity(config: Config, env: NodeJS.ProcessEnv): {id: string; labels: string[]} {
+	if (config.shared) return {id: config.shared.hostId, labels: config.shared.labels};
+	const labels = (env.CCFLEET_HOST_LABELS ?? '').split(',').map(label => label.trim());
+	return {id: env.CCFLEET_HOST_ID?.trim() || os.hostname(), labels: [...new Set(labels.filter(label => label !== ''))]};
 }

@@ -32,6 +32,7 @@ import {builtInRole} from './domain/roles.js';
 import {buildCatalog, findRole, type WorkflowCatalog} from './domain/workflow-catalog.js';
 import {startWorkflow, type StartedWorkflow, type WorkflowRequest} from './fleet/workflows.js';
 import {SharedQueue} from './fleet/shared-queue.js';
+import {checkPlacement} from './fleet/placement.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -305,6 +306,8 @@ export class Fleet {
 		if (spec.isolation === 'worktree' && !this.#ports.workspaces) {
 			throw new InvalidInputError('Worktree isolation is not available in this ccfleet (no git). Run the task without isolation.');
 		}
+		// Shared: another host may match the pin (or join later). Alone: a pin this host does not match could never start.
+		if (!this.#ports.coordinator) checkPlacement(spec, this.#options.host);
 		return spec;
 	}
 

@@ -73,6 +73,8 @@ export type FleetOptions = {
 	stopDrainMs: number;
 	/** When a question nobody answers is announced, and what becomes of it in the end. */
 	ask: AskOptions;
+	/** This host's id and labels (CCFLEET_HOST_ID, CCFLEET_HOST_LABELS): on one host, a task pinned elsewhere is refused at submit. */
+	host?: {id: string; labels: readonly string[]};
 };
 
 export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
