@@ -29,8 +29,11 @@ export function statusLabel(task: TaskView, now = Date.now()): string {
 /** The task list of `ccfleet status`. */
 export function formatTaskTable(tasks: TaskView[], columns = process.stdout.columns || 100, now = Date.now()): string {
 	if (tasks.length === 0) return 'No tasks yet. Hand one over with: ccfleet delegate "<what to do>"';
-	const rows = tasks.map(task => [task.id, statusLabel(task, now), task.priority, age(task.createdAt), money(task.costUsd)]);
-	const header = ['ID', 'STATUS', 'PRI', 'AGE', 'COST'];
+	// Which host holds or ran each task: a column only when the tasks are spread over several hosts.
+	const withHost = new Set(tasks.map(task => task.host).filter(host => host !== undefined)).size > 1;
+	const hostCell = (task: TaskView) => task.host ?? (task.pin ? `→${task.pin.host ?? task.pin.label}` : '-');
+	const rows = tasks.map(task => [task.id, statusLabel(task, now), task.priority, ...(withHost ? [hostCell(task)] : []), age(task.createdAt), money(task.costUsd)]);
+	const header = ['ID', 'STATUS', 'PRI', ...(withHost ? ['HOST'] : []), 'AGE', 'COST'];
 	const widths = header.map((title, i) => Math.max(title.length, ...rows.map(row => row[i]!.length)));
 	const used = widths.reduce((sum, width) => sum + width + 2, 0);
 	const promptWidth = Math.max(20, columns - used - 1);
@@ -86,6 +89,11 @@ export function formatAdmission(fleet: FleetStatus, now = Date.now()): string {
 	if (admission.dailyBudgetUsd !== undefined) {
 		lines.push(`daily budget: ${dollars(admission.spentTodayUsd)} of ${budget(admission.dailyBudgetUsd)} spent today`);
 	}
+	if (fleet.hosts?.length) {
+		const host = (entry: NonNullable<FleetStatus['hosts']>[number]) =>
+			`${entry.id}${entry.labels.length > 0 ? ` [${entry.labels.join(',')}]` : ''} ${entry.down ? 'down' : `${entry.workers} running`}`;
+		lines.push(`hosts: ${fleet.hosts.map(host).join(' · ')}`);
+	}
 	return lines.join('\n');
 }
 
@@ -124,6 +132,8 @@ export function formatTask(task: TaskView): string {
 			task.parkedUntil === undefined ? undefined : `${task.parkedUntil}: the account's usage limit stopped its worker; it goes on by itself after the reset`,
 		],
 		['priority', task.priority],
+		['host', task.host],
+		['pinned to', task.pin ? pinText(task.pin) : undefined],
 		['mode', task.mode],
 		['role', task.role],
 		['workflow', task.workflow ? `${task.workflow.name} ${task.workflow.id}, step ${task.workflow.step}` : undefined],
@@ -173,4 +183,10 @@ function answersLine(answers: NonNullable<TaskView['answers']>): string {
 	const last = answers.at(-1)!;
 	const how = last.rule ? ` by the ${last.rule.level} rule ${last.rule.text}` : '';
 	return `${answers.length}: ${[...counts].map(([key, count]) => `${count} ${key}`).join(', ')}; last: ${last.summary} ${last.answer === 'allow' ? 'allowed' : 'denied'}${how}`;
+}
+
+/** "host c", "a host with label gpu", "host c with label gpu". */
+function pinText(pin: NonNullable<TaskView['pin']>): string {
+	if (pin.host !== undefined) return `host ${pin.host}${pin.label === undefined ? '' : ` with label ${pin.label}`}`;
+	return `a host with label ${pin.label ?? '?'}`;
 }

@@ -33,6 +33,7 @@ import {buildCatalog, findRole, type WorkflowCatalog} from './domain/workflow-ca
 import {startWorkflow, type StartedWorkflow, type WorkflowRequest} from './fleet/workflows.js';
 import {SharedQueue} from './fleet/shared-queue.js';
 import {checkPlacement} from './fleet/placement.js';
+import type {FleetHost} from './ports/task-coordinator.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -397,6 +398,24 @@ export class Fleet {
 		this.#gate.admit(this.get(id));
 		this.#pump();
 		return this.get(id);
+	}
+
+	/** With several hosts, the host that holds or ran a task (as this host last heard); undefined on one host, or when none has yet. */
+	hostOf(id: string): string | undefined {
+		const coordinator = this.#ports.coordinator;
+		if (!coordinator) return undefined;
+		// This host's own tasks are known without asking the mirror, which may not have heard its own claim back.
+		return this.#ledger.active(id) ? coordinator.hostId : coordinator.holder?.(id);
+	}
+
+	/** With several hosts, how long a silent host keeps its tasks; undefined on one host. */
+	get leaseMs(): number | undefined {
+		return this.#ports.coordinator?.leaseMs;
+	}
+
+	/** With several hosts, every host of the fleet (id, labels, last heartbeat); on one host, none. */
+	async hosts(): Promise<FleetHost[]> {
+		return (await this.#ports.coordinator?.hosts?.()) ?? [];
 	}
 
 	/** What a task waits on before it can run (empty when it is runnable or not queued). */

@@ -26,6 +26,7 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 	const checkpoint = task.checkpoint && options.promptChars === undefined ? task.checkpoint : undefined;
 	const position = task.status === 'queued' ? fleet.queuePosition(task.id) : 0;
 	const waitingOn = task.status === 'queued' ? fleet.waitingOn(task.id) : [];
+	const host = fleet.hostOf(task.id);
 	const view: TaskView = {
 		id: task.id,
 		status: task.status,
@@ -48,6 +49,8 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 		...(task.continueFrom ? {continueFrom: task.continueFrom} : {}),
 		...(task.onDependencyFailure ? {onDependencyFailure: task.onDependencyFailure} : {}),
 		...(waitingOn.length > 0 ? {waitingOn} : {}),
+		...(task.host || task.label ? {pin: {...(task.host ? {host: task.host} : {}), ...(task.label ? {label: task.label} : {})}} : {}),
+		...(host ? {host} : {}),
 		// Its result is the task's own (shown once, as `result`); its time is ISO like every other time here.
 		...(checkpoint
 			? {

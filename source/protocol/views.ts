@@ -82,6 +82,10 @@ export const taskViewSchema = z.object({
 	onDependencyFailure: z.enum(DEPENDENCY_FAILURE_POLICIES).optional(),
 	/** Dependencies that have not ended yet. */
 	waitingOn: z.array(z.string()).optional(),
+	/** Where it may run (task spec host and label): pinned to one host, or to hosts with a label. */
+	pin: z.object({host: z.string().optional(), label: z.string().optional()}).optional(),
+	/** With several hosts: the host that holds it or ran it. */
+	host: z.string().optional(),
 	checkpoint: checkpointSchema.optional(),
 	sessionId: z.string(),
 	createdAt: iso,
@@ -163,6 +167,8 @@ export const fleetStatusSchema = z.object({
 	/** Changes the database refused (a lock held by another process, a full disk): kept in memory and written again until it takes them. */
 	unwritten: z.object({count: z.number(), since: iso, reason: z.string()}).optional(),
 	system: z.object({cpuPercent: z.number(), memoryFreeBytes: z.number(), memoryTotalBytes: z.number()}),
+	/** With several hosts: each host, its labels, its last heartbeat, how many of its workers run; `down` once it stopped or went silent. */
+	hosts: z.array(z.object({id: z.string(), labels: z.array(z.string()), heartbeatAt: iso, workers: z.number(), down: z.boolean().optional()})).optional(),
 });
 export type FleetStatus = z.infer<typeof fleetStatusSchema>;
 

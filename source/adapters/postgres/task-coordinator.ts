@@ -1,6 +1,6 @@
 import {isTerminal, type Task, type TaskStatus} from '../../core/domain/task.js';
 import type {Logger} from '../../core/ports/logger.js';
-import type {TaskCoordinator} from '../../core/ports/task-coordinator.js';
+import type {FleetHost, TaskCoordinator} from '../../core/ports/task-coordinator.js';
 import {openPool} from './connection.js';
 import {migrate} from './migrations.js';
 import {MirroredTaskStore} from './mirrored-task-store.js';
@@ -55,6 +55,14 @@ export class PostgresTaskCoordinator implements TaskCoordinator {
 
 	held(): Promise<string[]> {
 		return this.#claims.held();
+	}
+
+	holder(taskId: string): string | undefined {
+		return this.#store.holder(taskId);
+	}
+
+	hosts(): Promise<FleetHost[]> {
+		return this.#claims.hosts();
 	}
 
 	onWork(listener: () => void): () => void {

@@ -1,5 +1,8 @@
 import type {Task} from '../domain/task.js';
 
+/** A host of a shared fleet as the shared store records it. */
+export type FleetHost = {id: string; labels: string[]; heartbeatAt: number; stoppedAt?: number};
+
 /**
  * Several hosts on one shared store: which of the fleet's queued tasks this host takes, and for how long it holds them
  * (a lease its heartbeat renews). Without a coordinator every task a fleet inserts is its own (one host, SQLite).
@@ -19,6 +22,10 @@ export type TaskCoordinator = {
 	reclaimExpired(): Promise<unknown[]>;
 	/** Gives back this host's tasks (those named, or all), queued again for any host. */
 	release(ids?: readonly string[]): Promise<unknown[]>;
+	/** The host that holds a task, or last held it (ran it), as this host last heard; undefined: none yet. */
+	holder?(taskId: string): string | undefined;
+	/** Every host that ever joined the fleet, with its labels and last heartbeat (epoch ms). */
+	hosts?(): Promise<FleetHost[]>;
 	/** Ids of the tasks this host holds now (at start: what recovery may touch). */
 	held(): Promise<string[]>;
 	/** A task became claimable somewhere (a new queued task, a takeover, a dependency ended). */

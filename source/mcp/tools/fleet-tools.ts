@@ -9,6 +9,7 @@ import {taskView} from '../task-view.js';
 import {clientLabel} from './task-tools.js';
 import {failure, guard, ok, taskIdSchema} from './tool-result.js';
 import {configureResultSchema, fleetStatusResultSchema, queueResultSchema} from '../../protocol/tool-results.js';
+import type {FleetStatus} from '../../protocol/views.js';
 
 /** manage_queue and fleet_status. */
 export function registerFleetTools(server: McpServer, fleet: Fleet): void {
@@ -69,7 +70,8 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 			guard(async () => {
 				const system = await fleet.sampleSystem();
 				// The same counters the fleet feed pushes to a dashboard, plus the machine's CPU and memory.
-				const status = {...fleetCounters(fleet), system};
+				const hosts = await fleetHosts(fleet);
+				const status = {...fleetCounters(fleet), system, ...(hosts.length > 0 ? {hosts} : {})};
 				const backoff = status.backoff;
 				const text =
 					`${status.workers.running}/${status.workers.allowed} workers running, ${status.queued} queued, $${status.costUsd.toFixed(2)} spent. ` +
@@ -78,7 +80,10 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 					(status.usageLimit
 						? `\nUsage limit${status.usageLimit.kind ? ` (${status.usageLimit.kind})` : ''}: ${status.usageLimit.state}${status.usageLimit.resetsAt ? `, resets ${status.usageLimit.resetsAt}` : ''}.`
 						: '') +
-					(status.needsInput.length ? `\nWaiting for an answer: ${status.needsInput.map(entry => `${entry.id} (${entry.question})`).join('; ')}` : '');
+					(status.needsInput.length ? `\nWaiting for an answer: ${status.needsInput.map(entry => `${entry.id} (${entry.question})`).join('; ')}` : '') +
+					(hosts.length > 0
+						? `\nHosts: ${hosts.map(host => `${host.id}${host.labels.length ? ` [${host.labels.join(',')}]` : ''} ${host.down ? 'down' : `${host.workers} running`}`).join('; ')}.`
+						: '');
 				return ok(status, text);
 			}),
 	);
@@ -121,4 +126,27 @@ function describeSettings(settings: FleetSettings, spentTodayUsd: number): strin
 			? `No daily budget ($${spentTodayUsd.toFixed(2)} spent since midnight).`
 			: `Daily budget $${settings.dailyBudgetUsd.toFixed(2)}, $${spentTodayUsd.toFixed(2)} spent since midnight.`,
 	].join(' ');
+}
+
+/**
+ * With several hosts, each host of the fleet and how many workers it runs (tasks running or asking, by holder). A host
+ * is down once it stopped, or when its heartbeat is older than its lease (its tasks go to other hosts then).
+ */
+async function fleetHosts(fleet: Fleet): Promise<NonNullable<FleetStatus['hosts']>> {
+	const hosts = await fleet.hosts();
+	if (hosts.length === 0) return [];
+	const workers = new Map<string, number>();
+	for (const task of fleet.list({statuses: ['running', 'needs_input']})) {
+		const host = fleet.hostOf(task.id);
+		if (host) workers.set(host, (workers.get(host) ?? 0) + 1);
+	}
+	const leaseMs = fleet.leaseMs ?? 15_000;
+	const now = Date.now();
+	return hosts.map(host => ({
+		id: host.id,
+		labels: host.labels,
+		heartbeatAt: new Date(host.heartbeatAt).toISOString(),
+		workers: workers.get(host.id) ?? 0,
+		...(host.stoppedAt !== undefined || now - host.heartbeatAt > leaseMs ? {down: true} : {}),
+	}));
 }
