@@ -46,6 +46,12 @@ function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: numb
 	return ahead > 0 ? `${ahead} ahead of it` : 'next to start';
 }
 
+/** A pinned task says where it may run before its prompt: `→b `, `→big-ram `. */
+function pinText(task: DashboardTask): string {
+	const pin = task.pin?.host ?? task.pin?.label;
+	return pin === undefined ? '' : `→${pin} `;
+}
+
 /**
  * `› #1   P0 k3f9a2zq 3m12s  held: memory           Fix the flaky…`
  * `  park P1 m2c8d1xw 41m07s parked until 22:48     Port the parser…`
@@ -55,7 +61,7 @@ export const QueueRow = memo(function QueueRow({task, fleet, now, isSelected, is
 	const waitsChars = width < NARROW_QUEUE ? NARROW_WAITS_FOR_CHARS : WAITS_FOR_CHARS;
 	const text =
 		`${isSelected ? '›' : ' '} ${cell(placeLabel(task), PLACE_CHARS)} ${task.priority} ${cell(task.id, 8)} ${cell(elapsed(task.createdAt, now), 6)} ` +
-		`${cell(waitsFor(task, fleet, now, blockers, waitsChars), waitsChars)} ${oneLine(task.prompt)}`;
+		`${cell(waitsFor(task, fleet, now, blockers, waitsChars), waitsChars)} ${pinText(task)}${oneLine(task.prompt)}`;
 	return (
 		<Box width={width} height={1} flexShrink={0}>
 			<Text wrap="truncate-end" {...(task.status === 'parked' ? theme.status.parked : {})} {...(isHighlighted ? theme.selected : {})}>

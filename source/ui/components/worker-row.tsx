@@ -12,6 +12,8 @@ export type WorkerRowProps = {
 	/** The row is selected in the focused pane, so it is drawn highlighted. */
 	isHighlighted: boolean;
 	width: number;
+	/** With workers on several hosts: the host column's width (0: no host column). */
+	hostChars?: number;
 };
 
 type Column = 'time' | 'cost' | 'tokens' | 'rss';
@@ -23,10 +25,19 @@ const MIN_WHAT = 26;
 /** The order the optional columns give way in when the row is narrow. */
 const GIVE_WAY: readonly Column[] = ['rss', 'tokens', 'time', 'cost'];
 
+/** Widest a host column gets: a longer host id is cut. */
+const MAX_HOST_CHARS = 8;
+
+/** The host column's width for these tasks: 0 unless they are on more than one host. */
+export function hostColumnChars(tasks: readonly DashboardTask[]): number {
+	const hosts = new Set(tasks.map(task => task.host).filter(host => host !== undefined));
+	return hosts.size > 1 ? Math.min(MAX_HOST_CHARS, Math.max(4, ...[...hosts].map(host => host.length))) : 0;
+}
+
 /** The optional columns a row of `width` shows, in their order on the line. */
-export function workerColumns(width: number): Column[] {
+export function workerColumns(width: number, hostChars = 0): Column[] {
 	const shown = new Set<Column>(['time', 'cost', 'tokens', 'rss']);
-	const fixed = 3 + WIDTHS.id + 1 + WIDTHS.state + 1;
+	const fixed = 3 + WIDTHS.id + 1 + WIDTHS.state + 1 + (hostChars > 0 ? hostChars + 1 : 0);
 	const used = () => fixed + [...shown].reduce((sum, column) => sum + WIDTHS[column] + 1, 0);
 	for (const column of GIVE_WAY) {
 		if (width - used() >= MIN_WHAT) break;
@@ -37,9 +48,10 @@ export function workerColumns(width: number): Column[] {
 
 const HEADERS: Record<Column, string> = {time: 'TIME', cost: 'COST', tokens: 'TOKENS', rss: 'RSS'};
 
-export function workerHeaderText(width = Number.POSITIVE_INFINITY): string {
-	const columns = workerColumns(width).map(column => `${cell(HEADERS[column], WIDTHS[column])} `);
-	return `   ${cell('ID', WIDTHS.id)} ${cell('STATE', WIDTHS.state)} ${columns.join('')}DOING / ASKING`;
+export function workerHeaderText(width = Number.POSITIVE_INFINITY, hostChars = 0): string {
+	const columns = workerColumns(width, hostChars).map(column => `${cell(HEADERS[column], WIDTHS[column])} `);
+	const host = hostChars > 0 ? `${cell('HOST', hostChars)} ` : '';
+	return `   ${cell('ID', WIDTHS.id)} ${host}${cell('STATE', WIDTHS.state)} ${columns.join('')}DOING / ASKING`;
 }
 
 /** A running task's worker state, as a person reads it: it works (busy), waits for them, or starts. */
@@ -61,7 +73,7 @@ export function workerDoing(task: DashboardTask): string {
 }
 
 /** `›! k3f9a2zq NEEDS INPUT 12m04s $0.42    12k 310M  Bash: npm test` — a worker that needs input is marked `!` and coloured. */
-export const WorkerRow = memo(function WorkerRow({task, now, isSelected, isHighlighted, width}: WorkerRowProps) {
+export const WorkerRow = memo(function WorkerRow({task, now, isSelected, isHighlighted, width, hostChars = 0}: WorkerRowProps) {
 	const theme = useTheme();
 	const isWaiting = needsInput(task);
 	// Input and output tokens: what the work cost; cache reads dwarf them and mean little to a person.
@@ -75,8 +87,9 @@ export const WorkerRow = memo(function WorkerRow({task, now, isSelected, isHighl
 		tokens: isUnreported ? '…' : count(tokens),
 		rss: bytes(task.rssBytes),
 	};
-	const columns = workerColumns(width).map(column => `${cell(values[column], WIDTHS[column])} `);
-	const text = `${isSelected ? '›' : ' '}${isWaiting ? '!' : ' '} ${cell(task.id, WIDTHS.id)} ${cell(stateLabel(task), WIDTHS.state)} ${columns.join('')}${workerDoing(task)}`;
+	const columns = workerColumns(width, hostChars).map(column => `${cell(values[column], WIDTHS[column])} `);
+	const host = hostChars > 0 ? `${cell(task.host ?? '-', hostChars)} ` : '';
+	const text = `${isSelected ? '›' : ' '}${isWaiting ? '!' : ' '} ${cell(task.id, WIDTHS.id)} ${host}${cell(stateLabel(task), WIDTHS.state)} ${columns.join('')}${workerDoing(task)}`;
 	const style = {
 		...(isLive(task) ? (theme.status[task.status] ?? {}) : theme.muted),
 		...(isWaiting ? theme.needsInput : {}),

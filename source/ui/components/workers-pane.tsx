@@ -4,7 +4,7 @@ import {isLive} from '../store.js';
 import {useDashboard} from '../store-context.js';
 import {useTheme} from '../theme.js';
 import {PaneTitle} from './pane-title.js';
-import {WorkerRow, workerHeaderText} from './worker-row.js';
+import {hostColumnChars, WorkerRow, workerHeaderText} from './worker-row.js';
 
 export type WorkersPaneProps = {width: number; height: number; isFocused: boolean};
 
@@ -16,6 +16,8 @@ export function WorkersPane({width, height, isFocused}: WorkersPaneProps) {
 	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
 	const isFiltered = useDashboard(state => state.filter !== '');
 	const live = workers.filter(isLive).length;
+	// A host column only while the workers are on more than one host.
+	const hostChars = hostColumnChars(workers);
 	// The column header is worth a row only when there is room for rows under it.
 	const hasHeader = height >= 3;
 	const rows = Math.max(0, height - 1 - (hasHeader ? 1 : 0));
@@ -39,13 +41,21 @@ export function WorkersPane({width, height, isFocused}: WorkersPaneProps) {
 			/>
 			{hasHeader && workers.length > 0 ? (
 				<Text {...theme.muted} wrap="truncate-end">
-					{workerHeaderText(width)}
+					{workerHeaderText(width, hostChars)}
 				</Text>
 			) : null}
 			{workers.length === 0
 				? null
 				: visible.map(task => (
-						<WorkerRow key={task.id} task={task} now={now} isSelected={task.id === selectedId} isHighlighted={isFocused && task.id === selectedId} width={width} />
+						<WorkerRow
+							key={task.id}
+							task={task}
+							now={now}
+							isSelected={task.id === selectedId}
+							isHighlighted={isFocused && task.id === selectedId}
+							width={width}
+							hostChars={hostChars}
+						/>
 					))}
 		</Box>
 	);

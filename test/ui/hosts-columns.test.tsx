@@ -1,0 +1,37 @@
+import {afterEach, expect, test} from 'vitest';
+import {cleanupDashboards, renderDashboard} from '../helpers/render.js';
+import {busyFleet, FakeFleetSource, makeTask} from './fake-fleet-source.js';
+
+afterEach(() => cleanupDashboards());
+
+/** Workers on three hosts, and a queued task pinned to a label. */
+function severalHosts(): FakeFleetSource {
+	return new FakeFleetSource([
+		makeTask({id: 'queued01', status: 'queued', queuePosition: 1, prompt: 'Build the index', pin: {label: 'big-ram'}}),
+		makeTask({id: 'onhosta1', status: 'running', workerState: 'busy', host: 'a', prompt: 'Fix the flaky test'}),
+		makeTask({id: 'onhostb1', status: 'running', workerState: 'busy', host: 'build-server-2', prompt: 'Port the parser'}),
+		makeTask({id: 'onhostc1', status: 'completed', host: 'c', prompt: 'Summarise the design'}),
+	]);
+}
+
+test.each([
+	[80, 24],
+	[120, 40],
+])('at %ix%i the workers pane has a HOST column when workers are on several hosts, and a queued task shows its pin', async (columns, rows) => {
+	const ui = await renderDashboard({source: severalHosts(), columns, rows});
+	const frame = ui.frame();
+	expect(frame).toMatch(/ID\s+HOST\s+STATE/);
+	expect(frame).toMatch(/onhosta1 a\s+busy/);
+	// A long host id is cut to the column, so the rest of the row stays in place.
+	expect(frame).toMatch(/onhostb1 build-s…\s+busy/);
+	expect(frame).toMatch(/onhostc1 c\s+completed/);
+	expect(frame).toContain('→big-ram Build the i');
+	for (const row of frame.split('\n')) expect([...row].length).toBeLessThanOrEqual(columns);
+	ui.unmount();
+});
+
+test('one host (or none named): no HOST column', async () => {
+	const ui = await renderDashboard({source: busyFleet(), columns: 80, rows: 24});
+	expect(ui.frame()).not.toMatch(/HOST/);
+	ui.unmount();
+});
