@@ -536,7 +536,9 @@ export class Fleet {
 	 */
 	admissionState(): AdmissionState {
 		const nextMode = this.#pumpSource.nextMode;
-		const verdict = this.#queue.size > 0 ? this.#admission.verdict(this.#supervisor.size, nextMode) : undefined;
+		// Shared: a held host claims nothing, so its own queue stays empty while the fleet's tasks wait; say why all the same.
+		const isWaiting = this.#queue.size > 0 || (this.#shared !== undefined && this.#ports.store.countByStatus().queued > 0);
+		const verdict = isWaiting ? this.#admission.verdict(this.#supervisor.size, nextMode) : undefined;
 		return this.#governance.state(nextMode, verdict);
 	}
 
