@@ -133,7 +133,7 @@ export function formatTask(task: TaskView): string {
 		],
 		['priority', task.priority],
 		['host', task.host],
-		['pinned to', task.pin ? pinText(task.pin) : undefined],
+		['pinned to', task.pin ? pinText(task.pin) + (task.waitingFor ? `: no live host fits; it waits for ${task.waitingFor}` : '') : undefined],
 		['mode', task.mode],
 		['role', task.role],
 		['workflow', task.workflow ? `${task.workflow.name} ${task.workflow.id}, step ${task.workflow.step}` : undefined],

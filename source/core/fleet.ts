@@ -32,7 +32,7 @@ import {builtInRole} from './domain/roles.js';
 import {buildCatalog, findRole, type WorkflowCatalog} from './domain/workflow-catalog.js';
 import {startWorkflow, type StartedWorkflow, type WorkflowRequest} from './fleet/workflows.js';
 import {SharedQueue} from './fleet/shared-queue.js';
-import {checkPlacement} from './fleet/placement.js';
+import {checkPlacement, unplaceable} from './fleet/placement.js';
 import type {FleetHost} from './ports/task-coordinator.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
@@ -68,6 +68,9 @@ export class Fleet {
 	readonly #questions: QuestionDesk;
 	/** Several hosts share the store: this host's claims on it. Undefined on one host. */
 	readonly #shared: SharedQueue | undefined;
+	/** The shared fleet's hosts as last read (placement: whether any live host may take a pinned task). */
+	#hostsSeen: {at: number; hosts: FleetHost[]} | undefined;
+	#isReadingHosts = false;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
@@ -415,7 +418,28 @@ export class Fleet {
 
 	/** With several hosts, every host of the fleet (id, labels, last heartbeat); on one host, none. */
 	async hosts(): Promise<FleetHost[]> {
-		return (await this.#ports.coordinator?.hosts?.()) ?? [];
+		const hosts = (await this.#ports.coordinator?.hosts?.()) ?? [];
+		this.#hostsSeen = {at: this.#ports.clock.now(), hosts};
+		return hosts;
+	}
+
+	/**
+	 * With several hosts, what a queued pinned task waits for when no live host may take it ("a host with label gpu").
+	 * Judged on the hosts as last read (read again in the background once older than a third of the lease), so a view
+	 * stays synchronous; undefined until they were read once.
+	 */
+	waitingForHost(task: Task): string | undefined {
+		const coordinator = this.#ports.coordinator;
+		if (!coordinator?.hosts || task.status !== 'queued' || (task.host === undefined && task.label === undefined)) return undefined;
+		const seen = this.#hostsSeen;
+		if (!this.#isReadingHosts && (!seen || this.#ports.clock.now() - seen.at > coordinator.leaseMs / 3)) {
+			this.#isReadingHosts = true;
+			// A failed read leaves the hosts as last read; the next view tries again.
+			void this.hosts()
+				.catch(() => {})
+				.finally(() => (this.#isReadingHosts = false));
+		}
+		return seen && unplaceable(task, seen.hosts, seen.at, coordinator.leaseMs);
 	}
 
 	/** What a task waits on before it can run (empty when it is runnable or not queued). */

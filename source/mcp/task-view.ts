@@ -27,6 +27,7 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 	const position = task.status === 'queued' ? fleet.queuePosition(task.id) : 0;
 	const waitingOn = task.status === 'queued' ? fleet.waitingOn(task.id) : [];
 	const host = fleet.hostOf(task.id);
+	const waitingFor = fleet.waitingForHost(task);
 	const view: TaskView = {
 		id: task.id,
 		status: task.status,
@@ -51,6 +52,7 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 		...(waitingOn.length > 0 ? {waitingOn} : {}),
 		...(task.host || task.label ? {pin: {...(task.host ? {host: task.host} : {}), ...(task.label ? {label: task.label} : {})}} : {}),
 		...(host ? {host} : {}),
+		...(waitingFor ? {waitingFor} : {}),
 		// Its result is the task's own (shown once, as `result`); its time is ISO like every other time here.
 		...(checkpoint
 			? {

@@ -86,6 +86,8 @@ export const taskViewSchema = z.object({
 	pin: z.object({host: z.string().optional(), label: z.string().optional()}).optional(),
 	/** With several hosts: the host that holds it or ran it. */
 	host: z.string().optional(),
+	/** A queued pinned task no live host may take: what it waits for, e.g. "a host with label gpu". */
+	waitingFor: z.string().optional(),
 	checkpoint: checkpointSchema.optional(),
 	sessionId: z.string(),
 	createdAt: iso,

@@ -40,6 +40,9 @@ describe('ccfleet status with several hosts', () => {
 		expect(text).toMatch(/^host\s+c$/m);
 		expect(text).toMatch(/^pinned to\s+host c$/m);
 		expect(formatTask(task('b1', {pin: {label: 'big-ram'}}))).toMatch(/^pinned to\s+a host with label big-ram$/m);
+		expect(formatTask(task('g1', {status: 'queued', pin: {label: 'gpu'}, waitingFor: 'a host with label gpu'}))).toMatch(
+			/^pinned to\s+a host with label gpu: no live host fits; it waits for a host with label gpu$/m,
+		);
 		expect(formatTask(task('x'))).not.toMatch(/^(host|pinned to) /m);
 	});
 

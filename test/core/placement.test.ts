@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {InvalidInputError} from '../../source/core/domain/errors.js';
 import {parseTaskSpec} from '../../source/core/domain/task-spec.js';
 import {createFleet} from '../../source/core/fleet.js';
-import {checkPlacement, describePin, fitsHost} from '../../source/core/fleet/placement.js';
+import {checkPlacement, describePin, fitsHost, unplaceable} from '../../source/core/fleet/placement.js';
 import {FakeClock} from '../fakes/fake-clock.js';
 import {FakeSystemMonitor} from '../fakes/fake-system-monitor.js';
 import {FakeWorkerDriver} from '../fakes/fake-worker-driver.js';
@@ -68,6 +68,23 @@ describe('placement: a task pinned to a host or a label', () => {
 		expect(store.list()).toHaveLength(0);
 		const task = fleet.submit({prompt: 'p', cwd: '/w', host: 'build-1', label: 'gpu'});
 		expect(store.get(task.id)).toMatchObject({host: 'build-1', label: 'gpu'});
+	});
+
+	it('with several hosts, says what a pinned task waits for when no live host fits it', () => {
+		const now = 100_000;
+		const hosts = [
+			{id: 'a', labels: [], heartbeatAt: now - 1000},
+			{id: 'b', labels: ['big-ram'], heartbeatAt: now - 1000},
+			{id: 'old', labels: ['gpu'], heartbeatAt: now - 60_000},
+			{id: 'gone', labels: ['arm'], heartbeatAt: now, stoppedAt: now},
+		];
+		expect(unplaceable({label: 'big-ram'}, hosts, now, 15_000)).toBeUndefined();
+		expect(unplaceable({host: 'a'}, hosts, now, 15_000)).toBeUndefined();
+		expect(unplaceable({}, [], now, 15_000)).toBeUndefined();
+		expect(unplaceable({label: 'gpu'}, hosts, now, 15_000)).toBe('a host with label gpu');
+		expect(unplaceable({label: 'arm'}, hosts, now, 15_000)).toBe('a host with label arm');
+		expect(unplaceable({host: 'c'}, hosts, now, 15_000)).toBe('host c');
+		expect(unplaceable({host: 'a', label: 'big-ram'}, hosts, now, 15_000)).toBe('host a with label big-ram');
 	});
 
 	it('names a host without labels as such', () => {

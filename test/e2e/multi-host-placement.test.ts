@@ -99,6 +99,10 @@ describe('placement on several hosts', () => {
 			const views = await Promise.all(all.map(id => onA!.call('task_status', {id})));
 			return views.every(view => view.task?.host !== undefined && view.task.host === byId.get(view.task.id)?.host_id);
 		});
+		// A task pinned to a label no host has waits, and its view says for what.
+		const gpu = await submit(onC!, {prompt: 'needs a gpu', label: 'gpu'});
+		await waitFor('the gpu task to say what it waits for', async () => (await onA!.call('task_status', {id: gpu})).task?.waitingFor === 'a host with label gpu');
+		expect((await rows(pool)).find(row => row.id === gpu)).toMatchObject({status: 'queued', host_id: null});
 		const pinned = await onA!.call('task_status', {id: bigRam[0]!});
 		expect(pinned.task).toMatchObject({host: 'b', pin: {label: 'big-ram'}});
 

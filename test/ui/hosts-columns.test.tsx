@@ -8,6 +8,7 @@ afterEach(() => cleanupDashboards());
 function severalHosts(): FakeFleetSource {
 	return new FakeFleetSource([
 		makeTask({id: 'queued01', status: 'queued', queuePosition: 1, prompt: 'Build the index', pin: {label: 'big-ram'}}),
+		makeTask({id: 'queued02', status: 'queued', prompt: 'Train it', pin: {label: 'gpu'}, waitingFor: 'a host with label gpu'}),
 		makeTask({id: 'onhosta1', status: 'running', workerState: 'busy', host: 'a', prompt: 'Fix the flaky test'}),
 		makeTask({id: 'onhostb1', status: 'running', workerState: 'busy', host: 'build-server-2', prompt: 'Port the parser'}),
 		makeTask({id: 'onhostc1', status: 'completed', host: 'c', prompt: 'Summarise the design'}),
@@ -26,6 +27,7 @@ test.each([
 	expect(frame).toMatch(/onhostb1 build-s…\s+busy/);
 	expect(frame).toMatch(/onhostc1 c\s+completed/);
 	expect(frame).toContain('→big-ram Build the i');
+	expect(frame).toMatch(/queued02 \S+\s+no live host fits\s+→gpu Train/);
 	for (const row of frame.split('\n')) expect([...row].length).toBeLessThanOrEqual(columns);
 	ui.unmount();
 });

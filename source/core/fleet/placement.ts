@@ -29,3 +29,16 @@ export function checkPlacement(pin: Pick<TaskSpec, 'host' | 'label'>, host: Host
 			'Leave out host and label, set CCFLEET_HOST_ID / CCFLEET_HOST_LABELS to match, or share the fleet with that host through CCFLEET_DATABASE_URL.',
 	);
 }
+
+/** A host of a shared fleet as placement judges it: its labels, its last heartbeat (epoch ms), whether it stopped. */
+export type SeenHost = HostIdentity & {heartbeatAt: number; stoppedAt?: number};
+
+/**
+ * What a queued pinned task waits for when no live host may take it ("a host with label gpu"), or undefined when one
+ * may (or it has no pin). A host is live while it has not stopped and its heartbeat is younger than the lease.
+ */
+export function unplaceable(pin: Pick<TaskSpec, 'host' | 'label'>, hosts: readonly SeenHost[], now: number, leaseMs: number): string | undefined {
+	if (pin.host === undefined && pin.label === undefined) return undefined;
+	const live = hosts.filter(host => host.stoppedAt === undefined && now - host.heartbeatAt <= leaseMs);
+	return live.some(host => fitsHost(pin, host)) ? undefined : describePin(pin);
+}

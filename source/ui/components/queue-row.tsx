@@ -36,6 +36,8 @@ function placeLabel(task: DashboardTask): string {
 function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: number, blockers: string, chars: number): string {
 	if (task.status === 'parked') return task.parkedUntil === undefined ? 'parked: usage limit' : `parked until ${clockTime(task.parkedUntil, now)}`;
 	if (blockers !== '') return `task ${blockers}`;
+	// Pinned where no live host fits: the pin before its prompt says which.
+	if (task.waitingFor !== undefined) return 'no live host fits';
 	if (fleet?.backoff && Date.parse(fleet.backoff.until) > now) return 'rate-limit back-off';
 	// The hold is the next task's, and every ready task waits behind it.
 	if (fleet && task.queuePosition !== undefined && isHeld(fleet)) {
