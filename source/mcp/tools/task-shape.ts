@@ -28,8 +28,8 @@ export const mcpTaskShape = {
 	permissionMode: taskSpecShape.permissionMode.describe('Default acceptEdits.'),
 	allow: taskSpecShape.allow.describe('Permission rules answered yes, e.g. "Bash(npm test:*)".'),
 	deny: taskSpecShape.deny.describe('Permission rules answered no.'),
-	host: taskSpecShape.host.describe('Run only on this host id.'),
-	label: taskSpecShape.label.describe('Run only on a host with this label.'),
+	host: taskSpecShape.host.describe('Only on this host id.'),
+	label: taskSpecShape.label.describe('Only on hosts with this label.'),
 };
 
 /** The fields as a tool receives them: the spec, `cwd` not yet filled in. */
