@@ -1,71 +1,23 @@
-import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {execFile} from 'node:child_process';
 import {mkdtempSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import pg from 'pg';
 import {afterEach, describe, expect, it} from 'vitest';
-import {connectFleet, type FleetClient} from '../../source/cli/client.js';
-import {loadConfig} from '../../source/config.js';
+import type {FleetClient} from '../../source/cli/client.js';
 import {binPath} from '../helpers/ccfleet-process.js';
+import {fleetHosts} from '../helpers/fleet-hosts.js';
 import {usePostgres} from '../helpers/postgres-server.js';
 import {waitFor} from '../helpers/wait-for.js';
 
 // Three daemons share one fleet on one PostgreSQL; only host b has the label big-ram. A task pinned to a label runs only
 // on a host with it, one pinned to a host only there, whichever host it was submitted on; every view names its host.
-const fakeClaude = fileURLToPath(new URL('../fixtures/fake-claude.sh', import.meta.url));
 const postgres = usePostgres();
-const cleanups: (() => Promise<void> | void)[] = [];
+const cluster = fleetHosts('multi-host-placement-test');
+const {startHost, client, database} = cluster;
 
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-type Host = {id: string; env: Record<string, string>; child: ChildProcess; log(): string};
-
-async function startHost(id: string, url: string, extra: Record<string, string> = {}): Promise<Host> {
-	const home = mkdtempSync(path.join(os.tmpdir(), `ccfleet-${id}-`));
-	cleanups.push(() => rmSync(home, {recursive: true, force: true}));
-	const env: Record<string, string> = {
-		...(process.env as Record<string, string>),
-		CCFLEET_HOME: home,
-		CCFLEET_CLAUDE_BIN: fakeClaude,
-		CCFLEET_DATABASE_URL: url,
-		CCFLEET_HOST_ID: id,
-		CCFLEET_MAX_WORKERS: '4',
-		CCFLEET_STAGGER_MS: '0',
-		CCFLEET_CPU_THRESHOLD: '100',
-		CCFLEET_MEMORY_RESERVE: '0',
-		...extra,
-	};
-	const child = spawn(process.execPath, [binPath, '--daemon'], {env, stdio: ['ignore', 'ignore', 'pipe']});
-	let log = '';
-	child.stderr.on('data', (chunk: Buffer) => {
-		log += chunk.toString();
-	});
-	cleanups.push(async () => {
-		if (child.exitCode !== null || child.signalCode !== null) return;
-		const exited = new Promise(resolve => child.once('exit', resolve));
-		child.kill('SIGTERM');
-		await exited;
-	});
-	await waitFor(`host ${id} to be ready`, () => log.includes('ccfleet daemon ready') || child.exitCode !== null, 60_000);
-	if (child.exitCode !== null) throw new Error(`host ${id} exited: ${log}`);
-	return {id, env, child, log: () => log};
-}
-
-async function client(host: Host): Promise<FleetClient> {
-	const fleet = await connectFleet(loadConfig(host.env), {startDaemon: false, name: 'multi-host-placement-test'});
-	cleanups.push(() => fleet.close());
-	return fleet;
-}
-
-async function database(url: string): Promise<pg.Pool> {
-	const pool = new pg.Pool({connectionString: url, max: 2});
-	cleanups.push(() => pool.end());
-	return pool;
-}
+afterEach(() => cluster.cleanup());
 
 type Row = {id: string; status: string; host_id: string | null; pin_host: string | null; pin_label: string | null};
 
@@ -77,7 +29,7 @@ describe('placement on several hosts', () => {
 	it('runs tasks pinned to a label only on the host with it, one pinned to a host only there; views and ccfleet status name the host', async () => {
 		const url = await postgres().createDatabase();
 		const project = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-placement-project-'));
-		cleanups.push(() => rmSync(project, {recursive: true, force: true}));
+		cluster.onCleanup(() => rmSync(project, {recursive: true, force: true}));
 		const hosts = await Promise.all([startHost('a', url), startHost('b', url, {CCFLEET_HOST_LABELS: 'big-ram,ssd'}), startHost('c', url)]);
 		const [onA, , onC] = await Promise.all(hosts.map(host => client(host)));
 		const pool = await database(url);

@@ -1,70 +1,22 @@
-import {spawn, type ChildProcess} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import pg from 'pg';
 import {afterEach, describe, expect, it} from 'vitest';
-import {connectFleet, type FleetClient} from '../../source/cli/client.js';
+import type {FleetClient} from '../../source/cli/client.js';
 import {ConfigError, loadConfig} from '../../source/config.js';
-import {binPath, processesOfTask} from '../helpers/ccfleet-process.js';
+import {processesOfTask} from '../helpers/ccfleet-process.js';
+import {fleetHosts} from '../helpers/fleet-hosts.js';
 import {usePostgres} from '../helpers/postgres-server.js';
 import {waitFor} from '../helpers/wait-for.js';
 
 // Three daemons, each with a home of its own and a host id, share one fleet on one PostgreSQL: a queue every host
 // takes work from, each task run exactly once, and a killed host's tasks finished by the others.
-const fakeClaude = fileURLToPath(new URL('../fixtures/fake-claude.sh', import.meta.url));
 const postgres = usePostgres();
-const cleanups: (() => Promise<void> | void)[] = [];
+const cluster = fleetHosts('multi-host-test');
+const {startHost, client, database} = cluster;
 
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-type Host = {id: string; env: Record<string, string>; child: ChildProcess; log(): string};
-
-async function startHost(id: string, url: string, extra: Record<string, string> = {}): Promise<Host> {
-	const home = mkdtempSync(path.join(os.tmpdir(), `ccfleet-${id}-`));
-	cleanups.push(() => rmSync(home, {recursive: true, force: true}));
-	const env: Record<string, string> = {
-		...(process.env as Record<string, string>),
-		CCFLEET_HOME: home,
-		CCFLEET_CLAUDE_BIN: fakeClaude,
-		CCFLEET_DATABASE_URL: url,
-		CCFLEET_HOST_ID: id,
-		CCFLEET_MAX_WORKERS: '4',
-		CCFLEET_STAGGER_MS: '0',
-		CCFLEET_CPU_THRESHOLD: '100',
-		CCFLEET_MEMORY_RESERVE: '0',
-		...extra,
-	};
-	const child = spawn(process.execPath, [binPath, '--daemon'], {env, stdio: ['ignore', 'ignore', 'pipe']});
-	let log = '';
-	child.stderr.on('data', (chunk: Buffer) => {
-		log += chunk.toString();
-	});
-	cleanups.push(async () => {
-		if (child.exitCode !== null || child.signalCode !== null) return;
-		const exited = new Promise(resolve => child.once('exit', resolve));
-		child.kill('SIGTERM');
-		await exited;
-	});
-	await waitFor(`host ${id} to be ready`, () => log.includes('ccfleet daemon ready') || child.exitCode !== null, 60_000);
-	if (child.exitCode !== null) throw new Error(`host ${id} exited: ${log}`);
-	return {id, env, child, log: () => log};
-}
-
-async function client(host: Host): Promise<FleetClient> {
-	const fleet = await connectFleet(loadConfig(host.env), {startDaemon: false, name: 'multi-host-test'});
-	cleanups.push(() => fleet.close());
-	return fleet;
-}
-
-async function database(url: string): Promise<pg.Pool> {
-	const pool = new pg.Pool({connectionString: url, max: 2});
-	cleanups.push(() => pool.end());
-	return pool;
-}
+afterEach(() => cluster.cleanup());
 
 /** Submits `count` tasks spread over the hosts' sockets, a few at a time over each. */
 async function submitSpread(clients: FleetClient[], count: number, prompt: (i: number) => string, cwd: string): Promise<string[]> {
@@ -103,7 +55,7 @@ describe('several hosts on one PostgreSQL', () => {
 	it('runs 300 tasks submitted over three daemons exactly once each, on more than one host', async () => {
 		const url = await postgres().createDatabase();
 		const project = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-multi-project-'));
-		cleanups.push(() => rmSync(project, {recursive: true, force: true}));
+		cluster.onCleanup(() => rmSync(project, {recursive: true, force: true}));
 		const hosts = await Promise.all(['h1', 'h2', 'h3'].map(id => startHost(id, url)));
 		expect(hosts[0]!.log()).toMatch(/schedules stay in this host's own SQLite/);
 		const clients = await Promise.all(hosts.map(host => client(host)));
@@ -128,7 +80,7 @@ describe('several hosts on one PostgreSQL', () => {
 	it("finishes a killed host's running tasks on the others after its lease, none run twice to the end", async () => {
 		const url = await postgres().createDatabase();
 		const project = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-multi-project-'));
-		cleanups.push(() => rmSync(project, {recursive: true, force: true}));
+		cluster.onCleanup(() => rmSync(project, {recursive: true, force: true}));
 		// A short lease, so the test waits seconds rather than the default 15 s; beats every third of it.
 		const lease = {CCFLEET_LEASE_MS: '2000'};
 		// The victim starts alone, takes four tasks and is killed while it runs them.
@@ -146,7 +98,7 @@ describe('several hosts on one PostgreSQL', () => {
 		const onVictim = (await statuses(pool)).filter(task => task.host_id === 'k2' && task.status === 'running').map(task => task.id);
 		expect(onVictim.sort()).toEqual([...first].sort());
 		// Its workers outlive it (their terminal's owner is gone); they can no longer write anything, but are ended here.
-		cleanups.push(() => {
+		cluster.onCleanup(() => {
 			for (const id of onVictim) for (const pid of processesOfTask(id)) process.kill(pid, 'SIGKILL');
 		});
 		// The others join after the kill, and more tasks come; they take the victim's tasks once its lease ran out.
