@@ -1,6 +1,7 @@
-// Longer than ~300 lines for a reason: this is the core's whole public API, some forty short methods with their
-// documentation, and the wiring of the modules under fleet/ that do the work (the constructor). Each method hands
-// its work to one of them.
+// Longer than ~300 lines for a reason: this is the core's whole public API, some fifty short methods with their
+// documentation, and the wiring of the modules under fleet/ that do the work (the constructor, ~130 lines). Each
+// method hands its work to one of them. The next split, when it grows again: faces of their own for workflows,
+// worktrees and hosts (fleet.workflows.create(), …), each a module under fleet/.
 import {FleetStoppedError, InvalidInputError} from './domain/errors.js';
 import {createTask, isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
 import {validateTaskInput} from './domain/task-input.js';
