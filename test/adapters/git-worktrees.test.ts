@@ -114,3 +114,20 @@ describe('GitWorktrees on real repositories', () => {
 		expect(await git('worktree', 'list')).not.toContain('task9');
 	});
 });
+
+describe('worktrees of many tasks submitted together', () => {
+	it('are made and removed at once in one repository without git tripping over its own worktree records', async () => {
+		const home = mkdtempSync(path.join(os.tmpdir(), 'ccfleet-wt-many-'));
+		const worktrees = new GitWorktrees(home);
+		const {repo, git} = await testRepository();
+		// git's worktree commands are not safe side by side in one repository ("failed to read .git/worktrees/…/commondir").
+		const ids = Array.from({length: 16}, (_, index) => `many${index}`);
+		const made = await Promise.all(ids.map(id => worktrees.create(repo, id)));
+		expect(made.map(worktree => existsSync(worktree.path))).toEqual(ids.map(() => true));
+		made.forEach((worktree, index) => writeFileSync(path.join(worktree.path, `f${index}.txt`), `${index}\n`));
+		const outcomes = await Promise.all(made.map((worktree, index) => worktrees.finish(worktree, finishPlan({strategy: 'manual'}), ids[index]!)));
+		expect(outcomes.every(outcome => outcome.branchKept)).toBe(true);
+		expect(made.some(worktree => existsSync(worktree.path))).toBe(false);
+		expect((await git('branch', '--list', 'ccfleet/many*')).split('\n')).toHaveLength(16);
+	});
+});

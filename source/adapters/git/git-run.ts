@@ -31,9 +31,30 @@ export async function branchTip(cwd: string, branch: string): Promise<string | u
 	return result.ok ? result.stdout : undefined;
 }
 
-/** The worktree (the main checkout or another) that has `branch` checked out, if any. */
+const worktreeTurns = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `run` once every earlier call for the same repository has finished. git's worktree commands read and write
+ * .git/worktrees without a lock: two at once in one repository can fail ("failed to read .git/worktrees/<x>/commondir",
+ * seen with tasks submitted together), and a `worktree list` beside an `add` can miss a checkout. So every worktree
+ * command of this process goes through here, one at a time per repository.
+ */
+export function inWorktreeTurn<T>(repoRoot: string, run: () => Promise<T>): Promise<T> {
+	const before = worktreeTurns.get(repoRoot) ?? Promise.resolve();
+	const turn = before.then(run, run);
+	const settled = turn.catch(() => undefined);
+	worktreeTurns.set(repoRoot, settled);
+	void settled.then(() => {
+		if (worktreeTurns.get(repoRoot) === settled) worktreeTurns.delete(repoRoot);
+	});
+	return turn;
+}
+
+/** The worktree (the main checkout or another) that has `branch` checked out, if any. Throws when git cannot tell. */
 export async function checkoutOf(repoRoot: string, branch: string): Promise<string | undefined> {
-	const list = await git(repoRoot, ['worktree', 'list', '--porcelain']);
+	const list = await inWorktreeTurn(repoRoot, () => git(repoRoot, ['worktree', 'list', '--porcelain']));
+	// Not knowing must not read as "nobody has it": the base would then be moved under a checkout's feet.
+	if (!list.ok) throw new Error(`Listing the worktrees of ${repoRoot} failed (git worktree list): ${list.stderr || 'no output'}`);
 	let path: string | undefined;
 	for (const line of list.stdout.split('\n')) {
 		if (line.startsWith('worktree ')) path = line.slice('worktree '.length);

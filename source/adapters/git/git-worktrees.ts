@@ -2,7 +2,7 @@ import {existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {FinishPlan, LeftoverState, MergeOutcome, MergeStrategy, Workspaces, Worktree} from '../../core/ports/workspace.js';
 import {landOnBase} from './git-landing.js';
-import {branchTip, currentBranch, FALLBACK_IDENTITY, git, mustGit} from './git-run.js';
+import {branchTip, currentBranch, FALLBACK_IDENTITY, git, inWorktreeTurn, mustGit} from './git-run.js';
 import {ghProblem, openPullRequest, pushRemote} from './pull-request.js';
 
 export type GitWorktreesOptions = {
@@ -55,7 +55,7 @@ export class GitWorktrees implements Workspaces {
 		const branch = `ccfleet/${taskId}`;
 		const worktreePath = path.join(this.home, 'worktrees', taskId);
 		mkdirSync(path.dirname(worktreePath), {recursive: true, mode: 0o700});
-		await mustGit(repoRoot, ['worktree', 'add', '-b', branch, worktreePath, baseSha], 'Creating the worktree');
+		await inWorktreeTurn(repoRoot, () => mustGit(repoRoot, ['worktree', 'add', '-b', branch, worktreePath, baseSha], 'Creating the worktree'));
 		return {repoRoot, path: worktreePath, branch, baseSha};
 	}
 
@@ -63,12 +63,14 @@ export class GitWorktrees implements Workspaces {
 		const {repoRoot, branch} = worktree;
 		const head = await git(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
 		if (head.ok) {
-			await mustGit(repoRoot, ['worktree', 'add', worktree.path, branch], `Reopening the worktree of ${branch} for task ${taskId}`);
+			await inWorktreeTurn(repoRoot, () => mustGit(repoRoot, ['worktree', 'add', worktree.path, branch], `Reopening the worktree of ${branch} for task ${taskId}`));
 			return {...worktree, baseSha: head.stdout};
 		}
 		// The branch is gone (merged, or it had no changes): the work is in the checkout, so start from there.
 		const baseSha = await mustGit(repoRoot, ['rev-parse', 'HEAD'], 'Reading HEAD');
-		await mustGit(repoRoot, ['worktree', 'add', '-b', branch, worktree.path, baseSha], `Reopening the worktree ${worktree.path} for task ${taskId}`);
+		await inWorktreeTurn(repoRoot, () =>
+			mustGit(repoRoot, ['worktree', 'add', '-b', branch, worktree.path, baseSha], `Reopening the worktree ${worktree.path} for task ${taskId}`),
+		);
 		return {...worktree, baseSha};
 	}
 
@@ -82,7 +84,9 @@ export class GitWorktrees implements Workspaces {
 			return {strategy, summary: `Its worktree and branch ${worktree.branch} are gone; nothing to settle.`, merged: false, branchKept: false};
 		} else if (strategy === 'auto') {
 			// Landing was cut short (the core stopped) after the directory went: landing rebases in it, so check it out again.
-			await mustGit(worktree.repoRoot, ['worktree', 'add', worktree.path, worktree.branch], `Checking out ${worktree.branch} again to land it`);
+			await inWorktreeTurn(worktree.repoRoot, () =>
+				mustGit(worktree.repoRoot, ['worktree', 'add', worktree.path, worktree.branch], `Checking out ${worktree.branch} again to land it`),
+			);
 		}
 		const changed = (await git(worktree.repoRoot, ['rev-list', '--count', `${worktree.baseSha}..${worktree.branch}`])).stdout !== '0';
 		if (!changed) {
@@ -150,9 +154,11 @@ export class GitWorktrees implements Workspaces {
 	}
 
 	async #removeDirectory(worktree: Worktree): Promise<void> {
-		if (existsSync(worktree.path)) await git(worktree.repoRoot, ['worktree', 'remove', '--force', worktree.path]);
-		// A directory removed by hand leaves git's record of it behind.
-		await git(worktree.repoRoot, ['worktree', 'prune']);
+		await inWorktreeTurn(worktree.repoRoot, async () => {
+			if (existsSync(worktree.path)) await git(worktree.repoRoot, ['worktree', 'remove', '--force', worktree.path]);
+			// A directory removed by hand leaves git's record of it behind.
+			await git(worktree.repoRoot, ['worktree', 'prune']);
+		});
 	}
 }
 
