@@ -199,4 +199,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
 			CREATE TRIGGER schedule_runs_notify AFTER INSERT OR UPDATE ON schedule_runs FOR EACH ROW EXECUTE FUNCTION ccfleet_notify_schedule();
 		`,
 	},
+	{
+		version: 2,
+		description: 'one firing per schedule and due time across the fleet',
+		sql: `
+			-- The leader's scheduler claims each due time here before it fires it: a leader whose session died may not know
+			-- it yet while the next one leads, and the primary key lets only one of them fire.
+			CREATE TABLE schedule_firings (
+				schedule_id text NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+				due_at double precision NOT NULL,
+				host_id text NOT NULL,
+				claimed_at timestamptz NOT NULL DEFAULT now(),
+				PRIMARY KEY (schedule_id, due_at)
+			);
+		`,
+	},
 ];
