@@ -12,31 +12,11 @@ import {startCore} from '../source/core-host.js';
 import {silentLogger} from '../source/core/ports/logger.js';
 import {TokenFile, tokenFilePath} from '../source/http/token-store.js';
 import {connectMcpClient} from '../source/mcp/socket-client.js';
+import {measureRoundTrips, SAMPLES, WARM_UP} from './round-trips.js';
 
-const WARM_UP = 50;
-const SAMPLES = 500;
+/** Wide enough for the longest label below. */
+const WIDE = {labelWidth: 30};
 const fakeClaude = fileURLToPath(new URL('../test/fixtures/fake-claude.sh', import.meta.url));
-
-function percentile(sorted: number[], p: number): number {
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Sequential calls, each timed from send to reply; warm-up calls are made the same way and not counted. */
-async function measure(label: string, run: (i: number) => Promise<void>): Promise<void> {
-	for (let i = 0; i < WARM_UP; i++) await run(i);
-	const times: number[] = [];
-	for (let i = 0; i < SAMPLES; i++) {
-		const sent = performance.now();
-		await run(WARM_UP + i);
-		times.push(performance.now() - sent);
-	}
-	times.sort((a, b) => a - b);
-	const mean = times.reduce((sum, t) => sum + t, 0) / times.length;
-	console.log(
-		`${label.padEnd(30)} ${SAMPLES} sequential calls: p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms ` +
-			`(mean ${mean.toFixed(2)}, min ${times[0]!.toFixed(2)}, max ${times.at(-1)!.toFixed(2)})`,
-	);
-}
 
 type ToolResult = {isError?: boolean; content?: {type: string; text?: string}[]};
 
@@ -63,23 +43,27 @@ const token = new TokenFile(tokenFilePath(home)).create('bench');
 const host = await startCore(config, silentLogger, env);
 try {
 	const socket = await connectMcpClient(config.socketPath, {name: 'bench'});
-	await measure('socket  MCP delegate_task', i => delegate(socket.client, `socket ${i}`, cwd));
+	await measureRoundTrips('socket  MCP delegate_task', i => delegate(socket.client, `socket ${i}`, cwd), WIDE);
 	await socket.close();
 
 	const client = new Client({name: 'bench', version: '1'});
 	await client.connect(new StreamableHTTPClientTransport(new URL(`${host.httpUrl}/mcp`), {requestInit: {headers: {Authorization: `Bearer ${token}`}}}));
-	await measure('HTTP    MCP delegate_task', i => delegate(client, `mcp over http ${i}`, cwd));
+	await measureRoundTrips('HTTP    MCP delegate_task', i => delegate(client, `mcp over http ${i}`, cwd), WIDE);
 	await client.close();
 
-	await measure('HTTP    REST POST /tasks', async i => {
-		const response = await fetch(`${host.httpUrl}/tasks`, {
-			method: 'POST',
-			headers: {Authorization: `Bearer ${token}`, 'Content-Type': 'application/json'},
-			body: JSON.stringify({prompt: `rest ${i}`, cwd}),
-		});
-		if (response.status !== 201) throw new Error(`POST /tasks answered ${response.status}: ${await response.text()}`);
-		await response.arrayBuffer();
-	});
+	await measureRoundTrips(
+		'HTTP    REST POST /tasks',
+		async i => {
+			const response = await fetch(`${host.httpUrl}/tasks`, {
+				method: 'POST',
+				headers: {Authorization: `Bearer ${token}`, 'Content-Type': 'application/json'},
+				body: JSON.stringify({prompt: `rest ${i}`, cwd}),
+			});
+			if (response.status !== 201) throw new Error(`POST /tasks answered ${response.status}: ${await response.text()}`);
+			await response.arrayBuffer();
+		},
+		WIDE,
+	);
 	const counts = host.fleet.counts();
 	console.log(`(${3 * (WARM_UP + SAMPLES)} tasks submitted; the one worker finished ${counts.completed}, ${counts.queued} still queued)`);
 } finally {

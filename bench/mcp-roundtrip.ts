@@ -10,14 +10,9 @@ import {loadConfig} from '../source/config.js';
 import {startCore} from '../source/core-host.js';
 import {silentLogger} from '../source/core/ports/logger.js';
 import {connectMcpClient} from '../source/mcp/socket-client.js';
+import {measureRoundTrips, SAMPLES, WARM_UP} from './round-trips.js';
 
-const WARM_UP = 50;
-const SAMPLES = 500;
 const fakeClaude = fileURLToPath(new URL('../test/fixtures/fake-claude.sh', import.meta.url));
-
-function percentile(sorted: number[], p: number): number {
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 type ToolResult = {isError?: boolean; content?: {type: string; text?: string}[]; structuredContent?: Record<string, unknown>};
 
@@ -26,24 +21,6 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
 	const result = (await client.callTool({name, arguments: args})) as ToolResult;
 	if (result.isError) throw new Error(`${name} failed: ${result.content?.map(part => part.text).join('\n')}`);
 	return result;
-}
-
-/** Sequential calls, each timed from send to reply; warm-up calls are made the same way and not counted. */
-async function measure(label: string, run: (i: number) => Promise<unknown>, gapMs = 0): Promise<void> {
-	for (let i = 0; i < WARM_UP; i++) await run(i);
-	const times: number[] = [];
-	for (let i = 0; i < SAMPLES; i++) {
-		const sent = performance.now();
-		await run(WARM_UP + i);
-		times.push(performance.now() - sent);
-		if (gapMs > 0) await new Promise(resolve => setTimeout(resolve, gapMs));
-	}
-	times.sort((a, b) => a - b);
-	const mean = times.reduce((sum, t) => sum + t, 0) / times.length;
-	console.log(
-		`${label.padEnd(22)} ${SAMPLES} sequential calls: p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms ` +
-			`(mean ${mean.toFixed(2)}, min ${times[0]!.toFixed(2)}, max ${times.at(-1)!.toFixed(2)})`,
-	);
 }
 
 /**
@@ -74,15 +51,15 @@ async function scenario(label: string, settings: Record<string, string>, underLo
 		const {client, close} = await connectMcpClient(config.socketPath, {name: 'bench'});
 		try {
 			let firstId: string | undefined;
-			await measure(
+			await measureRoundTrips(
 				'delegate_task',
 				async i => {
 					const result = await call(client, 'delegate_task', {prompt: `round trip ${i}${underLoad ? ' [[fake:sleep=0.3]]' : ''}`, cwd});
 					firstId ??= (result.structuredContent?.task as {id: string}).id;
 				},
-				gap,
+				{gapMs: gap},
 			);
-			await measure('task_status {id}', () => call(client, 'task_status', {id: firstId}), gap);
+			await measureRoundTrips('task_status {id}', () => call(client, 'task_status', {id: firstId}), {gapMs: gap});
 			const counts = host.fleet.counts();
 			console.log(
 				underLoad
