@@ -1,4 +1,4 @@
-// `npx tsx bench/pg-claims.ts` (not in `npm run bench` yet): how long one host's claim of the next runnable task
+// `npx tsx bench/pg-claims.ts` (part of `npm run bench`): how long one host's claim of the next runnable task
 // takes on a shared PostgreSQL, with 1, 2 and 3 hosts (one pool each) claiming from the same 600 tasks at once, one
 // task per claim as a host with one free slot does; then how soon an idle host takes a task another host submitted
 // (LISTEN/NOTIFY wakes it, then it claims); what the core pays per task through MirroredTaskStore (the synchronous part)
