@@ -20,6 +20,7 @@ import {SqliteTaskStore} from './adapters/sqlite/sqlite-task-store.js';
 import {redact} from './adapters/postgres/connection.js';
 import {openSharedTasks} from './adapters/postgres/task-coordinator.js';
 import {openSharedGovernance} from './adapters/postgres/shared-governance.js';
+import {openSharedSchedules} from './adapters/postgres/shared-schedules.js';
 import type {TaskStore} from './core/ports/task-store.js';
 import {OsSystemMonitor} from './adapters/system/os-system-monitor.js';
 import {currentProcessIdentity} from './adapters/system/process-info.js';
@@ -88,8 +89,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 			: undefined;
 		if (shared) {
 			const {hostId, labels, databaseUrl} = config.shared!;
-			logger.info('tasks are shared with every host on this PostgreSQL database', {host: hostId, labels, database: redact(databaseUrl)});
-			logger.warn("schedules stay in this host's own SQLite for now: each host fires only the schedules made on it");
+			logger.info('tasks and schedules are shared with every host on this PostgreSQL database', {host: hostId, labels, database: redact(databaseUrl)});
 		}
 		const store: TaskStore = shared?.store ?? new SqliteTaskStore(config.databasePath);
 		cleanups.push(() => (shared ? shared.close() : store.close()));
@@ -148,11 +148,30 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		// Before start: a task that recovery fails is worth telling too. Closed before the fleet stops: a shutdown is no news.
 		const notifier = startNotifier(fleet, config.notify, env, logger);
 		if (notifier) cleanups.push(() => notifier.close());
-		// The same database file through a second connection; the task store above has already migrated it.
-		const schedules = new SqliteScheduleStore(config.databasePath);
-		cleanups.push(() => schedules.close());
-		const scheduler = createScheduler({store: schedules, clock: systemClock, ids: {scheduleId: () => randomIds.taskId()}, fleet, logger});
+		// Shared: every host sees and changes the fleet's schedules, and only the leader fires them. Alone: the same
+		// database file through a second connection; the task store above has already migrated it.
+		const lateScheduler: {scheduler?: Scheduler} = {};
+		const sharedSchedules = shared
+			? await openSharedSchedules(shared.pool, config.shared!.databaseUrl, {
+					hostId: config.shared!.hostId,
+					logger,
+					onRemoteChange: change => lateScheduler.scheduler?.remoteChanged(change),
+				})
+			: undefined;
+		const schedules = sharedSchedules?.store ?? new SqliteScheduleStore(config.databasePath);
+		cleanups.push(() => (sharedSchedules ? sharedSchedules.close() : schedules.close()));
+		const scheduler = createScheduler({
+			store: schedules,
+			clock: systemClock,
+			ids: {scheduleId: () => randomIds.taskId()},
+			fleet,
+			logger,
+			...(sharedSchedules ? {firing: sharedSchedules.firing} : {}),
+		});
+		lateScheduler.scheduler = scheduler;
 		const recovery = await fleet.start();
+		// A host alone in the fleet leads before its scheduler starts, so it fires at once.
+		await sharedSchedules?.firing.start();
 		// After the fleet: runs whose tasks ended meanwhile are settled against the recovered tasks. Stopped before it.
 		scheduler.start();
 		cleanups.push(() => scheduler.stop());

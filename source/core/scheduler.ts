@@ -22,6 +22,7 @@ import {createPipelineSchedules, type PipelineInput} from './domain/pipeline.js'
 import {isTerminal, type NewTaskInput, type Task, type TaskStatus} from './domain/task.js';
 import type {Clock} from './ports/clock.js';
 import {silentLogger, type Logger} from './ports/logger.js';
+import type {ScheduleFiring} from './ports/schedule-firing.js';
 import type {ScheduleStore} from './ports/schedule-store.js';
 
 /** The part of the Fleet the scheduler uses. */
@@ -38,6 +39,8 @@ export type SchedulerPorts = {
 	ids: {scheduleId(): string};
 	fleet: SchedulerFleet;
 	logger?: Logger;
+	/** Several hosts: only the leader fires, each due time once. Absent: this scheduler fires everything. */
+	firing?: ScheduleFiring;
 };
 
 export type SchedulerOptions = {
@@ -60,6 +63,10 @@ const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
 
 /** A schedule that could not be handled (its store write failed) is tried again this much later, not in a hot loop. */
 const RETRY_AFTER_ERROR_MS = 60_000;
+/** A due time another host claimed is looked at again this often until that host's run reaches this host's store. */
+const RECHECK_CLAIMED_MS = 1_000;
+/** A host that claimed a due time and recorded no run within this long stopped in between: the due time is given up. */
+const CLAIMED_UNRECORDED_MS = 30_000;
 
 export type {PipelineInput} from './domain/pipeline.js';
 
@@ -86,8 +93,14 @@ export class Scheduler {
 	readonly #pending = new Map<string, ScheduleRun>();
 	/** Schedules whose handling failed, by id: the earliest time to try again. */
 	readonly #retryAt = new Map<string, number>();
+	readonly #firing: ScheduleFiring | undefined;
+	/** Due times being claimed from the other hosts (`id@dueAt`): one claim at a time each. */
+	readonly #claiming = new Set<string>();
+	/** Whether this scheduler fires (alone: always; sharing a fleet: while this host leads). */
+	#isLeading: boolean;
 	#cancelTimer: (() => void) | undefined;
 	#unsubscribe: (() => void) | undefined;
+	#unsubscribeLead: (() => void) | undefined;
 	#phase: 'new' | 'running' | 'stopped' = 'new';
 	readonly #bus = new EventBus<ScheduleEvents>((message, cause) => this.#logger.error(message, {error: String(cause)}));
 
@@ -97,6 +110,8 @@ export class Scheduler {
 		this.#ids = ports.ids;
 		this.#fleet = ports.fleet;
 		this.#logger = ports.logger ?? silentLogger;
+		this.#firing = ports.firing;
+		this.#isLeading = !ports.firing;
 		this.#options = {...DEFAULT_SCHEDULER_OPTIONS, ...options};
 		this.#options.defaultTimezone = checkTimezone(this.#options.defaultTimezone, 'defaultTimezone');
 		if (!Number.isFinite(this.#options.missedGraceMs) || this.#options.missedGraceMs < 0) {
@@ -109,7 +124,8 @@ export class Scheduler {
 
 	/**
 	 * Settles the runs whose tasks ended while no scheduler watched, applies each schedule's missed-run policy to
-	 * what fell due while ccfleet was down, and arms the timer. Call once, after the fleet has started.
+	 * what fell due while ccfleet was down, and arms the timer. Call once, after the fleet has started. Sharing a
+	 * fleet, a host that does not lead only stores what it is asked to; it does all this when it comes to lead.
 	 */
 	start(): void {
 		if (this.#phase !== 'new') throw new Error('Scheduler.start() may be called once.');
@@ -118,6 +134,26 @@ export class Scheduler {
 			const run = this.#pending.get(task.id);
 			if (run && isTerminal(task.status)) this.#settle(run, task);
 		});
+		this.#unsubscribeLead = this.#firing?.onLeaderChange(isLeader => (isLeader ? this.#lead() : this.#follow()));
+		this.#isLeading = this.#firing?.isLeader() ?? true;
+		if (this.#isLeading) this.#lead();
+		else this.#logger.info('scheduler started; another host fires the schedules while it leads', {active: this.#store.list({statuses: ['active']}).length});
+	}
+
+	/**
+	 * Another host of a shared fleet stored a schedule or a run: announced as this host's own changes are, and the
+	 * leader's timer is armed for it (a schedule created, resumed or paused elsewhere).
+	 */
+	remoteChanged(change: {schedule?: Schedule; run?: ScheduleRun}): void {
+		if (change.schedule) this.#bus.emit('schedule:updated', {schedule: change.schedule});
+		if (change.run) this.#bus.emit('schedule:run-recorded', {run: change.run});
+		if (this.#phase === 'running' && this.#isLeading) this.#tick();
+	}
+
+	/** Takes over firing: what `start()` does alone, with the runs any host's scheduler left pending. */
+	#lead(): void {
+		if (this.#phase !== 'running') return;
+		this.#isLeading = true;
 		for (const run of this.#store.pendingRuns()) {
 			if (run.taskId === undefined) continue;
 			this.#pending.set(run.taskId, run);
@@ -131,7 +167,21 @@ export class Scheduler {
 			}
 		}
 		this.#tick();
-		this.#logger.info('scheduler started', {active: this.#store.list({statuses: ['active']}).length, pendingRuns: this.#pending.size});
+		this.#logger.info(this.#firing ? 'scheduler leads: this host fires the schedules' : 'scheduler started', {
+			active: this.#store.list({statuses: ['active']}).length,
+			pendingRuns: this.#pending.size,
+		});
+	}
+
+	/** Another host leads now: this one stops firing and watching runs (the leader settles them). */
+	#follow(): void {
+		if (!this.#isLeading) return;
+		this.#isLeading = false;
+		this.#cancelTimer?.();
+		this.#cancelTimer = undefined;
+		this.#pending.clear();
+		this.#retryAt.clear();
+		this.#logger.warn('scheduler no longer leads: another host fires the schedules now');
 	}
 
 	/** Hears a kind of change after it is stored; returns the unsubscribe. A listener that throws is logged, never rethrown. */
@@ -147,6 +197,8 @@ export class Scheduler {
 		this.#cancelTimer = undefined;
 		this.#unsubscribe?.();
 		this.#unsubscribe = undefined;
+		this.#unsubscribeLead?.();
+		this.#unsubscribeLead = undefined;
 	}
 
 	/** Validates and stores a new active schedule. Throws InvalidInputError naming the bad field. */
@@ -171,6 +223,11 @@ export class Scheduler {
 		this.#logger.info('pipeline created', {pipelineId, steps: schedules.length, delayMs: input.delayMs ?? 0});
 		this.#tick();
 		return {pipelineId, schedules: this.#store.list({pipelineId})};
+	}
+
+	/** Resolves once every schedule change so far is durable (a shared store writes behind); at once for one that does not. */
+	async flush(): Promise<void> {
+		await this.#store.flush?.();
 	}
 
 	/** The schedule with that id; throws ScheduleNotFoundError. */
@@ -239,12 +296,16 @@ export class Scheduler {
 
 	/** Handles every schedule that is due, then arms the timer for the next. */
 	#tick(): void {
-		if (this.#phase !== 'running') return;
+		if (this.#phase !== 'running' || !this.#isLeading) return;
 		const now = this.#clock.now();
 		for (const {id} of this.#store.list({statuses: ['active']})) {
 			// Read again: handling one schedule (a task failing at once) can change another, e.g. a pipeline's next step.
 			const schedule = this.#store.get(id);
 			if (schedule?.status !== 'active' || schedule.nextRunAt === undefined || this.#dueAt(schedule) > now) continue;
+			if (this.#firing) {
+				this.#claimThenHandle(this.#firing, schedule);
+				continue;
+			}
 			try {
 				this.#handleDue(schedule, now);
 				this.#retryAt.delete(id);
@@ -256,13 +317,65 @@ export class Scheduler {
 		this.#arm();
 	}
 
+	/**
+	 * Sharing a fleet: the due time is claimed first, and handled only by the one host that wins it. A due time another
+	 * host won is looked at again shortly, by when that host's run has normally reached this store and moved the
+	 * schedule on; if it never does, that host stopped in between, and the due time is recorded as not started.
+	 */
+	#claimThenHandle(firing: ScheduleFiring, schedule: Schedule): void {
+		const dueAt = schedule.nextRunAt!;
+		const key = `${schedule.id}@${dueAt}`;
+		if (this.#claiming.has(key)) return;
+		this.#claiming.add(key);
+		const stillDue = () => {
+			const current = this.#store.get(schedule.id);
+			return this.#phase === 'running' && this.#isLeading && current?.status === 'active' && current.nextRunAt === dueAt ? current : undefined;
+		};
+		firing
+			.claim(schedule.id, dueAt)
+			.then(claim => {
+				const current = stillDue();
+				if (!current) return;
+				const now = this.#clock.now();
+				if (claim.won) {
+					this.#retryAt.delete(schedule.id);
+					this.#handleDue(current, now);
+				} else if (now - claim.at < CLAIMED_UNRECORDED_MS) {
+					this.#retryAt.set(schedule.id, now + RECHECK_CLAIMED_MS);
+				} else {
+					this.#retryAt.delete(schedule.id);
+					this.#giveUpClaimed(current, claim.by, now);
+				}
+			})
+			.catch((error: unknown) => {
+				if (!stillDue()) return;
+				this.#retryAt.set(schedule.id, this.#clock.now() + RETRY_AFTER_ERROR_MS);
+				this.#logger.error('a schedule could not fire; trying again in a minute', {id: schedule.id, error: error instanceof Error ? error.message : String(error)});
+			})
+			.finally(() => {
+				this.#claiming.delete(key);
+				this.#arm();
+			});
+	}
+
+	/** A due time another host claimed and never recorded (it stopped in between): recorded as not started, and moved on. */
+	#giveUpClaimed(schedule: Schedule, host: string, now: number): void {
+		const plan = planDue(schedule, now, this.#options);
+		const scheduledFor = plan.fireFor ?? schedule.nextRunAt!;
+		const detail = `Host ${host} claimed this due time to fire it and recorded no run within ${CLAIMED_UNRECORDED_MS / 1000} s: it stopped in between.`;
+		this.#addRun({scheduleId: schedule.id, scheduledFor, firedAt: now, outcome: 'not-started', detail}, plan.next);
+		this.#logger.warn('a due time another host claimed was never fired; moving on', {id: schedule.id, host, scheduledFor: new Date(scheduledFor).toISOString()});
+		this.#afterNoTask(plan.next, detail);
+	}
+
 	#arm(): void {
 		this.#cancelTimer?.();
 		this.#cancelTimer = undefined;
-		if (this.#phase !== 'running') return;
+		if (this.#phase !== 'running' || !this.#isLeading) return;
 		let earliest = Number.POSITIVE_INFINITY;
 		for (const schedule of this.#store.list({statuses: ['active']})) {
-			if (schedule.nextRunAt !== undefined) earliest = Math.min(earliest, this.#dueAt(schedule));
+			// A due time being claimed arms the timer again when its claim comes back.
+			if (schedule.nextRunAt !== undefined && !this.#claiming.has(`${schedule.id}@${schedule.nextRunAt}`)) earliest = Math.min(earliest, this.#dueAt(schedule));
 		}
 		if (earliest === Number.POSITIVE_INFINITY) return;
 		this.#cancelTimer = this.#clock.setTimeout(

@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import {FleetError} from '../../core/domain/errors.js';
 import {ScheduleNotFoundError, type NewScheduleRun, type Schedule, type ScheduleRun} from '../../core/domain/schedule.js';
-import type {Task} from '../../core/domain/task.js';
+import type {FiringClaim} from '../../core/ports/schedule-firing.js';
 import type {ScheduleFilter} from '../../core/ports/schedule-store.js';
 import {RUN_COLUMNS, SCHEDULE_COLUMNS, runFromRow, runToRow, scheduleFromRow, scheduleToRow, type RunRow, type ScheduleRow} from '../sqlite/schedule-row.js';
-import {insertTask, type Placement} from './postgres-task-store.js';
 
 const params = (count: number, from = 1) => Array.from({length: count}, (_, index) => `$${index + from}`).join(', ');
 /** Rows in the shape sqlite/schedule-row.ts maps: the jsonb task template as its text (pg would hand it over parsed). */
@@ -18,8 +17,8 @@ const INSERT_RUN = `INSERT INTO schedule_runs (${RUN_COLUMNS.join(', ')}, fired_
 const INSERT_RUN_WITH_ID = `INSERT INTO schedule_runs (${RUN_COLUMNS.join(', ')}, fired_by, id) VALUES (${params(RUN_COLUMNS.length + 2)}) RETURNING ${RUN_SELECT}`;
 
 /**
- * The ScheduleStore port's operations on the shared PostgreSQL, asynchronous, plus fireOnce: how a schedule's due time
- * fires exactly once across hosts even when two of them believe they lead (one's session died and it does not know yet).
+ * The ScheduleStore port's operations on the shared PostgreSQL, asynchronous, plus claimFiring: how a schedule's due
+ * time fires exactly once across hosts even when two of them believe they lead (one's session died and it does not know yet).
  */
 export class PostgresScheduleStore {
 	readonly #pool: pg.Pool;
@@ -121,19 +120,30 @@ export class PostgresScheduleStore {
 	}
 
 	/**
-	 * Fires one due time at most once across the fleet: in one transaction, moves the schedule on to `next` only if it
-	 * still is where this host read it (active, due at `dueAt`), stores the run's task (when it starts one) and records
-	 * the run. Returns the run, or undefined when another host moved the schedule first; then nothing is written, and
-	 * the caller must not start the task. Whoever leads only decides who tries; this decides who fires.
+	 * Claims one due time of a schedule for this host: true for exactly one host of the fleet, however many try at once
+	 * (two may believe they lead while one's session died and it does not know yet). Whoever leads only decides who
+	 * tries; this decides who fires. A loser learns who won and when, should that host never record its run.
 	 */
-	async fireOnce(dueAt: number, next: Schedule, run: NewScheduleRun, task?: {task: Task; placement?: Placement}): Promise<ScheduleRun | undefined> {
-		return this.#transaction(async client => {
-			const values = scheduleValues(next);
-			const {rowCount} = await client.query(`${UPDATE_SCHEDULE} AND status = 'active' AND next_run_at = $${values.push(dueAt)}`, values);
-			if (rowCount === 0) return undefined;
-			if (task) await insertTask(client, task.task, task.placement);
-			return this.#insertRun(client, run);
-		});
+	async claimFiring(scheduleId: string, dueAt: number): Promise<FiringClaim> {
+		try {
+			const inserted = await this.#pool.query('INSERT INTO schedule_firings (schedule_id, due_at, host_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+				scheduleId,
+				dueAt,
+				this.#hostId,
+			]);
+			if (inserted.rowCount === 1) return {won: true};
+			const {rows} = await this.#pool.query<{host_id: string; claimed_at: number}>(
+				'SELECT host_id, extract(epoch FROM claimed_at)::double precision * 1000 AS claimed_at FROM schedule_firings WHERE schedule_id = $1 AND due_at = $2',
+				[scheduleId, dueAt],
+			);
+			const row = rows[0];
+			// This host's own earlier claim (it stopped, or its handling failed, before the schedule moved on): still its to fire.
+			if (!row || row.host_id === this.#hostId) return {won: true};
+			return {won: false, by: row.host_id, at: row.claimed_at};
+		} catch (error) {
+			if ((error as {code?: string}).code === '23503') throw new ScheduleNotFoundError(scheduleId);
+			throw error;
+		}
 	}
 
 	async #insertRun(client: pg.PoolClient, run: NewScheduleRun, id?: number): Promise<ScheduleRun> {

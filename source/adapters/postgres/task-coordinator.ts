@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import {isTerminal, type Task, type TaskStatus} from '../../core/domain/task.js';
 import type {Logger} from '../../core/ports/logger.js';
 import type {FleetHost, TaskCoordinator} from '../../core/ports/task-coordinator.js';
@@ -91,7 +92,8 @@ export class PostgresTaskCoordinator implements TaskCoordinator {
 	}
 }
 
-export type SharedTasks = {store: MirroredTaskStore; coordinator: PostgresTaskCoordinator; close(): Promise<void>};
+/** `pool`: for the other shared stores of this host (schedules); ended by `close()`. */
+export type SharedTasks = {store: MirroredTaskStore; coordinator: PostgresTaskCoordinator; pool: pg.Pool; close(): Promise<void>};
 
 export type SharedTasksOptions = {
 	hostId: string;
@@ -132,6 +134,7 @@ export async function openSharedTasks(url: string, options: SharedTasksOptions):
 		return {
 			store,
 			coordinator,
+			pool,
 			close: async () => {
 				store.close();
 				const unwritten = await store.closed();

@@ -31,5 +31,7 @@ export type ScheduleStore = {
 	runs(scheduleId: string, limit?: number): ScheduleRun[];
 	/** Runs whose task has not ended yet (outcome `started`), oldest first: what the scheduler watches after a restart. */
 	pendingRuns(): ScheduleRun[];
+	/** Resolves once every change so far is durable: a store that writes behind (shared); absent when every call is. */
+	flush?(): Promise<void>;
 	close(): void;
 };

@@ -55,6 +55,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 					}),
 					{promptChars: 200},
 				);
+				await scheduler.flush();
 				return ok(
 					{schedule},
 					`Schedule ${schedule.id} is active; its first run is at ${schedule.nextRunLocal} (${schedule.nextRunAt}). ` +
@@ -84,6 +85,7 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 				if ('error' in directory) return failure(directory.error);
 				const task = {...(settings as Omit<McpTaskInput, 'cwd' | 'prompt'>), cwd: directory.cwd} as Omit<TaskSpec, 'prompt'>;
 				const {pipelineId, schedules} = scheduler.pipeline({steps, ...(delay === undefined ? {} : {delayMs: delay}), task});
+				await scheduler.flush();
 				const views = schedules.map(schedule => scheduleView(schedule, {promptChars: 200}));
 				const firstTask = scheduler.runs(schedules[0]!.id, 1)[0]?.taskId;
 				return ok(
@@ -141,8 +143,9 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 			inputSchema: {id: scheduleIdSchema},
 		},
 		async ({id}) =>
-			guard(() => {
+			guard(async () => {
 				const schedule = scheduleView(scheduler.pause(id));
+				await scheduler.flush();
 				return ok({schedule}, `Schedule ${id} is paused.`);
 			}),
 	);
@@ -156,8 +159,9 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 			inputSchema: {id: scheduleIdSchema},
 		},
 		async ({id}) =>
-			guard(() => {
+			guard(async () => {
 				const schedule = scheduleView(scheduler.resume(id));
+				await scheduler.flush();
 				return ok({schedule}, `Schedule ${id} is ${schedule.status}${schedule.nextRunLocal ? `; next run ${schedule.nextRunLocal}` : ''}.`);
 			}),
 	);
@@ -175,8 +179,9 @@ export function registerScheduleTools(server: McpServer, scheduler: Scheduler): 
 			annotations: {destructiveHint: true},
 		},
 		async ({id, reason}) =>
-			guard(() => {
+			guard(async () => {
 				const schedule = scheduleView(scheduler.cancel(id, reason?.trim() || `cancelled by ${clientLabel(server)}`));
+				await scheduler.flush();
 				return ok({schedule}, `Schedule ${id} is cancelled.`);
 			}),
 	);

@@ -1,5 +1,5 @@
 // One scheduler for the fleet: three hosts each run a LeaderLock, and whichever leads fires the schedule's due times
-// through fireOnce. The leader's session is killed half-way while its loop goes on (it learns of the loss only at its
+// after claiming it (claimFiring). The leader's session is killed half-way while its loop goes on (it learns of the loss only at its
 // next check), so for a moment two hosts may fire: each due time must still fire exactly once, and firing goes on.
 import type pg from 'pg';
 import {afterEach, beforeEach, expect, it} from 'vitest';
@@ -7,6 +7,7 @@ import {openPool} from '../../../source/adapters/postgres/connection.js';
 import {LeaderLock} from '../../../source/adapters/postgres/leader-lock.js';
 import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {PostgresScheduleStore} from '../../../source/adapters/postgres/postgres-schedule-store.js';
+import {PostgresTaskStore} from '../../../source/adapters/postgres/postgres-task-store.js';
 import {minimalSchedule} from '../../contracts/schedule-store.contract.js';
 import {minimalTask} from '../../contracts/task-store.contract.js';
 import {usePostgres} from '../../helpers/postgres-server.js';
@@ -35,6 +36,7 @@ afterEach(async () => {
 async function schedulerHost(id: string): Promise<{lock: LeaderLock; fired: number[]}> {
 	const pool = await openPool(url, {applicationName: `${id}-pool`});
 	const store = new PostgresScheduleStore(pool, id);
+	const tasks = new PostgresTaskStore(pool);
 	const lock = new LeaderLock(url, {applicationName: `${id}-leader`, checkMs: 40, onChange: () => {}});
 	const fired: number[] = [];
 	let isFiring = false;
@@ -47,8 +49,10 @@ async function schedulerHost(id: string): Promise<{lock: LeaderLock; fired: numb
 			if (dueAt === undefined || dueAt > DUE_TIMES * STEP_MS) return;
 			const next = {...schedule!, nextRunAt: dueAt + STEP_MS, lastRunAt: dueAt, updatedAt: dueAt};
 			const taskId = `tick-${dueAt / STEP_MS}-${id}`;
-			const run = await store.fireOnce(dueAt, next, {scheduleId: 'tick', scheduledFor: dueAt, firedAt: dueAt, taskId, outcome: 'started'}, {task: minimalTask(taskId)});
-			if (run) fired.push(dueAt);
+			if (!(await store.claimFiring('tick', dueAt)).won) return;
+			await tasks.insert(minimalTask(taskId));
+			await store.addRun({scheduleId: 'tick', scheduledFor: dueAt, firedAt: dueAt, taskId, outcome: 'started'}, next);
+			fired.push(dueAt);
 		})().finally(() => {
 			isFiring = false;
 		});

@@ -3,10 +3,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
 import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {PostgresScheduleStore} from '../../../source/adapters/postgres/postgres-schedule-store.js';
-import {PostgresTaskStore} from '../../../source/adapters/postgres/postgres-task-store.js';
 import {ScheduleNotFoundError} from '../../../source/core/domain/schedule.js';
 import {fullSchedule, minimalSchedule} from '../../contracts/schedule-store.contract.js';
-import {minimalTask} from '../../contracts/task-store.contract.js';
 import {usePostgres} from '../../helpers/postgres-server.js';
 
 const server = usePostgres();
@@ -58,40 +56,27 @@ describe('PostgresScheduleStore', () => {
 		await expect(store.update(minimalSchedule('nope'))).rejects.toThrow(ScheduleNotFoundError);
 	});
 
-	it('fires each due time exactly once when three hosts that all think they lead fire it at the same moment', async () => {
+	it('lets exactly one host fire each due time when three hosts that all think they lead claim it at the same moment', async () => {
 		const hosts = await Promise.all(['a', 'b', 'c'].map(id => host(id)));
 		await hosts[0]!.insert(minimalSchedule('every-minute', {cron: '* * * * *', nextRunAt: 60_000}));
 		const winners: string[] = [];
 		for (let minute = 1; minute <= 10; minute++) {
-			const dueAt = minute * 60_000;
-			const results = await Promise.all(
-				hosts.map(async (store, index) => {
-					const taskId = `run-${minute}-by-${index}`;
-					const next = minimalSchedule('every-minute', {cron: '* * * * *', nextRunAt: dueAt + 60_000, lastRunAt: dueAt, updatedAt: dueAt});
-					const run = {scheduleId: 'every-minute', scheduledFor: dueAt, firedAt: dueAt, taskId, outcome: 'started' as const};
-					return (await store.fireOnce(dueAt, next, run, {task: minimalTask(taskId)})) ? taskId : undefined;
-				}),
-			);
-			const fired = results.filter(taskId => taskId !== undefined);
-			expect(fired).toHaveLength(1);
-			winners.push(fired[0]!);
+			const claims = await Promise.all(hosts.map(store => store.claimFiring('every-minute', minute * 60_000)));
+			const won = ['a', 'b', 'c'].filter((_, index) => claims[index]!.won);
+			expect(won).toHaveLength(1);
+			// The losers learn who fired it (should that host never record its run).
+			for (const claim of claims) if (!claim.won) expect(claim.by).toBe(won[0]);
+			winners.push(won[0]!);
 		}
-		const runs = await hosts[0]!.runs('every-minute');
-		expect(runs.map(run => run.taskId)).toEqual(winners);
-		expect(runs.map(run => run.scheduledFor)).toEqual(Array.from({length: 10}, (_, index) => (index + 1) * 60_000));
-		// Only the winners' tasks exist: a loser wrote nothing.
-		const tasks = await new PostgresTaskStore(pools[0]!).list();
-		expect(tasks.map(task => task.id).sort()).toEqual([...winners].sort());
-		const {rows} = await pools[0]!.query<{fired_by: string}>('SELECT fired_by FROM schedule_runs ORDER BY id');
-		expect(rows.every(row => ['a', 'b', 'c'].includes(row.fired_by))).toBe(true);
-		expect((await hosts[0]!.get('every-minute'))?.nextRunAt).toBe(11 * 60_000);
+		const {rows} = await pools[0]!.query<{due_at: number; host_id: string}>('SELECT due_at, host_id FROM schedule_firings ORDER BY due_at');
+		expect(rows).toEqual(winners.map((hostId, index) => ({due_at: (index + 1) * 60_000, host_id: hostId})));
+		// A host that claimed a due time and stopped before firing it may still fire it; no other host may.
+		const again = await host(winners[0]!);
+		expect(await again.claimFiring('every-minute', 60_000)).toEqual({won: true});
 	});
 
-	it('fires nothing for a schedule paused meanwhile', async () => {
+	it('refuses a claim for a schedule that does not exist, naming it', async () => {
 		const store = await host('a');
-		await store.insert(minimalSchedule('paused', {status: 'paused'}));
-		const next = minimalSchedule('paused', {nextRunAt: 120_000});
-		expect(await store.fireOnce(60_000, next, {scheduleId: 'paused', scheduledFor: 60_000, firedAt: 60_000, outcome: 'started'})).toBeUndefined();
-		expect(await store.runs('paused')).toEqual([]);
+		await expect(store.claimFiring('nope', 60_000)).rejects.toThrow(ScheduleNotFoundError);
 	});
 });
