@@ -22,6 +22,9 @@ export type Takeover = {taskId: string; fromHost: string; previousStatus: string
 /** One line of a task's claim history. */
 export type ClaimEvent = {hostId: string; event: 'claimed' | 'released' | 'lease-expired'; at: number; detail?: string};
 
+/** The latest host a task was taken from when its lease ran out, and when (epoch ms on the database's clock). */
+export type TakenFrom = {fromHost: string; at: number};
+
 export type HostRecord = {id: string; labels: string[]; heartbeatAt: number; stoppedAt?: number};
 
 const HELD = HELD_STATUSES.map(status => `'${status}'`).join(', ');
@@ -37,7 +40,8 @@ const DOOMING = `d.status IN ('failed', 'cancelled', 'skipped') AND coalesce(t.o
  * Claims, in running order (priority, then age), up to $3 queued tasks nobody holds, placed here or anywhere, whose
  * dependencies (dependsOn and continueFrom) satisfy `dependencies`: `NOT EXISTS` a dependency that is unmet (runnable
  * tasks), or `EXISTS` one that dooms it. A dependency that is not stored counts as met, as the core's DependencyGate
- * counts it. Each claim is logged.
+ * counts it. Each claim is logged, and each comes back with the latest host it was taken from when that host's lease
+ * ran out (the log's rows as they were before this claim), so the new holder can say so and retell the lost attempt.
  */
 function claimSql(dependencies: string): string {
 	return `
@@ -62,7 +66,10 @@ function claimSql(dependencies: string): string {
 	), logged AS (
 		INSERT INTO task_claims (task_id, host_id, event) SELECT id, $1, 'claimed' FROM claimed
 	)
-	SELECT * FROM claimed ORDER BY priority, created_at, seq`;
+	SELECT c.*, e.host_id AS taken_from, (extract(epoch from e.at) * 1000)::double precision AS taken_at
+	FROM claimed c
+	LEFT JOIN LATERAL (SELECT host_id, at FROM task_claims WHERE task_id = c.id AND event = 'lease-expired' ORDER BY id DESC LIMIT 1) e ON true
+	ORDER BY c.priority, c.created_at, c.seq`;
 }
 
 const CLAIM_SQL = claimSql('NOT EXISTS');
@@ -110,6 +117,8 @@ export class TaskClaims {
 	readonly labels: readonly string[];
 	readonly leaseMs: number;
 	readonly #pool: pg.Pool;
+	/** What the claims read of each claimed task's last takeover, until the core asks (once, as the task starts). */
+	readonly #takenFrom = new Map<string, TakenFrom>();
 
 	constructor(pool: pg.Pool, options: ClaimsOptions) {
 		if (!options.hostId.trim()) throw new TypeError('hostId must be a non-empty string naming this host (the same at every start).');
@@ -125,8 +134,26 @@ export class TaskClaims {
 	async claim(max: number): Promise<Task[]> {
 		if (!Number.isInteger(max) || max < 0) throw new TypeError(`claim() max must be a whole number ≥ 0, got ${max}.`);
 		if (max === 0) return [];
-		const {rows} = await this.#pool.query<TaskRow>(CLAIM_SQL, [this.hostId, this.labels, max, this.leaseMs]);
-		return rows.map(row => fromRow(row));
+		const {rows} = await this.#pool.query<ClaimedRow>(CLAIM_SQL, [this.hostId, this.labels, max, this.leaseMs]);
+		return rows.map(row => this.#claimed(row));
+	}
+
+	/**
+	 * For a task this host claimed: the host it was taken from when that host's lease ran out (its latest such change of
+	 * hands), or undefined when it never was. Told once: the entry is dropped when read.
+	 */
+	takenOver(taskId: string): TakenFrom | undefined {
+		const from = this.#takenFrom.get(taskId);
+		this.#takenFrom.delete(taskId);
+		return from;
+	}
+
+	#claimed(row: ClaimedRow): Task {
+		const task = fromRow(row);
+		// A task that never ran has no attempt to go on from, and the core does not ask about it.
+		if (row.taken_from !== null && row.taken_at !== null && task.attempts > 0) this.#takenFrom.set(row.id, {fromHost: row.taken_from, at: row.taken_at});
+		else this.#takenFrom.delete(row.id);
+		return task;
 	}
 
 	/**
@@ -137,7 +164,7 @@ export class TaskClaims {
 	async claimDoomed(max: number): Promise<Task[]> {
 		if (!Number.isInteger(max) || max < 0) throw new TypeError(`claimDoomed() max must be a whole number ≥ 0, got ${max}.`);
 		if (max === 0) return [];
-		const {rows} = await this.#pool.query<TaskRow>(CLAIM_DOOMED_SQL, [this.hostId, this.labels, max, this.leaseMs]);
+		const {rows} = await this.#pool.query<ClaimedRow>(CLAIM_DOOMED_SQL, [this.hostId, this.labels, max, this.leaseMs]);
 		return rows.map(row => fromRow(row));
 	}
 
@@ -209,6 +236,8 @@ export class TaskClaims {
 		return rows.map(row => ({id: row.id, labels: row.labels, heartbeatAt: row.heartbeat_at, ...(row.stopped_at === null ? {} : {stoppedAt: row.stopped_at})}));
 	}
 }
+
+type ClaimedRow = TaskRow & {taken_from: string | null; taken_at: number | null};
 
 type FreedRow = {id: string; previous_host: string; previous_status: string; status: string};
 

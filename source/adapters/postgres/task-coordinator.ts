@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import {isTerminal, type Task, type TaskStatus} from '../../core/domain/task.js';
 import type {Logger} from '../../core/ports/logger.js';
-import type {FleetHost, TaskCoordinator} from '../../core/ports/task-coordinator.js';
+import type {FleetHost, TakenOver, TaskCoordinator} from '../../core/ports/task-coordinator.js';
 import {openPool} from './connection.js';
 import {migrate} from './migrations.js';
 import {MirroredTaskStore} from './mirrored-task-store.js';
@@ -56,6 +56,10 @@ export class PostgresTaskCoordinator implements TaskCoordinator {
 
 	held(): Promise<string[]> {
 		return this.#claims.held();
+	}
+
+	takenOver(taskId: string): TakenOver | undefined {
+		return this.#claims.takenOver(taskId);
 	}
 
 	holder(taskId: string): string | undefined {

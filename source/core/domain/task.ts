@@ -87,6 +87,11 @@ export type Checkpoint = {
 	sessionId: string;
 	/** The pull request its work was proposed in (merge strategy pr). */
 	pullRequestUrl?: string;
+	/**
+	 * Taken while the task ran on this host of a shared fleet (a progress checkpoint), not at its end: what another host
+	 * that takes the task over retells, since the conversation stays on this host's disk.
+	 */
+	runningOn?: string;
 };
 
 export function isTerminal(status: TaskStatus): boolean {

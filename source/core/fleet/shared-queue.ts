@@ -1,8 +1,10 @@
 import type {Task} from '../domain/task.js';
 import type {Clock} from '../ports/clock.js';
 import type {Logger} from '../ports/logger.js';
-import type {TaskCoordinator} from '../ports/task-coordinator.js';
+import type {TakenOver, TaskCoordinator} from '../ports/task-coordinator.js';
+import type {OutputLog} from '../ports/task-store.js';
 import type {AdmissionVerdict} from './admission.js';
+import {ProgressCheckpoints} from './progress-checkpoints.js';
 import type {TaskLedger} from './task-ledger.js';
 
 /** How many doomed tasks (a dependency failed) one look takes; the next look takes more. */
@@ -12,6 +14,8 @@ export type SharedQueuePorts = {
 	coordinator: TaskCoordinator;
 	clock: Clock;
 	ledger: TaskLedger;
+	/** Each task's output here, for the progress checkpoints. */
+	output: OutputLog;
 	logger: Logger;
 	/** Queued tasks of this host ready to start. */
 	ready(): number;
@@ -39,11 +43,15 @@ export type SharedQueuePorts = {
  * queue holds only tasks this host claimed: when it runs dry while admission would start more, the queue is refilled
  * by a claim of as many as would start now (one claim in flight at a time). A heartbeat renews the leases and frees
  * the tasks of hosts that stopped beating; a task this host lost to another has its worker stopped without a word
- * written, since the new holder's state is the truth.
+ * written, since the new holder's state is the truth. Every few beats a running task's output tail is written as its
+ * progress checkpoint, which a host that takes it over retells when the conversation is out of its reach.
  */
 export class SharedQueue {
 	readonly #ports: SharedQueuePorts;
 	readonly #lost = new Set<string>();
+	/** Claimed tasks taken from a host that was lost, until their worker starts here. */
+	readonly #takenOver = new Map<string, TakenOver>();
+	readonly #progress: ProgressCheckpoints;
 	readonly #unsubscribe: (() => void)[] = [];
 	#claiming: Promise<void> | undefined;
 	#isClaimAgain = false;
@@ -55,6 +63,13 @@ export class SharedQueue {
 
 	constructor(ports: SharedQueuePorts) {
 		this.#ports = ports;
+		this.#progress = new ProgressCheckpoints({
+			ledger: ports.ledger,
+			output: ports.output,
+			clock: ports.clock,
+			hostId: ports.coordinator.hostId,
+			hasWorker: id => ports.hasWorker(id),
+		});
 	}
 
 	get hostId(): string {
@@ -117,8 +132,19 @@ export class SharedQueue {
 			this.#ports.stopWorker(taskId, `lost to ${who}`);
 			return;
 		}
+		this.#takenOver.delete(taskId);
 		this.#ports.unqueue(taskId);
 		ledger.forget(taskId);
+	}
+
+	/**
+	 * Where a task about to start here was taken over from (a host lost while it ran the task), once: the runner then
+	 * starts it from its checkpoint's retelling, or resumes its conversation when that is reachable here.
+	 */
+	takeTakeover(taskId: string): TakenOver | undefined {
+		const from = this.#takenOver.get(taskId);
+		this.#takenOver.delete(taskId);
+		return from;
 	}
 
 	/** A worker ended: true when its task was lost, and its exit is no one's to record here. */
@@ -138,6 +164,7 @@ export class SharedQueue {
 		await this.#claiming;
 		const unstarted = [...this.#ports.ledger.activeTasks()].filter(task => task.status === 'queued' && !this.#ports.hasWorker(task.id)).map(task => task.id);
 		for (const id of unstarted) {
+			this.#takenOver.delete(id);
 			this.#ports.unqueue(id);
 			this.#ports.ledger.forget(id);
 		}
@@ -153,6 +180,9 @@ export class SharedQueue {
 		this.#lastFailure = undefined;
 		for (const task of tasks) {
 			if (this.#ports.ledger.active(task.id)) continue;
+			// A task that never ran has nothing to go on from, wherever it was before.
+			const from = task.attempts > 0 ? this.#ports.coordinator.takenOver?.(task.id) : undefined;
+			if (from) this.#takenOver.set(task.id, from);
 			this.#ports.ledger.adopt(task);
 			this.#ports.enqueue(task);
 		}
@@ -186,6 +216,7 @@ export class SharedQueue {
 			.then(async held => {
 				const holds = new Set(held);
 				for (const id of before) if (!holds.has(id)) this.lost(id, undefined);
+				this.#progress.beat();
 				await coordinator.reclaimExpired();
 				this.#lastFailure = undefined;
 			})

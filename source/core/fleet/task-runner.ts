@@ -1,13 +1,14 @@
 import {formatDuration} from '../domain/duration.js';
 import {transition, type Task} from '../domain/task.js';
 import type {Clock} from '../ports/clock.js';
+import type {TakenOver} from '../ports/task-coordinator.js';
 import type {WorkerExit} from '../ports/worker-driver.js';
 import type {PriorityQueue} from '../queue.js';
 import type {Admission} from './admission.js';
 import {decideExit, type StopIntent} from './exit-policy.js';
 import type {Finisher} from './finisher.js';
 import type {TaskLedger} from './task-ledger.js';
-import {LIMIT_RESUME_PROMPT, promptWithDependencies, RESUME_PROMPT, workingDirectory} from './worker-prompt.js';
+import {LIMIT_RESUME_PROMPT, promptWithDependencies, RESUME_PROMPT, takeoverNote, takeoverPreamble, takeoverResumePrompt, workingDirectory} from './worker-prompt.js';
 import type {WorkerSupervisor} from './worker-supervisor.js';
 
 export type TaskRunnerPorts = {
@@ -22,6 +23,8 @@ export type TaskRunnerPorts = {
 	/** False once the fleet stops: nothing is retried then. */
 	isTakingWork(): boolean;
 	canResume(task: Task): boolean;
+	/** Shared fleet: the host a task about to start was taken over from (asked once per start). */
+	takenOver?(taskId: string): TakenOver | undefined;
 	note(taskId: string, text: string): void;
 	/** A worker is about to start for this task (its memory counts from now). */
 	onStarting(task: Task): void;
@@ -50,18 +53,27 @@ export class TaskRunner {
 		const id = queue.shift();
 		const queued = id === undefined ? undefined : ledger.active(id);
 		if (queued?.status !== 'queued') return;
-		const resume = queued.resumePending === true && this.#ports.canResume(queued);
+		const takenOver = this.#ports.takenOver?.(queued.id);
+		// Taken over from a lost host: its conversation goes on only if this host can read it (a shared home, or the same host back).
+		const resume = takenOver ? this.#ports.canResume(queued) : queued.resumePending === true && this.#ports.canResume(queued);
 		const task = transition(queued, 'running', clock.now(), {attempts: queued.attempts + 1, resumePending: false});
 		delete task.worker;
 		delete task.exitCode;
 		delete task.parkedUntil;
 		if (!ledger.save(task, queued.status)) return;
 		this.#ports.onStarting(task);
+		if (takenOver) {
+			const isRetold = task.checkpoint?.runningOn !== undefined && task.checkpoint.outputTail.length > 0;
+			this.#ports.note(task.id, takeoverNote(takenOver, resume ? 'resumed' : isRetold ? 'retold' : 'no-checkpoint'));
+		}
 		supervisor.start(task, {
 			taskId: task.id,
 			// A run lost mid-turn is told what happened; a task created to continue a conversation brings its own prompt.
-			prompt:
-				resume && queued.parkedUntil !== undefined
+			prompt: takenOver
+				? resume
+					? takeoverResumePrompt(takenOver)
+					: takeoverPreamble(task, takenOver) + promptWithDependencies(task, dependency => ledger.find(dependency))
+				: resume && queued.parkedUntil !== undefined
 					? LIMIT_RESUME_PROMPT
 					: resume && queued.attempts > 0
 						? RESUME_PROMPT

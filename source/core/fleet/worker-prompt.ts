@@ -1,5 +1,6 @@
 import {continuationPreamble, failedDependenciesNote} from '../domain/checkpoint.js';
 import type {Task} from '../domain/task.js';
+import type {TakenOver} from '../ports/task-coordinator.js';
 import {dependenciesOf} from '../domain/task-input.js';
 import {workflowPreamble} from '../domain/workflow-prompt.js';
 
@@ -53,4 +54,45 @@ export function retellPrompt(parent: Task, context: string | undefined): string 
 		outcome,
 		context ? `Now:\n${context}` : CONTINUE_PROMPT,
 	].join('\n\n');
+}
+
+/**
+ * What a fresh conversation on the host that took a task over is told before the task's prompt: the previous attempt
+ * was lost with its host, and its last output as its progress checkpoint kept it (in the continuation preamble's style).
+ */
+export function takeoverPreamble(task: Task, from: TakenOver): string {
+	const checkpoint = task.checkpoint?.runningOn === undefined ? undefined : task.checkpoint;
+	const parts = [
+		`A previous attempt at this task on host ${from.fromHost} stopped when that host was lost (its lease expired at ${isoTime(from.at)}). Its conversation stayed on that host, so this is a new conversation.`,
+	];
+	if (checkpoint?.outputTail.length) {
+		const where = checkpoint.runningOn === from.fromHost ? '' : ` on host ${checkpoint.runningOn}`;
+		parts.push(`Its last output${where} (as of ${isoTime(checkpoint.takenAt)}) was:\n${checkpoint.outputTail.join('\n')}`);
+	} else {
+		parts.push('None of its output reached the shared database.');
+	}
+	parts.push('Go on from where it stopped; do not redo finished work. Check what is already done (files, commits) before you change anything. The task follows.');
+	return `${parts.join('\n\n')}\n\n---\n\n`;
+}
+
+/** What a resumed conversation is told when the host that ran it was lost and this one, which can read it, took it over. */
+export function takeoverResumePrompt(from: TakenOver): string {
+	return `The host that ran this task (${from.fromHost}) was lost and its lease expired at ${isoTime(from.at)}; another host took the task over and continues this conversation. Your last turn may have been cut off. Continue the task from where you left off and finish it; do not redo finished work.`;
+}
+
+/** The line a taken-over task's log gets when its worker starts on the new host: where it came from and how it goes on. */
+export function takeoverNote(from: TakenOver, how: 'resumed' | 'retold' | 'no-checkpoint'): string {
+	const start = `[ccfleet] taken over from host ${from.fromHost} after its lease expired (${isoTime(from.at)})`;
+	switch (how) {
+		case 'resumed':
+			return `${start}; its conversation is reachable here, so it resumed its conversation.\n`;
+		case 'retold':
+			return `${start}; its conversation is not on this host, so it restarted from its checkpoint's retelling.\n`;
+		case 'no-checkpoint':
+			return `${start}; its conversation is not on this host and no checkpoint of it reached the shared database, so it restarted from its prompt.\n`;
+	}
+}
+
+function isoTime(epochMs: number): string {
+	return new Date(epochMs).toISOString();
 }

@@ -3,6 +3,9 @@ import type {Task} from '../domain/task.js';
 /** A host of a shared fleet as the shared store records it. */
 export type FleetHost = {id: string; labels: string[]; heartbeatAt: number; stoppedAt?: number};
 
+/** Where a claimed task came from: the host whose lease on it ran out while it held it, and when (epoch ms). */
+export type TakenOver = {fromHost: string; at: number};
+
 /**
  * Several hosts on one shared store: which of the fleet's queued tasks this host takes, and for how long it holds them
  * (a lease its heartbeat renews). Without a coordinator every task a fleet inserts is its own (one host, SQLite).
@@ -22,6 +25,11 @@ export type TaskCoordinator = {
 	reclaimExpired(): Promise<unknown[]>;
 	/** Gives back this host's tasks (those named, or all), queued again for any host. */
 	release(ids?: readonly string[]): Promise<unknown[]>;
+	/**
+	 * For a task of this host's claims: the host it was taken from when that host's lease ran out (its latest such
+	 * change of hands), or undefined when it never was. Answered from what the claim read, so without a round trip.
+	 */
+	takenOver?(taskId: string): TakenOver | undefined;
 	/** The host that holds a task, or last held it (ran it), as this host last heard; undefined: none yet. */
 	holder?(taskId: string): string | undefined;
 	/** Every host that ever joined the fleet, with its labels and last heartbeat (epoch ms). */

@@ -194,6 +194,10 @@ describe('leases', () => {
 		expect(d1).toMatchObject({status: 'queued', attempts: 1, resumePending: false});
 		expect(d1?.worker).toBeUndefined();
 		expect(ids(await rescuer.claim(10))).toEqual(['d1', 'd2']);
+		// The claim says where the task that ran came from, once (the new holder retells that attempt); d2 never ran.
+		expect(rescuer.takenOver('d1')).toEqual({fromHost: 'dead', at: expect.any(Number)});
+		expect(rescuer.takenOver('d1')).toBeUndefined();
+		expect(rescuer.takenOver('d2')).toBeUndefined();
 		// The dead host comes back: its heartbeat says it holds nothing, so it stops what it still runs.
 		expect(await dead.heartbeat()).toEqual([]);
 		expect((await rescuer.history('d1')).map(({hostId, event}) => `${event}:${hostId}`)).toEqual(['claimed:dead', 'lease-expired:dead', 'claimed:rescuer']);
