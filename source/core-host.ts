@@ -84,7 +84,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 					...(config.shared.leaseMs === undefined ? {} : {leaseMs: config.shared.leaseMs}),
 					logger,
 					// Other hosts' tasks reach the views, subscriptions and the scheduler as this host's own changes do.
-					onRemoteChange: (task, previous) => late.fleet?.remoteChanged(task, previous),
+					onRemoteChange: (task, previous, holder) => late.fleet?.remoteChanged(task, previous, holder),
 				})
 			: undefined;
 		if (shared) {

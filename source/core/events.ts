@@ -3,11 +3,15 @@ import type {Schedule, ScheduleRun} from './domain/schedule.js';
 import type {Task, TaskStatus} from './domain/task.js';
 import type {PermissionQuestion, WorkerState} from './ports/worker-driver.js';
 
+/** A task change another host of a shared fleet made: that host tells its own users of it (notifications). */
+export type RemoteChange = {host?: string};
+
 /** Every event the core emits, with its payload. Names are `noun:verb-past`. */
 export type FleetEvents = {
-	'task:created': {task: Task};
+	/** `remote`: made by another host of a shared fleet (`host`: the one that holds the task or ran it, when any does). */
+	'task:created': {task: Task; remote?: RemoteChange};
 	/** Any change to a stored task; `previous` is the status before it. */
-	'task:updated': {task: Task; previous: TaskStatus};
+	'task:updated': {task: Task; previous: TaskStatus; remote?: RemoteChange};
 	'worker:state': {taskId: string; state: WorkerState; question?: PermissionQuestion};
 	/** A permission question has waited this long for an answer (CCFLEET_ASK_NOTIFY_AFTER): someone should be told. */
 	'question:unanswered': {taskId: string; question: PermissionQuestion; waitingMs: number};

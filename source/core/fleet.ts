@@ -680,9 +680,10 @@ export class Fleet {
 	 * A task changed on another host of a shared store: announced as this host's own changes are, and a dependency that
 	 * ended there releases (or ends) the tasks here that waited on it.
 	 */
-	remoteChanged(task: Task, previous: TaskStatus | undefined): void {
-		if (previous === undefined) this.#bus.emit('task:created', {task});
-		else this.#bus.emit('task:updated', {task, previous});
+	remoteChanged(task: Task, previous: TaskStatus | undefined, host?: string): void {
+		const remote = host === undefined ? {} : {host};
+		if (previous === undefined) this.#bus.emit('task:created', {task, remote});
+		else this.#bus.emit('task:updated', {task, previous, remote});
 		if (isTerminal(task.status) && this.#phase === 'running') {
 			this.#gate.release(task);
 			this.#pump();

@@ -105,9 +105,10 @@ export function createNotifier(source: NotifierSource, options: NotifierOptions)
 
 	const offs = [
 		source.on('task:created', ({task}) => prompts.set(task.id, promptLine(task.prompt))),
-		source.on('task:updated', ({task, previous}) => {
+		source.on('task:updated', ({task, previous, remote}) => {
 			prompts.set(task.id, promptLine(task.prompt));
-			if (task.status === 'failed' && previous !== 'failed') {
+			// A task that failed on another host of a shared fleet is that host's to tell, once, not every host's.
+			if (task.status === 'failed' && previous !== 'failed' && !remote) {
 				tell({kind: 'failed', taskId: task.id, title: `ccfleet: ${task.id} failed`, message: `${task.failureReason ?? 'It failed.'}\n${promptLine(task.prompt)}`});
 			}
 			if (task.status === 'completed' || task.status === 'cancelled' || task.status === 'skipped') prompts.delete(task.id);

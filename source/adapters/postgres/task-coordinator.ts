@@ -105,7 +105,7 @@ export type SharedTasksOptions = {
 	leaseMs?: number;
 	logger: Logger;
 	/** Another host changed a task: the core announces it (Fleet.remoteChanged). */
-	onRemoteChange(task: Task, previous: TaskStatus | undefined): void;
+	onRemoteChange(task: Task, previous: TaskStatus | undefined, holder: string | undefined): void;
 };
 
 /**
@@ -122,7 +122,7 @@ export async function openSharedTasks(url: string, options: SharedTasksOptions):
 		const store = await MirroredTaskStore.open(pool, url, {
 			hostId: options.hostId,
 			onRemoteChange: (task, previous, holder) => {
-				options.onRemoteChange(task, previous);
+				options.onRemoteChange(task, previous, holder);
 				late.coordinator?.noteChange(task, holder);
 			},
 			onLost: (taskId, holder) => late.coordinator?.noteLost(taskId, holder),

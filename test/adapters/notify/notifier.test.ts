@@ -60,6 +60,16 @@ describe('webhook', () => {
 		notifier.close();
 	});
 
+	test("a task that failed on another host of a shared fleet is that host's to tell: told once in the fleet, not by every host", async () => {
+		const bus = new EventBus();
+		const notifier = createNotifier(bus, {channels: [webhookChannel(url, 'text')], logger: silentLogger});
+		bus.emit('task:updated', {task: task('r3m0te01', 'failed'), previous: 'running', remote: {host: 'build-server'}});
+		bus.emit('task:updated', {task: task('h3r3aaa1', 'failed'), previous: 'running'});
+		await notifier.idle();
+		expect(received.map(request => request.headers['title'])).toEqual(['ccfleet: h3r3aaa1 failed']);
+		notifier.close();
+	});
+
 	test('JSON: kind, title, message, task and time; a worker asking carries its question', async () => {
 		const bus = new EventBus();
 		const notifier = createNotifier(bus, {channels: [webhookChannel(url, 'json')], logger: silentLogger});
