@@ -136,6 +136,25 @@ export class MirroredTaskStore implements TaskStore {
 		}
 	}
 
+	/**
+	 * Changes a queued task no host holds, at once rather than behind (the caller answers with the outcome), and takes the
+	 * change in as another host's would be (announced). Resolves with the host that claimed the task meanwhile, whose
+	 * business the change then is, else undefined.
+	 */
+	async changeFree(task: Task): Promise<{heldBy: string} | undefined> {
+		this.#assertOpen();
+		// This host's own insert of the task may still be on its way.
+		await this.flush();
+		try {
+			const changeSeq = await this.#rows.updateFree(task);
+			this.#apply({task: structuredClone(task), hostId: undefined, placement: {}, changeSeq});
+			return undefined;
+		} catch (error) {
+			if (error instanceof TaskHeldElsewhereError && error.holder !== undefined) return {heldBy: error.holder};
+			throw error;
+		}
+	}
+
 	/** Which host holds a task, as this mirror last heard (undefined: nobody, or this host wrote it last). */
 	holder(id: string): string | undefined {
 		return this.#holders.get(id);

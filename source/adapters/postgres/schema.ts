@@ -19,6 +19,12 @@ export const SCHEDULES_CHANNEL = 'ccfleet_schedules';
 /** The channel every change to a task is announced on (not lease renewals): `{id, status, host, op, seq}` as JSON. */
 export const TASKS_CHANNEL = 'ccfleet_tasks';
 
+/**
+ * The channel of control from any host: `{table: 'task_commands', id, host, done}` when a command is sent to `host` or
+ * done, `{table: 'pending_questions'}` when a host's waiting questions changed.
+ */
+export const COMMANDS_CHANNEL = 'ccfleet_commands';
+
 const held = HELD_STATUSES.map(status => `'${status}'`).join(', ');
 
 export const PG_MIGRATIONS: readonly Migration[] = [
@@ -212,6 +218,55 @@ export const PG_MIGRATIONS: readonly Migration[] = [
 				claimed_at timestamptz NOT NULL DEFAULT now(),
 				PRIMARY KEY (schedule_id, due_at)
 			);
+		`,
+	},
+	{
+		version: 3,
+		description: 'commands to the host that holds a task, and every host\'s waiting permission questions',
+		sql: `
+			-- A change to a task another host holds (cancel, reprioritise, depend, answer): its holder takes it, carries it
+			-- out through its own fleet and writes the outcome, which the sender waits for.
+			CREATE TABLE task_commands (
+				id bigserial PRIMARY KEY,
+				target_host text NOT NULL,
+				task_id text,
+				kind text NOT NULL,
+				payload jsonb NOT NULL,
+				requested_by text NOT NULL,
+				created_at timestamptz NOT NULL DEFAULT now(),
+				taken_at timestamptz,
+				done_at timestamptz,
+				-- {ok: true, tasks} or {ok: false, message}: the holder's answer, or the sender's giving up.
+				outcome jsonb
+			);
+			CREATE INDEX task_commands_pending ON task_commands (target_host, id) WHERE done_at IS NULL;
+			CREATE FUNCTION ccfleet_notify_command() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				PERFORM pg_notify(
+					'${COMMANDS_CHANNEL}',
+					json_build_object('table', 'task_commands', 'id', NEW.id, 'host', NEW.target_host, 'done', NEW.done_at IS NOT NULL)::text
+				);
+				RETURN NULL;
+			END
+			$$;
+			CREATE TRIGGER task_commands_notify AFTER INSERT OR UPDATE OF done_at ON task_commands FOR EACH ROW EXECUTE FUNCTION ccfleet_notify_command();
+
+			-- The permission questions each host's workers wait on, for every host's inbox; a host replaces its own.
+			CREATE TABLE pending_questions (
+				task_id text PRIMARY KEY,
+				host_id text NOT NULL,
+				question jsonb NOT NULL,
+				asked_at double precision NOT NULL,
+				context jsonb NOT NULL DEFAULT '[]'
+			);
+			CREATE INDEX pending_questions_host ON pending_questions (host_id);
+			CREATE FUNCTION ccfleet_notify_questions() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				PERFORM pg_notify('${COMMANDS_CHANNEL}', json_build_object('table', 'pending_questions')::text);
+				RETURN NULL;
+			END
+			$$;
+			CREATE TRIGGER pending_questions_notify AFTER INSERT OR UPDATE OR DELETE ON pending_questions FOR EACH STATEMENT EXECUTE FUNCTION ccfleet_notify_questions();
 		`,
 	},
 ];
