@@ -1,6 +1,8 @@
 // Longer than ~300 lines for a reason: one timer, one store and the runs in flight are this class's state, and
 // every method moves them together. What each due time means is decided by pure functions in domain/ (due-runs,
-// pipeline, schedule); what stays here is carrying those decisions out in order.
+// pipeline, schedule); what stays here is carrying those decisions out in order. Sharing a fleet adds leading and
+// claiming (#lead, #follow, #claimThenHandle), which move the same timer and runs; if it grows further, the firing of
+// one due time (claim, handle, give up) is the part to move into a module of its own.
 import {InvalidInputError} from './domain/errors.js';
 import {EventBus, type ScheduleEvents} from './events.js';
 import {
