@@ -1,0 +1,108 @@
+import type {ChildProcess} from 'node:child_process';
+import pg from 'pg';
+import {afterEach, describe, expect, it} from 'vitest';
+import type {Checkpoint} from '../../source/core/domain/task.js';
+import {createSandbox, processesOfTask, type Sandbox} from '../helpers/ccfleet-process.js';
+import {usePostgres} from '../helpers/postgres-server.js';
+import {waitFor} from '../helpers/wait-for.js';
+
+// A host that dies mid-task takes the conversation with it (its transcript is on its disk): the host that takes the
+// task over starts a fresh conversation told what the lost attempt did, from the progress checkpoint the dead host kept
+// in the shared database. Two daemons, each with the real claude on a mock API of its own, on one PostgreSQL.
+const postgres = usePostgres();
+const cleanups: (() => Promise<void> | void)[] = [];
+// A short lease, so the takeover comes seconds after the kill; heartbeats every third of it, progress every third beat.
+const LEASE = {CCFLEET_LEASE_MS: '1500'};
+
+afterEach(async () => {
+	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+type Host = {id: string; sandbox: Sandbox; daemon: ChildProcess};
+
+async function startHost(id: string, url: string): Promise<Host> {
+	const sandbox = await createSandbox({
+		CCFLEET_DATABASE_URL: url,
+		CCFLEET_HOST_ID: id,
+		CCFLEET_MAX_WORKERS: '2',
+		CCFLEET_MODE: 'headless',
+		CCFLEET_STAGGER_MS: '0',
+		CCFLEET_MEMORY_RESERVE: '0',
+		...LEASE,
+	});
+	cleanups.push(() => sandbox.cleanup());
+	const daemon = await sandbox.startDaemon();
+	return {id, sandbox, daemon};
+}
+
+async function database(url: string): Promise<pg.Pool> {
+	const pool = new pg.Pool({connectionString: url, max: 2});
+	cleanups.push(() => pool.end());
+	return pool;
+}
+
+type Row = {status: string; host_id: string | null; attempts: number; checkpoint: string | null};
+
+async function row(pool: pg.Pool, id: string): Promise<Row> {
+	const {rows} = await pool.query<Row>('SELECT status, host_id, attempts, checkpoint::text AS checkpoint FROM tasks WHERE id = $1', [id]);
+	return rows[0]!;
+}
+
+/** Every main-conversation request a host's mock received, as the JSON claude sent. */
+function sent(host: Host): string[] {
+	return host.sandbox.mock.mainRequests().map(request => JSON.stringify(request.body));
+}
+
+describe('a task taken over from a killed host', () => {
+	it("restarts from its checkpoint's retelling on the new host: the new conversation is told the lost attempt's output, and the task completes once", async () => {
+		const url = await postgres().createDatabase();
+		const pool = await database(url);
+		const b = await startHost('b', url);
+		// On b the command stays busy after its first output line; on any other host it ends at once.
+		const command = 'echo phase-one-done; if [ "$CCFLEET_HOST_ID" = b ]; then sleep 300; fi';
+		const delegated = await b.sandbox.cli(['delegate', '--allow', 'Bash', `Write the report [[tool:bash:${command}]]`]);
+		expect(delegated.exitCode, delegated.stderr).toBe(0);
+		const id = delegated.stdout.trim();
+		await waitFor('b to run the task', async () => (await row(pool, id)).status === 'running', 60_000, 100);
+		// a joins while b works; b's worker has the task, so a waits with nothing to do.
+		const a = await startHost('a', url);
+		// b's progress checkpoint reaches the database once claude has called the tool (its output shows the call).
+		const progress = await waitFor(
+			"b's progress checkpoint with its output in the database",
+			async () => {
+				const checkpoint = (await row(pool, id)).checkpoint;
+				const parsed = checkpoint === null ? undefined : (JSON.parse(checkpoint) as Checkpoint);
+				return parsed?.runningOn === 'b' && parsed.outputTail.some(line => line.includes('phase-one-done')) ? parsed : undefined;
+			},
+			60_000,
+			100,
+		);
+		expect(progress.outputTail.join('\n')).toContain('I will run a command.');
+		// b dies with everything it ran: the core and its worker.
+		const workers = processesOfTask(id);
+		process.kill(b.sandbox.corePid()!, 'SIGKILL');
+		if (b.daemon.exitCode === null) b.daemon.kill('SIGKILL');
+		for (const pid of workers) process.kill(pid, 'SIGKILL');
+		await waitFor('the task to complete on a', async () => (await row(pool, id)).status === 'completed', 60_000, 100);
+		const done = await row(pool, id);
+		expect(done).toMatchObject({host_id: 'a', attempts: 2});
+		// a's worker started a new conversation whose prompt retells b's attempt: its host and its last output.
+		const retold = sent(a).filter(body => body.includes('A previous attempt at this task on host b stopped when that host was lost'));
+		expect(retold.length).toBeGreaterThan(0);
+		expect(retold[0]).toContain('I will run a command.');
+		expect(retold[0]).toContain('⏺ Bash(echo phase-one-done');
+		expect(retold[0]).toContain('Go on from where it stopped; do not redo finished work.');
+		expect(retold[0]).toContain('Write the report [[tool:bash:');
+		expect(sent(b).some(body => body.includes('A previous attempt'))).toBe(false);
+		// Claimed by b, lost with b's lease, claimed by a: once each, and it ran to its end only on a.
+		const {rows: history} = await pool.query<{host_id: string; event: string}>('SELECT host_id, event FROM task_claims WHERE task_id = $1 ORDER BY id', [id]);
+		expect(history.map(event => `${event.event}:${event.host_id}`)).toEqual(['claimed:b', 'lease-expired:b', 'claimed:a']);
+		// Its log on a says where it came from and how it went on.
+		const logs = await a.sandbox.cli(['logs', id]);
+		expect(logs.stdout).toMatch(
+			/taken over from host b after its lease expired \(.*\); its conversation is not on this host, so it restarted from its checkpoint's retelling\./,
+		);
+		const status = await a.sandbox.cli(['status', id]);
+		expect(status.stdout).toMatch(/attempts\s+2/);
+	}, 150_000);
+});
