@@ -160,6 +160,7 @@ export class Fleet {
 			isTakingWork: () => this.#phase === 'running',
 			canResume: task => this.#canResume(task),
 			takenOver: id => this.#shared?.takeTakeover(id),
+			...(ports.coordinator ? {hostId: ports.coordinator.hostId} : {}),
 			note: (id, text) => this.#appendOutput(id, text),
 			onStarting: task => this.#governance.noteStarted(task.id, task.mode),
 			limitedUntil: () => this.#governance.usage.limitedUntil(),

@@ -85,6 +85,11 @@ class SharedDatabase {
 		}
 		for (const listener of this.#work) listener();
 	}
+
+	/** A host that was lost starts again, with the same id. */
+	revive(hostId: string): void {
+		this.#dead.delete(hostId);
+	}
 }
 
 function host(database: SharedDatabase, hostId: string) {
@@ -212,9 +217,31 @@ describe('a task taken over from a lost host', () => {
 		await settle();
 		const worker = a.driver.worker(task.id);
 		expect(worker.spec.resume).toBe(true);
-		expect(worker.spec.prompt).toMatch(/^The host that ran this task \(b\) was lost .* continues this conversation/);
+		expect(worker.spec.prompt).toMatch(
+			/^The host that ran this task \(b\) was lost: its lease on the task expired at 2026-11-30T09:00:00.000Z, and the task was taken over\. This conversation goes on/,
+		);
 		expect(worker.spec.prompt).not.toContain('halfway');
 		expect(a.output.read(task.id).text).toMatch(/taken over from host b after its lease expired .*; its conversation is reachable here, so it resumed its conversation\./);
+	});
+
+	it('resumes the conversation on the same host come back after its lease expired, saying so', async () => {
+		const database = new SharedDatabase();
+		const b = host(database, 'b');
+		await b.fleet.start();
+		const task = b.fleet.submit({prompt: 'Refactor the parser', cwd: '/work'});
+		await settle();
+		database.expire('b', Date.UTC(2026, 10, 30, 9, 0, 0));
+		// b starts again (same id, same disk, so the conversation is there) before any other host takes the task.
+		database.revive('b');
+		const back = host(database, 'b');
+		back.driver.resumable.add(task.sessionId);
+		await back.fleet.start();
+		await settle();
+		const worker = back.driver.worker(task.id);
+		expect(worker.spec.resume).toBe(true);
+		expect(back.output.read(task.id).text).toMatch(
+			/host b came back after its lease on this task expired .* and took it over again; its conversation is reachable here, so it resumed its conversation\./,
+		);
 	});
 
 	it('says so when no checkpoint reached the database, and starts from the prompt with the lost attempt named', async () => {

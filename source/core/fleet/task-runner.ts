@@ -25,6 +25,8 @@ export type TaskRunnerPorts = {
 	canResume(task: Task): boolean;
 	/** Shared fleet: the host a task about to start was taken over from (asked once per start). */
 	takenOver?(taskId: string): TakenOver | undefined;
+	/** Shared fleet: this host's id. */
+	hostId?: string;
 	note(taskId: string, text: string): void;
 	/** A worker is about to start for this task (its memory counts from now). */
 	onStarting(task: Task): void;
@@ -64,7 +66,7 @@ export class TaskRunner {
 		this.#ports.onStarting(task);
 		if (takenOver) {
 			const isRetold = task.checkpoint?.runningOn !== undefined && task.checkpoint.outputTail.length > 0;
-			this.#ports.note(task.id, takeoverNote(takenOver, resume ? 'resumed' : isRetold ? 'retold' : 'no-checkpoint'));
+			this.#ports.note(task.id, takeoverNote(takenOver, resume ? 'resumed' : isRetold ? 'retold' : 'no-checkpoint', this.#ports.hostId));
 		}
 		supervisor.start(task, {
 			taskId: task.id,

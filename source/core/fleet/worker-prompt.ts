@@ -75,14 +75,23 @@ export function takeoverPreamble(task: Task, from: TakenOver): string {
 	return `${parts.join('\n\n')}\n\n---\n\n`;
 }
 
-/** What a resumed conversation is told when the host that ran it was lost and this one, which can read it, took it over. */
+/**
+ * What a resumed conversation is told when the host that ran it was lost and a host that can read it (a shared home,
+ * or the same host back) took it over.
+ */
 export function takeoverResumePrompt(from: TakenOver): string {
-	return `The host that ran this task (${from.fromHost}) was lost and its lease expired at ${isoTime(from.at)}; another host took the task over and continues this conversation. Your last turn may have been cut off. Continue the task from where you left off and finish it; do not redo finished work.`;
+	return `The host that ran this task (${from.fromHost}) was lost: its lease on the task expired at ${isoTime(from.at)}, and the task was taken over. This conversation goes on from where it was cut off. Continue the task from where you left off and finish it; do not redo finished work.`;
 }
 
-/** The line a taken-over task's log gets when its worker starts on the new host: where it came from and how it goes on. */
-export function takeoverNote(from: TakenOver, how: 'resumed' | 'retold' | 'no-checkpoint'): string {
-	const start = `[ccfleet] taken over from host ${from.fromHost} after its lease expired (${isoTime(from.at)})`;
+/**
+ * The line a taken-over task's log gets when its worker starts on the host that took it (`here`): where it came from
+ * and how it goes on.
+ */
+export function takeoverNote(from: TakenOver, how: 'resumed' | 'retold' | 'no-checkpoint', here?: string): string {
+	const start =
+		from.fromHost === here
+			? `[ccfleet] host ${here} came back after its lease on this task expired (${isoTime(from.at)}) and took it over again`
+			: `[ccfleet] taken over from host ${from.fromHost} after its lease expired (${isoTime(from.at)})`;
 	switch (how) {
 		case 'resumed':
 			return `${start}; its conversation is reachable here, so it resumed its conversation.\n`;
