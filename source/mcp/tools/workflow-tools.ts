@@ -49,6 +49,8 @@ export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 				const directory = await taskDirectory(server, cwd);
 				if ('error' in directory) return failure(directory.error);
 				const started = await fleet.createWorkflow({...settings, template, goal, cwd: directory.cwd});
+				// A shared store writes behind: the answer promises every step is in the database, as delegate_task's does.
+				await fleet.flush();
 				const tasks = started.tasks.map(task => taskView(fleet, fleet.get(task.id), {promptChars: 200}));
 				return ok(
 					{workflow: {id: started.id, name: started.name}, tasks},
