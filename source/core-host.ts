@@ -126,7 +126,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				// The only start-ups that must not overlap: claude's first in a config it never ran with.
 				admissionPolicies: [firstStartGate(claudeGlobalConfigPath(env))],
 				userDefinitions: new WorkflowFiles(userConfigDirectory(env)),
-				...(shared ? {coordinator: shared.coordinator} : {}),
+				...(shared ? {coordinator: shared.coordinator, remote: shared.commands} : {}),
 				...(governance ? {sharedGovernance: governance.governance} : {}),
 			},
 			{

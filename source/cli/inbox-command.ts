@@ -48,7 +48,7 @@ function formatInbox(questions: QuestionView[]): string {
 	const blocks = questions.map((question, index) => {
 		const context = question.context.map(line => `      │ ${line}`).join('\n');
 		return [
-			`${index + 1}. ${question.taskId}  waiting ${waited(question.waitingMs)}  ${question.cwd}`,
+			`${index + 1}. ${question.taskId}  waiting ${waited(question.waitingMs)}  ${question.host ? `on host ${question.host}  ` : ''}${question.cwd}`,
 			`   task: ${question.prompt}`,
 			`   asks: ${question.question}`,
 			...(context ? [context] : []),

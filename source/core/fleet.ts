@@ -29,6 +29,7 @@ import {Parking} from './fleet/parking.js';
 import type {UsageLimitView} from './fleet/usage-limit.js';
 import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker-supervisor.js';
 import {QuestionDesk, type AnswerOptions, type OpenQuestion} from './fleet/question-desk.js';
+import {CONTEXT_LINES, RemoteCommands} from './fleet/remote-commands.js';
 import {builtInRole} from './domain/roles.js';
 import {buildCatalog, findRole, type WorkflowCatalog} from './domain/workflow-catalog.js';
 import {startWorkflow, type StartedWorkflow, type WorkflowRequest} from './fleet/workflows.js';
@@ -67,6 +68,8 @@ export class Fleet {
 	readonly #governance: Governance;
 	readonly #parking: Parking;
 	readonly #questions: QuestionDesk;
+	/** Changes to tasks other hosts hold, carried to them (several hosts); on one host every change is local. */
+	readonly #control: RemoteCommands;
 	/** Several hosts share the store: this host's claims on it. Undefined on one host. */
 	readonly #shared: SharedQueue | undefined;
 	/** The shared fleet's hosts as last read (placement: whether any live host may take a pinned task). */
@@ -118,6 +121,26 @@ export class Fleet {
 			question: id => this.#supervisor.question(id),
 			note: (id, text) => this.#appendOutput(id, text),
 			report,
+		});
+		this.#control = new RemoteCommands({
+			remote: ports.remote,
+			hostId: ports.coordinator?.hostId,
+			clock: ports.clock,
+			bus: this.#bus,
+			local: {
+				cancel: (id, how) => this.#cancelHere(id, how),
+				reprioritize: (id, priority) => this.reprioritize(id, priority),
+				addDependencies: (id, dependsOn) => this.addDependencies(id, dependsOn),
+				respond: (id, decision, options) => this.respond(id, decision, options),
+				respondMatching: (rule, decision, options) => this.respondMatching(rule, decision, options),
+			},
+			holds: id => this.#ledger.active(id) !== undefined,
+			holder: id => ports.coordinator?.holder?.(id),
+			get: id => this.get(id),
+			waiting: () => this.#questions.waiting(),
+			logTail: id => this.#ports.output.read(id, {tailLines: CONTEXT_LINES + 2}).text,
+			note: (id, text) => this.#appendOutput(id, text),
+			checkDependencies: (task, dependsOn) => this.#gate.checkNewDependencies(task, dependsOn),
 		});
 		this.#supervisor = new WorkerSupervisor({
 			driver: ports.driver,
@@ -247,6 +270,7 @@ export class Fleet {
 		await this.#governance.readShared();
 		this.#governance.watchShared(() => this.#pump());
 		this.#shared?.start();
+		this.#control.start();
 		this.#pump();
 		return report;
 	}
@@ -629,16 +653,42 @@ export class Fleet {
 		return this.#questions.respondMatching(rule, decision, options).map(id => this.get(id));
 	}
 
-	/** Every permission question waiting for a person or the main session, oldest first. */
+	/** Every permission question waiting for a person or the main session, oldest first; with several hosts, every host's, each naming its host. */
 	questions(): OpenQuestion[] {
-		return this.#questions.waiting();
+		return this.#control.questions();
+	}
+
+	/** reprioritize for a task on any host of a shared fleet: the host holding it carries it out; on one host, the same. */
+	reprioritizeAnywhere(id: string, priority: Priority): Promise<Task> {
+		return this.#control.run({kind: 'reprioritise', taskId: id, priority});
+	}
+
+	/** addDependencies for a task on any host of a shared fleet. */
+	addDependenciesAnywhere(id: string, dependsOn: string[]): Promise<Task> {
+		return this.#control.run({kind: 'depend', taskId: id, dependsOn});
+	}
+
+	/** respond for a question of a worker on any host of a shared fleet (its host answers it). */
+	respondAnywhere(id: string, decision: PermissionDecision, options: Omit<AnswerOptions, 'by'> = {}): Promise<Task> {
+		return this.#control.run({kind: 'answer', taskId: id, decision, ...(options.always ? {always: options.always} : {})});
+	}
+
+	/** respondMatching over every host's waiting questions. */
+	respondMatchingAnywhere(rule: string, decision: PermissionDecision, options: AnswerOptions = {}): Promise<Task[]> {
+		return this.#control.respondMatching(rule, decision, options);
 	}
 
 	/**
 	 * Cancels a task: a queued one at once, a running one by ending its whole process tree. Resolves with the task in
 	 * its final state. Cancelling a finished task is refused.
 	 */
-	async cancel(id: string, {by, reason}: {by: string; reason?: string}): Promise<Task> {
+	async cancel(id: string, how: {by: string; reason?: string}): Promise<Task> {
+		// A task another host holds is cancelled there (or, queued and held by none, in the shared store).
+		if (this.#control.routes(id) && !isTerminal(this.get(id).status)) return this.#control.run({kind: 'cancel', taskId: id, ...how});
+		return this.#cancelHere(id, how);
+	}
+
+	async #cancelHere(id: string, {by, reason}: {by: string; reason?: string}): Promise<Task> {
 		const task = this.get(id);
 		const why = reason?.trim() || 'no reason given';
 		if (isTerminal(task.status)) throw new InvalidInputError(`Task ${id} already ended (${task.status}); there is nothing to cancel.`);
@@ -664,6 +714,7 @@ export class Fleet {
 		this.#admission.stop();
 		this.#governance.stop();
 		this.#parking.stop();
+		this.#control.stop();
 		await this.#shared?.stop();
 		await this.#supervisor.stopAll({kind: 'shutdown'}, 'ccfleet is shutting down');
 		const drained = await this.#finisher.drain(this.#options.stopDrainMs);
@@ -691,12 +742,12 @@ export class Fleet {
 		}
 	}
 
-	/** With a shared store, only the host holding a task changes it; carrying changes to the holder is not built yet. */
+	/** With a shared store, only the host holding a task changes it here; faces carry changes to its holder (the …Anywhere methods, cancel). */
 	#assertHeld(id: string, action: string): void {
 		if (!this.#shared || this.#ledger.active(id)) return;
 		throw new InvalidInputError(
 			`Task ${id} is not held by this host (${this.#shared.hostId}): it waits for a host to claim it, or another host runs it. ` +
-				`To ${action} it, ask the host that runs it (its daemon's socket or HTTP); changing another host's task from here is not built yet.`,
+				`To ${action} it, try again in a moment: the change goes to the host that holds it once this host hears who that is.`,
 		);
 	}
 

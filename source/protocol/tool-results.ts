@@ -64,6 +64,8 @@ export const questionViewSchema = z.object({
 	waitingMs: z.number(),
 	/** The worker's last lines of output before it asked. */
 	context: z.array(z.string()),
+	/** With several hosts: the host whose worker asks (its host answers it, whichever host's inbox answers). */
+	host: z.string().optional(),
 });
 export type QuestionView = z.infer<typeof questionViewSchema>;
 export const questionsResultSchema = z.object({...message, questions: z.array(questionViewSchema)});

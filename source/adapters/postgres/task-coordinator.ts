@@ -6,6 +6,7 @@ import {openPool} from './connection.js';
 import {migrate} from './migrations.js';
 import {MirroredTaskStore} from './mirrored-task-store.js';
 import {TaskClaims} from './task-claims.js';
+import {TaskCommands} from './task-commands.js';
 
 /**
  * The core's TaskCoordinator on PostgreSQL: claims through TaskClaims, and tasks it claims go into this host's mirror
@@ -96,8 +97,11 @@ export class PostgresTaskCoordinator implements TaskCoordinator {
 	}
 }
 
-/** `pool`: for the other shared stores of this host (schedules); ended by `close()`. */
-export type SharedTasks = {store: MirroredTaskStore; coordinator: PostgresTaskCoordinator; pool: pg.Pool; close(): Promise<void>};
+/**
+ * `pool`: for the other shared stores of this host (schedules); ended by `close()`. `commands`: changes to tasks other
+ * hosts hold, and every host's questions (the core's RemoteControl).
+ */
+export type SharedTasks = {store: MirroredTaskStore; coordinator: PostgresTaskCoordinator; pool: pg.Pool; commands: TaskCommands; close(): Promise<void>};
 
 export type SharedTasksOptions = {
 	hostId: string;
@@ -135,11 +139,23 @@ export async function openSharedTasks(url: string, options: SharedTasksOptions):
 		});
 		const coordinator = new PostgresTaskCoordinator(claims, store);
 		late.coordinator = coordinator;
+		const commands = await TaskCommands.open(pool, url, {
+			hostId: options.hostId,
+			leaseMs: claims.leaseMs,
+			changeFree: task => store.changeFree(task),
+			onError: (message, cause) => logger.warn(message, {error: String(cause)}),
+		}).catch(async (error: unknown) => {
+			store.close();
+			await store.closed(0);
+			throw error;
+		});
 		return {
 			store,
 			coordinator,
 			pool,
+			commands,
 			close: async () => {
+				await commands.close();
 				store.close();
 				const unwritten = await store.closed();
 				if (unwritten.length > 0) {

@@ -12,6 +12,7 @@ import type {ChangeJournal} from '../ports/change-journal.js';
 import type {UserDefinitions} from '../ports/workflow-catalog.js';
 import type {TaskCoordinator} from '../ports/task-coordinator.js';
 import type {SharedGovernance} from '../ports/shared-governance.js';
+import type {RemoteControl} from '../ports/remote-control.js';
 import type {AdmissionPolicy} from './admission.js';
 import {DEFAULT_ASK_OPTIONS, type AskOptions} from '../domain/ask-options.js';
 import {DEFAULT_RESOURCE_OPTIONS, type ResourceOptions} from './resource-gauge.js';
@@ -43,6 +44,8 @@ export type FleetPorts = {
 	coordinator?: TaskCoordinator;
 	/** Several hosts share one account: a usage limit one host meets holds them all (read every `sharedStateMs`). Without it, this host's own. */
 	sharedGovernance?: SharedGovernance;
+	/** Several hosts: changes to tasks other hosts hold go to them, and every host's questions are listed. Without it, only this host's tasks change here. */
+	remote?: RemoteControl;
 };
 
 export type FleetOptions = {

@@ -11,8 +11,11 @@ import type {PermissionPolicies} from '../ports/permission-policies.js';
 import type {PermissionDecision, PermissionQuestion} from '../ports/worker-driver.js';
 import type {TaskLedger} from './task-ledger.js';
 
-/** A question waiting for a person, as the inbox lists it. */
-export type OpenQuestion = {taskId: string; question: PermissionQuestion; askedAt: number};
+/**
+ * A question waiting for a person, as the inbox lists it. With several hosts: the host whose worker asks, and for
+ * another host's question the last lines its worker wrote (its log is on that host).
+ */
+export type OpenQuestion = {taskId: string; question: PermissionQuestion; askedAt: number; host?: string; context?: string[]};
 
 export type DeskPorts = {
 	ledger: TaskLedger;

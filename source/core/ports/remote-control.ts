@@ -8,12 +8,13 @@ export type RemoteAnswer = {decision: PermissionDecision; always?: 'task' | 'pro
  * A change to a task that only the host holding it may make, sent to that host (it carries it out through its own
  * Fleet API, so every rule, event and log line is the usual one). `answer-matching` goes to every host with questions.
  */
-export type RemoteCommand =
+export type RemoteCommand = (
 	| {kind: 'cancel'; taskId: string; by: string; reason?: string}
 	| {kind: 'reprioritise'; taskId: string; priority: Priority}
 	| {kind: 'depend'; taskId: string; dependsOn: string[]}
 	| ({kind: 'answer'; taskId: string} & RemoteAnswer)
-	| ({kind: 'answer-matching'; rule: string} & RemoteAnswer);
+	| ({kind: 'answer-matching'; rule: string} & RemoteAnswer)
+) & {/** The host that sent it, named in the task's log there. */ from?: string};
 
 /**
  * What the holder made of a command: the tasks it changed as it left them, or its refusal. `notHeld`: it no longer

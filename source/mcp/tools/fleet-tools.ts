@@ -44,13 +44,14 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 				}
 				if (action === 'depend') {
 					if (!dependsOn?.length) return failure('depend needs `dependsOn`: the task ids it must also wait for.');
-					const task = fleet.addDependencies(id, dependsOn);
+					const task = await fleet.addDependenciesAnywhere(id, dependsOn);
 					return ok({task: taskView(fleet, task)}, `Task ${id} now waits for ${fleet.waitingOn(id).join(', ') || 'nothing (its dependencies completed)'}.`);
 				}
 				if (action === 'reprioritize') {
 					if (!priority) return failure('reprioritize needs `priority`: P0, P1 or P2.');
-					const moved = fleet.reprioritize(id, priority);
-					return ok({task: taskView(fleet, moved)}, `Task ${id} is now ${priority}, #${taskView(fleet, moved).queuePosition} in the queue.`);
+					const moved = taskView(fleet, await fleet.reprioritizeAnywhere(id, priority));
+					const place = moved.queuePosition ? `#${moved.queuePosition} in the queue` : moved.host ? `queued for host ${moved.host}` : 'queued for any host to take';
+					return ok({task: moved}, `Task ${id} is now ${priority}, ${place}.`);
 				}
 				const removed = await fleet.cancel(id, {by: clientLabel(server), reason: 'removed from the queue'});
 				return ok({task: taskView(fleet, removed)}, `Task ${id} was removed from the queue.`);

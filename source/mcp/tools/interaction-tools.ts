@@ -33,12 +33,12 @@ export function registerInteractionTools(server: McpServer, fleet: Fleet): void 
 			},
 		},
 		async ({id, action, message, text, matching, always}) =>
-			guard(() => {
+			guard(async () => {
 				const decision: PermissionDecision = action === 'deny' ? {behavior: 'deny', message: message?.trim() || 'The user denied this.'} : {behavior: 'allow'};
 				const options = always ? {always} : {};
 				if (matching !== undefined) {
 					if (action === 'text') return failure('`matching` answers permission questions: use approve or deny with it.');
-					const answered = fleet.respondMatching(matching, decision, options).map(task => task.id);
+					const answered = (await fleet.respondMatchingAnywhere(matching, decision, options)).map(task => task.id);
 					const verb = action === 'approve' ? 'Approved' : 'Denied';
 					return ok(
 						{answered},
@@ -48,12 +48,18 @@ export function registerInteractionTools(server: McpServer, fleet: Fleet): void 
 					);
 				}
 				if (!id) return failure('Give `id` (the task whose question to answer) or `matching` (a rule, to answer every waiting question it covers).');
-				const question = fleet.worker(id)?.question;
+				// Another host's worker asks too: the inbox lists its question, and its host answers it.
+				const question = fleet.worker(id)?.question ?? fleet.questions().find(waiting => waiting.taskId === id)?.question;
+				let answered = fleet.get(id);
 				if (action === 'text') {
 					if (!text) return failure('action "text" needs `text`: what to type into the worker.');
+					const host = fleet.hostOf(id);
+					if (!fleet.worker(id) && host !== undefined && host !== fleet.options.host?.id) {
+						return failure(`Task ${id} runs on host ${host}; typing into its worker works only there (its socket, HTTP or dashboard).`);
+					}
 					fleet.sendInput(id, `${text}\r`);
-				} else fleet.respond(id, decision, options);
-				const view = taskView(fleet, fleet.get(id));
+				} else answered = await fleet.respondAnywhere(id, decision, options);
+				const view = taskView(fleet, answered);
 				const what = action === 'text' ? 'Typed the text into' : `${action === 'approve' ? 'Approved' : 'Denied'} ${question?.question ?? 'the question'} for`;
 				const kept = always ? ` The same call passes without asking from now on, for this ${always}.` : '';
 				return ok({task: view}, `${what} task ${id}; it is now ${view.status}.${kept}`);

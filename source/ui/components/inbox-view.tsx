@@ -44,7 +44,9 @@ function Row({question, inbox, columns, now, width}: {question: QuestionView; in
 	const isSelected = question.taskId === inbox.selected;
 	const isMarked = inbox.marked.includes(question.taskId);
 	const waited = duration(Math.max(question.waitingMs, now - Date.parse(question.askedAt)));
-	const directory = shortDirectory(question.cwd, inbox.home, columns.directory);
+	// Another host's question names its host before the directory (that host answers it).
+	const directory = shortDirectory(question.cwd, inbox.home, Math.max(4, columns.directory - (question.host ? question.host.length + 1 : 0)));
+	const where = question.host ? `${question.host}:${directory}` : directory;
 	const text = fitWords(cleanLine(question.question), columns.question);
 	const gap = ' '.repeat(GAP);
 	return (
@@ -54,7 +56,7 @@ function Row({question, inbox, columns, now, width}: {question: QuestionView; in
 				<Text {...(isMarked ? theme.key : theme.muted)}>{isMarked ? '[x]' : '[ ]'}</Text>
 				{` ${question.taskId.padEnd(columns.id)}${gap}`}
 				<Text {...theme.needsInput}>{waited.padStart(WAITED_WIDTH)}</Text>
-				{`${gap}${directory.padEnd(columns.directory)}${gap}${text}`}
+				{`${gap}${where.padEnd(columns.directory)}${gap}${text}`}
 			</Text>
 		</Box>
 	);

@@ -1,0 +1,107 @@
+import type {ChildProcess} from 'node:child_process';
+import pg from 'pg';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {connectFleet, type FleetClient} from '../../source/cli/client.js';
+import {loadConfig} from '../../source/config.js';
+import type {QuestionView} from '../../source/protocol/tool-results.js';
+import {createSandbox, processesOfTask, type Sandbox} from '../helpers/ccfleet-process.js';
+import {usePostgres} from '../helpers/postgres-server.js';
+import {waitFor} from '../helpers/wait-for.js';
+
+// Two hosts of one fleet on PostgreSQL, each a real daemon with the real claude on a mock API of its own. Every task
+// here is pinned to host b and every change is made from host a (its CLI and its MCP socket): b carries it out, as if
+// it had been asked on b itself.
+const postgres = usePostgres();
+const cleanups: (() => Promise<void> | void)[] = [];
+
+type Host = {id: string; sandbox: Sandbox; daemon: ChildProcess; client: FleetClient};
+
+async function startHost(id: string, url: string): Promise<Host> {
+	// b runs one worker at a time, so that a second task pinned to it waits in the queue.
+	const sandbox = await createSandbox({
+		CCFLEET_DATABASE_URL: url,
+		CCFLEET_HOST_ID: id,
+		CCFLEET_MAX_WORKERS: '1',
+		CCFLEET_MODE: 'headless',
+		CCFLEET_STAGGER_MS: '0',
+		CCFLEET_MEMORY_RESERVE: '0',
+	});
+	cleanups.push(() => sandbox.cleanup());
+	const daemon = await sandbox.startDaemon();
+	const client = await connectFleet(loadConfig(sandbox.env), {startDaemon: false, name: 'multi-host-control-test'});
+	cleanups.push(() => client.close());
+	return {id, sandbox, daemon, client};
+}
+
+type Row = {id: string; status: string; host_id: string | null; priority: string; cancelled_by: string | null};
+
+describe('control of any task from any host', () => {
+	let a: Host;
+	let b: Host;
+	let pool: pg.Pool;
+
+	beforeAll(async () => {
+		const url = await postgres().createDatabase();
+		[a, b] = await Promise.all([startHost('a', url), startHost('b', url)]);
+		pool = new pg.Pool({connectionString: url, max: 2});
+		cleanups.push(() => pool.end());
+	}, 60_000);
+
+	afterAll(async () => {
+		for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+	});
+
+	const row = async (id: string) => (await pool.query<Row>('SELECT id, status, host_id, priority, cancelled_by FROM tasks WHERE id = $1', [id])).rows[0];
+	const delegateOnA = async (args: string[]) => {
+		const {stdout, stderr, exitCode} = await a.sandbox.cli(['delegate', '--host', 'b', ...args]);
+		expect(exitCode, stderr).toBe(0);
+		return stdout.trim().split(/\s+/)[0]!;
+	};
+
+	it("from host a: re-prioritises a task queued for host b, and cancels b's running task, whose worker b stops and whose log says by whom", async () => {
+		const running = await delegateOnA(['Long [[slow:120000]] [[reply:never]]']);
+		await waitFor('b to run the long task', async () => (await row(running))?.status === 'running' && (await row(running))?.host_id === 'b', 60_000, 100);
+		const queued = await delegateOnA(['--priority', 'P2', 'Next [[reply:next done]]']);
+		expect(await row(queued)).toMatchObject({status: 'queued', priority: 'P2'});
+
+		const moved = await a.client.call('manage_queue', {action: 'reprioritize', id: queued, priority: 'P0'});
+		expect(moved.message).toContain(`Task ${queued} is now P0`);
+		expect(await row(queued)).toMatchObject({status: 'queued', priority: 'P0'});
+		await waitFor("b's view to show the new priority", async () => (await b.client.call('task_status', {id: queued})).task?.priority === 'P0');
+
+		expect(processesOfTask(running).length).toBeGreaterThan(0);
+		const cancelled = await a.sandbox.cli(['cancel', running, 'not needed any more']);
+		expect(cancelled.exitCode, cancelled.stderr).toBe(0);
+		expect(await row(running)).toMatchObject({status: 'cancelled', host_id: 'b', cancelled_by: expect.stringContaining('from host a')});
+		await waitFor("b's worker to be gone", () => processesOfTask(running).length === 0, 15_000);
+		const log = await b.sandbox.cli(['logs', running]);
+		expect(log.stdout).toContain('[ccfleet] cancelled by cli (from host a): not needed any more');
+		// b is free again: the task that waited runs there.
+		await waitFor('the queued task to complete on b', async () => (await row(queued))?.status === 'completed', 60_000, 100);
+		expect((await row(queued))!.host_id).toBe('b');
+	}, 150_000);
+
+	it("lists a permission question of b's worker in a's inbox, naming b, and a's answer lets b's worker go on", async () => {
+		const asking = await delegateOnA(['--permission-mode', 'default', 'Run it [[tool:bash:npm --version]]']);
+		const listed = await waitFor(
+			"the question in a's inbox",
+			async () => (JSON.parse((await a.sandbox.cli(['inbox', '--json'])).stdout) as QuestionView[]).find(question => question.taskId === asking),
+			60_000,
+			100,
+		);
+		expect(listed).toMatchObject({taskId: asking, host: 'b', toolName: 'Bash'});
+		expect(listed.question).toContain('npm --version');
+		const {stdout: inbox} = await a.sandbox.cli(['inbox']);
+		expect(inbox).toContain('on host b');
+
+		const answered = await a.sandbox.cli(['respond', asking, 'approve']);
+		expect(answered.exitCode, answered.stderr).toBe(0);
+		await waitFor('the task to complete on b', async () => (await row(asking))?.status === 'completed', 60_000, 100);
+		expect((await row(asking))!.host_id).toBe('b');
+		expect((await b.sandbox.cli(['logs', asking])).stdout).toMatch(/allowed .*npm --version.* by a person/);
+		await waitFor('the question to leave both inboxes', async () => {
+			const lists = await Promise.all([a, b].map(async host => JSON.parse((await host.sandbox.cli(['inbox', '--json'])).stdout) as QuestionView[]));
+			return lists.every(list => list.length === 0);
+		});
+	}, 120_000);
+});
