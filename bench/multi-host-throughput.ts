@@ -21,6 +21,7 @@ import {startPostgres, type PostgresServer} from '../test/helpers/postgres-serve
 import {waitFor} from '../test/helpers/wait-for.js';
 
 const TASKS = Number(process.argv[2] ?? 300);
+if (!Number.isInteger(TASKS) || TASKS < 1) throw new TypeError(`The number of tasks is "${process.argv[2]}"; give a whole number of at least 1 (default 300).`);
 const PACED = 40;
 const PACE_MS = 100;
 const BATCH = 30;
