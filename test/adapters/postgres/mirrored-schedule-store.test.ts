@@ -37,7 +37,7 @@ afterEach(async () => {
 		expect(await store.closed()).toEqual([]);
 		await pool.end();
 	}
-	await admin.query('TRUNCATE schedule_runs, schedules');
+	await admin.query('TRUNCATE schedule_firings, schedule_runs, schedules');
 });
 
 describe('the ScheduleStore contract, on a mirror of PostgreSQL', () => {
