@@ -179,9 +179,9 @@ export class SharedQueue {
 		}
 		this.#lastFailure = undefined;
 		for (const task of tasks) {
-			if (this.#ports.ledger.active(task.id)) continue;
-			// A task that never ran has nothing to go on from, wherever it was before.
+			// Asked once per claimed task (the coordinator forgets it then); one that never ran has nothing to go on from.
 			const from = task.attempts > 0 ? this.#ports.coordinator.takenOver?.(task.id) : undefined;
+			if (this.#ports.ledger.active(task.id)) continue;
 			if (from) this.#takenOver.set(task.id, from);
 			this.#ports.ledger.adopt(task);
 			this.#ports.enqueue(task);
