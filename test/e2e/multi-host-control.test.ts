@@ -18,6 +18,7 @@ type Host = {id: string; sandbox: Sandbox; daemon: ChildProcess; client: FleetCl
 
 async function startHost(id: string, url: string): Promise<Host> {
 	// b runs one worker at a time, so that a second task pinned to it waits in the queue.
+	// A task that met a busy API waits to try again, queued and held by its host, for a long while (its last test).
 	const sandbox = await createSandbox({
 		CCFLEET_DATABASE_URL: url,
 		CCFLEET_HOST_ID: id,
@@ -25,6 +26,8 @@ async function startHost(id: string, url: string): Promise<Host> {
 		CCFLEET_MODE: 'headless',
 		CCFLEET_STAGGER_MS: '0',
 		CCFLEET_MEMORY_RESERVE: '0',
+		CCFLEET_RETRY_BASE: '10m',
+		CLAUDE_CODE_MAX_RETRIES: '1',
 	});
 	cleanups.push(() => sandbox.cleanup());
 	const daemon = await sandbox.startDaemon();
@@ -103,5 +106,27 @@ describe('control of any task from any host', () => {
 			const lists = await Promise.all([a, b].map(async host => JSON.parse((await host.sandbox.cli(['inbox', '--json'])).stdout) as QuestionView[]));
 			return lists.every(list => list.length === 0);
 		});
+	}, 120_000);
+
+	it('from host a: re-prioritises and then cancels a task queued and held on b (waiting to try again after a busy API)', async () => {
+		const waiting = await delegateOnA(['--priority', 'P2', 'Busy API [[status:429:100]]']);
+		await waitFor(
+			'b to hold the task, queued to try again',
+			async () => {
+				const now = await pool.query<Row & {attempts: number}>('SELECT status, host_id, attempts FROM tasks WHERE id = $1', [waiting]);
+				return now.rows[0]?.status === 'queued' && now.rows[0].host_id === 'b' && now.rows[0].attempts === 1;
+			},
+			60_000,
+			100,
+		);
+		const moved = await a.client.call('manage_queue', {action: 'reprioritize', id: waiting, priority: 'P0'});
+		expect(moved.message).toContain(`Task ${waiting} is now P0`);
+		expect(await row(waiting)).toMatchObject({status: 'queued', host_id: 'b', priority: 'P0'});
+		const cancelled = await a.client.call('cancel_task', {id: waiting, reason: 'the API stays busy'});
+		expect(cancelled.task).toMatchObject({status: 'cancelled'});
+		expect(await row(waiting)).toMatchObject({status: 'cancelled', host_id: 'b'});
+		const log = (await b.sandbox.cli(['logs', waiting])).stdout;
+		expect(log).toContain('[ccfleet] moved to P0 from host a');
+		expect(log).toMatch(/\[ccfleet\] cancelled by .*\(from host a\): the API stays busy/);
 	}, 120_000);
 });
