@@ -28,6 +28,8 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 	const waitingOn = task.status === 'queued' ? fleet.waitingOn(task.id) : [];
 	const host = fleet.hostOf(task.id);
 	const waitingFor = fleet.waitingForHost(task);
+	// Another host's worker asks too: its question comes from the inbox every host shares.
+	const question = worker?.question ?? (task.status === 'needs_input' && !worker ? fleet.questions().find(waiting => waiting.taskId === task.id)?.question : undefined);
 	const view: TaskView = {
 		id: task.id,
 		status: task.status,
@@ -83,7 +85,7 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 		...(worker ? {workerState: worker.state} : {}),
 		...(worker?.rssBytes !== undefined ? {rssBytes: worker.rssBytes} : {}),
 		...(worker?.activity ? {activity: worker.activity} : {}),
-		...(worker?.question ? {question: worker.question} : {}),
+		...(question ? {question} : {}),
 		...(position > 0 ? {queuePosition: position} : {}),
 		...(task.status === 'parked' && task.parkedUntil !== undefined ? {parkedUntil: iso(task.parkedUntil)} : {}),
 		...(task.allow ? {allow: task.allow} : {}),

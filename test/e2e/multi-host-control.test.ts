@@ -96,6 +96,10 @@ describe('control of any task from any host', () => {
 		expect(listed.question).toContain('npm --version');
 		const {stdout: inbox} = await a.sandbox.cli(['inbox']);
 		expect(inbox).toContain('on host b');
+		// a's view of the task shows what b's worker asks, as b's own view does.
+		await waitFor("a's view of the task to show the question", async () =>
+			(await a.client.call('task_status', {id: asking})).task?.question?.question.includes('npm --version'),
+		);
 
 		const answered = await a.sandbox.cli(['respond', asking, 'approve']);
 		expect(answered.exitCode, answered.stderr).toBe(0);
