@@ -20,7 +20,7 @@ afterEach(async () => {
 
 type Host = {id: string; sandbox: Sandbox; daemon: ChildProcess};
 
-async function startHost(id: string, url: string): Promise<Host> {
+async function startHost(id: string, url: string, extra: Record<string, string> = {}): Promise<Host> {
 	const sandbox = await createSandbox({
 		CCFLEET_DATABASE_URL: url,
 		CCFLEET_HOST_ID: id,
@@ -29,6 +29,7 @@ async function startHost(id: string, url: string): Promise<Host> {
 		CCFLEET_STAGGER_MS: '0',
 		CCFLEET_MEMORY_RESERVE: '0',
 		...LEASE,
+		...extra,
 	});
 	cleanups.push(() => sandbox.cleanup());
 	const daemon = await sandbox.startDaemon();
@@ -53,39 +54,49 @@ function sent(host: Host): string[] {
 	return host.sandbox.mock.mainRequests().map(request => JSON.stringify(request.body));
 }
 
+/**
+ * Host b runs a task whose Bash call stays busy on b (its first output line comes at once), then b is killed -9 with
+ * its worker once its progress checkpoint is in the database; host a (started with `aEnv`) is there to take it over.
+ */
+async function killedWhileRunning(aEnv: (b: Host) => Record<string, string>) {
+	const url = await postgres().createDatabase();
+	const pool = await database(url);
+	const b = await startHost('b', url);
+	const command = 'echo phase-one-done; if [ "$CCFLEET_HOST_ID" = b ]; then sleep 300; fi';
+	const delegated = await b.sandbox.cli(['delegate', '--allow', 'Bash', `Write the report [[tool:bash:${command}]]`]);
+	expect(delegated.exitCode, delegated.stderr).toBe(0);
+	const id = delegated.stdout.trim();
+	await waitFor('b to run the task', async () => (await row(pool, id)).status === 'running', 60_000, 100);
+	// a joins while b works; b's worker has the task, so a waits with nothing to do.
+	const a = await startHost('a', url, aEnv(b));
+	// b's progress checkpoint reaches the database once claude has called the tool (its output shows the call).
+	const progress = await waitFor(
+		"b's progress checkpoint with its output in the database",
+		async () => {
+			const checkpoint = (await row(pool, id)).checkpoint;
+			const parsed = checkpoint === null ? undefined : (JSON.parse(checkpoint) as Checkpoint);
+			return parsed?.runningOn === 'b' && parsed.outputTail.some(line => line.includes('phase-one-done')) ? parsed : undefined;
+		},
+		60_000,
+		100,
+	);
+	expect(progress.outputTail.join('\n')).toContain('I will run a command.');
+	// b dies with everything it ran: the core and its worker.
+	const workers = processesOfTask(id);
+	process.kill(b.sandbox.corePid()!, 'SIGKILL');
+	if (b.daemon.exitCode === null) b.daemon.kill('SIGKILL');
+	for (const pid of workers) process.kill(pid, 'SIGKILL');
+	await waitFor('the task to complete on a', async () => (await row(pool, id)).status === 'completed', 60_000, 100);
+	expect(await row(pool, id)).toMatchObject({host_id: 'a', attempts: 2});
+	// Claimed by b, lost with b's lease, claimed by a: once each, and it ran to its end only on a.
+	const {rows: history} = await pool.query<{host_id: string; event: string}>('SELECT host_id, event FROM task_claims WHERE task_id = $1 ORDER BY id', [id]);
+	expect(history.map(event => `${event.event}:${event.host_id}`)).toEqual(['claimed:b', 'lease-expired:b', 'claimed:a']);
+	return {id, a, b};
+}
+
 describe('a task taken over from a killed host', () => {
 	it("restarts from its checkpoint's retelling on the new host: the new conversation is told the lost attempt's output, and the task completes once", async () => {
-		const url = await postgres().createDatabase();
-		const pool = await database(url);
-		const b = await startHost('b', url);
-		// On b the command stays busy after its first output line; on any other host it ends at once.
-		const command = 'echo phase-one-done; if [ "$CCFLEET_HOST_ID" = b ]; then sleep 300; fi';
-		const delegated = await b.sandbox.cli(['delegate', '--allow', 'Bash', `Write the report [[tool:bash:${command}]]`]);
-		expect(delegated.exitCode, delegated.stderr).toBe(0);
-		const id = delegated.stdout.trim();
-		await waitFor('b to run the task', async () => (await row(pool, id)).status === 'running', 60_000, 100);
-		// a joins while b works; b's worker has the task, so a waits with nothing to do.
-		const a = await startHost('a', url);
-		// b's progress checkpoint reaches the database once claude has called the tool (its output shows the call).
-		const progress = await waitFor(
-			"b's progress checkpoint with its output in the database",
-			async () => {
-				const checkpoint = (await row(pool, id)).checkpoint;
-				const parsed = checkpoint === null ? undefined : (JSON.parse(checkpoint) as Checkpoint);
-				return parsed?.runningOn === 'b' && parsed.outputTail.some(line => line.includes('phase-one-done')) ? parsed : undefined;
-			},
-			60_000,
-			100,
-		);
-		expect(progress.outputTail.join('\n')).toContain('I will run a command.');
-		// b dies with everything it ran: the core and its worker.
-		const workers = processesOfTask(id);
-		process.kill(b.sandbox.corePid()!, 'SIGKILL');
-		if (b.daemon.exitCode === null) b.daemon.kill('SIGKILL');
-		for (const pid of workers) process.kill(pid, 'SIGKILL');
-		await waitFor('the task to complete on a', async () => (await row(pool, id)).status === 'completed', 60_000, 100);
-		const done = await row(pool, id);
-		expect(done).toMatchObject({host_id: 'a', attempts: 2});
+		const {id, a, b} = await killedWhileRunning(() => ({}));
 		// a's worker started a new conversation whose prompt retells b's attempt: its host and its last output.
 		const retold = sent(a).filter(body => body.includes('A previous attempt at this task on host b stopped when that host was lost'));
 		expect(retold.length).toBeGreaterThan(0);
@@ -94,9 +105,6 @@ describe('a task taken over from a killed host', () => {
 		expect(retold[0]).toContain('Go on from where it stopped; do not redo finished work.');
 		expect(retold[0]).toContain('Write the report [[tool:bash:');
 		expect(sent(b).some(body => body.includes('A previous attempt'))).toBe(false);
-		// Claimed by b, lost with b's lease, claimed by a: once each, and it ran to its end only on a.
-		const {rows: history} = await pool.query<{host_id: string; event: string}>('SELECT host_id, event FROM task_claims WHERE task_id = $1 ORDER BY id', [id]);
-		expect(history.map(event => `${event.event}:${event.host_id}`)).toEqual(['claimed:b', 'lease-expired:b', 'claimed:a']);
 		// Its log on a says where it came from and how it went on.
 		const logs = await a.sandbox.cli(['logs', id]);
 		expect(logs.stdout).toMatch(
@@ -104,5 +112,17 @@ describe('a task taken over from a killed host', () => {
 		);
 		const status = await a.sandbox.cli(['status', id]);
 		expect(status.stdout).toMatch(/attempts\s+2/);
+	}, 150_000);
+
+	it('resumes the conversation instead when the new host can read its transcript (a Claude config both hosts share)', async () => {
+		const {id, a} = await killedWhileRunning(b => ({CLAUDE_CONFIG_DIR: b.sandbox.claude.env.CLAUDE_CONFIG_DIR!, HOME: b.sandbox.claude.env.HOME!}));
+		const bodies = sent(a);
+		expect(bodies.some(body => body.includes('A previous attempt'))).toBe(false);
+		// The resumed request carries b's conversation (its first answer) and the word that it was taken over.
+		const resumed = bodies.filter(body => body.includes('The host that ran this task (b) was lost'));
+		expect(resumed.length).toBeGreaterThan(0);
+		expect(resumed[0]).toContain('I will run a command.');
+		const logs = await a.sandbox.cli(['logs', id]);
+		expect(logs.stdout).toMatch(/taken over from host b after its lease expired \(.*\); its conversation is reachable here, so it resumed its conversation\./);
 	}, 150_000);
 });
