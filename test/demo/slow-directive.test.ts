@@ -1,4 +1,4 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, beforeAll, describe, it} from 'vitest';
 import type {TaskView} from '../../source/protocol/views.js';
 import {createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
 import {waitFor} from '../helpers/wait-for.js';
@@ -29,8 +29,10 @@ async function runSlow(mode: 'pty' | 'headless', marker: string): Promise<TaskVi
 	return JSON.parse(stdout) as TaskView;
 }
 
-describe('the mock keeps a slow stream alive', () => {
-	it('a real worker with [[slow:15000]] stays busy at least 15 s and makes one request', async () => {
+// Each test waits on real seconds (the slow stream, the tool's sleep) in tasks of its own, told apart by their prompts: they
+// run side by side in the one daemon, so the file takes about as long as its longest test rather than their sum.
+describe.concurrent('the mock keeps a slow stream alive', () => {
+	it('a real worker with [[slow:15000]] stays busy at least 15 s and makes one request', async ({expect}) => {
 		const [pty, headless] = await Promise.all([runSlow('pty', 'alpha'), runSlow('headless', 'beta')]);
 		for (const [task, marker] of [
 			[pty, 'alpha'],
@@ -44,10 +46,11 @@ describe('the mock keeps a slow stream alive', () => {
 	}, 120_000);
 });
 
-describe('a running worker says what it does now and what it has cost so far', () => {
-	it.each(['pty', 'headless'] as const)(
+describe.concurrent('a running worker says what it does now and what it has cost so far', () => {
+	it.for<'pty' | 'headless'>(['pty', 'headless'])(
 		'%s: the tool it runs and its argument, and cost and tokens before the task ends',
-		async mode => {
+		{timeout: 120_000},
+		async (mode, {expect}) => {
 			const {stdout} = await sandbox.cli([
 				'delegate',
 				'--json',
@@ -94,6 +97,5 @@ describe('a running worker says what it does now and what it has cost so far', (
 			expect(done.status).toBe('completed');
 			expect(done.activity).toBeUndefined();
 		},
-		120_000,
 	);
 });
