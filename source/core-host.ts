@@ -154,6 +154,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		const sharedSchedules = shared
 			? await openSharedSchedules(shared.pool, config.shared!.databaseUrl, {
 					hostId: config.shared!.hostId,
+					changes: shared.changes,
 					logger,
 					onRemoteChange: change => lateScheduler.scheduler?.remoteChanged(change),
 				})

@@ -1,5 +1,4 @@
-import type pg from 'pg';
-import {openSession} from './connection.js';
+import {ChangeFeed, checkChannel, type ChangeSubscription} from './change-feed.js';
 import {TASKS_CHANNEL} from './schema.js';
 
 /** What the tasks trigger announces: which task changed, its status and holder now, and the change's number (tasks.change_seq). */
@@ -12,108 +11,67 @@ export type ChangeListenerOptions<Change = TaskChange> = {
 	 * that is gone), so whoever mirrors the tasks reads them again now.
 	 */
 	onReconnect?(): void;
-	/** A drop or a failed reconnect, for the log; the listener keeps trying. */
+	/**
+	 * For the log; the listener keeps trying. On a session of its own: a drop, a failed reconnect, or a notification it
+	 * could not take. On a shared feed only the last: the feed's owner hears of its drops.
+	 */
 	onError?(error: unknown): void;
 	/** @default TASKS_CHANNEL */
 	channel?: string;
+	/** Names its own session in pg_stat_activity; a shared feed's session keeps the feed's name. */
 	applicationName?: string;
 };
 
-/** The first reconnect comes this soon after a drop; each failure doubles it, up to the maximum. */
-const RECONNECT_FIRST_MS = 50;
-const RECONNECT_MAX_MS = 5_000;
-
 /**
- * Hears every change announced on a channel (the tasks channel unless told otherwise) by any host, on a session of its own (LISTEN belongs to one connection, which a pool
- * would hand to others): an idle host learns of new work as soon as it is committed, without polling. When the
- * session drops it reconnects with back-off and says so (onReconnect), since what was announced meanwhile is lost.
+ * Hears every change announced on a channel (the tasks channel unless told otherwise) by any host: an idle host learns
+ * of new work as soon as it is committed, without polling. Given a URL it listens on a session of its own; given a
+ * ChangeFeed it subscribes to that feed's session, which the host's other listeners share (see ChangeFeed). Either way,
+ * after a drop it hears again and says so (onReconnect), since what was announced meanwhile is lost.
  */
 export class ChangeListener<Change = TaskChange> {
-	readonly #url: string;
+	readonly #feed: ChangeFeed;
+	/** The feed is this listener's own (built from a URL): it starts and stops with it. */
+	readonly #ownsFeed: boolean;
 	readonly #options: ChangeListenerOptions<Change>;
 	readonly #channel: string;
-	#client: pg.Client | undefined;
-	#retryMs = RECONNECT_FIRST_MS;
-	#timer: NodeJS.Timeout | undefined;
+	#subscription: ChangeSubscription | undefined;
 	#isStopped = false;
 
-	constructor(url: string, options: ChangeListenerOptions<Change>) {
-		this.#url = url;
+	constructor(source: string | ChangeFeed, options: ChangeListenerOptions<Change>) {
 		this.#options = options;
 		this.#channel = options.channel ?? TASKS_CHANNEL;
-		if (!/^[a-z_][a-z0-9_]*$/.test(this.#channel)) throw new TypeError(`channel must be a lower-case SQL identifier, got "${this.#channel}".`);
+		checkChannel(this.#channel);
+		this.#ownsFeed = typeof source === 'string';
+		this.#feed =
+			typeof source === 'string'
+				? new ChangeFeed(source, {
+						applicationName: options.applicationName ?? 'ccfleet listener',
+						...(options.onError ? {onError: (error: unknown) => options.onError?.(error)} : {}),
+					})
+				: source;
 	}
 
 	get isListening(): boolean {
-		return this.#client !== undefined;
+		return this.#subscription !== undefined && !this.#isStopped && this.#feed.isListening;
 	}
 
-	/** Connects and listens; throws (a FleetError saying what to do) when the first connection fails. */
+	/** Connects (or joins the shared feed) and listens; throws (a FleetError saying what to do) when the first connection fails. */
 	async start(): Promise<void> {
-		await this.#connect();
+		const options = this.#options;
+		this.#subscription = await this.#feed.subscribe<Change>(this.#channel, {
+			onChange: change => options.onChange(change),
+			onReconnect: () => options.onReconnect?.(),
+			...(options.onError ? {onError: (error: unknown) => options.onError?.(error)} : {}),
+		});
+		if (this.#isStopped) await this.stop();
 	}
 
 	async stop(): Promise<void> {
 		this.#isStopped = true;
-		clearTimeout(this.#timer);
-		const client = this.#client;
-		this.#client = undefined;
-		await client?.end().catch(() => {});
-	}
-
-	async #connect(): Promise<void> {
-		const client = await openSession(this.#url, this.#options.applicationName ?? 'ccfleet listener');
-		if (this.#isStopped) {
-			await client.end().catch(() => {});
-			return;
-		}
-		client.on('notification', message => {
-			if (message.channel !== this.#channel || message.payload === undefined) return;
-			try {
-				this.#options.onChange(JSON.parse(message.payload) as Change);
-			} catch (error) {
-				this.#options.onError?.(error);
-			}
-		});
-		let isDropped = false;
-		const onDrop = (error?: unknown) => {
-			if (isDropped) return;
-			isDropped = true;
-			if (this.#client === client) this.#client = undefined;
-			if (this.#isStopped) return;
-			this.#options.onError?.(error ?? new Error('the listening session ended'));
-			void client.end().catch(() => {});
-			this.#scheduleReconnect();
-		};
-		client.on('error', onDrop);
-		client.on('end', () => onDrop());
-		try {
-			await client.query(`LISTEN ${this.#channel}`);
-		} catch (error) {
-			isDropped = true;
-			await client.end().catch(() => {});
-			throw error;
-		}
-		this.#client = client;
-		this.#retryMs = RECONNECT_FIRST_MS;
-	}
-
-	#scheduleReconnect(): void {
-		if (this.#isStopped || this.#timer !== undefined) return;
-		this.#timer = setTimeout(() => {
-			this.#timer = undefined;
-			this.#connect().then(
-				() => {
-					if (!this.#isStopped) this.#options.onReconnect?.();
-				},
-				(error: unknown) => {
-					this.#options.onError?.(error);
-					this.#retryMs = Math.min(RECONNECT_MAX_MS, this.#retryMs * 2);
-					this.#scheduleReconnect();
-				},
-			);
-		}, this.#retryMs);
-		this.#timer.unref();
+		const subscription = this.#subscription;
+		this.#subscription = undefined;
+		if (this.#ownsFeed) await this.#feed.stop();
+		else await subscription?.unsubscribe();
 	}
 }
 

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import {FleetError} from '../../core/domain/errors.js';
 import {ScheduleNotFoundError, type NewScheduleRun, type Schedule, type ScheduleRun} from '../../core/domain/schedule.js';
 import type {ScheduleFilter, ScheduleStore} from '../../core/ports/schedule-store.js';
+import type {ChangeFeed} from './change-feed.js';
 import {ChangeListener} from './change-listener.js';
 import {OrderedWrites} from './ordered-writes.js';
 import {PostgresScheduleStore} from './postgres-schedule-store.js';
@@ -46,7 +47,7 @@ export class MirroredScheduleStore implements ScheduleStore {
 	#isClosed = false;
 	#hearing: Promise<void> = Promise.resolve();
 
-	private constructor(pool: pg.Pool, url: string, options: ScheduleMirrorOptions) {
+	private constructor(pool: pg.Pool, changes: string | ChangeFeed, options: ScheduleMirrorOptions) {
 		this.#options = options;
 		this.#rows = new PostgresScheduleStore(pool, options.hostId);
 		this.#writes = new OrderedWrites<() => Promise<void>>({
@@ -54,7 +55,7 @@ export class MirroredScheduleStore implements ScheduleStore {
 			onRefused: (key, _write, error) => options.onError?.(`A schedule change (${key}) could not be written and was dropped: ${messageOf(error)}`, error),
 			onRetrying: error => options.onError?.(`Writing schedules to the shared database failed; retrying: ${messageOf(error)}`, error),
 		});
-		this.#listener = new ChangeListener<ScheduleChange>(url, {
+		this.#listener = new ChangeListener<ScheduleChange>(changes, {
 			channel: SCHEDULES_CHANNEL,
 			// One at a time, in the order heard: each read then sees at least what the one before it saw.
 			onChange: change => {
@@ -68,8 +69,9 @@ export class MirroredScheduleStore implements ScheduleStore {
 		});
 	}
 
-	static async open(pool: pg.Pool, url: string, options: ScheduleMirrorOptions): Promise<MirroredScheduleStore> {
-		const store = new MirroredScheduleStore(pool, url, options);
+	/** `changes`: the host's ChangeFeed (one listening session for all its mirrors), or the URL for a session of this store's own. */
+	static async open(pool: pg.Pool, changes: string | ChangeFeed, options: ScheduleMirrorOptions): Promise<MirroredScheduleStore> {
+		const store = new MirroredScheduleStore(pool, changes, options);
 		await store.#listener.start();
 		try {
 			await store.#load();

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import {FleetError, TaskNotFoundError} from '../../core/domain/errors.js';
 import {TASK_STATUSES, type Task, type TaskStatus} from '../../core/domain/task.js';
 import type {TaskFilter, TaskStore} from '../../core/ports/task-store.js';
+import type {ChangeFeed} from './change-feed.js';
 import {TaskChangeListener, type TaskChange} from './change-listener.js';
 import {PostgresTaskStore, TaskHeldElsewhereError, type HeldTask} from './postgres-task-store.js';
 import {WriteQueue, type WriteQueueState} from './write-queue.js';
@@ -46,7 +47,7 @@ export class MirroredTaskStore implements TaskStore {
 	#fetchTimer: NodeJS.Timeout | undefined;
 	#isClosed = false;
 
-	private constructor(pool: pg.Pool, url: string, options: MirrorOptions) {
+	private constructor(pool: pg.Pool, changes: string | ChangeFeed, options: MirrorOptions) {
 		this.#options = options;
 		this.#rows = new PostgresTaskStore(pool, options.hostId === undefined ? {} : {hostId: options.hostId});
 		this.#queue = new WriteQueue(this.#rows, {
@@ -57,7 +58,7 @@ export class MirroredTaskStore implements TaskStore {
 			onRetrying: (error: unknown) => options.onError?.(`Writing to the shared database failed; retrying: ${messageOf(error)}`, error),
 			onWritten: (id, changeSeq) => this.#seqOf.set(id, Math.max(changeSeq, this.#seqOf.get(id) ?? 0)),
 		});
-		this.#listener = new TaskChangeListener(url, {
+		this.#listener = new TaskChangeListener(changes, {
 			onChange: change => this.#heard(change),
 			onReconnect: () => void this.#reload(),
 			onError: error => options.onError?.(`The task change listener: ${messageOf(error)}`, error),
@@ -65,9 +66,12 @@ export class MirroredTaskStore implements TaskStore {
 		});
 	}
 
-	/** Starts listening and loads every task; `url` is the pool's (the listener needs a session of its own). */
-	static async open(pool: pg.Pool, url: string, options: MirrorOptions = {}): Promise<MirroredTaskStore> {
-		const store = new MirroredTaskStore(pool, url, options);
+	/**
+	 * Starts listening and loads every task. `changes`: the host's ChangeFeed (one listening session for all its
+	 * mirrors), or the pool's URL for a session of this store's own.
+	 */
+	static async open(pool: pg.Pool, changes: string | ChangeFeed, options: MirrorOptions = {}): Promise<MirroredTaskStore> {
+		const store = new MirroredTaskStore(pool, changes, options);
 		// Listening first, so that nothing committed between the load and the LISTEN is missed; what arrives twice is harmless.
 		await store.#listener.start();
 		// Oldest first, as list() promises; later arrivals go to the end, in the order they are heard.

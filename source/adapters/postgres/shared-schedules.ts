@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type {Schedule, ScheduleRun} from '../../core/domain/schedule.js';
 import type {Logger} from '../../core/ports/logger.js';
+import type {ChangeFeed} from './change-feed.js';
 import {MirroredScheduleStore} from './mirrored-schedule-store.js';
 import {PostgresScheduleStore} from './postgres-schedule-store.js';
 import {PostgresScheduleFiring} from './schedule-firing.js';
@@ -10,15 +11,16 @@ export type SharedSchedules = {store: MirroredScheduleStore; firing: PostgresSch
 /**
  * A host's view of the fleet's schedules on the shared database (any host creates, pauses or cancels them) and its part
  * in firing them: only the leader fires, each due time once. Open after openSharedTasks (which migrates, and whose
- * pool this uses); `firing.start()` once the scheduler exists; close after the scheduler stopped.
+ * pool and `changes`, the host's one listening session, this uses); `firing.start()` once the scheduler exists; close
+ * after the scheduler stopped, before those two are ended. Without `changes` the schedules listen on a session of their own.
  */
 export async function openSharedSchedules(
 	pool: pg.Pool,
 	url: string,
-	options: {hostId: string; logger: Logger; onRemoteChange(change: {schedule?: Schedule; run?: ScheduleRun}): void; leaderCheckMs?: number},
+	options: {hostId: string; logger: Logger; onRemoteChange(change: {schedule?: Schedule; run?: ScheduleRun}): void; leaderCheckMs?: number; changes?: ChangeFeed},
 ): Promise<SharedSchedules> {
 	const {hostId, logger} = options;
-	const store = await MirroredScheduleStore.open(pool, url, {
+	const store = await MirroredScheduleStore.open(pool, options.changes ?? url, {
 		hostId,
 		onRemoteChange: change => options.onRemoteChange(change),
 		onError: (message, cause) => logger.warn(message, {error: String(cause)}),

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import {FleetError} from '../../core/domain/errors.js';
 import type {Task} from '../../core/domain/task.js';
 import type {CommandOutcome, HostQuestion, RemoteCommand, RemoteControl} from '../../core/ports/remote-control.js';
+import type {ChangeFeed} from './change-feed.js';
 import {ChangeListener} from './change-listener.js';
 import {COMMANDS_CHANNEL} from './schema.js';
 
@@ -49,10 +50,10 @@ export class TaskCommands implements RemoteControl {
 	#publishing: Promise<void> | undefined;
 	#isClosed = false;
 
-	private constructor(pool: pg.Pool, url: string, options: TaskCommandsOptions) {
+	private constructor(pool: pg.Pool, changes: string | ChangeFeed, options: TaskCommandsOptions) {
 		this.#pool = pool;
 		this.#options = options;
-		this.#listener = new ChangeListener<Notice>(url, {
+		this.#listener = new ChangeListener<Notice>(changes, {
 			channel: COMMANDS_CHANNEL,
 			applicationName: `ccfleet commands ${options.hostId}`,
 			onChange: notice => this.#heard(notice),
@@ -69,9 +70,12 @@ export class TaskCommands implements RemoteControl {
 		});
 	}
 
-	/** Listens (before anything is sent, so no outcome is missed) and reads the other hosts' questions. */
-	static async open(pool: pg.Pool, url: string, options: TaskCommandsOptions): Promise<TaskCommands> {
-		const commands = new TaskCommands(pool, url, options);
+	/**
+	 * Listens (before anything is sent, so no outcome is missed) and reads the other hosts' questions. `changes`: the
+	 * host's ChangeFeed (one listening session for all its listeners), or the URL for a session of its own.
+	 */
+	static async open(pool: pg.Pool, changes: string | ChangeFeed, options: TaskCommandsOptions): Promise<TaskCommands> {
+		const commands = new TaskCommands(pool, changes, options);
 		await commands.#listener.start();
 		await commands.#readQuestions();
 		return commands;

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import {isTerminal, type Task, type TaskStatus} from '../../core/domain/task.js';
 import type {Logger} from '../../core/ports/logger.js';
 import type {FleetHost, TakenOver, TaskCoordinator} from '../../core/ports/task-coordinator.js';
+import {ChangeFeed} from './change-feed.js';
 import {openPool} from './connection.js';
 import {migrate} from './migrations.js';
 import {MirroredTaskStore} from './mirrored-task-store.js';
@@ -98,10 +99,17 @@ export class PostgresTaskCoordinator implements TaskCoordinator {
 }
 
 /**
- * `pool`: for the other shared stores of this host (schedules); ended by `close()`. `commands`: changes to tasks other
- * hosts hold, and every host's questions (the core's RemoteControl).
+ * `pool` and `changes` (this host's one listening session): for the other shared stores of this host (schedules);
+ * both ended by `close()`, last. `commands`: changes to tasks other hosts hold, and every host's questions (the core's RemoteControl).
  */
-export type SharedTasks = {store: MirroredTaskStore; coordinator: PostgresTaskCoordinator; pool: pg.Pool; commands: TaskCommands; close(): Promise<void>};
+export type SharedTasks = {
+	store: MirroredTaskStore;
+	coordinator: PostgresTaskCoordinator;
+	pool: pg.Pool;
+	changes: ChangeFeed;
+	commands: TaskCommands;
+	close(): Promise<void>;
+};
 
 export type SharedTasksOptions = {
 	hostId: string;
@@ -120,10 +128,16 @@ export type SharedTasksOptions = {
 export async function openSharedTasks(url: string, options: SharedTasksOptions): Promise<SharedTasks> {
 	const {logger} = options;
 	const pool = await openPool(url, {applicationName: `ccfleet ${options.hostId}`});
+	// One LISTEN session for every channel this host hears (tasks, schedules, commands), not one per listener.
+	const changes = new ChangeFeed(url, {
+		applicationName: `ccfleet listener ${options.hostId}`,
+		onError: error => logger.warn('the shared change listener dropped or could not reconnect; it keeps trying, then every mirror reads again', {error: String(error)}),
+	});
 	try {
 		await migrate(pool);
+		await changes.start();
 		const late: {coordinator?: PostgresTaskCoordinator} = {};
-		const store = await MirroredTaskStore.open(pool, url, {
+		const store = await MirroredTaskStore.open(pool, changes, {
 			hostId: options.hostId,
 			onRemoteChange: (task, previous, holder) => {
 				options.onRemoteChange(task, previous, holder);
@@ -139,7 +153,7 @@ export async function openSharedTasks(url: string, options: SharedTasksOptions):
 		});
 		const coordinator = new PostgresTaskCoordinator(claims, store);
 		late.coordinator = coordinator;
-		const commands = await TaskCommands.open(pool, url, {
+		const commands = await TaskCommands.open(pool, changes, {
 			hostId: options.hostId,
 			leaseMs: claims.leaseMs,
 			changeFree: task => store.changeFree(task),
@@ -153,6 +167,7 @@ export async function openSharedTasks(url: string, options: SharedTasksOptions):
 			store,
 			coordinator,
 			pool,
+			changes,
 			commands,
 			close: async () => {
 				await commands.close();
@@ -162,10 +177,12 @@ export async function openSharedTasks(url: string, options: SharedTasksOptions):
 					logger.error('stopped with task changes the shared database never took; the database keeps their earlier state', {tasks: unwritten.map(task => task.id)});
 				}
 				await claims.stop().catch((error: unknown) => logger.warn('could not mark this host stopped in the shared database', {error: String(error)}));
+				await changes.stop();
 				await pool.end();
 			},
 		};
 	} catch (error) {
+		await changes.stop();
 		await pool.end().catch(() => {});
 		throw error;
 	}
