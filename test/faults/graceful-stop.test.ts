@@ -50,7 +50,9 @@ it('SIGTERM with two real-claude tasks running and one queued: exit 0, socket re
 	expect(log.map(entry => entry['msg'])).toEqual(expect.arrayContaining(['ccfleet daemon ready', 'stopping: running tasks will resume at the next start', 'stopped']));
 	expect(log.find(entry => entry['msg'] === 'stopped')).toMatchObject({level: 'info', signal: 'SIGTERM'});
 
-	await sandbox.startDaemon();
+	// Room for all three at once after the restart: the two resumed ones keep their slow turn, and the queued one need not
+	// wait out one of them before it can run.
+	await sandbox.startDaemon({CCFLEET_MAX_WORKERS: '3'});
 	const final = await waitFor(
 		'all three to end after the restart',
 		async () => {
