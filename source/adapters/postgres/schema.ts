@@ -222,7 +222,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
 	},
 	{
 		version: 3,
-		description: 'commands to the host that holds a task, and every host\'s waiting permission questions',
+		description: "commands to the host that holds a task, and every host's waiting permission questions",
 		sql: `
 			-- A change to a task another host holds (cancel, reprioritise, depend, answer): its holder takes it, carries it
 			-- out through its own fleet and writes the outcome, which the sender waits for.
