@@ -82,14 +82,15 @@ export class ChangeFeed {
 	 */
 	async subscribe<Change>(channel: string, subscriber: ChangeSubscriber<Change>): Promise<ChangeSubscription> {
 		checkChannel(channel);
-		await this.start();
 		const subscribers = this.#subscribers.get(channel) ?? new Set();
 		this.#subscribers.set(channel, subscribers);
 		subscribers.add(subscriber);
 		try {
+			// Registered first, so that the first connect listens to it too: a feed that cannot listen never starts.
+			await this.start();
 			await this.#listenOn(channel);
 		} catch (error) {
-			subscribers.delete(subscriber);
+			await this.#remove(channel, subscriber);
 			throw error;
 		}
 		let isDone = false;
@@ -97,12 +98,7 @@ export class ChangeFeed {
 			unsubscribe: async () => {
 				if (isDone) return;
 				isDone = true;
-				subscribers.delete(subscriber);
-				if (subscribers.size > 0 || this.#subscribers.get(channel) !== subscribers) return;
-				this.#subscribers.delete(channel);
-				const client = this.#client;
-				if (!client || !this.#listened.delete(channel)) return;
-				await client.query(`UNLISTEN ${channel}`).catch(() => {});
+				await this.#remove(channel, subscriber);
 			},
 		};
 	}
@@ -114,6 +110,15 @@ export class ChangeFeed {
 		const client = this.#client;
 		this.#client = undefined;
 		await client?.end().catch(() => {});
+	}
+
+	async #remove(channel: string, subscriber: ChangeSubscriber<never>): Promise<void> {
+		const subscribers = this.#subscribers.get(channel);
+		if (!subscribers?.delete(subscriber) || subscribers.size > 0) return;
+		this.#subscribers.delete(channel);
+		const client = this.#client;
+		if (!client || !this.#listened.delete(channel)) return;
+		await client.query(`UNLISTEN ${channel}`).catch(() => {});
 	}
 
 	async #listenOn(channel: string): Promise<void> {
@@ -162,6 +167,11 @@ export class ChangeFeed {
 			isDropped = true;
 			await client.end().catch(() => {});
 			throw error;
+		}
+		if (this.#isStopped) {
+			isDropped = true;
+			await client.end().catch(() => {});
+			return;
 		}
 		this.#client = client;
 		this.#listened = listened;
