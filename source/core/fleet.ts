@@ -630,6 +630,11 @@ export class Fleet {
 		await this.#ports.store.flush?.();
 	}
 
+	/** Reads back the named tasks a shared store keeps out of memory (old finished ones), before a face's synchronous use of them. */
+	async preload(ids: readonly string[]): Promise<void> {
+		if (ids.length > 0) await this.#ports.store.preload?.(ids);
+	}
+
 	/** Total estimated cost of every task so far, in USD. */
 	totalCostUsd(): number {
 		return this.#ledger.totalCostUsd();

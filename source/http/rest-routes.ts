@@ -28,8 +28,9 @@ function readQuery(url: URL, accepted: readonly string[]): Record<string, string
 	return query;
 }
 
-/** 404 for a task id the fleet does not know, before a tool says it in a 400. */
-function knownTask(fleet: Fleet, id: string): void {
+/** 404 for a task id the fleet does not know, before a tool says it in a 400 (an old task of a shared store read back first). */
+async function knownTask(fleet: Fleet, id: string): Promise<void> {
+	await fleet.preload([id]);
 	try {
 		fleet.get(id);
 	} catch (error) {
@@ -105,9 +106,9 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 		pathFields: ['id'],
 		summary: 'One task in full (?fullPrompt=true for the whole prompt)',
 		query: QUERIES.task,
-		handle: context => {
+		handle: async context => {
 			const query = readQuery(context.url, Object.keys(QUERIES.task));
-			knownTask(context.services.fleet, context.params['id']!);
+			await knownTask(context.services.fleet, context.params['id']!);
 			return answer(context, 'task_status', {id: context.params['id'], ...(query['fullPrompt'] === undefined ? {} : {fullPrompt: query['fullPrompt'] === 'true'})});
 		},
 	},
@@ -118,10 +119,10 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 		access: 'read',
 		summary: "A task's log as text/plain (?tail=N lines); with Accept: text/event-stream, its output as it comes (events output, status, end)",
 		query: QUERIES.logs,
-		handle: ({url, params, response, request, services}) => {
+		handle: async ({url, params, response, request, services}) => {
 			const query = readQuery(url, Object.keys(QUERIES.logs));
 			const id = params['id']!;
-			knownTask(services.fleet, id);
+			await knownTask(services.fleet, id);
 			if (wantsEventStream(request)) {
 				streamTaskLog(services.fleet, id, response);
 				return;
@@ -143,7 +144,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 		summary: 'Cancel a task ({"reason": "…"} optional)',
 		handle: async context => {
 			const body = await bodyWithoutId(context);
-			knownTask(context.services.fleet, context.params['id']!);
+			await knownTask(context.services.fleet, context.params['id']!);
 			return answer(context, 'cancel_task', {...body, id: context.params['id']});
 		},
 	},
@@ -157,7 +158,7 @@ export const REST_ROUTES: readonly ToolRoute[] = [
 		summary: 'Answer the question of a task in needs_input (as respond_to_task, without id)',
 		handle: async context => {
 			const body = await bodyWithoutId(context);
-			knownTask(context.services.fleet, context.params['id']!);
+			await knownTask(context.services.fleet, context.params['id']!);
 			return answer(context, 'respond_to_task', {...body, id: context.params['id']});
 		},
 	},

@@ -9,7 +9,7 @@ import {registerTaskResources} from './task-resources.js';
 import {registerTaskTools} from './tools/task-tools.js';
 import {registerWorkflowTools} from './tools/workflow-tools.js';
 import {registerWorktreeTools} from './tools/worktree-tools.js';
-import {captureTools} from './tools/tool-registry.js';
+import {captureTools, namedTaskIds} from './tools/tool-registry.js';
 
 const SERVER_INFO = {name: 'ccfleet', version: '0.1.0'};
 
@@ -21,8 +21,9 @@ export function createFleetMcpServer(fleet: Fleet, extras: {scheduler?: Schedule
 			'ccfleet runs background Claude Code workers. Hand work off with delegate_task and collect the result with wait_for_task; ' +
 			'answer a worker that asks for permission with respond_to_task; look in with task_status, task_logs and fleet_status. Tasks survive restarts.',
 	});
-	// Every tool's arguments are checked by one reader that refuses unknown fields by name (tools/tool-registry.ts).
-	const tools = captureTools(server);
+	// Every tool's arguments are checked by one reader that refuses unknown fields by name (tools/tool-registry.ts); the
+	// tasks they name are read back first when a shared store keeps them out of memory (old finished ones).
+	const tools = captureTools(server, args => fleet.preload(namedTaskIds(args)));
 	registerTaskTools(server, fleet);
 	registerInteractionTools(server, fleet);
 	registerFleetTools(server, fleet);

@@ -188,15 +188,16 @@ export function registerTaskResources(server: McpServer, fleet: Fleet, others: r
 				'One delegated task as JSON: status, result or failure reason, cost, tokens, and the permission question if its worker waits on one. Subscribe to hear when it changes.',
 			mimeType: MIME_TYPE,
 		},
-		uri => {
+		async uri => {
 			const id = parseTaskUri(uri.href);
 			if (id === undefined) throw badUri(uri.href, 'read');
+			await fleet.preload([id]);
 			const task = findTask(fleet, id, 'read');
 			return {contents: [{uri: uri.href, mimeType: MIME_TYPE, text: JSON.stringify(taskView(fleet, task), null, 2)}]};
 		},
 	);
 
-	server.server.setRequestHandler(SubscribeRequestSchema, request => {
+	server.server.setRequestHandler(SubscribeRequestSchema, async request => {
 		const other = others.find(resource => resource.uri === request.params.uri);
 		if (other) {
 			other.subscribe();
@@ -204,6 +205,7 @@ export function registerTaskResources(server: McpServer, fleet: Fleet, others: r
 		}
 		const id = parseTaskUri(request.params.uri);
 		if (id === undefined) throw badUri(request.params.uri, 'subscribe to');
+		await fleet.preload([id]);
 		findTask(fleet, id, 'subscribe to');
 		// Kept in canonical form, which is what notifications carry.
 		subscribed.add(taskUri(id));

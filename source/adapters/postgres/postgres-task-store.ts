@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import {FleetError, TaskNotFoundError} from '../../core/domain/errors.js';
-import {TASK_STATUSES, type Task, type TaskStatus} from '../../core/domain/task.js';
+import {TASK_STATUSES, isTerminal, type Task, type TaskStatus} from '../../core/domain/task.js';
 import type {TaskFilter} from '../../core/ports/task-store.js';
 import {COLUMNS, fromRow, toRow, type TaskRow} from '../sqlite/task-row.js';
 
@@ -132,6 +132,33 @@ export class PostgresTaskStore {
 		return {tasks: rows.map(row => heldFromRow(row)), lastSeq: rows.reduce((newest, row) => Math.max(newest, row.change_seq), 0)};
 	}
 
+	/**
+	 * A mirror's load: the tasks it keeps in memory (every unfinished one, every one changed at `windowStart` or later,
+	 * and the newest `keepFinished` finished before it), oldest first, and the id, status, cost and change number of
+	 * every other task, read in one snapshot so that each task is in exactly one of the two.
+	 */
+	async window(windowStart: number, keepFinished: number): Promise<{tasks: HeldTask[]; archived: ArchivedRow[]}> {
+		// Finished before the window, all but the newest keepFinished of them.
+		const outside = `SELECT seq FROM tasks WHERE status = ANY($1::text[]) AND updated_at < $2 ORDER BY seq DESC OFFSET $3`;
+		const values = [TASK_STATUSES.filter(status => isTerminal(status)), windowStart, keepFinished];
+		const client = await this.#pool.connect();
+		try {
+			await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+			const kept = await client.query<HeldRow>(`SELECT ${HELD_SELECT} FROM tasks WHERE seq NOT IN (${outside}) ORDER BY seq`, values);
+			const archived = await client.query<ArchivedRow>(
+				`SELECT id, status, cost_usd AS "costUsd", change_seq::double precision AS "changeSeq" FROM tasks WHERE seq IN (${outside})`,
+				values,
+			);
+			await client.query('COMMIT');
+			return {tasks: kept.rows.map(row => heldFromRow(row)), archived: archived.rows};
+		} catch (error) {
+			await client.query('ROLLBACK').catch(() => {});
+			throw error;
+		} finally {
+			client.release();
+		}
+	}
+
 	/** Oldest first unless `limit` is set (then the newest `limit`, still oldest first). */
 	async list(filter: TaskFilter = {}): Promise<Task[]> {
 		const {statuses, limit} = filter;
@@ -196,6 +223,9 @@ export async function insertTask(client: pg.Pool | pg.PoolClient, task: Task, pl
 		throw error;
 	}
 }
+
+/** A task the mirror keeps out of memory: what counts and costs need. */
+export type ArchivedRow = {id: string; status: TaskStatus; costUsd: number; changeSeq: number};
 
 type HeldRow = TaskRow & {host_id: string | null; change_seq: number};
 const HELD_SELECT = `${TASK_SELECT}, host_id, change_seq::double precision AS change_seq`;

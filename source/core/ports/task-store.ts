@@ -15,16 +15,28 @@ export type TaskStore = {
 	insert(task: Task): void;
 	/** Replaces the stored task with the same id. */
 	update(task: Task): void;
+	/** On the shared store, undefined for an old finished task until `preload` read it back (see list). */
 	get(id: string): Task | undefined;
-	/** Oldest first unless `limit` is set (then the newest `limit`, still oldest first). */
+	/**
+	 * Oldest first unless `limit` is set (then the newest `limit`, still oldest first). SQLite returns every task; the
+	 * shared (PostgreSQL) store returns the tasks it holds in memory: every unfinished task, every task that changed
+	 * within its window (36 h by default) and the newest finished ones before it, plus any preloaded lately.
+	 * countByStatus and totalCostUsd count every task either way.
+	 */
 	list(filter?: TaskFilter): Task[];
 	/** How many tasks are in each status. */
 	countByStatus(): Record<TaskStatus, number>;
 	/**
 	 * The sum of every task's cost in USD, or with `since` (epoch ms) of the tasks that started then or later (a task
-	 * not started yet counts from its creation): what a daily budget has spent.
+	 * not started yet counts from its creation): what a daily budget has spent. The shared store is exact for a `since`
+	 * within its window (the budget's local midnight is).
 	 */
 	totalCostUsd(since?: number): number;
+	/**
+	 * Makes the named tasks available to get() for a while, for a store that keeps old finished tasks out of memory
+	 * (the shared one): a face awaits it before it uses ids a caller gave it. Unknown ids are ignored. SQLite has all at hand.
+	 */
+	preload?(ids: readonly string[]): Promise<void>;
 	/**
 	 * Resolves once every write made before it is durable, for a store that writes behind (the shared PostgreSQL one);
 	 * a face that promises a task is stored awaits it. A store whose every call is one transaction has none.

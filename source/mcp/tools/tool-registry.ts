@@ -51,9 +51,10 @@ function jsonSchema(schema: z.ZodRawShape | z.ZodObject, io: 'input' | 'output')
  * sizes and amounts as the CLI does ("30m", "5MB", "$2"); a tool may accept more fields than it lists (ACCEPTS); and
  * the tool list leaves out the `$schema` line every tool would repeat.
  *
- * Call it before the tools are registered, and `install` after.
+ * Call it before the tools are registered, and `install` after. `beforeCall` runs with each call's checked arguments
+ * before the tool (the fleet server reads back the old tasks they name).
  */
-export function captureTools(server: McpServer): {install(): void} {
+export function captureTools(server: McpServer, beforeCall?: (args: Record<string, unknown>) => Promise<void>): {install(): void} {
 	const tools = new Map<string, Entry>();
 	const register = server.registerTool.bind(server);
 	server.registerTool = ((name: string, config: ToolConfig, callback: Callback) => {
@@ -83,6 +84,7 @@ export function captureTools(server: McpServer): {install(): void} {
 					if (!tool.schema) return await tool.callback(calling);
 					const parsed = readArguments(name, tool.schema, raw);
 					if (typeof parsed === 'string') return failure(parsed);
+					await beforeCall?.(parsed);
 					return await tool.callback(parsed, calling);
 				} catch (error) {
 					return failure(plainMessage(error instanceof Error ? error.message : String(error)));
@@ -90,6 +92,14 @@ export function captureTools(server: McpServer): {install(): void} {
 			});
 		},
 	};
+}
+
+/** Argument fields that name tasks, in every tool that takes task ids. */
+const TASK_ID_FIELDS = ['id', 'ids', 'dependsOn', 'continueFrom'];
+
+/** The task ids a tool's arguments name (a schedule's id too, which a store that does not know it ignores). */
+export function namedTaskIds(args: Record<string, unknown>): string[] {
+	return TASK_ID_FIELDS.flatMap(field => [args[field]].flat()).filter((value): value is string => typeof value === 'string');
 }
 
 /** The tool's arguments, checked, or one sentence saying what is wrong and what is accepted. */
