@@ -23,8 +23,8 @@ export class PostgresScheduleFiring implements ScheduleFiring {
 		this.#lock = new LeaderLock(url, {
 			applicationName: `ccfleet scheduler ${options.hostId}`,
 			...(options.checkMs === undefined ? {} : {checkMs: options.checkMs}),
+			// The scheduler logs when it comes to lead and when it stops (with what it found).
 			onChange: isLeader => {
-				options.logger.info(isLeader ? 'this host leads: its scheduler fires the schedules of the fleet' : 'this host no longer leads the schedules');
 				for (const listener of this.#listeners) listener(isLeader);
 			},
 			onError: error => options.logger.warn('lost the connection that holds the scheduler lead; trying again', {error: String(error)}),
