@@ -8,6 +8,7 @@ import {findClaudeBinary} from '../adapters/claude/claude-binary.js';
 import {readStateLockOwner} from '../adapters/system/state-lock.js';
 import {DEFAULT_RESOURCE_OPTIONS} from '../core/fleet/resource-gauge.js';
 import {connectToSocket, NoCoreRunningError} from '../mcp/socket-server.js';
+import {checkSharedDatabase} from './doctor-shared.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 /** One check: what was found and, unless it is ok, what to do about it. */
@@ -227,7 +228,8 @@ export async function runDoctorChecks(config: Config, env: NodeJS.ProcessEnv = p
 		await safely('claude', () => checkClaude(env)),
 		await safely('login', () => checkLogin(env)),
 		await safely('state', () => checkStateDirectory(config)),
-		await safely('database', () => checkDatabase(config)),
+		// A shared fleet's tasks are in PostgreSQL; this host's SQLite file is not used then.
+		await safely('database', () => (config.shared ? checkSharedDatabase(config.shared) : checkDatabase(config))),
 		await safely('socket', () => checkSocket(config)),
 		await safely('disk', () => checkDisk(config)),
 		await safely('resources', () => checkResources(config)),
