@@ -146,6 +146,8 @@ export async function openSharedTasks(url: string, options: SharedTasksOptions):
 			onLost: (taskId, holder) => late.coordinator?.noteLost(taskId, holder),
 			onError: (message, cause) => logger.warn(message, {error: String(cause)}),
 		});
+		// Old finished tasks stay in the database, read back when named (the mirror's window, mirror-window.ts).
+		logger.info('shared tasks loaded', store.sizes());
 		const claims = new TaskClaims(pool, {
 			hostId: options.hostId,
 			...(options.labels ? {labels: options.labels} : {}),
