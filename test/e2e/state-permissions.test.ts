@@ -1,6 +1,6 @@
 import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, beforeAll, describe, it} from 'vitest';
 import type {TaskView} from '../../source/protocol/views.js';
 import {createSandbox, type Sandbox} from '../helpers/ccfleet-process.js';
 import {waitFor} from '../helpers/wait-for.js';
@@ -55,8 +55,9 @@ function isAlive(pid: number): boolean {
 	}
 }
 
-describe('the state directory is private to its owner', () => {
-	it('tightens a home left readable by an earlier run, says what it tightened, and keeps new files private', async () => {
+// Each test has a sandbox (a home, a mock, a core) of its own, so the two run side by side.
+describe.concurrent('the state directory is private to its owner', () => {
+	it('tightens a home left readable by an earlier run, says what it tightened, and keeps new files private', async ({expect}) => {
 		const sandbox = await createSandbox();
 		try {
 			const first = await delegateAndWait(sandbox, 'the first run');
@@ -98,7 +99,7 @@ describe('the state directory is private to its owner', () => {
 		}
 	}, 120_000);
 
-	it('creates a fresh home 0700 with every file in it 0600, and has nothing to tighten', async () => {
+	it('creates a fresh home 0700 with every file in it 0600, and has nothing to tighten', async ({expect}) => {
 		const sandbox = await createSandbox();
 		try {
 			rmSync(sandbox.home, {recursive: true});
