@@ -215,8 +215,10 @@ describe('bad input', () => {
 			['mcp', 'bogus'],
 		];
 		const unclearBefore = tally.unclear.length;
-		for (const args of cases) {
-			const result = await sandbox.cli(args);
+		// Each command line is refused on its own: they run at once rather than one start-up after another.
+		const results = await Promise.all(cases.map(async args => sandbox.cli(args)));
+		for (const [index, args] of cases.entries()) {
+			const result = results[index]!;
 			tally.tried++;
 			const text = result.stderr.trim();
 			const clear = [1, 2].includes(result.exitCode) && /^ccfleet|^\s*(Unknown|Error|ccfleet)/i.test(text) && text.length > 15 && !/\n\s+at /.test(text);
