@@ -20,6 +20,11 @@ export type ChangeFeedOptions = {
 	applicationName?: string;
 	/** A drop or a failed reconnect, for the log; the feed keeps trying. */
 	onError?(error: unknown): void;
+	/**
+	 * Runs on each new session before it listens (`isFirst`: the start's): what else the host holds for the session's
+	 * life (its host id's lock). Throwing fails the start, or the reconnect, which is tried again.
+	 */
+	prepareSession?(session: pg.Client, isFirst: boolean): Promise<void>;
 };
 
 /** Ends one subscription; the channel is left (UNLISTEN) once nobody else on this feed listens to it. */
@@ -157,6 +162,7 @@ export class ChangeFeed {
 		client.on('end', () => onDrop());
 		const listened = new Set<string>();
 		try {
+			await this.#options.prepareSession?.(client, !this.#isStarted);
 			// Channels subscribed while these LISTENs run are taken too: the loop ends only when none is left out.
 			for (let channel = this.#unlistened(listened); channel !== undefined; channel = this.#unlistened(listened)) {
 				listened.add(channel);

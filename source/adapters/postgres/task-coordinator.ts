@@ -4,9 +4,10 @@ import type {Logger} from '../../core/ports/logger.js';
 import type {FleetHost, TakenOver, TaskCoordinator} from '../../core/ports/task-coordinator.js';
 import {ChangeFeed} from './change-feed.js';
 import {openPool} from './connection.js';
+import {holdHostIdentity} from './host-identity.js';
 import {migrate} from './migrations.js';
 import {MirroredTaskStore} from './mirrored-task-store.js';
-import {TaskClaims} from './task-claims.js';
+import {DEFAULT_LEASE_MS, TaskClaims} from './task-claims.js';
 import {TaskCommands} from './task-commands.js';
 
 /**
@@ -131,6 +132,8 @@ export async function openSharedTasks(url: string, options: SharedTasksOptions):
 	// One LISTEN session for every channel this host hears (tasks, schedules, commands), not one per listener.
 	const changes = new ChangeFeed(url, {
 		applicationName: `ccfleet listener ${options.hostId}`,
+		// Two daemons under one host id would take each other's tasks for their own: the second is refused at its start.
+		prepareSession: holdHostIdentity(options.hostId, options.leaseMs ?? DEFAULT_LEASE_MS, message => logger.warn(message)),
 		onError: error => logger.warn('the shared change listener dropped or could not reconnect; it keeps trying, then every mirror reads again', {error: String(error)}),
 	});
 	try {
