@@ -52,6 +52,14 @@ export const MAIN_HELP = `
     LOG_LEVEL                 debug, info, warn, error (default info)
     CCFLEET_HTTP              host:port: every core start also serves HTTP there (as ccfleet serve --http; default off);
                               with CCFLEET_HTTP_HOST_NAMES, CCFLEET_TLS_CERT, CCFLEET_TLS_KEY, CCFLEET_HTTP_INSECURE=1
+
+  Several hosts sharing one fleet (see the README's "Several hosts")
+    CCFLEET_DATABASE_URL      postgres://user:password@host:5432/database, the same on every host (default: none, this
+                              machine's own SQLite in CCFLEET_HOME)
+    CCFLEET_HOST_ID           this host's id in the fleet, unique and the same at every start (default: the hostname)
+    CCFLEET_HOST_LABELS       comma list of labels tasks can ask for with --label, e.g. gpu,big-ram (default: none)
+    CCFLEET_LEASE_MS          how long a host that stopped answering keeps its tasks before others take them over
+                              (default 15000)
 `;
 
 export type CommandSpec = {
@@ -77,9 +85,9 @@ TASK_OPTIONS
     --file, -f <path>        read the prompt (or more of it) from a file
     --wait, -w               stay until the task ends, with a live progress line; print its result after the id
     --json                   print the task as JSON
+    --no-stdin               do not read the prompt from stdin even when it is not a terminal
 
   Prints the task's id alone on stdout (its status goes to stderr), so that ID=$(ccfleet delegate …) works.
-    --no-stdin               do not read the prompt from stdin even when it is not a terminal
 `,
 		taskFlags: true,
 		flags: {
@@ -222,7 +230,8 @@ TASK_OPTIONS
     $ ccfleet schedule resume <id>                  a cron schedule goes on from now; missed runs are not made up
     $ ccfleet schedule cancel <id> [reason]         a task it already started goes on (ccfleet cancel stops that)
 
-  Schedules live in the ccfleet core (the daemon or the dashboard) and survive restarts.
+  Schedules are kept by the ccfleet core (the daemon or the dashboard) and survive restarts; with several hosts on one
+  PostgreSQL they are kept in the database, and one host fires them for the whole fleet.
   A run never starts while the previous run of the same schedule is still working.
 
   Options (create)
@@ -385,9 +394,11 @@ TASK_OPTIONS
 
   Stops the core (the daemon or the dashboard's background core) and waits until it has exited. Its running tasks
   are parked: they resume, with their conversations, the next time a core starts (ccfleet, or any ccfleet command).
+  With several hosts on one PostgreSQL, only this host's own running tasks: they resume on this host's next start, or
+  on another host once its lease (CCFLEET_LEASE_MS) runs out; other hosts' tasks go on there.
 
   Options
-    --cancel-running   cancel the running tasks instead, so that nothing resumes
+    --cancel-running   cancel this host's running tasks instead, so that nothing resumes
 `,
 		flags: {cancelRunning: {type: 'boolean', default: false}},
 	},

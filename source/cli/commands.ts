@@ -2,7 +2,8 @@ import {readFileSync} from 'node:fs';
 import {text as readStream} from 'node:stream/consumers';
 import type {Config} from '../config.js';
 import {isTerminal} from '../core/domain/task.js';
-import type {TaskView} from '../protocol/views.js';
+import {attachElsewhere, logElsewhere} from '../core/domain/other-host.js';
+import type {FleetStatus, TaskView} from '../protocol/views.js';
 import {CliError, connectFleet, createProgress, getTask, listTasks, stdout, withFleet, type FleetClient, type Output} from './client.js';
 import {specFromFlags} from './task-flags.js';
 import {checkedAlways} from './inbox-command.js';
@@ -52,7 +53,11 @@ export async function delegate(config: Config, words: string[], flags: DelegateF
 	const prompt = await collectPrompt(words, flags);
 	const spec = specFromFlags(flags, prompt);
 	return withFleet(config, async fleet => {
+		// Read first, a pinned task's placement is judged on hosts as they are now.
+		const hosts = spec.host !== undefined || spec.label !== undefined ? (await fleet.call('fleet_status', {})).hosts : undefined;
 		const {task} = await fleet.call('delegate_task', spec);
+		const warning = placementWarning(task, hosts);
+		if (warning !== undefined) notes.out(`ccfleet: ${warning}`);
 		if (flags.json && !flags.wait) {
 			io.out(JSON.stringify(task, null, 2));
 			return 0;
@@ -67,6 +72,21 @@ export async function delegate(config: Config, words: string[], flags: DelegateF
 		io.out(flags.json ? JSON.stringify(final, null, 2) : final.status === 'completed' ? (final.result ?? '') : formatTask(final));
 		return final.status === 'completed' ? 0 : 1;
 	});
+}
+
+/**
+ * On a shared fleet, a task pinned where no live host fits: "no live host is gamma (live: alpha, beta); the task waits
+ * for one". Undefined when one fits, or on one host (where a pin to another host is refused at once).
+ */
+export function placementWarning(task: TaskView, hosts: FleetStatus['hosts']): string | undefined {
+	const pin = task.pin;
+	if (pin === undefined || task.status !== 'queued' || !hosts?.length) return undefined;
+	const live = hosts.filter(host => !host.down);
+	const fits = live.some(host => (pin.host === undefined || host.id === pin.host) && (pin.label === undefined || host.labels.includes(pin.label)));
+	if (fits && task.waitingFor === undefined) return undefined;
+	const what = pin.host === undefined ? `has label ${pin.label}` : `is ${pin.host}${pin.label === undefined ? '' : ` with label ${pin.label}`}`;
+	const names = live.map(host => `${host.id}${host.labels.length > 0 ? ` [${host.labels.join(',')}]` : ''}`).join(', ');
+	return `no live host ${what} (live: ${names || 'none'}); the task waits for one.`;
 }
 
 /** Polls until the task ends, with one live progress line on a terminal. */
@@ -120,6 +140,12 @@ export async function logs(config: Config, id: string, flags: {tail?: number; fo
 	return withFleet(config, async fleet => {
 		const first = await fleet.call('task_logs', {id, ...(flags.tail ? {tail: flags.tail} : {})});
 		if (first.log) process.stdout.write(first.log);
+		else {
+			// Another host's task wrote its log there: say where rather than print nothing.
+			const [task, {host}] = await Promise.all([getTask(fleet, id), fleet.call('fleet_status', {})]);
+			const elsewhere = logElsewhere(task, host);
+			if (elsewhere !== undefined) throw new CliError(elsewhere);
+		}
 		if (!flags.follow) return 0;
 		let shown = (await fleet.call('task_logs', {id})).log.length;
 		for (;;) {
@@ -213,7 +239,9 @@ export async function wait(config: Config, ids: string[], flags: {json: boolean}
 export async function checkAttachable(config: Config, id: string): Promise<void> {
 	const fleet = await connectFleet(config, {startDaemon: false});
 	try {
-		const task = await getTask(fleet, id);
+		const [task, {host}] = await Promise.all([getTask(fleet, id), fleet.call('fleet_status', {})]);
+		const elsewhere = attachElsewhere(task, host);
+		if (elsewhere !== undefined) throw new CliError(elsewhere);
 		if (isTerminal(task.status)) {
 			throw new CliError(`Task ${id} has ended (${task.status}); there is no worker to attach to. Read what it did with \`ccfleet logs ${id}\`.`);
 		}

@@ -24,7 +24,7 @@ export async function startDaemon(config: Config, progress: Progress = createPro
 	child.on('exit', code => {
 		exited = code;
 	});
-	process.stderr.write(`ccfleet: no core was running; started a background daemon (pid ${child.pid}, log ${config.daemonLogPath}).\n`);
+	process.stderr.write(`${startedMessage(config, child.pid)}\n`);
 	const started = Date.now();
 	try {
 		for (;;) {
@@ -49,6 +49,17 @@ export async function startDaemon(config: Config, progress: Progress = createPro
 		progress.done();
 		child.unref();
 	}
+}
+
+/**
+ * Says which store the new daemon uses: a command run with the database URL but another CCFLEET_HOME would otherwise
+ * add a host to the shared fleet without a word, and one without the URL would start a fleet of its own.
+ */
+export function startedMessage(config: Config, pid: number | undefined): string {
+	const store = config.shared
+		? `It joined the fleet on the shared PostgreSQL (CCFLEET_DATABASE_URL) as host ${config.shared.hostId}, with its state in ${config.home}.`
+		: `Its tasks are kept in this machine's own SQLite at ${config.databasePath}.`;
+	return `ccfleet: no core was running; started a background daemon (pid ${pid ?? '?'}, log ${config.daemonLogPath}). ${store}`;
 }
 
 function tail(file: string, lines: number): string {

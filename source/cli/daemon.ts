@@ -19,11 +19,25 @@ function logFleetActivity(fleet: Fleet, logger: Logger): void {
 	fleet.on('task:created', ({task}) => logger.info('task created', {task: task.id, mode: task.mode, priority: task.priority}));
 	fleet.on('task:updated', ({task, previous}) => {
 		if (task.status === previous) return;
-		const fields = {task: task.id, from: previous, attempts: task.attempts, costUsd: task.costUsd, ...(task.failureReason ? {reason: task.failureReason} : {})};
+		// On a shared fleet this log hears every host's tasks: each line names the host that holds or ran the task.
+		const host = fleet.hostOf(task.id);
+		const fields = {
+			task: task.id,
+			...(host === undefined ? {} : {host}),
+			from: previous,
+			attempts: task.attempts,
+			costUsd: task.costUsd,
+			...(task.failureReason ? {reason: task.failureReason} : {}),
+		};
 		if (task.status === 'failed') logger.warn('task failed', fields);
 		else logger.info(`task ${task.status}`, fields);
 	});
 	fleet.on('fleet:held', ({policy, reason, until}) => logger.warn('queue held', {policy, reason, ...(until === undefined ? {} : {until: new Date(until).toISOString()})}));
+}
+
+/** The tasks running on this host's workers (on a shared fleet the fleet lists every host's). */
+export function ownRunning(fleet: Pick<Fleet, 'list' | 'hostOf' | 'hostId'>): number {
+	return fleet.list({statuses: ['running']}).filter(task => fleet.hostOf(task.id) === fleet.hostId).length;
 }
 
 /**
@@ -70,8 +84,13 @@ export async function runDaemon(config: Config, stderrLogger: Logger, hooks: {on
 	});
 	hooks.onReady?.(host);
 	const signal = await stopSignal;
-	const running = host.fleet.list({statuses: ['running']}).length;
-	logger.info('stopping: running tasks will resume at the next start', {signal, running});
+	const running = ownRunning(host.fleet);
+	logger.info(
+		host.fleet.hostId === undefined
+			? 'stopping: running tasks will resume at the next start'
+			: "stopping: this host's running tasks will resume at its next start, or on another host once its lease runs out",
+		{signal, running},
+	);
 	const stopTimer = setTimeout(() => {
 		logger.error(`the stop took longer than ${DAEMON_STOP_TIMEOUT_MS / 1000} s; exiting anyway. Tasks still marked running are recovered at the next start.`);
 		file.close();

@@ -1,5 +1,5 @@
 import type {FleetStatus, TaskView} from '../protocol/views.js';
-import {budget, clockTime, duration, limitName} from '../ui/format.js';
+import {budget, clockTime, duration, limitName, pinArrow} from '../ui/format.js';
 
 export function age(fromIso: string | undefined, now = Date.now()): string {
 	if (!fromIso) return '-';
@@ -31,7 +31,7 @@ export function formatTaskTable(tasks: TaskView[], columns = process.stdout.colu
 	if (tasks.length === 0) return 'No tasks yet. Hand one over with: ccfleet delegate "<what to do>"';
 	// Which host holds or ran each task: a column only when the tasks are spread over several hosts.
 	const withHost = new Set(tasks.map(task => task.host).filter(host => host !== undefined)).size > 1;
-	const hostCell = (task: TaskView) => task.host ?? (task.pin ? `→${task.pin.host ?? task.pin.label}` : '-');
+	const hostCell = (task: TaskView) => task.host ?? (task.pin ? pinArrow(task.pin) : '-');
 	const rows = tasks.map(task => [task.id, statusLabel(task, now), task.priority, ...(withHost ? [hostCell(task)] : []), age(task.createdAt), money(task.costUsd)]);
 	const header = ['ID', 'STATUS', 'PRI', ...(withHost ? ['HOST'] : []), 'AGE', 'COST'];
 	const widths = header.map((title, i) => Math.max(title.length, ...rows.map(row => row[i]!.length)));
@@ -61,13 +61,15 @@ export function formatAdmission(fleet: FleetStatus, now = Date.now()): string {
 	const {admission, system, workers, backoff} = fleet;
 	const held = admission.heldBy;
 	const lines: string[] = [];
+	// On a shared fleet the queue's hold, the workers and the machine are this host's own; the rest is the fleet's.
+	const own = fleet.host === undefined ? '' : `this host (${fleet.host}): `;
 	const limit = usageLimitLine(fleet, now);
 	if (limit !== undefined) lines.push(limit);
 	// The limit's own line says it better than the core's sentence, which gives the reset in UTC.
 	const isSaid = limit !== undefined && admission.heldByPolicy === 'usage limit';
 	if (held !== undefined && !isSaid) {
 		const isBackoff = backoff !== undefined && held === backoff.reason;
-		lines.push(isBackoff ? `queue held for ${Math.max(1, Math.ceil((Date.parse(backoff.until) - now) / 1000))}s more: ${held}` : `queue held: ${held}`);
+		lines.push(own + (isBackoff ? `queue held for ${Math.max(1, Math.ceil((Date.parse(backoff.until) - now) / 1000))}s more: ${held}` : `queue held: ${held}`));
 	}
 	const isHeldByMachine =
 		held !== undefined && (admission.heldByPolicy === undefined ? /CPU_THRESHOLD|MEMORY_RESERVE|MAX_WORKERS/.test(held) : MACHINE_POLICIES.has(admission.heldByPolicy));
@@ -78,12 +80,12 @@ export function formatAdmission(fleet: FleetStatus, now = Date.now()): string {
 	const reserve = isHeldByMachine ? ` (reserve ${memory(admission.memoryReserveBytes)})` : '';
 	const threshold = isHeldByMachine ? ` (threshold ${admission.cpuThresholdPercent} %)` : '';
 	lines.push(
-		`workers: ${workers.running} running${ceiling}${using}${room} · memory ${memory(system.memoryFreeBytes)} free of ${memory(system.memoryTotalBytes)}${reserve} · CPU ${Math.round(system.cpuPercent)} %${threshold}`,
+		`${own}workers: ${workers.running} running${ceiling}${using}${room} · memory ${memory(system.memoryFreeBytes)} free of ${memory(system.memoryTotalBytes)}${reserve} · CPU ${Math.round(system.cpuPercent)} %${threshold}`,
 	);
 	if (fleet.unwritten) {
 		const {count, since, reason} = fleet.unwritten;
 		lines.push(
-			`not yet written to the database: ${count} change(s) for ${Math.max(1, Math.round((now - Date.parse(since)) / 1000))}s, kept in memory and retried: ${reason}`,
+			`${own}not yet written to the database: ${count} change(s) for ${Math.max(1, Math.round((now - Date.parse(since)) / 1000))}s, kept in memory and retried: ${reason}`,
 		);
 	}
 	if (admission.dailyBudgetUsd !== undefined) {

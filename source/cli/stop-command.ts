@@ -34,6 +34,8 @@ export async function stop(config: Config, flags: StopFlags, io: Output = stdout
 	}
 	let active: TaskView[] = [];
 	const cancelled: TaskView[] = [];
+	// On a shared fleet, this host's id: only its own workers stop with it.
+	let host: string | undefined;
 	let fleet: FleetClient | undefined;
 	try {
 		fleet = await connectFleet(config, {startDaemon: false});
@@ -42,7 +44,8 @@ export async function stop(config: Config, flags: StopFlags, io: Output = stdout
 	}
 	if (fleet) {
 		try {
-			active = (await listTasks(fleet, {status: ACTIVE, limit: 1000})).tasks;
+			host = (await fleet.call('fleet_status', {})).host;
+			active = ownTasks((await listTasks(fleet, {status: ACTIVE, limit: 1000})).tasks, host);
 			if (flags.cancelRunning) {
 				for (const task of active) {
 					const {task: after} = await fleet.call('cancel_task', {id: task.id, reason: 'cancelled by ccfleet stop --cancel-running'});
@@ -77,16 +80,26 @@ export async function stop(config: Config, flags: StopFlags, io: Output = stdout
 	} finally {
 		progress.done();
 	}
-	io.out(stoppedMessage(owner.pid, active, cancelled, fleet !== undefined));
+	io.out(stoppedMessage(owner.pid, active, cancelled, fleet !== undefined, host));
 	return 0;
 }
 
-function stoppedMessage(pid: number, parked: TaskView[], cancelled: TaskView[], knewTasks: boolean): string {
+/** The tasks whose workers run on this host: on a shared fleet, those it holds (`host`); on one host, all. */
+export function ownTasks(tasks: TaskView[], host: string | undefined): TaskView[] {
+	return host === undefined ? tasks : tasks.filter(task => task.host === host);
+}
+
+/** What `ccfleet stop` says once the core stopped; `host` is this host's id on a shared fleet. */
+export function stoppedMessage(pid: number, parked: TaskView[], cancelled: TaskView[], knewTasks: boolean, host?: string): string {
 	const parts = [`ccfleet: stopped (pid ${pid}).`];
 	if (!knewTasks) parts.push('It did not answer before it stopped, so its running tasks are not known here; see them with ccfleet status.');
 	else if (cancelled.length > 0) parts.push(`${plural(cancelled.length, 'running task')} cancelled: ${cancelled.map(brief).join(', ')}.`);
 	else if (parked.length > 0) {
-		parts.push(`${plural(parked.length, 'running task')} will resume on the next start (ccfleet, or any ccfleet command): ${parked.map(brief).join(', ')}.`);
-	} else parts.push('No task was running.');
+		const when =
+			host === undefined
+				? 'on the next start (ccfleet, or any ccfleet command)'
+				: `on this host's next start, or on another host once its lease (CCFLEET_LEASE_MS) runs out`;
+		parts.push(`${plural(parked.length, 'running task')} will resume ${when}: ${parked.map(brief).join(', ')}.`);
+	} else parts.push(host === undefined ? 'No task was running.' : `No task was running on this host (${host}).`);
 	return parts.join(' ');
 }

@@ -26,7 +26,12 @@ type MeowFlag = {type: 'string' | 'boolean' | 'number'; shortFlag?: string; isMu
 const NOT_FLAGS = new Set<TaskSpecField>(['prompt']);
 const SHORT_FLAGS: Partial<Record<TaskSpecField, string>> = {priority: 'p'};
 /** Said differently on a command line than to a model. */
-const CLI_DESCRIPTIONS: Partial<Record<TaskSpecField, string>> = {cwd: 'directory the worker runs in (default: here)'};
+const CLI_DESCRIPTIONS: Partial<Record<TaskSpecField, string>> = {
+	cwd: 'directory the worker runs in (default: here)',
+	// The model counts these in milliseconds and bytes; a command line takes units (KIND_NOTES).
+	timeoutMs: 'How long the task may run before it fails; default TASK_TIMEOUT (30 minutes).',
+	maxOutputBytes: "Cap of the task's log; default MAX_OUTPUT_BUFFER (10 MB).",
+};
 
 function unwrap(schema: z.ZodType): z.ZodType {
 	return schema instanceof z.ZodOptional ? unwrap(schema.unwrap() as z.ZodType) : schema;

@@ -3,6 +3,7 @@
 // method hands its work to one of them. The next split, when it grows again: faces of their own for workflows,
 // worktrees and hosts (fleet.workflows.create(), …), each a module under fleet/.
 import {FleetStoppedError, InvalidInputError} from './domain/errors.js';
+import {attachElsewhere} from './domain/other-host.js';
 import {createTask, isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
 import {validateTaskInput} from './domain/task-input.js';
 import {specOf, type TaskSpec} from './domain/task-spec.js';
@@ -439,6 +440,11 @@ export class Fleet {
 		return this.#ledger.active(id) ? coordinator.hostId : coordinator.holder?.(id);
 	}
 
+	/** With several hosts, this host's id; undefined on one host. */
+	get hostId(): string | undefined {
+		return this.#ports.coordinator?.hostId;
+	}
+
 	/** With several hosts, how long a silent host keeps its tasks; undefined on one host. */
 	get leaseMs(): number | undefined {
 		return this.#ports.coordinator?.leaseMs;
@@ -579,7 +585,11 @@ export class Fleet {
 	 * terminal's size. Throws if the worker has no terminal (headless) or none runs.
 	 */
 	attach(id: string, onData: (data: string) => void, size: {columns: number; rows: number}): Attachment {
-		return this.#supervisor.attach(this.get(id), onData, size);
+		// Another host's worker has its terminal there: say where, rather than that it has no worker.
+		const task = this.get(id);
+		const elsewhere = attachElsewhere({id, status: task.status, host: this.hostOf(id)}, this.hostId);
+		if (elsewhere !== undefined) throw new InvalidInputError(elsewhere);
+		return this.#supervisor.attach(task, onData, size);
 	}
 
 	/**

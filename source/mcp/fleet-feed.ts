@@ -39,7 +39,8 @@ export function fleetCounters(fleet: Fleet): FleetCounters {
 		ready: fleet.queueOrder().length,
 		counts,
 		costUsd: fleet.totalCostUsd(),
-		needsInput: workers.filter(worker => worker.question).map(worker => ({id: worker.taskId, question: worker.question!.question})),
+		needsInput: waitingQuestions(fleet, workers),
+		...(fleet.hostId === undefined ? {} : {host: fleet.hostId}),
 		...(backoff ? {backoff: {until: new Date(backoff.until).toISOString(), reason: backoff.reason}} : {}),
 		...(unwritten ? {unwritten: {count: unwritten.count, since: new Date(unwritten.since).toISOString(), reason: unwritten.reason}} : {}),
 		...(usageLimit
@@ -52,6 +53,15 @@ export function fleetCounters(fleet: Fleet): FleetCounters {
 				}
 			: {}),
 	};
+}
+
+/** This host's workers' questions, then, with several hosts, every other host's: the inbox's list, as one count for the header. */
+function waitingQuestions(fleet: Fleet, workers: ReturnType<Fleet['workers']>): FleetCounters['needsInput'] {
+	const here = workers.filter(worker => worker.question).map(worker => ({id: worker.taskId, question: worker.question!.question}));
+	if (fleet.hostId === undefined) return here;
+	const ids = new Set(here.map(entry => entry.id));
+	const elsewhere = fleet.questions().filter(open => open.host !== fleet.hostId && !ids.has(open.taskId));
+	return [...here, ...elsewhere.map(open => ({id: open.taskId, question: open.question.question}))];
 }
 
 function queuePositions(fleet: Fleet): Map<string, number> {

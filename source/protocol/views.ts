@@ -169,6 +169,8 @@ export const fleetStatusSchema = z.object({
 	/** Changes the database refused (a lock held by another process, a full disk): kept in memory and written again until it takes them. */
 	unwritten: z.object({count: z.number(), since: iso, reason: z.string()}).optional(),
 	system: z.object({cpuPercent: z.number(), memoryFreeBytes: z.number(), memoryTotalBytes: z.number()}),
+	/** With several hosts: this host's id (the one answering); the workers, admission and machine figures are this host's alone. */
+	host: z.string().optional(),
 	/** With several hosts: each host, its labels, its last heartbeat, how many of its workers run; `down` once it stopped or went silent. */
 	hosts: z.array(z.object({id: z.string(), labels: z.array(z.string()), heartbeatAt: iso, workers: z.number(), down: z.boolean().optional()})).optional(),
 });

@@ -1,5 +1,13 @@
 /** Small pure formatters for the panes. Every one returns plain text: styling is the components' business. */
 
+/**
+ * Where a pinned task may run, short: `→build-1` for a host, `→[gpu]` for a label (as the hosts line writes a host's
+ * labels, so that a label does not read as a host's name), `→build-1[gpu]` for both.
+ */
+export function pinArrow(pin: {host?: string; label?: string}): string {
+	return `→${pin.host ?? ''}${pin.label === undefined ? '' : `[${pin.label}]`}`;
+}
+
 export function duration(ms: number): string {
 	const seconds = Math.max(0, Math.floor(ms / 1000));
 	if (seconds < 60) return `${seconds}s`;

@@ -31,7 +31,7 @@ describe('ccfleet status with several hosts', () => {
 		expect(several[0]).toMatch(/^ID\s+STATUS\s+PRI\s+HOST\s+AGE\s+COST\s+PROMPT$/);
 		expect(several[1]).toMatch(/^a1\s+running\s+P1\s+a\s+/);
 		expect(several[2]).toMatch(/^b1\s+running\s+P1\s+b\s+/);
-		expect(several[3]).toMatch(/^q1\s+queued\s+P1\s+→big-ram\s+/);
+		expect(several[3]).toMatch(/^q1\s+queued\s+P1\s+→\[big-ram\]\s+/);
 		for (const line of several) expect(line.length).toBeLessThanOrEqual(80);
 	});
 

@@ -26,8 +26,8 @@ test.each([
 	// A long host id is cut to the column, so the rest of the row stays in place.
 	expect(frame).toMatch(/onhostb1 build-s…\s+busy/);
 	expect(frame).toMatch(/onhostc1 c\s+completed/);
-	expect(frame).toContain('→big-ram Build the i');
-	expect(frame).toMatch(/queued02 \S+\s+no live host fits\s+→gpu Train/);
+	expect(frame).toContain('→[big-ram] Build th');
+	expect(frame).toMatch(/queued02 \S+\s+no live host fits\s+→\[gpu\] Train/);
 	for (const row of frame.split('\n')) expect([...row].length).toBeLessThanOrEqual(columns);
 	ui.unmount();
 });

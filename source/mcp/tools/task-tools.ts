@@ -11,6 +11,7 @@ import {mcpTaskShape} from './task-shape.js';
 import {failure, guard, ok} from './tool-result.js';
 import {cancelResultSchema, resumeResultSchema, rolesResultSchema, taskLogsResultSchema, taskResultSchema, taskStatusResultSchema} from '../../protocol/tool-results.js';
 import {isWorkflowId} from '../../core/domain/workflow-expansion.js';
+import {logElsewhere} from '../../core/domain/other-host.js';
 
 const MAX_TAIL_LINES = 10_000;
 
@@ -142,9 +143,11 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 				const lines = screen ? fleet.screen(id) : undefined;
 				const structured = {id, log: text, bytes: log.bytes, truncated: log.truncated, ...(lines ? {screen: lines} : {})};
 				// The log is in `log` only; the message says what it is.
+				// Another host's task wrote its log on that host: say where, rather than that there is none.
+				const elsewhere = text ? undefined : logElsewhere({id, status: fleet.get(id).status, host: fleet.hostOf(id)}, fleet.hostId);
 				const about = text
 					? `${Buffer.byteLength(text).toLocaleString('en-US')} bytes of task ${id}'s log${since === undefined ? '' : ` after byte ${since}`}; ${log.bytes} bytes in all (pass as since for what comes next).`
-					: `Task ${id} has no ${since === undefined ? '' : 'new '}output yet.`;
+					: (elsewhere ?? `Task ${id} has no ${since === undefined ? '' : 'new '}output yet.`);
 				return ok(structured, `${about}${log.truncated ? ' The log reached its cap; later output was not kept.' : ''}`);
 			}),
 	);

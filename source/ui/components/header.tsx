@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import {budgetText, heldReason, holdKind, shortHeldReason, usageLimitText, workersText} from '../admission-text.js';
-import {bytes, duration, money} from '../format.js';
+import {bytes, duration, fit, money} from '../format.js';
 import {useDashboard} from '../store-context.js';
 import {fitSegments, SEPARATOR, type Segment} from '../fit-segments.js';
 import {useTheme, type TextStyle} from '../theme.js';
@@ -27,6 +27,8 @@ const RANK = {
 
 /** The hold's short form at most: room for the workers and the queue beside it in 80 columns. */
 const SHORT_HELD_CHARS = 24;
+/** A host id beside the name: room enough for the rest in 80 columns. */
+const HOST_CHARS = 16;
 /** Beside the name and the workers in 80 columns: a word or two. */
 const SHORTEST_HELD_CHARS = 12;
 
@@ -52,8 +54,10 @@ export function Header({width}: {width: number}) {
 	const fleet = useDashboard(state => state.snapshot?.fleet);
 	const now = useDashboard(state => state.snapshot?.takenAt ?? 0);
 	const banner = useDashboard(state => state.banner);
-	// The name stays at every width: it says what this screen is.
-	const segments: Segment[] = [{forms: [['ccfleet']], style: theme.paneTitle}];
+	// The name stays at every width: it says what this screen is, and on a shared fleet which host's it is (the
+	// workers, the hold, CPU and memory are that host's own; the questions and the queue, the fleet's).
+	const name = fleet?.host === undefined ? 'ccfleet' : `ccfleet on ${fit(fleet.host, HOST_CHARS)}`;
+	const segments: Segment[] = [{forms: [[name]], style: theme.paneTitle}];
 	// The banner (the demo's "nothing leaves this machine") comes before any news; only the narrowest width shortens it.
 	if (banner) segments.push({forms: [[banner, RANK.banner], [banner.split(/\s/)[0]!]], style: {...theme.warning, bold: true}});
 	if (fleet) {

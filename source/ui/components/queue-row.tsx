@@ -2,7 +2,7 @@ import {Box, Text} from 'ink';
 import {memo} from 'react';
 import type {DashboardTask, FleetStatus} from '../fleet-source.js';
 import {isHeld, shortHeldReason} from '../admission-text.js';
-import {cell, clockTime, elapsed, oneLine} from '../format.js';
+import {cell, clockTime, elapsed, oneLine, pinArrow} from '../format.js';
 import {useTheme} from '../theme.js';
 
 export type QueueRowProps = {
@@ -48,10 +48,9 @@ function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: numb
 	return ahead > 0 ? `${ahead} ahead of it` : 'next to start';
 }
 
-/** A pinned task says where it may run before its prompt: `→b `, `→big-ram `. */
+/** A pinned task says where it may run before its prompt: `→b `, `→[big-ram] ` (a label). */
 function pinText(task: DashboardTask): string {
-	const pin = task.pin?.host ?? task.pin?.label;
-	return pin === undefined ? '' : `→${pin} `;
+	return task.pin === undefined ? '' : `${pinArrow(task.pin)} `;
 }
 
 /**

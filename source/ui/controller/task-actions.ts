@@ -1,4 +1,5 @@
 import {isTerminal, PRIORITIES, type Priority} from '../../core/domain/task.js';
+import {attachElsewhere} from '../../core/domain/other-host.js';
 import type {Command} from '../keymap.js';
 import {isLive, needsInput, selectedTask, setMode, setStatus} from '../store.js';
 import type {ControllerContext} from './context.js';
@@ -88,6 +89,12 @@ export async function runAction(context: ControllerContext, command: ActionComma
 			const task = selectedTask(state);
 			if (!task || !isLive(task)) {
 				setStatus(store, task ? `${task.id} has no live worker to attach to (it is ${task.status}).` : 'Select a running worker to attach to.', 'error');
+				return;
+			}
+			// Another host's worker has its terminal there.
+			const elsewhere = attachElsewhere(task, state.snapshot?.fleet.host);
+			if (elsewhere !== undefined) {
+				setStatus(store, elsewhere, 'error');
 				return;
 			}
 			if (task.mode === 'headless') {
