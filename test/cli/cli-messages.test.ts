@@ -44,12 +44,18 @@ describe('without a core', () => {
 	});
 
 	it('refuses an unknown flag in one line that says where the flags are', async () => {
-		const delegated = await sandbox.cli(['delegate', 'x', '--bogus-flag']);
+		// Independent commands: they run at once rather than one start-up after another.
+		const [delegated, statusFlag, bare, logs] = await Promise.all([
+			sandbox.cli(['delegate', 'x', '--bogus-flag']),
+			sandbox.cli(['status', '-x']),
+			sandbox.cli(['--bogus']),
+			sandbox.cli(['logs', '--tail', '5', '--', '--not-a-flag']),
+		]);
 		expect(delegated).toMatchObject({exitCode: 2, stdout: '', stderr: 'ccfleet: unknown flag --bogus-flag; see ccfleet delegate --help'});
-		expect((await sandbox.cli(['status', '-x'])).stderr).toBe('ccfleet: unknown flag -x; see ccfleet status --help');
-		expect((await sandbox.cli(['--bogus'])).stderr).toBe('ccfleet: unknown flag --bogus; see ccfleet --help');
+		expect(statusFlag.stderr).toBe('ccfleet: unknown flag -x; see ccfleet status --help');
+		expect(bare.stderr).toBe('ccfleet: unknown flag --bogus; see ccfleet --help');
 		// A flag's value that looks like a flag is its value, and words after -- are not flags.
-		expect((await sandbox.cli(['logs', '--tail', '5', '--', '--not-a-flag'])).stderr).not.toContain('unknown flag');
+		expect(logs.stderr).not.toContain('unknown flag');
 	});
 
 	it('reads a bad choice the same way for every task flag', async () => {
@@ -58,10 +64,10 @@ describe('without a core', () => {
 			[['--mode', 'turbo'], '--mode turbo is not one of pty, headless.'],
 			[['--permission-mode', 'x'], '--permission-mode x is not one of default, acceptEdits, plan, auto, dontAsk, bypassPermissions.'],
 		];
-		for (const [flags, message] of cases) {
-			const {stderr, exitCode} = await sandbox.cli(['delegate', 'x', ...flags]);
-			expect(exitCode).toBe(1);
-			expect(stderr).toBe(`ccfleet: ${message}`);
+		const results = await Promise.all(cases.map(async ([flags]) => sandbox.cli(['delegate', 'x', ...flags])));
+		for (const [index, [, message]] of cases.entries()) {
+			expect(results[index]!.exitCode).toBe(1);
+			expect(results[index]!.stderr).toBe(`ccfleet: ${message}`);
 		}
 	});
 
