@@ -17,6 +17,9 @@ afterAll(async () => {
 	await sandbox.cleanup();
 });
 
+/** How long a status poll in a concurrent test pauses between CLI runs. */
+const POLL_MS = 250;
+
 async function status(id: string): Promise<TaskView> {
 	const {stdout, stderr, exitCode} = await sandbox.cli(['status', id, '--json']);
 	if (exitCode !== 0) throw new Error(`status failed: ${stderr}`);
@@ -43,7 +46,10 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		expect(table).toContain('Say hello');
 	});
 
-	it('runs a task in headless mode too, with the mode recorded', async () => {
+	// Consecutive concurrent tests run together, here in groups of at most three tasks (the ceiling of workers): each test
+	// follows tasks of its own, told apart by id or prompt, so a group takes about as long as its longest test. Their
+	// status polls pause between CLI runs, which would otherwise take the CPU the workers need.
+	it.concurrent('runs a task in headless mode too, with the mode recorded', async ({expect}) => {
 		const {stdout, exitCode} = await sandbox.cli(['delegate', '--wait', '--json', '--mode', 'headless', 'Quietly [[reply:headless through the fleet]]']);
 		expect(exitCode).toBe(0);
 		const task = JSON.parse(stdout) as TaskView;
@@ -51,7 +57,7 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		expect(task.costUsd).toBeGreaterThan(0);
 	});
 
-	it("gives a worker its role's instructions in the system prompt", async () => {
+	it.concurrent("gives a worker its role's instructions in the system prompt", async ({expect}) => {
 		const {stdout, exitCode} = await sandbox.cli(['delegate', '--wait', '--role', 'reviewer', 'Review [[reply:reviewed as a reviewer]]']);
 		expect(exitCode).toBe(0);
 		expect(stdout.trim().split('\n').at(-1)).toBe('reviewed as a reviewer');
@@ -59,7 +65,7 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		expect(JSON.stringify((request!.body as {system?: unknown}).system)).toContain('You are the reviewer.');
 	});
 
-	it('takes the prompt from stdin too, and a prompt far beyond one argv string arrives whole', async () => {
+	it.concurrent('takes the prompt from stdin too, and a prompt far beyond one argv string arrives whole', async ({expect}) => {
 		const diff = Array.from({length: 4000}, (_, i) => `+ line ${i} of a very large diff`).join('\n');
 		const id = await delegate(['Review this [[reply:reviewed]]'], `${diff}\nEND-OF-DIFF-MARKER`);
 		const task = await waitFor(
@@ -69,6 +75,7 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 				return view.status === 'completed' ? view : undefined;
 			},
 			60_000,
+			POLL_MS,
 		);
 		expect(task.result).toBe('reviewed');
 		const sent = sandbox.mock.mainRequests().map(request => JSON.stringify(request.body));
@@ -103,7 +110,7 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		expect(processesOfTask(id)).toEqual([]);
 	});
 
-	it('fails a task that runs past its timeout, with that reason', async () => {
+	it.concurrent('fails a task that runs past its timeout, with that reason', async ({expect}) => {
 		const id = await delegate(['--timeout', '4s', 'Think slowly [[slow:30000]]']);
 		const failed = await waitFor(
 			'the timeout',
@@ -112,12 +119,13 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 				return view.status === 'failed' ? view : undefined;
 			},
 			60_000,
+			POLL_MS,
 		);
 		expect(failed.failureReason).toMatch(/^Timed out after 4 s/);
 		expect(processesOfTask(id)).toEqual([]);
 	});
 
-	it('fails a task whose claude is killed, never completing it', async () => {
+	it.concurrent('fails a task whose claude is killed, never completing it', async ({expect}) => {
 		const id = await delegate(['Think slowly [[slow:30000]]']);
 		const running = await waitFor(
 			'a running worker',
@@ -126,6 +134,7 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 				return view.workerState === 'busy' && view.pid ? view : undefined;
 			},
 			60_000,
+			POLL_MS,
 		);
 		process.kill(running.pid!, 'SIGKILL');
 		const failed = await waitFor(
@@ -135,26 +144,30 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 				return view.status === 'failed' ? view : undefined;
 			},
 			30_000,
+			POLL_MS,
 		);
 		expect(failed.exitCode).toBeNull();
 		expect(failed.failureReason).toBe('claude was killed by SIGKILL before it finished.');
 	});
 
-	it('gives clear errors for bad input and unknown ids, and the daemon stays up', async () => {
-		const unknown = await sandbox.cli(['status', 'nope1234']);
+	it.concurrent('gives clear errors for bad input and unknown ids, and the daemon stays up', async ({expect}) => {
+		// Each is refused on its own: they run at once rather than one start-up after another.
+		const [unknown, badPriority, noPrompt, badCwd, badTimeout, badEnv, help] = await Promise.all([
+			sandbox.cli(['status', 'nope1234']),
+			sandbox.cli(['delegate', '--priority', 'P7', 'x']),
+			sandbox.cli(['delegate']),
+			sandbox.cli(['delegate', '--cwd', '/definitely/not/here', 'x']),
+			sandbox.cli(['delegate', '--timeout', 'soon', 'x']),
+			sandbox.cli(['status'], {env: {TASK_TIMEOUT: 'forever'}}),
+			sandbox.cli(['logs', '--help']),
+		]);
 		expect(unknown.exitCode).toBe(1);
 		expect(unknown.stderr).toContain('No task with id "nope1234"');
-		const badPriority = await sandbox.cli(['delegate', '--priority', 'P7', 'x']);
 		expect(badPriority.stderr).toContain('--priority P7 is not one of P0, P1, P2');
-		const noPrompt = await sandbox.cli(['delegate']);
 		expect(noPrompt.stderr).toContain('No prompt given');
-		const badCwd = await sandbox.cli(['delegate', '--cwd', '/definitely/not/here', 'x']);
 		expect(badCwd.stderr).toContain('is not an existing directory');
-		const badTimeout = await sandbox.cli(['delegate', '--timeout', 'soon', 'x']);
 		expect(badTimeout.stderr).toContain('--timeout is "soon"');
-		const badEnv = await sandbox.cli(['status'], {env: {TASK_TIMEOUT: 'forever'}});
 		expect(badEnv.stderr).toContain('TASK_TIMEOUT is "forever"');
-		const help = await sandbox.cli(['logs', '--help']);
 		expect(help.stdout).toContain('--follow');
 		const ok = await sandbox.cli(['status']);
 		expect(ok.exitCode).toBe(0);
