@@ -10,9 +10,11 @@ import {waitFor} from '../helpers/wait-for.js';
 
 // Permission rules with the real claude on the mock API: the user's policy file allows `npm test` and denies
 // `rm -rf` with a message; a curl no rule covers reaches the inbox and is answered over MCP with "always, for this
-// project", after which the same call passes without asking. Once per driver.
+// project", after which the same call passes without asking. Once per driver. Every test follows tasks of its own (told
+// apart by id and by the command in its prompt), and each driver has a sandbox, mock and core of its own: all four run
+// side by side, within the ceiling of three workers per core.
 for (const mode of ['pty', 'headless'] as const) {
-	describe(`permission rules with the real claude (${mode})`, () => {
+	describe.concurrent(`permission rules with the real claude (${mode})`, () => {
 		let sandbox: Sandbox;
 		let connection: McpClientConnection;
 
