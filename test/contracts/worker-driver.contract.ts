@@ -105,7 +105,9 @@ type Run = {spec: WorkerSpec; log: EventLog; handle: WorkerHandle; exited(): Pro
  * cases share it, and some share a worker, since a real claude takes seconds to start.
  */
 export function describeWorkerDriver(name: string, setup: () => Promise<WorkerDriverHarness> | WorkerDriverHarness): void {
-	describe(`WorkerDriver contract: ${name}`, () => {
+	// One driver's suite runs side by side with another's (each follows workers of its own, told apart by random words,
+	// ids and messages); within a suite the cases keep their order, since some share a worker.
+	describe.concurrent(`WorkerDriver contract: ${name}`, () => {
 		let harness: WorkerDriverHarness;
 		const runs: Run[] = [];
 
@@ -139,7 +141,7 @@ export function describeWorkerDriver(name: string, setup: () => Promise<WorkerDr
 			return waitFor(`${of.spec.taskId} to ask a question`, () => of.log.question, harness.turnTimeoutMs);
 		}
 
-		describe('a worker that finishes its turn', () => {
+		describe.sequential('a worker that finishes its turn', () => {
 			const word = `pelican-${randomUUID().slice(0, 6)}`;
 			let first: Run;
 
@@ -194,7 +196,7 @@ export function describeWorkerDriver(name: string, setup: () => Promise<WorkerDr
 			}, 60_000);
 		});
 
-		describe('a permission question', () => {
+		describe.sequential('a permission question', () => {
 			it('comes as needs_input with the tool; allowed, the tool runs and the turn completes', async () => {
 				// A redirection needs permission in the default mode; a bare echo would run unasked.
 				const command = `echo contract-allowed-${randomUUID().slice(0, 6)} > contract-allowed.txt`;
@@ -225,7 +227,7 @@ export function describeWorkerDriver(name: string, setup: () => Promise<WorkerDr
 			}, 60_000);
 		});
 
-		describe('a busy worker', () => {
+		describe.sequential('a busy worker', () => {
 			let busy: Run;
 
 			beforeAll(async () => {
