@@ -65,6 +65,7 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 						...(checkpoint.result !== undefined && checkpoint.result !== task.result ? {result: checkpoint.result} : {}),
 						sessionId: checkpoint.sessionId,
 						...(checkpoint.pullRequestUrl ? {pullRequestUrl: checkpoint.pullRequestUrl} : {}),
+						...(checkpoint.runningOn ? {runningOn: checkpoint.runningOn} : {}),
 					},
 				}
 			: {}),

@@ -34,6 +34,8 @@ const checkpointSchema = z.object({
 	result: z.string().optional(),
 	sessionId: z.string(),
 	pullRequestUrl: z.string().optional(),
+	/** A progress checkpoint of a running task on a shared fleet: the host it was taken on. */
+	runningOn: z.string().optional(),
 });
 
 const permissionQuestionSchema = z.object({toolName: z.string(), toolInput: z.unknown(), question: z.string()});

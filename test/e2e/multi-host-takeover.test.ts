@@ -81,6 +81,9 @@ async function killedWhileRunning(aEnv: (b: Host) => Record<string, string>) {
 		100,
 	);
 	expect(progress.outputTail.join('\n')).toContain('I will run a command.');
+	// Every host's view of the running task shows where its progress checkpoint was taken.
+	const seen = JSON.parse((await a.sandbox.cli(['status', id, '--json'])).stdout) as {checkpoint?: {runningOn?: string; outputTail: string[]}};
+	expect(seen.checkpoint?.runningOn).toBe('b');
 	// b dies with everything it ran: the core and its worker.
 	const workers = processesOfTask(id);
 	process.kill(b.sandbox.corePid()!, 'SIGKILL');
