@@ -73,13 +73,23 @@ test.each([
 
 test("a on another host's worker says to attach there, and hands over only this host's", async () => {
 	const attached: string[] = [];
-	const ui = await renderDashboard({source: sharedFleet(), columns: 120, rows: 40, onAttach: id => attached.push(id)});
+	const ui = await renderDashboard({source: sharedFleet(), columns: 80, rows: 24, onAttach: id => attached.push(id)});
 	await select(ui, 'onbeta01');
 	await ui.press('a');
 	expect(attached).toEqual([]);
-	expect(ui.frame()).toContain('Task onbeta01 runs on host beta: attach there (ssh beta, then ccfleet attach onbeta01).');
+	expect(ui.frame()).toContain('onbeta01 runs on host beta: ssh beta, then ccfleet attach onbeta01');
 	await select(ui, 'alpha001');
 	await ui.press('a');
 	expect(attached).toEqual(['alpha001']);
 	ui.unmount();
+});
+
+test("q asks about this host's workers only, and s stops only those: beta's go on there", async () => {
+	const source = sharedFleet();
+	const ui = await renderDashboard({source, columns: 80, rows: 24});
+	await ui.press('q');
+	expect(ui.frame()).toContain('1 worker is running.');
+	await ui.press('s');
+	expect(source.calls.filter(call => call.method === 'cancel').map(call => call.args[0])).toEqual(['alpha001']);
+	expect(ui.quitChoice()).toBe('stop');
 });

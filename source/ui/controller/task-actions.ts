@@ -1,7 +1,8 @@
 import {isTerminal, PRIORITIES, type Priority} from '../../core/domain/task.js';
-import {attachElsewhere} from '../../core/domain/other-host.js';
+import {otherHost} from '../../core/domain/other-host.js';
 import type {Command} from '../keymap.js';
-import {isLive, needsInput, selectedTask, setMode, setStatus} from '../store.js';
+import type {DashboardTask} from '../fleet-source.js';
+import {isLive, needsInput, selectedTask, setMode, setStatus, type DashboardState} from '../store.js';
 import type {ControllerContext} from './context.js';
 import {askToCancelSchedule, CANCEL_REASON, togglePause} from './schedule-actions.js';
 
@@ -91,10 +92,10 @@ export async function runAction(context: ControllerContext, command: ActionComma
 				setStatus(store, task ? `${task.id} has no live worker to attach to (it is ${task.status}).` : 'Select a running worker to attach to.', 'error');
 				return;
 			}
-			// Another host's worker has its terminal there.
-			const elsewhere = attachElsewhere(task, state.snapshot?.fleet.host);
-			if (elsewhere !== undefined) {
-				setStatus(store, elsewhere, 'error');
+			// Another host's worker has its terminal there; said short enough for the status bar in 80 columns.
+			const host = otherHost(task, state.snapshot?.fleet.host);
+			if (host !== undefined) {
+				setStatus(store, `${task.id} runs on host ${host}: ssh ${host}, then ccfleet attach ${task.id}`, 'error');
 				return;
 			}
 			if (task.mode === 'headless') {
@@ -109,7 +110,7 @@ export async function runAction(context: ControllerContext, command: ActionComma
 			return;
 		}
 		case 'quit': {
-			const running = state.snapshot?.tasks.filter(isLive).length ?? 0;
+			const running = ownLive(state).length;
 			if (running === 0) context.deps.exit('leave');
 			else setMode(store, {kind: 'confirm', confirmation: {kind: 'quit', running, isStopping: false}});
 			return;
@@ -161,10 +162,16 @@ export function cancelWorkflow(context: ControllerContext, workflowId: string): 
 	});
 }
 
-/** The quit question answered "stop them": cancels every live worker, and quits once all are stopped. */
+/** The live tasks whose workers run on this host: on a shared fleet, quitting stops only these (others run on their hosts). */
+function ownLive(state: DashboardState): DashboardTask[] {
+	const host = state.snapshot?.fleet.host;
+	return (state.snapshot?.tasks ?? []).filter(task => isLive(task) && (host === undefined || task.host === host));
+}
+
+/** The quit question answered "stop them": cancels every live worker of this host, and quits once all are stopped. */
 export async function stopAndQuit(context: ControllerContext): Promise<void> {
 	const {store} = context;
-	const live = store.getState().snapshot?.tasks.filter(isLive) ?? [];
+	const live = ownLive(store.getState());
 	setMode(store, {kind: 'confirm', confirmation: {kind: 'quit', running: live.length, isStopping: true}});
 	const results = await Promise.allSettled(live.map(task => context.source.cancel(task.id, STOP_REASON)));
 	const failed = results.filter(result => result.status === 'rejected').length;
