@@ -1,7 +1,8 @@
-// Longer than ~300 lines for a reason: this is the core's whole public API, some fifty short methods with their
-// documentation, and the wiring of the modules under fleet/ that do the work (the constructor, ~130 lines). Each
-// method hands its work to one of them. The next split, when it grows again: faces of their own for workflows,
-// worktrees and hosts (fleet.workflows.create(), …), each a module under fleet/.
+// Longer than ~300 lines for a reason: this is the core's whole public API, some sixty short methods with their
+// documentation, and the wiring of the modules under fleet/ that do the work (the constructor, ~150 lines). Each
+// method hands its work to one of them. It is due for its split: faces of their own for workflows, worktrees and the
+// hosts of a shared fleet (fleet.workflows.create(), fleet.hosts.…Anywhere, …), each a module under fleet/, which
+// moves call sites in mcp/, http/, cli/ and ui/ — a change of its own, not one to make beside feature work.
 import {FleetStoppedError, InvalidInputError} from './domain/errors.js';
 import {attachElsewhere} from './domain/other-host.js';
 import {createTask, isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
