@@ -66,6 +66,8 @@ describe("one host's own on a shared fleet", () => {
 			100,
 		);
 		expect(status.host).toBe('alpha');
+		expect(status.message).toMatch(/^\d+\/\d+ workers running on this host \(alpha\), /);
+		expect(status.message).toContain(`Waiting for an answer: ${asking} (`);
 		expect((await onBeta.call('fleet_status', {})).host).toBe('beta');
 
 		const attach = await cli(alpha, ['attach', slowThere]);

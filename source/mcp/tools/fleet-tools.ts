@@ -75,7 +75,8 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 				const status = {...fleetCounters(fleet), system, ...(hosts.length > 0 ? {hosts} : {})};
 				const backoff = status.backoff;
 				const text =
-					`${status.workers.running}/${status.workers.allowed} workers running, ${status.queued} queued, $${status.costUsd.toFixed(2)} spent. ` +
+					// The workers are the answering host's; the queue, cost and questions the fleet's.
+					`${status.workers.running}/${status.workers.allowed} workers running${status.host === undefined ? '' : ` on this host (${status.host})`}, ${status.queued} queued, $${status.costUsd.toFixed(2)} spent. ` +
 					`CPU ${system.cpuPercent.toFixed(0)}%, memory ${(system.memoryFreeBytes / 1024 ** 3).toFixed(1)} of ${(system.memoryTotalBytes / 1024 ** 3).toFixed(1)} GB free.` +
 					(backoff ? `\nNew workers wait until ${backoff.until} (the API turned one away: ${backoff.reason}).` : '') +
 					(status.usageLimit
