@@ -35,26 +35,36 @@ async function busyWorker(view: TaskView): Promise<number[]> {
 	);
 }
 
-it('a worker killed with kill -9 is not lost: the task fails naming the signal and leaves no process', async () => {
-	const view = await delegate(sandbox, {prompt: 'killed worker [[slow:30000]] [[reply:survived the kill]]'});
-	const pids = await busyWorker(view);
-	for (const pid of pids) process.kill(pid, 'SIGKILL');
-	const done = await ended(view.id, 120_000);
-	expect(processesOfTask(view.id)).toEqual([]);
-	// A worker that dies by a signal is a crash of that run, not a passing API error: it fails with the signal named.
-	expect(done).toMatchObject({status: 'failed', attempts: 1, failureReason: expect.stringMatching(/killed by SIGKILL/)});
-	process.stdout.write(`worker kill -9: ${done.status} after ${done.attempts} run(s): ${done.failureReason ?? done.result}\n`);
-}, 180_000);
+// The first two run side by side (each follows its own task and processes, within the ceiling of three workers); the
+// third restarts the core, after both.
+it.concurrent(
+	'a worker killed with kill -9 is not lost: the task fails naming the signal and leaves no process',
+	async () => {
+		const view = await delegate(sandbox, {prompt: 'killed worker [[slow:30000]] [[reply:survived the kill]]'});
+		const pids = await busyWorker(view);
+		for (const pid of pids) process.kill(pid, 'SIGKILL');
+		const done = await ended(view.id, 120_000);
+		expect(processesOfTask(view.id)).toEqual([]);
+		// A worker that dies by a signal is a crash of that run, not a passing API error: it fails with the signal named.
+		expect(done).toMatchObject({status: 'failed', attempts: 1, failureReason: expect.stringMatching(/killed by SIGKILL/)});
+		process.stdout.write(`worker kill -9: ${done.status} after ${done.attempts} run(s): ${done.failureReason ?? done.result}\n`);
+	},
+	180_000,
+);
 
-it('a worker stopped with SIGSTOP past its timeout is ended (the stop escalates to SIGKILL) and the task fails on its timeout', async () => {
-	const view = await delegate(sandbox, {prompt: 'frozen worker [[slow:120000]] [[reply:never]]', timeoutMs: 8000});
-	const pids = await busyWorker(view);
-	for (const pid of pids) process.kill(pid, 'SIGSTOP');
-	const done = await ended(view.id, 90_000);
-	expect(done).toMatchObject({status: 'failed', failureReason: expect.stringMatching(/timed out|timeout|8 ?s/i)});
-	await waitFor('the frozen processes to be gone', () => processesOfTask(view.id).length === 0, 30_000);
-	process.stdout.write(`worker SIGSTOP: ${done.status} after ${done.attempts} run(s): ${done.failureReason}\n`);
-}, 180_000);
+it.concurrent(
+	'a worker stopped with SIGSTOP past its timeout is ended (the stop escalates to SIGKILL) and the task fails on its timeout',
+	async () => {
+		const view = await delegate(sandbox, {prompt: 'frozen worker [[slow:120000]] [[reply:never]]', timeoutMs: 8000});
+		const pids = await busyWorker(view);
+		for (const pid of pids) process.kill(pid, 'SIGSTOP');
+		const done = await ended(view.id, 90_000);
+		expect(done).toMatchObject({status: 'failed', failureReason: expect.stringMatching(/timed out|timeout|8 ?s/i)});
+		await waitFor('the frozen processes to be gone', () => processesOfTask(view.id).length === 0, 30_000);
+		process.stdout.write(`worker SIGSTOP: ${done.status} after ${done.attempts} run(s): ${done.failureReason}\n`);
+	},
+	180_000,
+);
 
 it('a claude that exits at start fails each task with what it said, after bounded attempts, in both modes', async () => {
 	const broken = path.join(sandbox.home, 'claude-exits-at-start');
