@@ -1,10 +1,9 @@
 // One listening session per host: a daemon's shared set-up (openSharedTasks + openSharedSchedules) hears the tasks, the
 // schedules and the commands on a single LISTEN session, and after that session is killed it hears all three again.
 import type pg from 'pg';
-import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {ChangeFeed} from '../../../source/adapters/postgres/change-feed.js';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
-import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {PostgresScheduleStore} from '../../../source/adapters/postgres/postgres-schedule-store.js';
 import {PostgresTaskStore} from '../../../source/adapters/postgres/postgres-task-store.js';
 import {openSharedSchedules} from '../../../source/adapters/postgres/shared-schedules.js';
@@ -14,24 +13,14 @@ import {silentLogger} from '../../../source/core/ports/logger.js';
 import type {RemoteCommand} from '../../../source/core/ports/remote-control.js';
 import {minimalSchedule} from '../../contracts/schedule-store.contract.js';
 import {minimalTask} from '../../contracts/task-store.contract.js';
+import {useMigratedDatabase} from '../../helpers/postgres-database.js';
 import {usePostgres} from '../../helpers/postgres-server.js';
 import {waitFor} from '../../helpers/wait-for.js';
 
 const server = usePostgres();
 let url: string;
 let admin: pg.Pool;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeEach(async () => {
-	url = await server().createDatabase();
-	admin = await openPool(url, {applicationName: 'admin'});
-	await migrate(admin);
-	cleanups.push(() => admin.end());
-});
-
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = useMigratedDatabase(server, database => ({url, admin} = database));
 
 /** The sessions of this database whose last statement was a LISTEN, by application_name (a session's LISTENs are its last statements). */
 async function listeningSessions(): Promise<Array<{pid: number; name: string}>> {

@@ -2,30 +2,19 @@
 // left by a session whose host no longer heartbeats (the server has not yet seen it die) is taken over; and after its
 // listening session is killed, a host holds its id again.
 import type pg from 'pg';
-import {afterEach, beforeEach, expect, it} from 'vitest';
-import {openPool, openSession} from '../../../source/adapters/postgres/connection.js';
+import {expect, it} from 'vitest';
+import {openSession} from '../../../source/adapters/postgres/connection.js';
 import {HOST_LOCK_NAMESPACE, HostIdInUseError} from '../../../source/adapters/postgres/host-identity.js';
-import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {openSharedTasks, type SharedTasks} from '../../../source/adapters/postgres/task-coordinator.js';
 import {silentLogger} from '../../../source/core/ports/logger.js';
+import {useMigratedDatabase} from '../../helpers/postgres-database.js';
 import {usePostgres} from '../../helpers/postgres-server.js';
 import {waitFor} from '../../helpers/wait-for.js';
 
 const server = usePostgres();
 let url: string;
 let admin: pg.Pool;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeEach(async () => {
-	url = await server().createDatabase();
-	admin = await openPool(url, {applicationName: 'admin'});
-	await migrate(admin);
-	cleanups.push(() => admin.end());
-});
-
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = useMigratedDatabase(server, database => ({url, admin} = database));
 
 async function host(hostId: string): Promise<SharedTasks> {
 	const shared = await openSharedTasks(url, {hostId, leaseMs: 2_000, logger: silentLogger, onRemoteChange: () => {}});

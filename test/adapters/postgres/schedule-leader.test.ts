@@ -2,14 +2,14 @@
 // after claiming it (claimFiring). The leader's session is killed half-way while its loop goes on (it learns of the loss only at its
 // next check), so for a moment two hosts may fire: each due time must still fire exactly once, and firing goes on.
 import type pg from 'pg';
-import {afterEach, beforeEach, expect, it} from 'vitest';
+import {expect, it} from 'vitest';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
 import {LeaderLock} from '../../../source/adapters/postgres/leader-lock.js';
-import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {PostgresScheduleStore} from '../../../source/adapters/postgres/postgres-schedule-store.js';
 import {PostgresTaskStore} from '../../../source/adapters/postgres/postgres-task-store.js';
 import {minimalSchedule} from '../../contracts/schedule-store.contract.js';
 import {minimalTask} from '../../contracts/task-store.contract.js';
+import {useMigratedDatabase} from '../../helpers/postgres-database.js';
 import {usePostgres} from '../../helpers/postgres-server.js';
 import {waitFor} from '../../helpers/wait-for.js';
 
@@ -19,18 +19,7 @@ const STEP_MS = 60_000;
 const server = usePostgres();
 let url: string;
 let admin: pg.Pool;
-const cleanups: Array<() => Promise<unknown>> = [];
-
-beforeEach(async () => {
-	url = await server().createDatabase();
-	admin = await openPool(url);
-	await migrate(admin);
-	cleanups.push(() => admin.end());
-});
-
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = useMigratedDatabase(server, database => ({url, admin} = database));
 
 /** A host whose scheduler fires the next due time whenever it leads, every few milliseconds. */
 async function schedulerHost(id: string): Promise<{lock: LeaderLock; fired: number[]}> {

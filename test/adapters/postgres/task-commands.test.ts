@@ -1,13 +1,13 @@
 import type pg from 'pg';
-import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
-import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {MirroredTaskStore} from '../../../source/adapters/postgres/mirrored-task-store.js';
 import {PostgresTaskStore} from '../../../source/adapters/postgres/postgres-task-store.js';
 import {TaskClaims} from '../../../source/adapters/postgres/task-claims.js';
 import {TaskCommands, type TaskCommandsOptions} from '../../../source/adapters/postgres/task-commands.js';
 import type {CommandOutcome, HostQuestion, RemoteCommand} from '../../../source/core/ports/remote-control.js';
 import {minimalTask} from '../../contracts/task-store.contract.js';
+import {useMigratedDatabase} from '../../helpers/postgres-database.js';
 import {usePostgres} from '../../helpers/postgres-server.js';
 import {waitFor} from '../../helpers/wait-for.js';
 
@@ -17,18 +17,7 @@ import {waitFor} from '../../helpers/wait-for.js';
 const server = usePostgres();
 let url: string;
 let admin: pg.Pool;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeEach(async () => {
-	url = await server().createDatabase();
-	admin = await openPool(url, {applicationName: 'admin'});
-	await migrate(admin);
-	cleanups.push(() => admin.end());
-});
-
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = useMigratedDatabase(server, database => ({url, admin} = database));
 
 async function host(hostId: string, options: Partial<TaskCommandsOptions> = {}): Promise<TaskCommands> {
 	const pool = await openPool(url, {applicationName: hostId});
