@@ -1,27 +1,11 @@
 import {describe, expect, it} from 'vitest';
 import {formatAdmission, formatTask, formatTaskTable} from '../../source/cli/format.js';
 import type {FleetStatus, TaskView} from '../../source/protocol/views.js';
+import {taskView} from '../fakes/task-views.js';
 
 const now = Date.parse('2026-11-30T12:00:00Z');
 
-function task(id: string, extra: Partial<TaskView> = {}): TaskView {
-	return {
-		id,
-		status: 'running',
-		priority: 'P1',
-		prompt: `task ${id}`,
-		cwd: '/w',
-		permissionMode: 'acceptEdits',
-		mode: 'pty',
-		sessionId: 's',
-		createdAt: new Date(now - 60_000).toISOString(),
-		attempts: 1,
-		timeoutMs: 60_000,
-		costUsd: 0,
-		tokens: {input: 0, output: 0, cacheRead: 0, cacheCreation: 0},
-		...extra,
-	};
-}
+const task = (id: string, extra: Partial<TaskView> = {}): TaskView => taskView(id, now, extra);
 
 describe('ccfleet status with several hosts', () => {
 	it('shows a HOST column only when the tasks are on more than one host; a pinned task nobody holds shows its pin', () => {

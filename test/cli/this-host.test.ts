@@ -10,29 +10,13 @@ import {loadConfig} from '../../source/config.js';
 import {attachElsewhere, logElsewhere} from '../../source/core/domain/other-host.js';
 import type {Task} from '../../source/core/domain/task.js';
 import type {FleetStatus, TaskView} from '../../source/protocol/views.js';
+import {taskView} from '../fakes/task-views.js';
 
 // On a fleet several hosts share, every host's CLI sees every task; what only concerns this host (its workers, its
 // stop, its log files, its terminals) must be this host's, and say so.
 const now = Date.parse('2026-11-30T12:00:00Z');
 
-function task(id: string, extra: Partial<TaskView> = {}): TaskView {
-	return {
-		id,
-		status: 'running',
-		priority: 'P1',
-		prompt: `task ${id}`,
-		cwd: '/w',
-		permissionMode: 'acceptEdits',
-		mode: 'pty',
-		sessionId: 's',
-		createdAt: new Date(now - 60_000).toISOString(),
-		attempts: 1,
-		timeoutMs: 60_000,
-		costUsd: 0,
-		tokens: {input: 0, output: 0, cacheRead: 0, cacheCreation: 0},
-		...extra,
-	};
-}
+const task = (id: string, extra: Partial<TaskView> = {}): TaskView => taskView(id, now, extra);
 
 function fleetStatus(extra: Partial<FleetStatus> = {}): FleetStatus {
 	return {
