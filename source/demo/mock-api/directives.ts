@@ -7,6 +7,7 @@
 //                              `$key` in a string argument becomes the first "key":"value" of the previous call's
 //                              result; after the last call the answer is `FINAL:` + that call's result text
 //   [[slow:MS]] [[hang]] [[status:CODE:N]]  delay the content, never answer, fail the first N requests
+//   [[slow:MS:first]]          delay only the first request of this prompt line: a resumed conversation answers at once
 //   [[drop:N]]                 cut the connection without an answer for the first N requests (a network failure)
 //   [[usage-limit:SECONDS]] / [[usage-limit:SECONDS:KIND]]  the account's usage limit (KIND five_hour by default)
 //                              is reached for this prompt: its requests get the subscription 429 until SECONDS after
@@ -30,6 +31,8 @@ export type Directives = {
 	tool?: {command: string; messageIndex: number};
 	calls?: {steps: ToolCall[]; messageIndex: number};
 	slowMs?: number;
+	/** Set by `[[slow:MS:first]]`: the line that carries it, which keys "its first request" as StatusDirective's does. */
+	slowFirstLine?: string;
 	status?: StatusDirective;
 	/** Counted per prompt line, as `status` is. */
 	drop?: StatusDirective;
@@ -76,9 +79,12 @@ export function parseDirectives(messages: ApiMessage[]): Directives {
 		}
 
 		if (directives.slowMs === undefined) {
-			const match = /\[\[slow:(\d+)\]\]/.exec(text);
+			const match = /\[\[slow:(\d+)(:first)?\]\]/.exec(text);
 			if (match) {
 				directives.slowMs = Number(match[1]);
+				if (match[2]) {
+					directives.slowFirstLine = text.split('\n').find(candidate => candidate.includes(match[0])) ?? match[0];
+				}
 			}
 		}
 

@@ -53,6 +53,16 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
 	let usageWarning: UsageWarning | undefined;
 	// When each `[[usage-limit]]` prompt line stops being limited, set by its first request.
 	const limitedLines = new Map<string, number>();
+	// `[[slow:MS:first]]` prompt lines whose first request was already held back.
+	const slowedLines = new Set<string>();
+
+	function delayFor(directives: Directives): number {
+		const line = directives.slowFirstLine;
+		if (line === undefined) return directives.slowMs ?? 0;
+		if (slowedLines.has(line)) return 0;
+		slowedLines.add(line);
+		return directives.slowMs ?? 0;
+	}
 
 	function limitFor(directives: Directives, now: number): UsageLimitState | undefined {
 		if (usageLimit && now < usageLimit.until) return usageLimit;
@@ -111,7 +121,7 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
 			return;
 		}
 
-		await writeMessage(response, id, body, planReply(body, directives, defaultReply), directives.slowMs ?? 0, warningHeaders(directives, now));
+		await writeMessage(response, id, body, planReply(body, directives, defaultReply), delayFor(directives), warningHeaders(directives, now));
 	}
 
 	async function handle(request: IncomingMessage, response: ServerResponse) {
