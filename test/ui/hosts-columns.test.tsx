@@ -32,6 +32,19 @@ test.each([
 	ui.unmount();
 });
 
+test("on a shared fleet a task no host has claimed yet waits for a host with room, not for this host's line", async () => {
+	const source = new FakeFleetSource([
+		makeTask({id: 'unheld01', status: 'queued', prompt: 'Anywhere'}),
+		makeTask({id: 'unheld02', status: 'queued', prompt: 'Only big ones', pin: {label: 'big-ram'}}),
+		makeTask({id: 'onhosta1', status: 'running', workerState: 'busy', host: 'a', prompt: 'Fix the flaky test'}),
+	]);
+	source.fleetOverrides = {host: 'a'};
+	const ui = await renderDashboard({source, columns: 80, rows: 24});
+	expect(ui.frame()).toMatch(/unheld01 \S+\s+a host with room\s+Anywhere/);
+	expect(ui.frame()).toMatch(/unheld02 \S+\s+a host with room\s+→\[big-ram\] Only/);
+	ui.unmount();
+});
+
 test('one host (or none named): no HOST column', async () => {
 	const ui = await renderDashboard({source: busyFleet(), columns: 80, rows: 24});
 	expect(ui.frame()).not.toMatch(/HOST/);

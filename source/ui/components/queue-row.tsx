@@ -38,6 +38,8 @@ function waitsFor(task: DashboardTask, fleet: FleetStatus | undefined, now: numb
 	if (blockers !== '') return `task ${blockers}`;
 	// Pinned where no live host fits: the pin before its prompt says which.
 	if (task.waitingFor !== undefined) return 'no live host fits';
+	// Sharing a fleet: a task no host has claimed yet is in the fleet's queue, not in this host's line.
+	if (fleet?.host !== undefined && task.queuePosition === undefined) return 'a host with room';
 	if (fleet?.backoff && Date.parse(fleet.backoff.until) > now) return 'rate-limit back-off';
 	// The hold is the next task's, and every ready task waits behind it.
 	if (fleet && task.queuePosition !== undefined && isHeld(fleet)) {
