@@ -1,4 +1,5 @@
 import {afterEach, expect, test} from 'vitest';
+import {keys} from '../helpers/keys.js';
 import {cleanupDashboards, renderDashboard} from '../helpers/render.js';
 import {busyFleet, FakeFleetSource, makeTask} from './fake-fleet-source.js';
 
@@ -42,6 +43,23 @@ test("on a shared fleet a task no host has claimed yet waits for a host with roo
 	const ui = await renderDashboard({source, columns: 80, rows: 24});
 	expect(ui.frame()).toMatch(/unheld01 \S+\s+a host with room\s+Anywhere/);
 	expect(ui.frame()).toMatch(/unheld02 \S+\s+a host with room\s+→\[big-ram\] Only/);
+	ui.unmount();
+});
+
+test("a pinned task's details say where it may run and for what it waits; a running one's, its host", async () => {
+	const source = severalHosts();
+	source.fleetOverrides = {host: 'a'};
+	const ui = await renderDashboard({source, columns: 120, rows: 40});
+	await ui.press(keys.shiftTab);
+	await ui.press(keys.down);
+	await ui.press(keys.enter);
+	expect(ui.frame()).toMatch(/Details queued02/);
+	expect(ui.frame()).toMatch(/runs only on\s+hosts with label gpu; no live host fits, it waits for a host with label gpu/);
+	await ui.press(keys.escape);
+	await ui.press(keys.tab);
+	await ui.press(keys.enter);
+	expect(ui.frame()).toMatch(/Details onhosta1/);
+	expect(ui.frame()).toMatch(/host\s+a\n/);
 	ui.unmount();
 });
 

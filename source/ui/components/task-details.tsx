@@ -22,6 +22,9 @@ function detailLines(task: DashboardTask, width: number, now: number): string[] 
 		['priority', task.priority + (task.queuePosition ? `, #${task.queuePosition} in the queue` : '')],
 		['workflow', task.workflow ? `${task.workflow.name} ${task.workflow.id}, step ${task.workflow.step}${task.role ? ` (${task.role})` : ''}` : undefined],
 		['directory', task.cwd],
+		// A shared fleet: where it runs or ran, and where it may.
+		['host', task.host],
+		['runs only on', task.pin ? pinWords(task.pin) + (task.waitingFor ? `; no live host fits, it waits for ${task.waitingFor}` : '') : undefined],
 		['worktree', task.worktree ? `${task.worktree.branch} (merge: ${task.mergeStrategy ?? 'manual'}${task.base ? ` onto ${task.base}` : ''})` : undefined],
 		['verify', task.verify],
 		['changes', task.merge?.summary ?? (task.worktree && task.endedAt ? 'landing: waiting for the merge queue' : undefined)],
@@ -51,6 +54,12 @@ function detailLines(task: DashboardTask, width: number, now: number): string[] 
 	lines.push('', 'prompt:', ...wrap(task.prompt, Math.max(10, width - 2)).map(line => `  ${line}`));
 	if (task.result !== undefined) lines.push('', 'result:', ...wrap(task.result, Math.max(10, width - 2)).map(line => `  ${line}`));
 	return lines;
+}
+
+/** "host c", "hosts with label gpu", "host c with label gpu". */
+function pinWords(pin: {host?: string; label?: string}): string {
+	if (pin.host && pin.label) return `host ${pin.host} with label ${pin.label}`;
+	return pin.host ? `host ${pin.host}` : `hosts with label ${pin.label ?? ''}`;
 }
 
 /** The keys that do something to this task now: answer a question, cancel what has not ended, retry or resume what has. */
