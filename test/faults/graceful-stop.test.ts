@@ -26,7 +26,12 @@ afterAll(async () => {
 it('SIGTERM with two real-claude tasks running and one queued: exit 0, socket removed, logged; all three complete after a restart', async () => {
 	const first = await sandbox.startDaemon();
 	const tasks = [];
-	for (let index = 0; index < 3; index++) tasks.push(await delegate(sandbox, {prompt: `graceful ${index} [[slow:20000]] [[reply:finished ${index}]]`}));
+	// The two that run are held mid-turn by their first request only: resumed after the restart, they answer at once. The
+	// third waits in the queue (two workers at most) and needs no slow turn.
+	for (let index = 0; index < 3; index++) {
+		const slow = index < 2 ? ' [[slow:20000:first]]' : '';
+		tasks.push(await delegate(sandbox, {prompt: `graceful ${index}${slow} [[reply:finished ${index}]]`}));
+	}
 	const running = await waitFor(
 		'two workers waiting on the API',
 		async () => {
