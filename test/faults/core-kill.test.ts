@@ -27,7 +27,8 @@ it('after kill -9 with 4 running, 20 queued and 2 schedules, all 24 tasks end as
 		((await call('schedule_task', {prompt: 'later once [[reply:later]]', cwd: sandbox.project, at: inTwoDays})) as {schedule: ScheduleView}).schedule,
 	]);
 	const running: TaskView[] = [];
-	for (let index = 0; index < 4; index++) running.push(await delegate(sandbox, {prompt: `kill9 running ${index} [[slow:15000]] [[reply:resumed ${index}]]`}));
+	// Held mid-turn by their first request only: resumed after the restart, they answer at once.
+	for (let index = 0; index < 4; index++) running.push(await delegate(sandbox, {prompt: `kill9 running ${index} [[slow:15000:first]] [[reply:resumed ${index}]]`}));
 	const queued: TaskView[] = [];
 	for (let index = 0; index < 20; index++) queued.push(await delegate(sandbox, {prompt: `kill9 queued ${index} [[reply:ran ${index}]]`, mode: 'headless'}));
 	// Killed while all four workers are mid-turn: their conversations are on disk, their answers are not.
