@@ -36,10 +36,10 @@ describe('crash recovery', () => {
 		const first = await sandbox.startDaemon();
 		const ids = await withClient(async call => {
 			const created: string[] = [];
-			// The first three (the queue runs in order) are the ones mid-turn at the kill; the ten behind them need no slow turn
-			// of their own, which only made the run after the restart longer.
+			// The first three (the queue runs in order) are the ones mid-turn at the kill, held by their first request only, so
+			// that resumed they answer at once; the ten behind them need no slow turn of their own.
 			for (let i = 0; i < 13; i++) {
-				const slow = i < 3 ? ' [[slow:5000]]' : '';
+				const slow = i < 3 ? ' [[slow:5000:first]]' : '';
 				const {task} = (await call('delegate_task', {prompt: `crash task ${i}${slow} [[reply:done ${i}]]`, cwd: sandbox.project})) as {task: TaskView};
 				created.push(task.id);
 			}
