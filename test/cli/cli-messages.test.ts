@@ -106,9 +106,12 @@ describe('with a core', () => {
 	}, 90_000);
 
 	it('`ccfleet stop` stops the core, saying which running tasks resume on the next start; they do', async () => {
-		const prompt = 'Take a while [[slow:4000]] [[reply:resumed and done]]';
+		// Held by its first request only: the stop comes while the API holds that request, with room to spare on a busy
+		// machine, and resumed after the stop the conversation answers at once.
+		const prompt = 'Take a while [[slow:20000:first]] [[reply:resumed and done]]';
 		const id = (await sandbox.cli(['delegate', prompt])).stdout;
 		await waitFor('the task to run', async () => (await status(id)).status === 'running', 60_000);
+		await waitFor('its first request to reach the API', () => sandbox.mock.mainRequests().some(request => JSON.stringify(request.body).includes('Take a while')), 60_000);
 		const pid = sandbox.corePid();
 		expect(pid).toBeGreaterThan(0);
 
