@@ -84,7 +84,9 @@ function expectDependencyOrder(tasks: readonly TaskView[]): void {
 }
 
 describe('workflows with the real claude', () => {
-	it('lists the built-in templates, the user template, and names the file and step of a bad one', async () => {
+	// The first four run side by side: each follows workflows of its own (told apart by id and by the goal in their
+	// prompts) on the one core; the cancel test comes after them.
+	it.concurrent('lists the built-in templates, the user template, and names the file and step of a bad one', async () => {
 		const {templates, faults} = await call<{templates: WorkflowTemplateView[]; faults: string[]}>('list_workflow_templates', {});
 		expect(templates.map(template => template.name)).toEqual(['feature', 'bug-fix', 'refactor', 'code-review', 'ship']);
 		expect(templates[0]!.steps.map(step => `${step.id}:${step.role}<${step.dependsOn.join('+')}`)).toEqual([
@@ -125,7 +127,7 @@ describe('workflows with the real claude', () => {
 		expect(listed.stdout).toContain('Cannot be used (fix the file):');
 	});
 
-	it('runs the feature workflow from the CLI: every step after its dependencies, each request carrying their checkpoints', {timeout: 300_000}, async () => {
+	it.concurrent('runs the feature workflow from the CLI: every step after its dependencies, each request carrying their checkpoints', {timeout: 300_000}, async () => {
 		const started = await sandbox.cli(['workflow', 'feature', 'Add CSV export [[reply:step done]]', '--priority', 'P0']);
 		expect(started.exitCode, started.stderr).toBe(0);
 		const workflowId = started.stdout.trim();
@@ -164,7 +166,7 @@ describe('workflows with the real claude', () => {
 		expect(status.stdout).toMatch(new RegExp(`workflow +feature ${workflowId}, step review`));
 	});
 
-	it("runs a user template with a user role over MCP, the second step told the first one's result", {timeout: 180_000}, async () => {
+	it.concurrent("runs a user template with a user role over MCP, the second step told the first one's result", {timeout: 180_000}, async () => {
 		const {workflow, tasks} = await call<{workflow: {id: string; name: string}; tasks: TaskView[]}>('create_workflow', {
 			template: 'ship',
 			goal: 'the v2 release',
@@ -183,7 +185,7 @@ describe('workflows with the real claude', () => {
 		expect(fly).toContain('You are the pilot. You fly the release.');
 	});
 
-	it("waits for a workflow from the CLI with --wait and prints each step's outcome", {timeout: 180_000}, async () => {
+	it.concurrent("waits for a workflow from the CLI with --wait and prints each step's outcome", {timeout: 180_000}, async () => {
 		const run = await sandbox.cli(['workflow', 'ship', 'the v3 release', '--wait']);
 		expect(run.exitCode, run.stderr).toBe(0);
 		const [id, ...outcomes] = run.stdout.trim().split('\n');
