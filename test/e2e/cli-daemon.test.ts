@@ -82,7 +82,18 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		expect(sent.some(body => body.includes('Review this') && body.includes('line 3999 of a very large diff') && body.includes('END-OF-DIFF-MARKER'))).toBe(true);
 	});
 
-	it('shows needs_input with the question while a worker waits for permission, and cancel ends its processes', async () => {
+	it('prints what a worker did with logs', async () => {
+		const id = await delegate(['--permission-mode', 'acceptEdits', 'Tell me [[reply:the log line]]']);
+		const {stdout, exitCode} = await sandbox.cli(['logs', id, '--follow']);
+		expect(exitCode).toBe(0);
+		expect(stdout).toContain('› Tell me');
+		expect(stdout).toContain('the log line');
+		expect(stdout).toContain(`task ${id} completed`);
+		const tail = await sandbox.cli(['logs', id, '--tail', '1']);
+		expect(tail.stdout.trim()).toBe('the log line');
+	});
+
+	it.concurrent('shows needs_input with the question while a worker waits for permission, and cancel ends its processes', async ({expect}) => {
 		const id = await delegate(['--permission-mode', 'default', 'Write it [[tool:bash]]']);
 		const waiting = await waitFor(
 			'needs_input',
@@ -197,15 +208,4 @@ describe('ccfleet CLI with a background daemon and the real claude', () => {
 		const bad = await sandbox.cli(['respond', id, 'maybe']);
 		expect(bad.stderr).toContain('Say how to respond');
 	}, 120_000);
-
-	it('prints what a worker did with logs', async () => {
-		const id = await delegate(['--permission-mode', 'acceptEdits', 'Tell me [[reply:the log line]]']);
-		const {stdout, exitCode} = await sandbox.cli(['logs', id, '--follow']);
-		expect(exitCode).toBe(0);
-		expect(stdout).toContain('› Tell me');
-		expect(stdout).toContain('the log line');
-		expect(stdout).toContain(`task ${id} completed`);
-		const tail = await sandbox.cli(['logs', id, '--tail', '1']);
-		expect(tail.stdout.trim()).toBe('the log line');
-	});
 });
