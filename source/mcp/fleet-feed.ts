@@ -2,8 +2,9 @@ import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {TaskNotFoundError} from '../core/domain/errors.js';
 import type {Fleet} from '../core/fleet.js';
 import type {Scheduler} from '../core/scheduler.js';
-import {FLEET_CHANGES_META_KEY, FLEET_URI, type FleetChanges, type FleetCounters, type ScheduleChange} from '../protocol/fleet-changes.js';
+import {FLEET_CHANGES_META_KEY, FLEET_URI, type FleetChanges, type ScheduleChange} from '../protocol/fleet-changes.js';
 import {runView, scheduleView} from './schedule-view.js';
+import {fleetCounters} from './fleet-counters.js';
 import {taskView} from './task-view.js';
 
 /** Least time between two change notifications to one client: a busy fleet changes many times a second. */
@@ -21,48 +22,6 @@ export type FleetFeedOptions = {
 	/** @default FEED_FLUSH_MS */
 	flushMs?: number;
 };
-
-/** What fleet_status reports, less the sampled CPU and memory. */
-export function fleetCounters(fleet: Fleet): FleetCounters {
-	const workers = fleet.workers();
-	const counts = fleet.counts();
-	const backoff = fleet.backoff();
-	const usageLimit = fleet.usageLimit();
-	const unwritten = fleet.unwrittenChanges();
-	const {sample: _sample, pendingBytes: _pending, ...admission} = fleet.admissionState();
-	const byResources = admission.roomFor === undefined ? Number.POSITIVE_INFINITY : workers.length + admission.roomFor;
-	const allowed = Math.min(admission.maxWorkers ?? Number.POSITIVE_INFINITY, byResources);
-	return {
-		workers: {running: workers.length, allowed: Number.isFinite(allowed) ? allowed : workers.length},
-		admission,
-		queued: counts.queued,
-		ready: fleet.queueOrder().length,
-		counts,
-		costUsd: fleet.totalCostUsd(),
-		needsInput: waitingQuestions(fleet, workers),
-		...(fleet.hostId === undefined ? {} : {host: fleet.hostId}),
-		...(backoff ? {backoff: {until: new Date(backoff.until).toISOString(), reason: backoff.reason}} : {}),
-		...(unwritten ? {unwritten: {count: unwritten.count, since: new Date(unwritten.since).toISOString(), reason: unwritten.reason}} : {}),
-		...(usageLimit
-			? {
-					usageLimit: {
-						state: usageLimit.state,
-						...(usageLimit.kind ? {kind: usageLimit.kind} : {}),
-						...(usageLimit.resetsAt ? {resetsAt: new Date(usageLimit.resetsAt).toISOString()} : {}),
-					},
-				}
-			: {}),
-	};
-}
-
-/** This host's workers' questions, then, with several hosts, every other host's: the inbox's list, as one count for the header. */
-function waitingQuestions(fleet: Fleet, workers: ReturnType<Fleet['workers']>): FleetCounters['needsInput'] {
-	const here = workers.filter(worker => worker.question).map(worker => ({id: worker.taskId, question: worker.question!.question}));
-	if (fleet.hostId === undefined) return here;
-	const ids = new Set(here.map(entry => entry.id));
-	const elsewhere = fleet.questions().filter(open => open.host !== fleet.hostId && !ids.has(open.taskId));
-	return [...here, ...elsewhere.map(open => ({id: open.taskId, question: open.question.question}))];
-}
 
 function queuePositions(fleet: Fleet): Map<string, number> {
 	return new Map(fleet.queueOrder().map((id, index) => [id, index + 1]));

@@ -4,7 +4,7 @@ import {PRIORITIES} from '../../core/domain/task.js';
 import type {Fleet} from '../../core/fleet.js';
 import {fleetSettingsShape, type FleetSettings} from '../../core/domain/fleet-settings.js';
 import {listedInput} from './task-shape.js';
-import {fleetCounters} from '../fleet-feed.js';
+import {fleetCounters} from '../fleet-counters.js';
 import {taskView} from '../task-view.js';
 import {clientLabel} from './task-tools.js';
 import {failure, guard, ok, taskIdSchema} from './tool-result.js';
