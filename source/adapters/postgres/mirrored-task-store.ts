@@ -1,8 +1,8 @@
-// The synchronous TaskStore port on the shared PostgreSQL: the core reads and writes a mirror in memory at SQLite's
-// speed, and the mirror is kept in step with the database both ways. See docs/research/multi-host-store.md §4.1.
 // Longer than ~300 lines for a reason: the tasks, their holders, their change numbers, the archived records and the
 // write queue are one state that every write, heard change, load and sweep moves together; the rules that need none of
 // it (what the window keeps, the archived counts) are in mirror-window.ts, the writes' order in write-queue.ts.
+// The synchronous TaskStore port on the shared PostgreSQL: the core reads and writes a mirror in memory at SQLite's
+// speed, and the mirror is kept in step with the database both ways. See docs/research/multi-host-store.md §4.1.
 import {isDeepStrictEqual} from 'node:util';
 import type pg from 'pg';
 import {FleetError, TaskNotFoundError} from '../../core/domain/errors.js';
