@@ -1,31 +1,16 @@
 import {describe, expect, it} from 'vitest';
+import {fakeFleetPorts} from '../fakes/fake-fleet-ports.js';
 import {InvalidInputError} from '../../source/core/domain/errors.js';
 import {parseTaskSpec} from '../../source/core/domain/task-spec.js';
 import {createFleet} from '../../source/core/fleet.js';
 import {checkPlacement, describePin, fitsHost, unplaceable} from '../../source/core/fleet/placement.js';
-import {FakeClock} from '../fakes/fake-clock.js';
-import {FakeSystemMonitor} from '../fakes/fake-system-monitor.js';
-import {FakeWorkerDriver} from '../fakes/fake-worker-driver.js';
-import {MemoryOutputLog} from '../fakes/memory-output-log.js';
 import {MemoryTaskStore} from '../fakes/memory-task-store.js';
-import {SequentialIds} from '../fakes/sequential-ids.js';
 
 const host = {id: 'build-1', labels: ['big-ram', 'gpu']};
 
 function singleHostFleet() {
 	const store = new MemoryTaskStore();
-	const fleet = createFleet(
-		{
-			store,
-			output: new MemoryOutputLog(),
-			driver: new FakeWorkerDriver(),
-			clock: new FakeClock(),
-			system: new FakeSystemMonitor(),
-			ids: new SequentialIds(),
-			defer: () => {},
-		},
-		{staggerMs: 0, host},
-	);
+	const fleet = createFleet(fakeFleetPorts({store, defer: () => {}}), {staggerMs: 0, host});
 	return {fleet, store};
 }
 

@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest';
+import {fakeFleetPorts} from '../fakes/fake-fleet-ports.js';
 import {InvalidInputError} from '../../source/core/domain/errors.js';
 import {pullRequestText} from '../../source/core/domain/pull-request-text.js';
 import {checkTaskSpec} from '../../source/core/domain/task-input.js';
@@ -6,12 +7,7 @@ import {LandingQueue} from '../../source/core/fleet/landing-queue.js';
 import {createTask, type Task} from '../../source/core/domain/task.js';
 import {createFleet} from '../../source/core/fleet.js';
 import type {Workspaces, Worktree} from '../../source/core/ports/workspace.js';
-import {FakeClock} from '../fakes/fake-clock.js';
-import {FakeSystemMonitor} from '../fakes/fake-system-monitor.js';
-import {FakeWorkerDriver} from '../fakes/fake-worker-driver.js';
-import {MemoryOutputLog} from '../fakes/memory-output-log.js';
 import {MemoryTaskStore} from '../fakes/memory-task-store.js';
-import {SequentialIds} from '../fakes/sequential-ids.js';
 
 describe('merge settings of a task', () => {
 	it.each([
@@ -139,18 +135,7 @@ describe('landings left unsettled by a stop', () => {
 				return {strategy: plan.strategy, summary: `landed ${id}`, merged: true, branchKept: false};
 			},
 		};
-		const fleet = createFleet(
-			{
-				store,
-				output: new MemoryOutputLog(),
-				driver: new FakeWorkerDriver(),
-				clock: new FakeClock(),
-				system: new FakeSystemMonitor(),
-				ids: new SequentialIds(),
-				workspaces,
-			},
-			{staggerMs: 0},
-		);
+		const fleet = createFleet(fakeFleetPorts({store, workspaces}), {staggerMs: 0});
 		await fleet.start();
 		await waitUntil(() => order.length === 3);
 		// b ended first, so its chain goes first: a (which it depends on), then b; then d.

@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest';
+import {fakeFleetPorts} from '../fakes/fake-fleet-ports.js';
 import {InvalidInputError} from '../../source/core/domain/errors.js';
 import {createFleet} from '../../source/core/fleet.js';
 import type {ConfigFile, UserDefinitions} from '../../source/core/ports/workflow-catalog.js';
@@ -101,15 +102,7 @@ describe('Fleet workflows', () => {
 			create: async (cwd: string, taskId: string) => ({repoRoot: cwd, path: `/wt/${taskId}`, branch: `ccfleet/${taskId}`, baseSha: 'abc123'}),
 		} as unknown as Workspaces;
 		const store = new MemoryTaskStore();
-		const fleet = createFleet({
-			store,
-			output: new MemoryOutputLog(),
-			driver: new FakeWorkerDriver(),
-			clock: new FakeClock(),
-			system: new FakeSystemMonitor(),
-			ids: new SequentialIds(),
-			workspaces,
-		});
+		const fleet = createFleet(fakeFleetPorts({store, workspaces}));
 		await fleet.start();
 		await expect(fleet.createWorkflow({template: 'refactor', goal: 'Split the parser', cwd: '/work', isolation: 'worktree', mergeStrategy: 'auto'})).rejects.toThrow(
 			'Workflow "refactor", step "plan": /work is not in a git repository. Run git init, or leave isolation out.',
