@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {formatAdmission, formatTask, formatTaskTable} from '../../source/cli/format.js';
-import type {FleetStatus, TaskView} from '../../source/protocol/views.js';
-import {taskView} from '../fakes/task-views.js';
+import type {TaskView} from '../../source/protocol/views.js';
+import {fleetStatus, taskView} from '../fakes/task-views.js';
 
 const now = Date.parse('2026-11-30T12:00:00Z');
 
@@ -31,21 +31,14 @@ describe('ccfleet status with several hosts', () => {
 	});
 
 	it('lists the hosts under the workers line, a silent one as down', () => {
-		const status: FleetStatus = {
+		const status = fleetStatus({
 			workers: {running: 2, allowed: 4},
-			admission: {cpuThresholdPercent: 80, memoryReserveBytes: 1, workerMaxRssBytes: 1, spentTodayUsd: 0, expectedWorkerBytes: {pty: 1, headless: 1}, workerBytes: 0},
-			queued: 0,
-			ready: 0,
-			counts: {queued: 0, running: 2, needs_input: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0, parked: 0},
-			costUsd: 0,
-			needsInput: [],
-			system: {cpuPercent: 10, memoryFreeBytes: 1024 ** 3, memoryTotalBytes: 2 * 1024 ** 3},
 			hosts: [
 				{id: 'a', labels: [], heartbeatAt: new Date(now).toISOString(), workers: 1},
 				{id: 'b', labels: ['big-ram'], heartbeatAt: new Date(now).toISOString(), workers: 1},
 				{id: 'c', labels: [], heartbeatAt: new Date(now - 60_000).toISOString(), workers: 0, down: true},
 			],
-		};
+		});
 		expect(formatAdmission(status, now).split('\n').at(-1)).toBe('hosts: a 1 running · b [big-ram] 1 running · c down');
 	});
 });

@@ -10,35 +10,13 @@ import {loadConfig} from '../../source/config.js';
 import {attachElsewhere, logElsewhere} from '../../source/core/domain/other-host.js';
 import type {Task} from '../../source/core/domain/task.js';
 import type {FleetStatus, TaskView} from '../../source/protocol/views.js';
-import {taskView} from '../fakes/task-views.js';
+import {fleetStatus, taskView} from '../fakes/task-views.js';
 
 // On a fleet several hosts share, every host's CLI sees every task; what only concerns this host (its workers, its
 // stop, its log files, its terminals) must be this host's, and say so.
 const now = Date.parse('2026-11-30T12:00:00Z');
 
 const task = (id: string, extra: Partial<TaskView> = {}): TaskView => taskView(id, now, extra);
-
-function fleetStatus(extra: Partial<FleetStatus> = {}): FleetStatus {
-	return {
-		workers: {running: 1, allowed: 2},
-		admission: {
-			cpuThresholdPercent: 80,
-			memoryReserveBytes: 1,
-			workerMaxRssBytes: 1,
-			spentTodayUsd: 0,
-			expectedWorkerBytes: {pty: 1, headless: 1},
-			workerBytes: 0,
-			maxWorkers: 2,
-		},
-		queued: 0,
-		ready: 0,
-		counts: {queued: 0, running: 2, needs_input: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0, parked: 0},
-		costUsd: 0,
-		needsInput: [],
-		system: {cpuPercent: 10, memoryFreeBytes: 1024 ** 3, memoryTotalBytes: 2 * 1024 ** 3},
-		...extra,
-	};
-}
 
 const hosts = (): NonNullable<FleetStatus['hosts']> => [
 	{id: 'alpha', labels: ['gpu'], heartbeatAt: new Date(now).toISOString(), workers: 1},
