@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs';
 import {text as readStream} from 'node:stream/consumers';
 import type {Config} from '../config.js';
 import {isTerminal} from '../core/domain/task.js';
+import {fitsHost} from '../core/fleet/placement.js';
 import {attachElsewhere, logElsewhere} from '../core/domain/other-host.js';
 import type {FleetStatus, TaskView} from '../protocol/views.js';
 import {CliError, connectFleet, createProgress, getTask, listTasks, stdout, withFleet, type FleetClient, type Output} from './client.js';
@@ -82,7 +83,7 @@ export function placementWarning(task: TaskView, hosts: FleetStatus['hosts']): s
 	const pin = task.pin;
 	if (pin === undefined || task.status !== 'queued' || !hosts?.length) return undefined;
 	const live = hosts.filter(host => !host.down);
-	const fits = live.some(host => (pin.host === undefined || host.id === pin.host) && (pin.label === undefined || host.labels.includes(pin.label)));
+	const fits = live.some(host => fitsHost(pin, host));
 	if (fits && task.waitingFor === undefined) return undefined;
 	const what = pin.host === undefined ? `has label ${pin.label}` : `is ${pin.host}${pin.label === undefined ? '' : ` with label ${pin.label}`}`;
 	const names = live.map(host => `${host.id}${host.labels.length > 0 ? ` [${host.labels.join(',')}]` : ''}`).join(', ');

@@ -3,9 +3,9 @@ import {openPool, redact} from '../adapters/postgres/connection.js';
 import {schemaVersion} from '../adapters/postgres/migrations.js';
 import {PG_MIGRATIONS} from '../adapters/postgres/schema.js';
 import {DEFAULT_LEASE_MS, TaskClaims, type HostRecord} from '../adapters/postgres/task-claims.js';
+import {isLiveHost} from '../core/fleet/placement.js';
 import type {CheckResult} from './doctor-command.js';
-
-const ago = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
+import {roughDuration} from './inbox-command.js';
 
 /**
  * `ccfleet doctor` on a shared fleet: the PostgreSQL database CCFLEET_DATABASE_URL names instead of the SQLite file —
@@ -38,9 +38,10 @@ export async function checkSharedDatabase(shared: SharedSettings, now = Date.now
 		}
 		const leaseMs = shared.leaseMs ?? DEFAULT_LEASE_MS;
 		const hosts = version === 0 ? [] : await new TaskClaims(pool, {hostId: shared.hostId, leaseMs}).hosts();
-		const live = (host: HostRecord) => host.stoppedAt === undefined && now - host.heartbeatAt < leaseMs;
+		const live = (host: HostRecord) => isLiveHost(host, now, leaseMs);
 		const described = hosts.map(
-			host => `${host.id}${host.id === shared.hostId ? ' (this host)' : ''} ${live(host) ? 'live' : `down ${ago(now - (host.stoppedAt ?? host.heartbeatAt))}`}`,
+			host =>
+				`${host.id}${host.id === shared.hostId ? ' (this host)' : ''} ${live(host) ? 'live' : `down ${roughDuration(now - (host.stoppedAt ?? host.heartbeatAt))}`}`,
 		);
 		const schema = version === 0 ? 'no tables yet (the first daemon to start makes them)' : `schema version ${version}`;
 		const detail = `${where}: ${schema}; this host is "${shared.hostId}"${shared.labels.length ? ` (labels ${shared.labels.join(', ')})` : ''}; hosts: ${described.join(', ') || 'none yet'}`;

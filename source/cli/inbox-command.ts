@@ -48,7 +48,7 @@ function formatInbox(questions: QuestionView[]): string {
 	const blocks = questions.map((question, index) => {
 		const context = question.context.map(line => `      │ ${line}`).join('\n');
 		return [
-			`${index + 1}. ${question.taskId}  waiting ${waited(question.waitingMs)}  ${question.host ? `on host ${question.host}  ` : ''}${question.cwd}`,
+			`${index + 1}. ${question.taskId}  waiting ${roughDuration(question.waitingMs)}  ${question.host ? `on host ${question.host}  ` : ''}${question.cwd}`,
 			`   task: ${question.prompt}`,
 			`   asks: ${question.question}`,
 			...(context ? [context] : []),
@@ -60,7 +60,8 @@ function formatInbox(questions: QuestionView[]): string {
 	return `${questions.length} question(s) waiting, oldest first:\n\n${blocks.join('\n\n')}\n\n${footer}`;
 }
 
-function waited(ms: number): string {
+/** A span in words, as a person says it: "45 s", "12 min", "3 h". */
+export function roughDuration(ms: number): string {
 	const seconds = Math.round(ms / 1000);
 	return seconds < 90 ? `${seconds} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
 }

@@ -1,6 +1,7 @@
 import type {Config} from '../config.js';
 import {isProcessAlive} from '../adapters/system/process-info.js';
 import {readStateLockOwner} from '../adapters/system/state-lock.js';
+import {isOwnTask} from '../core/domain/other-host.js';
 import type {TaskView} from '../protocol/views.js';
 import {connectFleet, createProgress, listTasks, stdout, type FleetClient, type Output, type Progress} from './client.js';
 import {CliError} from './errors.js';
@@ -86,7 +87,7 @@ export async function stop(config: Config, flags: StopFlags, io: Output = stdout
 
 /** The tasks whose workers run on this host: on a shared fleet, those it holds (`host`); on one host, all. */
 export function ownTasks(tasks: TaskView[], host: string | undefined): TaskView[] {
-	return host === undefined ? tasks : tasks.filter(task => task.host === host);
+	return tasks.filter(task => isOwnTask(task, host));
 }
 
 /** What `ccfleet stop` says once the core stopped; `host` is this host's id on a shared fleet. */

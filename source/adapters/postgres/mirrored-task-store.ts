@@ -52,7 +52,8 @@ export class MirroredTaskStore implements TaskStore {
 	readonly #queue: WriteQueue;
 	readonly #options: MirrorOptions;
 	readonly #listener: TaskChangeListener;
-	readonly #toFetch = new Set<string>();
+	/** Tasks heard changed, to read in the next batch: the newest change number heard of each. */
+	readonly #toFetch = new Map<string, number>();
 	#fetchTimer: NodeJS.Timeout | undefined;
 	#isClosed = false;
 	readonly #window: MirrorWindow;
@@ -262,11 +263,13 @@ export class MirroredTaskStore implements TaskStore {
 
 	#heard(change: TaskChange): void {
 		if (this.#isClosed) return;
-		this.#toFetch.add(change.id);
+		this.#toFetch.set(change.id, Math.max(change.seq, this.#toFetch.get(change.id) ?? 0));
 		this.#fetchTimer ??= setTimeout(() => {
 			this.#fetchTimer = undefined;
-			const ids = [...this.#toFetch];
+			// Not read again: a change this mirror already has, mostly the echo of its own write (#apply would drop the row).
+			const ids = [...this.#toFetch].filter(([id, seq]) => seq > this.#knownSeq(id)).map(([id]) => id);
 			this.#toFetch.clear();
+			if (ids.length === 0) return;
 			this.#rows.heldMany(ids).then(
 				held => held.forEach(one => this.#apply(one)),
 				(error: unknown) => {
@@ -310,7 +313,7 @@ export class MirroredTaskStore implements TaskStore {
 	 */
 	#apply({task, hostId, changeSeq}: HeldTask): void {
 		if (this.#isClosed || this.#queue.has(task.id)) return;
-		if (changeSeq <= (this.#seqOf.get(task.id) ?? this.#archived.get(task.id)?.changeSeq ?? 0)) return;
+		if (changeSeq <= this.#knownSeq(task.id)) return;
 		// An archived task changed: back in memory, out of the record (counted once), announced with its status as it was.
 		const archived = this.#takeBack(task.id);
 		this.#seqOf.set(task.id, changeSeq);
@@ -321,6 +324,11 @@ export class MirroredTaskStore implements TaskStore {
 		if (previous && isDeepStrictEqual(previous, task) && previousHolder === hostId) return;
 		this.#tasks.set(task.id, task);
 		this.#options.onRemoteChange?.(structuredClone(task), previous?.status ?? archived?.status, hostId);
+	}
+
+	/** The change number of the newest state this mirror has of a task, in memory or archived (0: none). */
+	#knownSeq(id: string): number {
+		return this.#seqOf.get(id) ?? this.#archived.get(id)?.changeSeq ?? 0;
 	}
 
 	/** An archived task read back unchanged: into memory without an announcement. */

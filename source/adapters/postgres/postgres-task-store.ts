@@ -126,12 +126,6 @@ export class PostgresTaskStore {
 		return {tasks: rows.map(row => heldFromRow(row)), lastSeq: rows.at(-1)?.change_seq ?? seq};
 	}
 
-	/** Every task with its holder, oldest first, and the newest change number among them: a mirror's first load. */
-	async all(): Promise<{tasks: HeldTask[]; lastSeq: number}> {
-		const {rows} = await this.#pool.query<HeldRow>(`SELECT ${HELD_SELECT} FROM tasks ORDER BY seq`);
-		return {tasks: rows.map(row => heldFromRow(row)), lastSeq: rows.reduce((newest, row) => Math.max(newest, row.change_seq), 0)};
-	}
-
 	/**
 	 * A mirror's load: the tasks it keeps in memory (every unfinished one, every one changed at `windowStart` or later,
 	 * and the newest `keepFinished` finished before it), oldest first, and the id, status, cost and change number of

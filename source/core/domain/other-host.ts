@@ -7,6 +7,11 @@ type Placed = {id: string; status: TaskStatus; host?: string};
 
 const isLive = (status: TaskStatus) => status === 'running' || status === 'needs_input';
 
+/** Whether the task is this host's to stop or cancel: every task alone (`thisHost` undefined), those it holds when shared. */
+export function isOwnTask(task: Pick<Placed, 'host'>, thisHost: string | undefined): boolean {
+	return thisHost === undefined || task.host === thisHost;
+}
+
 /** The host other than `thisHost` that holds or ran the task, or undefined (one host, or this host's own task). */
 export function otherHost(task: Placed, thisHost: string | undefined): string | undefined {
 	return thisHost !== undefined && task.host !== undefined && task.host !== thisHost ? task.host : undefined;

@@ -33,12 +33,17 @@ export function checkPlacement(pin: Pick<TaskSpec, 'host' | 'label'>, host: Host
 /** A host of a shared fleet as placement judges it: its labels, its last heartbeat (epoch ms), whether it stopped. */
 export type SeenHost = HostIdentity & {heartbeatAt: number; stoppedAt?: number};
 
+/** A host is live while it has not stopped and its last heartbeat is no older than the lease. */
+export function isLiveHost(host: Pick<SeenHost, 'heartbeatAt' | 'stoppedAt'>, now: number, leaseMs: number): boolean {
+	return host.stoppedAt === undefined && now - host.heartbeatAt <= leaseMs;
+}
+
 /**
  * What a queued pinned task waits for when no live host may take it ("a host with label gpu"), or undefined when one
- * may (or it has no pin). A host is live while it has not stopped and its heartbeat is younger than the lease.
+ * may (or it has no pin).
  */
 export function unplaceable(pin: Pick<TaskSpec, 'host' | 'label'>, hosts: readonly SeenHost[], now: number, leaseMs: number): string | undefined {
 	if (pin.host === undefined && pin.label === undefined) return undefined;
-	const live = hosts.filter(host => host.stoppedAt === undefined && now - host.heartbeatAt <= leaseMs);
+	const live = hosts.filter(host => isLiveHost(host, now, leaseMs));
 	return live.some(host => fitsHost(pin, host)) ? undefined : describePin(pin);
 }

@@ -50,8 +50,11 @@ export class ProgressCheckpoints {
 
 	#refresh(task: Task): void {
 		const {ledger, output, clock, hostId} = this.#ports;
+		// What was appended since the last checkpoint is read first (nothing, mostly), the tail only when the log grew.
+		const last = this.#writtenAtBytes.get(task.id);
+		if (last !== undefined && output.read(task.id, {sinceBytes: last}).bytes === last) return;
 		const read = output.read(task.id, {tailLines: CHECKPOINT_OUTPUT_LINES});
-		if (read.bytes === 0 || read.bytes === this.#writtenAtBytes.get(task.id)) return;
+		if (read.bytes === 0 || read.bytes === last) return;
 		this.#writtenAtBytes.set(task.id, read.bytes);
 		ledger.amend(task.id, current => ({checkpoint: progressCheckpoint(current, clock.now(), read.text, hostId)}));
 	}

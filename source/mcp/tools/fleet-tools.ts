@@ -1,6 +1,7 @@
 import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js';
 import {z} from 'zod';
 import {PRIORITIES} from '../../core/domain/task.js';
+import {isLiveHost} from '../../core/fleet/placement.js';
 import type {Fleet} from '../../core/fleet.js';
 import {fleetSettingsShape, type FleetSettings} from '../../core/domain/fleet-settings.js';
 import {listedInput} from './task-shape.js';
@@ -136,19 +137,19 @@ function describeSettings(settings: FleetSettings, spentTodayUsd: number): strin
  */
 async function fleetHosts(fleet: Fleet): Promise<NonNullable<FleetStatus['hosts']>> {
 	const hosts = await fleet.hosts();
-	if (hosts.length === 0) return [];
+	const leaseMs = fleet.leaseMs;
+	if (hosts.length === 0 || leaseMs === undefined) return [];
 	const workers = new Map<string, number>();
 	for (const task of fleet.list({statuses: ['running', 'needs_input']})) {
 		const host = fleet.hostOf(task.id);
 		if (host) workers.set(host, (workers.get(host) ?? 0) + 1);
 	}
-	const leaseMs = fleet.leaseMs ?? 15_000;
 	const now = Date.now();
 	return hosts.map(host => ({
 		id: host.id,
 		labels: host.labels,
 		heartbeatAt: new Date(host.heartbeatAt).toISOString(),
 		workers: workers.get(host.id) ?? 0,
-		...(host.stoppedAt !== undefined || now - host.heartbeatAt > leaseMs ? {down: true} : {}),
+		...(isLiveHost(host, now, leaseMs) ? {} : {down: true}),
 	}));
 }

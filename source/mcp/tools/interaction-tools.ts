@@ -54,7 +54,7 @@ export function registerInteractionTools(server: McpServer, fleet: Fleet): void 
 				if (action === 'text') {
 					if (!text) return failure('action "text" needs `text`: what to type into the worker.');
 					const host = fleet.hostOf(id);
-					if (!fleet.worker(id) && host !== undefined && host !== fleet.options.host?.id) {
+					if (!fleet.worker(id) && host !== undefined && host !== fleet.hostId) {
 						return failure(`Task ${id} runs on host ${host}; typing into its worker works only there (its socket, HTTP or dashboard).`);
 					}
 					fleet.sendInput(id, `${text}\r`);

@@ -1,5 +1,5 @@
 import {isTerminal, PRIORITIES, type Priority} from '../../core/domain/task.js';
-import {otherHost} from '../../core/domain/other-host.js';
+import {isOwnTask, otherHost} from '../../core/domain/other-host.js';
 import type {Command} from '../keymap.js';
 import type {DashboardTask} from '../fleet-source.js';
 import {isLive, needsInput, selectedTask, setMode, setStatus, type DashboardState} from '../store.js';
@@ -165,7 +165,7 @@ export function cancelWorkflow(context: ControllerContext, workflowId: string): 
 /** The live tasks whose workers run on this host: on a shared fleet, quitting stops only these (others run on their hosts). */
 function ownLive(state: DashboardState): DashboardTask[] {
 	const host = state.snapshot?.fleet.host;
-	return (state.snapshot?.tasks ?? []).filter(task => isLive(task) && (host === undefined || task.host === host));
+	return (state.snapshot?.tasks ?? []).filter(task => isLive(task) && isOwnTask(task, host));
 }
 
 /** The quit question answered "stop them": cancels every live worker of this host, and quits once all are stopped. */
