@@ -1,3 +1,4 @@
+import {describePin} from '../core/fleet/placement.js';
 import type {FleetStatus, TaskView} from '../protocol/views.js';
 import {budget, clockTime, duration, limitName, pinArrow} from '../ui/format.js';
 
@@ -135,7 +136,7 @@ export function formatTask(task: TaskView): string {
 		],
 		['priority', task.priority],
 		['host', task.host],
-		['pinned to', task.pin ? pinText(task.pin) + (task.waitingFor ? `: no live host fits; it waits for ${task.waitingFor}` : '') : undefined],
+		['pinned to', task.pin ? describePin(task.pin)! + (task.waitingFor ? `: no live host fits; it waits for ${task.waitingFor}` : '') : undefined],
 		['mode', task.mode],
 		['role', task.role],
 		['workflow', task.workflow ? `${task.workflow.name} ${task.workflow.id}, step ${task.workflow.step}` : undefined],
@@ -185,10 +186,4 @@ function answersLine(answers: NonNullable<TaskView['answers']>): string {
 	const last = answers.at(-1)!;
 	const how = last.rule ? ` by the ${last.rule.level} rule ${last.rule.text}` : '';
 	return `${answers.length}: ${[...counts].map(([key, count]) => `${count} ${key}`).join(', ')}; last: ${last.summary} ${last.answer === 'allow' ? 'allowed' : 'denied'}${how}`;
-}
-
-/** "host c", "a host with label gpu", "host c with label gpu". */
-function pinText(pin: NonNullable<TaskView['pin']>): string {
-	if (pin.host !== undefined) return `host ${pin.host}${pin.label === undefined ? '' : ` with label ${pin.label}`}`;
-	return `a host with label ${pin.label ?? '?'}`;
 }
