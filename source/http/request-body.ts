@@ -6,32 +6,60 @@ import {HttpError} from './router.js';
 export const MAX_BODY_BYTES = MAX_PROMPT_CHARS + 1024 * 1024;
 
 /**
- * The request's body as JSON: an object (`{}` when the body is empty). 413 past `maxBytes` (the upload is cut off
- * there, not read to its end), 400 when it is not JSON or not an object.
+ * How much of a refused body is read and dropped after the 413. Its sender is still writing when the answer comes;
+ * a connection closed under its writes is reset, and a reset that overtakes the answer loses it (the client sees
+ * EPIPE or ECONNRESET instead of why). Past this much the connection is closed all the same.
+ */
+const MOST_DROPPED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The request's body as JSON: an object (`{}` when the body is empty). 413 past `maxBytes` — what follows is read
+ * and dropped (up to MOST_DROPPED_BYTES), never kept —, 400 when it is not JSON or not an object.
  */
 export async function readJsonBody(request: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
 	const tooLarge = () =>
 		new HttpError(
 			413,
 			`The body is larger than ${maxBytes.toLocaleString('en-US')} bytes, the most this server takes; send a shorter prompt or put it in a file the worker reads.`,
-			{Connection: 'close'},
 		);
 	const declared = Number(request.headers['content-length']);
-	if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-	const chunks: Buffer[] = [];
-	let size = 0;
-	for await (const chunk of request as AsyncIterable<Buffer>) {
-		size += chunk.length;
-		if (size > maxBytes) throw tooLarge();
-		chunks.push(chunk);
+	if (Number.isFinite(declared) && declared > maxBytes) {
+		dropTheRest(request, 0);
+		throw tooLarge();
 	}
-	const text = Buffer.concat(chunks).toString('utf8');
+	const text = await new Promise<string>((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		let size = 0;
+		const onData = (chunk: Buffer) => {
+			size += chunk.length;
+			if (size <= maxBytes) {
+				chunks.push(chunk);
+				return;
+			}
+			request.off('data', onData);
+			dropTheRest(request, size);
+			reject(tooLarge());
+		};
+		request.on('data', onData);
+		request.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+		request.once('error', reject);
+	});
 	if (!text.trim()) return {};
 	try {
 		return JSON.parse(text) as unknown;
 	} catch (error) {
 		throw new HttpError(400, `The body is not valid JSON (${(error as Error).message}). Send a JSON object with Content-Type: application/json.`);
 	}
+}
+
+/** Reads what is left of a refused body without keeping it, closing the connection past MOST_DROPPED_BYTES. */
+function dropTheRest(request: IncomingMessage, alreadyRead: number): void {
+	let dropped = alreadyRead;
+	request.on('data', (chunk: Buffer) => {
+		dropped += chunk.length;
+		if (dropped > MOST_DROPPED_BYTES) request.socket.destroy();
+	});
+	request.resume();
 }
 
 /** The body as a JSON object; 400 for an array, a string, a number. */

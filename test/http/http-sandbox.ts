@@ -57,7 +57,6 @@ export function request(base: string, method: string, route: string, options: Ca
 				resolve({status: incoming.statusCode ?? 0, headers: incoming.headers, text, json: () => JSON.parse(text) as Record<string, unknown>});
 			});
 		});
-		// The server may refuse a large body before reading it all and close: the answer still counts.
 		outgoing.on('error', reject);
 		outgoing.end(body);
 	});

@@ -1,6 +1,7 @@
 import {connect} from 'node:net';
 import {afterAll, beforeAll, expect, it} from 'vitest';
 import {MAX_BODY_BYTES} from '../../source/http/request-body.js';
+import {waitFor} from '../helpers/wait-for.js';
 import {request} from './http-sandbox.js';
 import {startInProcess, type InProcessServer} from './in-process-server.js';
 
@@ -81,9 +82,82 @@ it('answers malformed requests with a client error in {"error": …}, and keeps 
 	expect(fleet.status).toBe(200);
 }, 30_000);
 
-it('refuses a body past the limit on /mcp too, in JSON-RPC, without reading it all', async () => {
+it('refuses a body past the limit on /mcp too, in JSON-RPC', async () => {
 	const huge = Buffer.alloc(MAX_BODY_BYTES + 1024, ' ');
 	const answer = await request(server.url, 'POST', '/mcp', {token: server.token, body: huge, headers: {Accept: 'application/json, text/event-stream'}});
 	expect(answer.status).toBe(413);
 	expect(answer.json()).toMatchObject({jsonrpc: '2.0', error: {code: -32600, message: expect.stringContaining('larger than')}});
+}, 30_000);
+
+/**
+ * A client that is still sending when the 413 comes (as every client of a too-large body is) must be able to read
+ * it: the server that closed at once reset the connection under the client's writes, which lost the answer
+ * whenever the reset overtook it. The rest of the body is read and dropped, and the connection serves on.
+ */
+it('lets a client finish sending a body past the limit, answers 413 and serves the next request on that connection', async () => {
+	const {port} = new URL(server.url);
+	const socket = connect(Number(port), '127.0.0.1');
+	let answer = '';
+	socket.on('data', chunk => (answer += chunk.toString('latin1')));
+	const closed = new Promise<void>(resolve => socket.on('close', () => resolve()));
+	const failure = new Promise<never>((_, reject) => socket.on('error', reject));
+	const size = MAX_BODY_BYTES + 1024;
+	socket.write(
+		`POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`,
+	);
+	await waitFor('the 413 before the body was sent', () => answer.startsWith('HTTP/1.1 413'));
+	const piece = Buffer.alloc(1024 * 1024, ' ');
+	for (let sent = 0; sent < size; sent += piece.length) {
+		const ok = socket.write(piece.subarray(0, Math.min(piece.length, size - sent)));
+		if (!ok)
+			await Promise.race([
+				new Promise(resolve => socket.once('drain', resolve)),
+				failure,
+				closed.then(() => Promise.reject(new Error('closed while the body was sent'))),
+			]);
+	}
+	const first = answer;
+	socket.write(`GET /fleet HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\nConnection: close\r\n\r\n`);
+	await Promise.race([closed, failure]);
+	expect(first).toContain('larger than');
+	expect(answer.slice(first.length)).toMatch(/^HTTP\/1\.1 200/);
+}, 30_000);
+
+it('answers 413 to a chunked upload past the limit, which declares no length', async () => {
+	const {port} = new URL(server.url);
+	const socket = connect(Number(port), '127.0.0.1');
+	let answer = '';
+	socket.on('data', chunk => (answer += chunk.toString('latin1')));
+	socket.on('error', () => {});
+	socket.write(
+		`POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+	);
+	const piece = Buffer.alloc(1024 * 1024, ' ');
+	for (let sent = 0; sent <= MAX_BODY_BYTES && !answer; sent += piece.length) {
+		socket.write(`${piece.length.toString(16)}\r\n`);
+		socket.write(piece);
+		if (!socket.write('\r\n')) await new Promise(resolve => socket.once('drain', resolve));
+	}
+	await waitFor('the 413', () => answer.startsWith('HTTP/1.1 413') && answer.includes('larger than'));
+	socket.destroy();
+}, 30_000);
+
+it('closes the connection of a refused body that goes on past what it drops', async () => {
+	const {port} = new URL(server.url);
+	const socket = connect(Number(port), '127.0.0.1');
+	let answer = '';
+	socket.on('data', chunk => (answer += chunk.toString('latin1')));
+	socket.on('error', () => {});
+	const closed = new Promise<void>(resolve => socket.on('close', () => resolve()));
+	socket.write(`POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\nContent-Length: ${1024 ** 4}\r\n\r\n`);
+	const piece = Buffer.alloc(1024 * 1024, ' ');
+	let sent = 0;
+	let isClosed = false;
+	void closed.then(() => (isClosed = true));
+	while (!isClosed && sent < 1024 ** 3) {
+		sent += piece.length;
+		if (!socket.write(piece)) await Promise.race([new Promise(resolve => socket.once('drain', resolve)), closed]);
+	}
+	expect(answer).toMatch(/^HTTP\/1\.1 413/);
+	expect(sent).toBeLessThan(256 * 1024 * 1024);
 }, 30_000);
