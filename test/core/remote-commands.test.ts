@@ -128,7 +128,7 @@ describe('remote commands', () => {
 	});
 
 	it("lists the other hosts' questions with this host's, oldest first, and answers alike on every host that has one", async () => {
-		const {commands, elsewhere, sent} = setup({tasks: []});
+		const {commands, elsewhere, sent} = setup({tasks: [], holders: {tb: 'b', tc: 'c'}});
 		const question = {toolName: 'Bash', toolInput: {command: 'npm test'}, question: 'Allow Bash(npm test)?'};
 		elsewhere.push({host: 'b', taskId: 'tb', question, askedAt: 2000, context: []}, {host: 'c', taskId: 'tc', question, askedAt: 1000, context: []});
 		expect(commands.questions().map(one => [one.host, one.taskId])).toEqual([
@@ -140,5 +140,18 @@ describe('remote commands', () => {
 			['b', 'answer-matching'],
 			['c', 'answer-matching'],
 		]);
+	});
+
+	it('leaves out the questions of a host that no longer holds their tasks: one that died and whose tasks moved on', async () => {
+		const {commands, elsewhere, sent} = setup({tasks: [], holders: {moved: 'a', still: 'c'}});
+		const question = {toolName: 'Bash', toolInput: {command: 'make'}, question: 'Allow Bash(make)?'};
+		elsewhere.push(
+			{host: 'b', taskId: 'moved', question, askedAt: 1000, context: []},
+			{host: 'b', taskId: 'requeued', question, askedAt: 1500, context: []},
+			{host: 'c', taskId: 'still', question, askedAt: 2000, context: []},
+		);
+		expect(commands.questions().map(one => [one.host, one.taskId])).toEqual([['c', 'still']]);
+		await commands.respondMatching('Bash(make)', {behavior: 'allow'}, {});
+		expect(sent.map(one => one.host)).toEqual(['c']);
 	});
 });

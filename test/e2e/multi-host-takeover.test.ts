@@ -2,6 +2,7 @@ import type {ChildProcess} from 'node:child_process';
 import pg from 'pg';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {Checkpoint} from '../../source/core/domain/task.js';
+import type {QuestionView} from '../../source/protocol/tool-results.js';
 import {createSandbox, processesOfTask, type Sandbox} from '../helpers/ccfleet-process.js';
 import {usePostgres} from '../helpers/postgres-server.js';
 import {waitFor} from '../helpers/wait-for.js';
@@ -127,5 +128,36 @@ describe('a task taken over from a killed host', () => {
 		expect(resumed[0]).toContain('I will run a command.');
 		const logs = await a.sandbox.cli(['logs', id]);
 		expect(logs.stdout).toMatch(/taken over from host b after its lease expired \(.*\); its conversation is reachable here, so it resumed its conversation\./);
+	}, 150_000);
+
+	it("drops a dead host's question from every inbox once its lease ran out, and the host that takes the task over asks again", async () => {
+		const url = await postgres().createDatabase();
+		const pool = await database(url);
+		// Only b and, later, c have the label: after b dies the task waits for a host that fits, with b's question published.
+		const b = await startHost('b', url, {CCFLEET_HOST_LABELS: 'gpu'});
+		const delegated = await b.sandbox.cli(['delegate', '--label', 'gpu', '--permission-mode', 'default', 'Check the tools [[tool:bash:npm --version]]']);
+		expect(delegated.exitCode, delegated.stderr).toBe(0);
+		const id = delegated.stdout.trim();
+		await waitFor("b's worker to ask", async () => (await row(pool, id)).status === 'needs_input', 60_000, 100);
+		const a = await startHost('a', url);
+		const inboxOf = async (host: Host) => JSON.parse((await host.sandbox.cli(['inbox', '--json'])).stdout) as QuestionView[];
+		await waitFor("b's question in a's inbox", async () => (await inboxOf(a)).some(question => question.taskId === id && question.host === 'b'), 30_000, 100);
+		const workers = processesOfTask(id);
+		process.kill(b.sandbox.corePid()!, 'SIGKILL');
+		if (b.daemon.exitCode === null) b.daemon.kill('SIGKILL');
+		for (const pid of workers) process.kill(pid, 'SIGKILL');
+		await waitFor("b's lease to run out", async () => (await row(pool, id)).status === 'queued', 30_000, 100);
+		// b never withdrew its question: it is still in the database, yet a's inbox no longer lists it.
+		const published = async () => (await pool.query<{host_id: string}>('SELECT host_id FROM pending_questions WHERE task_id = $1', [id])).rows.map(one => one.host_id);
+		expect(await published()).toEqual(['b']);
+		await waitFor("b's question to leave a's inbox", async () => (await inboxOf(a)).length === 0, 15_000, 100);
+		const c = await startHost('c', url, {CCFLEET_HOST_LABELS: 'gpu'});
+		const asked = await waitFor("c's worker to ask again", async () => (await inboxOf(a)).find(question => question.taskId === id), 60_000, 100);
+		expect(asked.host).toBe('c');
+		expect(await published()).toEqual(['c']);
+		const approved = await a.sandbox.cli(['respond', id, 'approve']);
+		expect(approved.exitCode, approved.stderr).toBe(0);
+		await waitFor('the task to complete on c', async () => (await row(pool, id)).status === 'completed', 60_000, 100);
+		expect((await row(pool, id)).host_id).toBe(c.id);
 	}, 150_000);
 });

@@ -256,7 +256,8 @@ export class TaskCommands implements RemoteControl {
 
 	async #readQuestions(): Promise<void> {
 		try {
-			// A host that stopped withdrew its questions; one that died keeps them listed until it starts again (answering one says it is down).
+			// A host that stopped withdrew its questions; one that died keeps them here until it starts again (the core lists
+			// only questions whose tasks their host still holds, so they go from the inbox once its lease runs out).
 			const {rows} = await this.#pool.query<QuestionRow>(
 				'SELECT task_id, host_id, question, asked_at, context FROM pending_questions WHERE host_id <> $1 ORDER BY asked_at',
 				[this.hostId],

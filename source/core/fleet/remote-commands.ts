@@ -109,7 +109,7 @@ export class RemoteCommands {
 		const answered = this.#ports.local.respondMatching(rule, decision, options);
 		const remote = this.#ports.remote;
 		if (!remote) return answered;
-		const hosts = [...new Set(remote.questionsElsewhere().map(question => question.host))];
+		const hosts = [...new Set(this.#askedElsewhere().map(question => question.host))];
 		const answer: RemoteAnswer = {decision, ...(options.always ? {always: options.always} : {})};
 		const outcomes = await Promise.allSettled(hosts.map(host => remote.send(host, {kind: 'answer-matching', rule, ...answer})));
 		const failures: string[] = [];
@@ -131,7 +131,16 @@ export class RemoteCommands {
 		const own = this.#ports.waiting();
 		if (!remote) return own;
 		const here: OpenQuestion[] = own.map(question => ({...question, ...(hostId ? {host: hostId} : {})}));
-		return [...here, ...remote.questionsElsewhere().filter(question => question.host !== hostId)].sort((a, b) => a.askedAt - b.askedAt);
+		return [...here, ...this.#askedElsewhere()].sort((a, b) => a.askedAt - b.askedAt);
+	}
+
+	/**
+	 * The other hosts' questions whose tasks they still hold. A host that died keeps its questions published until it
+	 * starts again, but once its lease runs out its tasks are queued again or taken over, and their questions are moot.
+	 */
+	#askedElsewhere(): HostQuestion[] {
+		const {remote, hostId} = this.#ports;
+		return (remote?.questionsElsewhere() ?? []).filter(question => question.host !== hostId && this.#ports.holder(question.taskId) === question.host);
 	}
 
 	async #carryOut(command: RemoteCommand): Promise<CommandOutcome> {
