@@ -1,6 +1,7 @@
 import type {Socket} from 'node:net';
 import {createInterface} from 'node:readline';
 import type {Fleet} from '../core/fleet.js';
+import {messageOf} from '../core/domain/errors.js';
 
 /**
  * The attach protocol, on its own Unix socket beside the MCP one. The client sends NDJSON: first
@@ -50,7 +51,7 @@ export function serveAttach(fleet: Fleet, socket: Socket): void {
 				session.resize(columns, Math.max(5, rows - 1));
 				redraw = setTimeout(() => session?.resize(columns, rows), REDRAW_DELAY_MS);
 			} catch (error) {
-				socket.end(`${JSON.stringify({error: error instanceof Error ? error.message : String(error)})}\n`);
+				socket.end(`${JSON.stringify({error: messageOf(error)})}\n`);
 				return;
 			}
 			// The worker ending ends the attachment.

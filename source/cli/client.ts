@@ -8,6 +8,7 @@ import {connectMcpClient} from '../mcp/socket-client.js';
 import {NoCoreRunningError} from '../mcp/socket-server.js';
 import {startDaemon} from './daemon-launch.js';
 import {CliError, plainToolMessage} from './errors.js';
+import {messageOf} from '../core/domain/errors.js';
 
 export {createProgress, type Progress} from './progress.js';
 
@@ -75,7 +76,7 @@ export async function connectFleet(config: Config, options: {startDaemon?: boole
 				result = await client.callTool({name: tool, arguments: args});
 			} catch (error) {
 				// A protocol-level refusal (McpError) reads like a tool's own error, without the SDK's prefixes.
-				throw new CliError(plainToolMessage(error instanceof Error ? error.message : String(error)));
+				throw new CliError(plainToolMessage(messageOf(error)));
 			}
 			const parts = Array.isArray(result.content) ? (result.content as Array<{type: string; text?: string}>) : [];
 			const text = parts.map(part => (part.type === 'text' ? (part.text ?? '') : '')).join('\n');

@@ -3,7 +3,7 @@
 // method hands its work to one of them. It is due for its split: faces of their own for workflows, worktrees and the
 // hosts of a shared fleet (fleet.workflows.create(), fleet.hosts.…Anywhere, …), each a module under fleet/, which
 // moves call sites in mcp/, http/, cli/ and ui/ — a change of its own, not one to make beside feature work.
-import {FleetStoppedError, InvalidInputError} from './domain/errors.js';
+import {FleetStoppedError, InvalidInputError, messageOf} from './domain/errors.js';
 import {attachElsewhere} from './domain/other-host.js';
 import {createTask, isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
 import {validateTaskInput} from './domain/task-input.js';
@@ -292,7 +292,7 @@ export class Fleet {
 		const spec = validateTaskInput(input, {maxPromptChars: this.#options.maxPromptChars, isKnownTask: id => this.#ledger.find(id) !== undefined});
 		if (spec.isolation !== 'worktree' || !workspaces) return this.submit(spec);
 		const checked = await workspaces.check(spec.cwd, {strategy: spec.mergeStrategy ?? 'manual', ...(spec.base ? {base: spec.base} : {})}).catch((error: unknown) => {
-			throw new InvalidInputError(error instanceof Error ? error.message : String(error));
+			throw new InvalidInputError(messageOf(error));
 		});
 		return this.submit({...spec, ...(checked.base ? {base: checked.base} : {})});
 	}
@@ -370,7 +370,7 @@ export class Fleet {
 				const key = JSON.stringify([spec.cwd, options]);
 				if (!looks.has(key)) looks.set(key, workspaces.check(spec.cwd, options));
 				const checked = await looks.get(key)!.catch((error: unknown) => {
-					throw new InvalidInputError(error instanceof Error ? error.message : String(error));
+					throw new InvalidInputError(messageOf(error));
 				});
 				return checked.base ? {...spec, base: checked.base} : spec;
 			},
@@ -792,7 +792,7 @@ export class Fleet {
 		try {
 			this.#ports.output.append(id, text, this.#ledger.active(id)?.maxOutputBytes);
 		} catch (error) {
-			this.#report(`Could not write the output of task ${id}: ${errorMessage(error)}`, error);
+			this.#report(`Could not write the output of task ${id}: ${messageOf(error)}`, error);
 		}
 		this.#bus.emit('worker:output', {taskId: id});
 	}
@@ -806,10 +806,6 @@ export class Fleet {
 /** A workflow step run again stays that step of its workflow: its dependencies' checkpoints, its place in the DAG, cancel. */
 function stepOf(task: Task): Partial<Task> {
 	return task.workflow ? {workflow: task.workflow} : {};
-}
-
-function errorMessage(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }
 
 /** Builds the fleet over its ports: the one public entry of the core. */

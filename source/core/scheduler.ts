@@ -3,7 +3,7 @@
 // pipeline, schedule); what stays here is carrying those decisions out in order. Sharing a fleet adds leading and
 // claiming (#lead, #follow, #claimThenHandle), which move the same timer and runs; if it grows further, the firing of
 // one due time (claim, handle, give up) is the part to move into a module of its own.
-import {InvalidInputError} from './domain/errors.js';
+import {InvalidInputError, messageOf} from './domain/errors.js';
 import {EventBus, type ScheduleEvents} from './events.js';
 import {
 	createSchedule,
@@ -313,7 +313,7 @@ export class Scheduler {
 				this.#retryAt.delete(id);
 			} catch (error) {
 				this.#retryAt.set(id, now + RETRY_AFTER_ERROR_MS);
-				this.#logger.error('a schedule could not fire; trying again in a minute', {id, error: error instanceof Error ? error.message : String(error)});
+				this.#logger.error('a schedule could not fire; trying again in a minute', {id, error: messageOf(error)});
 			}
 		}
 		this.#arm();
@@ -352,7 +352,7 @@ export class Scheduler {
 			.catch((error: unknown) => {
 				if (!stillDue()) return;
 				this.#retryAt.set(schedule.id, this.#clock.now() + RETRY_AFTER_ERROR_MS);
-				this.#logger.error('a schedule could not fire; trying again in a minute', {id: schedule.id, error: error instanceof Error ? error.message : String(error)});
+				this.#logger.error('a schedule could not fire; trying again in a minute', {id: schedule.id, error: messageOf(error)});
 			})
 			.finally(() => {
 				this.#claiming.delete(key);
@@ -430,7 +430,7 @@ export class Scheduler {
 		try {
 			task = this.#fleet.submit({...next.task});
 		} catch (error) {
-			const reason = error instanceof Error ? error.message : String(error);
+			const reason = messageOf(error);
 			this.#addRun({...base, outcome: 'not-started', detail: `The fleet refused the task: ${reason}`}, next);
 			this.#logger.error('a schedule could not submit its task', {id: next.id, error: reason});
 			this.#afterNoTask(next, `its task could not be submitted: ${reason}`);

@@ -3,6 +3,7 @@ import {createOutputFollower, type OutputFollower} from './output-follower.js';
 import {createPushBatcher, PUSH_FLUSH_MS} from './push-batcher.js';
 import {applyChanges, applySnapshot, applySnapshotError, tickClock} from './store-intake.js';
 import {selectedTask, type DashboardState, type DashboardStore} from './store.js';
+import {messageOf} from '../core/domain/errors.js';
 
 /** Snapshots while the core pushes: only to catch what no event announces (CPU, memory, workers' RSS) and to heal drift. */
 export const FALLBACK_SNAPSHOT_MS = 5000;
@@ -93,7 +94,7 @@ export function startFleetSync(source: FleetSource, store: DashboardStore, optio
 			const snapshot = await source.snapshot(snapshotOptions);
 			if (!isDisposed) applySnapshot(store, snapshot);
 		} catch (error) {
-			if (!isDisposed) applySnapshotError(store, error instanceof Error ? error.message : String(error));
+			if (!isDisposed) applySnapshotError(store, messageOf(error));
 		} finally {
 			batcher.release();
 		}

@@ -3,6 +3,7 @@ import {familyOf, MAX_FAMILY} from './dag-family.js';
 import type {DashboardTask, FleetSource} from './fleet-source.js';
 import {applyFamilyExtras, applyOutput} from './store-intake.js';
 import {selectedTask, type DashboardStore} from './store.js';
+import {messageOf} from '../core/domain/errors.js';
 
 /**
  * Least time between two fetches of the selected task's output: a busy worker's screen is redrawn at most this often.
@@ -167,8 +168,4 @@ export function createOutputFollower(source: FleetSource, store: DashboardStore,
 			clearTimeout(timer);
 		},
 	};
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }

@@ -10,6 +10,7 @@ import {startFleetSync} from './fleet-sync.js';
 import {createDashboardStore, setStatus, type DashboardStore} from './store.js';
 import {attachTerminal} from '../attach/attach-client.js';
 import {themeFromEnv} from './theme.js';
+import {messageOf} from '../core/domain/errors.js';
 
 /** Ceiling on frames per second. The fleet sync already paces updates (at most 10 flushes and 4 outputs a second); this is the last guard. */
 const MAX_FPS = 20;
@@ -26,7 +27,7 @@ async function attachFromDashboard(config: Config, store: DashboardStore, taskId
 		const how = await attachTerminal(config.attachSocketPath, taskId, {stdin: process.stdin, stdout: process.stdout});
 		setStatus(store, how === 'detached' ? `Detached from ${taskId}; it goes on running.` : `${taskId} ended while attached.`, 'success');
 	} catch (error) {
-		setStatus(store, `Could not attach to ${taskId}: ${error instanceof Error ? error.message : String(error)}`, 'error');
+		setStatus(store, `Could not attach to ${taskId}: ${messageOf(error)}`, 'error');
 	}
 	process.stdout.write('\u001B[2J\u001B[H');
 }

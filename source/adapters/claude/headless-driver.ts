@@ -13,6 +13,7 @@ import {claudeConfigDir, costOf, hasTranscript} from './transcript.js';
 import {TurnOutcome} from './worker-exit.js';
 import {workerEnv} from './worker-env.js';
 import {WorkerStopper} from './worker-stop.js';
+import {messageOf} from '../../core/domain/errors.js';
 
 export type HeadlessDriverOptions = {
 	claudePath: string;
@@ -106,7 +107,7 @@ class HeadlessWorker {
 			},
 			(error: unknown) => {
 				// A spawn failure (missing binary, bad cwd): the worker ends at once, saying why.
-				const reason = `could not start ${options.claudePath} in ${spec.cwd}: ${error instanceof Error ? error.message : String(error)}`;
+				const reason = `could not start ${options.claudePath} in ${spec.cwd}: ${messageOf(error)}`;
 				this.#screenLine(reason);
 				this.#outcome.failed(reason);
 				this.#hasExited = true;

@@ -13,6 +13,7 @@ import {claudeConfigDir, readTranscriptUsage, transcriptPath} from './transcript
 import {TurnOutcome} from './worker-exit.js';
 import {workerEnv} from './worker-env.js';
 import {WorkerStopper} from './worker-stop.js';
+import {messageOf} from '../../core/domain/errors.js';
 
 export type PtyWorkerOptions = Required<Omit<PtyDriverOptions, 'logger'>> & {logger: Logger};
 
@@ -152,7 +153,7 @@ export class PtyWorker {
 	}
 
 	#startFailure(error: unknown): string {
-		return `${this.#options.claudePath} could not be started in ${this.#spec.cwd}: ${error instanceof Error ? error.message : String(error)}`;
+		return `${this.#options.claudePath} could not be started in ${this.#spec.cwd}: ${messageOf(error)}`;
 	}
 
 	#onStarted(pid: number): void {

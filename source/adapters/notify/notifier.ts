@@ -1,5 +1,6 @@
 import type {Logger} from '../../core/ports/logger.js';
 import {promptLine, type Notification, type NotificationChannel, type NotificationKind, type NotifierSource} from './notification.js';
+import {messageOf} from '../../core/domain/errors.js';
 
 export type NotifierOptions = {
 	channels: NotificationChannel[];
@@ -60,7 +61,7 @@ export function createNotifier(source: NotifierSource, options: NotifierOptions)
 					if (last === undefined || now() - last >= windowMs) {
 						failedChannels.set(channel.name, now());
 						options.logger.warn(`a ${channel.name} notification could not be sent; check CCFLEET_NOTIFY_URL / notify-send`, {
-							error: error instanceof Error ? error.message : String(error),
+							error: messageOf(error),
 						});
 					}
 				})

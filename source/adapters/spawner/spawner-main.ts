@@ -6,6 +6,7 @@ import {spawn} from 'node:child_process';
 import {closeSync, constants, openSync} from 'node:fs';
 import type {Socket} from 'node:net';
 import type {SpawnerMessage, SpawnRequest} from './spawner-protocol.js';
+import {messageOf} from '../../core/domain/errors.js';
 
 function send(message: SpawnerMessage): void {
 	process.send?.(message);
@@ -31,7 +32,7 @@ function startPiped(request: SpawnRequest): void {
 		child.once('error', error => send({type: 'failed', id, message: error.message}));
 		child.once('exit', (exitCode, signal) => send({type: 'exit', id, exitCode, signal}));
 	} catch (error) {
-		send({type: 'failed', id, message: error instanceof Error ? error.message : String(error)});
+		send({type: 'failed', id, message: messageOf(error)});
 	}
 }
 
@@ -52,7 +53,7 @@ function start(request: SpawnRequest): void {
 		child.once('error', error => send({type: 'failed', id, message: error.message}));
 		child.once('exit', (exitCode, signal) => send({type: 'exit', id, exitCode, signal}));
 	} catch (error) {
-		send({type: 'failed', id, message: error instanceof Error ? error.message : String(error)});
+		send({type: 'failed', id, message: messageOf(error)});
 	} finally {
 		// The child has its own copy since spawn() returned; the core still holds one until it hears 'spawned'.
 		if (fd !== undefined) closeSync(fd);

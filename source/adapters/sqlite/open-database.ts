@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import {FleetError} from '../../core/domain/errors.js';
+import {FleetError, messageOf} from '../../core/domain/errors.js';
 import {migrate} from './migrations.js';
 import {damagedDatabaseMessage, isSqliteError} from './sqlite-errors.js';
 
@@ -44,7 +44,7 @@ function keepPrivate(file: string): void {
 /** Turns a failure to open the file into a message that names the path and the way out. */
 function openError(path: string, error: unknown): Error {
 	if (error instanceof FleetError) return error;
-	const reason = error instanceof Error ? error.message : String(error);
+	const reason = messageOf(error);
 	const code = isSqliteError(error) ? error.code : undefined;
 	if (/directory does not exist/i.test(reason)) {
 		return new FleetError(`Cannot open the ccfleet database at ${path}: its directory does not exist. Create the directory or choose another path.`, {

@@ -6,6 +6,11 @@ export class FleetError extends Error {
 	}
 }
 
+/** The message of anything thrown: an Error's own message, otherwise its string form. */
+export function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
 export class IllegalTransitionError extends FleetError {
 	constructor(
 		readonly taskId: string,

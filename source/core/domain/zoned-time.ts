@@ -1,5 +1,5 @@
 import {CronExpressionParser} from 'cron-parser';
-import {InvalidInputError} from './errors.js';
+import {InvalidInputError, messageOf} from './errors.js';
 
 /** Wall-clock time in IANA zones, DST included, and five-field cron expressions read in them: pure arithmetic. */
 
@@ -31,7 +31,7 @@ export function checkCron(expression: string, timezone: string, field = 'cron'):
 	try {
 		CronExpressionParser.parse(normalized, {tz: timezone}).next();
 	} catch (error) {
-		throw new InvalidInputError(`${field} ${JSON.stringify(expression)} is not valid: ${error instanceof Error ? error.message : String(error)}. ${CRON_HELP}`);
+		throw new InvalidInputError(`${field} ${JSON.stringify(expression)} is not valid: ${messageOf(error)}. ${CRON_HELP}`);
 	}
 	return normalized;
 }

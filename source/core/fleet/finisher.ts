@@ -8,6 +8,7 @@ import type {FinishPlan, Workspaces} from '../ports/workspace.js';
 import {LandingQueue} from './landing-queue.js';
 import type {TaskLedger} from './task-ledger.js';
 import {workingDirectory} from './worker-prompt.js';
+import {messageOf} from '../domain/errors.js';
 
 export type EndStatus = 'completed' | 'failed' | 'cancelled' | 'skipped';
 
@@ -133,7 +134,7 @@ export class Finisher {
 				this.#ports.note(task.id, `[ccfleet] ${merge.summary}\n`);
 			}
 		} catch (error) {
-			this.#ports.report(`Could not take the checkpoint or settle the worktree of task ${task.id}: ${error instanceof Error ? error.message : String(error)}`, error);
+			this.#ports.report(`Could not take the checkpoint or settle the worktree of task ${task.id}: ${messageOf(error)}`, error);
 		}
 		this.#ports.onSettled(ended);
 	}

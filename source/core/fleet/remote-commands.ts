@@ -1,4 +1,4 @@
-import {FleetError, InvalidInputError} from '../domain/errors.js';
+import {FleetError, InvalidInputError, messageOf} from '../domain/errors.js';
 import {isTerminal, PRIORITIES, transition, type Priority, type Task} from '../domain/task.js';
 import type {EventBus} from '../events.js';
 import type {Clock} from '../ports/clock.js';
@@ -232,8 +232,4 @@ function lastLines(text: string): string[] {
 		.split('\n')
 		.filter(line => line.trim() !== '')
 		.slice(-CONTEXT_LINES);
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }

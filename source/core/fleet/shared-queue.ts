@@ -6,6 +6,7 @@ import type {OutputLog} from '../ports/task-store.js';
 import type {AdmissionVerdict} from './admission.js';
 import {ProgressCheckpoints} from './progress-checkpoints.js';
 import type {TaskLedger} from './task-ledger.js';
+import {messageOf} from '../domain/errors.js';
 
 /** How many doomed tasks (a dependency failed) one look takes; the next look takes more. */
 const DOOMED_BATCH = 50;
@@ -242,7 +243,7 @@ export class SharedQueue {
 
 	/** Said once per spell of failures: the shared database is down or unreachable, and every beat would say it again. */
 	#failed(what: string, error: unknown): void {
-		const message = error instanceof Error ? error.message : String(error);
+		const message = messageOf(error);
 		if (this.#lastFailure === message) return;
 		this.#lastFailure = message;
 		this.#ports.report(`Host ${this.hostId} could not ${what} in the shared database: ${message}. It tries again at its next heartbeat.`, error);

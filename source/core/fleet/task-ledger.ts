@@ -1,4 +1,4 @@
-import {FleetError, TaskNotFoundError} from '../domain/errors.js';
+import {FleetError, messageOf, TaskNotFoundError} from '../domain/errors.js';
 import {isTerminal, type Task, type TaskStatus} from '../domain/task.js';
 import type {EventBus} from '../events.js';
 import type {Clock} from '../ports/clock.js';
@@ -257,8 +257,4 @@ export class TaskLedger {
 		}
 		this.#retryDelayMs = WRITE_RETRY_FIRST_MS;
 	}
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : JSON.stringify(error);
 }

@@ -1,7 +1,7 @@
 // Longer than ~300 lines for a reason: every rule here acts on the same live-worker record at the same moments (its
 // state changes, its memory samples, its exit): memory recycling and the pty budget stop wait for a turn boundary the
 // state tells, and the permission desk is asked before a question is shown. Split apart they would share that record.
-import {InvalidInputError} from '../domain/errors.js';
+import {InvalidInputError, messageOf} from '../domain/errors.js';
 import {transition, type Task} from '../domain/task.js';
 import type {Clock} from '../ports/clock.js';
 import type {SystemMonitor} from '../ports/system-monitor.js';
@@ -137,7 +137,7 @@ export class WorkerSupervisor {
 				onActivity: activity => this.#onActivity(task.id, activity),
 			});
 		} catch (error) {
-			this.#onExit(task.id, {exitCode: null, signal: null, error: `The worker could not start: ${error instanceof Error ? error.message : String(error)}`});
+			this.#onExit(task.id, {exitCode: null, signal: null, error: `The worker could not start: ${messageOf(error)}`});
 		}
 	}
 

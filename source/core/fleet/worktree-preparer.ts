@@ -1,6 +1,7 @@
 import type {Task} from '../domain/task.js';
 import type {Workspaces} from '../ports/workspace.js';
 import type {TaskLedger} from './task-ledger.js';
+import {messageOf} from '../domain/errors.js';
 
 /** An isolated task that has no worktree yet. */
 export function needsWorktree(task: Task): boolean {
@@ -32,7 +33,7 @@ export function prepareWorktree(task: Task, ports: WorktreePorts): void {
 		},
 		(error: unknown) => {
 			const current = ledger.active(task.id);
-			if (current?.status === 'queued') ports.onFailed(current, `Its worktree could not be made: ${error instanceof Error ? error.message : String(error)}`);
+			if (current?.status === 'queued') ports.onFailed(current, `Its worktree could not be made: ${messageOf(error)}`);
 		},
 	);
 }

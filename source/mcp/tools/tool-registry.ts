@@ -5,6 +5,7 @@ import {ConfigError, parseDuration, parseSize, parseUsd} from '../../config.js';
 import {closestName, taskIdSchema} from '../../core/domain/task-spec.js';
 import {ACCEPTS} from './task-shape.js';
 import {failure, plainMessage} from './tool-result.js';
+import {messageOf} from '../../core/domain/errors.js';
 
 type Callback = (...args: unknown[]) => CallToolResult | Promise<CallToolResult>;
 type ToolConfig = {
@@ -87,7 +88,7 @@ export function captureTools(server: McpServer, beforeCall?: (args: Record<strin
 					await beforeCall?.(parsed);
 					return await tool.callback(parsed, calling);
 				} catch (error) {
-					return failure(plainMessage(error instanceof Error ? error.message : String(error)));
+					return failure(plainMessage(messageOf(error)));
 				}
 			});
 		},

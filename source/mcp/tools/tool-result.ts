@@ -1,5 +1,5 @@
 import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js';
-import {FleetError} from '../../core/domain/errors.js';
+import {FleetError, messageOf} from '../../core/domain/errors.js';
 
 export {taskIdSchema} from '../../core/domain/task-spec.js';
 
@@ -47,6 +47,6 @@ export async function guard(run: () => Promise<CallToolResult> | CallToolResult)
 		return await run();
 	} catch (error) {
 		if (error instanceof FleetError) return failure(error.message);
-		return failure(`ccfleet could not do that: ${error instanceof Error ? error.message : String(error)}`);
+		return failure(`ccfleet could not do that: ${messageOf(error)}`);
 	}
 }

@@ -2,6 +2,7 @@ import type {ActionResults} from '../fleet-sync.js';
 import type {DashboardTask, FleetSource} from '../fleet-source.js';
 import {upsertSchedule, upsertTask} from '../store-intake.js';
 import {selectedTask, setStatus, type DashboardStore} from '../store.js';
+import {messageOf} from '../../core/domain/errors.js';
 
 /** How the person left: with the running workers stopped, or left running in the background core. */
 export type QuitChoice = 'stop' | 'leave';
@@ -44,7 +45,7 @@ export function createControllerContext(deps: ControllerDeps): ControllerContext
 			try {
 				await what();
 			} catch (error) {
-				setStatus(store, error instanceof Error ? error.message : String(error), 'error');
+				setStatus(store, messageOf(error), 'error');
 			}
 		},
 		requireSelected(verb) {

@@ -3,6 +3,7 @@ import type {RespondOptions} from '../fleet-source.js';
 import {alikeIds, answerTargets, callText, withQuestions, type InboxState} from '../inbox.js';
 import {needsInput, setMode, setStatus, type DashboardState} from '../store.js';
 import type {ControllerContext} from './context.js';
+import {messageOf} from '../../core/domain/errors.js';
 
 const DENY_MESSAGE = 'The user denied this from the ccfleet dashboard.';
 
@@ -53,7 +54,7 @@ export function createInboxKeys(context: ControllerContext): InboxKeys {
 			const questions = await source.questions();
 			update(inbox => withQuestions(inbox, questions));
 		} catch (error) {
-			const message = error instanceof Error ? error.message : String(error);
+			const message = messageOf(error);
 			update(inbox => ({...inbox, isLoading: false, error: message}));
 		}
 	};
@@ -119,7 +120,7 @@ export function createInboxKeys(context: ControllerContext): InboxKeys {
 			if (outcome.status === 'fulfilled') {
 				answered.push(id);
 				results.task(outcome.value);
-			} else failures.push(`${id}: ${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`);
+			} else failures.push(`${id}: ${messageOf(outcome.reason)}`);
 		});
 		// Answered rows go at once; the fetch below brings what else changed.
 		update(state => ({

@@ -2,6 +2,7 @@ import type {Key} from 'ink';
 import {describeLimitsChange, LIMIT_FIELDS, limitsChange, type LimitField} from '../limits.js';
 import {setMode, setStatus, type LimitsDraft} from '../store.js';
 import type {ControllerContext} from './context.js';
+import {messageOf} from '../../core/domain/errors.js';
 
 /** Keys in the limits form: typing into the focused field, moving between fields, applying, leaving. */
 export function handleLimitsKey(context: ControllerContext, input: string, key: Key): void {
@@ -50,7 +51,7 @@ async function apply(context: ControllerContext, draft: LimitsDraft): Promise<vo
 		setStatus(store, `limits changed: ${describeLimitsChange(checked.change)}`, 'success');
 		context.results.changed();
 	} catch (error) {
-		const message = error instanceof Error ? error.message : String(error);
+		const message = messageOf(error);
 		setMode(store, {kind: 'limits', draft: {...draft, isSubmitting: false, error: message, field: refusedField(message, sent, draft.field)}});
 	}
 }

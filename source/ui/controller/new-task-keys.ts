@@ -4,6 +4,7 @@ import {checkTaskSpec} from '../../core/domain/task-input.js';
 import type {TaskSpec} from '../../core/domain/task-spec.js';
 import {FORM_FIELDS, select, setMode, setStatus, type FormField, type NewTaskDraft} from '../store.js';
 import type {ControllerContext} from './context.js';
+import {messageOf} from '../../core/domain/errors.js';
 
 /** Keys in the new-task form: typing into the focused field, moving between fields, submitting, leaving. */
 export function handleFormKey(context: ControllerContext, input: string, key: Key): void {
@@ -63,7 +64,7 @@ function specOfDraft(draft: NewTaskDraft, homeDirectory: string | undefined): {s
 	try {
 		return {spec: checkTaskSpec({prompt, cwd, priority: draft.priority, ...(dependsOn.length ? {dependsOn} : {})})};
 	} catch (error) {
-		return {error: error instanceof Error ? error.message : String(error), field: dependsOn.length ? 'dependsOn' : 'prompt'};
+		return {error: messageOf(error), field: dependsOn.length ? 'dependsOn' : 'prompt'};
 	}
 }
 
@@ -84,6 +85,6 @@ async function submit(context: ControllerContext, draft: NewTaskDraft): Promise<
 		setStatus(store, `${task.id} is ${task.status}${task.queuePosition ? `, #${task.queuePosition} in the queue` : ''}.`, 'success');
 		context.results.changed();
 	} catch (error) {
-		setMode(store, {kind: 'form', draft: {...draft, isSubmitting: false, error: error instanceof Error ? error.message : String(error)}});
+		setMode(store, {kind: 'form', draft: {...draft, isSubmitting: false, error: messageOf(error)}});
 	}
 }
