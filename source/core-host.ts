@@ -19,7 +19,7 @@ import {SqliteScheduleStore} from './adapters/sqlite/sqlite-schedule-store.js';
 import {SqliteTaskStore} from './adapters/sqlite/sqlite-task-store.js';
 import {redact} from './adapters/postgres/connection.js';
 import {openSharedTasks} from './adapters/postgres/task-coordinator.js';
-import {openSharedGovernance} from './adapters/postgres/shared-governance.js';
+import {sharedGovernance} from './adapters/postgres/shared-governance.js';
 import {openSharedSchedules} from './adapters/postgres/shared-schedules.js';
 import type {TaskStore} from './core/ports/task-store.js';
 import {OsSystemMonitor} from './adapters/system/os-system-monitor.js';
@@ -94,8 +94,9 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		const store: TaskStore = shared?.store ?? new SqliteTaskStore(config.databasePath);
 		cleanups.push(() => (shared ? shared.close() : store.close()));
 		// One account: a usage limit any host meets holds every host's new starts until its reset (the budget counts every host's tasks already).
-		const governance = config.shared ? await openSharedGovernance(config.shared.databaseUrl, config.shared.hostId) : undefined;
-		if (governance) cleanups.push(() => governance.close());
+		const governance = shared
+			? sharedGovernance(shared.pool, shared.changes, config.shared!.hostId, (message, cause) => logger.warn(message, {error: String(cause)}))
+			: undefined;
 		const output = new FileOutputLog(config.logsDirectory, {maxBytes: config.maxOutputBytes});
 		cleanups.push(() => output.close());
 		const hooks = new HookServer();
@@ -127,7 +128,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				admissionPolicies: [firstStartGate(claudeGlobalConfigPath(env))],
 				userDefinitions: new WorkflowFiles(userConfigDirectory(env)),
 				...(shared ? {coordinator: shared.coordinator, remote: shared.commands} : {}),
-				...(governance ? {sharedGovernance: governance.governance} : {}),
+				...(governance ? {sharedGovernance: governance} : {}),
 			},
 			{
 				maxWorkers: config.maxWorkers,

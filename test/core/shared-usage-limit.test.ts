@@ -13,16 +13,23 @@ const settle = async () => {
 	for (let i = 0; i < 5; i++) await new Promise(resolve => setImmediate(resolve));
 };
 
-/** The shared database's fleet_state in memory: the later reset wins, as FleetState's one statement does. */
+/**
+ * The shared database's fleet_state in memory: the later reset wins, as FleetState's one statement does, and every
+ * host listening hears of each note (its NOTIFY), the noting host too.
+ */
 class SharedState {
 	limit: SharedUsageLimit | undefined;
 	failing = false;
 	reads = 0;
+	readonly #listeners = new Set<() => void>();
 
 	for(host: string): SharedGovernance {
 		return {
 			noteUsageLimit: async (until, kind) => {
-				if (!this.limit || this.limit.until < until) this.limit = {until, ...(kind ? {kind} : {}), notedBy: host};
+				if (!this.limit || this.limit.until < until) {
+					this.limit = {until, ...(kind ? {kind} : {}), notedBy: host};
+					this.announce();
+				}
 				return this.limit;
 			},
 			usageLimit: async () => {
@@ -30,7 +37,22 @@ class SharedState {
 				if (this.failing) throw new Error('connection refused');
 				return this.limit;
 			},
+			onChange: listener => {
+				this.#listeners.add(listener);
+				// Once it listens, as the adapter does.
+				queueMicrotask(listener);
+				return () => this.#listeners.delete(listener);
+			},
 		};
+	}
+
+	/** A change to the row, as a host's NOTIFY tells every listening host. */
+	announce(): void {
+		for (const listener of this.#listeners) listener();
+	}
+
+	get listening(): number {
+		return this.#listeners.size;
 	}
 }
 
@@ -46,7 +68,7 @@ async function host(id: string, shared: SharedState, clock: FakeClock) {
 	const logger = recordingLogger();
 	const fleet = createFleet(
 		{store, output: new MemoryOutputLog(), driver, clock, system: new FakeSystemMonitor(), ids: new SequentialIds(), logger, sharedGovernance: shared.for(id)},
-		{staggerMs: 0, maxWorkers: 2, sharedStateMs: 1000},
+		{staggerMs: 0, maxWorkers: 2},
 	);
 	await fleet.start();
 	return {fleet, driver, store, logger};
@@ -72,9 +94,7 @@ describe('the usage limit, shared by the hosts of one fleet', () => {
 		expect(shared.limit).toEqual({until: resetsAt, kind: 'five_hour', notedBy: 'a'});
 		expect(a.store.get(aIds[0]!)!.status).toBe('parked');
 
-		// B hears of it at its next read: its running workers go on, nothing new starts, status says why and until when.
-		clock.advance(1000);
-		await settle();
+		// B hears of it at once, without a timer: its running workers go on, nothing new starts, status says why and until when.
 		expect(b.fleet.usageLimit()).toEqual({state: 'limited', kind: 'five_hour', resetsAt});
 		expect(b.logger.lines).toContain('warn another host met the usage limit; new workers here wait for its reset');
 		for (const worker of b.driver.started) worker.finish('done');
@@ -109,7 +129,7 @@ describe('the usage limit, shared by the hosts of one fleet', () => {
 
 		// Its own worker could not meet an earlier one, but another host's older note read back changes nothing.
 		shared.limit = {until: resetsAt - 30_000, notedBy: 'b'};
-		clock.advance(1000);
+		shared.announce();
 		await settle();
 		expect(c.fleet.usageLimit()).toEqual({state: 'limited', resetsAt});
 		clock.advance(resetsAt - clock.now());
@@ -118,7 +138,27 @@ describe('the usage limit, shared by the hosts of one fleet', () => {
 		await c.fleet.stop();
 	});
 
-	it('a shared database that cannot be read is said once, holds nothing, and is read again', async () => {
+	it('reads the shared limit only when told of a change, one read at a time, and never on a timer', async () => {
+		const clock = new FakeClock();
+		const shared = new SharedState();
+		const e = await host('e', shared, clock);
+		await settle();
+		// One read at start, one once it listens.
+		expect(shared.reads).toBe(2);
+		clock.advance(60_000);
+		await settle();
+		expect(shared.reads).toBe(2);
+		// Three changes heard together: one read, and one more for what was heard during it.
+		shared.announce();
+		shared.announce();
+		shared.announce();
+		await settle();
+		expect(shared.reads).toBe(4);
+		await e.fleet.stop();
+		expect(shared.listening).toBe(0);
+	});
+
+	it('a shared database that cannot be read is said once, holds nothing, and is read again until it can be', async () => {
 		const clock = new FakeClock();
 		const shared = new SharedState();
 		shared.failing = true;
@@ -127,21 +167,23 @@ describe('the usage limit, shared by the hosts of one fleet', () => {
 		await settle();
 		expect(d.driver.started).toHaveLength(1);
 		for (let i = 0; i < 3; i++) {
-			clock.advance(1000);
+			clock.advance(2000);
 			await settle();
 		}
-		expect(shared.reads).toBe(4);
+		// At start, once it listens, then every 2 s.
+		expect(shared.reads).toBe(5);
 		expect(d.logger.lines.filter(line => line.startsWith('warn could not read the usage limit other hosts noted'))).toHaveLength(1);
 		shared.failing = false;
 		shared.limit = {until: clock.now() + 10_000, notedBy: 'a'};
-		clock.advance(1000);
+		clock.advance(2000);
 		await settle();
 		expect(d.logger.lines).toContain('info the usage limit other hosts noted can be read again');
 		expect(d.fleet.usageLimit()).toMatchObject({state: 'limited'});
-		await d.fleet.stop();
+		// Read again, no more retries.
 		const reads = shared.reads;
-		clock.advance(5000);
+		clock.advance(10_000);
 		await settle();
 		expect(shared.reads).toBe(reads);
+		await d.fleet.stop();
 	});
 });

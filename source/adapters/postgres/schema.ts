@@ -25,6 +25,9 @@ export const TASKS_CHANNEL = 'ccfleet_tasks';
  */
 export const COMMANDS_CHANNEL = 'ccfleet_commands';
 
+/** The channel a change to the fleet-wide governance (fleet_state) is announced on: `{key}` as JSON. */
+export const FLEET_STATE_CHANNEL = 'ccfleet_fleet_state';
+
 const held = HELD_STATUSES.map(status => `'${status}'`).join(', ');
 
 export const PG_MIGRATIONS: readonly Migration[] = [
@@ -267,6 +270,20 @@ export const PG_MIGRATIONS: readonly Migration[] = [
 			END
 			$$;
 			CREATE TRIGGER pending_questions_notify AFTER INSERT OR UPDATE OR DELETE ON pending_questions FOR EACH STATEMENT EXECUTE FUNCTION ccfleet_notify_questions();
+		`,
+	},
+	{
+		version: 4,
+		description: 'announce changes to the fleet-wide governance',
+		sql: `
+			-- A usage limit one host notes reaches every host at once, instead of at their next read.
+			CREATE FUNCTION ccfleet_notify_fleet_state() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				PERFORM pg_notify('${FLEET_STATE_CHANNEL}', json_build_object('key', NEW.key)::text);
+				RETURN NULL;
+			END
+			$$;
+			CREATE TRIGGER fleet_state_notify AFTER INSERT OR UPDATE ON fleet_state FOR EACH ROW EXECUTE FUNCTION ccfleet_notify_fleet_state();
 		`,
 	},
 ];

@@ -1,19 +1,27 @@
+import type pg from 'pg';
 import type {SharedGovernance} from '../../core/ports/shared-governance.js';
-import {openPool} from './connection.js';
+import type {ChangeFeed} from './change-feed.js';
 import {FleetState} from './fleet-state.js';
-
-export type OpenedSharedGovernance = {governance: SharedGovernance; close(): Promise<void>};
+import {FLEET_STATE_CHANNEL} from './schema.js';
 
 /**
- * The fleet-wide usage limit on the shared database (its fleet_state table), through a small pool of its own, so that
- * a read every second never waits behind the task mirror's writes. Open it after openSharedTasks (which migrates);
- * close it after the fleet stopped.
+ * The fleet-wide usage limit on the shared database (its fleet_state table), on the host's pool and its one listening
+ * session: a host reads the limit when another host noted one (a notification), when that session came back after a
+ * drop (a notification may have been lost) and once it hears, not on a timer. Nothing to close: the pool and the
+ * session are the shared tasks'; the core ends its subscription when it stops.
  */
-export async function openSharedGovernance(url: string, hostId: string): Promise<OpenedSharedGovernance> {
-	const pool = await openPool(url, {applicationName: `ccfleet ${hostId} governance`, max: 2});
+export function sharedGovernance(pool: pg.Pool, changes: ChangeFeed, hostId: string, onError: (message: string, cause: unknown) => void): SharedGovernance {
 	const state = new FleetState(pool, hostId);
 	return {
-		governance: {noteUsageLimit: (until, kind) => state.noteUsageLimit(until, kind), usageLimit: () => state.usageLimit()},
-		close: () => pool.end(),
+		noteUsageLimit: (until, kind) => state.noteUsageLimit(until, kind),
+		usageLimit: () => state.usageLimit(),
+		onChange: listener => {
+			const subscription = changes.subscribe(FLEET_STATE_CHANNEL, {onChange: listener, onReconnect: listener});
+			// Once it hears: whatever was noted before the LISTEN took effect is read now.
+			subscription.then(listener, (error: unknown) =>
+				onError('could not listen for the usage limit other hosts note; this host learns it when its own workers meet it', error),
+			);
+			return () => void subscription.then(heard => heard.unsubscribe()).catch(() => {});
+		},
 	};
 }

@@ -13,6 +13,9 @@ import type {FleetOptions} from './options.js';
 import {ResourceGauge, type ResourceView} from './resource-gauge.js';
 import {UsageLimit, type UsageLimitView} from './usage-limit.js';
 
+/** A read of the usage limit other hosts noted that failed is tried again this often, until one succeeds. */
+const SHARED_RETRY_MS = 2_000;
+
 export type AdmissionState = ResourceView &
 	FleetSettings & {
 		/** USD spent by tasks started since local midnight (what the daily budget counts). */
@@ -40,7 +43,11 @@ export class Governance {
 	readonly #logger: Logger;
 	#cancelWatch: (() => void) | undefined;
 	readonly #shared: SharedGovernance | undefined;
-	#cancelShared: (() => void) | undefined;
+	#stopHearing: (() => void) | undefined;
+	/** A read of the shared limit is under way; another change heard meanwhile makes it read once more after. */
+	#reading = false;
+	#readAgain = false;
+	#cancelRetry: (() => void) | undefined;
 	/** The shared database could not be read at the last try (said once, not at every try). */
 	#sharedFailing = false;
 	#isStopped = false;
@@ -151,16 +158,39 @@ export class Governance {
 		}
 	}
 
-	/** With several hosts: readShared() every `sharedStateMs`, calling `onHeld` when it holds this host longer, until stop(). */
+	/**
+	 * With several hosts: readShared() whenever the shared limit may have changed (SharedGovernance.onChange), one read
+	 * at a time, calling `onHeld` when it holds this host longer, until stop(). A failed read is tried again every
+	 * SHARED_RETRY_MS until one succeeds.
+	 */
 	watchShared(onHeld: () => void): void {
-		if (!this.#shared || this.#isStopped || this.#cancelShared) return;
-		this.#cancelShared = this.#clock.setTimeout(() => {
-			void this.readShared().then(held => {
-				this.#cancelShared = undefined;
-				if (held) onHeld();
-				this.watchShared(onHeld);
-			});
-		}, this.#options.sharedStateMs);
+		if (!this.#shared || this.#isStopped || this.#stopHearing) return;
+		this.#stopHearing = this.#shared.onChange(() => this.#readShared(onHeld));
+	}
+
+	#readShared(onHeld: () => void): void {
+		if (this.#isStopped) return;
+		if (this.#reading) {
+			this.#readAgain = true;
+			return;
+		}
+		this.#reading = true;
+		this.#cancelRetry?.();
+		this.#cancelRetry = undefined;
+		void this.readShared().then(held => {
+			this.#reading = false;
+			if (this.#isStopped) return;
+			if (held) onHeld();
+			if (this.#readAgain) {
+				this.#readAgain = false;
+				this.#readShared(onHeld);
+			} else if (this.#sharedFailing) {
+				this.#cancelRetry = this.#clock.setTimeout(() => {
+					this.#cancelRetry = undefined;
+					this.#readShared(onHeld);
+				}, SHARED_RETRY_MS);
+			}
+		});
 	}
 
 	/** The knobs in force: the ceiling, the CPU threshold, the memory reserve, the recycling size, the daily budget. */
@@ -233,7 +263,9 @@ export class Governance {
 		this.#isStopped = true;
 		this.#cancelWatch?.();
 		this.#cancelWatch = undefined;
-		this.#cancelShared?.();
-		this.#cancelShared = undefined;
+		this.#stopHearing?.();
+		this.#stopHearing = undefined;
+		this.#cancelRetry?.();
+		this.#cancelRetry = undefined;
 	}
 }

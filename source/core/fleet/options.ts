@@ -42,7 +42,7 @@ export type FleetPorts = {
 	defer?: (run: () => void) => void;
 	/** Several hosts share the store: tasks are claimed from it rather than owned by whoever inserted them. Without it, one host. */
 	coordinator?: TaskCoordinator;
-	/** Several hosts share one account: a usage limit one host meets holds them all (read every `sharedStateMs`). Without it, this host's own. */
+	/** Several hosts share one account: a usage limit one host meets holds them all (read when any host notes one). Without it, this host's own. */
 	sharedGovernance?: SharedGovernance;
 	/** Several hosts: changes to tasks other hosts hold go to them, and every host's questions are listed. Without it, only this host's tasks change here. */
 	remote?: RemoteControl;
@@ -55,8 +55,6 @@ export type FleetOptions = {
 	resources: ResourceOptions;
 	/** How often the machine's CPU and memory are sampled while there is work. */
 	systemSampleMs: number;
-	/** With several hosts: how often the usage limit other hosts noted is read. */
-	sharedStateMs: number;
 	/** Least time between two worker start-ups: concurrent claude start-ups race on their shared config file. */
 	staggerMs: number;
 	defaults: TaskDefaults;
@@ -84,7 +82,6 @@ export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
 	maxWorkers: 4,
 	resources: DEFAULT_RESOURCE_OPTIONS,
 	systemSampleMs: 1000,
-	sharedStateMs: 1000,
 	staggerMs: 250,
 	defaults: {priority: 'P1', permissionMode: 'acceptEdits', mode: 'pty', timeoutMs: 30 * 60_000},
 	maxAttempts: 3,

@@ -11,4 +11,9 @@ export type SharedGovernance = {
 	noteUsageLimit(until: number, kind?: string): Promise<SharedUsageLimit>;
 	/** The limit last noted by any host (it may have reset already). */
 	usageLimit(): Promise<SharedUsageLimit | undefined>;
+	/**
+	 * Calls `listener` whenever the limit may have changed: once it listens, when any host notes a limit, and after a
+	 * lost connection came back (what was noted meanwhile went unheard). Returns what stops it.
+	 */
+	onChange(listener: () => void): () => void;
 };

@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {ChangeFeed} from '../../../source/adapters/postgres/change-feed.js';
 import {TaskChangeListener, type TaskChange} from '../../../source/adapters/postgres/change-listener.js';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
 import {FleetState} from '../../../source/adapters/postgres/fleet-state.js';
 import {LeaderLock} from '../../../source/adapters/postgres/leader-lock.js';
 import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {PostgresTaskStore} from '../../../source/adapters/postgres/postgres-task-store.js';
+import {sharedGovernance} from '../../../source/adapters/postgres/shared-governance.js';
 import {TaskClaims} from '../../../source/adapters/postgres/task-claims.js';
 import {minimalTask} from '../../contracts/task-store.contract.js';
 import {usePostgres} from '../../helpers/postgres-server.js';
@@ -135,5 +137,35 @@ describe('FleetState', () => {
 		await store.insert(minimalTask('early', {costUsd: 1, createdAt: 100}));
 		await store.insert(minimalTask('today', {costUsd: 2, createdAt: 100, startedAt: 2_000}));
 		expect(await a.spentSince(1_000)).toBe(2);
+	});
+
+	it('tells every listening host of a limit any host notes (not of one that changes nothing), and after its session came back', async () => {
+		const feed = new ChangeFeed(url, {applicationName: 'governance feed b'});
+		stops.push(() => feed.stop());
+		const errors: unknown[] = [];
+		const b = sharedGovernance(pool, feed, 'b', (_message, cause) => errors.push(cause));
+		let heard = 0;
+		const stop = b.onChange(() => heard++);
+		await waitFor('b to listen', () => heard === 1);
+		const a = new FleetState(pool, 'a');
+		await a.noteUsageLimit(5_000, 'five_hour');
+		await waitFor("a's note to reach b", () => heard === 2);
+		expect(await b.usageLimit()).toEqual({until: 5_000, kind: 'five_hour', notedBy: 'a'});
+		// An earlier reset changes no row, so nobody is told.
+		await a.noteUsageLimit(4_000);
+		await b.noteUsageLimit(9_000);
+		await waitFor("b's own note to reach it", () => heard === 3);
+		// The session dropped: what was noted meanwhile went unheard, so b is told to read again.
+		await terminate('governance feed b');
+		await waitFor('b to hear that its session came back', () => heard === 4, 10_000);
+		stop();
+		// Another listener on the same session hears the next note; the stopped one does not.
+		let other = 0;
+		b.onChange(() => other++);
+		await waitFor('the other listener to listen', () => other === 1);
+		await a.noteUsageLimit(20_000);
+		await waitFor('the next note to reach the other listener', () => other === 2);
+		expect(heard).toBe(4);
+		expect(errors).toEqual([]);
 	});
 });
