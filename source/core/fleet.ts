@@ -33,8 +33,8 @@ import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker
 import {QuestionDesk, type AnswerOptions, type OpenQuestion} from './fleet/question-desk.js';
 import {CONTEXT_LINES, RemoteCommands} from './fleet/remote-commands.js';
 import {builtInRole} from './domain/roles.js';
-import {buildCatalog, findRole, type WorkflowCatalog} from './domain/workflow-catalog.js';
-import {startWorkflow, type StartedWorkflow, type WorkflowRequest} from './fleet/workflows.js';
+import {findRole} from './domain/workflow-catalog.js';
+import {Workflows} from './fleet/workflows.js';
 import {SharedQueue} from './fleet/shared-queue.js';
 import {checkPlacement, unplaceable} from './fleet/placement.js';
 import type {FleetHost} from './ports/task-coordinator.js';
@@ -44,7 +44,6 @@ export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet
 export type {RecoveryReport} from './fleet/recovery.js';
 export type {WorkerView} from './fleet/worker-supervisor.js';
 export type {AdmissionState} from './fleet/governance.js';
-export type {StartedWorkflow, WorkflowRequest} from './fleet/workflows.js';
 
 export type FleetCounts = Record<TaskStatus, number>;
 
@@ -78,6 +77,8 @@ export class Fleet {
 	#hostsSeen: {at: number; hosts: FleetHost[]} | undefined;
 	#isReadingHosts = false;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+	/** Workflows: the catalog of roles and templates, starting one, its tasks, cancelling it. */
+	readonly workflows: Workflows;
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
 		this.#ports = ports;
@@ -190,7 +191,7 @@ export class Fleet {
 			onStarting: task => this.#governance.noteStarted(task.id, task.mode),
 			limitedUntil: () => this.#governance.usage.limitedUntil(),
 			onParked: () => this.#parking.arm(),
-			roleInstructions: name => (this.#ports.userDefinitions ? this.catalog().roles.find(role => role.name === name)?.prompt : builtInRole(name)?.prompt),
+			roleInstructions: name => (this.#ports.userDefinitions ? this.workflows.catalog().roles.find(role => role.name === name)?.prompt : builtInRole(name)?.prompt),
 		});
 		const queue = this.#queue;
 		const supervisor = this.#supervisor;
@@ -230,6 +231,16 @@ export class Fleet {
 					report,
 				})
 			: undefined;
+		this.workflows = new Workflows({
+			userDefinitions: ports.userDefinitions,
+			workspaces: ports.workspaces,
+			newTaskId: () => ports.ids.taskId(),
+			tasks: () => this.#ledger.list(),
+			hasWorker: id => this.#supervisor.has(id),
+			validate: (spec, planned) => this.#validate(spec, planned),
+			create: (spec, extra) => this.#create(spec, extra),
+			cancel: (id, how) => this.cancel(id, how),
+		});
 	}
 
 	get options(): Readonly<FleetOptions> {
@@ -336,65 +347,13 @@ export class Fleet {
 		if (this.#phase === 'stopping' || this.#phase === 'stopped') throw new FleetStoppedError();
 		const spec = validateTaskInput(input, {maxPromptChars: this.#options.maxPromptChars, isKnownTask: id => planned.has(id) || this.#ledger.find(id) !== undefined});
 		// A built-in role needs no look at the user's files; any other must be defined there.
-		if (spec.role !== undefined && !builtInRole(spec.role)) findRole(this.catalog(), spec.role);
+		if (spec.role !== undefined && !builtInRole(spec.role)) findRole(this.workflows.catalog(), spec.role);
 		if (spec.isolation === 'worktree' && !this.#ports.workspaces) {
 			throw new InvalidInputError('Worktree isolation is not available in this ccfleet (no git). Run the task without isolation.');
 		}
 		// Shared: another host may match the pin (or join later). Alone: a pin this host does not match could never start.
 		if (!this.#ports.coordinator) checkPlacement(spec, this.#options.host);
 		return spec;
-	}
-
-	/** Every role and workflow template: the built-in ones and the user's (read afresh), with the faults of files that cannot be used. */
-	catalog(): WorkflowCatalog {
-		const user = this.#ports.userDefinitions;
-		return buildCatalog(user ? {roles: user.roles(), workflows: user.workflows(), directory: user.directory} : undefined);
-	}
-
-	/**
-	 * Starts a workflow: one task per step of the template, created all at once or not at all, each depending on its
-	 * steps' tasks and told their checkpoints when it starts. An isolated step's repository is checked as
-	 * submitChecked does. Rejects with InvalidInputError naming the step at fault.
-	 */
-	createWorkflow(request: WorkflowRequest): Promise<StartedWorkflow> {
-		const workspaces = this.#ports.workspaces;
-		// One look per directory and merge settings: the steps of a workflow mostly share them, and a look may ask gh.
-		const looks = new Map<string, Promise<{base?: string}>>();
-		return startWorkflow(request, {
-			catalog: this.catalog(),
-			newTaskId: () => this.#ports.ids.taskId(),
-			validate: (spec, planned) => this.#validate(spec, planned),
-			checkRepository: async spec => {
-				if (spec.isolation !== 'worktree' || !workspaces) return spec;
-				const options = {strategy: spec.mergeStrategy ?? 'manual', ...(spec.base ? {base: spec.base} : {})};
-				const key = JSON.stringify([spec.cwd, options]);
-				if (!looks.has(key)) looks.set(key, workspaces.check(spec.cwd, options));
-				const checked = await looks.get(key)!.catch((error: unknown) => {
-					throw new InvalidInputError(messageOf(error));
-				});
-				return checked.base ? {...spec, base: checked.base} : spec;
-			},
-			create: (spec, extra) => this.#create(spec, extra),
-			discard: (task, reason) => void this.cancel(task.id, {by: 'ccfleet', reason}).catch(() => undefined),
-		});
-	}
-
-	/** A workflow's tasks, dependencies first; throws InvalidInputError when no task has that workflow id. */
-	workflowTasks(id: string): Task[] {
-		const tasks = this.#ledger.list().filter(task => task.workflow?.id === id);
-		if (tasks.length === 0) throw new InvalidInputError(`No workflow with id "${id}". Its id (wf-…) is shown by \`ccfleet status\` beside each of its steps.`);
-		return tasks;
-	}
-
-	/**
-	 * Cancels every step of a workflow that has not ended; resolves with all its tasks in their final state. The last
-	 * steps go first, so that a dependent is cancelled rather than failed by its dependency's end.
-	 */
-	async cancelWorkflow(id: string, how: {by: string; reason?: string}): Promise<Task[]> {
-		const open = () => this.workflowTasks(id).filter(task => !isTerminal(task.status));
-		for (const task of open().reverse()) if (!this.#supervisor.has(task.id)) await this.cancel(task.id, how);
-		await Promise.all(open().map(task => this.cancel(task.id, how)));
-		return this.workflowTasks(id);
 	}
 
 	/** Whether the task's Claude conversation is on disk (under the directory its worker ran in). */

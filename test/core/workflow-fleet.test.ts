@@ -33,7 +33,7 @@ describe('Fleet workflows', () => {
 	it('creates one task per step with its workflow recorded, and runs each step after its dependencies with their checkpoints', async () => {
 		const {fleet, driver} = setup();
 		await fleet.start();
-		const started = await fleet.createWorkflow({template: 'feature', goal: 'Add CSV export', cwd: '/work', priority: 'P0'});
+		const started = await fleet.workflows.create({template: 'feature', goal: 'Add CSV export', cwd: '/work', priority: 'P0'});
 		expect(started).toMatchObject({id: 'wf-t1', name: 'feature'});
 		expect(started.tasks.map(task => [task.id, task.workflow?.step, task.role, task.dependsOn ?? []])).toEqual([
 			['t2', 'design', 'architect', []],
@@ -65,28 +65,28 @@ describe('Fleet workflows', () => {
 		expect(review).toContain('## Step "test" (tester), task t4, completed\n\nIts result:\nTESTS PASS');
 		expect(review).toContain('## Step "document" (documenter), task t5, completed\n\nIts result:\nDOCS WRITTEN');
 		expect(review).toContain('on branch main at abc123');
-		expect(fleet.workflowTasks('wf-t1').map(task => task.id)).toEqual(['t2', 't3', 't4', 't5', 't6']);
+		expect(fleet.workflows.tasks('wf-t1').map(task => task.id)).toEqual(['t2', 't3', 't4', 't5', 't6']);
 		// Run again, a step stays in its workflow and is told its dependencies' checkpoints again.
 		worker('t6').exit({exitCode: 1, signal: null});
 		await settle();
 		const again = fleet.retry('t6');
 		expect(again).toMatchObject({retryOf: 't6', workflow: {id: 'wf-t1', name: 'feature', step: 'review'}, dependsOn: ['t4', 't5']});
 		expect(worker(again.id).spec.prompt).toContain('## Step "test" (tester), task t4, completed');
-		expect(fleet.workflowTasks('wf-t1').map(task => task.id)).toEqual(['t2', 't3', 't4', 't5', 't6', again.id]);
+		expect(fleet.workflows.tasks('wf-t1').map(task => task.id)).toEqual(['t2', 't3', 't4', 't5', 't6', again.id]);
 	});
 
 	it('creates nothing when a step cannot be accepted, naming the step', async () => {
 		const {fleet, store} = setup();
 		await fleet.start();
 		// No workspaces port: worktree isolation is refused, for the first step already.
-		await expect(fleet.createWorkflow({template: 'bug-fix', goal: 'Fix the crash', cwd: '/work', isolation: 'worktree'})).rejects.toThrow(
+		await expect(fleet.workflows.create({template: 'bug-fix', goal: 'Fix the crash', cwd: '/work', isolation: 'worktree'})).rejects.toThrow(
 			'Workflow "bug-fix", step "reproduce": Worktree isolation is not available',
 		);
-		await expect(fleet.createWorkflow({template: 'bug-fix', goal: 'Fix the crash', cwd: 'relative'})).rejects.toThrow(
+		await expect(fleet.workflows.create({template: 'bug-fix', goal: 'Fix the crash', cwd: 'relative'})).rejects.toThrow(
 			/step "reproduce": The working directory \(cwd\) must be an absolute path/,
 		);
-		await expect(fleet.createWorkflow({template: 'bug-fix', goal: '  ', cwd: '/work'})).rejects.toThrow('The goal is empty.');
-		await expect(fleet.createWorkflow({template: 'shipping', goal: 'x', cwd: '/work'})).rejects.toThrow('Unknown workflow "shipping".');
+		await expect(fleet.workflows.create({template: 'bug-fix', goal: '  ', cwd: '/work'})).rejects.toThrow('The goal is empty.');
+		await expect(fleet.workflows.create({template: 'shipping', goal: 'x', cwd: '/work'})).rejects.toThrow('Unknown workflow "shipping".');
 		expect(store.list()).toEqual([]);
 	});
 
@@ -104,13 +104,13 @@ describe('Fleet workflows', () => {
 		const store = new MemoryTaskStore();
 		const fleet = createFleet(fakeFleetPorts({store, workspaces}));
 		await fleet.start();
-		await expect(fleet.createWorkflow({template: 'refactor', goal: 'Split the parser', cwd: '/work', isolation: 'worktree', mergeStrategy: 'auto'})).rejects.toThrow(
+		await expect(fleet.workflows.create({template: 'refactor', goal: 'Split the parser', cwd: '/work', isolation: 'worktree', mergeStrategy: 'auto'})).rejects.toThrow(
 			'Workflow "refactor", step "plan": /work is not in a git repository. Run git init, or leave isolation out.',
 		);
 		expect(store.list()).toEqual([]);
 		isRepository = true;
 		looks.length = 0;
-		const {tasks} = await fleet.createWorkflow({template: 'refactor', goal: 'Split the parser', cwd: '/work', isolation: 'worktree', mergeStrategy: 'auto'});
+		const {tasks} = await fleet.workflows.create({template: 'refactor', goal: 'Split the parser', cwd: '/work', isolation: 'worktree', mergeStrategy: 'auto'});
 		expect(tasks.map(task => [task.isolation, task.mergeStrategy, task.base])).toEqual(Array.from({length: 4}, () => ['worktree', 'auto', 'main']));
 		expect(looks).toEqual(['/work auto']);
 	});
@@ -128,10 +128,10 @@ describe('Fleet workflows', () => {
 			],
 		});
 		await fleet.start();
-		await expect(fleet.createWorkflow({template: 'release', goal: 'v2', cwd: '/work'})).rejects.toThrow(
+		await expect(fleet.workflows.create({template: 'release', goal: 'v2', cwd: '/work'})).rejects.toThrow(
 			'The workflow "release" cannot be used: /cfg/ccfleet/workflows/release.yaml: step "deploy": depends on unknown step "buidl" (steps: deploy)',
 		);
-		const {tasks} = await fleet.createWorkflow({template: 'fly', goal: 'Lisbon', cwd: '/work'});
+		const {tasks} = await fleet.workflows.create({template: 'fly', goal: 'Lisbon', cwd: '/work'});
 		expect(tasks[0]).toMatchObject({role: 'pilot', workflow: {name: 'fly', step: 'takeoff'}});
 		expect(driver.started[0]!.spec.systemPrompt).toBe('You fly the release.');
 		expect(driver.started[0]!.spec.prompt).toContain('Take off to Lisbon');
@@ -151,11 +151,11 @@ describe('Fleet workflows', () => {
 	it('cancels every step not yet ended when the workflow is cancelled', async () => {
 		const {fleet, driver} = setup();
 		await fleet.start();
-		const {id, tasks} = await fleet.createWorkflow({template: 'code-review', goal: 'Review the parser', cwd: '/work'});
+		const {id, tasks} = await fleet.workflows.create({template: 'code-review', goal: 'Review the parser', cwd: '/work'});
 		expect(driver.started.map(worker => worker.spec.taskId)).toEqual(['t2', 't3']);
 		driver.started[0]!.finish('no findings');
 		await settle();
-		const ended = await fleet.cancelWorkflow(id, {by: 'test', reason: 'not needed'});
+		const ended = await fleet.workflows.cancel(id, {by: 'test', reason: 'not needed'});
 		expect(ended.map(task => [task.workflow?.step, task.status])).toEqual([
 			['correctness', 'completed'],
 			['coverage', 'cancelled'],
@@ -163,6 +163,6 @@ describe('Fleet workflows', () => {
 		]);
 		expect(ended[2]).toMatchObject({cancelledBy: 'test', failureReason: 'not needed'});
 		expect(tasks).toHaveLength(3);
-		await expect(fleet.cancelWorkflow('wf-nope', {by: 'test'})).rejects.toThrow('No workflow with id "wf-nope".');
+		await expect(fleet.workflows.cancel('wf-nope', {by: 'test'})).rejects.toThrow('No workflow with id "wf-nope".');
 	});
 });

@@ -84,7 +84,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 			annotations: {readOnlyHint: true},
 		},
 		async () => {
-			const roles = fleet.catalog().roles.map(role => ({name: role.name, title: role.title, instructions: role.prompt}));
+			const roles = fleet.workflows.catalog().roles.map(role => ({name: role.name, title: role.title, instructions: role.prompt}));
 			return ok({roles}, `${roles.length} roles: ${roles.map(role => role.name).join(', ')}.`);
 		},
 	);
@@ -169,7 +169,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 			guard(async () => {
 				const how = {by: clientLabel(server), ...(reason ? {reason} : {})};
 				if (isWorkflowId(id)) {
-					const steps = await fleet.cancelWorkflow(id, how);
+					const steps = await fleet.workflows.cancel(id, how);
 					const lines = steps.map(step => `${step.workflow?.step ?? ''} ${step.id} ${step.status}`).join(', ');
 					return ok({task: taskView(fleet, steps.at(-1)!), tasks: steps.map(step => taskView(fleet, step, {promptChars: 200}))}, `Workflow ${id}: ${lines}.`);
 				}

@@ -48,7 +48,7 @@ export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 			guard(async () => {
 				const directory = await taskDirectory(server, cwd);
 				if ('error' in directory) return failure(directory.error);
-				const started = await fleet.createWorkflow({...settings, template, goal, cwd: directory.cwd});
+				const started = await fleet.workflows.create({...settings, template, goal, cwd: directory.cwd});
 				// A shared store writes behind: the answer promises every step is in the database, as delegate_task's does.
 				await fleet.flush();
 				const tasks = started.tasks.map(task => taskView(fleet, fleet.get(task.id), {promptChars: 200}));
@@ -70,7 +70,7 @@ export function registerWorkflowTools(server: McpServer, fleet: Fleet): void {
 		},
 		async () =>
 			guard(() => {
-				const catalog = fleet.catalog();
+				const catalog = fleet.workflows.catalog();
 				const templates = catalog.templates.map(templateView);
 				const faults = catalog.faults.filter(fault => fault.kind === 'workflow').map(fault => fault.message);
 				return ok(
