@@ -25,7 +25,7 @@ import {TaskLedger} from './fleet/task-ledger.js';
 import {TaskRunner} from './fleet/task-runner.js';
 import {CONTINUE_PROMPT, retellPrompt, workingDirectory} from './fleet/worker-prompt.js';
 import {needsWorktree, prepareWorktree} from './fleet/worktree-preparer.js';
-import {listWorktrees, pruneWorktrees, type PruneReport, type WorktreeEntry} from './fleet/worktree-housekeeping.js';
+import {Worktrees} from './fleet/worktree-housekeeping.js';
 import {Governance, type AdmissionState} from './fleet/governance.js';
 import {Parking} from './fleet/parking.js';
 import type {UsageLimitView} from './fleet/usage-limit.js';
@@ -79,6 +79,8 @@ export class Fleet {
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 	/** Workflows: the catalog of roles and templates, starting one, its tasks, cancelling it. */
 	readonly workflows: Workflows;
+	/** Isolated tasks' worktrees and branches: listing them, pruning finished tasks' leftovers. */
+	readonly worktrees: Worktrees;
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
 		this.#ports = ports;
@@ -231,6 +233,7 @@ export class Fleet {
 					report,
 				})
 			: undefined;
+		this.worktrees = new Worktrees(() => this.#ledger.list(), ports.workspaces);
 		this.workflows = new Workflows({
 			userDefinitions: ports.userDefinitions,
 			workspaces: ports.workspaces,
@@ -306,22 +309,6 @@ export class Fleet {
 			throw new InvalidInputError(messageOf(error));
 		});
 		return this.submit({...spec, ...(checked.base ? {base: checked.base} : {})});
-	}
-
-	/** Worktrees and branches isolated tasks still have, with what became of each. */
-	async worktrees(): Promise<WorktreeEntry[]> {
-		if (!this.#ports.workspaces) return [];
-		return listWorktrees(this.#isolatedTasks(), this.#ports.workspaces);
-	}
-
-	/** Removes finished tasks' leftover worktrees, and their branches once merged (or all, with `unmerged`). */
-	async pruneWorktrees(options: {unmerged: boolean}): Promise<PruneReport> {
-		if (!this.#ports.workspaces) return {removedDirectories: [], deletedBranches: [], keptBranches: []};
-		return pruneWorktrees(this.#isolatedTasks(), this.#ports.workspaces, options);
-	}
-
-	#isolatedTasks(): Task[] {
-		return this.#ledger.list().filter(task => task.worktree !== undefined);
 	}
 
 	/** `extra` (lineage, a session to resume, a workflow's id for it) is part of the task from its first write, before it can start. */

@@ -1,3 +1,5 @@
+// The fleet's worktrees (`fleet.worktrees`): what isolated tasks left behind (worktree directories and branches), and
+// pruning what finished tasks no longer need.
 import {isTerminal, type Task, type TaskStatus} from '../domain/task.js';
 import type {Workspaces} from '../ports/workspace.js';
 
@@ -28,7 +30,7 @@ export type PruneReport = {
 };
 
 /** Every isolated task that still has a worktree directory or a branch, oldest first. */
-export async function listWorktrees(tasks: readonly Task[], workspaces: Workspaces): Promise<WorktreeEntry[]> {
+async function listWorktrees(tasks: readonly Task[], workspaces: Workspaces): Promise<WorktreeEntry[]> {
 	const entries: WorktreeEntry[] = [];
 	for (const task of tasks) {
 		const worktree = task.worktree;
@@ -49,7 +51,7 @@ export async function listWorktrees(tasks: readonly Task[], workspaces: Workspac
  * (every branch with `unmerged`). Unfinished tasks and tasks still being settled are left alone; no commit is lost
  * unless `unmerged` says so.
  */
-export async function pruneWorktrees(tasks: readonly Task[], workspaces: Workspaces, {unmerged}: {unmerged: boolean}): Promise<PruneReport> {
+async function pruneWorktrees(tasks: readonly Task[], workspaces: Workspaces, {unmerged}: {unmerged: boolean}): Promise<PruneReport> {
 	const report: PruneReport = {removedDirectories: [], deletedBranches: [], keptBranches: []};
 	for (const task of tasks) {
 		const worktree = task.worktree;
@@ -62,4 +64,31 @@ export async function pruneWorktrees(tasks: readonly Task[], workspaces: Workspa
 		if (after.branch) report.keptBranches.push({taskId: task.id, branch: worktree.branch});
 	}
 	return report;
+}
+
+export class Worktrees {
+	readonly #tasks: () => Task[];
+	readonly #workspaces: Workspaces | undefined;
+
+	/** `tasks` lists every task the fleet knows; without `workspaces` (no git) no task has a worktree. */
+	constructor(tasks: () => Task[], workspaces: Workspaces | undefined) {
+		this.#tasks = tasks;
+		this.#workspaces = workspaces;
+	}
+
+	/** Worktrees and branches isolated tasks still have, with what became of each. */
+	async list(): Promise<WorktreeEntry[]> {
+		if (!this.#workspaces) return [];
+		return listWorktrees(this.#isolatedTasks(), this.#workspaces);
+	}
+
+	/** Removes finished tasks' leftover worktrees, and their branches once merged (or all, with `unmerged`). */
+	async prune(options: {unmerged: boolean}): Promise<PruneReport> {
+		if (!this.#workspaces) return {removedDirectories: [], deletedBranches: [], keptBranches: []};
+		return pruneWorktrees(this.#isolatedTasks(), this.#workspaces, options);
+	}
+
+	#isolatedTasks(): Task[] {
+		return this.#tasks().filter(task => task.worktree !== undefined);
+	}
 }

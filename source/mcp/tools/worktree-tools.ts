@@ -20,11 +20,11 @@ export function registerWorktreeTools(server: McpServer, fleet: Fleet): void {
 		async ({prune, unmerged}) =>
 			guard(async () => {
 				if (!prune) {
-					const worktrees = await fleet.worktrees();
+					const worktrees = await fleet.worktrees.list();
 					return ok({worktrees}, worktrees.length === 0 ? 'No task has a worktree or branch left.' : worktrees.map(entryLine).join('\n'));
 				}
-				const pruned = await fleet.pruneWorktrees({unmerged: unmerged ?? false});
-				const worktrees = await fleet.worktrees();
+				const pruned = await fleet.worktrees.prune({unmerged: unmerged ?? false});
+				const worktrees = await fleet.worktrees.list();
 				return ok({worktrees, pruned}, pruneMessage(pruned));
 			}),
 	);
