@@ -49,13 +49,19 @@ export type Config = {
 	http?: HttpSettings;
 	/** CCFLEET_DATABASE_URL and its companions: several hosts share one fleet on PostgreSQL. Undefined: this host's SQLite. */
 	shared?: SharedSettings;
+	/** This host's id and labels (CCFLEET_HOST_ID, CCFLEET_HOST_LABELS): where pinned tasks may run. */
+	host: HostIdentity;
 };
 
+/** CCFLEET_DATABASE_URL (postgres://…) and CCFLEET_LEASE_MS (how long a silent host keeps its tasks). */
+export type SharedSettings = {databaseUrl: string; leaseMs: number | undefined};
+
 /**
- * CCFLEET_DATABASE_URL (postgres://…), CCFLEET_HOST_ID (default: the machine's hostname; the same at every start,
- * unique in the fleet), CCFLEET_HOST_LABELS (comma list) and CCFLEET_LEASE_MS (how long a silent host keeps its tasks).
+ * CCFLEET_HOST_ID (default: the machine's hostname; the same at every start, unique in the fleet) and
+ * CCFLEET_HOST_LABELS (comma list). Checked when the fleet is shared, where the id names the host in the database;
+ * alone they only tell a task pinned elsewhere why it cannot run here.
  */
-export type SharedSettings = {databaseUrl: string; hostId: string; labels: string[]; leaseMs: number | undefined};
+export type HostIdentity = {id: string; labels: string[]};
 
 /**
  * Telling someone that a worker needs input, a task failed or the fleet is held. CCFLEET_NOTIFY_URL: a webhook that
@@ -186,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		},
 		...optionalHttp(env),
 		...optionalShared(env),
+		host: hostIdentity(env, Boolean(env.CCFLEET_DATABASE_URL?.trim())),
 	};
 }
 
@@ -199,22 +206,31 @@ function optionalShared(env: NodeJS.ProcessEnv): {shared?: SharedSettings} {
 			"CCFLEET_DATABASE_URL is not a PostgreSQL URL; give postgres://user:password@host:5432/database (or postgresql://…, or postgres://user@/database?host=/run/postgresql for a Unix socket), or unset it to keep this host's own SQLite.",
 		);
 	}
-	const hostId = env.CCFLEET_HOST_ID?.trim() || os.hostname();
-	if (!HOST_NAME.test(hostId)) {
+	const leaseMs = env.CCFLEET_LEASE_MS ? parseWholeNumber(env.CCFLEET_LEASE_MS, 'CCFLEET_LEASE_MS', 300) : undefined;
+	return {shared: {databaseUrl: url, leaseMs}};
+}
+
+function hostIdentity(env: NodeJS.ProcessEnv, isShared: boolean): HostIdentity {
+	const id = env.CCFLEET_HOST_ID?.trim() || os.hostname();
+	const labels = [
+		...new Set(
+			(env.CCFLEET_HOST_LABELS ?? '')
+				.split(',')
+				.map(label => label.trim())
+				.filter(label => label !== ''),
+		),
+	];
+	if (!isShared) return {id, labels};
+	if (!HOST_NAME.test(id)) {
 		throw new ConfigError(
-			`CCFLEET_HOST_ID is "${hostId}"; give 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit, the same at every start of this host.`,
+			`CCFLEET_HOST_ID is "${id}"; give 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit, the same at every start of this host.`,
 		);
 	}
-	const labels = (env.CCFLEET_HOST_LABELS ?? '')
-		.split(',')
-		.map(label => label.trim())
-		.filter(label => label !== '');
 	const bad = labels.find(label => !HOST_NAME.test(label));
 	if (bad !== undefined) {
 		throw new ConfigError(`CCFLEET_HOST_LABELS has "${bad}"; give a comma list of names of letters, digits, dots, dashes or underscores (gpu,big-ram).`);
 	}
-	const leaseMs = env.CCFLEET_LEASE_MS ? parseWholeNumber(env.CCFLEET_LEASE_MS, 'CCFLEET_LEASE_MS', 300) : undefined;
-	return {shared: {databaseUrl: url, hostId, labels: [...new Set(labels)], leaseMs}};
+	return {id, labels};
 }
 
 function optionalHttp(env: NodeJS.ProcessEnv): {http?: HttpSettings} {

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import os from 'node:os';
 import {mkdirSync} from 'node:fs';
 import type {Config} from './config.js';
 import {findClaudeBinary} from './adapters/claude/claude-binary.js';
@@ -79,8 +78,8 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		const late: {fleet?: Fleet} = {};
 		const shared = config.shared
 			? await openSharedTasks(config.shared.databaseUrl, {
-					hostId: config.shared.hostId,
-					labels: config.shared.labels,
+					hostId: config.host.id,
+					labels: config.host.labels,
 					...(config.shared.leaseMs === undefined ? {} : {leaseMs: config.shared.leaseMs}),
 					logger,
 					// Other hosts' tasks reach the views, subscriptions and the scheduler as this host's own changes do.
@@ -88,14 +87,14 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				})
 			: undefined;
 		if (shared) {
-			const {hostId, labels, databaseUrl} = config.shared!;
-			logger.info('tasks and schedules are shared with every host on this PostgreSQL database', {host: hostId, labels, database: redact(databaseUrl)});
+			const {id, labels} = config.host;
+			logger.info('tasks and schedules are shared with every host on this PostgreSQL database', {host: id, labels, database: redact(config.shared!.databaseUrl)});
 		}
 		const store: TaskStore = shared?.store ?? new SqliteTaskStore(config.databasePath);
 		cleanups.push(() => (shared ? shared.close() : store.close()));
 		// One account: a usage limit any host meets holds every host's new starts until its reset (the budget counts every host's tasks already).
 		const governance = shared
-			? sharedGovernance(shared.pool, shared.changes, config.shared!.hostId, (message, cause) => logger.warn(message, {error: String(cause)}))
+			? sharedGovernance(shared.pool, shared.changes, config.host.id, (message, cause) => logger.warn(message, {error: String(cause)}))
 			: undefined;
 		const output = new FileOutputLog(config.logsDirectory, {maxBytes: config.maxOutputBytes});
 		cleanups.push(() => output.close());
@@ -140,7 +139,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 				maxAttempts: config.maxAttempts,
 				defaults: {priority: 'P1', permissionMode: config.permissionMode, mode: config.workerMode, timeoutMs: config.taskTimeoutMs},
 				ask: config.ask,
-				host: hostIdentity(config, env),
+				host: config.host,
 			},
 		);
 		late.fleet = fleet;
@@ -154,7 +153,7 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		const lateScheduler: {scheduler?: Scheduler} = {};
 		const sharedSchedules = shared
 			? await openSharedSchedules(shared.pool, config.shared!.databaseUrl, {
-					hostId: config.shared!.hostId,
+					hostId: config.host.id,
 					changes: shared.changes,
 					logger,
 					onRemoteChange: change => lateScheduler.scheduler?.remoteChanged(change),
@@ -209,14 +208,4 @@ export async function startCore(config: Config, logger: Logger, env: NodeJS.Proc
 		await closeAll();
 		throw error;
 	}
-}
-
-/**
- * This host's id and labels: the shared settings' when the fleet is shared; alone, the same variables read plainly
- * (nothing else depends on them there), so that a task pinned elsewhere is refused naming them.
- */
-function hostIdentity(config: Config, env: NodeJS.ProcessEnv): {id: string; labels: string[]} {
-	if (config.shared) return {id: config.shared.hostId, labels: config.shared.labels};
-	const labels = (env.CCFLEET_HOST_LABELS ?? '').split(',').map(label => label.trim());
-	return {id: env.CCFLEET_HOST_ID?.trim() || os.hostname(), labels: [...new Set(labels.filter(label => label !== ''))]};
 }

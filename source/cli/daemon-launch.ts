@@ -57,7 +57,7 @@ export async function startDaemon(config: Config, progress: Progress = createPro
  */
 export function startedMessage(config: Config, pid: number | undefined): string {
 	const store = config.shared
-		? `It joined the fleet on the shared PostgreSQL (CCFLEET_DATABASE_URL) as host ${config.shared.hostId}, with its state in ${config.home}.`
+		? `It joined the fleet on the shared PostgreSQL (CCFLEET_DATABASE_URL) as host ${config.host.id}, with its state in ${config.home}.`
 		: `Its tasks are kept in this machine's own SQLite at ${config.databasePath}.`;
 	return `ccfleet: no core was running; started a background daemon (pid ${pid ?? '?'}, log ${config.daemonLogPath}). ${store}`;
 }

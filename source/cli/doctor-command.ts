@@ -229,7 +229,7 @@ export async function runDoctorChecks(config: Config, env: NodeJS.ProcessEnv = p
 		await safely('login', () => checkLogin(env)),
 		await safely('state', () => checkStateDirectory(config)),
 		// A shared fleet's tasks are in PostgreSQL; this host's SQLite file is not used then.
-		await safely('database', () => (config.shared ? checkSharedDatabase(config.shared) : checkDatabase(config))),
+		await safely('database', () => (config.shared ? checkSharedDatabase(config.shared, config.host) : checkDatabase(config))),
 		await safely('socket', () => checkSocket(config)),
 		await safely('disk', () => checkDisk(config)),
 		await safely('resources', () => checkResources(config)),

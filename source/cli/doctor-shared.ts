@@ -1,4 +1,4 @@
-import type {SharedSettings} from '../config.js';
+import type {HostIdentity, SharedSettings} from '../config.js';
 import {openPool, redact} from '../adapters/postgres/connection.js';
 import {schemaVersion} from '../adapters/postgres/migrations.js';
 import {PG_MIGRATIONS} from '../adapters/postgres/schema.js';
@@ -12,11 +12,11 @@ import {roughDuration} from './inbox-command.js';
  * reachable, its schema one this build knows, and the hosts it knows, with this host among them (its id, and whether a
  * daemon runs under it now).
  */
-export async function checkSharedDatabase(shared: SharedSettings, now = Date.now()): Promise<CheckResult> {
+export async function checkSharedDatabase(shared: SharedSettings, thisHost: HostIdentity, now = Date.now()): Promise<CheckResult> {
 	const where = redact(shared.databaseUrl);
 	let pool;
 	try {
-		pool = await openPool(shared.databaseUrl, {applicationName: `ccfleet doctor ${shared.hostId}`, max: 1});
+		pool = await openPool(shared.databaseUrl, {applicationName: `ccfleet doctor ${thisHost.id}`, max: 1});
 	} catch (error) {
 		return {
 			name: 'database',
@@ -37,14 +37,13 @@ export async function checkSharedDatabase(shared: SharedSettings, now = Date.now
 			};
 		}
 		const leaseMs = shared.leaseMs ?? DEFAULT_LEASE_MS;
-		const hosts = version === 0 ? [] : await new TaskClaims(pool, {hostId: shared.hostId, leaseMs}).hosts();
+		const hosts = version === 0 ? [] : await new TaskClaims(pool, {hostId: thisHost.id, leaseMs}).hosts();
 		const live = (host: HostRecord) => isLiveHost(host, now, leaseMs);
 		const described = hosts.map(
-			host =>
-				`${host.id}${host.id === shared.hostId ? ' (this host)' : ''} ${live(host) ? 'live' : `down ${roughDuration(now - (host.stoppedAt ?? host.heartbeatAt))}`}`,
+			host => `${host.id}${host.id === thisHost.id ? ' (this host)' : ''} ${live(host) ? 'live' : `down ${roughDuration(now - (host.stoppedAt ?? host.heartbeatAt))}`}`,
 		);
 		const schema = version === 0 ? 'no tables yet (the first daemon to start makes them)' : `schema version ${version}`;
-		const detail = `${where}: ${schema}; this host is "${shared.hostId}"${shared.labels.length ? ` (labels ${shared.labels.join(', ')})` : ''}; hosts: ${described.join(', ') || 'none yet'}`;
+		const detail = `${where}: ${schema}; this host is "${thisHost.id}"${thisHost.labels.length ? ` (labels ${thisHost.labels.join(', ')})` : ''}; hosts: ${described.join(', ') || 'none yet'}`;
 		return {name: 'database', status: 'ok', detail};
 	} catch (error) {
 		return {

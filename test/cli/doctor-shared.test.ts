@@ -15,8 +15,9 @@ afterAll(async () => {
 
 it('reports the schema and every host, live or down, naming this one; a database without tables yet is fine', async () => {
 	const url = await postgres().createDatabase();
-	const settings = {databaseUrl: url, hostId: 'alpha', labels: ['gpu'], leaseMs: 15_000};
-	expect(await checkSharedDatabase(settings)).toMatchObject({status: 'ok', detail: expect.stringContaining('no tables yet (the first daemon to start makes them)')});
+	const settings = {databaseUrl: url, leaseMs: 15_000};
+	const alpha = {id: 'alpha', labels: ['gpu']};
+	expect(await checkSharedDatabase(settings, alpha)).toMatchObject({status: 'ok', detail: expect.stringContaining('no tables yet (the first daemon to start makes them)')});
 	const pool = await openPool(url);
 	pools.push(pool);
 	await migrate(pool);
@@ -24,14 +25,14 @@ it('reports the schema and every host, live or down, naming this one; a database
 	await new TaskClaims(pool, {hostId: 'alpha'}).heartbeat();
 	await new TaskClaims(pool, {hostId: 'beta'}).heartbeat();
 	await pool.query("UPDATE hosts SET heartbeat_at = now() - interval '10 minutes' WHERE id = 'beta'");
-	const result = await checkSharedDatabase(settings);
+	const result = await checkSharedDatabase(settings, alpha);
 	expect(result.status).toBe('ok');
 	expect(result.detail).toMatch(/schema version \d+; this host is "alpha" \(labels gpu\); hosts: alpha \(this host\) live, beta down 10 min$/);
 });
 
 it('fails with what to do when the database does not answer, its password hidden', async () => {
 	// Port 1 on loopback: nothing listens there.
-	const result = await checkSharedDatabase({databaseUrl: 'postgres://ccfleet:secret@127.0.0.1:1/fleet', hostId: 'alpha', labels: [], leaseMs: undefined});
+	const result = await checkSharedDatabase({databaseUrl: 'postgres://ccfleet:secret@127.0.0.1:1/fleet', leaseMs: undefined}, {id: 'alpha', labels: []});
 	expect(result.status).toBe('fail');
 	expect(result.detail).toContain('nothing accepts connections there');
 	expect(result.detail).not.toContain('secret');
@@ -44,7 +45,7 @@ it('refuses a database a newer ccfleet migrated, saying to update this host', as
 	pools.push(pool);
 	await migrate(pool);
 	await pool.query("INSERT INTO schema_migrations (version, description) VALUES (999, 'from the future')");
-	expect(await checkSharedDatabase({databaseUrl: url, hostId: 'alpha', labels: [], leaseMs: undefined})).toMatchObject({
+	expect(await checkSharedDatabase({databaseUrl: url, leaseMs: undefined}, {id: 'alpha', labels: []})).toMatchObject({
 		status: 'fail',
 		detail: expect.stringContaining('schema version 999, newer than this ccfleet knows'),
 		next: 'Update ccfleet on this host to the version the other hosts run.',

@@ -44,12 +44,16 @@ describe('several hosts on one PostgreSQL', () => {
 		expect(() => loadConfig({CCFLEET_HOME: '/tmp/x', CCFLEET_DATABASE_URL: 'postgres://db/fleet', CCFLEET_HOST_ID: 'a b'})).toThrow(
 			/CCFLEET_HOST_ID is "a b"; give 1–63 letters/,
 		);
-		expect(loadConfig({CCFLEET_HOME: '/tmp/x', CCFLEET_DATABASE_URL: 'postgres://db/fleet', CCFLEET_HOST_LABELS: 'gpu, big-ram,gpu'}).shared).toMatchObject({
-			databaseUrl: 'postgres://db/fleet',
-			hostId: os.hostname(),
-			labels: ['gpu', 'big-ram'],
-		});
-		expect(loadConfig({CCFLEET_HOME: '/tmp/x'}).shared).toBeUndefined();
+		const shared = loadConfig({CCFLEET_HOME: '/tmp/x', CCFLEET_DATABASE_URL: 'postgres://db/fleet', CCFLEET_HOST_LABELS: 'gpu, big-ram,gpu'});
+		expect(shared.shared).toMatchObject({databaseUrl: 'postgres://db/fleet'});
+		expect(shared.host).toEqual({id: os.hostname(), labels: ['gpu', 'big-ram']});
+		expect(() => loadConfig({CCFLEET_HOME: '/tmp/x', CCFLEET_DATABASE_URL: 'postgres://db/fleet', CCFLEET_HOST_LABELS: 'gpu,big ram'})).toThrow(
+			/CCFLEET_HOST_LABELS has "big ram"/,
+		);
+		// Alone, the same variables are read plainly: nothing but a pin's refusal depends on them.
+		const alone = loadConfig({CCFLEET_HOME: '/tmp/x', CCFLEET_HOST_ID: 'a b', CCFLEET_HOST_LABELS: 'gpu,gpu'});
+		expect(alone.shared).toBeUndefined();
+		expect(alone.host).toEqual({id: 'a b', labels: ['gpu']});
 	});
 
 	it('runs 300 tasks submitted over three daemons exactly once each, on more than one host', async () => {
