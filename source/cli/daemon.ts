@@ -20,7 +20,7 @@ function logFleetActivity(fleet: Fleet, logger: Logger): void {
 	fleet.on('task:updated', ({task, previous}) => {
 		if (task.status === previous) return;
 		// On a shared fleet this log hears every host's tasks: each line names the host that holds or ran the task.
-		const host = fleet.hostOf(task.id);
+		const host = fleet.hosts.ofTask(task.id);
 		const fields = {
 			task: task.id,
 			...(host === undefined ? {} : {host}),
@@ -36,8 +36,8 @@ function logFleetActivity(fleet: Fleet, logger: Logger): void {
 }
 
 /** The tasks running on this host's workers (on a shared fleet the fleet lists every host's). */
-export function ownRunning(fleet: Pick<Fleet, 'list' | 'hostOf' | 'hostId'>): number {
-	return fleet.list({statuses: ['running']}).filter(task => fleet.hostOf(task.id) === fleet.hostId).length;
+export function ownRunning(fleet: Pick<Fleet, 'list'> & {hosts: Pick<Fleet['hosts'], 'ofTask' | 'ownId'>}): number {
+	return fleet.list({statuses: ['running']}).filter(task => fleet.hosts.ofTask(task.id) === fleet.hosts.ownId).length;
 }
 
 /**
@@ -86,7 +86,7 @@ export async function runDaemon(config: Config, stderrLogger: Logger, hooks: {on
 	const signal = await stopSignal;
 	const running = ownRunning(host.fleet);
 	logger.info(
-		host.fleet.hostId === undefined
+		host.fleet.hosts.ownId === undefined
 			? 'stopping: running tasks will resume at the next start'
 			: "stopping: this host's running tasks will resume at its next start, or on another host once its lease runs out",
 		{signal, running},

@@ -36,8 +36,9 @@ import {builtInRole} from './domain/roles.js';
 import {findRole} from './domain/workflow-catalog.js';
 import {Workflows} from './fleet/workflows.js';
 import {SharedQueue} from './fleet/shared-queue.js';
-import {checkPlacement, unplaceable} from './fleet/placement.js';
-import type {FleetHost} from './ports/task-coordinator.js';
+import {checkPlacement} from './fleet/placement.js';
+import {FleetHosts} from './fleet/fleet-hosts.js';
+import {Anywhere} from './fleet/anywhere.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -73,14 +74,15 @@ export class Fleet {
 	readonly #control: RemoteCommands;
 	/** Several hosts share the store: this host's claims on it. Undefined on one host. */
 	readonly #shared: SharedQueue | undefined;
-	/** The shared fleet's hosts as last read (placement: whether any live host may take a pinned task). */
-	#hostsSeen: {at: number; hosts: FleetHost[]} | undefined;
-	#isReadingHosts = false;
 	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 	/** Workflows: the catalog of roles and templates, starting one, its tasks, cancelling it. */
 	readonly workflows: Workflows;
 	/** Isolated tasks' worktrees and branches: listing them, pruning finished tasks' leftovers. */
 	readonly worktrees: Worktrees;
+	/** The hosts of a shared fleet: this host's id, the lease, every host, which host holds a task. */
+	readonly hosts: FleetHosts;
+	/** reprioritize, addDependencies, respond and respondMatching for a task on any host of a shared fleet. */
+	readonly anywhere: Anywhere;
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
 		this.#ports = ports;
@@ -233,6 +235,8 @@ export class Fleet {
 					report,
 				})
 			: undefined;
+		this.hosts = new FleetHosts(ports.coordinator, ports.clock, id => this.#ledger.active(id) !== undefined);
+		this.anywhere = new Anywhere(this.#control);
 		this.worktrees = new Worktrees(() => this.#ledger.list(), ports.workspaces);
 		this.workflows = new Workflows({
 			userDefinitions: ports.userDefinitions,
@@ -379,50 +383,6 @@ export class Fleet {
 		return this.get(id);
 	}
 
-	/** With several hosts, the host that holds or ran a task (as this host last heard); undefined on one host, or when none has yet. */
-	hostOf(id: string): string | undefined {
-		const coordinator = this.#ports.coordinator;
-		if (!coordinator) return undefined;
-		// This host's own tasks are known without asking the mirror, which may not have heard its own claim back.
-		return this.#ledger.active(id) ? coordinator.hostId : coordinator.holder?.(id);
-	}
-
-	/** With several hosts, this host's id; undefined on one host. */
-	get hostId(): string | undefined {
-		return this.#ports.coordinator?.hostId;
-	}
-
-	/** With several hosts, how long a silent host keeps its tasks; undefined on one host. */
-	get leaseMs(): number | undefined {
-		return this.#ports.coordinator?.leaseMs;
-	}
-
-	/** With several hosts, every host of the fleet (id, labels, last heartbeat); on one host, none. */
-	async hosts(): Promise<FleetHost[]> {
-		const hosts = (await this.#ports.coordinator?.hosts?.()) ?? [];
-		this.#hostsSeen = {at: this.#ports.clock.now(), hosts};
-		return hosts;
-	}
-
-	/**
-	 * With several hosts, what a queued pinned task waits for when no live host may take it ("a host with label gpu").
-	 * Judged on the hosts as last read (read again in the background once older than a third of the lease), so a view
-	 * stays synchronous; undefined until they were read once.
-	 */
-	waitingForHost(task: Task): string | undefined {
-		const coordinator = this.#ports.coordinator;
-		if (!coordinator?.hosts || task.status !== 'queued' || (task.host === undefined && task.label === undefined)) return undefined;
-		const seen = this.#hostsSeen;
-		if (!this.#isReadingHosts && (!seen || this.#ports.clock.now() - seen.at > coordinator.leaseMs / 3)) {
-			this.#isReadingHosts = true;
-			// A failed read leaves the hosts as last read; the next view tries again.
-			void this.hosts()
-				.catch(() => {})
-				.finally(() => (this.#isReadingHosts = false));
-		}
-		return seen && unplaceable(task, seen.hosts, seen.at, coordinator.leaseMs);
-	}
-
 	/** What a task waits on before it can run (empty when it is runnable or not queued). */
 	waitingOn(id: string): string[] {
 		return this.#gate.waitingOn(id);
@@ -534,7 +494,7 @@ export class Fleet {
 	attach(id: string, onData: (data: string) => void, size: {columns: number; rows: number}): Attachment {
 		// Another host's worker has its terminal there: say where, rather than that it has no worker.
 		const task = this.get(id);
-		const elsewhere = attachElsewhere({id, status: task.status, host: this.hostOf(id)}, this.hostId);
+		const elsewhere = attachElsewhere({id, status: task.status, host: this.hosts.ofTask(id)}, this.hosts.ownId);
 		if (elsewhere !== undefined) throw new InvalidInputError(elsewhere);
 		return this.#supervisor.attach(task, onData, size);
 	}
@@ -620,26 +580,6 @@ export class Fleet {
 		return this.#control.questions();
 	}
 
-	/** reprioritize for a task on any host of a shared fleet: the host holding it carries it out; on one host, the same. */
-	reprioritizeAnywhere(id: string, priority: Priority): Promise<Task> {
-		return this.#control.run({kind: 'reprioritise', taskId: id, priority});
-	}
-
-	/** addDependencies for a task on any host of a shared fleet. */
-	addDependenciesAnywhere(id: string, dependsOn: string[]): Promise<Task> {
-		return this.#control.run({kind: 'depend', taskId: id, dependsOn});
-	}
-
-	/** respond for a question of a worker on any host of a shared fleet (its host answers it). */
-	respondAnywhere(id: string, decision: PermissionDecision, options: Omit<AnswerOptions, 'by'> = {}): Promise<Task> {
-		return this.#control.run({kind: 'answer', taskId: id, decision, ...(options.always ? {always: options.always} : {})});
-	}
-
-	/** respondMatching over every host's waiting questions. */
-	respondMatchingAnywhere(rule: string, decision: PermissionDecision, options: AnswerOptions = {}): Promise<Task[]> {
-		return this.#control.respondMatching(rule, decision, options);
-	}
-
 	/**
 	 * Cancels a task: a queued one at once, a running one by ending its whole process tree. Resolves with the task in
 	 * its final state. Cancelling a finished task is refused.
@@ -704,7 +644,7 @@ export class Fleet {
 		}
 	}
 
-	/** With a shared store, only the host holding a task changes it here; faces carry changes to its holder (the …Anywhere methods, cancel). */
+	/** With a shared store, only the host holding a task changes it here; faces carry changes to its holder (fleet.anywhere, cancel). */
 	#assertHeld(id: string, action: string): void {
 		if (!this.#shared || this.#ledger.active(id)) return;
 		throw new InvalidInputError(

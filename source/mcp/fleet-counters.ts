@@ -19,7 +19,7 @@ export function fleetCounters(fleet: Fleet): FleetCounters {
 		counts,
 		costUsd: fleet.totalCostUsd(),
 		needsInput: waitingQuestions(fleet, workers),
-		...(fleet.hostId === undefined ? {} : {host: fleet.hostId}),
+		...(fleet.hosts.ownId === undefined ? {} : {host: fleet.hosts.ownId}),
 		...(backoff ? {backoff: {until: new Date(backoff.until).toISOString(), reason: backoff.reason}} : {}),
 		...(unwritten ? {unwritten: {count: unwritten.count, since: new Date(unwritten.since).toISOString(), reason: unwritten.reason}} : {}),
 		...(usageLimit
@@ -37,8 +37,8 @@ export function fleetCounters(fleet: Fleet): FleetCounters {
 /** This host's workers' questions, then, with several hosts, every other host's: the inbox's list, as one count for the header. */
 function waitingQuestions(fleet: Fleet, workers: ReturnType<Fleet['workers']>): FleetCounters['needsInput'] {
 	const here = workers.filter(worker => worker.question).map(worker => ({id: worker.taskId, question: worker.question!.question}));
-	if (fleet.hostId === undefined) return here;
+	if (fleet.hosts.ownId === undefined) return here;
 	const ids = new Set(here.map(entry => entry.id));
-	const elsewhere = fleet.questions().filter(open => open.host !== fleet.hostId && !ids.has(open.taskId));
+	const elsewhere = fleet.questions().filter(open => open.host !== fleet.hosts.ownId && !ids.has(open.taskId));
 	return [...here, ...elsewhere.map(open => ({id: open.taskId, question: open.question.question}))];
 }

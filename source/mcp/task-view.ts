@@ -26,8 +26,8 @@ export function taskView(fleet: Fleet, task: Task, options: TaskViewOptions = {}
 	const checkpoint = task.checkpoint && options.promptChars === undefined ? task.checkpoint : undefined;
 	const position = task.status === 'queued' ? fleet.queuePosition(task.id) : 0;
 	const waitingOn = task.status === 'queued' ? fleet.waitingOn(task.id) : [];
-	const host = fleet.hostOf(task.id);
-	const waitingFor = fleet.waitingForHost(task);
+	const host = fleet.hosts.ofTask(task.id);
+	const waitingFor = fleet.hosts.waitingFor(task);
 	// Another host's worker asks too: its question comes from the inbox every host shares.
 	const question = worker?.question ?? (task.status === 'needs_input' && !worker ? fleet.questions().find(waiting => waiting.taskId === task.id)?.question : undefined);
 	const view: TaskView = {

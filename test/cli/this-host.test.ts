@@ -120,8 +120,8 @@ describe('the daemon', () => {
 	it("counts only this host's running tasks when it stops", () => {
 		const tasks = [{id: 'a'}, {id: 'b'}, {id: 'c'}] as Task[];
 		const holders: Record<string, string> = {a: 'alpha', b: 'beta', c: 'alpha'};
-		expect(ownRunning({list: () => tasks, hostOf: id => holders[id], hostId: 'alpha'})).toBe(2);
-		expect(ownRunning({list: () => tasks, hostOf: () => undefined, hostId: undefined})).toBe(3);
+		expect(ownRunning({list: () => tasks, hosts: {ofTask: id => holders[id], ownId: 'alpha'}})).toBe(2);
+		expect(ownRunning({list: () => tasks, hosts: {ofTask: () => undefined, ownId: undefined}})).toBe(3);
 	});
 });
 

@@ -45,12 +45,12 @@ export function registerFleetTools(server: McpServer, fleet: Fleet): void {
 				}
 				if (action === 'depend') {
 					if (!dependsOn?.length) return failure('depend needs `dependsOn`: the task ids it must also wait for.');
-					const task = await fleet.addDependenciesAnywhere(id, dependsOn);
+					const task = await fleet.anywhere.addDependencies(id, dependsOn);
 					return ok({task: taskView(fleet, task)}, `Task ${id} now waits for ${fleet.waitingOn(id).join(', ') || 'nothing (its dependencies completed)'}.`);
 				}
 				if (action === 'reprioritize') {
 					if (!priority) return failure('reprioritize needs `priority`: P0, P1 or P2.');
-					const moved = taskView(fleet, await fleet.reprioritizeAnywhere(id, priority));
+					const moved = taskView(fleet, await fleet.anywhere.reprioritize(id, priority));
 					const place = moved.queuePosition ? `#${moved.queuePosition} in the queue` : moved.host ? `queued for host ${moved.host}` : 'queued for any host to take';
 					return ok({task: moved}, `Task ${id} is now ${priority}, ${place}.`);
 				}
@@ -136,12 +136,12 @@ function describeSettings(settings: FleetSettings, spentTodayUsd: number): strin
  * is down once it stopped, or when its heartbeat is older than its lease (its tasks go to other hosts then).
  */
 async function fleetHosts(fleet: Fleet): Promise<NonNullable<FleetStatus['hosts']>> {
-	const hosts = await fleet.hosts();
-	const leaseMs = fleet.leaseMs;
+	const hosts = await fleet.hosts.list();
+	const leaseMs = fleet.hosts.leaseMs;
 	if (hosts.length === 0 || leaseMs === undefined) return [];
 	const workers = new Map<string, number>();
 	for (const task of fleet.list({statuses: ['running', 'needs_input']})) {
-		const host = fleet.hostOf(task.id);
+		const host = fleet.hosts.ofTask(task.id);
 		if (host) workers.set(host, (workers.get(host) ?? 0) + 1);
 	}
 	const now = Date.now();

@@ -38,7 +38,7 @@ export function registerInteractionTools(server: McpServer, fleet: Fleet): void 
 				const options = always ? {always} : {};
 				if (matching !== undefined) {
 					if (action === 'text') return failure('`matching` answers permission questions: use approve or deny with it.');
-					const answered = (await fleet.respondMatchingAnywhere(matching, decision, options)).map(task => task.id);
+					const answered = (await fleet.anywhere.respondMatching(matching, decision, options)).map(task => task.id);
 					const verb = action === 'approve' ? 'Approved' : 'Denied';
 					return ok(
 						{answered},
@@ -53,12 +53,12 @@ export function registerInteractionTools(server: McpServer, fleet: Fleet): void 
 				let answered = fleet.get(id);
 				if (action === 'text') {
 					if (!text) return failure('action "text" needs `text`: what to type into the worker.');
-					const host = fleet.hostOf(id);
-					if (!fleet.worker(id) && host !== undefined && host !== fleet.hostId) {
+					const host = fleet.hosts.ofTask(id);
+					if (!fleet.worker(id) && host !== undefined && host !== fleet.hosts.ownId) {
 						return failure(`Task ${id} runs on host ${host}; typing into its worker works only there (its socket, HTTP or dashboard).`);
 					}
 					fleet.sendInput(id, `${text}\r`);
-				} else answered = await fleet.respondAnywhere(id, decision, options);
+				} else answered = await fleet.anywhere.respond(id, decision, options);
 				const view = taskView(fleet, answered);
 				const what = action === 'text' ? 'Typed the text into' : `${action === 'approve' ? 'Approved' : 'Denied'} ${question?.question ?? 'the question'} for`;
 				const kept = always ? ` The same call passes without asking from now on, for this ${always}.` : '';

@@ -144,7 +144,7 @@ export function registerTaskTools(server: McpServer, fleet: Fleet): void {
 				const structured = {id, log: text, bytes: log.bytes, truncated: log.truncated, ...(lines ? {screen: lines} : {})};
 				// The log is in `log` only; the message says what it is.
 				// Another host's task wrote its log on that host: say where, rather than that there is none.
-				const elsewhere = text ? undefined : logElsewhere({id, status: fleet.get(id).status, host: fleet.hostOf(id)}, fleet.hostId);
+				const elsewhere = text ? undefined : logElsewhere({id, status: fleet.get(id).status, host: fleet.hosts.ofTask(id)}, fleet.hosts.ownId);
 				const about = text
 					? `${Buffer.byteLength(text).toLocaleString('en-US')} bytes of task ${id}'s log${since === undefined ? '' : ` after byte ${since}`}; ${log.bytes} bytes in all (pass as since for what comes next).`
 					: (elsewhere ?? `Task ${id} has no ${since === undefined ? '' : 'new '}output yet.`);
