@@ -4,41 +4,40 @@
 // hosts of a shared fleet (fleet.workflows.create(), fleet.hosts.…Anywhere, …), each a module under fleet/, which
 // moves call sites in mcp/, http/, cli/ and ui/ — a change of its own, not one to make beside feature work.
 import {FleetStoppedError, InvalidInputError, messageOf} from './domain/errors.js';
+import type {FleetSettings} from './domain/fleet-settings.js';
+import {formatDuration} from './domain/duration.js';
 import {attachElsewhere} from './domain/other-host.js';
+import {builtInRole} from './domain/roles.js';
 import {createTask, isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
 import {validateTaskInput} from './domain/task-input.js';
 import {specOf, type TaskSpec} from './domain/task-spec.js';
-import {formatDuration} from './domain/duration.js';
-import {EventBus, type FleetEventName, type FleetEvents} from './events.js';
-import {silentLogger, type Logger} from './ports/logger.js';
+import {findRole} from './domain/workflow-catalog.js';
+import type {EventBus, FleetEventName, FleetEvents} from './events.js';
+import type {Logger} from './ports/logger.js';
 import type {SystemSample} from './ports/system-monitor.js';
 import type {OutputRead, OutputReadOptions, TaskFilter} from './ports/task-store.js';
-import type {PermissionDecision, UsageLimitReport} from './ports/worker-driver.js';
-import {PriorityQueue} from './queue.js';
-import {Admission, type PumpSource} from './fleet/admission.js';
-import type {FleetSettings} from './domain/fleet-settings.js';
-import {DependencyGate} from './fleet/dependency-gate.js';
-import {Finisher} from './fleet/finisher.js';
-import {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
-import {recoverUnfinished, type RecoveryReport} from './fleet/recovery.js';
-import {TaskLedger} from './fleet/task-ledger.js';
-import {TaskRunner} from './fleet/task-runner.js';
-import {CONTINUE_PROMPT, retellPrompt, workingDirectory} from './fleet/worker-prompt.js';
-import {needsWorktree, prepareWorktree} from './fleet/worktree-preparer.js';
-import {Worktrees} from './fleet/worktree-housekeeping.js';
-import {Governance, type AdmissionState} from './fleet/governance.js';
-import {Parking} from './fleet/parking.js';
-import type {UsageLimitView} from './fleet/usage-limit.js';
-import {WorkerSupervisor, type Attachment, type WorkerView} from './fleet/worker-supervisor.js';
-import {QuestionDesk, type AnswerOptions, type OpenQuestion} from './fleet/question-desk.js';
-import {CONTEXT_LINES, RemoteCommands} from './fleet/remote-commands.js';
-import {builtInRole} from './domain/roles.js';
-import {findRole} from './domain/workflow-catalog.js';
-import {Workflows} from './fleet/workflows.js';
-import {SharedQueue} from './fleet/shared-queue.js';
-import {checkPlacement} from './fleet/placement.js';
-import {FleetHosts} from './fleet/fleet-hosts.js';
+import type {PermissionDecision} from './ports/worker-driver.js';
+import type {PriorityQueue} from './queue.js';
+import type {Admission, PumpSource} from './fleet/admission.js';
 import {Anywhere} from './fleet/anywhere.js';
+import {assembleFleet, type FleetPhase} from './fleet/assembly.js';
+import type {DependencyGate} from './fleet/dependency-gate.js';
+import type {Finisher} from './fleet/finisher.js';
+import {FleetHosts} from './fleet/fleet-hosts.js';
+import type {AdmissionState, Governance} from './fleet/governance.js';
+import type {FleetOptions, FleetPorts} from './fleet/options.js';
+import type {Parking} from './fleet/parking.js';
+import {checkPlacement} from './fleet/placement.js';
+import type {AnswerOptions, OpenQuestion, QuestionDesk} from './fleet/question-desk.js';
+import {recoverUnfinished, type RecoveryReport} from './fleet/recovery.js';
+import type {RemoteCommands} from './fleet/remote-commands.js';
+import type {SharedQueue} from './fleet/shared-queue.js';
+import type {TaskLedger} from './fleet/task-ledger.js';
+import type {UsageLimitView} from './fleet/usage-limit.js';
+import {CONTINUE_PROMPT, retellPrompt} from './fleet/worker-prompt.js';
+import type {Attachment, WorkerSupervisor, WorkerView} from './fleet/worker-supervisor.js';
+import {Workflows} from './fleet/workflows.js';
+import {Worktrees} from './fleet/worktree-housekeeping.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -58,23 +57,24 @@ export class Fleet {
 	readonly #ports: FleetPorts;
 	readonly #options: FleetOptions;
 	readonly #logger: Logger;
-	readonly #bus = new EventBus();
-	readonly #queue = new PriorityQueue();
+	readonly #bus: EventBus;
+	readonly #queue: PriorityQueue;
 	readonly #ledger: TaskLedger;
 	readonly #gate: DependencyGate;
 	readonly #admission: Admission;
 	readonly #supervisor: WorkerSupervisor;
 	readonly #finisher: Finisher;
-	readonly #runner: TaskRunner;
 	readonly #pumpSource: PumpSource;
 	readonly #governance: Governance;
 	readonly #parking: Parking;
 	readonly #questions: QuestionDesk;
-	/** Changes to tasks other hosts hold, carried to them (several hosts); on one host every change is local. */
 	readonly #control: RemoteCommands;
-	/** Several hosts share the store: this host's claims on it. Undefined on one host. */
 	readonly #shared: SharedQueue | undefined;
-	#phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+	readonly #pump: () => void;
+	readonly #report: (message: string, cause: unknown) => void;
+	readonly #enqueueWhenReady: (task: Task) => void;
+	readonly #canResume: (task: Task) => boolean;
+	#phase: FleetPhase = 'new';
 	/** Workflows: the catalog of roles and templates, starting one, its tasks, cancelling it. */
 	readonly workflows: Workflows;
 	/** Isolated tasks' worktrees and branches: listing them, pruning finished tasks' leftovers. */
@@ -86,155 +86,39 @@ export class Fleet {
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
 		this.#ports = ports;
-		// The resource options are copied: configure() changes them in place, and the defaults must stay as they are.
-		this.#options = {...DEFAULT_FLEET_OPTIONS, ...options, resources: {...(options.resources ?? DEFAULT_FLEET_OPTIONS.resources)}};
-		this.#logger = ports.logger ?? silentLogger;
-		const report = (message: string, cause: unknown) => this.#report(message, cause);
-		this.#governance = new Governance({
+		const local = {
+			cancel: (id: string, how: {by: string; reason?: string}) => this.#cancelHere(id, how),
+			reprioritize: (id: string, priority: Priority) => this.reprioritize(id, priority),
+			addDependencies: (id: string, dependsOn: string[]) => this.addDependencies(id, dependsOn),
+			respond: (id: string, decision: PermissionDecision, options?: AnswerOptions) => this.respond(id, decision, options),
+			respondMatching: (rule: string, decision: PermissionDecision, options?: AnswerOptions) => this.respondMatching(rule, decision, options),
+		};
+		({
 			options: this.#options,
-			clock: ports.clock,
-			store: ports.store,
-			system: ports.system,
 			logger: this.#logger,
-			...(ports.sharedGovernance ? {shared: ports.sharedGovernance} : {}),
-			onHeld: held => this.#bus.emit('fleet:held', held),
-		});
-		// Spending changes only with a task; between changes the pump may ask as often as it likes.
-		this.#bus.on('task:updated', () => this.#governance.noteTaskChanged());
-		this.#admission = new Admission(ports.clock, this.#options, [...this.#governance.policies(), ...(ports.admissionPolicies ?? [])], ports.defer);
-		this.#ledger = new TaskLedger(ports.store, this.#bus, ports.clock, report, ports.journal);
-		this.#parking = new Parking({ledger: this.#ledger, queue: this.#queue, usage: this.#governance.usage, clock: ports.clock, onWoken: () => this.#pump()});
-		this.#finisher = new Finisher({
-			ledger: this.#ledger,
-			output: ports.output,
-			clock: ports.clock,
-			git: ports.git,
-			workspaces: ports.workspaces,
-			note: (id, text) => this.#appendOutput(id, text),
-			report,
-			onSettled: task => {
-				this.#gate.release(task);
-				this.#pump();
-			},
-		});
-		this.#gate = new DependencyGate(this.#ledger, this.#queue, (task, status, failureReason) => this.#finisher.finish(task, status, {failureReason}));
-		this.#questions = new QuestionDesk({
-			ledger: this.#ledger,
 			bus: this.#bus,
-			clock: ports.clock,
-			policies: ports.policies,
-			options: () => this.#options.ask,
-			answer: (id, decision) => this.#supervisor.answer(id, decision),
-			question: id => this.#supervisor.question(id),
-			note: (id, text) => this.#appendOutput(id, text),
-			report,
-		});
-		this.#control = new RemoteCommands({
-			remote: ports.remote,
-			hostId: ports.coordinator?.hostId,
-			clock: ports.clock,
-			bus: this.#bus,
-			local: {
-				cancel: (id, how) => this.#cancelHere(id, how),
-				reprioritize: (id, priority) => this.reprioritize(id, priority),
-				addDependencies: (id, dependsOn) => this.addDependencies(id, dependsOn),
-				respond: (id, decision, options) => this.respond(id, decision, options),
-				respondMatching: (rule, decision, options) => this.respondMatching(rule, decision, options),
-			},
-			holds: id => this.#ledger.active(id) !== undefined,
-			holder: id => ports.coordinator?.holder?.(id),
-			get: id => this.get(id),
-			waiting: () => this.#questions.waiting(),
-			logTail: id => this.#ports.output.read(id, {tailLines: CONTEXT_LINES + 2}).text,
-			note: (id, text) => this.#appendOutput(id, text),
-			checkDependencies: (task, dependsOn) => this.#gate.checkNewDependencies(task, dependsOn),
-		});
-		this.#supervisor = new WorkerSupervisor({
-			driver: ports.driver,
-			clock: ports.clock,
-			system: ports.system,
-			ledger: this.#ledger,
-			bus: this.#bus,
-			output: (id, text) => this.#appendOutput(id, text),
-			closeOutput: id => ports.output.closeTask(id),
-			onExit: (task, exit, stopping) => {
-				this.#governance.noteEnded(task.id, exit.usageLimit);
-				if (this.#shared?.exited(task.id)) {
-					this.#pump();
-					return;
-				}
-				this.#runner.handleExit(task, exit, stopping);
-				this.#pump();
-			},
-			report,
-			memorySampleMs: this.#options.memorySampleMs,
-			onMemorySampled: bytes => this.#governance.gauge.noteMeasured(bytes),
-			onUsageLimit: (taskId, report) => this.#onUsageLimit(taskId, report),
-			// While claude waits to retry, a new worker would only meet the same answer and deepen the limit.
-			onRetrying: (taskId, {delayMs, error}) => {
-				this.#admission.holdUntil(ports.clock.now() + delayMs, `claude retries a request the API turned away (${error}) in ${formatDuration(delayMs)}`);
-				this.#logger.info('claude will retry a turned-away request; new workers wait', {taskId, delayMs, error});
-			},
-			maxRssBytes: () => this.#options.workerMaxRssBytes,
-			questions: this.#questions,
-		});
-		this.#runner = new TaskRunner({
-			clock: ports.clock,
 			queue: this.#queue,
 			ledger: this.#ledger,
+			gate: this.#gate,
 			admission: this.#admission,
 			supervisor: this.#supervisor,
 			finisher: this.#finisher,
-			maxAttempts: this.#options.maxAttempts,
-			retryBaseMs: this.#options.retryBaseMs,
-			isTakingWork: () => this.#phase === 'running',
-			canResume: task => this.#canResume(task),
-			takenOver: id => this.#shared?.takeTakeover(id),
-			...(ports.coordinator ? {hostId: ports.coordinator.hostId} : {}),
-			note: (id, text) => this.#appendOutput(id, text),
-			onStarting: task => this.#governance.noteStarted(task.id, task.mode),
-			limitedUntil: () => this.#governance.usage.limitedUntil(),
-			onParked: () => this.#parking.arm(),
-			roleInstructions: name => (this.#ports.userDefinitions ? this.workflows.catalog().roles.find(role => role.name === name)?.prompt : builtInRole(name)?.prompt),
-		});
-		const queue = this.#queue;
-		const supervisor = this.#supervisor;
-		const ledger = this.#ledger;
-		this.#pumpSource = {
-			get ready() {
-				return queue.size;
-			},
-			get running() {
-				return supervisor.size;
-			},
-			get nextMode() {
-				const next = queue.peek();
-				return next === undefined ? undefined : ledger.active(next)?.mode;
-			},
-			startNext: () => this.#runner.startNext(),
-			// Parked tasks whose reset came go first, before anything else in the queue takes the ramp's few starts.
-			prepare: () => this.#parking.releaseDue(),
-		};
-		this.#shared = ports.coordinator
-			? new SharedQueue({
-					coordinator: ports.coordinator,
-					clock: ports.clock,
-					ledger,
-					output: ports.output,
-					logger: this.#logger,
-					ready: () => queue.size,
-					running: () => supervisor.size,
-					hasWorker: id => supervisor.has(id),
-					verdict: () => this.#admission.verdict(supervisor.size),
-					ceiling: () => this.#options.maxWorkers,
-					enqueue: task => this.#enqueueWhenReady(task),
-					unqueue: id => this.#gate.forget(id),
-					stopWorker: (id, reason) => void supervisor.stop(id, {kind: 'shutdown'}, reason),
-					pump: () => this.#pump(),
-					note: (id, text) => this.#appendOutput(id, text),
-					report,
-				})
-			: undefined;
+			pumpSource: this.#pumpSource,
+			governance: this.#governance,
+			parking: this.#parking,
+			questions: this.#questions,
+			control: this.#control,
+			shared: this.#shared,
+			pump: this.#pump,
+			report: this.#report,
+			enqueueWhenReady: this.#enqueueWhenReady,
+			canResume: this.#canResume,
+		} = assembleFleet(ports, options, {
+			phase: () => this.#phase,
+			local,
+			get: id => this.get(id),
+			roleInstructions: name => (ports.userDefinitions ? this.workflows.catalog().roles.find(role => role.name === name)?.prompt : builtInRole(name)?.prompt),
+		}));
 		this.hosts = new FleetHosts(ports.coordinator, ports.clock, id => this.#ledger.active(id) !== undefined);
 		this.anywhere = new Anywhere(this.#control);
 		this.worktrees = new Worktrees(() => this.#ledger.list(), ports.workspaces);
@@ -345,28 +229,6 @@ export class Fleet {
 		// Shared: another host may match the pin (or join later). Alone: a pin this host does not match could never start.
 		if (!this.#ports.coordinator) checkPlacement(spec, this.#options.host);
 		return spec;
-	}
-
-	/** Whether the task's Claude conversation is on disk (under the directory its worker ran in). */
-	#canResume(task: Task): boolean {
-		return this.#ports.driver.canResume({cwd: workingDirectory(task), sessionId: task.sessionId});
-	}
-
-	/** A task isolated in a worktree is queued once its worktree exists; any other at once. */
-	#enqueueWhenReady(task: Task): void {
-		if (!needsWorktree(task) || !this.#ports.workspaces) {
-			this.#gate.admit(task);
-			return;
-		}
-		prepareWorktree(task, {
-			workspaces: this.#ports.workspaces,
-			ledger: this.#ledger,
-			onReady: ready => {
-				this.#gate.admit(ready);
-				this.#pump();
-			},
-			onFailed: (failed, reason) => this.#finisher.finish(failed, 'failed', {failureReason: reason}),
-		});
 	}
 
 	/**
@@ -651,41 +513,6 @@ export class Fleet {
 			`Task ${id} is not held by this host (${this.#shared.hostId}): it waits for a host to claim it, or another host runs it. ` +
 				`To ${action} it, try again in a moment: the change goes to the host that holds it once this host hears who that is.`,
 		);
-	}
-
-	#pump(): void {
-		if (this.#phase !== 'running') return;
-		this.#admission.pump(this.#pumpSource);
-		this.#shared?.refill();
-		this.#governance.watch(this.#queue.size > 0 || this.#supervisor.size > 0, () => this.#pump());
-	}
-
-	/**
-	 * A worker reported on the usage limit. When it is reached, no new worker starts until the reset, and this worker is
-	 * stopped and parked: a TUI would wait for the reset by itself, but holding a process (and a slot) for hours helps
-	 * nobody, and its conversation is on disk to go on from.
-	 */
-	#onUsageLimit(taskId: string, report: UsageLimitReport): void {
-		const until = this.#governance.noteUsageLimit(report);
-		if (until === undefined) return;
-		this.#logger.warn('the usage limit is reached; new workers wait for its reset', {taskId, kind: report.kind, resetsAt: new Date(until).toISOString()});
-		void this.#supervisor.stop(taskId, {kind: 'park', until}, 'parked at the usage limit');
-	}
-
-	/** Writes to a task's log, with or without a live worker (ccfleet's own notes about it). */
-	#appendOutput(id: string, text: string): void {
-		if (this.#phase === 'stopped') return;
-		try {
-			this.#ports.output.append(id, text, this.#ledger.active(id)?.maxOutputBytes);
-		} catch (error) {
-			this.#report(`Could not write the output of task ${id}: ${messageOf(error)}`, error);
-		}
-		this.#bus.emit('worker:output', {taskId: id});
-	}
-
-	#report(message: string, cause: unknown): void {
-		this.#logger.error(message);
-		this.#bus.emit('fleet:error', {message, cause});
 	}
 }
 
