@@ -3,15 +3,13 @@
 // method hands its work to one of them. It is due for its split: faces of their own for workflows, worktrees and the
 // hosts of a shared fleet (fleet.workflows.create(), fleet.hosts.…Anywhere, …), each a module under fleet/, which
 // moves call sites in mcp/, http/, cli/ and ui/ — a change of its own, not one to make beside feature work.
-import {FleetStoppedError, InvalidInputError, messageOf} from './domain/errors.js';
+import {InvalidInputError} from './domain/errors.js';
 import type {FleetSettings} from './domain/fleet-settings.js';
 import {formatDuration} from './domain/duration.js';
 import {attachElsewhere} from './domain/other-host.js';
 import {builtInRole} from './domain/roles.js';
-import {createTask, isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
-import {validateTaskInput} from './domain/task-input.js';
-import {specOf, type TaskSpec} from './domain/task-spec.js';
-import {findRole} from './domain/workflow-catalog.js';
+import {isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
+import type {TaskSpec} from './domain/task-spec.js';
 import type {EventBus, FleetEventName, FleetEvents} from './events.js';
 import type {Logger} from './ports/logger.js';
 import type {SystemSample} from './ports/system-monitor.js';
@@ -27,17 +25,16 @@ import {FleetHosts} from './fleet/fleet-hosts.js';
 import type {AdmissionState, Governance} from './fleet/governance.js';
 import type {FleetOptions, FleetPorts} from './fleet/options.js';
 import type {Parking} from './fleet/parking.js';
-import {checkPlacement} from './fleet/placement.js';
 import type {AnswerOptions, OpenQuestion, QuestionDesk} from './fleet/question-desk.js';
 import {recoverUnfinished, type RecoveryReport} from './fleet/recovery.js';
 import type {RemoteCommands} from './fleet/remote-commands.js';
 import type {SharedQueue} from './fleet/shared-queue.js';
 import type {TaskLedger} from './fleet/task-ledger.js';
 import type {UsageLimitView} from './fleet/usage-limit.js';
-import {CONTINUE_PROMPT, retellPrompt} from './fleet/worker-prompt.js';
 import type {Attachment, WorkerSupervisor, WorkerView} from './fleet/worker-supervisor.js';
 import {Workflows} from './fleet/workflows.js';
 import {Worktrees} from './fleet/worktree-housekeeping.js';
+import {TaskIntake} from './fleet/task-intake.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -74,6 +71,7 @@ export class Fleet {
 	readonly #report: (message: string, cause: unknown) => void;
 	readonly #enqueueWhenReady: (task: Task) => void;
 	readonly #canResume: (task: Task) => boolean;
+	readonly #intake: TaskIntake;
 	#phase: FleetPhase = 'new';
 	/** Workflows: the catalog of roles and templates, starting one, its tasks, cancelling it. */
 	readonly workflows: Workflows;
@@ -119,6 +117,18 @@ export class Fleet {
 			get: id => this.get(id),
 			roleInstructions: name => (ports.userDefinitions ? this.workflows.catalog().roles.find(role => role.name === name)?.prompt : builtInRole(name)?.prompt),
 		}));
+		this.#intake = new TaskIntake({
+			ports,
+			options: this.#options,
+			ledger: this.#ledger,
+			admission: this.#admission,
+			isShared: this.#shared !== undefined,
+			isStopping: () => this.#phase === 'stopping' || this.#phase === 'stopped',
+			catalog: () => this.workflows.catalog(),
+			pump: () => this.#pump(),
+			enqueueWhenReady: task => this.#enqueueWhenReady(task),
+			canResume: task => this.#canResume(task),
+		});
 		this.hosts = new FleetHosts(ports.coordinator, ports.clock, id => this.#ledger.active(id) !== undefined);
 		this.anywhere = new Anywhere(this.#control);
 		this.worktrees = new Worktrees(() => this.#ledger.list(), ports.workspaces);
@@ -128,8 +138,8 @@ export class Fleet {
 			newTaskId: () => ports.ids.taskId(),
 			tasks: () => this.#ledger.list(),
 			hasWorker: id => this.#supervisor.has(id),
-			validate: (spec, planned) => this.#validate(spec, planned),
-			create: (spec, extra) => this.#create(spec, extra),
+			validate: (spec, planned) => this.#intake.validate(spec, planned),
+			create: (spec, extra) => this.#intake.create(spec, extra),
 			cancel: (id, how) => this.cancel(id, how),
 		});
 	}
@@ -181,7 +191,7 @@ export class Fleet {
 
 	/** Validates and queues a new task. Throws InvalidInputError naming the bad field. */
 	submit(input: TaskSpec): Task {
-		return this.#create(input, {});
+		return this.#intake.create(input, {});
 	}
 
 	/**
@@ -189,46 +199,8 @@ export class Fleet {
 	 * branch, recorded as the checkout's current one when none is given; for pr a remote and a logged-in gh), so that
 	 * a missing piece is said now rather than when the work is done.
 	 */
-	async submitChecked(input: TaskSpec): Promise<Task> {
-		const workspaces = this.#ports.workspaces;
-		const spec = validateTaskInput(input, {maxPromptChars: this.#options.maxPromptChars, isKnownTask: id => this.#ledger.find(id) !== undefined});
-		if (spec.isolation !== 'worktree' || !workspaces) return this.submit(spec);
-		const checked = await workspaces.check(spec.cwd, {strategy: spec.mergeStrategy ?? 'manual', ...(spec.base ? {base: spec.base} : {})}).catch((error: unknown) => {
-			throw new InvalidInputError(messageOf(error));
-		});
-		return this.submit({...spec, ...(checked.base ? {base: checked.base} : {})});
-	}
-
-	/** `extra` (lineage, a session to resume, a workflow's id for it) is part of the task from its first write, before it can start. */
-	#create(input: TaskSpec, extra: Partial<Task>): Task {
-		const spec = this.#validate(input);
-		const ids = {id: extra.id ?? this.#ports.ids.taskId(), sessionId: this.#ports.ids.sessionId()};
-		const task: Task = {...createTask(spec, ids, this.#ports.clock.now(), this.#options.defaults), ...extra};
-		if (this.#shared) {
-			// Any host may take it; this one usually does first, on its next pump, when it has room.
-			this.#ledger.insertUnheld(task);
-			this.#admission.defer(() => this.#pump());
-			return this.get(task.id);
-		}
-		this.#ledger.insert(task);
-		this.#enqueueWhenReady(task);
-		// The caller (delegate_task) answers once the task is stored; its worker starts on the next turn.
-		this.#admission.defer(() => this.#pump());
-		return this.get(task.id);
-	}
-
-	/** Everything submit checks; `planned` are tasks of a workflow about to be created, which its steps may depend on. */
-	#validate(input: TaskSpec, planned: ReadonlySet<string> = new Set()): TaskSpec {
-		if (this.#phase === 'stopping' || this.#phase === 'stopped') throw new FleetStoppedError();
-		const spec = validateTaskInput(input, {maxPromptChars: this.#options.maxPromptChars, isKnownTask: id => planned.has(id) || this.#ledger.find(id) !== undefined});
-		// A built-in role needs no look at the user's files; any other must be defined there.
-		if (spec.role !== undefined && !builtInRole(spec.role)) findRole(this.workflows.catalog(), spec.role);
-		if (spec.isolation === 'worktree' && !this.#ports.workspaces) {
-			throw new InvalidInputError('Worktree isolation is not available in this ccfleet (no git). Run the task without isolation.');
-		}
-		// Shared: another host may match the pin (or join later). Alone: a pin this host does not match could never start.
-		if (!this.#ports.coordinator) checkPlacement(spec, this.#options.host);
-		return spec;
+	submitChecked(input: TaskSpec): Promise<Task> {
+		return this.#intake.createChecked(input);
 	}
 
 	/**
@@ -295,8 +267,7 @@ export class Fleet {
 
 	/** Runs a finished task again from scratch as a new task: every setting of it, a new conversation. */
 	retry(id: string): Task {
-		const original = this.#ended(id, 'retry');
-		return this.#create(specOf(original), {retryOf: original.id, ...stepOf(original)});
+		return this.#intake.retry(id);
 	}
 
 	/**
@@ -305,21 +276,7 @@ export class Fleet {
 	 * continue); otherwise it starts afresh with a prompt that retells the task, its outcome and the additional context.
 	 */
 	resume(id: string, additionalContext?: string): Task {
-		const parent = this.#ended(id, 'resume');
-		const context = additionalContext?.trim();
-		const spec = specOf(parent);
-		if (this.#canResume(parent)) {
-			return this.#create({...spec, prompt: context || CONTINUE_PROMPT}, {parentTaskId: parent.id, sessionId: parent.sessionId, resumePending: true, ...stepOf(parent)});
-		}
-		return this.#create({...spec, prompt: retellPrompt(parent, context)}, {parentTaskId: parent.id, ...stepOf(parent)});
-	}
-
-	#ended(id: string, action: string): Task {
-		const task = this.get(id);
-		if (!isTerminal(task.status)) {
-			throw new InvalidInputError(`Task ${id} is still ${task.status}; only a finished task can ${action}. Cancel it first, or wait for it.`);
-		}
-		return task;
+		return this.#intake.resume(id, additionalContext);
 	}
 
 	/** Moves a queued task to another priority; it goes to the back of that priority's line. */
@@ -514,11 +471,6 @@ export class Fleet {
 				`To ${action} it, try again in a moment: the change goes to the host that holds it once this host hears who that is.`,
 		);
 	}
-}
-
-/** A workflow step run again stays that step of its workflow: its dependencies' checkpoints, its place in the DAG, cancel. */
-function stepOf(task: Task): Partial<Task> {
-	return task.workflow ? {workflow: task.workflow} : {};
 }
 
 /** Builds the fleet over its ports: the one public entry of the core. */

@@ -1,0 +1,112 @@
+// How new tasks come in: checking a spec as submit does, creating the task and queueing it (or, with several hosts,
+// leaving it in the shared store for any host to claim), asking the repository first (submitChecked), and a finished
+// task's retry and resume. The Fleet's submit, submitChecked, retry and resume, and a workflow's steps, come here.
+import {FleetStoppedError, InvalidInputError, messageOf} from '../domain/errors.js';
+import {builtInRole} from '../domain/roles.js';
+import {createTask, isTerminal, type Task} from '../domain/task.js';
+import {validateTaskInput} from '../domain/task-input.js';
+import {specOf, type TaskSpec} from '../domain/task-spec.js';
+import {findRole, type WorkflowCatalog} from '../domain/workflow-catalog.js';
+import type {Admission} from './admission.js';
+import type {FleetOptions, FleetPorts} from './options.js';
+import {checkPlacement} from './placement.js';
+import type {TaskLedger} from './task-ledger.js';
+import {CONTINUE_PROMPT, retellPrompt} from './worker-prompt.js';
+
+export type TaskIntakePorts = {
+	ports: Pick<FleetPorts, 'ids' | 'clock' | 'workspaces' | 'coordinator'>;
+	options: FleetOptions;
+	ledger: TaskLedger;
+	admission: Admission;
+	/** Several hosts share the store: a new task is left for any host to claim. */
+	isShared: boolean;
+	/** Whether the fleet is stopping or stopped (it takes no new work then). */
+	isStopping: () => boolean;
+	catalog: () => WorkflowCatalog;
+	pump: () => void;
+	enqueueWhenReady: (task: Task) => void;
+	canResume: (task: Task) => boolean;
+};
+
+export class TaskIntake {
+	readonly #p: TaskIntakePorts;
+
+	constructor(ports: TaskIntakePorts) {
+		this.#p = ports;
+	}
+
+	/** `extra` (lineage, a session to resume, a workflow's id for it) is part of the task from its first write, before it can start. */
+	create(input: TaskSpec, extra: Partial<Task>): Task {
+		const {ports, ledger, admission} = this.#p;
+		const spec = this.validate(input);
+		const ids = {id: extra.id ?? ports.ids.taskId(), sessionId: ports.ids.sessionId()};
+		const task: Task = {...createTask(spec, ids, ports.clock.now(), this.#p.options.defaults), ...extra};
+		if (this.#p.isShared) {
+			// Any host may take it; this one usually does first, on its next pump, when it has room.
+			ledger.insertUnheld(task);
+			admission.defer(() => this.#p.pump());
+			return ledger.get(task.id);
+		}
+		ledger.insert(task);
+		this.#p.enqueueWhenReady(task);
+		// The caller (delegate_task) answers once the task is stored; its worker starts on the next turn.
+		admission.defer(() => this.#p.pump());
+		return ledger.get(task.id);
+	}
+
+	/** Everything submit checks; `planned` are tasks of a workflow about to be created, which its steps may depend on. */
+	validate(input: TaskSpec, planned: ReadonlySet<string> = new Set()): TaskSpec {
+		const {ports, options, ledger} = this.#p;
+		if (this.#p.isStopping()) throw new FleetStoppedError();
+		const spec = validateTaskInput(input, {maxPromptChars: options.maxPromptChars, isKnownTask: id => planned.has(id) || ledger.find(id) !== undefined});
+		// A built-in role needs no look at the user's files; any other must be defined there.
+		if (spec.role !== undefined && !builtInRole(spec.role)) findRole(this.#p.catalog(), spec.role);
+		if (spec.isolation === 'worktree' && !ports.workspaces) {
+			throw new InvalidInputError('Worktree isolation is not available in this ccfleet (no git). Run the task without isolation.');
+		}
+		// Shared: another host may match the pin (or join later). Alone: a pin this host does not match could never start.
+		if (!ports.coordinator) checkPlacement(spec, options.host);
+		return spec;
+	}
+
+	/** create, after asking the repository what an isolated task needs (see Fleet.submitChecked). */
+	async createChecked(input: TaskSpec): Promise<Task> {
+		const workspaces = this.#p.ports.workspaces;
+		const spec = validateTaskInput(input, {maxPromptChars: this.#p.options.maxPromptChars, isKnownTask: id => this.#p.ledger.find(id) !== undefined});
+		if (spec.isolation !== 'worktree' || !workspaces) return this.create(spec, {});
+		const checked = await workspaces.check(spec.cwd, {strategy: spec.mergeStrategy ?? 'manual', ...(spec.base ? {base: spec.base} : {})}).catch((error: unknown) => {
+			throw new InvalidInputError(messageOf(error));
+		});
+		return this.create({...spec, ...(checked.base ? {base: checked.base} : {})}, {});
+	}
+
+	/** A finished task run again from scratch as a new task (see Fleet.retry). */
+	retry(id: string): Task {
+		const original = this.#ended(id, 'retry');
+		return this.create(specOf(original), {retryOf: original.id, ...stepOf(original)});
+	}
+
+	/** A finished task continued as a new task, resuming its conversation when it is on disk (see Fleet.resume). */
+	resume(id: string, additionalContext?: string): Task {
+		const parent = this.#ended(id, 'resume');
+		const context = additionalContext?.trim();
+		const spec = specOf(parent);
+		if (this.#p.canResume(parent)) {
+			return this.create({...spec, prompt: context || CONTINUE_PROMPT}, {parentTaskId: parent.id, sessionId: parent.sessionId, resumePending: true, ...stepOf(parent)});
+		}
+		return this.create({...spec, prompt: retellPrompt(parent, context)}, {parentTaskId: parent.id, ...stepOf(parent)});
+	}
+
+	#ended(id: string, action: string): Task {
+		const task = this.#p.ledger.get(id);
+		if (!isTerminal(task.status)) {
+			throw new InvalidInputError(`Task ${id} is still ${task.status}; only a finished task can ${action}. Cancel it first, or wait for it.`);
+		}
+		return task;
+	}
+}
+
+/** A workflow step run again stays that step of its workflow: its dependencies' checkpoints, its place in the DAG, cancel. */
+function stepOf(task: Task): Partial<Task> {
+	return task.workflow ? {workflow: task.workflow} : {};
+}
