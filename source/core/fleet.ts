@@ -8,7 +8,7 @@ import type {FleetSettings} from './domain/fleet-settings.js';
 import {formatDuration} from './domain/duration.js';
 import {attachElsewhere} from './domain/other-host.js';
 import {builtInRole} from './domain/roles.js';
-import {isTerminal, PRIORITIES, type Priority, type Task, type TaskStatus} from './domain/task.js';
+import {isTerminal, type Priority, type Task, type TaskStatus} from './domain/task.js';
 import type {TaskSpec} from './domain/task-spec.js';
 import type {EventBus, FleetEventName, FleetEvents} from './events.js';
 import type {Logger} from './ports/logger.js';
@@ -34,6 +34,7 @@ import type {UsageLimitView} from './fleet/usage-limit.js';
 import type {Attachment, WorkerSupervisor, WorkerView} from './fleet/worker-supervisor.js';
 import {Workflows} from './fleet/workflows.js';
 import {Worktrees} from './fleet/worktree-housekeeping.js';
+import {TaskChanges} from './fleet/task-changes.js';
 import {TaskIntake} from './fleet/task-intake.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
@@ -72,6 +73,7 @@ export class Fleet {
 	readonly #enqueueWhenReady: (task: Task) => void;
 	readonly #canResume: (task: Task) => boolean;
 	readonly #intake: TaskIntake;
+	readonly #changes: TaskChanges;
 	#phase: FleetPhase = 'new';
 	/** Workflows: the catalog of roles and templates, starting one, its tasks, cancelling it. */
 	readonly workflows: Workflows;
@@ -85,7 +87,7 @@ export class Fleet {
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
 		this.#ports = ports;
 		const local = {
-			cancel: (id: string, how: {by: string; reason?: string}) => this.#cancelHere(id, how),
+			cancel: (id: string, how: {by: string; reason?: string}) => this.#changes.cancel(id, how),
 			reprioritize: (id: string, priority: Priority) => this.reprioritize(id, priority),
 			addDependencies: (id: string, dependsOn: string[]) => this.addDependencies(id, dependsOn),
 			respond: (id: string, decision: PermissionDecision, options?: AnswerOptions) => this.respond(id, decision, options),
@@ -128,6 +130,15 @@ export class Fleet {
 			pump: () => this.#pump(),
 			enqueueWhenReady: task => this.#enqueueWhenReady(task),
 			canResume: task => this.#canResume(task),
+		});
+		this.#changes = new TaskChanges({
+			ledger: this.#ledger,
+			queue: this.#queue,
+			gate: this.#gate,
+			supervisor: this.#supervisor,
+			finisher: this.#finisher,
+			shared: this.#shared,
+			pump: () => this.#pump(),
 		});
 		this.hosts = new FleetHosts(ports.coordinator, ports.clock, id => this.#ledger.active(id) !== undefined);
 		this.anywhere = new Anywhere(this.#control);
@@ -208,13 +219,7 @@ export class Fleet {
 	 * other in a circle.
 	 */
 	addDependencies(id: string, dependsOn: string[]): Task {
-		this.#assertHeld(id, 'change the dependencies of');
-		const dependencies = this.#gate.checkNewDependencies(this.get(id), dependsOn);
-		this.#gate.forget(id);
-		this.#ledger.update(id, {dependsOn: dependencies});
-		this.#gate.admit(this.get(id));
-		this.#pump();
-		return this.get(id);
+		return this.#changes.addDependencies(id, dependsOn);
 	}
 
 	/** What a task waits on before it can run (empty when it is runnable or not queued). */
@@ -281,17 +286,7 @@ export class Fleet {
 
 	/** Moves a queued task to another priority; it goes to the back of that priority's line. */
 	reprioritize(id: string, priority: Priority): Task {
-		if (!PRIORITIES.includes(priority)) throw new InvalidInputError(`Unknown priority ${JSON.stringify(priority)}; use one of ${PRIORITIES.join(', ')}.`);
-		const task = this.get(id);
-		if (task.status !== 'queued') throw new InvalidInputError(`Task ${id} is ${task.status}; only a queued task can change priority.`);
-		this.#assertHeld(id, 'reprioritise');
-		if (task.priority === priority) return task;
-		if (this.#queue.has(id)) {
-			this.#queue.remove(id);
-			this.#queue.push(id, priority);
-		}
-		this.#ledger.update(id, {priority});
-		return this.get(id);
+		return this.#changes.reprioritize(id, priority);
 	}
 
 	/** Types text into a live worker, as a person attached to it would (a line ends with Enter). */
@@ -406,22 +401,7 @@ export class Fleet {
 	async cancel(id: string, how: {by: string; reason?: string}): Promise<Task> {
 		// A task another host holds is cancelled there (or, queued and held by none, in the shared store).
 		if (this.#control.routes(id) && !isTerminal(this.get(id).status)) return this.#control.run({kind: 'cancel', taskId: id, ...how});
-		return this.#cancelHere(id, how);
-	}
-
-	async #cancelHere(id: string, {by, reason}: {by: string; reason?: string}): Promise<Task> {
-		const task = this.get(id);
-		const why = reason?.trim() || 'no reason given';
-		if (isTerminal(task.status)) throw new InvalidInputError(`Task ${id} already ended (${task.status}); there is nothing to cancel.`);
-		this.#assertHeld(id, 'cancel');
-		if (!this.#supervisor.has(id)) {
-			this.#gate.forget(id);
-			this.#finisher.finish(task, 'cancelled', {cancelledBy: by, failureReason: why});
-			this.#pump();
-			return this.get(id);
-		}
-		await this.#supervisor.stop(id, {kind: 'cancel', by, reason: why}, `cancelled by ${by}: ${why}`);
-		return this.get(id);
+		return this.#changes.cancel(id, how);
 	}
 
 	/**
@@ -461,15 +441,6 @@ export class Fleet {
 			this.#gate.release(task);
 			this.#pump();
 		}
-	}
-
-	/** With a shared store, only the host holding a task changes it here; faces carry changes to its holder (fleet.anywhere, cancel). */
-	#assertHeld(id: string, action: string): void {
-		if (!this.#shared || this.#ledger.active(id)) return;
-		throw new InvalidInputError(
-			`Task ${id} is not held by this host (${this.#shared.hostId}): it waits for a host to claim it, or another host runs it. ` +
-				`To ${action} it, try again in a moment: the change goes to the host that holds it once this host hears who that is.`,
-		);
 	}
 }
 
