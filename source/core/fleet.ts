@@ -1,8 +1,9 @@
-// Longer than ~300 lines for a reason: this is the core's whole public API, some sixty short methods with their
-// documentation, and the wiring of the modules under fleet/ that do the work (the constructor, ~150 lines). Each
-// method hands its work to one of them. It is due for its split: faces of their own for workflows, worktrees and the
-// hosts of a shared fleet (fleet.workflows.create(), fleet.hosts.…Anywhere, …), each a module under fleet/, which
-// moves call sites in mcp/, http/, cli/ and ui/ — a change of its own, not one to make beside feature work.
+// The core's public API: the Fleet, of which every face (dashboard, MCP, HTTP, CLI, daemon) is a client. Each method
+// hands its work to a module under fleet/: assembly.ts builds the modules and wires them to one another, task-intake.ts
+// makes new tasks (submit, retry, resume), task-changes.ts changes a task this host holds (priority, dependencies,
+// cancel), and the rest is read from the ledger, the queue, the supervisor and governance. Four faces of their own:
+// fleet.workflows (workflows.ts), fleet.worktrees (worktree-housekeeping.ts), fleet.hosts (fleet-hosts.ts: the hosts of
+// a shared fleet) and fleet.anywhere (anywhere.ts: changes to a task on whichever host holds it).
 import {InvalidInputError} from './domain/errors.js';
 import type {FleetSettings} from './domain/fleet-settings.js';
 import {formatDuration} from './domain/duration.js';
@@ -10,32 +11,24 @@ import {attachElsewhere} from './domain/other-host.js';
 import {builtInRole} from './domain/roles.js';
 import {isTerminal, type Priority, type Task, type TaskStatus} from './domain/task.js';
 import type {TaskSpec} from './domain/task-spec.js';
-import type {EventBus, FleetEventName, FleetEvents} from './events.js';
-import type {Logger} from './ports/logger.js';
+import type {FleetEventName, FleetEvents} from './events.js';
 import type {SystemSample} from './ports/system-monitor.js';
 import type {OutputRead, OutputReadOptions, TaskFilter} from './ports/task-store.js';
 import type {PermissionDecision} from './ports/worker-driver.js';
-import type {PriorityQueue} from './queue.js';
-import type {Admission, PumpSource} from './fleet/admission.js';
 import {Anywhere} from './fleet/anywhere.js';
-import {assembleFleet, type FleetPhase} from './fleet/assembly.js';
-import type {DependencyGate} from './fleet/dependency-gate.js';
-import type {Finisher} from './fleet/finisher.js';
+import {assembleFleet, type FleetParts, type FleetPhase} from './fleet/assembly.js';
 import {FleetHosts} from './fleet/fleet-hosts.js';
 import type {AdmissionState, Governance} from './fleet/governance.js';
 import type {FleetOptions, FleetPorts} from './fleet/options.js';
-import type {Parking} from './fleet/parking.js';
-import type {AnswerOptions, OpenQuestion, QuestionDesk} from './fleet/question-desk.js';
+import type {AnswerOptions, OpenQuestion} from './fleet/question-desk.js';
 import {recoverUnfinished, type RecoveryReport} from './fleet/recovery.js';
-import type {RemoteCommands} from './fleet/remote-commands.js';
-import type {SharedQueue} from './fleet/shared-queue.js';
-import type {TaskLedger} from './fleet/task-ledger.js';
-import type {UsageLimitView} from './fleet/usage-limit.js';
-import type {Attachment, WorkerSupervisor, WorkerView} from './fleet/worker-supervisor.js';
-import {Workflows} from './fleet/workflows.js';
-import {Worktrees} from './fleet/worktree-housekeeping.js';
+import type {LocalControl} from './fleet/remote-commands.js';
 import {TaskChanges} from './fleet/task-changes.js';
 import {TaskIntake} from './fleet/task-intake.js';
+import type {UsageLimitView} from './fleet/usage-limit.js';
+import type {Attachment, WorkerView} from './fleet/worker-supervisor.js';
+import {Workflows} from './fleet/workflows.js';
+import {Worktrees} from './fleet/worktree-housekeeping.js';
 
 export {RESUME_PROMPT} from './fleet/worker-prompt.js';
 export {DEFAULT_FLEET_OPTIONS, type FleetOptions, type FleetPorts} from './fleet/options.js';
@@ -53,25 +46,11 @@ export type FleetCounts = Record<TaskStatus, number>;
  */
 export class Fleet {
 	readonly #ports: FleetPorts;
-	readonly #options: FleetOptions;
-	readonly #logger: Logger;
-	readonly #bus: EventBus;
-	readonly #queue: PriorityQueue;
-	readonly #ledger: TaskLedger;
-	readonly #gate: DependencyGate;
-	readonly #admission: Admission;
-	readonly #supervisor: WorkerSupervisor;
-	readonly #finisher: Finisher;
-	readonly #pumpSource: PumpSource;
+	/** The modules that do the work, built and wired to one another by assembleFleet. */
+	readonly #parts: FleetParts;
+	/** Two parts by name: start(), stop() and the knobs' methods speak to governance, and most changes end in a pump. */
 	readonly #governance: Governance;
-	readonly #parking: Parking;
-	readonly #questions: QuestionDesk;
-	readonly #control: RemoteCommands;
-	readonly #shared: SharedQueue | undefined;
 	readonly #pump: () => void;
-	readonly #report: (message: string, cause: unknown) => void;
-	readonly #enqueueWhenReady: (task: Task) => void;
-	readonly #canResume: (task: Task) => boolean;
 	readonly #intake: TaskIntake;
 	readonly #changes: TaskChanges;
 	#phase: FleetPhase = 'new';
@@ -86,69 +65,39 @@ export class Fleet {
 
 	constructor(ports: FleetPorts, options: Partial<FleetOptions> = {}) {
 		this.#ports = ports;
-		const local = {
-			cancel: (id: string, how: {by: string; reason?: string}) => this.#changes.cancel(id, how),
-			reprioritize: (id: string, priority: Priority) => this.reprioritize(id, priority),
-			addDependencies: (id: string, dependsOn: string[]) => this.addDependencies(id, dependsOn),
-			respond: (id: string, decision: PermissionDecision, options?: AnswerOptions) => this.respond(id, decision, options),
-			respondMatching: (rule: string, decision: PermissionDecision, options?: AnswerOptions) => this.respondMatching(rule, decision, options),
+		// What another host carries here for a task this host holds.
+		const local: LocalControl = {
+			cancel: (id, how) => this.#changes.cancel(id, how),
+			reprioritize: (id, priority) => this.reprioritize(id, priority),
+			addDependencies: (id, dependsOn) => this.addDependencies(id, dependsOn),
+			respond: (id, decision, options) => this.respond(id, decision, options),
+			respondMatching: (rule, decision, options) => this.respondMatching(rule, decision, options),
 		};
-		({
-			options: this.#options,
-			logger: this.#logger,
-			bus: this.#bus,
-			queue: this.#queue,
-			ledger: this.#ledger,
-			gate: this.#gate,
-			admission: this.#admission,
-			supervisor: this.#supervisor,
-			finisher: this.#finisher,
-			pumpSource: this.#pumpSource,
-			governance: this.#governance,
-			parking: this.#parking,
-			questions: this.#questions,
-			control: this.#control,
-			shared: this.#shared,
-			pump: this.#pump,
-			report: this.#report,
-			enqueueWhenReady: this.#enqueueWhenReady,
-			canResume: this.#canResume,
-		} = assembleFleet(ports, options, {
+		const parts = assembleFleet(ports, options, {
 			phase: () => this.#phase,
 			local,
 			get: id => this.get(id),
 			roleInstructions: name => (ports.userDefinitions ? this.workflows.catalog().roles.find(role => role.name === name)?.prompt : builtInRole(name)?.prompt),
-		}));
+		});
+		this.#parts = parts;
+		this.#governance = parts.governance;
+		this.#pump = parts.pump;
 		this.#intake = new TaskIntake({
+			...parts,
 			ports,
-			options: this.#options,
-			ledger: this.#ledger,
-			admission: this.#admission,
-			isShared: this.#shared !== undefined,
 			isStopping: () => this.#phase === 'stopping' || this.#phase === 'stopped',
 			catalog: () => this.workflows.catalog(),
-			pump: () => this.#pump(),
-			enqueueWhenReady: task => this.#enqueueWhenReady(task),
-			canResume: task => this.#canResume(task),
 		});
-		this.#changes = new TaskChanges({
-			ledger: this.#ledger,
-			queue: this.#queue,
-			gate: this.#gate,
-			supervisor: this.#supervisor,
-			finisher: this.#finisher,
-			shared: this.#shared,
-			pump: () => this.#pump(),
-		});
-		this.hosts = new FleetHosts(ports.coordinator, ports.clock, id => this.#ledger.active(id) !== undefined);
-		this.anywhere = new Anywhere(this.#control);
-		this.worktrees = new Worktrees(() => this.#ledger.list(), ports.workspaces);
+		this.#changes = new TaskChanges(parts);
+		this.hosts = new FleetHosts(ports.coordinator, ports.clock, id => this.#parts.ledger.active(id) !== undefined);
+		this.anywhere = new Anywhere(this.#parts.control);
+		this.worktrees = new Worktrees(() => this.#parts.ledger.list(), ports.workspaces);
 		this.workflows = new Workflows({
 			userDefinitions: ports.userDefinitions,
 			workspaces: ports.workspaces,
 			newTaskId: () => ports.ids.taskId(),
-			tasks: () => this.#ledger.list(),
-			hasWorker: id => this.#supervisor.has(id),
+			tasks: () => this.#parts.ledger.list(),
+			hasWorker: id => this.#parts.supervisor.has(id),
 			validate: (spec, planned) => this.#intake.validate(spec, planned),
 			create: (spec, extra) => this.#intake.create(spec, extra),
 			cancel: (id, how) => this.cancel(id, how),
@@ -156,11 +105,11 @@ export class Fleet {
 	}
 
 	get options(): Readonly<FleetOptions> {
-		return this.#options;
+		return this.#parts.options;
 	}
 
 	on<E extends FleetEventName>(event: E, listener: (payload: FleetEvents[E]) => void): () => void {
-		return this.#bus.on(event, listener);
+		return this.#parts.bus.on(event, listener);
 	}
 
 	/**
@@ -170,32 +119,32 @@ export class Fleet {
 	async start(): Promise<RecoveryReport> {
 		if (this.#phase !== 'new') throw new Error('Fleet.start() may be called once.');
 		this.#phase = 'running';
-		const replayed = this.#ledger.replayJournal();
-		if (replayed > 0) this.#logger.warn('wrote the task changes the last run could not', {count: replayed});
+		const replayed = this.#parts.ledger.replayJournal();
+		if (replayed > 0) this.#parts.logger.warn('wrote the task changes the last run could not', {count: replayed});
 		// With a shared store only the tasks this host holds are its to recover; the others' are theirs.
 		const held = this.#ports.coordinator ? new Set(await this.#ports.coordinator.held()) : undefined;
 		const report = await recoverUnfinished({
-			ledger: this.#ledger,
+			ledger: this.#parts.ledger,
 			system: this.#ports.system,
 			clock: this.#ports.clock,
-			logger: this.#logger,
-			maxAttempts: this.#options.maxAttempts,
-			canResume: task => this.#canResume(task),
-			enqueue: task => this.#enqueueWhenReady(task),
+			logger: this.#parts.logger,
+			maxAttempts: this.#parts.options.maxAttempts,
+			canResume: task => this.#parts.canResume(task),
+			enqueue: task => this.#parts.enqueueWhenReady(task),
 			...(held ? {holds: (task: Task) => held.has(task.id)} : {}),
 		});
-		this.#logger.info('fleet started', report);
+		this.#parts.logger.info('fleet started', report);
 		// Worktrees of tasks that ended while the core was stopping (waiting in the merge queue) are settled now; a
 		// shared store lists other hosts' tasks too, whose worktrees are on their disks, so not there (not yet).
-		if (this.#ports.workspaces && !this.#shared) this.#finisher.resettle(this.#ledger.list({statuses: ['completed', 'failed', 'cancelled']}));
-		this.#parking.arm();
+		if (this.#ports.workspaces && !this.#parts.shared) this.#parts.finisher.resettle(this.#parts.ledger.list({statuses: ['completed', 'failed', 'cancelled']}));
+		this.#parts.parking.arm();
 		// Admission decides by measurement from the first start on.
 		await this.#governance.sample();
 		// A usage limit another host met holds this one from its first start on, and whenever another host meets one.
 		await this.#governance.readShared();
 		this.#governance.watchShared(() => this.#pump());
-		this.#shared?.start();
-		this.#control.start();
+		this.#parts.shared?.start();
+		this.#parts.control.start();
 		this.#pump();
 		return report;
 	}
@@ -224,39 +173,39 @@ export class Fleet {
 
 	/** What a task waits on before it can run (empty when it is runnable or not queued). */
 	waitingOn(id: string): string[] {
-		return this.#gate.waitingOn(id);
+		return this.#parts.gate.waitingOn(id);
 	}
 
 	/** The task with that id; throws TaskNotFoundError. */
 	get(id: string): Task {
-		return this.#ledger.get(id);
+		return this.#parts.ledger.get(id);
 	}
 
 	list(filter?: TaskFilter): Task[] {
-		return this.#ledger.list(filter);
+		return this.#parts.ledger.list(filter);
 	}
 
 	/** 1-based place of a task in the running order; 0 when it is not ready to run (not queued, or waiting). */
 	queuePosition(id: string): number {
-		return this.#queue.position(id);
+		return this.#parts.queue.position(id);
 	}
 
 	/** Ids of queued tasks in the order they will run. */
 	queueOrder(): string[] {
-		return this.#queue.toArray();
+		return this.#parts.queue.toArray();
 	}
 
 	counts(): FleetCounts {
-		return this.#ledger.counts();
+		return this.#parts.ledger.counts();
 	}
 
 	/** A live worker's state, question and last measured memory. */
 	worker(id: string): WorkerView | undefined {
-		return this.#supervisor.view(id);
+		return this.#parts.supervisor.view(id);
 	}
 
 	workers(): WorkerView[] {
-		return this.#supervisor.views();
+		return this.#parts.supervisor.views();
 	}
 
 	/** The task's output log (capped), whole, its last lines, or what follows a byte offset. */
@@ -267,7 +216,7 @@ export class Fleet {
 
 	/** The live worker's screen, or an empty list when it has none. */
 	screen(id: string): string[] {
-		return this.#supervisor.screen(id);
+		return this.#parts.supervisor.screen(id);
 	}
 
 	/** Runs a finished task again from scratch as a new task: every setting of it, a new conversation. */
@@ -292,7 +241,7 @@ export class Fleet {
 	/** Types text into a live worker, as a person attached to it would (a line ends with Enter). */
 	sendInput(id: string, text: string): Task {
 		const task = this.get(id);
-		if (!this.#supervisor.write(id, text)) throw new InvalidInputError(`Task ${id} has no live worker (it is ${task.status}); there is nothing to type into.`);
+		if (!this.#parts.supervisor.write(id, text)) throw new InvalidInputError(`Task ${id} has no live worker (it is ${task.status}); there is nothing to type into.`);
 		return task;
 	}
 
@@ -310,7 +259,7 @@ export class Fleet {
 		const task = this.get(id);
 		const elsewhere = attachElsewhere({id, status: task.status, host: this.hosts.ofTask(id)}, this.hosts.ownId);
 		if (elsewhere !== undefined) throw new InvalidInputError(elsewhere);
-		return this.#supervisor.attach(task, onData, size);
+		return this.#parts.supervisor.attach(task, onData, size);
 	}
 
 	/**
@@ -318,10 +267,10 @@ export class Fleet {
 	 * need, how many more the machine could carry now, and what holds the next start when one is held.
 	 */
 	admissionState(): AdmissionState {
-		const nextMode = this.#pumpSource.nextMode;
+		const nextMode = this.#parts.pumpSource.nextMode;
 		// Shared: a held host claims nothing, so its own queue stays empty while the fleet's tasks wait; say why all the same.
-		const isWaiting = this.#queue.size > 0 || (this.#shared !== undefined && this.#ports.store.countByStatus().queued > 0);
-		const verdict = isWaiting ? this.#admission.verdict(this.#supervisor.size, nextMode) : undefined;
+		const isWaiting = this.#parts.queue.size > 0 || (this.#parts.shared !== undefined && this.#ports.store.countByStatus().queued > 0);
+		const verdict = isWaiting ? this.#parts.admission.verdict(this.#parts.supervisor.size, nextMode) : undefined;
 		return this.#governance.state(nextMode, verdict);
 	}
 
@@ -336,7 +285,7 @@ export class Fleet {
 	 */
 	configure(input: unknown): FleetSettings {
 		const settings = this.#governance.configure(input);
-		this.#bus.emit('fleet:configured', {settings});
+		this.#parts.bus.emit('fleet:configured', {settings});
 		this.#pump();
 		return settings;
 	}
@@ -348,12 +297,12 @@ export class Fleet {
 
 	/** The fleet-wide pause on new workers after the API turned one away, while it lasts. */
 	backoff(): {until: number; reason: string} | undefined {
-		return this.#admission.backoff();
+		return this.#parts.admission.backoff();
 	}
 
 	/** Changes the store refused and the fleet keeps writing again (see TaskLedger), if any wait. */
 	unwrittenChanges(): {count: number; since: number; reason: string} | undefined {
-		return this.#ledger.unwritten();
+		return this.#parts.ledger.unwritten();
 	}
 
 	/** Resolves once every task change so far is durable (a store that writes behind); at once for one that does not. */
@@ -368,7 +317,7 @@ export class Fleet {
 
 	/** Total estimated cost of every task so far, in USD. */
 	totalCostUsd(): number {
-		return this.#ledger.totalCostUsd();
+		return this.#parts.ledger.totalCostUsd();
 	}
 
 	/**
@@ -377,7 +326,7 @@ export class Fleet {
 	 * the task waits on none.
 	 */
 	respond(id: string, decision: PermissionDecision, options: AnswerOptions = {}): Task {
-		this.#questions.respond(this.get(id), decision, options);
+		this.#parts.questions.respond(this.get(id), decision, options);
 		return this.get(id);
 	}
 
@@ -386,12 +335,12 @@ export class Fleet {
 	 * oldest first; returns the tasks answered.
 	 */
 	respondMatching(rule: string, decision: PermissionDecision, options: AnswerOptions = {}): Task[] {
-		return this.#questions.respondMatching(rule, decision, options).map(id => this.get(id));
+		return this.#parts.questions.respondMatching(rule, decision, options).map(id => this.get(id));
 	}
 
 	/** Every permission question waiting for a person or the main session, oldest first; with several hosts, every host's, each naming its host. */
 	questions(): OpenQuestion[] {
-		return this.#control.questions();
+		return this.#parts.control.questions();
 	}
 
 	/**
@@ -400,7 +349,7 @@ export class Fleet {
 	 */
 	async cancel(id: string, how: {by: string; reason?: string}): Promise<Task> {
 		// A task another host holds is cancelled there (or, queued and held by none, in the shared store).
-		if (this.#control.routes(id) && !isTerminal(this.get(id).status)) return this.#control.run({kind: 'cancel', taskId: id, ...how});
+		if (this.#parts.control.routes(id) && !isTerminal(this.get(id).status)) return this.#parts.control.run({kind: 'cancel', taskId: id, ...how});
 		return this.#changes.cancel(id, how);
 	}
 
@@ -412,20 +361,20 @@ export class Fleet {
 	async stop(): Promise<void> {
 		if (this.#phase === 'stopped' || this.#phase === 'stopping') return;
 		this.#phase = 'stopping';
-		this.#admission.stop();
+		this.#parts.admission.stop();
 		this.#governance.stop();
-		this.#parking.stop();
-		this.#control.stop();
-		await this.#shared?.stop();
-		await this.#supervisor.stopAll({kind: 'shutdown'}, 'ccfleet is shutting down');
-		const drained = await this.#finisher.drain(this.#options.stopDrainMs);
+		this.#parts.parking.stop();
+		this.#parts.control.stop();
+		await this.#parts.shared?.stop();
+		await this.#parts.supervisor.stopAll({kind: 'shutdown'}, 'ccfleet is shutting down');
+		const drained = await this.#parts.finisher.drain(this.#parts.options.stopDrainMs);
 		if (!drained) {
-			this.#report(
-				`${this.#finisher.pending} checkpoint(s) or merge(s) did not finish within ${formatDuration(this.#options.stopDrainMs)}; they are abandoned and will not be written.`,
+			this.#parts.report(
+				`${this.#parts.finisher.pending} checkpoint(s) or merge(s) did not finish within ${formatDuration(this.#parts.options.stopDrainMs)}; they are abandoned and will not be written.`,
 				undefined,
 			);
 		}
-		this.#ledger.close();
+		this.#parts.ledger.close();
 		this.#phase = 'stopped';
 	}
 
@@ -435,10 +384,10 @@ export class Fleet {
 	 */
 	remoteChanged(task: Task, previous: TaskStatus | undefined, host?: string): void {
 		const remote = host === undefined ? {} : {host};
-		if (previous === undefined) this.#bus.emit('task:created', {task, remote});
-		else this.#bus.emit('task:updated', {task, previous, remote});
+		if (previous === undefined) this.#parts.bus.emit('task:created', {task, remote});
+		else this.#parts.bus.emit('task:updated', {task, previous, remote});
 		if (isTerminal(task.status) && this.#phase === 'running') {
-			this.#gate.release(task);
+			this.#parts.gate.release(task);
 			this.#pump();
 		}
 	}

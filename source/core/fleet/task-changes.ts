@@ -3,23 +3,9 @@
 // change to its holder, whose own TaskChanges carries it out.
 import {InvalidInputError} from '../domain/errors.js';
 import {isTerminal, PRIORITIES, type Priority, type Task} from '../domain/task.js';
-import type {PriorityQueue} from '../queue.js';
-import type {DependencyGate} from './dependency-gate.js';
-import type {Finisher} from './finisher.js';
-import type {SharedQueue} from './shared-queue.js';
-import type {TaskLedger} from './task-ledger.js';
-import type {WorkerSupervisor} from './worker-supervisor.js';
+import type {FleetParts} from './assembly.js';
 
-export type TaskChangesPorts = {
-	ledger: TaskLedger;
-	queue: PriorityQueue;
-	gate: DependencyGate;
-	supervisor: WorkerSupervisor;
-	finisher: Finisher;
-	/** Several hosts share the store: this host's claims on it. Undefined on one host. */
-	shared: SharedQueue | undefined;
-	pump: () => void;
-};
+export type TaskChangesPorts = Pick<FleetParts, 'ledger' | 'queue' | 'gate' | 'supervisor' | 'finisher' | 'shared' | 'pump'>;
 
 export class TaskChanges {
 	readonly #p: TaskChangesPorts;

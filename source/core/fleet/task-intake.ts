@@ -7,25 +7,16 @@ import {createTask, isTerminal, type Task} from '../domain/task.js';
 import {validateTaskInput} from '../domain/task-input.js';
 import {specOf, type TaskSpec} from '../domain/task-spec.js';
 import {findRole, type WorkflowCatalog} from '../domain/workflow-catalog.js';
-import type {Admission} from './admission.js';
-import type {FleetOptions, FleetPorts} from './options.js';
+import type {FleetParts} from './assembly.js';
+import type {FleetPorts} from './options.js';
 import {checkPlacement} from './placement.js';
-import type {TaskLedger} from './task-ledger.js';
 import {CONTINUE_PROMPT, retellPrompt} from './worker-prompt.js';
 
-export type TaskIntakePorts = {
+export type TaskIntakePorts = Pick<FleetParts, 'options' | 'ledger' | 'admission' | 'shared' | 'pump' | 'enqueueWhenReady' | 'canResume'> & {
 	ports: Pick<FleetPorts, 'ids' | 'clock' | 'workspaces' | 'coordinator'>;
-	options: FleetOptions;
-	ledger: TaskLedger;
-	admission: Admission;
-	/** Several hosts share the store: a new task is left for any host to claim. */
-	isShared: boolean;
 	/** Whether the fleet is stopping or stopped (it takes no new work then). */
 	isStopping: () => boolean;
 	catalog: () => WorkflowCatalog;
-	pump: () => void;
-	enqueueWhenReady: (task: Task) => void;
-	canResume: (task: Task) => boolean;
 };
 
 export class TaskIntake {
@@ -41,7 +32,7 @@ export class TaskIntake {
 		const spec = this.validate(input);
 		const ids = {id: extra.id ?? ports.ids.taskId(), sessionId: ports.ids.sessionId()};
 		const task: Task = {...createTask(spec, ids, ports.clock.now(), this.#p.options.defaults), ...extra};
-		if (this.#p.isShared) {
+		if (this.#p.shared) {
 			// Any host may take it; this one usually does first, on its next pump, when it has room.
 			ledger.insertUnheld(task);
 			admission.defer(() => this.#p.pump());
