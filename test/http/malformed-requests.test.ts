@@ -1,4 +1,4 @@
-import {connect} from 'node:net';
+import {connect, type Socket} from 'node:net';
 import {afterAll, beforeAll, expect, it} from 'vitest';
 import {MAX_BODY_BYTES} from '../../source/http/request-body.js';
 import {waitFor} from '../helpers/wait-for.js';
@@ -89,75 +89,69 @@ it('refuses a body past the limit on /mcp too, in JSON-RPC', async () => {
 	expect(answer.json()).toMatchObject({jsonrpc: '2.0', error: {code: -32600, message: expect.stringContaining('larger than')}});
 }, 30_000);
 
+type RawUpload = {socket: Socket; answer(): string; closed: Promise<void>; isClosed(): boolean; port: string};
+
+/** A POST /tasks on a raw socket with these header lines: what comes back and when it closes, for a test that writes the body itself. */
+function rawUpload(headerLines: string): RawUpload {
+	const {port} = new URL(server.url);
+	const socket = connect(Number(port), '127.0.0.1');
+	let answer = '';
+	let isClosed = false;
+	socket.on('data', chunk => (answer += chunk.toString('latin1')));
+	const closed = new Promise<void>(resolve =>
+		socket.on('close', () => {
+			isClosed = true;
+			resolve();
+		}),
+	);
+	socket.write(`POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/json\r\n${headerLines}\r\n`);
+	return {socket, answer: () => answer, closed, isClosed: () => isClosed, port};
+}
+
+const MEGABYTE = Buffer.alloc(1024 * 1024, ' ');
+
 /**
  * A client that is still sending when the 413 comes (as every client of a too-large body is) must be able to read
  * it: the server that closed at once reset the connection under the client's writes, which lost the answer
  * whenever the reset overtook it. The rest of the body is read and dropped, and the connection serves on.
  */
 it('lets a client finish sending a body past the limit, answers 413 and serves the next request on that connection', async () => {
-	const {port} = new URL(server.url);
-	const socket = connect(Number(port), '127.0.0.1');
-	let answer = '';
-	socket.on('data', chunk => (answer += chunk.toString('latin1')));
-	const closed = new Promise<void>(resolve => socket.on('close', () => resolve()));
-	const failure = new Promise<never>((_, reject) => socket.on('error', reject));
 	const size = MAX_BODY_BYTES + 1024;
-	socket.write(
-		`POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`,
-	);
-	await waitFor('the 413 before the body was sent', () => answer.startsWith('HTTP/1.1 413'));
-	const piece = Buffer.alloc(1024 * 1024, ' ');
-	for (let sent = 0; sent < size; sent += piece.length) {
-		const ok = socket.write(piece.subarray(0, Math.min(piece.length, size - sent)));
-		if (!ok)
-			await Promise.race([
-				new Promise(resolve => socket.once('drain', resolve)),
-				failure,
-				closed.then(() => Promise.reject(new Error('closed while the body was sent'))),
-			]);
+	const upload = rawUpload(`Content-Length: ${size}\r\n`);
+	const failure = new Promise<never>((_, reject) => upload.socket.on('error', reject));
+	await waitFor('the 413 before the body was sent', () => upload.answer().startsWith('HTTP/1.1 413'));
+	for (let sent = 0; sent < size; sent += MEGABYTE.length) {
+		if (upload.socket.write(MEGABYTE.subarray(0, Math.min(MEGABYTE.length, size - sent)))) continue;
+		const closedEarly = upload.closed.then(() => Promise.reject(new Error('closed while the body was sent')));
+		await Promise.race([new Promise(resolve => upload.socket.once('drain', resolve)), failure, closedEarly]);
 	}
-	const first = answer;
-	socket.write(`GET /fleet HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\nConnection: close\r\n\r\n`);
-	await Promise.race([closed, failure]);
+	const first = upload.answer();
+	upload.socket.write(`GET /fleet HTTP/1.1\r\nHost: 127.0.0.1:${upload.port}\r\nAuthorization: Bearer ${server.token}\r\nConnection: close\r\n\r\n`);
+	await Promise.race([upload.closed, failure]);
 	expect(first).toContain('larger than');
-	expect(answer.slice(first.length)).toMatch(/^HTTP\/1\.1 200/);
+	expect(upload.answer().slice(first.length)).toMatch(/^HTTP\/1\.1 200/);
 }, 30_000);
 
 it('answers 413 to a chunked upload past the limit, which declares no length', async () => {
-	const {port} = new URL(server.url);
-	const socket = connect(Number(port), '127.0.0.1');
-	let answer = '';
-	socket.on('data', chunk => (answer += chunk.toString('latin1')));
-	socket.on('error', () => {});
-	socket.write(
-		`POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
-	);
-	const piece = Buffer.alloc(1024 * 1024, ' ');
-	for (let sent = 0; sent <= MAX_BODY_BYTES && !answer; sent += piece.length) {
-		socket.write(`${piece.length.toString(16)}\r\n`);
-		socket.write(piece);
-		if (!socket.write('\r\n')) await new Promise(resolve => socket.once('drain', resolve));
+	const upload = rawUpload('Transfer-Encoding: chunked\r\n');
+	upload.socket.on('error', () => {});
+	for (let sent = 0; sent <= MAX_BODY_BYTES && !upload.answer(); sent += MEGABYTE.length) {
+		upload.socket.write(`${MEGABYTE.length.toString(16)}\r\n`);
+		upload.socket.write(MEGABYTE);
+		if (!upload.socket.write('\r\n')) await new Promise(resolve => upload.socket.once('drain', resolve));
 	}
-	await waitFor('the 413', () => answer.startsWith('HTTP/1.1 413') && answer.includes('larger than'));
-	socket.destroy();
+	await waitFor('the 413', () => upload.answer().startsWith('HTTP/1.1 413') && upload.answer().includes('larger than'));
+	upload.socket.destroy();
 }, 30_000);
 
 it('closes the connection of a refused body that goes on past what it drops', async () => {
-	const {port} = new URL(server.url);
-	const socket = connect(Number(port), '127.0.0.1');
-	let answer = '';
-	socket.on('data', chunk => (answer += chunk.toString('latin1')));
-	socket.on('error', () => {});
-	const closed = new Promise<void>(resolve => socket.on('close', () => resolve()));
-	socket.write(`POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\nContent-Length: ${1024 ** 4}\r\n\r\n`);
-	const piece = Buffer.alloc(1024 * 1024, ' ');
+	const upload = rawUpload(`Content-Length: ${1024 ** 4}\r\n`);
+	upload.socket.on('error', () => {});
 	let sent = 0;
-	let isClosed = false;
-	void closed.then(() => (isClosed = true));
-	while (!isClosed && sent < 1024 ** 3) {
-		sent += piece.length;
-		if (!socket.write(piece)) await Promise.race([new Promise(resolve => socket.once('drain', resolve)), closed]);
+	while (!upload.isClosed() && sent < 1024 ** 3) {
+		sent += MEGABYTE.length;
+		if (!upload.socket.write(MEGABYTE)) await Promise.race([new Promise(resolve => upload.socket.once('drain', resolve)), upload.closed]);
 	}
-	expect(answer).toMatch(/^HTTP\/1\.1 413/);
+	expect(upload.answer()).toMatch(/^HTTP\/1\.1 413/);
 	expect(sent).toBeLessThan(256 * 1024 * 1024);
 }, 30_000);
