@@ -9,7 +9,7 @@ import type {FleetSettings} from './domain/fleet-settings.js';
 import {formatDuration} from './domain/duration.js';
 import {attachElsewhere} from './domain/other-host.js';
 import {builtInRole} from './domain/roles.js';
-import {isTerminal, type Priority, type Task, type TaskStatus} from './domain/task.js';
+import {isTerminal, type CancelRequest, type Priority, type Task, type TaskStatus} from './domain/task.js';
 import type {TaskSpec} from './domain/task-spec.js';
 import type {FleetEventName, FleetEvents} from './events.js';
 import type {SystemSample} from './ports/system-monitor.js';
@@ -347,7 +347,7 @@ export class Fleet {
 	 * Cancels a task: a queued one at once, a running one by ending its whole process tree. Resolves with the task in
 	 * its final state. Cancelling a finished task is refused.
 	 */
-	async cancel(id: string, how: {by: string; reason?: string}): Promise<Task> {
+	async cancel(id: string, how: CancelRequest): Promise<Task> {
 		// A task another host holds is cancelled there (or, queued and held by none, in the shared store).
 		if (this.#parts.control.routes(id) && !isTerminal(this.get(id).status)) return this.#parts.control.run({kind: 'cancel', taskId: id, ...how});
 		return this.#changes.cancel(id, how);

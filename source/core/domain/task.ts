@@ -129,6 +129,9 @@ export function transition(task: Task, to: TaskStatus, now: number, changes: Par
 }
 
 /** What a new task asks for: its spec. */
+/** Who asks to cancel a task (a person, the CLI, a session, a workflow…) and why; the reason goes into its failure reason. */
+export type CancelRequest = {by: string; reason?: string};
+
 export type NewTaskInput = TaskSpec;
 
 export type TaskDefaults = {

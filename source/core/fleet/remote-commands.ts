@@ -1,5 +1,5 @@
 import {FleetError, InvalidInputError, messageOf} from '../domain/errors.js';
-import {isTerminal, PRIORITIES, transition, type Priority, type Task} from '../domain/task.js';
+import {isTerminal, PRIORITIES, transition, type CancelRequest, type Priority, type Task} from '../domain/task.js';
 import type {EventBus} from '../events.js';
 import type {Clock} from '../ports/clock.js';
 import type {CommandOutcome, HostQuestion, RemoteAnswer, RemoteCommand, RemoteControl} from '../ports/remote-control.js';
@@ -8,7 +8,7 @@ import type {AnswerOptions, OpenQuestion} from './question-desk.js';
 
 /** The fleet's own changes, as they are made on the host that holds the task. */
 export type LocalControl = {
-	cancel(id: string, how: {by: string; reason?: string}): Promise<Task>;
+	cancel(id: string, how: CancelRequest): Promise<Task>;
 	reprioritize(id: string, priority: Priority): Task;
 	addDependencies(id: string, dependsOn: string[]): Task;
 	respond(id: string, decision: PermissionDecision, options: AnswerOptions): Task;

@@ -2,7 +2,7 @@
 // shared store each is refused here for a task another host holds; the Fleet's cancel and fleet.anywhere carry such a
 // change to its holder, whose own TaskChanges carries it out.
 import {InvalidInputError} from '../domain/errors.js';
-import {isTerminal, PRIORITIES, type Priority, type Task} from '../domain/task.js';
+import {isTerminal, PRIORITIES, type CancelRequest, type Priority, type Task} from '../domain/task.js';
 import type {FleetParts} from './assembly.js';
 
 export type TaskChangesPorts = Pick<FleetParts, 'ledger' | 'queue' | 'gate' | 'supervisor' | 'finisher' | 'shared' | 'pump'>;
@@ -43,7 +43,7 @@ export class TaskChanges {
 	}
 
 	/** Cancels a task this host holds (see Fleet.cancel, which sends one another host holds there). */
-	async cancel(id: string, {by, reason}: {by: string; reason?: string}): Promise<Task> {
+	async cancel(id: string, {by, reason}: CancelRequest): Promise<Task> {
 		const {ledger, supervisor} = this.#p;
 		const task = ledger.get(id);
 		const why = reason?.trim() || 'no reason given';

@@ -1,7 +1,7 @@
 // The fleet's workflows (`fleet.workflows`): the catalog of roles and templates, starting a workflow (one task per step
 // of a template, all or none), its tasks, and cancelling what is left of it.
 import {InvalidInputError, messageOf} from '../domain/errors.js';
-import {isTerminal, type Task} from '../domain/task.js';
+import {isTerminal, type CancelRequest, type Task} from '../domain/task.js';
 import type {TaskSpec} from '../domain/task-spec.js';
 import {buildCatalog, findTemplate, type WorkflowCatalog} from '../domain/workflow-catalog.js';
 import type {UserDefinitions} from '../ports/workflow-catalog.js';
@@ -68,7 +68,7 @@ export type WorkflowsPorts = {
 	tasks(): Task[];
 	/** Whether the task has a live worker on this host. */
 	hasWorker(id: string): boolean;
-} & Pick<WorkflowStarterPorts, 'validate' | 'create'> & {cancel(id: string, how: {by: string; reason?: string}): Promise<Task>};
+} & Pick<WorkflowStarterPorts, 'validate' | 'create'> & {cancel(id: string, how: CancelRequest): Promise<Task>};
 
 export class Workflows {
 	readonly #ports: WorkflowsPorts;
@@ -122,7 +122,7 @@ export class Workflows {
 	 * Cancels every step of a workflow that has not ended; resolves with all its tasks in their final state. The last
 	 * steps go first, so that a dependent is cancelled rather than failed by its dependency's end.
 	 */
-	async cancel(id: string, how: {by: string; reason?: string}): Promise<Task[]> {
+	async cancel(id: string, how: CancelRequest): Promise<Task[]> {
 		const open = () => this.tasks(id).filter(task => !isTerminal(task.status));
 		for (const task of open().reverse()) if (!this.#ports.hasWorker(task.id)) await this.#ports.cancel(task.id, how);
 		await Promise.all(open().map(task => this.#ports.cancel(task.id, how)));

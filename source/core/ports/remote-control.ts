@@ -1,4 +1,4 @@
-import type {Priority, Task} from '../domain/task.js';
+import type {CancelRequest, Priority, Task} from '../domain/task.js';
 import type {PermissionDecision, PermissionQuestion} from './worker-driver.js';
 
 /** How a person answers a question; `always` keeps a rule for next time, for the task or its project. */
@@ -9,7 +9,7 @@ export type RemoteAnswer = {decision: PermissionDecision; always?: 'task' | 'pro
  * Fleet API, so every rule, event and log line is the usual one). `answer-matching` goes to every host with questions.
  */
 export type RemoteCommand = (
-	| {kind: 'cancel'; taskId: string; by: string; reason?: string}
+	| ({kind: 'cancel'; taskId: string} & CancelRequest)
 	| {kind: 'reprioritise'; taskId: string; priority: Priority}
 	| {kind: 'depend'; taskId: string; dependsOn: string[]}
 	| ({kind: 'answer'; taskId: string} & RemoteAnswer)
