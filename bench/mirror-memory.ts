@@ -2,6 +2,7 @@
 // (as the mirror did before its window) against the window (unfinished, recent, and the newest 2,000 finished).
 // Run: node --expose-gc --import tsx bench/mirror-memory.ts
 import type pg from 'pg';
+import {ChangeFeed} from '../source/adapters/postgres/change-feed.js';
 import {openPool} from '../source/adapters/postgres/connection.js';
 import {migrate} from '../source/adapters/postgres/migrations.js';
 import {MirroredTaskStore} from '../source/adapters/postgres/mirrored-task-store.js';
@@ -50,12 +51,14 @@ async function heapAfterOpen(
 ): Promise<{mb: number; ms: number; sizes: {inMemory: number; archived: number}}> {
 	const before = await settledHeap();
 	const started = performance.now();
-	const store = await MirroredTaskStore.open(pool, url, {window});
+	const changes = new ChangeFeed(url);
+	const store = await MirroredTaskStore.open(pool, changes, {window});
 	const ms = performance.now() - started;
 	const mb = ((await settledHeap()) - before) / 1024 ** 2;
 	const sizes = store.sizes();
 	store.close();
 	await store.closed();
+	await changes.stop();
 	return {mb, ms, sizes};
 }
 

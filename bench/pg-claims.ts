@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
+import {ChangeFeed} from '../source/adapters/postgres/change-feed.js';
 import {TaskChangeListener} from '../source/adapters/postgres/change-listener.js';
 import {openPool} from '../source/adapters/postgres/connection.js';
 import {migrate} from '../source/adapters/postgres/migrations.js';
@@ -80,7 +81,8 @@ async function wakeLatency(url: string): Promise<void> {
 	const store = new PostgresTaskStore(submitter);
 	const claims = new TaskClaims(idle, {hostId: 'idle'});
 	let claimed: ((task: Task) => void) | undefined;
-	const listener = new TaskChangeListener(url, {
+	const feed = new ChangeFeed(url);
+	const listener = new TaskChangeListener(feed, {
 		onChange: change => {
 			if (change.op !== 'insert') return;
 			void claims.claim(1).then(([task]) => task && claimed?.(task));
@@ -97,6 +99,7 @@ async function wakeLatency(url: string): Promise<void> {
 	}
 	console.log(`idle host takes a task another host submitted (NOTIFY, then claim): ${summary(latencies)} over ${WAKES}`);
 	await listener.stop();
+	await feed.stop();
 	await Promise.all([submitter.end(), idle.end()]);
 }
 
@@ -106,7 +109,8 @@ async function wakeLatency(url: string): Promise<void> {
  */
 async function mirrorPerTask(url: string): Promise<void> {
 	const pool = await openPool(url, {max: 2});
-	const store = await MirroredTaskStore.open(pool, url, {hostId: 'bench'});
+	const changes = new ChangeFeed(url);
+	const store = await MirroredTaskStore.open(pool, changes, {hostId: 'bench'});
 	const latencies: number[] = [];
 	const started = performance.now();
 	for (let index = 0; index < TASKS; index++) {
@@ -125,6 +129,7 @@ async function mirrorPerTask(url: string): Promise<void> {
 	);
 	store.close();
 	await store.closed();
+	await changes.stop();
 	await pool.end();
 }
 

@@ -47,7 +47,7 @@ export class MirroredScheduleStore implements ScheduleStore {
 	#isClosed = false;
 	#hearing: Promise<void> = Promise.resolve();
 
-	private constructor(pool: pg.Pool, changes: string | ChangeFeed, options: ScheduleMirrorOptions) {
+	private constructor(pool: pg.Pool, changes: ChangeFeed, options: ScheduleMirrorOptions) {
 		this.#options = options;
 		this.#rows = new PostgresScheduleStore(pool, options.hostId);
 		this.#writes = new OrderedWrites<() => Promise<void>>({
@@ -65,12 +65,11 @@ export class MirroredScheduleStore implements ScheduleStore {
 				this.#load().catch((error: unknown) => options.onError?.(`Could not read the shared schedules again: ${messageOf(error)}`, error));
 			},
 			onError: error => options.onError?.(`The schedule change listener: ${messageOf(error)}`, error),
-			applicationName: `ccfleet schedules ${options.hostId}`,
 		});
 	}
 
-	/** `changes`: the host's ChangeFeed (one listening session for all its mirrors), or the URL for a session of this store's own. */
-	static async open(pool: pg.Pool, changes: string | ChangeFeed, options: ScheduleMirrorOptions): Promise<MirroredScheduleStore> {
+	/** `changes`: the host's ChangeFeed (one listening session for all its mirrors). */
+	static async open(pool: pg.Pool, changes: ChangeFeed, options: ScheduleMirrorOptions): Promise<MirroredScheduleStore> {
 		const store = new MirroredScheduleStore(pool, changes, options);
 		await store.#listener.start();
 		try {

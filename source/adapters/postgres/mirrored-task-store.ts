@@ -65,7 +65,7 @@ export class MirroredTaskStore implements TaskStore {
 	/** A task came back from the archive at the end of the map: list() sorts the map by age before it answers. */
 	#isOutOfOrder = false;
 
-	private constructor(pool: pg.Pool, changes: string | ChangeFeed, options: MirrorOptions) {
+	private constructor(pool: pg.Pool, changes: ChangeFeed, options: MirrorOptions) {
 		this.#options = options;
 		this.#window = {...DEFAULT_MIRROR_WINDOW, ...options.window};
 		this.#sweptAt = this.#window.now();
@@ -82,16 +82,15 @@ export class MirroredTaskStore implements TaskStore {
 			onChange: change => this.#heard(change),
 			onReconnect: () => void this.#reload(),
 			onError: error => options.onError?.(`The task change listener: ${messageOf(error)}`, error),
-			applicationName: `ccfleet mirror ${options.hostId ?? ''}`.trim(),
 		});
 	}
 
 	/**
 	 * Starts listening and loads the window (every unfinished task and the recent ones; of the others, their status
 	 * and cost), then sweeps every `sweepMs` on a timer that does not keep the process alive. `changes`: the host's ChangeFeed (one listening session for all its
-	 * mirrors), or the pool's URL for a session of this store's own.
+	 * mirrors).
 	 */
-	static async open(pool: pg.Pool, changes: string | ChangeFeed, options: MirrorOptions = {}): Promise<MirroredTaskStore> {
+	static async open(pool: pg.Pool, changes: ChangeFeed, options: MirrorOptions = {}): Promise<MirroredTaskStore> {
 		const store = new MirroredTaskStore(pool, changes, options);
 		// Listening first, so that nothing committed between the load and the LISTEN is missed; what arrives twice is harmless.
 		await store.#listener.start();

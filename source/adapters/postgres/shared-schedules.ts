@@ -12,15 +12,15 @@ export type SharedSchedules = {store: MirroredScheduleStore; firing: PostgresSch
  * A host's view of the fleet's schedules on the shared database (any host creates, pauses or cancels them) and its part
  * in firing them: only the leader fires, each due time once. Open after openSharedTasks (which migrates, and whose
  * pool and `changes`, the host's one listening session, this uses); `firing.start()` once the scheduler exists; close
- * after the scheduler stopped, before those two are ended. Without `changes` the schedules listen on a session of their own.
+ * after the scheduler stopped, before those two are ended.
  */
 export async function openSharedSchedules(
 	pool: pg.Pool,
 	url: string,
-	options: {hostId: string; logger: Logger; onRemoteChange(change: {schedule?: Schedule; run?: ScheduleRun}): void; leaderCheckMs?: number; changes?: ChangeFeed},
+	options: {hostId: string; logger: Logger; onRemoteChange(change: {schedule?: Schedule; run?: ScheduleRun}): void; leaderCheckMs?: number; changes: ChangeFeed},
 ): Promise<SharedSchedules> {
 	const {hostId, logger} = options;
-	const store = await MirroredScheduleStore.open(pool, options.changes ?? url, {
+	const store = await MirroredScheduleStore.open(pool, options.changes, {
 		hostId,
 		onRemoteChange: change => options.onRemoteChange(change),
 		onError: (message, cause) => logger.warn(message, {error: String(cause)}),

@@ -50,12 +50,11 @@ export class TaskCommands implements RemoteControl {
 	#publishing: Promise<void> | undefined;
 	#isClosed = false;
 
-	private constructor(pool: pg.Pool, changes: string | ChangeFeed, options: TaskCommandsOptions) {
+	private constructor(pool: pg.Pool, changes: ChangeFeed, options: TaskCommandsOptions) {
 		this.#pool = pool;
 		this.#options = options;
 		this.#listener = new ChangeListener<Notice>(changes, {
 			channel: COMMANDS_CHANNEL,
-			applicationName: `ccfleet commands ${options.hostId}`,
 			onChange: notice => this.#heard(notice),
 			// Announcements made while the session was down are lost: look again at everything they could have said.
 			onReconnect: () => {
@@ -72,9 +71,9 @@ export class TaskCommands implements RemoteControl {
 
 	/**
 	 * Listens (before anything is sent, so no outcome is missed) and reads the other hosts' questions. `changes`: the
-	 * host's ChangeFeed (one listening session for all its listeners), or the URL for a session of its own.
+	 * host's ChangeFeed (one listening session for all its listeners).
 	 */
-	static async open(pool: pg.Pool, changes: string | ChangeFeed, options: TaskCommandsOptions): Promise<TaskCommands> {
+	static async open(pool: pg.Pool, changes: ChangeFeed, options: TaskCommandsOptions): Promise<TaskCommands> {
 		const commands = new TaskCommands(pool, changes, options);
 		await commands.#listener.start();
 		await commands.#readQuestions();

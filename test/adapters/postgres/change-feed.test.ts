@@ -56,12 +56,14 @@ async function daemonHost(hostId: string) {
 	return {shared, tasksHeard, schedulesHeard, commandsCarried, warnings};
 }
 
-/** Another host that only sends commands, on a session of its own. */
+/** Another host that only sends commands, on a listening session of its own. */
 async function sender(): Promise<TaskCommands> {
 	const pool = await openPool(url, {applicationName: 'sender'});
-	const commands = await TaskCommands.open(pool, url, {hostId: 'sender', changeFree: async () => undefined});
+	const changes = new ChangeFeed(url, {applicationName: 'ccfleet listener sender'});
+	const commands = await TaskCommands.open(pool, changes, {hostId: 'sender', changeFree: async () => undefined});
 	cleanups.push(async () => {
 		await commands.close();
+		await changes.stop();
 		await pool.end();
 	});
 	return commands;

@@ -39,9 +39,13 @@ async function terminate(name: string): Promise<number> {
 
 async function listen(name: string, onReconnect?: () => void): Promise<TaskChange[]> {
 	const heard: TaskChange[] = [];
-	const listener = new TaskChangeListener(url, {applicationName: name, onChange: change => heard.push(change), ...(onReconnect ? {onReconnect} : {})});
+	const feed = new ChangeFeed(url, {applicationName: name});
+	const listener = new TaskChangeListener(feed, {onChange: change => heard.push(change), ...(onReconnect ? {onReconnect} : {})});
 	await listener.start();
-	stops.push(() => listener.stop());
+	stops.push(
+		() => feed.stop(),
+		() => listener.stop(),
+	);
 	return heard;
 }
 
@@ -84,9 +88,9 @@ describe('TaskChangeListener', () => {
 	});
 
 	it('fails to start with an error that says what to do when the server is not there', async () => {
-		const listener = new TaskChangeListener('postgres://postgres@127.0.0.1:1/postgres', {onChange: () => {}});
+		const listener = new TaskChangeListener(new ChangeFeed('postgres://postgres@127.0.0.1:1/postgres'), {onChange: () => {}});
 		await expect(listener.start()).rejects.toThrow(/nothing accepts connections there/);
-		expect(() => new TaskChangeListener(url, {onChange: () => {}, channel: 'Bad-Name'})).toThrow('channel must be a lower-case SQL identifier');
+		expect(() => new TaskChangeListener(new ChangeFeed(url), {onChange: () => {}, channel: 'Bad-Name'})).toThrow('channel must be a lower-case SQL identifier');
 	});
 });
 

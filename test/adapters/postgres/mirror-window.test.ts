@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {ChangeFeed} from '../../../source/adapters/postgres/change-feed.js';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
 import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {MirroredTaskStore, type MirrorOptions} from '../../../source/adapters/postgres/mirrored-task-store.js';
@@ -20,12 +21,13 @@ const FINISHED: TaskStatus[] = ['completed', 'failed', 'cancelled', 'skipped'];
 let url: string;
 let admin: pg.Pool;
 let now = NOW;
-const opened: Array<{store: MirroredTaskStore; pool: pg.Pool}> = [];
+const opened: Array<{store: MirroredTaskStore; changes: ChangeFeed; pool: pg.Pool}> = [];
 
 async function mirror(options: MirrorOptions = {}, keepFinished = KEEP): Promise<MirroredTaskStore> {
 	const pool = await openPool(url, {applicationName: 'mirror-window'});
-	const store = await MirroredTaskStore.open(pool, url, {...options, window: {windowMs: 36 * HOUR, keepFinished, sweepMs: 60_000, now: () => now}});
-	opened.push({store, pool});
+	const changes = new ChangeFeed(url, {applicationName: `ccfleet mirror ${options.hostId ?? ''}`.trim()});
+	const store = await MirroredTaskStore.open(pool, changes, {...options, window: {windowMs: 36 * HOUR, keepFinished, sweepMs: 60_000, now: () => now}});
+	opened.push({store, changes, pool});
 	return store;
 }
 
@@ -70,9 +72,10 @@ afterAll(async () => {
 
 afterEach(async () => {
 	now = NOW;
-	for (const {store, pool} of opened.splice(0)) {
+	for (const {store, changes, pool} of opened.splice(0)) {
 		store.close();
 		await store.closed();
+		await changes.stop();
 		await pool.end();
 	}
 });

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import {ChangeFeed} from '../../../source/adapters/postgres/change-feed.js';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
 import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {MirroredScheduleStore, type ScheduleMirrorOptions} from '../../../source/adapters/postgres/mirrored-schedule-store.js';
@@ -11,13 +12,14 @@ import {waitFor} from '../../helpers/wait-for.js';
 const server = usePostgres();
 let url: string;
 let admin: pg.Pool;
-const opened: Array<{store: MirroredScheduleStore; pool: pg.Pool}> = [];
+const opened: Array<{store: MirroredScheduleStore; changes: ChangeFeed; pool: pg.Pool}> = [];
 let next: MirroredScheduleStore | undefined;
 
 async function mirror(options: Partial<ScheduleMirrorOptions> = {}): Promise<MirroredScheduleStore> {
 	const pool = await openPool(url, {applicationName: 'schedule-mirror'});
-	const store = await MirroredScheduleStore.open(pool, url, {hostId: 'h', ...options});
-	opened.push({store, pool});
+	const changes = new ChangeFeed(url, {applicationName: 'ccfleet schedules h'});
+	const store = await MirroredScheduleStore.open(pool, changes, {hostId: 'h', ...options});
+	opened.push({store, changes, pool});
 	return store;
 }
 
@@ -32,9 +34,10 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-	for (const {store, pool} of opened.splice(0)) {
+	for (const {store, changes, pool} of opened.splice(0)) {
 		store.close();
 		expect(await store.closed()).toEqual([]);
+		await changes.stop();
 		await pool.end();
 	}
 	await admin.query('TRUNCATE schedule_firings, schedule_runs, schedules');

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import {ChangeFeed} from '../../../source/adapters/postgres/change-feed.js';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
 import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {MirroredTaskStore, type MirrorOptions} from '../../../source/adapters/postgres/mirrored-task-store.js';
@@ -13,13 +14,14 @@ import {waitFor} from '../../helpers/wait-for.js';
 const server = usePostgres();
 let url: string;
 let admin: pg.Pool;
-const opened: Array<{store: MirroredTaskStore; pool: pg.Pool}> = [];
+const opened: Array<{store: MirroredTaskStore; changes: ChangeFeed; pool: pg.Pool}> = [];
 let next: MirroredTaskStore | undefined;
 
 async function mirror(options: MirrorOptions & {name?: string} = {}): Promise<MirroredTaskStore> {
 	const pool = await openPool(url, {applicationName: options.name ?? 'mirror'});
-	const store = await MirroredTaskStore.open(pool, url, options);
-	opened.push({store, pool});
+	const changes = new ChangeFeed(url, {applicationName: `ccfleet mirror ${options.hostId ?? ''}`.trim()});
+	const store = await MirroredTaskStore.open(pool, changes, options);
+	opened.push({store, changes, pool});
 	return store;
 }
 
@@ -34,9 +36,10 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-	for (const {store, pool} of opened.splice(0)) {
+	for (const {store, changes, pool} of opened.splice(0)) {
 		store.close();
 		await store.closed();
+		await changes.stop();
 		await pool.end();
 	}
 	await admin.query('TRUNCATE tasks, task_claims, hosts');

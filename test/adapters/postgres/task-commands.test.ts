@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {describe, expect, it} from 'vitest';
+import {ChangeFeed} from '../../../source/adapters/postgres/change-feed.js';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
 import {MirroredTaskStore} from '../../../source/adapters/postgres/mirrored-task-store.js';
 import {PostgresTaskStore} from '../../../source/adapters/postgres/postgres-task-store.js';
@@ -21,9 +22,11 @@ const cleanups = useMigratedDatabase(server, database => ({url, admin} = databas
 
 async function host(hostId: string, options: Partial<TaskCommandsOptions> = {}): Promise<TaskCommands> {
 	const pool = await openPool(url, {applicationName: hostId});
-	const commands = await TaskCommands.open(pool, url, {hostId, changeFree: async () => undefined, ...options});
+	const changes = new ChangeFeed(url, {applicationName: `ccfleet commands ${hostId}`});
+	const commands = await TaskCommands.open(pool, changes, {hostId, changeFree: async () => undefined, ...options});
 	cleanups.push(async () => {
 		await commands.close();
+		await changes.stop();
 		await pool.end();
 	});
 	return commands;
@@ -109,10 +112,12 @@ describe('task commands', () => {
 		await rows.insert(minimalTask('free', {createdAt: 1}));
 		await rows.insert(minimalTask('taken', {createdAt: 2}));
 		const pool = await openPool(url, {applicationName: 'a'});
-		const mirror = await MirroredTaskStore.open(pool, url, {hostId: 'a'});
+		const changes = new ChangeFeed(url, {applicationName: 'ccfleet mirror a'});
+		const mirror = await MirroredTaskStore.open(pool, changes, {hostId: 'a'});
 		cleanups.push(async () => {
 			mirror.close();
 			await mirror.closed();
+			await changes.stop();
 			await pool.end();
 		});
 		const a = await host('a', {changeFree: task => mirror.changeFree(task)});

@@ -3,6 +3,7 @@
 // beat, take over what a silent host held. It proves that the pieces fit, not the core's wiring, which comes next.
 import type pg from 'pg';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {ChangeFeed} from '../../../source/adapters/postgres/change-feed.js';
 import {openPool} from '../../../source/adapters/postgres/connection.js';
 import {migrate} from '../../../source/adapters/postgres/migrations.js';
 import {MirroredTaskStore} from '../../../source/adapters/postgres/mirrored-task-store.js';
@@ -30,6 +31,7 @@ class SimulatedHost {
 		readonly id: string,
 		readonly pool: pg.Pool,
 		readonly store: MirroredTaskStore,
+		readonly changes: ChangeFeed,
 		readonly claims: TaskClaims,
 		readonly workMs: number,
 	) {}
@@ -38,7 +40,8 @@ class SimulatedHost {
 		const pool = await openPool(url, {applicationName: id, max: 4});
 		// The store's callbacks reach the host, which needs the store to exist first.
 		const late: {host?: SimulatedHost} = {};
-		const store = await MirroredTaskStore.open(pool, url, {
+		const changes = new ChangeFeed(url, {applicationName: `ccfleet mirror ${id}`});
+		const store = await MirroredTaskStore.open(pool, changes, {
 			hostId: id,
 			// New work anywhere (a submit, a takeover) wakes the host.
 			onRemoteChange: (task, _previous, holder) => {
@@ -47,7 +50,7 @@ class SimulatedHost {
 			onLost: taskId => late.host?.stopWorker(taskId),
 			onError: (message, cause) => late.host?.errors.push(`${message} (${String(cause)})`),
 		});
-		const host = new SimulatedHost(id, pool, store, new TaskClaims(pool, {hostId: id, leaseMs: LEASE_MS}), workMs);
+		const host = new SimulatedHost(id, pool, store, changes, new TaskClaims(pool, {hostId: id, leaseMs: LEASE_MS}), workMs);
 		late.host = host;
 		host.#beat = setInterval(() => host.#heartbeat(), BEAT_MS);
 		host.pump();
@@ -96,6 +99,7 @@ class SimulatedHost {
 		this.kill();
 		this.store.close();
 		await this.store.closed();
+		await this.changes.stop();
 		await this.pool.end();
 	}
 
