@@ -94,6 +94,11 @@ export class LeaderLock {
 
 	async #open(): Promise<pg.Client> {
 		const client = await openSession(this.#url, this.#options.applicationName ?? 'ccfleet leader');
+		// Stopped while it connected: a session kept now would take the lock for a host that has stopped, and hold it.
+		if (this.#isStopped) {
+			await client.end().catch(() => {});
+			throw new Error('the leader lock stopped while its session was opening');
+		}
 		client.on('error', error => {
 			if (this.#client === client) this.#drop(error);
 		});

@@ -127,6 +127,20 @@ describe('LeaderLock', () => {
 		await a.stop();
 		await waitFor('b to lead', () => b.isLeader);
 	});
+
+	it('stopped while its first session is still connecting, ends that session instead of leading on it', async () => {
+		const changes: boolean[] = [];
+		const early = candidate('leader-stopped-early', changes);
+		const starting = early.start();
+		await early.stop();
+		await starting;
+		// The session it was opening when it stopped must not stay, holding the lock: another host leads.
+		const other = candidate('leader-after-early', []);
+		await other.start();
+		expect(other.isLeader).toBe(true);
+		expect(changes).toEqual([]);
+		expect((await pool.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'leader-stopped-early'")).rowCount).toBe(0);
+	});
 });
 
 describe('FleetState', () => {
