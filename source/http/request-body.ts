@@ -28,20 +28,24 @@ export async function readJsonBody(request: IncomingMessage, maxBytes = MAX_BODY
 		throw tooLarge();
 	}
 	const text = await new Promise<string>((resolve, reject) => {
-		const chunks: Buffer[] = [];
+		let chunks: Buffer[] = [];
 		let size = 0;
+		const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
 		const onData = (chunk: Buffer) => {
 			size += chunk.length;
 			if (size <= maxBytes) {
 				chunks.push(chunk);
 				return;
 			}
+			// Refused: what was kept goes now, not when the dropped rest ends.
 			request.off('data', onData);
+			request.off('end', onEnd);
+			chunks = [];
 			dropTheRest(request, size);
 			reject(tooLarge());
 		};
 		request.on('data', onData);
-		request.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+		request.once('end', onEnd);
 		request.once('error', reject);
 	});
 	if (!text.trim()) return {};
