@@ -2,7 +2,7 @@
 // and their runs mirrored in memory, writes behind. See docs/research/multi-host-store.md §4.1 and §4.5.
 import {isDeepStrictEqual} from 'node:util';
 import type pg from 'pg';
-import {FleetError} from '../../core/domain/errors.js';
+import {FleetError, messageOf} from '../../core/domain/errors.js';
 import {ScheduleNotFoundError, type NewScheduleRun, type Schedule, type ScheduleRun} from '../../core/domain/schedule.js';
 import type {ScheduleFilter, ScheduleStore} from '../../core/ports/schedule-store.js';
 import type {ChangeFeed} from './change-feed.js';
@@ -262,8 +262,4 @@ export class MirroredScheduleStore implements ScheduleStore {
 function withoutUndefined<T extends object>(value: T): T {
 	for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
 	return value;
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }

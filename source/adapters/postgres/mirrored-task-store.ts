@@ -5,7 +5,7 @@
 // speed, and the mirror is kept in step with the database both ways. See docs/research/multi-host-store.md §4.1.
 import {isDeepStrictEqual} from 'node:util';
 import type pg from 'pg';
-import {FleetError, TaskNotFoundError} from '../../core/domain/errors.js';
+import {FleetError, messageOf, TaskNotFoundError} from '../../core/domain/errors.js';
 import type {Task, TaskStatus} from '../../core/domain/task.js';
 import type {TaskFilter, TaskStore} from '../../core/ports/task-store.js';
 import type {ChangeFeed} from './change-feed.js';
@@ -361,8 +361,4 @@ export class MirroredTaskStore implements TaskStore {
 
 function notInMemory(id: string): FleetError {
 	return new FleetError(`Task ${id} finished before the shared store's window and is not in memory; preload it (Fleet.preload) before changing it.`);
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }

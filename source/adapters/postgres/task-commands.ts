@@ -1,7 +1,7 @@
 // Control of any task from any host of a shared fleet (docs/research/multi-host-store.md §4.7): commands to the host
 // that holds a task, and every host's waiting permission questions, on the shared PostgreSQL.
 import type pg from 'pg';
-import {FleetError} from '../../core/domain/errors.js';
+import {FleetError, messageOf} from '../../core/domain/errors.js';
 import type {Task} from '../../core/domain/task.js';
 import type {CommandOutcome, HostQuestion, RemoteCommand, RemoteControl} from '../../core/ports/remote-control.js';
 import type {ChangeFeed} from './change-feed.js';
@@ -270,8 +270,4 @@ export class TaskCommands implements RemoteControl {
 	#report(what: string, error: unknown): void {
 		this.#options.onError?.(`${what}: ${messageOf(error)}`, error);
 	}
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }

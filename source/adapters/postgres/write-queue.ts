@@ -1,6 +1,7 @@
 import type {Task} from '../../core/domain/task.js';
 import {OrderedWrites} from './ordered-writes.js';
 import {TaskHeldElsewhereError, type PostgresTaskStore} from './postgres-task-store.js';
+import {messageOf} from '../../core/domain/errors.js';
 
 export type WriteQueueState = {count: number; since: number; reason: string};
 
@@ -37,7 +38,7 @@ export class WriteQueue {
 			},
 			onRefused: (_id, entry, error) => hooks.onRefused(entry.task, error),
 			onRetrying: error => {
-				this.#failure = {since: this.#failure?.since ?? Date.now(), reason: error instanceof Error ? error.message : String(error)};
+				this.#failure = {since: this.#failure?.since ?? Date.now(), reason: messageOf(error)};
 				hooks.onRetrying(error);
 			},
 		});

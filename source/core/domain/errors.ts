@@ -6,9 +6,18 @@ export class FleetError extends Error {
 	}
 }
 
-/** The message of anything thrown: an Error's own message, otherwise its string form. */
+/** The message of anything thrown: an Error's own message, a plain object as JSON, anything else as a string. */
 export function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
+	if (error instanceof Error) return error.message;
+	if (typeof error !== 'object' || error === null) return String(error);
+	// A thrown plain object says more as JSON than as [object Object].
+	try {
+		const json = JSON.stringify(error);
+		if (json !== undefined) return json;
+	} catch {
+		// A circular object: its type is all there is to say.
+	}
+	return Object.prototype.toString.call(error);
 }
 
 export class IllegalTransitionError extends FleetError {

@@ -1,3 +1,4 @@
+import {messageOf} from '../domain/errors.js';
 import {parseFleetSettingsChange, type FleetSettings} from '../domain/fleet-settings.js';
 import type {WorkerMode} from '../domain/task.js';
 import type {FleetEvents} from '../events.js';
@@ -45,8 +46,8 @@ export class Governance {
 	readonly #shared: SharedGovernance | undefined;
 	#stopHearing: (() => void) | undefined;
 	/** A read of the shared limit is under way; another change heard meanwhile makes it read once more after. */
-	#reading = false;
-	#readAgain = false;
+	#isReading = false;
+	#mustReadAgain = false;
 	#cancelRetry: (() => void) | undefined;
 	/** The shared database could not be read at the last try (said once, not at every try). */
 	#sharedFailing = false;
@@ -127,7 +128,7 @@ export class Governance {
 		if (until !== undefined && this.#shared) {
 			this.#shared.noteUsageLimit(until, report.kind).catch((error: unknown) => {
 				this.#logger.warn('could not tell the other hosts that the usage limit is reached; they learn it when their own workers meet it', {
-					error: error instanceof Error ? error.message : String(error),
+					error: messageOf(error),
 				});
 			});
 		}
@@ -151,8 +152,7 @@ export class Governance {
 			});
 			return true;
 		} catch (error) {
-			if (!this.#sharedFailing)
-				this.#logger.warn('could not read the usage limit other hosts noted; tries again', {error: error instanceof Error ? error.message : String(error)});
+			if (!this.#sharedFailing) this.#logger.warn('could not read the usage limit other hosts noted; tries again', {error: messageOf(error)});
 			this.#sharedFailing = true;
 			return false;
 		}
@@ -165,29 +165,29 @@ export class Governance {
 	 */
 	watchShared(onHeld: () => void): void {
 		if (!this.#shared || this.#isStopped || this.#stopHearing) return;
-		this.#stopHearing = this.#shared.onChange(() => this.#readShared(onHeld));
+		this.#stopHearing = this.#shared.onChange(() => this.#readWhenTold(onHeld));
 	}
 
-	#readShared(onHeld: () => void): void {
+	#readWhenTold(onHeld: () => void): void {
 		if (this.#isStopped) return;
-		if (this.#reading) {
-			this.#readAgain = true;
+		if (this.#isReading) {
+			this.#mustReadAgain = true;
 			return;
 		}
-		this.#reading = true;
+		this.#isReading = true;
 		this.#cancelRetry?.();
 		this.#cancelRetry = undefined;
 		void this.readShared().then(held => {
-			this.#reading = false;
+			this.#isReading = false;
 			if (this.#isStopped) return;
 			if (held) onHeld();
-			if (this.#readAgain) {
-				this.#readAgain = false;
-				this.#readShared(onHeld);
+			if (this.#mustReadAgain) {
+				this.#mustReadAgain = false;
+				this.#readWhenTold(onHeld);
 			} else if (this.#sharedFailing) {
 				this.#cancelRetry = this.#clock.setTimeout(() => {
 					this.#cancelRetry = undefined;
-					this.#readShared(onHeld);
+					this.#readWhenTold(onHeld);
 				}, SHARED_RETRY_MS);
 			}
 		});
@@ -240,7 +240,7 @@ export class Governance {
 		try {
 			this.gauge.noteSystem(await this.#system.sample());
 		} catch (error) {
-			this.#logger.warn("could not sample the machine's CPU and memory", {error: error instanceof Error ? error.message : String(error)});
+			this.#logger.warn("could not sample the machine's CPU and memory", {error: messageOf(error)});
 		}
 	}
 
