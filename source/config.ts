@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {ASK_TIMEOUT_ANSWERS, type AskOptions, type AskTimeoutAnswer} from './core/domain/ask-options.js';
 import {PERMISSION_MODES, WORKER_MODES, type PermissionMode, type WorkerMode} from './core/domain/task.js';
+import type {HostIdentity} from './core/fleet/placement.js';
 import {ConfigError} from './config-error.js';
 import {httpSettingsFromEnv, type HttpSettings} from './http/http-settings.js';
 
@@ -49,19 +50,16 @@ export type Config = {
 	http?: HttpSettings;
 	/** CCFLEET_DATABASE_URL and its companions: several hosts share one fleet on PostgreSQL. Undefined: this host's SQLite. */
 	shared?: SharedSettings;
-	/** This host's id and labels (CCFLEET_HOST_ID, CCFLEET_HOST_LABELS): where pinned tasks may run. */
+	/**
+	 * This host's id and labels: CCFLEET_HOST_ID (default: the machine's hostname; the same at every start, unique in
+	 * the fleet) and CCFLEET_HOST_LABELS (comma list). Checked when the fleet is shared, where the id names the host in
+	 * the database; alone they only tell a task pinned elsewhere why it cannot run here.
+	 */
 	host: HostIdentity;
 };
 
 /** CCFLEET_DATABASE_URL (postgres://…) and CCFLEET_LEASE_MS (how long a silent host keeps its tasks). */
 export type SharedSettings = {databaseUrl: string; leaseMs: number | undefined};
-
-/**
- * CCFLEET_HOST_ID (default: the machine's hostname; the same at every start, unique in the fleet) and
- * CCFLEET_HOST_LABELS (comma list). Checked when the fleet is shared, where the id names the host in the database;
- * alone they only tell a task pinned elsewhere why it cannot run here.
- */
-export type HostIdentity = {id: string; labels: string[]};
 
 /**
  * Telling someone that a worker needs input, a task failed or the fleet is held. CCFLEET_NOTIFY_URL: a webhook that
@@ -155,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const memoryReserve = firstOf(env, ['CCFLEET_MEMORY_RESERVE', 'MEMORY_RESERVE']);
 	const logLevel = (env.LOG_LEVEL || 'info').toLowerCase() as LogLevel;
 	if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL is "${env.LOG_LEVEL}"; use one of ${LOG_LEVELS.join(', ')}.`);
+	const shared = optionalShared(env);
 	return {
 		home,
 		socketPath: path.join(home, 'run', 'ccfleet.sock'),
@@ -191,8 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			bell: env.CCFLEET_BELL ? parseBoolean(env.CCFLEET_BELL, 'CCFLEET_BELL') : true,
 		},
 		...optionalHttp(env),
-		...optionalShared(env),
-		host: hostIdentity(env, Boolean(env.CCFLEET_DATABASE_URL?.trim())),
+		...shared,
+		host: hostIdentity(env, shared.shared !== undefined),
 	};
 }
 

@@ -1,4 +1,5 @@
-import type {HostIdentity, SharedSettings} from '../config.js';
+import type {SharedSettings} from '../config.js';
+import type {HostIdentity} from '../core/fleet/placement.js';
 import {openPool, redact} from '../adapters/postgres/connection.js';
 import {schemaVersion} from '../adapters/postgres/migrations.js';
 import {PG_MIGRATIONS} from '../adapters/postgres/schema.js';

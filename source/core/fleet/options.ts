@@ -14,6 +14,7 @@ import type {TaskCoordinator} from '../ports/task-coordinator.js';
 import type {SharedGovernance} from '../ports/shared-governance.js';
 import type {RemoteControl} from '../ports/remote-control.js';
 import type {AdmissionPolicy} from './admission.js';
+import type {HostIdentity} from './placement.js';
 import {DEFAULT_ASK_OPTIONS, type AskOptions} from '../domain/ask-options.js';
 import {DEFAULT_RESOURCE_OPTIONS, type ResourceOptions} from './resource-gauge.js';
 
@@ -75,7 +76,7 @@ export type FleetOptions = {
 	/** When a question nobody answers is announced, and what becomes of it in the end. */
 	ask: AskOptions;
 	/** This host's id and labels (CCFLEET_HOST_ID, CCFLEET_HOST_LABELS): on one host, a task pinned elsewhere is refused at submit. */
-	host?: {id: string; labels: readonly string[]};
+	host?: HostIdentity;
 };
 
 export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
