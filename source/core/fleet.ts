@@ -3,7 +3,8 @@
 // makes new tasks (submit, retry, resume), task-changes.ts changes a task this host holds (priority, dependencies,
 // cancel), and the rest is read from the ledger, the queue, the supervisor and governance. Four faces of their own:
 // fleet.workflows (workflows.ts), fleet.worktrees (worktree-housekeeping.ts), fleet.hosts (fleet-hosts.ts: the hosts of
-// a shared fleet) and fleet.anywhere (anywhere.ts: changes to a task on whichever host holds it).
+// a shared fleet) and fleet.anywhere (anywhere.ts: changes to a task on whichever host holds it). Longer than ~300
+// lines for a reason: some forty one-line methods, each with the documentation its callers in every face read.
 import {InvalidInputError} from './domain/errors.js';
 import type {FleetSettings} from './domain/fleet-settings.js';
 import {formatDuration} from './domain/duration.js';
@@ -94,8 +95,8 @@ export class Fleet {
 		this.worktrees = new Worktrees(() => this.#parts.ledger.list(), ports.workspaces);
 		this.workflows = new Workflows({
 			userDefinitions: ports.userDefinitions,
-			workspaces: ports.workspaces,
 			newTaskId: () => ports.ids.taskId(),
+			checkRepository: (spec, looks) => this.#intake.checkRepository(spec, looks),
 			tasks: () => this.#parts.ledger.list(),
 			hasWorker: id => this.#parts.supervisor.has(id),
 			validate: (spec, planned) => this.#intake.validate(spec, planned),

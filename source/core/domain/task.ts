@@ -128,10 +128,10 @@ export function transition(task: Task, to: TaskStatus, now: number, changes: Par
 	return next;
 }
 
-/** What a new task asks for: its spec. */
 /** Who asks to cancel a task (a person, the CLI, a session, a workflow…) and why; the reason goes into its failure reason. */
 export type CancelRequest = {by: string; reason?: string};
 
+/** What a new task asks for: its spec. */
 export type NewTaskInput = TaskSpec;
 
 export type TaskDefaults = {

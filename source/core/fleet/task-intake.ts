@@ -12,7 +12,8 @@ import type {FleetPorts} from './options.js';
 import {checkPlacement} from './placement.js';
 import {CONTINUE_PROMPT, retellPrompt} from './worker-prompt.js';
 
-export type TaskIntakePorts = Pick<FleetParts, 'options' | 'ledger' | 'admission' | 'shared' | 'pump' | 'enqueueWhenReady' | 'canResume'> & {
+/** What task intake needs of the fleet's parts and ports. */
+export type TaskIntakeNeeds = Pick<FleetParts, 'options' | 'ledger' | 'admission' | 'shared' | 'pump' | 'enqueueWhenReady' | 'canResume'> & {
 	ports: Pick<FleetPorts, 'ids' | 'clock' | 'workspaces' | 'coordinator'>;
 	/** Whether the fleet is stopping or stopped (it takes no new work then). */
 	isStopping: () => boolean;
@@ -20,38 +21,38 @@ export type TaskIntakePorts = Pick<FleetParts, 'options' | 'ledger' | 'admission
 };
 
 export class TaskIntake {
-	readonly #p: TaskIntakePorts;
+	readonly #parts: TaskIntakeNeeds;
 
-	constructor(ports: TaskIntakePorts) {
-		this.#p = ports;
+	constructor(needs: TaskIntakeNeeds) {
+		this.#parts = needs;
 	}
 
 	/** `extra` (lineage, a session to resume, a workflow's id for it) is part of the task from its first write, before it can start. */
 	create(input: TaskSpec, extra: Partial<Task>): Task {
-		const {ports, ledger, admission} = this.#p;
+		const {ports, ledger, admission} = this.#parts;
 		const spec = this.validate(input);
 		const ids = {id: extra.id ?? ports.ids.taskId(), sessionId: ports.ids.sessionId()};
-		const task: Task = {...createTask(spec, ids, ports.clock.now(), this.#p.options.defaults), ...extra};
-		if (this.#p.shared) {
+		const task: Task = {...createTask(spec, ids, ports.clock.now(), this.#parts.options.defaults), ...extra};
+		if (this.#parts.shared) {
 			// Any host may take it; this one usually does first, on its next pump, when it has room.
 			ledger.insertUnheld(task);
-			admission.defer(() => this.#p.pump());
+			admission.defer(() => this.#parts.pump());
 			return ledger.get(task.id);
 		}
 		ledger.insert(task);
-		this.#p.enqueueWhenReady(task);
+		this.#parts.enqueueWhenReady(task);
 		// The caller (delegate_task) answers once the task is stored; its worker starts on the next turn.
-		admission.defer(() => this.#p.pump());
+		admission.defer(() => this.#parts.pump());
 		return ledger.get(task.id);
 	}
 
 	/** Everything submit checks; `planned` are tasks of a workflow about to be created, which its steps may depend on. */
 	validate(input: TaskSpec, planned: ReadonlySet<string> = new Set()): TaskSpec {
-		const {ports, options, ledger} = this.#p;
-		if (this.#p.isStopping()) throw new FleetStoppedError();
+		const {ports, options, ledger} = this.#parts;
+		if (this.#parts.isStopping()) throw new FleetStoppedError();
 		const spec = validateTaskInput(input, {maxPromptChars: options.maxPromptChars, isKnownTask: id => planned.has(id) || ledger.find(id) !== undefined});
 		// A built-in role needs no look at the user's files; any other must be defined there.
-		if (spec.role !== undefined && !builtInRole(spec.role)) findRole(this.#p.catalog(), spec.role);
+		if (spec.role !== undefined && !builtInRole(spec.role)) findRole(this.#parts.catalog(), spec.role);
 		if (spec.isolation === 'worktree' && !ports.workspaces) {
 			throw new InvalidInputError('Worktree isolation is not available in this ccfleet (no git). Run the task without isolation.');
 		}
@@ -62,13 +63,25 @@ export class TaskIntake {
 
 	/** create, after asking the repository what an isolated task needs (see Fleet.submitChecked). */
 	async createChecked(input: TaskSpec): Promise<Task> {
-		const workspaces = this.#p.ports.workspaces;
-		const spec = validateTaskInput(input, {maxPromptChars: this.#p.options.maxPromptChars, isKnownTask: id => this.#p.ledger.find(id) !== undefined});
-		if (spec.isolation !== 'worktree' || !workspaces) return this.create(spec, {});
-		const checked = await workspaces.check(spec.cwd, {strategy: spec.mergeStrategy ?? 'manual', ...(spec.base ? {base: spec.base} : {})}).catch((error: unknown) => {
+		const spec = validateTaskInput(input, {maxPromptChars: this.#parts.options.maxPromptChars, isKnownTask: id => this.#parts.ledger.find(id) !== undefined});
+		return this.create(await this.checkRepository(spec), {});
+	}
+
+	/**
+	 * The spec with what the repository says an isolated task needs filled in (the base branch: the checkout's current
+	 * one when none was given); InvalidInputError saying what is missing. `looks`: answers had already, by directory and
+	 * merge settings (a workflow's steps mostly share them, and a look may ask gh).
+	 */
+	async checkRepository(spec: TaskSpec, looks = new Map<string, Promise<{base?: string}>>()): Promise<TaskSpec> {
+		const workspaces = this.#parts.ports.workspaces;
+		if (spec.isolation !== 'worktree' || !workspaces) return spec;
+		const options = {strategy: spec.mergeStrategy ?? 'manual', ...(spec.base ? {base: spec.base} : {})};
+		const key = JSON.stringify([spec.cwd, options]);
+		if (!looks.has(key)) looks.set(key, workspaces.check(spec.cwd, options));
+		const checked = await looks.get(key)!.catch((error: unknown) => {
 			throw new InvalidInputError(messageOf(error));
 		});
-		return this.create({...spec, ...(checked.base ? {base: checked.base} : {})}, {});
+		return checked.base ? {...spec, base: checked.base} : spec;
 	}
 
 	/** A finished task run again from scratch as a new task (see Fleet.retry). */
@@ -82,14 +95,14 @@ export class TaskIntake {
 		const parent = this.#ended(id, 'resume');
 		const context = additionalContext?.trim();
 		const spec = specOf(parent);
-		if (this.#p.canResume(parent)) {
+		if (this.#parts.canResume(parent)) {
 			return this.create({...spec, prompt: context || CONTINUE_PROMPT}, {parentTaskId: parent.id, sessionId: parent.sessionId, resumePending: true, ...stepOf(parent)});
 		}
 		return this.create({...spec, prompt: retellPrompt(parent, context)}, {parentTaskId: parent.id, ...stepOf(parent)});
 	}
 
 	#ended(id: string, action: string): Task {
-		const task = this.#p.ledger.get(id);
+		const task = this.#parts.ledger.get(id);
 		if (!isTerminal(task.status)) {
 			throw new InvalidInputError(`Task ${id} is still ${task.status}; only a finished task can ${action}. Cancel it first, or wait for it.`);
 		}

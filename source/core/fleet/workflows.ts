@@ -1,11 +1,10 @@
 // The fleet's workflows (`fleet.workflows`): the catalog of roles and templates, starting a workflow (one task per step
 // of a template, all or none), its tasks, and cancelling what is left of it.
-import {InvalidInputError, messageOf} from '../domain/errors.js';
+import {InvalidInputError} from '../domain/errors.js';
 import {isTerminal, type CancelRequest, type Task} from '../domain/task.js';
 import type {TaskSpec} from '../domain/task-spec.js';
 import {buildCatalog, findTemplate, type WorkflowCatalog} from '../domain/workflow-catalog.js';
 import type {UserDefinitions} from '../ports/workflow-catalog.js';
-import type {Workspaces} from '../ports/workspace.js';
 import {expandWorkflow, MAX_GOAL_CHARS, WORKFLOW_ID_PREFIX, type PlannedStep, type WorkflowSettings} from '../domain/workflow-expansion.js';
 
 /** What starts a workflow: a template's name, the goal every step works towards, and settings for every step. */
@@ -62,8 +61,9 @@ async function startWorkflow(request: WorkflowRequest, ports: WorkflowStarterPor
 /** What the workflows face needs of the fleet: its ports, and how it checks, creates, lists and cancels tasks. */
 export type WorkflowsPorts = {
 	userDefinitions: UserDefinitions | undefined;
-	workspaces: Workspaces | undefined;
 	newTaskId(): string;
+	/** WorkflowStarterPorts.checkRepository, with the looks of this workflow's earlier steps. */
+	checkRepository(spec: TaskSpec, looks: Map<string, Promise<{base?: string}>>): Promise<TaskSpec>;
 	/** Every task the fleet knows. */
 	tasks(): Task[];
 	/** Whether the task has a live worker on this host. */
@@ -89,23 +89,13 @@ export class Workflows {
 	 * submitChecked does. Rejects with InvalidInputError naming the step at fault.
 	 */
 	create(request: WorkflowRequest): Promise<StartedWorkflow> {
-		const workspaces = this.#ports.workspaces;
 		// One look per directory and merge settings: the steps of a workflow mostly share them, and a look may ask gh.
 		const looks = new Map<string, Promise<{base?: string}>>();
 		return startWorkflow(request, {
 			catalog: this.catalog(),
 			newTaskId: () => this.#ports.newTaskId(),
 			validate: (spec, planned) => this.#ports.validate(spec, planned),
-			checkRepository: async spec => {
-				if (spec.isolation !== 'worktree' || !workspaces) return spec;
-				const options = {strategy: spec.mergeStrategy ?? 'manual', ...(spec.base ? {base: spec.base} : {})};
-				const key = JSON.stringify([spec.cwd, options]);
-				if (!looks.has(key)) looks.set(key, workspaces.check(spec.cwd, options));
-				const checked = await looks.get(key)!.catch((error: unknown) => {
-					throw new InvalidInputError(messageOf(error));
-				});
-				return checked.base ? {...spec, base: checked.base} : spec;
-			},
+			checkRepository: spec => this.#ports.checkRepository(spec, looks),
 			create: (spec, extra) => this.#ports.create(spec, extra),
 			discard: (task, reason) => void this.#ports.cancel(task.id, {by: 'ccfleet', reason}).catch(() => undefined),
 		});
