@@ -61,6 +61,7 @@ function setup({tasks, held = [], holders = {}, outcomes = {}, claimedBy}: Setup
 		holds: id => held.includes(id),
 		holder: id => holders[id],
 		get: id => byId.get(id)!,
+		find: id => byId.get(id),
 		waiting: () => [],
 		logTail: () => '',
 		note: (id, text) => notes.push(`${id}: ${text}`),
@@ -142,16 +143,26 @@ describe('remote commands', () => {
 		]);
 	});
 
-	it('leaves out the questions of a host that no longer holds their tasks: one that died and whose tasks moved on', async () => {
-		const {commands, elsewhere, sent} = setup({tasks: [], holders: {moved: 'a', still: 'c'}});
+	it('leaves out the questions of a host whose tasks moved on (one that died: taken over, or queued again), and lists those it cannot tell about yet', async () => {
+		const {commands, elsewhere, sent} = setup({
+			tasks: [task('moved', {status: 'running'}), task('requeued', {status: 'queued'}), task('still', {status: 'needs_input'}), task('fresh', {status: 'running'})],
+			holders: {moved: 'a', still: 'c'},
+		});
 		const question = {toolName: 'Bash', toolInput: {command: 'make'}, question: 'Allow Bash(make)?'};
 		elsewhere.push(
 			{host: 'b', taskId: 'moved', question, askedAt: 1000, context: []},
 			{host: 'b', taskId: 'requeued', question, askedAt: 1500, context: []},
 			{host: 'c', taskId: 'still', question, askedAt: 2000, context: []},
+			// Its holder not heard of yet, its needs_input not either: asked all the same.
+			{host: 'd', taskId: 'fresh', question, askedAt: 2500, context: []},
+			{host: 'd', taskId: 'unknown', question, askedAt: 3000, context: []},
 		);
-		expect(commands.questions().map(one => [one.host, one.taskId])).toEqual([['c', 'still']]);
+		expect(commands.questions().map(one => [one.host, one.taskId])).toEqual([
+			['c', 'still'],
+			['d', 'fresh'],
+			['d', 'unknown'],
+		]);
 		await commands.respondMatching('Bash(make)', {behavior: 'allow'}, {});
-		expect(sent.map(one => one.host)).toEqual(['c']);
+		expect(sent.map(one => one.host)).toEqual(['c', 'd']);
 	});
 });

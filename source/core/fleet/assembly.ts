@@ -124,6 +124,7 @@ export function assembleFleet(ports: FleetPorts, given: Partial<FleetOptions>, h
 		holds: id => ledger.active(id) !== undefined,
 		holder: id => ports.coordinator?.holder?.(id),
 		get: id => hooks.get(id),
+		find: id => ledger.find(id),
 		waiting: () => questions.waiting(),
 		logTail: id => ports.output.read(id, {tailLines: CONTEXT_LINES + 2}).text,
 		note,

@@ -26,6 +26,8 @@ export type RemoteCommandsPorts = {
 	/** The host holding the task as this host last heard; undefined: none. */
 	holder(id: string): string | undefined;
 	get(id: string): Task;
+	/** The task, if this host knows it. */
+	find(id: string): Task | undefined;
 	/** This host's waiting questions. */
 	waiting(): OpenQuestion[];
 	/** The end of a task's log (at least CONTEXT_LINES lines): its last lines go with its question to the other hosts. */
@@ -135,12 +137,21 @@ export class RemoteCommands {
 	}
 
 	/**
-	 * The other hosts' questions whose tasks they still hold. A host that died keeps its questions published until it
-	 * starts again, but once its lease runs out its tasks are queued again or taken over, and their questions are moot.
+	 * The other hosts' questions, but for those whose tasks moved on. A host that died keeps its questions published
+	 * until it starts again, but once its lease runs out its tasks are queued again or taken over by another host, and
+	 * their questions are moot. A question this host cannot tell about yet (a task it has not heard of, or whose holder
+	 * it does not know) is listed: the inbox errs on the side of asking.
 	 */
 	#askedElsewhere(): HostQuestion[] {
 		const {remote, hostId} = this.#ports;
-		return (remote?.questionsElsewhere() ?? []).filter(question => question.host !== hostId && this.#ports.holder(question.taskId) === question.host);
+		return (remote?.questionsElsewhere() ?? []).filter(question => question.host !== hostId && !this.#movedOn(question));
+	}
+
+	#movedOn(question: HostQuestion): boolean {
+		const holder = this.#ports.holder(question.taskId);
+		if (holder !== undefined && holder !== question.host) return true;
+		const status = this.#ports.find(question.taskId)?.status;
+		return status !== undefined && (status === 'queued' || isTerminal(status));
 	}
 
 	async #carryOut(command: RemoteCommand): Promise<CommandOutcome> {
