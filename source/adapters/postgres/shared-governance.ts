@@ -19,7 +19,10 @@ export function sharedGovernance(pool: pg.Pool, changes: ChangeFeed, hostId: str
 			const subscription = changes.subscribe(FLEET_STATE_CHANNEL, {onChange: listener, onReconnect: listener});
 			// Once it hears: whatever was noted before the LISTEN took effect is read now.
 			subscription.then(listener, (error: unknown) =>
-				onError('could not listen for the usage limit other hosts note; this host learns it when its own workers meet it', error),
+				onError(
+					'could not listen for the usage limit other hosts note; this host learns of one only when its own workers meet it, until it is restarted with the database reachable',
+					error,
+				),
 			);
 			return () => void subscription.then(heard => heard.unsubscribe()).catch(() => {});
 		},
