@@ -123,6 +123,8 @@ describe('control of any task from any host', () => {
 			60_000,
 			100,
 		);
+		// a's mirror hears of it a moment after the database has it (its face refuses a task it sees running).
+		await waitFor("a's view of the task to be queued again", async () => (await a.client.call('task_status', {id: waiting})).task?.status === 'queued');
 		const moved = await a.client.call('manage_queue', {action: 'reprioritize', id: waiting, priority: 'P0'});
 		expect(moved.message).toContain(`Task ${waiting} is now P0`);
 		expect(await row(waiting)).toMatchObject({status: 'queued', host_id: 'b', priority: 'P0'});
