@@ -15,6 +15,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import {openPool} from '../source/adapters/postgres/connection.js';
 import type {FleetClient} from '../source/cli/client.js';
 import {fleetHosts, type Host} from '../test/helpers/fleet-hosts.js';
 import {startPostgres, type PostgresServer} from '../test/helpers/postgres-server.js';
@@ -248,7 +249,7 @@ try {
 	const results: Result[] = [];
 	for (const hosts of [1, 2, 3]) {
 		const url = await server.createDatabase(`bench_${process.pid}_${hosts}`);
-		const pool = new pg.Pool({connectionString: url, max: 2});
+		const pool = await openPool(url, {max: 2});
 		try {
 			results.push(await scenario(postgresStore(server, hosts, url, pool), cwd));
 		} finally {

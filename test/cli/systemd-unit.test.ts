@@ -3,7 +3,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import pg from 'pg';
+import {openPool} from '../../source/adapters/postgres/connection.js';
 import {afterEach, describe, expect, it} from 'vitest';
 import {DAEMON_STOP_TIMEOUT_MS} from '../../source/cli/daemon.js';
 import {loadConfig} from '../../source/config.js';
@@ -132,7 +132,7 @@ describe('contrib/systemd: the unit and its environment file', () => {
 		});
 		await waitFor('the daemon to be ready', () => log.includes('ccfleet daemon ready') || child.exitCode !== null, 60_000);
 		expect(child.exitCode, log).toBeNull();
-		const pool = new pg.Pool({connectionString: url, max: 1});
+		const pool = await openPool(url, {max: 1});
 		cleanups.push(() => pool.end());
 		const host = await waitFor(
 			`host ${set.CCFLEET_HOST_ID} in the hosts table`,

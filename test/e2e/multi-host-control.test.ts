@@ -1,5 +1,6 @@
 import type {ChildProcess} from 'node:child_process';
 import pg from 'pg';
+import {openPool} from '../../source/adapters/postgres/connection.js';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {connectFleet, type FleetClient} from '../../source/cli/client.js';
 import {loadConfig} from '../../source/config.js';
@@ -46,7 +47,7 @@ describe('control of any task from any host', () => {
 	beforeAll(async () => {
 		const url = await postgres().createDatabase();
 		[a, b] = await Promise.all([startHost('a', url), startHost('b', url)]);
-		pool = new pg.Pool({connectionString: url, max: 2});
+		pool = await openPool(url, {max: 2});
 		cleanups.push(() => pool.end());
 	}, 60_000);
 

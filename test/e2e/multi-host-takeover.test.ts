@@ -1,5 +1,6 @@
 import type {ChildProcess} from 'node:child_process';
 import pg from 'pg';
+import {openPool} from '../../source/adapters/postgres/connection.js';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {Checkpoint} from '../../source/core/domain/task.js';
 import type {QuestionView} from '../../source/protocol/tool-results.js';
@@ -38,7 +39,7 @@ async function startHost(id: string, url: string, extra: Record<string, string> 
 }
 
 async function database(url: string): Promise<pg.Pool> {
-	const pool = new pg.Pool({connectionString: url, max: 2});
+	const pool = await openPool(url, {max: 2});
 	cleanups.push(() => pool.end());
 	return pool;
 }

@@ -1,5 +1,6 @@
 import type {ChildProcess} from 'node:child_process';
 import pg from 'pg';
+import {openPool} from '../../source/adapters/postgres/connection.js';
 import {afterEach, describe, expect, it} from 'vitest';
 import {connectFleet, type FleetClient} from '../../source/cli/client.js';
 import {loadConfig} from '../../source/config.js';
@@ -39,7 +40,7 @@ async function stopHost(host: Host): Promise<void> {
 }
 
 async function database(url: string): Promise<pg.Pool> {
-	const pool = new pg.Pool({connectionString: url, max: 2});
+	const pool = await openPool(url, {max: 2});
 	cleanups.push(() => pool.end());
 	return pool;
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import pg from 'pg';
+import {openPool} from '../../source/adapters/postgres/connection.js';
 import {connectFleet, type FleetClient} from '../../source/cli/client.js';
 import {loadConfig} from '../../source/config.js';
 import {binPath} from './ccfleet-process.js';
@@ -70,9 +71,9 @@ export function fleetHosts(name: string) {
 
 		/** A pool on the shared database, for reading what the hosts wrote. */
 		database: async (url: string): Promise<pg.Pool> => {
-			const pool = new pg.Pool({connectionString: url, max: 2});
+			// openPool's pool drops an idle connection the server ends instead of throwing: the server stops after each file.
+			const pool = await openPool(url, {max: 2});
 			cleanups.push(() => pool.end());
-			await pool.query('SELECT 1');
 			return pool;
 		},
 	};
