@@ -55,6 +55,13 @@ describe('admission by measured resources', () => {
 		expect(fleet.admissionState().heldBy).toBeUndefined();
 	});
 
+	it('never holds for CPU with the threshold at 100, even on a machine that reports a load of exactly 100 %', async () => {
+		const {fleet, driver, submit} = await machine({cpuPercent: 100}, {resources: {...DEFAULT_RESOURCE_OPTIONS, cpuThresholdPercent: 100, memoryReserveBytes: 0}});
+		submit(3);
+		expect(driver.started).toHaveLength(3);
+		expect(fleet.admissionState().heldBy).toBeUndefined();
+	});
+
 	it('holds the queue at the memory reserve, and lets it go when memory is free again', async () => {
 		// 1 GB reserve + 250 MB for one worker: 1.2 GB free is not enough for even one.
 		const {fleet, driver, system, submit, tick} = await machine({memoryFreeBytes: 1.2 * GB});

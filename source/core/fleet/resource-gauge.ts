@@ -136,9 +136,11 @@ export class ResourceGauge {
 				name: 'cpu',
 				check: ({running}) => {
 					const cpu = this.#sample?.cpuPercent;
-					// With nothing running, the load is someone else's: holding would only starve the queue.
-					if (cpu === undefined || running === 0 || cpu < this.#options.cpuThresholdPercent) return {admit: true};
-					return {admit: false, reason: `CPU load ${cpu.toFixed(0)} % is at or above CPU_THRESHOLD ${this.#options.cpuThresholdPercent} %`};
+					const threshold = this.#options.cpuThresholdPercent;
+					// With nothing running, the load is someone else's: holding would only starve the queue. 100 % means never
+					// held for CPU (as the README says), though a saturated machine reports a load of exactly 100.
+					if (cpu === undefined || running === 0 || threshold >= 100 || cpu < threshold) return {admit: true};
+					return {admit: false, reason: `CPU load ${cpu.toFixed(0)} % is at or above CPU_THRESHOLD ${threshold} %`};
 				},
 			},
 			{
