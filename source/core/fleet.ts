@@ -90,7 +90,7 @@ export class Fleet {
 			catalog: () => this.workflows.catalog(),
 		});
 		this.#changes = new TaskChanges(parts);
-		this.hosts = new FleetHosts(ports.coordinator, ports.clock, id => this.#parts.ledger.active(id) !== undefined);
+		this.hosts = new FleetHosts(ports.coordinator, ports.clock, parts.holds);
 		this.anywhere = new Anywhere(this.#parts.control);
 		this.worktrees = new Worktrees(() => this.#parts.ledger.list(), ports.workspaces);
 		this.workflows = new Workflows({

@@ -66,6 +66,8 @@ export type FleetParts = {
 	enqueueWhenReady: (task: Task) => void;
 	/** Whether the task's Claude conversation is on disk (under the directory its worker ran in). */
 	canResume: (task: Task) => boolean;
+	/** Whether this host holds the (unfinished) task. */
+	holds: (id: string) => boolean;
 };
 
 /** Builds the Fleet's parts over its ports. `given` options override the defaults. */
@@ -115,13 +117,15 @@ export function assembleFleet(ports: FleetPorts, given: Partial<FleetOptions>, h
 		note,
 		report,
 	});
+	// Whether this host holds the (unfinished) task: it runs it, or it is queued here.
+	const holds = (id: string): boolean => ledger.active(id) !== undefined;
 	const control: RemoteCommands = new RemoteCommands({
 		remote: ports.remote,
 		hostId: ports.coordinator?.hostId,
 		clock: ports.clock,
 		bus,
 		local: hooks.local,
-		holds: id => ledger.active(id) !== undefined,
+		holds,
 		holder: id => ports.coordinator?.holder?.(id),
 		get: id => hooks.get(id),
 		find: id => ledger.find(id),
@@ -290,5 +294,6 @@ export function assembleFleet(ports: FleetPorts, given: Partial<FleetOptions>, h
 		report,
 		enqueueWhenReady,
 		canResume,
+		holds,
 	};
 }
